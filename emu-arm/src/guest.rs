@@ -1,0 +1,32 @@
+//! Plugs A64 into the guest-agnostic runtime.
+
+use crate::decode::{self, Insn, Kind};
+use crate::sem;
+use emu_core::emit::{Emitter, Exit};
+
+pub struct A64;
+
+impl emu_core::guest::Guest for A64 {
+    type Insn = Insn;
+
+    fn decode(raw: u32) -> Insn {
+        decode::decode(raw)
+    }
+
+    fn ends_block(insn: &Insn) -> bool {
+        match insn.kind {
+            Kind::Undefined | Kind::Branch(_) => true,
+            Kind::System(op) => crate::decode::system::ends_block(op, insn.raw),
+            _ => false,
+        }
+    }
+
+    #[inline(always)]
+    fn exec<E: Emitter>(e: &mut E, insn: &Insn, pc: u64) -> Result<(), Exit> {
+        sem::exec(e, insn, pc)
+    }
+
+    fn disassemble(insn: &Insn, pc: u64) -> String {
+        crate::disas::disassemble(insn, pc)
+    }
+}

@@ -1,0 +1,11 @@
+//! The A64 frontend: decoder, CPU state, instruction semantics shared by both execution
+//! tiers, and the Linux user-mode ABI.
+
+pub mod decode;
+pub mod disas;
+pub mod exits;
+pub mod guest;
+pub mod linux;
+pub mod sem;
+pub mod state;
+pub mod testkit;

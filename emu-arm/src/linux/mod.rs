@@ -1,0 +1,1 @@
+//! Linux user-mode ABI: ELF loading, the initial stack, syscalls, signals, threads.

@@ -1,0 +1,100 @@
+//! The A64 CPU state. `#[repr(C)]` because translated code addresses fields by byte
+//! offset ([`Slot`]s); the guest-agnostic [`CoreState`] header must come first.
+
+use emu_core::emit::{CoreState, Slot};
+use std::mem::offset_of;
+
+#[repr(C, align(16))]
+#[derive(Clone, Debug)]
+pub struct CpuState {
+    pub core: CoreState,
+    /// X0–X30, and index 31 = SP (XZR is never stored: reads of it are 0).
+    pub x: [u64; 32],
+    /// Condition flags, each 0 or 1.
+    pub n: u64,
+    pub z: u64,
+    pub c: u64,
+    pub v: u64,
+    pub fpcr: u64,
+    pub fpsr: u64,
+    pub tpidr_el0: u64,
+    pub tpidrro_el0: u64,
+    /// The exclusive monitor: address of the last LDXR/LDAXR (u64::MAX: open), the value(s)
+    /// it read and its size in bytes (16 for a 64-bit pair).
+    pub excl_addr: u64,
+    pub excl_val: u64,
+    pub excl_val2: u64,
+    pub excl_size: u64,
+    /// V0–V31 as (low 64 bits, high 64 bits).
+    pub vreg: [[u64; 2]; 32],
+}
+
+impl Default for CpuState {
+    fn default() -> Self {
+        CpuState {
+            core: CoreState::default(),
+            x: [0; 32],
+            n: 0,
+            z: 0,
+            c: 0,
+            v: 0,
+            fpcr: 0,
+            fpsr: 0,
+            tpidr_el0: 0,
+            tpidrro_el0: 0,
+            excl_addr: u64::MAX,
+            excl_val: 0,
+            excl_val2: 0,
+            excl_size: 0,
+            vreg: [[0; 2]; 32],
+        }
+    }
+}
+
+impl CpuState {
+    pub fn pc(&self) -> u64 {
+        self.core.pc
+    }
+    pub fn sp(&self) -> u64 {
+        self.x[31]
+    }
+    /// NZCV in the architectural layout (bits 31..28).
+    pub fn nzcv(&self) -> u64 {
+        (self.n << 31) | (self.z << 30) | (self.c << 29) | (self.v << 28)
+    }
+    pub fn set_nzcv(&mut self, v: u64) {
+        self.n = (v >> 31) & 1;
+        self.z = (v >> 30) & 1;
+        self.c = (v >> 29) & 1;
+        self.v = (v >> 28) & 1;
+    }
+    pub fn as_mut_ptr(&mut self) -> *mut u8 {
+        self as *mut CpuState as *mut u8
+    }
+}
+
+const fn slot(off: usize) -> Slot {
+    Slot(off as u32)
+}
+
+/// Slot of X`n` (n = 31 is SP).
+pub const fn slot_x(n: u32) -> Slot {
+    slot(offset_of!(CpuState, x) + 8 * n as usize)
+}
+pub const SLOT_SP: Slot = slot_x(31);
+pub const SLOT_N: Slot = slot(offset_of!(CpuState, n));
+pub const SLOT_Z: Slot = slot(offset_of!(CpuState, z));
+pub const SLOT_C: Slot = slot(offset_of!(CpuState, c));
+pub const SLOT_V: Slot = slot(offset_of!(CpuState, v));
+pub const SLOT_FPCR: Slot = slot(offset_of!(CpuState, fpcr));
+pub const SLOT_FPSR: Slot = slot(offset_of!(CpuState, fpsr));
+pub const SLOT_TPIDR_EL0: Slot = slot(offset_of!(CpuState, tpidr_el0));
+pub const SLOT_TPIDRRO_EL0: Slot = slot(offset_of!(CpuState, tpidrro_el0));
+pub const SLOT_EXCL_ADDR: Slot = slot(offset_of!(CpuState, excl_addr));
+pub const SLOT_EXCL_VAL: Slot = slot(offset_of!(CpuState, excl_val));
+pub const SLOT_EXCL_VAL2: Slot = slot(offset_of!(CpuState, excl_val2));
+pub const SLOT_EXCL_SIZE: Slot = slot(offset_of!(CpuState, excl_size));
+/// Slot of the low (`hi = false`) or high 64 bits of V`n`.
+pub const fn slot_v(n: u32, hi: bool) -> Slot {
+    slot(offset_of!(CpuState, vreg) + 16 * n as usize + if hi { 8 } else { 0 })
+}

@@ -1,0 +1,244 @@
+//! The emitter interface: the one vocabulary in which guest instruction semantics are written.
+//!
+//! Every instruction's behaviour is written once, as a function generic over [`Emitter`].
+//! Two implementations exist:
+//! - [`crate::interp::Interp`], whose values are concrete `u64`s: running the semantics *is*
+//!   executing the instruction (the cold tier; no IR is built);
+//! - [`crate::jit::JitEmitter`], whose values are Cranelift `Value`s: running the semantics
+//!   *builds* the code for the instruction (the hot tier).
+//!
+//! Rules that keep the two tiers identical:
+//! - all values are 64 bits wide; narrower operations are expressed with explicit
+//!   extensions (`UnOp::Zext32`, ...);
+//! - data-dependent control flow goes through the interface (`select`, `trap_if`, the
+//!   `goto_*` family), never through a Rust `if` on a guest value;
+//! - anything that is not a handful of simple operations (FP arithmetic, CRC, exclusive
+//!   stores, system registers) is a *helper*: one plain Rust function that both tiers call.
+
+/// Byte offset of a 64-bit field of the guest CPU state (`#[repr(C)]` struct).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Slot(pub u32);
+
+/// Why translated code (or the interpreter) handed control back to the run loop.
+///
+/// Codes below [`Exit::ARCH_BASE`] are guest-agnostic; the architecture defines the rest.
+/// For every exit the guest-agnostic header [`CoreState`] says where execution stands:
+/// `pc` is the next instruction to run (for faults: the faulting instruction itself).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Exit(pub u64);
+
+impl Exit {
+    /// The block ended normally; continue at `pc`.
+    pub const JUMP: Exit = Exit(0);
+    /// A data read faulted at `fault_addr` (no permission or unmapped).
+    pub const FAULT_READ: Exit = Exit(1);
+    /// A data write faulted at `fault_addr`.
+    pub const FAULT_WRITE: Exit = Exit(2);
+    /// An instruction fetch faulted at `fault_addr`.
+    pub const FAULT_EXEC: Exit = Exit(3);
+    /// A misaligned access that the architecture requires to be aligned, at `fault_addr`.
+    pub const ALIGNMENT: Exit = Exit(4);
+    /// The run loop was asked to stop (a signal arrived, another thread wants attention).
+    pub const INTERRUPT: Exit = Exit(5);
+    /// Translated code for the page of `pc` must be discarded (e.g. `IC IVAU`).
+    pub const FLUSH_CODE: Exit = Exit(6);
+    /// First architecture-defined code.
+    pub const ARCH_BASE: u64 = 16;
+
+    pub const fn arch(n: u64) -> Exit {
+        Exit(Self::ARCH_BASE + n)
+    }
+    pub fn is_fault(self) -> bool {
+        matches!(
+            self,
+            Exit::FAULT_READ | Exit::FAULT_WRITE | Exit::FAULT_EXEC | Exit::ALIGNMENT
+        )
+    }
+}
+
+/// The guest-agnostic header at offset 0 of every guest CPU state struct. Translated code
+/// and the runtime address these fields by offset.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CoreState {
+    /// The guest program counter, valid at every exit.
+    pub pc: u64,
+    /// The faulting address for fault exits.
+    pub fault_addr: u64,
+    /// An extra operand of an architecture exit (e.g. the immediate of `BRK`).
+    pub exit_arg: u64,
+    /// Set non-zero (from any thread or a signal handler) to make the run loop return
+    /// [`Exit::INTERRUPT`] at the next block boundary.
+    pub interrupt: u64,
+}
+
+pub const SLOT_PC: Slot = Slot(0);
+pub const SLOT_FAULT_ADDR: Slot = Slot(8);
+pub const SLOT_EXIT_ARG: Slot = Slot(16);
+pub const SLOT_INTERRUPT: Slot = Slot(24);
+
+/// Two-operand integer operations on 64-bit values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    And,
+    Or,
+    Xor,
+    /// `a & !b`
+    AndNot,
+    /// `a | !b`
+    OrNot,
+    /// `a ^ !b`
+    XorNot,
+    /// Shifts and rotates use the amount modulo 64.
+    Shl,
+    Lshr,
+    Ashr,
+    Rotr,
+    Mul,
+    /// High 64 bits of the unsigned 128-bit product.
+    UMulHi,
+    /// High 64 bits of the signed 128-bit product.
+    SMulHi,
+    /// Arm semantics: `x / 0 = 0`.
+    UDiv,
+    /// Arm semantics: `x / 0 = 0`, `i64::MIN / -1 = i64::MIN`.
+    SDiv,
+}
+
+/// One-operand integer operations on 64-bit values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    Not,
+    Neg,
+    /// Count leading zeros of the 64-bit value (64 for 0).
+    Clz,
+    /// Count leading sign bits, not counting the sign bit itself (Arm `CLS`, 64-bit).
+    Cls,
+    /// Count trailing zeros (64 for 0).
+    Ctz,
+    Popcnt,
+    /// Reverse the 8 bytes.
+    Bswap,
+    /// Reverse the 64 bits.
+    Bitrev,
+    Sext8,
+    Sext16,
+    Sext32,
+    Zext8,
+    Zext16,
+    Zext32,
+}
+
+/// Comparisons; the result is 1 when true, 0 when false.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cmp {
+    Eq,
+    Ne,
+    Ult,
+    Ule,
+    Ugt,
+    Uge,
+    Slt,
+    Sle,
+    Sgt,
+    Sge,
+}
+
+/// Read-modify-write atomic operations (the old value is returned).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AtomicOp {
+    Add,
+    /// `old & !v` (Arm LDCLR)
+    Clr,
+    Xor,
+    /// `old | v` (Arm LDSET)
+    Set,
+    SMax,
+    SMin,
+    UMax,
+    UMin,
+    Swap,
+}
+
+/// Access size in bytes: 1, 2, 4 or 8.
+pub type Size = u8;
+
+/// A helper that reads and writes guest state freely. Before the call every cached guest
+/// register is written back, after it every one is re-read. It returns 0 to continue, or an
+/// [`Exit`] code to end the block (state.pc is set to the calling instruction's pc first,
+/// so a helper that raises an exception sees a precise pc; a helper that wants execution to
+/// go elsewhere sets pc itself and returns [`Exit::JUMP`]... see `call_state`).
+pub type StateHelper = unsafe extern "C" fn(state: *mut u8, a: u64, b: u64, c: u64) -> u64;
+
+/// A helper that is a pure function of its arguments (no guest state, no memory).
+pub type PureHelper = extern "C" fn(a: u64, b: u64, c: u64) -> u64;
+
+/// The semantics interface. See the module documentation.
+pub trait Emitter {
+    type V: Copy;
+
+    /// Called by the block driver before each guest instruction: `pc` is its address.
+    fn begin_insn(&mut self, pc: u64);
+
+    fn imm(&mut self, v: u64) -> Self::V;
+    /// Read a 64-bit guest state field.
+    fn get(&mut self, slot: Slot) -> Self::V;
+    /// Write a 64-bit guest state field.
+    fn set(&mut self, slot: Slot, v: Self::V);
+
+    fn bin(&mut self, op: BinOp, a: Self::V, b: Self::V) -> Self::V;
+    fn un(&mut self, op: UnOp, a: Self::V) -> Self::V;
+    fn cmp(&mut self, cc: Cmp, a: Self::V, b: Self::V) -> Self::V;
+    /// `c != 0 ? a : b`
+    fn select(&mut self, c: Self::V, a: Self::V, b: Self::V) -> Self::V;
+
+    /// Load `size` bytes (little-endian), zero-extended. A fault ends the instruction.
+    fn load(&mut self, addr: Self::V, size: Size) -> Result<Self::V, Exit>;
+    /// Store the low `size` bytes of `v`.
+    fn store(&mut self, addr: Self::V, v: Self::V, size: Size) -> Result<(), Exit>;
+    /// Atomic read-modify-write; `addr` must already be known aligned. Returns the old
+    /// value, zero-extended; signed min/max compare `size`-byte signed values.
+    fn atomic_rmw(
+        &mut self,
+        op: AtomicOp,
+        addr: Self::V,
+        v: Self::V,
+        size: Size,
+    ) -> Result<Self::V, Exit>;
+    /// Atomic compare-and-swap; returns the old value (the swap happened iff old == expected).
+    fn atomic_cas(
+        &mut self,
+        addr: Self::V,
+        expected: Self::V,
+        new: Self::V,
+        size: Size,
+    ) -> Result<Self::V, Exit>;
+    /// A full memory barrier.
+    fn fence(&mut self);
+
+    fn call_pure(&mut self, f: PureHelper, args: [Self::V; 3]) -> Self::V;
+    /// Call a state helper; a non-zero return ends the block with that exit code.
+    fn call_state(&mut self, f: StateHelper, args: [Self::V; 3]) -> Result<(), Exit>;
+
+    /// End the instruction with `reason` when `c != 0` (state.pc = this instruction,
+    /// `fault_addr` = `addr`).
+    fn trap_if(&mut self, c: Self::V, reason: Exit, addr: Self::V) -> Result<(), Exit>;
+
+    /// End the block; continue at a known address (a direct branch; may be chained).
+    fn goto(&mut self, target: u64);
+    /// End the block; continue at `taken` if `c != 0`, else at `not_taken`.
+    fn goto_cond(&mut self, c: Self::V, taken: u64, not_taken: u64);
+    /// End the block; continue at a computed address.
+    fn goto_dyn(&mut self, target: Self::V);
+    /// End the block with an exit to the run loop: pc := `pc`, exit_arg := `arg`.
+    fn exit(&mut self, reason: Exit, pc: u64, arg: u64);
+}
+
+/// Guest memory access permissions, one byte per guest page in the permission table.
+pub mod perm {
+    pub const READ: u8 = 1;
+    pub const WRITE: u8 = 2;
+    pub const EXEC: u8 = 4;
+}

@@ -1,0 +1,24 @@
+//! What the runtime needs from a guest architecture.
+
+use crate::emit::{Emitter, Exit};
+
+/// A guest instruction set with fixed 4-byte instructions (A64).
+pub trait Guest: 'static {
+    /// A decoded instruction: cheap to copy, executed many times by the interpreter.
+    type Insn: Copy + Send + Sync + std::fmt::Debug + 'static;
+
+    /// Decodes one instruction word. Never fails: unallocated encodings decode to an
+    /// instruction whose semantics raise the architecture's undefined-instruction exception.
+    fn decode(raw: u32) -> Self::Insn;
+
+    /// Whether the instruction always ends a block (branches, exception generation,
+    /// instructions that change how later instructions translate).
+    fn ends_block(insn: &Self::Insn) -> bool;
+
+    /// The instruction's semantics, against either tier's emitter. `pc` is its address.
+    /// An `Err` means the instruction ended with that exit (state.pc already set).
+    fn exec<E: Emitter>(e: &mut E, insn: &Self::Insn, pc: u64) -> Result<(), Exit>;
+
+    /// A one-line human-readable form, for `--trace in_asm`.
+    fn disassemble(insn: &Self::Insn, pc: u64) -> String;
+}

@@ -1,0 +1,326 @@
+//! The cold tier: an [`Emitter`] whose values are concrete `u64`s, so running an
+//! instruction's semantics executes it directly.
+
+use crate::emit::*;
+use crate::mem::MemView;
+use std::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering::SeqCst};
+
+pub struct Interp {
+    state: *mut u8,
+    mem: MemView,
+    pc: u64,
+    /// Set by the `goto*`/`exit` family: the block is over.
+    pub ended: Option<Exit>,
+}
+
+/// Arm integer semantics of the binary operations, shared with constant folding.
+#[inline(always)]
+pub fn eval_bin(op: BinOp, a: u64, b: u64) -> u64 {
+    match op {
+        BinOp::Add => a.wrapping_add(b),
+        BinOp::Sub => a.wrapping_sub(b),
+        BinOp::And => a & b,
+        BinOp::Or => a | b,
+        BinOp::Xor => a ^ b,
+        BinOp::AndNot => a & !b,
+        BinOp::OrNot => a | !b,
+        BinOp::XorNot => a ^ !b,
+        BinOp::Shl => a.wrapping_shl(b as u32 & 63),
+        BinOp::Lshr => a.wrapping_shr(b as u32 & 63),
+        BinOp::Ashr => ((a as i64).wrapping_shr(b as u32 & 63)) as u64,
+        BinOp::Rotr => a.rotate_right(b as u32 & 63),
+        BinOp::Mul => a.wrapping_mul(b),
+        BinOp::UMulHi => ((a as u128 * b as u128) >> 64) as u64,
+        BinOp::SMulHi => ((a as i64 as i128 * b as i64 as i128) >> 64) as u64,
+        BinOp::UDiv => a.checked_div(b).unwrap_or(0),
+        BinOp::SDiv => {
+            if b == 0 {
+                0
+            } else {
+                (a as i64).wrapping_div(b as i64) as u64
+            }
+        }
+    }
+}
+
+#[inline(always)]
+pub fn eval_un(op: UnOp, a: u64) -> u64 {
+    match op {
+        UnOp::Not => !a,
+        UnOp::Neg => a.wrapping_neg(),
+        UnOp::Clz => a.leading_zeros() as u64,
+        UnOp::Cls => ((a ^ ((a as i64) >> 1) as u64) << 1 | 1).leading_zeros() as u64,
+        UnOp::Ctz => a.trailing_zeros() as u64,
+        UnOp::Popcnt => a.count_ones() as u64,
+        UnOp::Bswap => a.swap_bytes(),
+        UnOp::Bitrev => a.reverse_bits(),
+        UnOp::Sext8 => a as i8 as i64 as u64,
+        UnOp::Sext16 => a as i16 as i64 as u64,
+        UnOp::Sext32 => a as i32 as i64 as u64,
+        UnOp::Zext8 => a as u8 as u64,
+        UnOp::Zext16 => a as u16 as u64,
+        UnOp::Zext32 => a as u32 as u64,
+    }
+}
+
+#[inline(always)]
+pub fn eval_cmp(cc: Cmp, a: u64, b: u64) -> u64 {
+    let (sa, sb) = (a as i64, b as i64);
+    (match cc {
+        Cmp::Eq => a == b,
+        Cmp::Ne => a != b,
+        Cmp::Ult => a < b,
+        Cmp::Ule => a <= b,
+        Cmp::Ugt => a > b,
+        Cmp::Uge => a >= b,
+        Cmp::Slt => sa < sb,
+        Cmp::Sle => sa <= sb,
+        Cmp::Sgt => sa > sb,
+        Cmp::Sge => sa >= sb,
+    }) as u64
+}
+
+/// The Arm result of an atomic operation on `size`-byte values.
+pub fn eval_atomic(op: AtomicOp, old: u64, v: u64, size: Size) -> u64 {
+    let bits = size as u32 * 8;
+    let sext = |x: u64| ((x << (64 - bits)) as i64) >> (64 - bits);
+    let mask = if bits == 64 {
+        u64::MAX
+    } else {
+        (1 << bits) - 1
+    };
+    (match op {
+        AtomicOp::Add => old.wrapping_add(v),
+        AtomicOp::Clr => old & !v,
+        AtomicOp::Xor => old ^ v,
+        AtomicOp::Set => old | v,
+        AtomicOp::SMax => sext(old).max(sext(v)) as u64,
+        AtomicOp::SMin => sext(old).min(sext(v)) as u64,
+        AtomicOp::UMax => (old & mask).max(v & mask),
+        AtomicOp::UMin => (old & mask).min(v & mask),
+        AtomicOp::Swap => v,
+    }) & mask
+}
+
+impl Interp {
+    /// # Safety
+    /// `state` must point to a live guest CPU state struct whose fields are the slots the
+    /// semantics use, and `mem` must describe live guest memory.
+    pub unsafe fn new(state: *mut u8, mem: MemView) -> Interp {
+        Interp {
+            state,
+            mem,
+            pc: 0,
+            ended: None,
+        }
+    }
+
+    #[inline(always)]
+    fn slot_ptr(&self, s: Slot) -> *mut u64 {
+        // SAFETY: slots are offsets of u64 fields inside the state struct (constructor contract).
+        unsafe { self.state.add(s.0 as usize) as *mut u64 }
+    }
+
+    #[inline(always)]
+    fn fault(&mut self, reason: Exit, addr: u64) -> Exit {
+        // SAFETY: header fields exist in every state (constructor contract).
+        unsafe {
+            *self.slot_ptr(SLOT_PC) = self.pc;
+            *self.slot_ptr(SLOT_FAULT_ADDR) = addr;
+        }
+        reason
+    }
+
+    #[inline(always)]
+    fn access(&mut self, addr: u64, size: Size, need: u8) -> Result<*mut u8, Exit> {
+        match self.mem.check(addr, size as u64, need) {
+            Ok(()) => Ok(self.mem.host(addr)),
+            Err(at) => {
+                let reason = if need & perm::WRITE != 0 {
+                    Exit::FAULT_WRITE
+                } else {
+                    Exit::FAULT_READ
+                };
+                Err(self.fault(reason, at))
+            }
+        }
+    }
+
+    fn end(&mut self, reason: Exit, pc: u64) {
+        // SAFETY: header field.
+        unsafe { *self.slot_ptr(SLOT_PC) = pc };
+        self.ended = Some(reason);
+    }
+}
+
+impl Emitter for Interp {
+    type V = u64;
+
+    #[inline(always)]
+    fn begin_insn(&mut self, pc: u64) {
+        self.pc = pc;
+    }
+    #[inline(always)]
+    fn imm(&mut self, v: u64) -> u64 {
+        v
+    }
+    #[inline(always)]
+    fn get(&mut self, slot: Slot) -> u64 {
+        // SAFETY: constructor contract.
+        unsafe { *self.slot_ptr(slot) }
+    }
+    #[inline(always)]
+    fn set(&mut self, slot: Slot, v: u64) {
+        // SAFETY: constructor contract.
+        unsafe { *self.slot_ptr(slot) = v }
+    }
+    #[inline(always)]
+    fn bin(&mut self, op: BinOp, a: u64, b: u64) -> u64 {
+        eval_bin(op, a, b)
+    }
+    #[inline(always)]
+    fn un(&mut self, op: UnOp, a: u64) -> u64 {
+        eval_un(op, a)
+    }
+    #[inline(always)]
+    fn cmp(&mut self, cc: Cmp, a: u64, b: u64) -> u64 {
+        eval_cmp(cc, a, b)
+    }
+    #[inline(always)]
+    fn select(&mut self, c: u64, a: u64, b: u64) -> u64 {
+        if c != 0 {
+            a
+        } else {
+            b
+        }
+    }
+
+    #[inline(always)]
+    fn load(&mut self, addr: u64, size: Size) -> Result<u64, Exit> {
+        let p = self.access(addr, size, perm::READ)?;
+        // SAFETY: access() checked the whole range.
+        unsafe {
+            Ok(match size {
+                1 => *p as u64,
+                2 => (p as *const u16).read_unaligned() as u64,
+                4 => (p as *const u32).read_unaligned() as u64,
+                _ => (p as *const u64).read_unaligned(),
+            })
+        }
+    }
+
+    #[inline(always)]
+    fn store(&mut self, addr: u64, v: u64, size: Size) -> Result<(), Exit> {
+        let p = self.access(addr, size, perm::WRITE)?;
+        // SAFETY: access() checked the whole range.
+        unsafe {
+            match size {
+                1 => *p = v as u8,
+                2 => (p as *mut u16).write_unaligned(v as u16),
+                4 => (p as *mut u32).write_unaligned(v as u32),
+                _ => (p as *mut u64).write_unaligned(v),
+            }
+        }
+        Ok(())
+    }
+
+    fn atomic_rmw(&mut self, op: AtomicOp, addr: u64, v: u64, size: Size) -> Result<u64, Exit> {
+        if addr % size as u64 != 0 {
+            return Err(self.fault(Exit::ALIGNMENT, addr));
+        }
+        let p = self.access(addr, size, perm::READ | perm::WRITE)?;
+        // A CAS loop gives every operation (incl. signed/unsigned min/max) one code path.
+        let mut old = self.atomic_cas_raw(p, 0, 0, size, true);
+        loop {
+            let new = eval_atomic(op, old, v, size);
+            let seen = self.atomic_cas_raw(p, old, new, size, false);
+            if seen == old {
+                return Ok(old);
+            }
+            old = seen;
+        }
+    }
+
+    fn atomic_cas(&mut self, addr: u64, expected: u64, new: u64, size: Size) -> Result<u64, Exit> {
+        if addr % size as u64 != 0 {
+            return Err(self.fault(Exit::ALIGNMENT, addr));
+        }
+        let p = self.access(addr, size, perm::READ | perm::WRITE)?;
+        Ok(self.atomic_cas_raw(p, expected, new, size, false))
+    }
+
+    fn fence(&mut self) {
+        std::sync::atomic::fence(SeqCst);
+    }
+
+    #[inline(always)]
+    fn call_pure(&mut self, f: PureHelper, a: [u64; 3]) -> u64 {
+        f(a[0], a[1], a[2])
+    }
+
+    fn call_state(&mut self, f: StateHelper, a: [u64; 3]) -> Result<(), Exit> {
+        // SAFETY: header field; helpers see a precise pc.
+        unsafe { *self.slot_ptr(SLOT_PC) = self.pc };
+        // SAFETY: helpers are written for this state layout.
+        let r = unsafe { f(self.state, a[0], a[1], a[2]) };
+        if r != 0 {
+            return Err(Exit(r));
+        }
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn trap_if(&mut self, c: u64, reason: Exit, addr: u64) -> Result<(), Exit> {
+        if c != 0 {
+            return Err(self.fault(reason, addr));
+        }
+        Ok(())
+    }
+
+    fn goto(&mut self, target: u64) {
+        self.end(Exit::JUMP, target);
+    }
+    fn goto_cond(&mut self, c: u64, taken: u64, not_taken: u64) {
+        self.end(Exit::JUMP, if c != 0 { taken } else { not_taken });
+    }
+    fn goto_dyn(&mut self, target: u64) {
+        self.end(Exit::JUMP, target);
+    }
+    fn exit(&mut self, reason: Exit, pc: u64, arg: u64) {
+        // SAFETY: header field.
+        unsafe { *self.slot_ptr(SLOT_EXIT_ARG) = arg };
+        self.end(reason, pc);
+    }
+}
+
+impl Interp {
+    /// Compare-and-swap on host memory of `size` bytes; with `load_only` just an atomic load.
+    fn atomic_cas_raw(
+        &self,
+        p: *mut u8,
+        expected: u64,
+        new: u64,
+        size: Size,
+        load_only: bool,
+    ) -> u64 {
+        macro_rules! cas {
+            ($at:ty, $t:ty) => {{
+                // SAFETY: p points to `size` checked bytes, aligned (checked by the caller).
+                let a = unsafe { <$at>::from_ptr(p as *mut $t) };
+                if load_only {
+                    a.load(SeqCst) as u64
+                } else {
+                    match a.compare_exchange(expected as $t, new as $t, SeqCst, SeqCst) {
+                        Ok(v) | Err(v) => v as u64,
+                    }
+                }
+            }};
+        }
+        match size {
+            1 => cas!(AtomicU8, u8),
+            2 => cas!(AtomicU16, u16),
+            4 => cas!(AtomicU32, u32),
+            _ => cas!(AtomicU64, u64),
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Guest-agnostic emulator machinery: guest memory, the emitter interface that instruction
+//! semantics are written against, the interpreter and Cranelift tiers, and the runtime
+//! that moves blocks between them.
+
+pub mod emit;
+pub mod guest;
+pub mod interp;
+pub mod jit;
+pub mod mem;
+pub mod runtime;

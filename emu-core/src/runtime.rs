@@ -1,0 +1,297 @@
+//! The execution runtime: finds the block at the guest pc, runs it in the interpreter tier
+//! until it is hot, then compiles it with Cranelift and runs the compiled code.
+//!
+//! This is the one place that shows what happens to a guest instruction:
+//! fetch + decode (`translate`) → interpret (`interpret`) → count → compile (`Jit`) → run.
+
+use crate::emit::{perm, CoreState, Emitter, Exit, SLOT_PC};
+use crate::guest::Guest;
+use crate::interp::Interp;
+use crate::jit::{Jit, JitFn};
+use crate::mem::{MemView, PAGE_SIZE};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// When blocks move from the interpreter to compiled code.
+#[derive(Clone, Copy, Debug)]
+pub struct TierConfig {
+    /// Compile a block after it has run this many times in the interpreter
+    /// (0: compile every block before its first run).
+    pub threshold: u32,
+    /// `false`: never compile (interpreter only).
+    pub jit: bool,
+    /// The most guest instructions in one block.
+    pub max_block_insns: usize,
+}
+
+impl Default for TierConfig {
+    fn default() -> Self {
+        TierConfig {
+            threshold: 200,
+            jit: true,
+            max_block_insns: 64,
+        }
+    }
+}
+
+/// Counters for `--stats`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Stats {
+    pub blocks_translated: u64,
+    pub blocks_compiled: u64,
+    pub compile_failures: u64,
+    pub compile_time: Duration,
+    pub interp_block_runs: u64,
+    pub jit_block_runs: u64,
+    pub flushes: u64,
+}
+
+/// Bumped whenever translated code anywhere in the process may be stale (code pages
+/// unmapped or remapped, `IC IVAU`); every runtime flushes its caches when it sees a change.
+static CODE_GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// Tell every runtime in the process (all guest threads) to drop its translations.
+pub fn invalidate_all_code() {
+    CODE_GENERATION.fetch_add(1, Ordering::SeqCst);
+}
+
+struct Block<G: Guest> {
+    pc: u64,
+    insns: Box<[G::Insn]>,
+    runs: u32,
+    code: Option<JitFn>,
+}
+
+const JUMP_CACHE_SIZE: usize = 4096;
+
+/// One per guest thread: its block cache, jump cache and compiler.
+pub struct Runtime<G: Guest> {
+    mem: MemView,
+    cfg: TierConfig,
+    blocks: HashMap<u64, Box<Block<G>>>,
+    /// Direct-mapped pc → block, in front of the hash map.
+    jump_cache: Box<[(u64, *mut Block<G>)]>,
+    jit: Option<Jit>,
+    generation: u64,
+    pub stats: Stats,
+    /// Log each block translated (`--trace in_asm`).
+    pub trace_in_asm: bool,
+    /// Log each block executed (`--trace exec`).
+    pub trace_exec: bool,
+}
+
+// SAFETY: the raw pointers in the jump cache point into this runtime's own boxes.
+unsafe impl<G: Guest> Send for Runtime<G> {}
+
+impl<G: Guest> Runtime<G> {
+    pub fn new(mem: MemView, cfg: TierConfig) -> Result<Self, String> {
+        let jit = if cfg.jit { Some(Jit::new(mem)?) } else { None };
+        Ok(Runtime {
+            mem,
+            cfg,
+            blocks: HashMap::new(),
+            jump_cache: vec![(u64::MAX, std::ptr::null_mut()); JUMP_CACHE_SIZE].into_boxed_slice(),
+            jit,
+            generation: CODE_GENERATION.load(Ordering::SeqCst),
+            stats: Stats::default(),
+            trace_in_asm: false,
+            trace_exec: false,
+        })
+    }
+
+    pub fn config(&self) -> TierConfig {
+        self.cfg
+    }
+
+    /// Drops every translation.
+    pub fn flush(&mut self) {
+        self.blocks.clear();
+        self.jump_cache.fill((u64::MAX, std::ptr::null_mut()));
+        if let Some(j) = &mut self.jit {
+            j.flush();
+        }
+        self.stats.flushes += 1;
+    }
+
+    /// Runs guest code from `state.pc` until something other than a plain jump happens.
+    ///
+    /// # Safety
+    /// `state` must point to the guest's CPU state struct (with [`CoreState`] first), valid
+    /// for the whole call and used by no other thread meanwhile.
+    pub unsafe fn run(&mut self, state: *mut u8) -> Exit {
+        let core = state as *mut CoreState;
+        loop {
+            // SAFETY: caller's contract; `interrupt` may be written by signal handlers.
+            if unsafe { std::ptr::read_volatile(&(*core).interrupt) } != 0 {
+                return Exit::INTERRUPT;
+            }
+            let gen = CODE_GENERATION.load(Ordering::Relaxed);
+            if gen != self.generation {
+                self.generation = gen;
+                self.flush();
+            }
+            // SAFETY: caller's contract.
+            let pc = unsafe { (*core).pc };
+            let blk = match self.lookup(pc) {
+                Ok(b) => b,
+                Err(addr) => {
+                    // SAFETY: caller's contract.
+                    unsafe { (*core).fault_addr = addr };
+                    return Exit::FAULT_EXEC;
+                }
+            };
+            // SAFETY: blk points into self.blocks, which nothing below changes before use.
+            let blk = unsafe { &mut *blk };
+            if self.trace_exec {
+                tracing::trace!(target: "exec", "block {:#x} ({} insns)", blk.pc, blk.insns.len());
+            }
+            let exit = match blk.code {
+                Some(code) => {
+                    self.stats.jit_block_runs += 1;
+                    // SAFETY: code was compiled for this guest and state layout.
+                    Exit(unsafe { code(state) })
+                }
+                None => {
+                    blk.runs = blk.runs.saturating_add(1);
+                    if self.jit.is_some() && blk.runs > self.cfg.threshold {
+                        self.compile(blk);
+                        if let Some(code) = blk.code {
+                            self.stats.jit_block_runs += 1;
+                            // SAFETY: as above.
+                            let e = Exit(unsafe { code(state) });
+                            self.after_exit(e, state);
+                            if e != Exit::JUMP && e != Exit::FLUSH_CODE {
+                                return e;
+                            }
+                            continue;
+                        }
+                    }
+                    self.stats.interp_block_runs += 1;
+                    // SAFETY: caller's contract.
+                    unsafe { Self::interpret(blk, state, self.mem) }
+                }
+            };
+            self.after_exit(exit, state);
+            if exit != Exit::JUMP && exit != Exit::FLUSH_CODE {
+                return exit;
+            }
+        }
+    }
+
+    fn after_exit(&mut self, exit: Exit, state: *mut u8) {
+        if exit == Exit::FLUSH_CODE {
+            // The exiting instruction (IC IVAU and friends) asked for its range to be
+            // re-translated; other threads learn of it through the generation counter.
+            let _ = state;
+            invalidate_all_code();
+        }
+    }
+
+    /// Runs a block in the interpreter tier.
+    ///
+    /// # Safety
+    /// As for [`Runtime::run`].
+    unsafe fn interpret(blk: &Block<G>, state: *mut u8, mem: MemView) -> Exit {
+        // SAFETY: caller's contract.
+        let mut it = unsafe { Interp::new(state, mem) };
+        let mut pc = blk.pc;
+        for insn in blk.insns.iter() {
+            it.begin_insn(pc);
+            if let Err(e) = G::exec(&mut it, insn, pc) {
+                return e;
+            }
+            if let Some(e) = it.ended {
+                return e;
+            }
+            pc += 4;
+        }
+        // The block was cut (length cap, page end): continue after it.
+        it.set(SLOT_PC, pc);
+        Exit::JUMP
+    }
+
+    fn compile(&mut self, blk: &mut Block<G>) {
+        let Some(jit) = &mut self.jit else { return };
+        let t = Instant::now();
+        let code = jit.compile_block::<G>(blk.pc, &blk.insns);
+        self.stats.compile_time += t.elapsed();
+        match code {
+            Some(c) => {
+                self.stats.blocks_compiled += 1;
+                blk.code = Some(c);
+            }
+            None => {
+                self.stats.compile_failures += 1;
+                // Stay in the interpreter; do not retry on every run.
+                blk.runs = 0;
+                blk.code = None;
+            }
+        }
+    }
+
+    /// Finds or translates the block at `pc`. `Err` is the address whose fetch faulted.
+    fn lookup(&mut self, pc: u64) -> Result<*mut Block<G>, u64> {
+        let slot = ((pc >> 2) as usize) & (JUMP_CACHE_SIZE - 1);
+        let (tag, ptr) = self.jump_cache[slot];
+        if tag == pc {
+            return Ok(ptr);
+        }
+        let ptr: *mut Block<G> = match self.blocks.get_mut(&pc) {
+            Some(b) => &mut **b,
+            None => {
+                let mut b = Box::new(self.translate(pc)?);
+                if self.cfg.jit && self.cfg.threshold == 0 {
+                    self.compile(&mut b);
+                }
+                let p: *mut Block<G> = &mut *b;
+                self.blocks.insert(pc, b);
+                p
+            }
+        };
+        self.jump_cache[slot] = (pc, ptr);
+        Ok(ptr)
+    }
+
+    /// Fetches and decodes instructions from `pc` up to a block end, a page end, an
+    /// unreadable instruction or the length cap.
+    fn translate(&mut self, pc: u64) -> Result<Block<G>, u64> {
+        if pc % 4 != 0 {
+            return Err(pc);
+        }
+        let mut insns = Vec::new();
+        let mut a = pc;
+        loop {
+            if self.mem.page_perms(a) & perm::EXEC == 0 {
+                if insns.is_empty() {
+                    return Err(a);
+                }
+                break;
+            }
+            // SAFETY: the page is mapped executable (hence readable by the host).
+            let raw = unsafe { (self.mem.host(a) as *const u32).read_unaligned() };
+            let insn = G::decode(u32::from_le(raw));
+            insns.push(insn);
+            a += 4;
+            if G::ends_block(&insn) || insns.len() >= self.cfg.max_block_insns || a % PAGE_SIZE == 0
+            {
+                break;
+            }
+        }
+        self.stats.blocks_translated += 1;
+        if self.trace_in_asm {
+            let mut text = format!("IN: {pc:#x}\n");
+            for (i, insn) in insns.iter().enumerate() {
+                let ipc = pc + 4 * i as u64;
+                text.push_str(&format!("  {ipc:#014x}:  {}\n", G::disassemble(insn, ipc)));
+            }
+            tracing::info!(target: "in_asm", "{text}");
+        }
+        Ok(Block {
+            pc,
+            insns: insns.into_boxed_slice(),
+            runs: 0,
+            code: None,
+        })
+    }
+}
