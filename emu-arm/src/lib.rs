@@ -4,6 +4,7 @@
 pub mod decode;
 pub mod disas;
 pub mod exits;
+pub mod features;
 pub mod guest;
 pub mod linux;
 pub mod sem;

@@ -215,6 +215,15 @@ pub trait Emitter {
         new: Self::V,
         size: Size,
     ) -> Result<Self::V, Exit>;
+    /// Atomic 128-bit compare-and-swap of two 64-bit halves at a 16-byte-aligned `addr`
+    /// (`[low, high]`; CASP with X registers, STXP of two X registers). Returns the old
+    /// halves (the swap happened iff both equal `expected`).
+    fn atomic_cas2(
+        &mut self,
+        addr: Self::V,
+        expected: [Self::V; 2],
+        new: [Self::V; 2],
+    ) -> Result<[Self::V; 2], Exit>;
     /// A full memory barrier.
     fn fence(&mut self);
 

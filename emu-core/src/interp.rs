@@ -249,6 +249,20 @@ impl Emitter for Interp {
         Ok(self.atomic_cas_raw(p, expected, new, size, false))
     }
 
+    fn atomic_cas2(
+        &mut self,
+        addr: u64,
+        expected: [u64; 2],
+        new: [u64; 2],
+    ) -> Result<[u64; 2], Exit> {
+        if addr % 16 != 0 {
+            return Err(self.fault(Exit::ALIGNMENT, addr));
+        }
+        let p = self.access(addr, 16, perm::READ | perm::WRITE)?;
+        // SAFETY: 16 checked, 16-byte-aligned bytes.
+        Ok(unsafe { cas16(p, expected, new) })
+    }
+
     fn fence(&mut self) {
         std::sync::atomic::fence(SeqCst);
     }
@@ -322,5 +336,70 @@ impl Interp {
             4 => cas!(AtomicU32, u32),
             _ => cas!(AtomicU64, u64),
         }
+    }
+}
+
+/// `lock cmpxchg16b` on host memory: the one 128-bit atomic x86-64 has. Returns the old
+/// value as `[low, high]`. Shared by both tiers (the JIT calls it as a helper).
+///
+/// # Safety
+/// `p` must be valid for 16 bytes of reads and writes and 16-byte aligned.
+pub unsafe fn cas16(p: *mut u8, expected: [u64; 2], new: [u64; 2]) -> [u64; 2] {
+    let (mut lo, mut hi) = (expected[0], expected[1]);
+    // SAFETY: caller's contract; rbx is reserved by LLVM, so it is swapped in and out.
+    unsafe {
+        std::arch::asm!(
+            "xchg {nlo}, rbx",
+            "lock cmpxchg16b [{p}]",
+            "mov rbx, {nlo}",
+            p = in(reg) p,
+            nlo = inout(reg) new[0] => _,
+            in("rcx") new[1],
+            inout("rax") lo,
+            inout("rdx") hi,
+            options(nostack),
+        );
+    }
+    [lo, hi]
+}
+
+/// The JIT's entry to [`cas16`]: `out` receives the old `[low, high]`.
+///
+/// # Safety
+/// As for [`cas16`]; `out` must be valid for two u64 writes.
+pub unsafe extern "C" fn cas16_helper(
+    p: *mut u8,
+    exp_lo: u64,
+    exp_hi: u64,
+    new_lo: u64,
+    new_hi: u64,
+    out: *mut u64,
+) {
+    // SAFETY: caller's contract.
+    unsafe {
+        let old = cas16(p, [exp_lo, exp_hi], [new_lo, new_hi]);
+        *out = old[0];
+        *out.add(1) = old[1];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cas16_swaps_only_on_match() {
+        #[repr(align(16))]
+        struct A([u64; 2]);
+        let mut a = A([1, 2]);
+        let p = a.0.as_mut_ptr() as *mut u8;
+        // SAFETY: aligned local.
+        let old = unsafe { cas16(p, [1, 3], [7, 8]) };
+        assert_eq!(old, [1, 2]);
+        assert_eq!(a.0, [1, 2]);
+        // SAFETY: aligned local.
+        let old = unsafe { cas16(p, [1, 2], [7, 8]) };
+        assert_eq!(old, [1, 2]);
+        assert_eq!(a.0, [7, 8]);
     }
 }

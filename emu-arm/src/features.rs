@@ -1,0 +1,58 @@
+//! What this CPU implements, in one place: the ID register values that `MRS` reads and the
+//! Linux `AT_HWCAP` bits that user mode advertises. They must describe exactly what the
+//! decoder and semantics implement (an advertised feature that UNDEFs breaks real programs;
+//! an unadvertised one is merely slower). Change them together with the instructions.
+
+/// MIDR_EL1: implementer 0 ("reserved for software use", as an emulator honestly is),
+/// architecture 0xF (see the ID registers), part 0x051, revision 0.
+pub const MIDR_EL1: u64 = 0x000F_0510;
+/// MPIDR_EL1 for CPU 0 (bit 31 is RES1).
+pub const MPIDR_EL1: u64 = 0x8000_0000;
+/// REVIDR_EL1.
+pub const REVIDR_EL1: u64 = 0;
+
+/// ID_AA64PFR0_EL1: EL0 and EL1 AArch64-only (1), FP and AdvSIMD implemented (0).
+pub const ID_AA64PFR0_EL1: u64 = 0x11;
+pub const ID_AA64PFR1_EL1: u64 = 0;
+/// ID_AA64ISAR0_EL1: CRC32 (bits 19:16 = 1) and LSE atomics (bits 23:20 = 2).
+pub const ID_AA64ISAR0_EL1: u64 = (1 << 16) | (2 << 20);
+pub const ID_AA64ISAR1_EL1: u64 = 0;
+/// ID_AA64MMFR0_EL1: 48-bit PA (5), 16-bit ASID (2 << 4), 4 KiB granule (TGran4 = 0),
+/// 16 KiB granule (TGran16 = 1 << 20) and 64 KiB granule (TGran64 = 0).
+pub const ID_AA64MMFR0_EL1: u64 = 5 | (2 << 4) | (1 << 20);
+pub const ID_AA64MMFR1_EL1: u64 = 0;
+pub const ID_AA64MMFR2_EL1: u64 = 0;
+pub const ID_AA64DFR0_EL1: u64 = 0x6;
+pub const ID_AA64DFR1_EL1: u64 = 0;
+pub const ID_AA64ZFR0_EL1: u64 = 0;
+
+/// CTR_EL0: IminLine = DminLine = 64 bytes, VIPT I-cache, CWG = ERG = 64 bytes,
+/// IDC = DIC = 0 (software must clean and invalidate, so `IC IVAU` reliably tells us that
+/// code changed).
+pub const CTR_EL0: u64 = 0x8444_c004;
+/// DCZID_EL0: `DC ZVA` zeroes 64 bytes (BS = 4 words log2), permitted (DZP = 0).
+pub const DCZID_EL0: u64 = 4;
+/// CNTFRQ_EL0: the virtual counter ticks at 1 GHz (one tick per host nanosecond).
+pub const CNTFRQ_EL0: u64 = 1_000_000_000;
+
+/// Linux `AT_HWCAP` bits (arch/arm64/include/uapi/asm/hwcap.h).
+pub mod hwcap {
+    pub const FP: u64 = 1 << 0;
+    pub const ASIMD: u64 = 1 << 1;
+    pub const EVTSTRM: u64 = 1 << 2;
+    pub const AES: u64 = 1 << 3;
+    pub const PMULL: u64 = 1 << 4;
+    pub const SHA1: u64 = 1 << 5;
+    pub const SHA2: u64 = 1 << 6;
+    pub const CRC32: u64 = 1 << 7;
+    pub const ATOMICS: u64 = 1 << 8;
+    pub const FPHP: u64 = 1 << 9;
+    pub const ASIMDHP: u64 = 1 << 10;
+    /// EL0 may read the ID registers (the kernel emulates `MRS` of them).
+    pub const CPUID: u64 = 1 << 11;
+}
+
+/// What user mode advertises in `AT_HWCAP`.
+pub const USER_HWCAP: u64 = hwcap::FP | hwcap::ASIMD | hwcap::CRC32 | hwcap::ATOMICS | hwcap::CPUID;
+/// `AT_HWCAP2`: nothing beyond the base features.
+pub const USER_HWCAP2: u64 = 0;
