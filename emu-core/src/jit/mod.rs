@@ -1,27 +1,346 @@
 //! The hot tier: compiles a block's semantics with Cranelift into our own code cache.
 //!
-//! (Placeholder API; the Cranelift emitter is written in `emitter.rs`.)
+//! - `emitter.rs`: [`JitEmitter`], the [`crate::emit::Emitter`] that builds Cranelift IR;
+//! - `codecache.rs`: the executable region (bump allocated, reset when full) and the
+//!   chaining cells.
+//!
+//! Compiled blocks are `CallConv::Tail` functions `fn(state) -> exit code`, so a block can
+//! tail-call its compiled successor (chaining) without growing the host stack. The run
+//! loop enters them through a small SystemV trampoline ([`Jit::run`]).
+//!
+//! Chaining protocol: every direct-branch exit owns a cell. While the cell is 0 the exit
+//! returns [`Exit::JUMP`] and leaves the cell's number in the link-request word; the run
+//! loop collects it with [`Jit::take_link_request`] and, once the successor block is
+//! compiled, fills the cell with [`Jit::link`]. Cells and code are only ever dropped all
+//! together ([`Jit::flush`], or a full cache), which bumps [`Jit::epoch`] so stale link
+//! requests are ignored.
 
+pub mod codecache;
+pub mod emitter;
+
+pub use emitter::JitEmitter;
+
+use crate::emit::{Emitter, Exit};
 use crate::guest::Guest;
 use crate::mem::MemView;
+use codecache::{ChainCells, CodeCache};
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::ir::types::I64;
+use cranelift_codegen::ir::{AbiParam, Function, InstBuilder, Signature, UserFuncName};
+use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::Context;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use emitter::EmitEnv;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Compiled code for one block: takes the guest state, returns an [`crate::emit::Exit`] code.
-pub type JitFn = unsafe extern "C" fn(state: *mut u8) -> u64;
+/// Entry point of one compiled block (a `CallConv::Tail` function; run it with
+/// [`Jit::run`]). Valid until the next [`Jit::flush`] or cache reset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JitFn {
+    entry: *const u8,
+}
+
+/// Why a block was not compiled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompileError {
+    /// The code cache (or the chaining cells) is full: drop all code, [`Jit::flush`],
+    /// and try again.
+    CacheFull,
+    /// Cranelift refused the function (a bug; the block stays interpreted).
+    Failed,
+}
+
+/// Cranelift settings that trade compile time against code quality.
+#[derive(Clone, Copy, Debug)]
+pub struct JitSettings {
+    /// `opt_level=speed` instead of `none`.
+    pub optimize: bool,
+    /// `regalloc_algorithm=backtracking` instead of `single_pass`.
+    pub backtracking: bool,
+    /// Bytes of executable memory.
+    pub code_cache_bytes: usize,
+}
+
+impl Default for JitSettings {
+    fn default() -> Self {
+        JitSettings {
+            optimize: false,
+            backtracking: true,
+            code_cache_bytes: 64 << 20,
+        }
+    }
+}
+
+/// One chaining cell per this many bytes of code cache (blocks average ~1 KiB of code
+/// and have at most two direct exits).
+const CODE_BYTES_PER_CELL: usize = 256;
 
 pub struct Jit {
-    _mem: MemView,
+    mem: MemView,
+    isa: OwnedTargetIsa,
+    ctx: Context,
+    fb_ctx: FunctionBuilderContext,
+    cache: CodeCache,
+    /// Holds only the trampoline, so resetting `cache` never touches it.
+    trampoline_cache: CodeCache,
+    trampoline: *const u8,
+    cells: ChainCells,
+    /// Written by compiled code: `cell index + 1` of the last unlinked exit taken.
+    link_request: Box<AtomicU64>,
+    epoch: u64,
+    /// Address and current value of the process-wide code generation counter.
+    generation_addr: u64,
+    generation: u64,
+}
+
+// SAFETY: the raw pointers point into mappings the Jit owns.
+unsafe impl Send for Jit {}
+
+fn block_signature() -> Signature {
+    let mut sig = Signature::new(CallConv::Tail);
+    sig.params.push(AbiParam::new(I64));
+    sig.returns.push(AbiParam::new(I64));
+    sig
 }
 
 impl Jit {
     pub fn new(mem: MemView) -> Result<Jit, String> {
-        Ok(Jit { _mem: mem })
+        Self::with_settings(mem, JitSettings::default())
     }
 
-    /// Compiles one block. `None` when it cannot (the interpreter keeps running it).
-    pub fn compile_block<G: Guest>(&mut self, _pc: u64, _insns: &[G::Insn]) -> Option<JitFn> {
-        None
+    pub fn with_settings(mem: MemView, s: JitSettings) -> Result<Jit, String> {
+        let mut flags = settings::builder();
+        let set = |f: &mut settings::Builder, k: &str, v: &str| {
+            f.set(k, v)
+                .map_err(|e| format!("cranelift setting {k}={v}: {e}"))
+        };
+        set(
+            &mut flags,
+            "opt_level",
+            if s.optimize { "speed" } else { "none" },
+        )?;
+        set(
+            &mut flags,
+            "regalloc_algorithm",
+            if s.backtracking {
+                "backtracking"
+            } else {
+                "single_pass"
+            },
+        )?;
+        // Cranelift's x86-64 tail calls (our chaining) rely on frame pointers.
+        set(&mut flags, "preserve_frame_pointers", "true")?;
+        // The verifier roughly doubles compile time: only in debug builds.
+        set(
+            &mut flags,
+            "enable_verifier",
+            if cfg!(debug_assertions) {
+                "true"
+            } else {
+                "false"
+            },
+        )?;
+        let isa = cranelift_native::builder()
+            .map_err(|e| format!("host ISA: {e}"))?
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| format!("host ISA: {e}"))?;
+        let cache = CodeCache::new(s.code_cache_bytes).map_err(|e| format!("code cache: {e}"))?;
+        let trampoline_cache = CodeCache::new(4096).map_err(|e| format!("code cache: {e}"))?;
+        let cells = ChainCells::new(cache.size() / CODE_BYTES_PER_CELL);
+        let mut jit = Jit {
+            mem,
+            isa,
+            ctx: Context::new(),
+            fb_ctx: FunctionBuilderContext::new(),
+            cache,
+            trampoline_cache,
+            trampoline: std::ptr::null(),
+            cells,
+            link_request: Box::new(AtomicU64::new(0)),
+            epoch: 0,
+            generation_addr: 0,
+            generation: 0,
+        };
+        jit.trampoline = jit.build_trampoline()?;
+        Ok(jit)
     }
 
-    /// Drops all compiled code.
-    pub fn flush(&mut self) {}
+    /// The host-convention entry `fn(state, entry) -> exit` that calls a Tail-convention
+    /// block (Rust cannot call `CallConv::Tail` functions directly).
+    fn build_trampoline(&mut self) -> Result<*const u8, String> {
+        let conv = self.isa.default_call_conv();
+        let mut sig = Signature::new(conv);
+        sig.params.push(AbiParam::new(I64));
+        sig.params.push(AbiParam::new(I64));
+        sig.returns.push(AbiParam::new(I64));
+        self.ctx.clear();
+        self.ctx.func = Function::with_name_signature(UserFuncName::default(), sig);
+        {
+            let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fb_ctx);
+            let entry = b.create_block();
+            b.append_block_params_for_function_params(entry);
+            b.switch_to_block(entry);
+            b.seal_block(entry);
+            let (state, code) = (b.block_params(entry)[0], b.block_params(entry)[1]);
+            let block_sig = b.import_signature(block_signature());
+            let call = b.ins().call_indirect(block_sig, code, &[state]);
+            let r = b.inst_results(call)[0];
+            b.ins().return_(&[r]);
+            b.finalize(self.isa.frontend_config());
+        }
+        let code = self
+            .ctx
+            .compile(&*self.isa, &mut ControlPlane::default())
+            .map_err(|e| format!("trampoline: {:?}", e.inner))?;
+        if !code.buffer.relocs().is_empty() {
+            return Err("trampoline needs relocations".into());
+        }
+        let bytes = code.code_buffer().to_vec();
+        self.trampoline_cache
+            .install(&bytes)
+            .ok_or_else(|| "trampoline does not fit".to_string())
+    }
+
+    /// Tells the compiler where the process-wide code generation counter lives and its
+    /// current value: compiled code stops chaining when the counter moves on.
+    pub fn set_generation(&mut self, counter: &'static AtomicU64, value: u64) {
+        self.generation_addr = counter as *const AtomicU64 as u64;
+        self.generation = value;
+    }
+
+    /// Compiles one block: `insns` start at guest `pc`.
+    pub fn compile_block<G: Guest>(
+        &mut self,
+        pc: u64,
+        insns: &[G::Insn],
+    ) -> Result<JitFn, CompileError> {
+        let cell_mark = self.cells.mark();
+        self.ctx.clear();
+        self.ctx.func = Function::with_name_signature(UserFuncName::default(), block_signature());
+        let generation_addr = if self.generation_addr == 0 {
+            // No counter registered: point at a word that never changes.
+            &UNCHANGING_GENERATION as *const AtomicU64 as u64
+        } else {
+            self.generation_addr
+        };
+        {
+            let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fb_ctx);
+            let entry = b.create_block();
+            b.append_block_params_for_function_params(entry);
+            b.switch_to_block(entry);
+            b.seal_block(entry);
+            let state = b.block_params(entry)[0];
+            let env = EmitEnv {
+                mem: self.mem,
+                host_call_conv: self.isa.default_call_conv(),
+                frontend: self.isa.frontend_config(),
+                cells: &mut self.cells,
+                link_request_addr: self.link_request.as_ptr() as u64,
+                generation_addr,
+                generation: if self.generation_addr == 0 {
+                    0
+                } else {
+                    self.generation
+                },
+            };
+            let mut e = JitEmitter::new(b, state, env);
+            let mut ipc = pc;
+            for insn in insns {
+                e.begin_insn(ipc);
+                let r = G::exec(&mut e, insn, ipc);
+                if e.ended {
+                    break;
+                }
+                if let Err(reason) = r {
+                    // Our emitter never fails; this came from the semantics themselves.
+                    e.exit_here(reason);
+                    break;
+                }
+                ipc = ipc.wrapping_add(4);
+            }
+            if !e.ended {
+                // The block was cut (length cap, page end): continue after it.
+                e.goto(ipc);
+            }
+            e.finish();
+        }
+        let compiled = match self.ctx.compile(&*self.isa, &mut ControlPlane::default()) {
+            Ok(c) => c,
+            Err(err) => {
+                tracing::warn!("JIT compile of block {pc:#x} failed: {:?}", err.inner);
+                self.cells.truncate(cell_mark);
+                return Err(CompileError::Failed);
+            }
+        };
+        if !compiled.buffer.relocs().is_empty() {
+            // We call everything through absolute addresses; a relocation is a bug.
+            tracing::warn!("JIT block {pc:#x} needs relocations");
+            self.cells.truncate(cell_mark);
+            return Err(CompileError::Failed);
+        }
+        match self.cache.install(compiled.code_buffer()) {
+            Some(entry) => Ok(JitFn { entry }),
+            None => {
+                self.cells.truncate(cell_mark);
+                Err(CompileError::CacheFull)
+            }
+        }
+    }
+
+    /// Runs compiled code (and whatever it chains to) until it exits.
+    ///
+    /// # Safety
+    /// `code` must come from this Jit since its last flush; `state` must point to the
+    /// guest state struct the code was compiled for.
+    pub unsafe fn run(&self, code: JitFn, state: *mut u8) -> Exit {
+        // SAFETY: the trampoline was compiled with this exact host-convention signature.
+        let tramp: unsafe extern "C" fn(*mut u8, *const u8) -> u64 =
+            unsafe { std::mem::transmute(self.trampoline) };
+        // SAFETY: caller's contract.
+        Exit(unsafe { tramp(state, code.entry) })
+    }
+
+    /// The chaining cell that the last run asked to link (`cell`, `epoch`), if any.
+    pub fn take_link_request(&self) -> Option<LinkRequest> {
+        match self.link_request.swap(0, Ordering::Relaxed) {
+            0 => None,
+            n => Some(LinkRequest {
+                cell: (n - 1) as u32,
+                epoch: self.epoch,
+            }),
+        }
+    }
+
+    /// Makes the exit that filed `req` jump straight to `target` from now on.
+    pub fn link(&mut self, req: LinkRequest, target: JitFn) -> bool {
+        req.epoch == self.epoch && self.cells.link(req.cell, target.entry as u64)
+    }
+
+    /// Drops all compiled code and chaining cells. Every [`JitFn`] handed out is invalid.
+    pub fn flush(&mut self) {
+        self.cache.reset();
+        self.cells.reset();
+        self.link_request.store(0, Ordering::Relaxed);
+        self.epoch += 1;
+    }
+
+    /// Bumped by every flush.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// Bytes of the code cache in use.
+    pub fn code_bytes(&self) -> usize {
+        self.cache.used()
+    }
 }
+
+/// A pending request to link a chaining cell (see the module documentation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkRequest {
+    cell: u32,
+    epoch: u64,
+}
+
+static UNCHANGING_GENERATION: AtomicU64 = AtomicU64::new(0);
