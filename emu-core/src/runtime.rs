@@ -210,16 +210,20 @@ impl<G: Guest> Runtime<G> {
             let pending = self.pending_link.take();
             let exit = match (code, &mut self.jit) {
                 (Some(code), Some(jit)) => {
-                    if let Some(req) = pending {
-                        if jit.link(req, code) {
-                            self.stats.chain_links += 1;
+                    let chaining = self.cfg.chaining && !self.trace_exec;
+                    if chaining {
+                        if let Some(req) = pending {
+                            if jit.link(req, code) {
+                                self.stats.chain_links += 1;
+                            }
                         }
+                        jit.remember_indirect_target(blk_pc, code);
                     }
                     self.stats.jit_block_runs += 1;
                     // SAFETY: code belongs to this Jit's current epoch (every flush and
                     // cache reset drops all blocks' code) and was compiled for this guest.
                     let e = unsafe { jit.run(code, state) };
-                    if self.cfg.chaining && !self.trace_exec {
+                    if chaining {
                         self.pending_link = jit.take_link_request();
                     } else {
                         let _ = jit.take_link_request();

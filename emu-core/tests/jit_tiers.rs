@@ -393,6 +393,29 @@ fn branches_loops_and_dynamic_jumps() {
 }
 
 #[test]
+fn indirect_branches_hit_the_inline_target_cache() {
+    let code = [
+        enc(MOVI, 1, 0, 0, 1000),
+        enc(MOVI, 4, 0, 1, 8), // r4 = 0x1008 = CODE + 8: the loop
+        enc(BIN, 2, 2, 1, 0),  // loop: r2 += r1
+        enc(BINI, 1, 1, 1, 1), // r1 -= 1
+        enc(CMP, 5, 1, 6, 0),  // r5 = r1 == 0
+        enc(BCOND, 5, 0, 0, 2),
+        enc(JR, 4, 0, 0, 0), // back to the loop through a register
+        halt(),
+    ];
+    assert_eq!(CODE + 8, 0x1008);
+    let o = run_all(&code, &|_| {});
+    assert_eq!(o.cpu.r[2], 500_500);
+    let jit = run_with(&code, jit_always(), &|_| {});
+    assert!(
+        jit.stats.jit_block_runs < 20,
+        "indirect branches stay in compiled code ({} run-loop entries)",
+        jit.stats.jit_block_runs
+    );
+}
+
+#[test]
 fn undefined_and_cut_blocks() {
     // 70 straight-line instructions: the block is cut at 64 and continues.
     let mut code: Vec<u32> = (0..70).map(|i| enc(BINI, 1, 1, 0, i)).collect();

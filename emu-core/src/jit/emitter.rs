@@ -33,6 +33,10 @@ pub struct EmitEnv<'c> {
     pub cells: &'c mut ChainCells,
     /// Host address of the word where an unlinked exit leaves `cell index + 1`.
     pub link_request_addr: u64,
+    /// Host address of the indirect-branch target cache: `mask + 1` pairs of
+    /// (guest pc, entry), indexed by `(pc >> 2) & mask`.
+    pub ibtc_addr: u64,
+    pub ibtc_mask: u64,
     /// Host address of the process-wide code generation counter, and the value it had
     /// when this code was compiled: chaining stops as soon as they differ.
     pub generation_addr: u64,
@@ -397,6 +401,18 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
         self.b.seal_block(unlinked);
 
         self.b.switch_to_block(linked);
+        self.tail_call_unless_stopped(entry);
+
+        self.b.switch_to_block(unlinked);
+        let req = self.b.ins().iconst(I64, index as i64 + 1);
+        let req_addr = self.b.ins().iconst(I64, self.env.link_request_addr as i64);
+        self.b.ins().store(state_flags(), req, req_addr, 0);
+        self.ret_const(Exit::JUMP.0);
+    }
+
+    /// Tail-calls compiled code at `entry` unless an interrupt or a code flush is
+    /// pending, in which case it returns to the run loop (state already spilled).
+    fn tail_call_unless_stopped(&mut self, entry: Value) {
         let state = self.state;
         let interrupt = self
             .b
@@ -416,12 +432,6 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
         let sig = self.sig("block", 1, 1, CallConv::Tail);
         self.b.ins().return_call_indirect(sig, entry, &[state]);
         self.b.switch_to_block(back);
-        self.ret_const(Exit::JUMP.0);
-
-        self.b.switch_to_block(unlinked);
-        let req = self.b.ins().iconst(I64, index as i64 + 1);
-        let req_addr = self.b.ins().iconst(I64, self.env.link_request_addr as i64);
-        self.b.ins().store(state_flags(), req, req_addr, 0);
         self.ret_const(Exit::JUMP.0);
     }
 
@@ -730,6 +740,23 @@ impl Emitter for JitEmitter<'_, '_> {
     fn goto_dyn(&mut self, target: Value) {
         self.spill();
         self.store_state(SLOT_PC, target);
+        // Look the target up in the indirect-branch cache; on a hit run it directly.
+        let index = self.b.ins().ushr_imm_s(target, 2);
+        let index = self.b.ins().band_imm_s(index, self.env.ibtc_mask as i64);
+        let offset = self.b.ins().ishl_imm_s(index, 4);
+        let table = self.b.ins().iconst(I64, self.env.ibtc_addr as i64);
+        let pair = self.b.ins().iadd(table, offset);
+        let tag = self.b.ins().load(I64, state_flags(), pair, 0);
+        let hit = self.b.ins().icmp(IntCC::Equal, tag, target);
+        let hit_blk = self.b.create_block();
+        let miss_blk = self.b.create_block();
+        self.b.ins().brif(hit, hit_blk, &[], miss_blk, &[]);
+        self.b.seal_block(hit_blk);
+        self.b.seal_block(miss_blk);
+        self.b.switch_to_block(hit_blk);
+        let entry = self.b.ins().load(I64, state_flags(), pair, 8);
+        self.tail_call_unless_stopped(entry);
+        self.b.switch_to_block(miss_blk);
         self.ret_const(Exit::JUMP.0);
         self.after_terminator();
     }

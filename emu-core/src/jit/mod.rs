@@ -60,6 +60,8 @@ pub struct JitSettings {
     pub backtracking: bool,
     /// Bytes of executable memory.
     pub code_cache_bytes: usize,
+    /// Run Cranelift's IR verifier on every function (roughly doubles compile time).
+    pub verifier: bool,
 }
 
 impl Default for JitSettings {
@@ -68,6 +70,7 @@ impl Default for JitSettings {
             optimize: false,
             backtracking: true,
             code_cache_bytes: 64 << 20,
+            verifier: cfg!(debug_assertions),
         }
     }
 }
@@ -76,15 +79,22 @@ impl Default for JitSettings {
 /// and have at most two direct exits).
 const CODE_BYTES_PER_CELL: usize = 256;
 
+/// Entries of the indirect-branch target cache (a power of two).
+const IBTC_ENTRIES: usize = 4096;
+
 pub struct Jit {
     mem: MemView,
     isa: OwnedTargetIsa,
     ctx: Context,
     fb_ctx: FunctionBuilderContext,
     cache: CodeCache,
-    /// Holds only the trampoline, so resetting `cache` never touches it.
-    trampoline_cache: CodeCache,
+    /// Holds the trampoline and the return stub, so resetting `cache` never touches them.
+    stub_cache: CodeCache,
     trampoline: *const u8,
+    return_stub: *const u8,
+    /// Indirect-branch target cache read inline by `goto_dyn`: pairs (guest pc, entry),
+    /// direct-mapped by pc.
+    ibtc: Box<[AtomicU64]>,
     cells: ChainCells,
     /// Written by compiled code: `cell index + 1` of the last unlinked exit taken.
     link_request: Box<AtomicU64>,
@@ -131,22 +141,17 @@ impl Jit {
         )?;
         // Cranelift's x86-64 tail calls (our chaining) rely on frame pointers.
         set(&mut flags, "preserve_frame_pointers", "true")?;
-        // The verifier roughly doubles compile time: only in debug builds.
         set(
             &mut flags,
             "enable_verifier",
-            if cfg!(debug_assertions) {
-                "true"
-            } else {
-                "false"
-            },
+            if s.verifier { "true" } else { "false" },
         )?;
         let isa = cranelift_native::builder()
             .map_err(|e| format!("host ISA: {e}"))?
             .finish(settings::Flags::new(flags))
             .map_err(|e| format!("host ISA: {e}"))?;
         let cache = CodeCache::new(s.code_cache_bytes).map_err(|e| format!("code cache: {e}"))?;
-        let trampoline_cache = CodeCache::new(4096).map_err(|e| format!("code cache: {e}"))?;
+        let stub_cache = CodeCache::new(4096).map_err(|e| format!("code cache: {e}"))?;
         let cells = ChainCells::new(cache.size() / CODE_BYTES_PER_CELL);
         let mut jit = Jit {
             mem,
@@ -154,8 +159,10 @@ impl Jit {
             ctx: Context::new(),
             fb_ctx: FunctionBuilderContext::new(),
             cache,
-            trampoline_cache,
+            stub_cache,
             trampoline: std::ptr::null(),
+            return_stub: std::ptr::null(),
+            ibtc: (0..2 * IBTC_ENTRIES).map(|_| AtomicU64::new(0)).collect(),
             cells,
             link_request: Box::new(AtomicU64::new(0)),
             epoch: 0,
@@ -163,6 +170,8 @@ impl Jit {
             generation: 0,
         };
         jit.trampoline = jit.build_trampoline()?;
+        jit.return_stub = jit.build_return_stub()?;
+        jit.clear_ibtc();
         Ok(jit)
     }
 
@@ -174,6 +183,29 @@ impl Jit {
         sig.params.push(AbiParam::new(I64));
         sig.params.push(AbiParam::new(I64));
         sig.returns.push(AbiParam::new(I64));
+        self.build_stub(sig, |b, params| {
+            let block_sig = b.import_signature(block_signature());
+            let call = b.ins().call_indirect(block_sig, params[1], &[params[0]]);
+            let r = b.inst_results(call)[0];
+            b.ins().return_(&[r]);
+        })
+    }
+
+    /// A block-convention function that just returns [`Exit::JUMP`]: what empty
+    /// indirect-branch cache entries point at, so a stray tag match is harmless.
+    fn build_return_stub(&mut self) -> Result<*const u8, String> {
+        self.build_stub(block_signature(), |b, _| {
+            let zero = b.ins().iconst(I64, Exit::JUMP.0 as i64);
+            b.ins().return_(&[zero]);
+        })
+    }
+
+    /// Compiles a small fixed function into `stub_cache` (which is never reset).
+    fn build_stub(
+        &mut self,
+        sig: Signature,
+        body: impl FnOnce(&mut FunctionBuilder, &[cranelift_codegen::ir::Value]),
+    ) -> Result<*const u8, String> {
         self.ctx.clear();
         self.ctx.func = Function::with_name_signature(UserFuncName::default(), sig);
         {
@@ -182,24 +214,39 @@ impl Jit {
             b.append_block_params_for_function_params(entry);
             b.switch_to_block(entry);
             b.seal_block(entry);
-            let (state, code) = (b.block_params(entry)[0], b.block_params(entry)[1]);
-            let block_sig = b.import_signature(block_signature());
-            let call = b.ins().call_indirect(block_sig, code, &[state]);
-            let r = b.inst_results(call)[0];
-            b.ins().return_(&[r]);
+            let params = b.block_params(entry).to_vec();
+            body(&mut b, &params);
             b.finalize(self.isa.frontend_config());
         }
         let code = self
             .ctx
             .compile(&*self.isa, &mut ControlPlane::default())
-            .map_err(|e| format!("trampoline: {:?}", e.inner))?;
+            .map_err(|e| format!("JIT stub: {:?}", e.inner))?;
         if !code.buffer.relocs().is_empty() {
-            return Err("trampoline needs relocations".into());
+            return Err("JIT stub needs relocations".into());
         }
         let bytes = code.code_buffer().to_vec();
-        self.trampoline_cache
+        self.stub_cache
             .install(&bytes)
-            .ok_or_else(|| "trampoline does not fit".to_string())
+            .ok_or_else(|| "JIT stub does not fit".to_string())
+    }
+
+    /// Records that guest `pc` starts compiled block `code`, for indirect branches.
+    pub fn remember_indirect_target(&mut self, pc: u64, code: JitFn) {
+        let i = 2 * ((pc >> 2) as usize & (IBTC_ENTRIES - 1));
+        if let (Some(tag), Some(entry)) = (self.ibtc.get(i), self.ibtc.get(i + 1)) {
+            tag.store(pc, Ordering::Relaxed);
+            entry.store(code.entry as u64, Ordering::Relaxed);
+        }
+    }
+
+    fn clear_ibtc(&mut self) {
+        for pair in self.ibtc.chunks_exact(2) {
+            // No block starts at an odd address, so tag 1 never matches a real target;
+            // a guest that jumps to 1 reaches the stub, which returns to the run loop.
+            pair[0].store(1, Ordering::Relaxed);
+            pair[1].store(self.return_stub as u64, Ordering::Relaxed);
+        }
     }
 
     /// Tells the compiler where the process-wide code generation counter lives and its
@@ -237,6 +284,8 @@ impl Jit {
                 frontend: self.isa.frontend_config(),
                 cells: &mut self.cells,
                 link_request_addr: self.link_request.as_ptr() as u64,
+                ibtc_addr: self.ibtc.as_ptr() as u64,
+                ibtc_mask: (IBTC_ENTRIES - 1) as u64,
                 generation_addr,
                 generation: if self.generation_addr == 0 {
                     0
@@ -264,6 +313,12 @@ impl Jit {
                 e.goto(ipc);
             }
             e.finish();
+        }
+        if tracing::enabled!(target: "out_clif", tracing::Level::TRACE) {
+            tracing::trace!(target: "out_clif", "block {pc:#x}:\n{}", self.ctx.func.display());
+        }
+        if std::env::var_os("EMU_DUMP_CLIF").is_some() {
+            eprintln!("block {pc:#x}:\n{}", self.ctx.func.display());
         }
         let compiled = match self.ctx.compile(&*self.isa, &mut ControlPlane::default()) {
             Ok(c) => c,
@@ -322,6 +377,7 @@ impl Jit {
         self.cache.reset();
         self.cells.reset();
         self.link_request.store(0, Ordering::Relaxed);
+        self.clear_ibtc();
         self.epoch += 1;
     }
 

@@ -105,6 +105,7 @@ pub const JR: u32 = 0x12; // pc = r[a]
 pub const HALT: u32 = 0x13; // exit arch(0), pc + 4, arg imm
 pub const GETPC: u32 = 0x14; // r[a] = state.pc (the pc stored by the last exit)
 pub const BINI: u32 = 0x15; // r[a] = BINOPS[c](r[b], sext(imm))
+pub const FLUSH: u32 = 0x16; // exit FLUSH_CODE, pc + 4 (like IC IVAU)
 
 pub const HALT_EXIT: Exit = Exit::arch(0);
 /// Exit of an undefined toy instruction (exit_arg = the word, pc = the instruction).
@@ -272,6 +273,7 @@ impl Guest for ToyGuest {
                 let r = e.bin(BINOPS[c as usize], x, y);
                 e.set(reg(a), r);
             }
+            FLUSH => e.exit(Exit::FLUSH_CODE, pc.wrapping_add(4), 0),
             _ => e.exit(UNDEF_EXIT, pc, w as u64),
         }
         Ok(())

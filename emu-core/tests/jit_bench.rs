@@ -1,0 +1,74 @@
+//! Compile-time measurement of the JIT for blocks shaped like translated guest code.
+//! Run with `cargo test -p emu-core --test jit_bench -- --ignored --nocapture`.
+
+mod toy;
+
+use emu_core::jit::{CompileError, Jit, JitSettings};
+use emu_core::mem::GuestSpace;
+use std::time::Instant;
+use toy::*;
+
+/// A block of `n` toy instructions: mostly ALU work on a handful of registers, one
+/// memory access in four, ending with a conditional branch (like a loop body).
+fn block(n: usize) -> Vec<ToyInsn> {
+    let pattern = [
+        enc(BIN, 1, 2, 3, 0),
+        enc(BINI, 4, 1, 2, 0xff),
+        enc(LOAD, 5, 12, 3, 8),
+        enc(CMP, 6, 5, 4, 2),
+        enc(BIN, 7, 6, 1, 12),
+        enc(SEL, 6, 7, 2, 0),
+        enc(STORE, 7, 13, 2, 16),
+        enc(BINI, 2, 2, 0, 1),
+    ];
+    let mut words: Vec<u32> = (0..n - 1).map(|i| pattern[i % pattern.len()]).collect();
+    words.push(enc(BCOND, 6, 0, 0, -((n as i32) - 1)));
+    words.into_iter().map(|raw| ToyInsn { raw }).collect()
+}
+
+#[test]
+#[ignore]
+fn compile_time_per_block() {
+    let space = GuestSpace::new(SPACE).expect("reserve");
+    for (optimize, backtracking) in [(false, false), (false, true), (true, true)] {
+        let settings = JitSettings {
+            optimize,
+            backtracking,
+            verifier: false,
+            ..JitSettings::default()
+        };
+        let mut jit = Jit::with_settings(space.view(), settings).expect("jit");
+        for n in [5, 30] {
+            let insns = block(n);
+            let rounds = 300;
+            let mut code_bytes = 0;
+            let t = Instant::now();
+            for _ in 0..rounds {
+                let before = jit.code_bytes();
+                match jit.compile_block::<ToyGuest>(CODE, &insns) {
+                    Ok(_) => code_bytes = jit.code_bytes() - before,
+                    Err(CompileError::CacheFull) => jit.flush(),
+                    Err(e) => panic!("{e:?}"),
+                }
+            }
+            let us = t.elapsed().as_secs_f64() * 1e6 / rounds as f64;
+            println!(
+                "opt={} regalloc={}: {n:2} insns: {us:7.1} µs/block, ~{code_bytes} bytes",
+                if optimize { "speed" } else { "none" },
+                if backtracking {
+                    "backtracking"
+                } else {
+                    "single_pass"
+                },
+            );
+        }
+    }
+}
+
+#[test]
+#[ignore]
+fn dump_clif() {
+    let space = GuestSpace::new(SPACE).expect("reserve");
+    let mut jit = Jit::new(space.view()).expect("jit");
+    let _ = jit.compile_block::<ToyGuest>(CODE, &block(5));
+}
