@@ -72,6 +72,8 @@ struct Block<G: Guest> {
     insns: Box<[G::Insn]>,
     runs: u32,
     code: Option<JitFn>,
+    /// Cranelift refused this block once: keep interpreting it.
+    compile_failed: bool,
 }
 
 const JUMP_CACHE_SIZE: usize = 4096;
@@ -186,16 +188,16 @@ impl<G: Guest> Runtime<G> {
                     return Exit::FAULT_EXEC;
                 }
             };
-            let (blk_pc, n_insns, mut code) = {
+            let (blk_pc, n_insns, mut code, compile_failed) = {
                 // SAFETY: blk points into self.blocks (boxed, so stable); only `compile`
                 // below may replace blocks' code, and it never removes blocks.
                 let b = unsafe { &*blk };
-                (b.pc, b.insns.len(), b.code)
+                (b.pc, b.insns.len(), b.code, b.compile_failed)
             };
             if self.trace_exec {
                 tracing::trace!(target: "exec", "block {blk_pc:#x} ({n_insns} insns)");
             }
-            if code.is_none() && self.jit.is_some() {
+            if code.is_none() && self.jit.is_some() && !compile_failed {
                 // SAFETY: as above.
                 let runs = unsafe {
                     (*blk).runs = (*blk).runs.saturating_add(1);
@@ -297,7 +299,7 @@ impl<G: Guest> Runtime<G> {
             Err(_) => {
                 self.stats.compile_failures += 1;
                 // Stay in the interpreter; do not retry on every run.
-                blk.runs = 0;
+                blk.compile_failed = true;
                 blk.code = None;
             }
         }
@@ -376,6 +378,7 @@ impl<G: Guest> Runtime<G> {
             insns: insns.into_boxed_slice(),
             runs: 0,
             code: None,
+            compile_failed: false,
         })
     }
 }

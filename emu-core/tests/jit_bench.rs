@@ -72,3 +72,46 @@ fn dump_clif() {
     let mut jit = Jit::new(space.view()).expect("jit");
     let _ = jit.compile_block::<ToyGuest>(CODE, &block(5));
 }
+
+/// Guest instructions per second of a loop (7 ALU/memory instructions per iteration),
+/// interpreter vs JIT.
+#[test]
+#[ignore]
+fn execution_speed_of_a_loop() {
+    use emu_core::runtime::TierConfig;
+    let iterations = 10_000_000u64;
+    let mut code = li(1, iterations);
+    code.extend([
+        enc(BIN, 2, 2, 1, 0), // loop: r2 += r1
+        enc(BINI, 3, 2, 2, 0xff),
+        enc(STORE, 3, 13, 3, 8),
+        enc(LOAD, 4, 13, 3, 8),
+        enc(BIN, 5, 5, 4, 4),
+        enc(BINI, 1, 1, 1, 1), // r1 -= 1
+        enc(BCOND, 1, 0, 0, -6),
+        enc(HALT, 0, 0, 0, 0),
+    ]);
+    for (name, cfg) in [
+        ("interpreter", interp_only()),
+        ("jit", jit_always()),
+        (
+            "jit, no chaining",
+            TierConfig {
+                chaining: false,
+                ..jit_always()
+            },
+        ),
+    ] {
+        let mut m = Machine::new(&code, cfg);
+        m.cpu.r[13] = RW;
+        let t = Instant::now();
+        assert_eq!(m.run(), HALT_EXIT);
+        let secs = t.elapsed().as_secs_f64();
+        let insns = iterations * 7;
+        println!(
+            "{name:18}: {:7.1} M guest insns/s ({:.3} s)",
+            insns as f64 / secs / 1e6,
+            secs
+        );
+    }
+}

@@ -416,6 +416,19 @@ fn indirect_branches_hit_the_inline_target_cache() {
 }
 
 #[test]
+fn state_written_after_a_goto_in_the_same_instruction_counts() {
+    let code = [
+        enc(CALL, 7, 0, 0, 2), // r7 = CODE + 4; goto CODE + 8
+        enc(HALT, 0, 0, 0, 1),
+        enc(JR, 7, 0, 0, 0), // "return"
+    ];
+    let o = run_all(&code, &|_| {});
+    assert_eq!(o.exit, HALT_EXIT);
+    assert_eq!(o.cpu.core.exit_arg, 1);
+    assert_eq!(o.cpu.r[7], CODE + 4);
+}
+
+#[test]
 fn undefined_and_cut_blocks() {
     // 70 straight-line instructions: the block is cut at 64 and continues.
     let mut code: Vec<u32> = (0..70).map(|i| enc(BINI, 1, 1, 0, i)).collect();
@@ -523,7 +536,7 @@ fn random_program(rng: &mut Rng) -> Vec<u32> {
         let ptr = 12 + rng.below(4) as u32;
         let small = rng.below(33) as i32 - 16;
         let remaining = (len - i) as i32;
-        let w = match rng.below(22) {
+        let w = match rng.below(23) {
             0..=3 => enc(BIN, a, b, c, rng.below(17) as i32),
             4 => enc(UN, a, b, 0, rng.below(14) as i32),
             5 => enc(CMP, a, b, c, rng.below(10) as i32),
@@ -540,6 +553,7 @@ fn random_program(rng: &mut Rng) -> Vec<u32> {
             18 => enc(TRAP, a, b, 0, if rng.below(4) == 0 { 2 } else { 0 }),
             19 => enc(BCOND, b, 0, 0, 1 + rng.below(remaining as u64) as i32),
             20 => enc(GOTO, 0, 0, 0, 1 + rng.below(remaining as u64) as i32),
+            21 => enc(CALL, a, 0, 0, 1 + rng.below(remaining as u64) as i32),
             _ => enc(GETPC, a, 0, 0, 0),
         };
         // TRAP on a random register would end most programs early: make it rare.

@@ -43,6 +43,15 @@ pub struct EmitEnv<'c> {
     pub generation: u64,
 }
 
+/// How a block ends (recorded by the `goto*`/`exit` methods).
+#[derive(Clone, Copy)]
+enum BlockEnd {
+    Goto(u64),
+    GotoCond(Value, u64, u64),
+    GotoDyn(Value),
+    Exit(Exit, u64, u64),
+}
+
 struct CachedSlot {
     slot: Slot,
     var: Variable,
@@ -57,8 +66,10 @@ pub struct JitEmitter<'a, 'c> {
     env: EmitEnv<'c>,
     state: Value,
     pc: u64,
-    /// Set by the `goto*`/`exit` family: the block is over (the driver stops emitting).
+    /// A block end was emitted: the driver stops emitting.
     pub ended: bool,
+    /// The `goto*`/`exit` call of the current instruction, emitted by [`Self::end_insn`].
+    pending_end: Option<BlockEnd>,
     slots: Vec<CachedSlot>,
     slot_index: HashMap<u32, usize>,
     /// Values known at compile time (from `imm`), for folding.
@@ -126,6 +137,7 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
             state,
             pc: 0,
             ended: false,
+            pending_end: None,
             slots: Vec::new(),
             slot_index: HashMap::new(),
             consts: HashMap::new(),
@@ -153,6 +165,94 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
     pub fn exit_here(&mut self, reason: Exit) {
         self.spill();
         let pc = self.konst(self.pc);
+        self.store_state(SLOT_PC, pc);
+        self.ret_const(reason.0);
+        self.after_terminator();
+    }
+
+    /// Emits the block end that the instruction just executed asked for, if any
+    /// (`goto*`/`exit` only record it, so that everything else the instruction does,
+    /// in any order, is part of the block, as in the interpreter). Returns whether the
+    /// block is over.
+    pub fn end_insn(&mut self) -> bool {
+        match self.pending_end.take() {
+            None => false,
+            Some(BlockEnd::Goto(t)) => {
+                self.emit_goto(t);
+                true
+            }
+            Some(BlockEnd::GotoCond(c, t, n)) => {
+                self.emit_goto_cond(c, t, n);
+                true
+            }
+            Some(BlockEnd::GotoDyn(t)) => {
+                self.emit_goto_dyn(t);
+                true
+            }
+            Some(BlockEnd::Exit(reason, pc, arg)) => {
+                self.emit_exit(reason, pc, arg);
+                true
+            }
+        }
+    }
+
+    /// Ends a block that runs off its end (length cap, page end): continue at `pc`.
+    pub fn end_block_at(&mut self, pc: u64) {
+        self.emit_goto(pc);
+    }
+
+    fn emit_goto(&mut self, target: u64) {
+        self.spill();
+        self.goto_known(target);
+        self.after_terminator();
+    }
+
+    fn emit_goto_cond(&mut self, c: Value, taken: u64, not_taken: u64) {
+        if let Some(x) = self.known(c) {
+            return self.emit_goto(if x != 0 { taken } else { not_taken });
+        }
+        self.spill();
+        let t = self.b.create_block();
+        let n = self.b.create_block();
+        self.b.ins().brif(c, t, &[], n, &[]);
+        self.b.seal_block(t);
+        self.b.seal_block(n);
+        self.b.switch_to_block(t);
+        self.goto_known(taken);
+        self.b.switch_to_block(n);
+        self.goto_known(not_taken);
+        self.after_terminator();
+    }
+
+    fn emit_goto_dyn(&mut self, target: Value) {
+        self.spill();
+        self.store_state(SLOT_PC, target);
+        // Look the target up in the indirect-branch cache; on a hit run it directly.
+        let index = self.b.ins().ushr_imm_s(target, 2);
+        let index = self.b.ins().band_imm_s(index, self.env.ibtc_mask as i64);
+        let offset = self.b.ins().ishl_imm_s(index, 4);
+        let table = self.b.ins().iconst(I64, self.env.ibtc_addr as i64);
+        let pair = self.b.ins().iadd(table, offset);
+        let tag = self.b.ins().load(I64, state_flags(), pair, 0);
+        let hit = self.b.ins().icmp(IntCC::Equal, tag, target);
+        let hit_blk = self.b.create_block();
+        let miss_blk = self.b.create_block();
+        self.b.ins().brif(hit, hit_blk, &[], miss_blk, &[]);
+        self.b.seal_block(hit_blk);
+        self.b.seal_block(miss_blk);
+        self.b.switch_to_block(hit_blk);
+        let entry = self.b.ins().load(I64, state_flags(), pair, 8);
+        self.tail_call_unless_stopped(entry);
+        self.b.switch_to_block(miss_blk);
+        self.ret_const(Exit::JUMP.0);
+        self.after_terminator();
+    }
+
+    fn emit_exit(&mut self, reason: Exit, pc: u64, arg: u64) {
+        self.spill();
+        let arg = self.konst(arg);
+        self.store_state(SLOT_EXIT_ARG, arg);
+        let pc = self.konst(pc);
         self.store_state(SLOT_PC, pc);
         self.ret_const(reason.0);
         self.after_terminator();
@@ -715,59 +815,18 @@ impl Emitter for JitEmitter<'_, '_> {
     }
 
     fn goto(&mut self, target: u64) {
-        self.spill();
-        self.goto_known(target);
-        self.after_terminator();
+        self.pending_end = Some(BlockEnd::Goto(target));
     }
 
     fn goto_cond(&mut self, c: Value, taken: u64, not_taken: u64) {
-        if let Some(x) = self.known(c) {
-            return self.goto(if x != 0 { taken } else { not_taken });
-        }
-        self.spill();
-        let t = self.b.create_block();
-        let n = self.b.create_block();
-        self.b.ins().brif(c, t, &[], n, &[]);
-        self.b.seal_block(t);
-        self.b.seal_block(n);
-        self.b.switch_to_block(t);
-        self.goto_known(taken);
-        self.b.switch_to_block(n);
-        self.goto_known(not_taken);
-        self.after_terminator();
+        self.pending_end = Some(BlockEnd::GotoCond(c, taken, not_taken));
     }
 
     fn goto_dyn(&mut self, target: Value) {
-        self.spill();
-        self.store_state(SLOT_PC, target);
-        // Look the target up in the indirect-branch cache; on a hit run it directly.
-        let index = self.b.ins().ushr_imm_s(target, 2);
-        let index = self.b.ins().band_imm_s(index, self.env.ibtc_mask as i64);
-        let offset = self.b.ins().ishl_imm_s(index, 4);
-        let table = self.b.ins().iconst(I64, self.env.ibtc_addr as i64);
-        let pair = self.b.ins().iadd(table, offset);
-        let tag = self.b.ins().load(I64, state_flags(), pair, 0);
-        let hit = self.b.ins().icmp(IntCC::Equal, tag, target);
-        let hit_blk = self.b.create_block();
-        let miss_blk = self.b.create_block();
-        self.b.ins().brif(hit, hit_blk, &[], miss_blk, &[]);
-        self.b.seal_block(hit_blk);
-        self.b.seal_block(miss_blk);
-        self.b.switch_to_block(hit_blk);
-        let entry = self.b.ins().load(I64, state_flags(), pair, 8);
-        self.tail_call_unless_stopped(entry);
-        self.b.switch_to_block(miss_blk);
-        self.ret_const(Exit::JUMP.0);
-        self.after_terminator();
+        self.pending_end = Some(BlockEnd::GotoDyn(target));
     }
 
     fn exit(&mut self, reason: Exit, pc: u64, arg: u64) {
-        self.spill();
-        let arg = self.konst(arg);
-        self.store_state(SLOT_EXIT_ARG, arg);
-        let pc = self.konst(pc);
-        self.store_state(SLOT_PC, pc);
-        self.ret_const(reason.0);
-        self.after_terminator();
+        self.pending_end = Some(BlockEnd::Exit(reason, pc, arg));
     }
 }

@@ -297,20 +297,19 @@ impl Jit {
             let mut ipc = pc;
             for insn in insns {
                 e.begin_insn(ipc);
-                let r = G::exec(&mut e, insn, ipc);
-                if e.ended {
-                    break;
-                }
-                if let Err(reason) = r {
+                if let Err(reason) = G::exec(&mut e, insn, ipc) {
                     // Our emitter never fails; this came from the semantics themselves.
                     e.exit_here(reason);
+                    break;
+                }
+                if e.end_insn() {
                     break;
                 }
                 ipc = ipc.wrapping_add(4);
             }
             if !e.ended {
                 // The block was cut (length cap, page end): continue after it.
-                e.goto(ipc);
+                e.end_block_at(ipc);
             }
             e.finish();
         }

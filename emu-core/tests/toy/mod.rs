@@ -106,6 +106,9 @@ pub const HALT: u32 = 0x13; // exit arch(0), pc + 4, arg imm
 pub const GETPC: u32 = 0x14; // r[a] = state.pc (the pc stored by the last exit)
 pub const BINI: u32 = 0x15; // r[a] = BINOPS[c](r[b], sext(imm))
 pub const FLUSH: u32 = 0x16; // exit FLUSH_CODE, pc + 4 (like IC IVAU)
+/// pc += 4 * sext(imm), then r[a] = pc + 4: state written *after* the goto call, which
+/// the interpreter applies, so the JIT must too.
+pub const CALL: u32 = 0x17;
 
 pub const HALT_EXIT: Exit = Exit::arch(0);
 /// Exit of an undefined toy instruction (exit_arg = the word, pc = the instruction).
@@ -274,6 +277,11 @@ impl Guest for ToyGuest {
                 e.set(reg(a), r);
             }
             FLUSH => e.exit(Exit::FLUSH_CODE, pc.wrapping_add(4), 0),
+            CALL => {
+                e.goto(pc.wrapping_add(simm.wrapping_mul(4)));
+                let ret = e.imm(pc.wrapping_add(4));
+                e.set(reg(a), ret);
+            }
             _ => e.exit(UNDEF_EXIT, pc, w as u64),
         }
         Ok(())
