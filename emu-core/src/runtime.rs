@@ -225,10 +225,9 @@ impl<G: Guest> Runtime<G> {
                     // SAFETY: code belongs to this Jit's current epoch (every flush and
                     // cache reset drops all blocks' code) and was compiled for this guest.
                     let e = unsafe { jit.run(code, state) };
-                    if chaining {
-                        self.pending_link = jit.take_link_request();
-                    } else {
-                        let _ = jit.take_link_request();
+                    let request = jit.take_link_request();
+                    if chaining && e == Exit::JUMP {
+                        self.pending_link = request;
                     }
                     e
                 }

@@ -81,8 +81,9 @@ impl Drop for CodeCache {
 }
 
 /// Chaining cells: one 64-bit word per direct-branch exit of compiled code, holding the
-/// entry address of the compiled successor (0: not linked yet, return to the run loop).
-/// Compiled code reads them; only the run loop writes them, between blocks.
+/// entry address that exit tail-calls: the compiled successor once linked, before that
+/// a stub that returns to the run loop. Compiled code reads them; only the run loop
+/// writes them, between blocks.
 pub struct ChainCells {
     cells: Box<[AtomicU64]>,
     used: usize,
@@ -96,10 +97,11 @@ impl ChainCells {
         }
     }
 
-    /// A fresh unlinked cell: its index and the host address compiled code reads.
-    pub fn alloc(&mut self) -> Option<(u32, u64)> {
+    /// A fresh cell pointing at `unlinked`: its index and the host address compiled
+    /// code reads.
+    pub fn alloc(&mut self, unlinked: u64) -> Option<(u32, u64)> {
         let cell = self.cells.get(self.used)?;
-        cell.store(0, Ordering::Relaxed);
+        cell.store(unlinked, Ordering::Relaxed);
         let index = u32::try_from(self.used).ok()?;
         self.used += 1;
         Some((index, cell.as_ptr() as u64))

@@ -1,6 +1,6 @@
 //! The hot tier: compiles a block's semantics with Cranelift into our own code cache.
 //!
-//! - `emitter.rs`: [`JitEmitter`], the [`crate::emit::Emitter`] that builds Cranelift IR;
+//! - `emitter/`: [`JitEmitter`], the [`crate::emit::Emitter`] that builds Cranelift IR;
 //! - `codecache.rs`: the executable region (bump allocated, reset when full) and the
 //!   chaining cells.
 //!
@@ -8,12 +8,16 @@
 //! tail-call its compiled successor (chaining) without growing the host stack. The run
 //! loop enters them through a small SystemV trampoline ([`Jit::run`]).
 //!
-//! Chaining protocol: every direct-branch exit owns a cell. While the cell is 0 the exit
-//! returns [`Exit::JUMP`] and leaves the cell's number in the link-request word; the run
-//! loop collects it with [`Jit::take_link_request`] and, once the successor block is
-//! compiled, fills the cell with [`Jit::link`]. Cells and code are only ever dropped all
+//! Chaining protocol: every direct-branch exit owns a cell holding the entry it
+//! tail-calls, at first a stub that returns [`Exit::JUMP`]. The exit also leaves its cell
+//! number in the link-request word (other `JUMP` exits clear it), so after a `JUMP`
+//! return the run loop collects it with [`Jit::take_link_request`] and, once the block
+//! at the new pc is compiled, points the cell at it with [`Jit::link`]. Indirect
+//! branches look their target up inline in a small pc → entry cache that the run loop
+//! fills ([`Jit::remember_indirect_target`]). Cells and code are only ever dropped all
 //! together ([`Jit::flush`], or a full cache), which bumps [`Jit::epoch`] so stale link
-//! requests are ignored.
+//! requests are ignored. Every block checks the interrupt flag and the code generation
+//! on entry, so chained code stops when asked.
 
 pub mod codecache;
 pub mod emitter;
@@ -283,6 +287,7 @@ impl Jit {
                 host_call_conv: self.isa.default_call_conv(),
                 frontend: self.isa.frontend_config(),
                 cells: &mut self.cells,
+                unlinked_entry: self.return_stub as u64,
                 link_request_addr: self.link_request.as_ptr() as u64,
                 ibtc_addr: self.ibtc.as_ptr() as u64,
                 ibtc_mask: (IBTC_ENTRIES - 1) as u64,
@@ -355,7 +360,9 @@ impl Jit {
         Exit(unsafe { tramp(state, code.entry) })
     }
 
-    /// The chaining cell that the last run asked to link (`cell`, `epoch`), if any.
+    /// After a run that returned [`Exit::JUMP`]: the chaining cell of the direct exit
+    /// that led to the current pc, if any (to be linked to the block there). Call after
+    /// every run (it also clears the word); ignore the result for other exits.
     pub fn take_link_request(&self) -> Option<LinkRequest> {
         match self.link_request.swap(0, Ordering::Relaxed) {
             0 => None,
