@@ -23,8 +23,8 @@ pub struct TierConfig {
     pub jit: bool,
     /// The most guest instructions in one block.
     pub max_block_insns: usize,
-    /// Bytes of executable memory for compiled code (flushed entirely when full).
-    pub code_cache_bytes: usize,
+    /// Cranelift settings and code cache size.
+    pub jit_settings: JitSettings,
     /// Link compiled blocks' direct branches to their compiled successors.
     pub chaining: bool,
 }
@@ -35,7 +35,7 @@ impl Default for TierConfig {
             threshold: 200,
             jit: true,
             max_block_insns: 64,
-            code_cache_bytes: JitSettings::default().code_cache_bytes,
+            jit_settings: JitSettings::default(),
             chaining: true,
         }
     }
@@ -105,11 +105,7 @@ impl<G: Guest> Runtime<G> {
     pub fn new(mem: MemView, cfg: TierConfig) -> Result<Self, String> {
         let generation = CODE_GENERATION.load(Ordering::SeqCst);
         let jit = if cfg.jit {
-            let settings = JitSettings {
-                code_cache_bytes: cfg.code_cache_bytes,
-                ..JitSettings::default()
-            };
-            let mut j = Jit::with_settings(mem, settings)?;
+            let mut j = Jit::with_settings(mem, cfg.jit_settings)?;
             j.set_generation(&CODE_GENERATION, generation);
             Some(j)
         } else {

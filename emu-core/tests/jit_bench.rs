@@ -102,9 +102,19 @@ fn execution_speed_of_a_loop() {
         enc(BCOND, 1, 0, 0, -6),
         enc(HALT, 0, 0, 0, 0),
     ]);
+    let settings = |optimize, backtracking| TierConfig {
+        jit_settings: JitSettings {
+            optimize,
+            backtracking,
+            ..JitSettings::default()
+        },
+        ..jit_always()
+    };
     for (name, cfg) in [
         ("interpreter", interp_only()),
-        ("jit", jit_always()),
+        ("jit none/single_pass", settings(false, false)),
+        ("jit none/backtrack", settings(false, true)),
+        ("jit speed/backtrack", settings(true, true)),
         (
             "jit, no chaining",
             TierConfig {
@@ -120,7 +130,7 @@ fn execution_speed_of_a_loop() {
         let secs = thread_cpu_seconds() - t;
         let insns = iterations * 7;
         println!(
-            "{name:18}: {:7.1} M guest insns/s ({:.3} s)",
+            "{name:22}: {:7.1} M guest insns/s ({:.3} s)",
             insns as f64 / secs / 1e6,
             secs
         );

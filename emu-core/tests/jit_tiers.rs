@@ -5,6 +5,7 @@
 mod toy;
 
 use emu_core::emit::Exit;
+use emu_core::jit::JitSettings;
 use emu_core::runtime::TierConfig;
 use toy::*;
 
@@ -475,7 +476,10 @@ fn a_full_code_cache_is_reset_and_execution_continues() {
     code.push(enc(BCOND, 3, 0, 0, -401));
     code.push(halt());
     let small = TierConfig {
-        code_cache_bytes: 4096,
+        jit_settings: JitSettings {
+            code_cache_bytes: 4096,
+            ..JitSettings::default()
+        },
         ..jit_always()
     };
     let o = run_with(&code, small, &|_| {});

@@ -280,10 +280,10 @@ impl Emitter for JitEmitter<'_, '_> {
                 // Cranelift traps on /0 and MIN/-1; Arm gives 0 and MIN. Divide by 1
                 // when b is 0 or -1 ((b + 1) <= 1 unsigned), then fix up: x / -1 = -x.
                 let b_plus_1 = self.b.ins().iadd_imm_s(b, 1);
-                let risky =
-                    self.b
-                        .ins()
-                        .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, b_plus_1, 1);
+                let risky = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, b_plus_1, 1);
                 let one = self.b.ins().iconst(I64, 1);
                 let zero = self.b.ins().iconst(I64, 0);
                 let safe = self.b.ins().select(risky, one, b);
