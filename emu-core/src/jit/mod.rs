@@ -30,7 +30,9 @@ use crate::mem::MemView;
 use codecache::{ChainCells, CodeCache};
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::types::I64;
-use cranelift_codegen::ir::{AbiParam, Function, InstBuilder, Signature, UserFuncName};
+use cranelift_codegen::ir::{
+    AbiParam, Function, InstBuilder, MemFlagsData, Signature, UserFuncName,
+};
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
@@ -96,6 +98,10 @@ pub struct Jit {
     stub_cache: CodeCache,
     trampoline: *const u8,
     return_stub: *const u8,
+    /// `preserve_all` entry of the memory slow path (see `build_slow_check_stub`).
+    slow_check_stub: *const u8,
+    /// Where the slow path leaves (fault address, fault?) for the compiled code.
+    slow_check_out: Box<[AtomicU64; 2]>,
     /// Indirect-branch target cache read inline by `goto_dyn`: pairs (guest pc, entry),
     /// direct-mapped by pc.
     ibtc: Box<[AtomicU64]>,
@@ -166,6 +172,8 @@ impl Jit {
             stub_cache,
             trampoline: std::ptr::null(),
             return_stub: std::ptr::null(),
+            slow_check_stub: std::ptr::null(),
+            slow_check_out: Box::new([AtomicU64::new(0), AtomicU64::new(0)]),
             ibtc: (0..2 * IBTC_ENTRIES).map(|_| AtomicU64::new(0)).collect(),
             cells,
             link_request: Box::new(AtomicU64::new(0)),
@@ -175,6 +183,7 @@ impl Jit {
         };
         jit.trampoline = jit.build_trampoline()?;
         jit.return_stub = jit.build_return_stub()?;
+        jit.slow_check_stub = jit.build_slow_check_stub()?;
         jit.clear_ibtc();
         Ok(jit)
     }
@@ -201,6 +210,33 @@ impl Jit {
         self.build_stub(block_signature(), |b, _| {
             let zero = b.ins().iconst(I64, Exit::JUMP.0 as i64);
             b.ins().return_(&[zero]);
+        })
+    }
+
+    /// The memory slow path as compiled code calls it: `fn(addr, size, need, perms,
+    /// limit, out)` with the `preserve_all` convention, wrapping
+    /// [`emitter::slow_access_check`]: `out[0]` receives the fault address, `out[1]` 1 on
+    /// a fault, else 0. Because the call clobbers no register, blocks need no
+    /// callee-saved registers (and no prologue saves) just for this cold path.
+    /// (`preserve_all` functions cannot return values, hence `out`.)
+    fn build_slow_check_stub(&mut self) -> Result<*const u8, String> {
+        let mut sig = Signature::new(CallConv::PreserveAll);
+        sig.params.extend((0..6).map(|_| AbiParam::new(I64)));
+        let host_conv = self.isa.default_call_conv();
+        self.build_stub(sig, |b, p| {
+            let mut helper_sig = Signature::new(host_conv);
+            helper_sig.params.extend((0..6).map(|_| AbiParam::new(I64)));
+            helper_sig.returns.push(AbiParam::new(I64));
+            let helper_sig = b.import_signature(helper_sig);
+            let f = b
+                .ins()
+                .iconst(I64, emitter::slow_access_check as *const () as usize as i64);
+            let call = b
+                .ins()
+                .call_indirect(helper_sig, f, &[p[0], p[1], p[2], p[3], p[4], p[5]]);
+            let fault = b.inst_results(call)[0];
+            b.ins().store(MemFlagsData::trusted(), fault, p[5], 8);
+            b.ins().return_(&[]);
         })
     }
 
@@ -288,6 +324,8 @@ impl Jit {
                 frontend: self.isa.frontend_config(),
                 cells: &mut self.cells,
                 unlinked_entry: self.return_stub as u64,
+                slow_check_entry: self.slow_check_stub as u64,
+                slow_check_out: self.slow_check_out.as_ptr() as u64,
                 link_request_addr: self.link_request.as_ptr() as u64,
                 ibtc_addr: self.ibtc.as_ptr() as u64,
                 ibtc_mask: (IBTC_ENTRIES - 1) as u64,

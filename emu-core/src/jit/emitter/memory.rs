@@ -7,6 +7,7 @@ use crate::mem::MemView;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::I64;
 use cranelift_codegen::ir::{AtomicRmwOp, BlockArg, InstBuilder, MemFlagsData, Value};
+use cranelift_codegen::isa::CallConv;
 
 fn guest_flags() -> MemFlagsData {
     // Checked before use, so it cannot trap; guest accesses may be unaligned.
@@ -88,8 +89,8 @@ impl JitEmitter<'_, '_> {
         // Slow path: ask MemView::check itself (page-crossing accesses that are fine
         // come back to `access`).
         self.b.switch_to_block(slow);
-        let sig = self.sig("slow_check", 6, 1, self.env.host_call_conv);
-        let out = self.scratch_addr();
+        let sig = self.sig("slow_check", 6, 0, CallConv::PreserveAll);
+        let out = self.b.ins().iconst(I64, self.env.slow_check_out as i64);
         let args = [
             addr,
             self.b.ins().iconst(I64, size as i64),
@@ -98,10 +99,10 @@ impl JitEmitter<'_, '_> {
             self.b.ins().iconst(I64, mem.limit as i64),
             out,
         ];
-        let r = self
-            .call_host(sig, slow_access_check as *const () as usize, &args)
-            .unwrap_or(zero);
+        let callee = self.b.ins().iconst(I64, self.env.slow_check_entry as i64);
+        self.b.ins().call_indirect(sig, callee, &args);
         let at = self.b.ins().load(I64, state_flags(), out, 0);
+        let r = self.b.ins().load(I64, state_flags(), out, 8);
         let fault_args = self.fault_args(at, fault);
         let fault_blk = self.fault_block();
         self.b.ins().brif(r, fault_blk, &fault_args, access, &[]);

@@ -41,6 +41,10 @@ pub struct EmitEnv<'c> {
     /// Entry of the block-convention stub that returns [`Exit::JUMP`]: what unlinked
     /// chaining cells point at.
     pub unlinked_entry: u64,
+    /// Entry of the `preserve_all` stub `fn(addr, size, need, perms, limit, out)` around
+    /// [`slow_access_check`], and the two words it writes: fault address, fault?.
+    pub slow_check_entry: u64,
+    pub slow_check_out: u64,
     /// Host address of the link-request word: every direct exit leaves `cell index + 1`
     /// there; every other exit that returns [`Exit::JUMP`] clears it.
     pub link_request_addr: u64,
