@@ -62,7 +62,7 @@ mod tests {
         assert_eq!(decode(0xd63f_0000), Some(Op::Blr)); // blr x0
         assert_eq!(decode(0xd65f_03c0), Some(Op::Ret)); // ret
         assert_eq!(decode(0xb400_0000), Some(Op::CompareBranch)); // cbz x0, .
-        assert_eq!(decode(0xb780_0000), Some(Op::TestBranch)); // tbnz x0, #63, .
+        assert_eq!(decode(0xb7f8_0000), Some(Op::TestBranch)); // tbnz x0, #63, .
     }
 
     #[test]

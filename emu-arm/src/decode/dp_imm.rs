@@ -194,12 +194,14 @@ mod tests {
         // and w0, w1, #imm with N=1: unallocated.
         assert_eq!(decode(0x1240_0020), None);
         assert_eq!(decode(0x9240_1c20), Some(Op::LogicalImm)); // and x0, x1, #0xff
-                                                               // sbfm with opc=11 and a 32-bit bitfield with N=1 / imms<5> set.
+
+        // sbfm with opc=11 and a 32-bit bitfield with N=1 / imms<5> set.
         assert_eq!(decode(0x7300_0000), None);
         assert_eq!(decode(0x1340_0000), None);
         assert_eq!(decode(0x1300_8000), None);
         assert_eq!(decode(0x1300_7c20), Some(Op::Bitfield)); // sbfm w0, w1, #0, #31
-                                                             // extr w with imms<5> set, and with N != sf.
+
+        // extr w with imms<5> set, and with N != sf.
         assert_eq!(decode(0x1381_8020), None);
         assert_eq!(decode(0x93c1_0020), Some(Op::Extract)); // extr x0, x1, x1, #0
         assert_eq!(decode(0x9381_0020), None);

@@ -177,6 +177,6 @@ mod tests {
         assert_eq!(decode(0x1b22_0c20), None);
         // csel with op2<1> set; ccmp with S=0.
         assert_eq!(decode(0x9a82_0820), None);
-        assert_eq!(decode(0x3a42_0020), None);
+        assert_eq!(decode(0x5a42_0020), None);
     }
 }

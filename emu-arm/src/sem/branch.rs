@@ -67,3 +67,87 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
 fn imm19_offset(raw: u32) -> u64 {
     sext(bits(raw, 23, 5) as u64, 19) << 2
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::sem::dp_reg::tests::run;
+    use crate::state::CpuState;
+    use crate::testkit::CODE;
+
+    const MOVZ_X1_1: u32 = 0xd280_0021;
+    const MOVZ_X2_2: u32 = 0xd280_0042;
+
+    /// Runs `[branch to .+8, movz x1 #1, movz x2 #2]`: whether the branch was taken.
+    fn taken(branch: u32, setup: impl Fn(&mut CpuState)) -> bool {
+        let cpu = run(&[branch, MOVZ_X1_1, MOVZ_X2_2], setup);
+        assert_eq!(cpu.x[2], 2, "execution did not continue at the target");
+        cpu.x[1] == 0
+    }
+
+    #[test]
+    fn unconditional_forward_and_backward() {
+        // b .+8
+        assert!(taken(0x1400_0002, |_| {}));
+        // movz x0, #3; loop: subs x0, x0, #1; add x1, x1, #1; b.ne loop
+        let cpu = run(
+            &[0xd280_0060, 0xf100_0400, 0x9100_0421, 0x54ff_ffc1],
+            |_| {},
+        );
+        assert_eq!((cpu.x[0], cpu.x[1]), (0, 3));
+        // Forward, then backward, then forward again:
+        // 0: b .+12 (→ 12); 4: movz x1, #1; 8: b .+8 (→ 16, the end); 12: b .-8 (→ 4)
+        let cpu = run(&[0x1400_0003, MOVZ_X1_1, 0x1400_0002, 0x17ff_fffe], |_| {});
+        assert_eq!(cpu.x[1], 1);
+    }
+
+    #[test]
+    fn link_forms() {
+        // bl .+8
+        let cpu = run(&[0x9400_0002, MOVZ_X1_1, MOVZ_X2_2], |_| {});
+        assert_eq!((cpu.x[30], cpu.x[1]), (CODE + 4, 0));
+        // blr x30: the target is read before x30 is overwritten.
+        let cpu = run(&[0xd63f_03c0, MOVZ_X1_1, MOVZ_X2_2], |c| c.x[30] = CODE + 8);
+        assert_eq!((cpu.x[30], cpu.x[1], cpu.x[2]), (CODE + 4, 0, 2));
+    }
+
+    #[test]
+    fn register_targets() {
+        assert!(taken(0xd65f_03c0, |c| c.x[30] = CODE + 8)); // ret
+        assert!(taken(0xd65f_00a0, |c| c.x[5] = CODE + 8)); // ret x5
+        assert!(taken(0xd61f_00a0, |c| c.x[5] = CODE + 8)); // br x5
+    }
+
+    #[test]
+    fn compare_and_branch() {
+        // cbz w0: only the low word counts.
+        assert!(taken(0x3400_0040, |c| c.x[0] = 0x1_0000_0000));
+        assert!(!taken(0x3400_0040, |c| c.x[0] = 1));
+        // cbnz x0
+        assert!(taken(0xb500_0040, |c| c.x[0] = 0x1_0000_0000));
+        assert!(!taken(0xb500_0040, |c| c.x[0] = 0));
+    }
+
+    #[test]
+    fn test_and_branch() {
+        // tbz x0, #63
+        assert!(taken(0xb6f8_0040, |c| c.x[0] = !(1 << 63)));
+        assert!(!taken(0xb6f8_0040, |c| c.x[0] = 1 << 63));
+        // tbnz w0, #0
+        assert!(taken(0x3700_0040, |c| c.x[0] = 1));
+        assert!(!taken(0x3700_0040, |c| c.x[0] = 2));
+    }
+
+    #[test]
+    fn conditional_branch() {
+        // b.al / b.nv always branch.
+        assert!(taken(0x5400_004e, |_| {}));
+        assert!(taken(0x5400_004f, |_| {}));
+        // b.ge: N == V.
+        assert!(taken(0x5400_004a, |c| c.set_nzcv(0x9000_0000)));
+        assert!(!taken(0x5400_004a, |c| c.set_nzcv(0x8000_0000)));
+        // b.ne
+        let b_ne_fwd = 0x5400_0041;
+        assert!(taken(b_ne_fwd, |_| {}));
+        assert!(!taken(b_ne_fwd, |c| c.set_nzcv(0x4000_0000)));
+    }
+}

@@ -167,3 +167,111 @@ const fn ones64(n: u32) -> u64 {
         (1u64 << n) - 1
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::sem::dp_reg::tests::run;
+    use crate::testkit::CODE;
+
+    /// Runs one instruction with x0/x1/x2 set and returns x0.
+    fn x0_after(word: u32, x0: u64, x1: u64, x2: u64) -> u64 {
+        run(&[word], |c| {
+            c.x[0] = x0;
+            c.x[1] = x1;
+            c.x[2] = x2;
+        })
+        .x[0]
+    }
+
+    #[test]
+    fn adr_and_adrp() {
+        // adr x0, .+0x100; adr x1, .-4; adrp x2, .+0x1000; adrp x3, .-0x1000
+        let cpu = run(
+            &[0x1000_0800, 0x10ff_ffe1, 0xb000_0002, 0xf0ff_ffe3],
+            |_| {},
+        );
+        assert_eq!(cpu.x[0], CODE + 0x100);
+        assert_eq!(cpu.x[1], CODE);
+        assert_eq!(cpu.x[2], (CODE & !0xfff) + 0x1000);
+        assert_eq!(cpu.x[3], (CODE & !0xfff) - 0x1000);
+    }
+
+    #[test]
+    fn bitfield_aliases() {
+        let v = 0x1234_5678_9abc_def0;
+        assert_eq!(x0_after(0xd348_5c20, 0, v, 0), 0xbcde); // ubfx x0, x1, #8, #16
+        assert_eq!(x0_after(0x1304_2c20, 0, 0xf80, 0), 0xffff_fff8); // sbfx w0, w1, #4, #8
+        assert_eq!(
+            x0_after(0xb348_1c20, 0x1111_1111_1111_1111, 0xab, 0), // bfi x0, x1, #56, #8
+            0xab11_1111_1111_1111
+        );
+        assert_eq!(
+            x0_after(0x3318_7c20, 0xffff_ffff_2222_2222, 0xcd00_0000, 0), // bfxil w0, w1, #24, #8
+            0x2222_22cd
+        );
+        assert_eq!(x0_after(0x9340_1c20, 0, 0x80, 0), 0xffff_ffff_ffff_ff80); // sxtb x0, w1
+        assert_eq!(x0_after(0x1300_3c20, 0, 0x8000, 0), 0xffff_8000); // sxth w0, w1
+        assert_eq!(
+            x0_after(0x9340_7c20, 0, 0x1_8000_0000, 0), // sxtw x0, w1
+            0xffff_ffff_8000_0000
+        );
+        assert_eq!(x0_after(0x5300_1c20, 0, 0x1234, 0), 0x34); // uxtb w0, w1
+        assert_eq!(x0_after(0x5300_3c20, 0, 0x1_2345, 0), 0x2345); // uxth w0, w1
+        assert_eq!(x0_after(0x5301_0020, 0, 3, 0), 0x8000_0000); // lsl w0, w1, #31
+        assert_eq!(x0_after(0x5304_0c20, 0, 0x1f, 0), 0xf000_0000); // lsl w0, w1, #28
+        assert_eq!(
+            x0_after(0x9360_3c20, 0, 0x8000, 0), // sbfiz x0, x1, #32, #16
+            0xffff_8000_0000_0000
+        );
+        assert_eq!(x0_after(0x937f_fc20, 0, 1 << 63, 0), u64::MAX); // asr x0, x1, #63
+    }
+
+    #[test]
+    fn logical_and_move_immediates() {
+        // mov x0, #0x5555555555555555 (orr x0, xzr, #imm)
+        assert_eq!(x0_after(0xb200_f3e0, 7, 0, 0), 0x5555_5555_5555_5555);
+        // mov x0, #0xffff0000ffff0000
+        assert_eq!(x0_after(0xb210_3fe0, 0, 0, 0), 0xffff_0000_ffff_0000);
+        // eor w0, w1, #0xff00ff00: the upper half of x1 does not leak into x0.
+        assert_eq!(
+            x0_after(0x5208_9c20, 0, 0xffff_ffff_0000_ffff, 0),
+            0xff00_00ff
+        );
+        // and x0, x1, #3
+        assert_eq!(x0_after(0x9240_0420, 0, 0xff, 0), 3);
+        // ands w0, w1, #0x80000000: N from bit 31, Z when clear.
+        let cpu = run(&[0x7201_0020], |c| c.x[1] = 0x8000_0001);
+        assert_eq!((cpu.x[0], cpu.nzcv()), (0x8000_0000, 0x8000_0000));
+        let cpu = run(&[0x7201_0020], |c| {
+            c.x[1] = 1;
+            c.set_nzcv(0x3000_0000);
+        });
+        assert_eq!((cpu.x[0], cpu.nzcv()), (0, 0x4000_0000));
+        // movn w0, #0 / movn x0, #1, lsl #16
+        assert_eq!(x0_after(0x1280_0000, 0, 0, 0), 0xffff_ffff);
+        assert_eq!(x0_after(0x92a0_0020, 0, 0, 0), !0x1_0000u64);
+    }
+
+    #[test]
+    fn add_immediate_sp_and_flags() {
+        // sub sp, sp, #0x10
+        let cpu = run(&[0xd100_43ff], |c| c.x[31] = 0x1000);
+        assert_eq!(cpu.sp(), 0xff0);
+        // adds w0, w1, #0xfff, lsl #12: carries out of 32 bits to zero.
+        let cpu = run(&[0x317f_fc20], |c| c.x[1] = 0xff00_1000);
+        assert_eq!((cpu.x[0], cpu.nzcv()), (0, 0x6000_0000));
+    }
+
+    #[test]
+    fn extract_and_rotate() {
+        // extr w0, w1, w2, #8
+        assert_eq!(
+            x0_after(0x1382_2020, 0, 0x1122_3344, 0x5566_7788),
+            0x4455_6677
+        );
+        // extr x0, x1, x2, #60
+        assert_eq!(x0_after(0x93c2_f020, 0, 1, 0xf << 60), 0x1f);
+        // ror x0, x1, #4 (extr x0, x1, x1, #4)
+        assert_eq!(x0_after(0x93c1_1020, 0, 1, 0), 1 << 60);
+    }
+}

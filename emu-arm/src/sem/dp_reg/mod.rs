@@ -7,7 +7,7 @@ mod crc;
 mod misc;
 mod mul;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use super::*;
 use crate::decode::dp_reg::Op;
