@@ -179,4 +179,34 @@ mod tests {
         assert_eq!(decode(0x9a82_0820), None);
         assert_eq!(decode(0x5a42_0020), None);
     }
+
+    /// Random words of the integer and branch encoding spaces, classified by objdump
+    /// (see `sem/dp_reg/vectors/gen_decode_vectors.py`): we accept exactly the base ones.
+    #[test]
+    fn decoder_agrees_with_objdump() {
+        use crate::decode::{decode as decode_any, Kind};
+        let text = include_str!("../sem/dp_reg/vectors/decode_vectors.txt");
+        let mut wrong = Vec::new();
+        let mut base = 0;
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let mut f = line.split_whitespace();
+            let (Some(word), Some(class)) = (f.next(), f.next()) else {
+                panic!("malformed line {line:?}");
+            };
+            let word = u32::from_str_radix(word, 16).expect("hex word");
+            let kind = decode_any(word).kind;
+            let ours = matches!(kind, Kind::DpImm(_) | Kind::DpReg(_) | Kind::Branch(_));
+            let should_be_ours = match class {
+                "base" => true,
+                "other" | "undef" => false,
+                _ => panic!("bad class in {line:?}"),
+            };
+            base += should_be_ours as usize;
+            if ours != should_be_ours {
+                wrong.push(format!("{word:08x}: objdump {class}, we {kind:?}"));
+            }
+        }
+        assert!(base > 500, "too few base words ({base})");
+        assert!(wrong.is_empty(), "decoder disagrees:\n{}", wrong.join("\n"));
+    }
 }

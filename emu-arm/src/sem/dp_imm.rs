@@ -27,12 +27,7 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
             let imm = (bits(raw, 21, 10) as u64) << if bit(raw, 22) { 12 } else { 0 };
             let a = x_sp(e, rn(raw));
             let b = e.imm(imm);
-            let r = if sub {
-                sub_with_flags(e, a, b, sf, s)
-            } else {
-                let zero = e.imm(0);
-                add_with_carry(e, a, b, zero, sf, s)
-            };
+            let r = super::dp_reg::add_sub(e, a, b, sub, sf, s);
             // Flag-setting forms write XZR for Rd=31; the others write SP.
             if s {
                 set_xw(e, rd(raw), r, sf)

@@ -5,7 +5,8 @@ use super::*;
 /// CCMN/CCMP: if the condition holds, NZCV := flags of `Rn + op2` (CCMN) or `Rn - op2`
 /// (CCMP); otherwise NZCV := the instruction's `nzcv` immediate.
 pub(super) fn cond_compare<E: Emitter>(e: &mut E, raw: u32, sf: bool, imm_operand: bool) {
-    // Evaluate the condition before the comparison overwrites the flags it reads.
+    // The condition reads the old flags; the comparison's flags are only values until
+    // the selection below writes the new NZCV.
     let holds = cond_holds(e, bits(raw, 15, 12));
     let a = x(e, rn(raw));
     let b = if imm_operand {
@@ -13,17 +14,11 @@ pub(super) fn cond_compare<E: Emitter>(e: &mut E, raw: u32, sf: bool, imm_operan
     } else {
         x(e, rm(raw))
     };
-    if bit(raw, 30) {
-        sub_with_flags(e, a, b, sf, true);
-    } else {
-        let zero = e.imm(0);
-        add_with_carry(e, a, b, zero, sf, true);
-    }
+    let (_, computed) = add_sub_flags(e, a, b, bit(raw, 30), sf);
     let nzcv = bits(raw, 3, 0);
-    for (slot, shift) in [(SLOT_N, 3), (SLOT_Z, 2), (SLOT_C, 1), (SLOT_V, 0)] {
-        let computed = e.get(slot);
-        let fallback = e.imm(((nzcv >> shift) & 1) as u64);
-        let v = e.select(holds, computed, fallback);
+    for (i, slot) in [SLOT_N, SLOT_Z, SLOT_C, SLOT_V].into_iter().enumerate() {
+        let fallback = e.imm(((nzcv >> (3 - i)) & 1) as u64);
+        let v = e.select(holds, computed[i], fallback);
         e.set(slot, v);
     }
 }

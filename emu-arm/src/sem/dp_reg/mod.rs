@@ -170,13 +170,79 @@ fn add_sub_extended<E: Emitter>(e: &mut E, raw: u32, sf: bool) {
 
 /// `a + b` or `a - b` per the op bit (30), setting flags per the S bit (29).
 fn add_or_sub<E: Emitter>(e: &mut E, raw: u32, a: E::V, b: E::V, sf: bool) -> E::V {
-    let set_flags = bit(raw, 29);
-    if bit(raw, 30) {
-        sub_with_flags(e, a, b, sf, set_flags)
-    } else {
-        let zero = e.imm(0);
-        add_with_carry(e, a, b, zero, sf, set_flags)
+    add_sub(e, a, b, bit(raw, 30), sf, bit(raw, 29))
+}
+
+/// `a + b` or `a - b` on 64 or 32 (`sf` false) bits, writing NZCV when `set_flags`.
+///
+/// Without flags a 32-bit result is returned as is (its upper half is junk: callers write
+/// it with `set_xw`/`set_xw_sp`, which zero-extend); with flags it is zero-extended. This
+/// is the carry-less special case of `add_with_carry`, with cheaper flag formulas (e.g.
+/// C of a subtraction is just `a >= b` unsigned), because ADD/SUB/CMP are among the most
+/// frequent guest instructions.
+pub(crate) fn add_sub<E: Emitter>(
+    e: &mut E,
+    a: E::V,
+    b: E::V,
+    sub: bool,
+    sf: bool,
+    set_flags: bool,
+) -> E::V {
+    if !set_flags {
+        return e.bin(if sub { BinOp::Sub } else { BinOp::Add }, a, b);
     }
+    let (r, [n, z, c, v]) = add_sub_flags(e, a, b, sub, sf);
+    e.set(SLOT_N, n);
+    e.set(SLOT_Z, z);
+    e.set(SLOT_C, c);
+    e.set(SLOT_V, v);
+    r
+}
+
+/// The result (zero-extended for 32 bits) and the N, Z, C, V values (each 0 or 1) of
+/// `a + b` or `a - b`, without writing any state.
+pub(crate) fn add_sub_flags<E: Emitter>(
+    e: &mut E,
+    a: E::V,
+    b: E::V,
+    sub: bool,
+    sf: bool,
+) -> (E::V, [E::V; 4]) {
+    let (a, b) = if sf {
+        (a, b)
+    } else {
+        (e.un(UnOp::Zext32, a), e.un(UnOp::Zext32, b))
+    };
+    let wide = e.bin(if sub { BinOp::Sub } else { BinOp::Add }, a, b);
+    let r = if sf { wide } else { e.un(UnOp::Zext32, wide) };
+    let sign_bit = e.imm(if sf { 63 } else { 31 });
+    let n = e.bin(BinOp::Lshr, r, sign_bit);
+    let zero = e.imm(0);
+    let z = e.cmp(Cmp::Eq, r, zero);
+    let c = if sub {
+        // Arm's carry of a subtraction is "no borrow".
+        e.cmp(Cmp::Uge, a, b)
+    } else if sf {
+        e.cmp(Cmp::Ult, r, a)
+    } else {
+        let k32 = e.imm(32);
+        e.bin(BinOp::Lshr, wide, k32)
+    };
+    // Signed overflow: for a + b, both operands differ in sign from the result; for
+    // a - b, the operands differ in sign and the result's sign differs from a's.
+    let overflow_bits = if sub {
+        let t1 = e.bin(BinOp::Xor, a, b);
+        let t2 = e.bin(BinOp::Xor, a, r);
+        e.bin(BinOp::And, t1, t2)
+    } else {
+        let t1 = e.bin(BinOp::Xor, r, a);
+        let t2 = e.bin(BinOp::Xor, r, b);
+        e.bin(BinOp::And, t1, t2)
+    };
+    let v = e.bin(BinOp::Lshr, overflow_bits, sign_bit);
+    // For 32 bits the operands are zero-extended, so bit 31 is the top bit that can be set
+    // in `overflow_bits`, and the shift leaves exactly that bit: no mask needed.
+    (r, [n, z, c, v])
 }
 
 /// ADC/ADCS/SBC/SBCS: `Rn + Rm + C` or `Rn + NOT(Rm) + C`.
