@@ -26,8 +26,13 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
             let s = bit(raw, 29);
             let imm = (bits(raw, 21, 10) as u64) << if bit(raw, 22) { 12 } else { 0 };
             let a = x_sp(e, rn(raw));
-            let b = e.imm(imm);
-            let r = super::dp_reg::add_sub(e, a, b, sub, sf, s);
+            let r = if imm == 0 && !s {
+                // MOV to/from SP (`add Xd, Xn, #0`): a plain copy.
+                a
+            } else {
+                let b = e.imm(imm);
+                super::dp_reg::add_sub(e, a, b, sub, sf, s)
+            };
             // Flag-setting forms write XZR for Rd=31; the others write SP.
             if s {
                 set_xw(e, rd(raw), r, sf)
@@ -54,7 +59,7 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
             };
             set_xw(e, rd(raw), v, sf);
         }
-        Op::Bitfield => bitfield(e, raw, sf),
+        Op::Bitfield => bitfield(e, raw, sf, pc)?,
         Op::Extract => {
             let lsb = bits(raw, 15, 10) as u64;
             let lo = xw(e, rm(raw), sf);
@@ -122,11 +127,16 @@ fn logical_imm<E: Emitter>(e: &mut E, raw: u32, sf: bool, pc: u64) -> Result<(),
 /// SBFM/BFM/UBFM. With R = immr and S = imms: when S >= R the field is Rn<S:R>, placed at
 /// bit 0 (xBFX, ASR/LSR, SXT*/UXT*); when S < R the field is Rn<S:0>, placed at bit
 /// datasize - R (xBFIZ, LSL). SBFM sign-extends above the field, UBFM zeroes, BFM keeps Rd.
-fn bitfield<E: Emitter>(e: &mut E, raw: u32, sf: bool) {
+fn bitfield<E: Emitter>(e: &mut E, raw: u32, sf: bool, pc: u64) -> Result<(), Exit> {
     let datasize: u32 = if sf { 64 } else { 32 };
     let opc = bits(raw, 30, 29);
     let r = bits(raw, 21, 16);
     let s = bits(raw, 15, 10);
+    // The decoder rejects these; re-checked because the shift arithmetic below relies on
+    // R, S < datasize.
+    if r >= datasize || s >= datasize {
+        return undef(e, raw, pc);
+    }
     let (width, pos) = if s >= r {
         (s - r + 1, 0)
     } else {
@@ -152,6 +162,7 @@ fn bitfield<E: Emitter>(e: &mut E, raw: u32, sf: bool) {
         }
     };
     set_xw(e, rd(raw), result, sf);
+    Ok(())
 }
 
 /// `n` ones in the low bits (1 ≤ n ≤ 64).

@@ -112,10 +112,17 @@ fn shifted_rm<E: Emitter>(e: &mut E, raw: u32, sf: bool) -> E::V {
 }
 
 fn logical_shifted<E: Emitter>(e: &mut E, raw: u32, sf: bool) {
+    let opc = bits(raw, 30, 29);
+    let invert = bit(raw, 21);
+    if opc == 1 && !invert && rn(raw) == 31 && bits(raw, 15, 10) == 0 {
+        // MOV (register), one of the most frequent instructions: `orr Xd, xzr, Xm` is a
+        // plain copy, so emit no OR with zero.
+        let v = x(e, rm(raw));
+        set_xw(e, rd(raw), v, sf);
+        return;
+    }
     let a = x(e, rn(raw));
     let b = shifted_rm(e, raw, sf);
-    let invert = bit(raw, 21);
-    let opc = bits(raw, 30, 29);
     let op = match (opc, invert) {
         (0 | 3, false) => BinOp::And,
         (0 | 3, true) => BinOp::AndNot,
