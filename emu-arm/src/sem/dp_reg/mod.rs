@@ -2,6 +2,8 @@
 //! conditional forms in `cond.rs`, the 1- and 2-source group (bit/byte reversal, counts,
 //! division, variable shifts, CRC) in `misc.rs`, multiplies in `mul.rs`.
 
+#[cfg(test)]
+mod compiled_tests;
 mod cond;
 mod crc;
 mod misc;
