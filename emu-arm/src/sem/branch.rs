@@ -150,4 +150,16 @@ mod tests {
         assert!(taken(b_ne_fwd, |_| {}));
         assert!(!taken(b_ne_fwd, |c| c.set_nzcv(0x4000_0000)));
     }
+
+    #[test]
+    fn register_target_outside_code_faults_at_the_target() {
+        use crate::testkit::{run_both, BRK0};
+        use emu_core::emit::Exit;
+        // br x5 to an unmapped page, and to a misaligned address.
+        for target in [0x5000, CODE + 2] {
+            let (cpu, exit) = run_both(&[0xd61f_00a0, BRK0], |c| c.x[5] = target);
+            assert_eq!(exit, Exit::FAULT_EXEC);
+            assert_eq!((cpu.pc(), cpu.core.fault_addr), (target, target));
+        }
+    }
 }
