@@ -49,6 +49,39 @@ pub fn decode(raw: u32) -> Option<Op> {
     scan(TABLE, raw)
 }
 
+/// Assembler syntax of a word of this group, with absolute targets, for `--trace in_asm`.
+pub fn disas(op: Op, raw: u32, pc: u64) -> String {
+    use super::dp_reg::{cond_name, reg};
+    use super::{bit, bits, sext};
+    let imm19 = pc.wrapping_add(sext(bits(raw, 23, 5) as u64, 19) << 2);
+    let rt = bits(raw, 4, 0);
+    match op {
+        Op::BranchImm => {
+            let target = pc.wrapping_add(sext(bits(raw, 25, 0) as u64, 26) << 2);
+            let name = if bit(raw, 31) { "bl" } else { "b" };
+            format!("{name} {target:#x}")
+        }
+        Op::BranchCond => format!("b.{} {imm19:#x}", cond_name(bits(raw, 3, 0))),
+        Op::CompareBranch => {
+            let name = if bit(raw, 24) { "cbnz" } else { "cbz" };
+            format!("{name} {}, {imm19:#x}", reg(rt, bit(raw, 31), false))
+        }
+        Op::TestBranch => {
+            let name = if bit(raw, 24) { "tbnz" } else { "tbz" };
+            let bit_pos = (bits(raw, 31, 31) << 5) | bits(raw, 23, 19);
+            let target = pc.wrapping_add(sext(bits(raw, 18, 5) as u64, 14) << 2);
+            format!(
+                "{name} {}, #{bit_pos}, {target:#x}",
+                reg(rt, bit_pos >= 32, false)
+            )
+        }
+        Op::Br => format!("br {}", reg(super::rn(raw), true, false)),
+        Op::Blr => format!("blr {}", reg(super::rn(raw), true, false)),
+        Op::Ret if super::rn(raw) == 30 => "ret".to_string(),
+        Op::Ret => format!("ret {}", reg(super::rn(raw), true, false)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

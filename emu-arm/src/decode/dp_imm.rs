@@ -161,6 +161,187 @@ fn extract_allocated(r: u32) -> bool {
     bit(r, 22) == sf && (sf || !bit(r, 15))
 }
 
+/// Assembler syntax of a word of this group (Arm's preferred aliases, objdump's number
+/// style), for `--trace in_asm`.
+pub fn disas(op: Op, raw: u32, pc: u64) -> String {
+    use super::dp_reg::reg;
+    let sf = bit(raw, 31);
+    let (d, n) = (super::rd(raw), super::rn(raw));
+    let datasize = if sf { 64 } else { 32 };
+    match op {
+        Op::PcRel => {
+            let imm = (bits(raw, 23, 5) << 2 | bits(raw, 30, 29)) as u64;
+            let (name, target) = if sf {
+                (
+                    "adrp",
+                    (pc & !0xfff).wrapping_add(super::sext(imm, 21) << 12),
+                )
+            } else {
+                ("adr", pc.wrapping_add(super::sext(imm, 21)))
+            };
+            format!("{name} {}, {target:#x}", reg(d, true, false))
+        }
+        Op::AddSubImm => {
+            let (sub, s, shifted) = (bit(raw, 30), bit(raw, 29), bit(raw, 22));
+            let imm = bits(raw, 21, 10);
+            let shift = if shifted { ", lsl #12" } else { "" };
+            let rn_s = reg(n, sf, true);
+            if !sub && !s && !shifted && imm == 0 && (d == 31 || n == 31) {
+                return format!("mov {}, {rn_s}", reg(d, sf, true));
+            }
+            if s && d == 31 {
+                let name = if sub { "cmp" } else { "cmn" };
+                return format!("{name} {rn_s}, #{imm:#x}{shift}");
+            }
+            let name = ["add", "adds", "sub", "subs"][(sub as usize) << 1 | s as usize];
+            format!("{name} {}, {rn_s}, #{imm:#x}{shift}", reg(d, sf, !s))
+        }
+        Op::LogicalImm => {
+            let (nbit, immr, imms) = (bit(raw, 22), bits(raw, 21, 16), bits(raw, 15, 10));
+            let Some((imm, _)) = decode_bit_masks(nbit, imms, immr, true, datasize) else {
+                return "<reserved>".to_string();
+            };
+            let opc = bits(raw, 30, 29);
+            if opc == 3 && d == 31 {
+                return format!("tst {}, #{imm:#x}", reg(n, sf, false));
+            }
+            if opc == 1 && n == 31 && !move_wide_preferred(sf, nbit, imms, immr) {
+                return format!("mov {}, #{imm:#x}", reg(d, sf, true));
+            }
+            let name = ["and", "orr", "eor", "ands"][opc as usize];
+            let rd_s = reg(d, sf, opc != 3);
+            format!("{name} {rd_s}, {}, #{imm:#x}", reg(n, sf, false))
+        }
+        Op::MoveWide => {
+            let opc = bits(raw, 30, 29);
+            let hw = bits(raw, 22, 21);
+            let imm16 = bits(raw, 20, 5) as u64;
+            let rd_s = reg(d, sf, false);
+            let value = imm16 << (hw * 16);
+            let alias = !(imm16 == 0 && hw != 0);
+            match opc {
+                2 if alias => format!("mov {rd_s}, #{value:#x}"),
+                0 if alias && (sf || imm16 != 0xffff) => {
+                    let v = if sf { !value } else { !value & 0xffff_ffff };
+                    format!("mov {rd_s}, #{v:#x}")
+                }
+                _ => {
+                    let name = ["movn", "", "movz", "movk"][opc as usize];
+                    let shift = if hw != 0 {
+                        format!(", lsl #{}", hw * 16)
+                    } else {
+                        String::new()
+                    };
+                    format!("{name} {rd_s}, #{imm16:#x}{shift}")
+                }
+            }
+        }
+        Op::Bitfield => disas_bitfield(raw, sf),
+        Op::Extract => {
+            let (rd_s, rn_s) = (reg(d, sf, false), reg(n, sf, false));
+            let lsb = bits(raw, 15, 10);
+            if n == super::rm(raw) {
+                format!("ror {rd_s}, {rn_s}, #{lsb}")
+            } else {
+                let rm_s = reg(super::rm(raw), sf, false);
+                format!("extr {rd_s}, {rn_s}, {rm_s}, #{lsb}")
+            }
+        }
+    }
+}
+
+/// The Arm ARM's `MoveWidePreferred`: whether a MOVZ/MOVN could encode this bitmask
+/// immediate (then `orr Xd, xzr, #imm` is not shown as `mov`).
+fn move_wide_preferred(sf: bool, n: bool, imms: u32, immr: u32) -> bool {
+    let width = if sf { 64 } else { 32 };
+    if sf && !n {
+        return false;
+    }
+    if !sf && (n || imms & 0x20 != 0) {
+        return false;
+    }
+    if imms < 16 {
+        return (immr.wrapping_neg() % 16) <= 15 - imms;
+    }
+    if imms >= width - 15 {
+        return (immr % 16) <= imms - (width - 15);
+    }
+    false
+}
+
+/// The Arm ARM's `BFXPreferred`: whether SBFM/UBFM shows as SBFX/UBFX.
+fn bfx_preferred(sf: bool, unsigned: bool, imms: u32, immr: u32) -> bool {
+    let top = if sf { 63 } else { 31 };
+    if imms < immr || imms == top {
+        return false;
+    }
+    if immr == 0 {
+        if !sf && (imms == 7 || imms == 15) {
+            return false;
+        }
+        if sf && !unsigned && (imms == 7 || imms == 15 || imms == 31) {
+            return false;
+        }
+    }
+    true
+}
+
+fn disas_bitfield(raw: u32, sf: bool) -> String {
+    use super::dp_reg::reg;
+    let (d, n) = (super::rd(raw), super::rn(raw));
+    let (immr, imms) = (bits(raw, 21, 16), bits(raw, 15, 10));
+    let top: u32 = if sf { 63 } else { 31 };
+    let datasize = top + 1;
+    let (rd_s, rn_s) = (reg(d, sf, false), reg(n, sf, false));
+    let wn = reg(n, false, false);
+    // Insert-in-zero (`...iz`) or extract (`...x`) operands: #lsb, #width.
+    let (ins_lsb, ins_width) = (datasize.wrapping_sub(immr) % datasize, imms + 1);
+    let (ext_lsb, ext_width) = (immr, imms.wrapping_sub(immr).wrapping_add(1));
+    match bits(raw, 30, 29) {
+        0 => {
+            if imms == top {
+                format!("asr {rd_s}, {rn_s}, #{immr}")
+            } else if imms < immr {
+                format!("sbfiz {rd_s}, {rn_s}, #{ins_lsb}, #{ins_width}")
+            } else if bfx_preferred(sf, false, imms, immr) {
+                format!("sbfx {rd_s}, {rn_s}, #{ext_lsb}, #{ext_width}")
+            } else {
+                let name = match imms {
+                    7 => "sxtb",
+                    15 => "sxth",
+                    _ => "sxtw",
+                };
+                format!("{name} {rd_s}, {wn}")
+            }
+        }
+        1 => {
+            if imms < immr {
+                if n == 31 {
+                    format!("bfc {rd_s}, #{ins_lsb}, #{ins_width}")
+                } else {
+                    format!("bfi {rd_s}, {rn_s}, #{ins_lsb}, #{ins_width}")
+                }
+            } else {
+                format!("bfxil {rd_s}, {rn_s}, #{ext_lsb}, #{ext_width}")
+            }
+        }
+        _ => {
+            if imms != top && imms + 1 == immr {
+                format!("lsl {rd_s}, {rn_s}, #{}", top.wrapping_sub(imms))
+            } else if imms == top {
+                format!("lsr {rd_s}, {rn_s}, #{immr}")
+            } else if imms < immr {
+                format!("ubfiz {rd_s}, {rn_s}, #{ins_lsb}, #{ins_width}")
+            } else if bfx_preferred(sf, true, imms, immr) {
+                format!("ubfx {rd_s}, {rn_s}, #{ext_lsb}, #{ext_width}")
+            } else {
+                let name = if imms == 7 { "uxtb" } else { "uxth" };
+                format!("{name} {rd_s}, {wn}")
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
