@@ -14,7 +14,7 @@ mod pair;
 mod single;
 mod structs;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use super::*;
 use crate::decode::ldst::{Ext, Op, Xfer};
