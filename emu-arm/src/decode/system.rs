@@ -237,4 +237,31 @@ mod tests {
         assert_eq!(sys_op(0xd50b7520), Some(SysOp::IcIvau)); // ic ivau, x0
         assert_eq!(sys_op(0xd508751f), None); // ic iallu: EL1 only
     }
+
+    #[test]
+    fn block_ends_where_translation_state_or_control_changes() {
+        let ends = |w: u32| decode(w).is_some_and(|op| ends_block(op, w));
+        for w in [
+            0xd4000001, // svc #0
+            0xd4200000, // brk #0
+            0xd5033fdf, // isb
+            0xd503203f, // yield
+            0xd50b7520, // ic ivau, x0
+            0xd5384240, // mrs x0, currentel (UNDEF)
+            0xd51bd060, // msr tpidrro_el0, x0 (UNDEF)
+        ] {
+            assert!(ends(w), "{w:#010x} ends its block");
+        }
+        for w in [
+            0xd503201f, // nop
+            0xd503207f, // wfi
+            0xd5033bbf, // dmb ish
+            0xd5033f5f, // clrex
+            0xd53b4200, // mrs x0, nzcv
+            0xd51b4400, // msr fpcr, x0
+            0xd50b7420, // dc zva, x0
+        ] {
+            assert!(!ends(w), "{w:#010x} does not end its block");
+        }
+    }
 }

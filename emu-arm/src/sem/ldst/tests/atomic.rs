@@ -40,7 +40,11 @@ fn encoders_match_the_assembler() {
 /// independently of the emulator's helpers: (new memory value, value returned).
 fn model(op: u32, old: u64, operand: u64, bytes: u32) -> (u64, u64) {
     let bits = bytes * 8;
-    let mask = if bits == 64 { u64::MAX } else { (1 << bits) - 1 };
+    let mask = if bits == 64 {
+        u64::MAX
+    } else {
+        (1 << bits) - 1
+    };
     let (o, v) = (old & mask, operand & mask);
     let signed = |x: u64| ((x << (64 - bits)) as i64) >> (64 - bits);
     let new = match op {
@@ -48,8 +52,20 @@ fn model(op: u32, old: u64, operand: u64, bytes: u32) -> (u64, u64) {
         1 => o & !v,
         2 => o ^ v,
         3 => o | v,
-        4 => if signed(o) >= signed(v) { o } else { v },
-        5 => if signed(o) <= signed(v) { o } else { v },
+        4 => {
+            if signed(o) >= signed(v) {
+                o
+            } else {
+                v
+            }
+        }
+        5 => {
+            if signed(o) <= signed(v) {
+                o
+            } else {
+                v
+            }
+        }
         6 => o.max(v),
         7 => o.min(v),
         _ => v,
@@ -60,7 +76,11 @@ fn model(op: u32, old: u64, operand: u64, bytes: u32) -> (u64, u64) {
 /// (memory, operand) pairs around the signed and unsigned boundaries of `bytes`.
 fn edge_values(bytes: u32) -> Vec<(u64, u64)> {
     let bits = bytes * 8;
-    let umax = if bits == 64 { u64::MAX } else { (1 << bits) - 1 };
+    let umax = if bits == 64 {
+        u64::MAX
+    } else {
+        (1 << bits) - 1
+    };
     let smax = umax >> 1;
     let smin = smax + 1;
     vec![
@@ -110,7 +130,9 @@ fn every_ld_op_and_swp_at_every_size() {
                 assert_eq!(u64::from_le_bytes(got), new, "memory: {ctx}");
                 assert_eq!(r.cpu.x[10 + op as usize], ret, "returned: {ctx}");
                 assert!(
-                    r.data[at + bytes as usize..at + 8].iter().all(|&b| b == 0xee),
+                    r.data[at + bytes as usize..at + 8]
+                        .iter()
+                        .all(|&b| b == 0xee),
                     "bytes beyond the access: {ctx}"
                 );
             }
@@ -121,7 +143,9 @@ fn every_ld_op_and_swp_at_every_size() {
 #[test]
 fn st_aliases_update_memory_only() {
     // stadd w1, [x19] ... stumin w1, [x26]: Rt = WZR.
-    let mut code: Vec<u32> = (0..8).map(|op| ld_op(op, 2, 0, 1, 1, 19 + op, 31)).collect();
+    let mut code: Vec<u32> = (0..8)
+        .map(|op| ld_op(op, 2, 0, 1, 1, 19 + op, 31))
+        .collect();
     code.push(BRK0);
     let r = run_mem(&code, &[0x10; 64], |c| {
         c.x[1] = 0x0101_0103;
@@ -141,7 +165,11 @@ fn st_aliases_update_memory_only() {
 fn cas_at_every_size() {
     for size in 0..4u32 {
         let bytes = 1usize << size;
-        let mask = if bytes == 8 { u64::MAX } else { (1 << (8 * bytes)) - 1 };
+        let mask = if bytes == 8 {
+            u64::MAX
+        } else {
+            (1 << (8 * bytes)) - 1
+        };
         let code = [
             cas_op(size, 1, 1, 0, 2, 1), // casal{b,h,} Rs=0, [x2], Rt=1: succeeds
             cas_op(size, 0, 0, 3, 4, 1), // cas Rs=3, [x4], Rt=1: fails
@@ -160,8 +188,15 @@ fn cas_at_every_size() {
         assert_eq!(r.exit, exits::BRK);
         assert_eq!(r.cpu.x[0], old, "size {bytes}: Rs receives the old value");
         assert_eq!(r.u64_at(0) & mask, 0xa5a5_a5a5_a5a5_a5a5 & mask);
-        assert_eq!(r.cpu.x[3], old, "size {bytes}: a failed CAS returns the old value");
-        assert_eq!(r.u64_at(8), old, "size {bytes}: a failed CAS does not write");
+        assert_eq!(
+            r.cpu.x[3], old,
+            "size {bytes}: a failed CAS returns the old value"
+        );
+        assert_eq!(
+            r.u64_at(8),
+            old,
+            "size {bytes}: a failed CAS does not write"
+        );
     }
 }
 

@@ -63,7 +63,11 @@ fn exclusive_pairs_of_every_size_succeed() {
     assert_eq!((x[19], x[20], x[21]), (0xef, 0x3c3c, 0x89ab_3c3c));
     assert_eq!(r.u64_at(0), 0x89ab_cdef_89ab_3c3c);
     assert_eq!(r.u64_at(8), X5);
-    assert_eq!(r.cpu.excl_addr, u64::MAX, "a store-exclusive clears the monitor");
+    assert_eq!(
+        r.cpu.excl_addr,
+        u64::MAX,
+        "a store-exclusive clears the monitor"
+    );
 }
 
 /// Runs `code`, which ends with `stxr w1, x2, [x28]`, and returns (status, memory word).
@@ -77,10 +81,13 @@ fn store_status(code: &[u32]) -> (u64, u64) {
 fn store_exclusive_failures() {
     const LDXR: u32 = 0xc85f7f80; // ldxr x0, [x28]
     const STXR: u32 = 0xc8017f82; // stxr w1, x2, [x28]
-    // No load-exclusive at all (the monitor starts open).
+                                  // No load-exclusive at all (the monitor starts open).
     assert_eq!(store_status(&[STXR, BRK0]), (1, INITIAL[0]));
     // CLREX in between.
-    assert_eq!(store_status(&[LDXR, 0xd5033f5f, STXR, BRK0]), (1, INITIAL[0]));
+    assert_eq!(
+        store_status(&[LDXR, 0xd5033f5f, STXR, BRK0]),
+        (1, INITIAL[0])
+    );
     // An intervening store of a different value.
     assert_eq!(
         store_status(&[LDXR, 0xf9000385 /* str x5, [x28] */, STXR, BRK0]),
@@ -92,7 +99,10 @@ fn store_exclusive_failures() {
     let r = run(&[LDXR, STXR, 0xc8037f85 /* stxr w3, x5, [x28] */, BRK0]);
     assert_eq!((r.cpu.x[1], r.cpu.x[3], r.u64_at(0)), (0, 1, P2));
     // A different address: stxr w11, x2, [x10] with x10 = x28 + 8.
-    let r = run(&[LDXR, 0x9100238a /* add x10, x28, #8 */, 0xc80b7d42, BRK0]);
+    let r = run(&[
+        LDXR, 0x9100238a, /* add x10, x28, #8 */
+        0xc80b7d42, BRK0,
+    ]);
     assert_eq!((r.cpu.x[11], r.u64_at(8)), (1, INITIAL[1]));
     // The 64-bit pair: a change to either half makes STXP fail.
     let r = run(&[

@@ -40,7 +40,10 @@ pub(crate) fn run_mem(code: &[u32], data: &[u8], setup: impl Fn(&mut CpuState)) 
         setup(&mut b.cpu);
         let exit = b.run();
         let mut mem = vec![0u8; DATA_LEN as usize];
-        b.space.view().read_bytes(DATA, &mut mem).expect("read data");
+        b.space
+            .view()
+            .read_bytes(DATA, &mut mem)
+            .expect("read data");
         runs.push(Run {
             cpu: b.cpu.clone(),
             exit,
@@ -53,7 +56,10 @@ pub(crate) fn run_mem(code: &[u32], data: &[u8], setup: impl Fn(&mut CpuState)) 
     assert_eq!(int.cpu.core.pc, jit.cpu.core.pc, "pc differs between tiers");
     assert_eq!(int.cpu.x, jit.cpu.x, "X registers differ between tiers");
     assert_eq!(int.cpu.nzcv(), jit.cpu.nzcv(), "NZCV differs between tiers");
-    assert_eq!(int.cpu.vreg, jit.cpu.vreg, "V registers differ between tiers");
+    assert_eq!(
+        int.cpu.vreg, jit.cpu.vreg,
+        "V registers differ between tiers"
+    );
     assert!(int.data == jit.data, "data memory differs between tiers");
     if int.exit.is_fault() {
         assert_eq!(int.cpu.core.fault_addr, jit.cpu.core.fault_addr);

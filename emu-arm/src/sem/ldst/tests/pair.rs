@@ -43,7 +43,10 @@ fn general_register_pairs() {
     assert_eq!((x[7], x[8]), (0xffff_ffff_ccdd_eeff, 0xffff_ffff_89ab_cdef));
     assert_eq!((x[9], x[10]), (PATTERN, P2));
     assert_eq!((x[11], x[12]), (P2, PATTERN));
-    assert_eq!((x[13], x[14]), (0xffff_ffff_ccdd_eeff, 0xffff_ffff_8899_aabb));
+    assert_eq!(
+        (x[13], x[14]),
+        (0xffff_ffff_ccdd_eeff, 0xffff_ffff_8899_aabb)
+    );
     assert_eq!(x[0], DATA + 72);
     assert_eq!((x[15], x[16]), (DATA + 192, 0x2222_3333_4444_5555));
     assert_eq!(x[17], DATA + 224);
@@ -90,7 +93,10 @@ fn faulting_pair_load_changes_nothing() {
     });
     assert_eq!(r.exit, Exit::FAULT_READ);
     assert_eq!(r.cpu.core.fault_addr, DATA + DATA_LEN);
-    assert_eq!((r.cpu.x[0], r.cpu.x[3], r.cpu.x[4]), (DATA + DATA_LEN, 3, 4));
+    assert_eq!(
+        (r.cpu.x[0], r.cpu.x[3], r.cpu.x[4]),
+        (DATA + DATA_LEN, 3, 4)
+    );
     // stp x2, x2, [x0]: the fault is reported at the second word.
     let r = run_mem(&[0xa9000802, BRK0], &[], |c| c.x[0] = DATA + DATA_LEN - 8);
     assert_eq!(r.exit, Exit::FAULT_WRITE);

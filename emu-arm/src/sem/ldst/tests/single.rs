@@ -166,7 +166,10 @@ fn literal_loads() {
     assert_eq!(r.cpu.x[0], 0x8877_6655_4433_2211);
     assert_eq!(r.cpu.x[1], 0x4433_2211);
     assert_eq!(r.cpu.x[2], 0xffff_ffff_8000_0001);
-    assert_eq!(r.cpu.vreg[0], [0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210]);
+    assert_eq!(
+        r.cpu.vreg[0],
+        [0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210]
+    );
     assert_eq!(r.cpu.vreg[1], [0x8877_6655_4433_2211, 0]);
     assert_eq!(r.cpu.vreg[2], [0x8000_0001, 0]);
 }

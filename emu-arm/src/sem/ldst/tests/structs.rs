@@ -66,32 +66,68 @@ fn multiple_structure_loads() {
         assert_eq!(v[i], deinterleaved(&mem[16 * i..], 1, 1, 16, 0), "ld1 v{i}");
     }
     assert_eq!(v[4], [0x0706_0504_0302_0100, 0]);
-    assert_eq!((v[5], v[6]), ([0x0706_0504_0302_0100, 0], [0x0f0e_0d0c_0b0a_0908, 0]));
+    assert_eq!(
+        (v[5], v[6]),
+        ([0x0706_0504_0302_0100, 0], [0x0f0e_0d0c_0b0a_0908, 0])
+    );
     for s in 0..2 {
-        assert_eq!(v[7 + s], deinterleaved(&mem, 2, 2, 16, s), "ld2 .8h v{}", 7 + s);
+        assert_eq!(
+            v[7 + s],
+            deinterleaved(&mem, 2, 2, 16, s),
+            "ld2 .8h v{}",
+            7 + s
+        );
     }
     // Spot check of the model: the first halfwords of v7 are 0x0100, 0x0504, ...
     assert_eq!(v[7][0], 0x0d0c_0908_0504_0100);
     for s in 0..3 {
-        assert_eq!(v[9 + s], deinterleaved(&mem, 3, 4, 16, s), "ld3 .4s v{}", 9 + s);
+        assert_eq!(
+            v[9 + s],
+            deinterleaved(&mem, 3, 4, 16, s),
+            "ld3 .4s v{}",
+            9 + s
+        );
     }
     for s in 0..4 {
-        assert_eq!(v[12 + s], deinterleaved(&mem, 4, 1, 8, s), "ld4 .8b v{}", 12 + s);
+        assert_eq!(
+            v[12 + s],
+            deinterleaved(&mem, 4, 1, 8, s),
+            "ld4 .8b v{}",
+            12 + s
+        );
         assert_eq!(v[12 + s][1], 0, "64-bit arrangements zero the high half");
-        assert_eq!(v[16 + s], deinterleaved(&mem, 4, 8, 16, s), "ld4 .2d v{}", 16 + s);
+        assert_eq!(
+            v[16 + s],
+            deinterleaved(&mem, 4, 8, 16, s),
+            "ld4 .2d v{}",
+            16 + s
+        );
     }
     assert_eq!(v[12][0], 0x1c18_1410_0c08_0400);
     for i in 0..3 {
         let want = deinterleaved(&mem[0x40 + 8 * i..], 1, 2, 8, 0);
         assert_eq!(v[20 + i], want, "ld1 .4h v{}", 20 + i);
     }
-    assert_eq!(r.cpu.x[0], DATA + 0x40 + 24, "post-index by the bytes moved");
+    assert_eq!(
+        r.cpu.x[0],
+        DATA + 0x40 + 24,
+        "post-index by the bytes moved"
+    );
     for s in 0..2 {
-        assert_eq!(v[30 + s], deinterleaved(&mem[0x80..], 2, 4, 8, s), "ld2 .2s");
+        assert_eq!(
+            v[30 + s],
+            deinterleaved(&mem[0x80..], 2, 4, 8, s),
+            "ld2 .2s"
+        );
     }
     assert_eq!(r.cpu.x[1], DATA + 0x80 + 40, "post-index by a register");
     for s in 0..3 {
-        assert_eq!(v[23 + s], deinterleaved(&mem, 3, 1, 16, s), "ld3 .16b v{}", 23 + s);
+        assert_eq!(
+            v[23 + s],
+            deinterleaved(&mem, 3, 1, 16, s),
+            "ld3 .16b v{}",
+            23 + s
+        );
     }
 }
 
@@ -141,7 +177,10 @@ fn multiple_structure_stores() {
     check(0x100, 0, 4, 1, 16);
     check(0x200, 9, 3, 4, 16);
     check(0x300, 7, 2, 2, 8);
-    assert_eq!(r.data[0x310], 0, "a 64-bit arrangement stores 8 bytes per register");
+    assert_eq!(
+        r.data[0x310], 0,
+        "a 64-bit arrangement stores 8 bytes per register"
+    );
     assert_eq!(r.data[0x380..0x390], bytes_of(reg(0)));
     assert_eq!(r.data[0x390..0x3a0], bytes_of(reg(1)));
     assert_eq!(r.cpu.x[4], DATA + 0x200 + 48);
