@@ -99,14 +99,14 @@ pub static TABLE: &[Pat<Op>] = &[
     ),
     // STLLR/LDLAR (LORegions) behave as STLR/LDAR: without LORegions configured (user
     // mode never configures any) that is exactly their meaning, and QEMU accepts them too.
-    // Rs and Rt2 must be 11111 for STLR/LDAR (as objdump and current QEMU decode them):
-    // other values are CONSTRAINED UNPREDICTABLE, and later extensions allocate some.
+    // Rs and Rt2 "should be" 11111 for STLR/LDAR; other values are CONSTRAINED
+    // UNPREDICTABLE, and like QEMU 7.2 (our oracle) we ignore them.
     pat(
-        "size:2 001000 o2=1 L=0 o1=0 11111 o0:1 11111 Rn:5 Rt:5",
+        "size:2 001000 o2=1 L=0 o1=0 Rs:5 o0:1 Rt2:5 Rn:5 Rt:5",
         Op::StoreRelease,
     ),
     pat(
-        "size:2 001000 o2=1 L=1 o1=0 11111 o0:1 11111 Rn:5 Rt:5",
+        "size:2 001000 o2=1 L=1 o1=0 Rs:5 o0:1 Rt2:5 Rn:5 Rt:5",
         Op::LoadAcquire,
     ),
     pat(

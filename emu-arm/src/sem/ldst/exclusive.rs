@@ -72,6 +72,10 @@ pub fn load<E: Emitter>(e: &mut E, raw: u32) -> Result<(), Exit> {
 /// order); when the monitor does not match, the compare-and-swap writes the value it
 /// compares against, so memory cannot change (it still needs write permission, which the
 /// architecture allows an implementation to check either way).
+///
+/// QEMU differs on a store-exclusive whose monitor does not match: it makes no access, so
+/// a misaligned or unmapped address just fails with status 1 where we fault. Doing the
+/// same needs a conditional access, which the emitter interface does not offer.
 pub fn store<E: Emitter>(e: &mut E, raw: u32) -> Result<(), Exit> {
     let size = size_bytes(raw);
     let addr = x_sp(e, rn(raw));

@@ -25,12 +25,18 @@ pub fn exec<E: Emitter>(e: &mut E, raw: u32, pc: u64) -> Result<(), Exit> {
         _ => (offset(e, base, off), None),
     };
     let addr2 = offset(e, addr, bytes);
-    // Both reads happen before either register is written (precise faults); with
-    // Rt == Rt2 (CONSTRAINED UNPREDICTABLE) the second value wins.
+    // Both reads happen before either register is written (precise faults). With
+    // Rt == Rt2 (CONSTRAINED UNPREDICTABLE) QEMU keeps the first value for general
+    // registers and the second for SIMD&FP registers; the write order reproduces that.
     match (load(e, xfer, addr)?, load(e, xfer, addr2)?) {
         (Some(v1), Some(v2)) => {
-            write_reg(e, t, v1);
-            write_reg(e, t2, v2);
+            if matches!(xfer, Xfer::LoadV { .. }) {
+                write_reg(e, t, v1);
+                write_reg(e, t2, v2);
+            } else {
+                write_reg(e, t2, v2);
+                write_reg(e, t, v1);
+            }
         }
         _ => {
             store(e, xfer, t, addr)?;

@@ -102,3 +102,19 @@ fn faulting_pair_load_changes_nothing() {
     assert_eq!(r.exit, Exit::FAULT_WRITE);
     assert_eq!(r.cpu.core.fault_addr, DATA + DATA_LEN);
 }
+
+#[test]
+fn same_destination_twice_follows_qemu() {
+    // CONSTRAINED UNPREDICTABLE; QEMU keeps the first value for X registers and the
+    // second for SIMD&FP registers.
+    let code = [
+        0xa9402388, // ldp x8, x8, [x28]
+        0x6d400f83, // ldp d3, d3, [x28]
+        BRK0,
+    ];
+    let data: Vec<u8> = [PATTERN, P2].iter().flat_map(|v| v.to_le_bytes()).collect();
+    let r = run_mem(&code, &data, |_| {});
+    assert_eq!(r.exit, exits::BRK);
+    assert_eq!(r.cpu.x[8], PATTERN);
+    assert_eq!(r.cpu.vreg[3], [P2, 0]);
+}
