@@ -195,3 +195,21 @@ pub static TABLE: &[Pat<Op>] = &[
 pub fn decode(raw: u32) -> Option<Op> {
     scan(TABLE, raw)
 }
+
+/// `VFPExpandImm`: the 8-bit FMOV immediate as a single (`double` false) or double
+/// precision bit pattern.
+pub fn vfp_expand_imm(imm8: u32, double: bool) -> u64 {
+    let (ebits, fbits) = if double { (11u64, 52u64) } else { (8, 23) };
+    let imm8 = imm8 as u64 & 0xff;
+    let sign = imm8 >> 7;
+    let b6 = (imm8 >> 6) & 1;
+    // exp = NOT(b6) : Replicate(b6, E-3) : imm8<5:4>
+    let rep = if b6 == 1 {
+        (1u64 << (ebits - 3)) - 1
+    } else {
+        0
+    };
+    let exp = ((b6 ^ 1) << (ebits - 1)) | (rep << 2) | ((imm8 >> 4) & 3);
+    let frac = (imm8 & 0xf) << (fbits - 4);
+    (sign << (ebits + fbits)) | (exp << fbits) | frac
+}

@@ -93,12 +93,11 @@ fn fp_csel<E: Emitter>(e: &mut E, raw: u32) -> Result<(), Exit> {
 
 /// FMOV (scalar, immediate).
 fn fp_imm<E: Emitter>(e: &mut E, raw: u32) -> Result<(), Exit> {
-    let f = if bits(raw, 23, 22) == 1 {
-        fp::arm_float::D
-    } else {
-        fp::arm_float::S
-    };
-    let v = e.imm(fp::arm_float::expand_imm(bits(raw, 20, 13), f));
+    let double = bits(raw, 23, 22) == 1;
+    let v = e.imm(crate::decode::fp_simd::vfp_expand_imm(
+        bits(raw, 20, 13),
+        double,
+    ));
     set_v_lo(e, rd(raw), v);
     Ok(())
 }

@@ -480,16 +480,3 @@ fn round_ahp(sign: bool, mant: u128, exp: i32, mode: Rounding, env: &mut Env) ->
     }
     sign_bit | ((biased as u64) << 10) | (m as u64 & 0x3ff)
 }
-
-/// `VFPExpandImm`: the 8-bit FMOV immediate as a single or double value.
-pub fn expand_imm(imm8: u32, f: Fmt) -> u64 {
-    let imm8 = imm8 as u64 & 0xff;
-    let sign = imm8 >> 7;
-    let b6 = (imm8 >> 6) & 1;
-    let e = f.ebits as u64;
-    // exp = NOT(b6) : Replicate(b6, E-3) : imm8<5:4>
-    let rep = if b6 == 1 { (1u64 << (e - 3)) - 1 } else { 0 };
-    let exp = ((b6 ^ 1) << (e - 1)) | (rep << 2) | ((imm8 >> 4) & 3);
-    let frac = (imm8 & 0xf) << (f.fbits - 4);
-    (sign << (e + f.fbits as u64)) | (exp << f.fbits) | frac
-}

@@ -159,3 +159,11 @@ mod oracle_fp;
 fn scalar_fp_matches_oracle() {
     run_cases(oracle_fp::CASES);
 }
+
+#[path = "oracle_simd.rs"]
+mod oracle_simd;
+
+#[test]
+fn simd_matches_oracle() {
+    run_cases(oracle_simd::CASES);
+}
