@@ -46,6 +46,8 @@ pub enum Op {
     /// TBL, TBX.
     SimdTbl,
     ScalarThreeSame,
+    /// SQDMLAL, SQDMLSL, SQDMULL (scalar).
+    ScalarThreeDiff,
     ScalarTwoReg,
     ScalarPairwise,
     /// DUP (element, scalar), also known as MOV (scalar).
@@ -164,6 +166,11 @@ pub static TABLE: &[Pat<Op>] = &[
         "01 U:1 11110 size:2 1 Rm:5 opcode:5 1 Rn:5 Rd:5",
         Op::ScalarThreeSame,
         simd::scalar_three_same,
+    ),
+    pat_if(
+        "01 U:1 11110 size:2 1 Rm:5 opcode:4 00 Rn:5 Rd:5",
+        Op::ScalarThreeDiff,
+        simd::scalar_three_diff,
     ),
     pat_if(
         "01 U:1 11110 size:2 10000 opcode:5 10 Rn:5 Rd:5",

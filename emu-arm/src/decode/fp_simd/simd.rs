@@ -49,6 +49,23 @@ pub enum ThreeSame {
     Shl {
         unsigned: bool,
     },
+    /// SRSHL/URSHL.
+    RShl {
+        unsigned: bool,
+    },
+    /// SQSHL/UQSHL (register).
+    QShl {
+        unsigned: bool,
+    },
+    /// SQRSHL/UQRSHL.
+    QRShl {
+        unsigned: bool,
+    },
+    /// SQDMULH (`round` false) / SQRDMULH.
+    QDMulH {
+        round: bool,
+    },
+    Pmul,
     Max {
         unsigned: bool,
     },
@@ -105,6 +122,10 @@ pub enum FpThree {
     AddP,
     MaxP,
     MinP,
+    MulX,
+    /// FRECPS, FRSQRTS.
+    RecpS,
+    RsqrtS,
 }
 
 /// Vector three-same: `0 Q U 01110 size 1 Rm opcode 1 Rn Rd`.
@@ -127,6 +148,9 @@ pub fn three_same_op(raw: u32) -> Option<ThreeSame> {
             (false, false, 0b11010) => FpThree::Add,
             (false, false, 0b11100) => FpThree::CmEq,
             (false, false, 0b11110) => FpThree::Max,
+            (false, false, 0b11011) => FpThree::MulX,
+            (false, false, 0b11111) => FpThree::RecpS,
+            (false, true, 0b11111) => FpThree::RsqrtS,
             (false, true, 0b11000) => FpThree::MinNm,
             (false, true, 0b11001) => FpThree::Mls,
             (false, true, 0b11010) => FpThree::Sub,
@@ -173,6 +197,11 @@ pub fn three_same_op(raw: u32) -> Option<ThreeSame> {
         0b00110 => CmGt { unsigned },
         0b00111 => CmGe { unsigned },
         0b01000 => Shl { unsigned },
+        0b01001 => QShl { unsigned },
+        0b01010 => RShl { unsigned },
+        0b01011 => QRShl { unsigned },
+        0b10110 => QDMulH { round: u },
+        0b10011 if u && size == 0 => Pmul,
         0b01100 => Max { unsigned },
         0b01101 => Min { unsigned },
         0b01110 => Abd { unsigned },
@@ -198,6 +227,9 @@ pub fn three_same_op(raw: u32) -> Option<ThreeSame> {
             | CmGt { .. }
             | CmGe { .. }
             | Shl { .. }
+            | RShl { .. }
+            | QShl { .. }
+            | QRShl { .. }
             | Add
             | Sub
             | CmTst
@@ -205,6 +237,10 @@ pub fn three_same_op(raw: u32) -> Option<ThreeSame> {
             | AddP
     );
     if size == 3 && !allows_64 {
+        return None;
+    }
+    // Doubling multiplies exist for 16- and 32-bit elements only.
+    if matches!(op, QDMulH { .. }) && !(size == 1 || size == 2) {
         return None;
     }
     Some(op)
@@ -219,6 +255,9 @@ pub fn scalar_three_same_op(raw: u32) -> Option<ThreeSame> {
     if opcode >= 0b11000 {
         let double = size & 1 == 1;
         let op = match (u, size >> 1, opcode) {
+            (false, 0, 0b11011) => FpThree::MulX,
+            (false, 0, 0b11111) => FpThree::RecpS,
+            (false, 1, 0b11111) => FpThree::RsqrtS,
             (false, 0, 0b11100) => FpThree::CmEq,
             (true, 0, 0b11100) => FpThree::CmGe,
             (true, 0, 0b11101) => FpThree::AcGe,
@@ -233,7 +272,11 @@ pub fn scalar_three_same_op(raw: u32) -> Option<ThreeSame> {
     match opcode {
         0b00001 => Some(QAdd { unsigned }),
         0b00101 => Some(QSub { unsigned }),
+        0b01001 => Some(QShl { unsigned }),
+        0b01011 => Some(QRShl { unsigned }),
+        0b10110 if size == 1 || size == 2 => Some(QDMulH { round: u }),
         _ if size != 3 => None,
+        0b01010 => Some(RShl { unsigned }),
         0b00110 => Some(CmGt { unsigned }),
         0b00111 => Some(CmGe { unsigned }),
         0b01000 => Some(Shl { unsigned }),
@@ -250,13 +293,23 @@ pub enum ThreeDiff {
     AddW,
     SubL,
     SubW,
-    AddHn { round: bool },
-    SubHn { round: bool },
+    AddHn {
+        round: bool,
+    },
+    SubHn {
+        round: bool,
+    },
     AbaL,
     AbdL,
     MlaL,
     MlsL,
     MulL,
+    /// SQDMLAL, SQDMLSL, SQDMULL.
+    QDMlaL,
+    QDMlsL,
+    QDMulL,
+    /// PMULL on bytes (the 64-bit form needs the crypto extension).
+    PMulL,
 }
 
 pub fn three_diff_op(raw: u32) -> Option<(ThreeDiff, bool)> {
@@ -277,9 +330,32 @@ pub fn three_diff_op(raw: u32) -> Option<(ThreeDiff, bool)> {
         0b1000 => MlaL,
         0b1010 => MlsL,
         0b1100 => MulL,
+        0b1001 if !u => QDMlaL,
+        0b1011 if !u => QDMlsL,
+        0b1101 if !u => QDMulL,
+        0b1110 if !u && bits(raw, 23, 22) == 0 => PMulL,
         _ => return None,
     };
+    let size = bits(raw, 23, 22);
+    if matches!(op, QDMlaL | QDMlsL | QDMulL) && !(size == 1 || size == 2) {
+        return None;
+    }
     Some((op, u))
+}
+
+/// Scalar three-different: `01 U 11110 size 1 Rm opcode 00 Rn Rd` (SQDMLAL, SQDMLSL,
+/// SQDMULL on H or S elements).
+pub fn scalar_three_diff_op(raw: u32) -> Option<ThreeDiff> {
+    let size = bits(raw, 23, 22);
+    if bit(raw, 29) || !(size == 1 || size == 2) {
+        return None;
+    }
+    match bits(raw, 15, 12) {
+        0b1001 => Some(ThreeDiff::QDMlaL),
+        0b1011 => Some(ThreeDiff::QDMlsL),
+        0b1101 => Some(ThreeDiff::QDMulL),
+        _ => None,
+    }
 }
 
 /// Two-register miscellaneous (vector and scalar).
@@ -301,6 +377,13 @@ pub enum TwoReg {
     CmZero(CmpZero),
     Abs,
     Neg,
+    /// SQABS, SQNEG.
+    QAbs,
+    QNeg,
+    /// SUQADD (signed accumulator) / USQADD (unsigned accumulator).
+    SatAccumulate {
+        unsigned: bool,
+    },
     Xtn,
     /// SQXTN (signed -> signed), UQXTN, SQXTUN (signed -> unsigned).
     QXtn {
@@ -342,6 +425,12 @@ pub enum FpTwo {
     Abs,
     Neg,
     Sqrt,
+    /// FRECPE, FRSQRTE, FRECPX (scalar only), URECPE/URSQRTE (vector, 32-bit only).
+    RecpE,
+    RsqrtE,
+    RecpX,
+    URecpE,
+    URsqrtE,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -394,6 +483,11 @@ fn fp_two(u: bool, a: bool, opcode: u32) -> Option<FpTwo> {
         (false, true, 0b01111) => Abs,
         (true, true, 0b01111) => Neg,
         (true, true, 0b11111) => Sqrt,
+        (false, true, 0b11101) => RecpE,
+        (true, true, 0b11101) => RsqrtE,
+        (false, true, 0b11111) => RecpX,
+        (false, true, 0b11100) => URecpE,
+        (true, true, 0b11100) => URsqrtE,
         _ => return None,
     })
 }
@@ -406,12 +500,18 @@ pub fn two_reg_op(raw: u32) -> Option<TwoReg> {
     let size = bits(raw, 23, 22);
     let opcode = bits(raw, 16, 12);
     let fp_block = opcode >= 0b11000 || (0b01100..=0b01111).contains(&opcode);
-    if fp_block && !(opcode == 0b11100 && size >> 1 == 1 && !u) {
+    if fp_block {
         let double = size & 1 == 1;
         if double && !q {
             return None;
         }
-        return fp_two(u, size >> 1 == 1, opcode).map(|op| Fp { op, double });
+        let op = fp_two(u, size >> 1 == 1, opcode)?;
+        let ok = match op {
+            FpTwo::RecpX => false,
+            FpTwo::URecpE | FpTwo::URsqrtE => !double,
+            _ => true,
+        };
+        return ok.then_some(Fp { op, double });
     }
     let op = match (u, opcode) {
         (false, 0b00000) => Rev { container: 64 },
@@ -437,6 +537,9 @@ pub fn two_reg_op(raw: u32) -> Option<TwoReg> {
         (false, 0b01010) => CmZero(CmpZero::Lt),
         (false, 0b01011) => Abs,
         (true, 0b01011) => Neg,
+        (false, 0b00111) => QAbs,
+        (true, 0b00111) => QNeg,
+        (_, 0b00011) => SatAccumulate { unsigned: u },
         (false, 0b10010) => Xtn,
         (false, 0b10100) => QXtn {
             src_signed: true,
@@ -462,7 +565,7 @@ pub fn two_reg_op(raw: u32) -> Option<TwoReg> {
         // RBIT is encoded with size = 01 but works on bytes.
         Rbit => size == 1,
         AddLp { .. } | Cls | Clz => size != 3,
-        CmZero(_) | Abs | Neg => size != 3 || q,
+        CmZero(_) | Abs | Neg | QAbs | QNeg | SatAccumulate { .. } => size != 3 || q,
         Xtn | QXtn { .. } | Shll => size != 3,
         // Only single <-> double (size<0> = 1); half precision is FP16-free but allowed:
         // FCVTN/FCVTL with sz = 0 convert single <-> half.
@@ -484,7 +587,12 @@ pub fn scalar_two_reg_op(raw: u32) -> Option<TwoReg> {
         // FRINT, FABS/FNEG/FSQRT have no scalar SIMD form (they are scalar FP insns).
         let ok = matches!(
             op,
-            FpTwo::ToInt { .. } | FpTwo::FromInt { .. } | FpTwo::CmZero(_)
+            FpTwo::ToInt { .. }
+                | FpTwo::FromInt { .. }
+                | FpTwo::CmZero(_)
+                | FpTwo::RecpE
+                | FpTwo::RsqrtE
+                | FpTwo::RecpX
         );
         return ok.then_some(Fp {
             op,
@@ -499,6 +607,9 @@ pub fn scalar_two_reg_op(raw: u32) -> Option<TwoReg> {
         (false, 0b01010) => CmZero(CmpZero::Lt),
         (false, 0b01011) => Abs,
         (true, 0b01011) => Neg,
+        (false, 0b00111) => return Some(QAbs),
+        (true, 0b00111) => return Some(QNeg),
+        (_, 0b00011) => return Some(SatAccumulate { unsigned: u }),
         (false, 0b10100) => {
             return (size != 3).then_some(QXtn {
                 src_signed: true,
@@ -691,6 +802,11 @@ pub enum ShiftImm {
         accumulate: bool,
     },
     Shl,
+    /// SQSHL/UQSHL (immediate) and SQSHLU: (source signed, destination signed).
+    QShl {
+        src_signed: bool,
+        dst_signed: bool,
+    },
     Sri,
     Sli,
     /// SHRN/RSHRN and the saturating narrows (SQSHRN, UQSHRN, SQSHRUN and rounding forms).
@@ -743,6 +859,18 @@ pub fn shift_imm_op(raw: u32, scalar: bool) -> Option<ShiftImm> {
             accumulate: true,
         },
         (false, 0b01010) => Shl,
+        (false, 0b01110) => QShl {
+            src_signed: true,
+            dst_signed: true,
+        },
+        (true, 0b01110) => QShl {
+            src_signed: false,
+            dst_signed: false,
+        },
+        (true, 0b01100) => QShl {
+            src_signed: true,
+            dst_signed: false,
+        },
         (true, 0b01000) => Sri,
         (true, 0b01010) => Sli,
         (false, 0b10000) => Shrn {
@@ -784,6 +912,8 @@ pub fn shift_imm_op(raw: u32, scalar: bool) -> Option<ShiftImm> {
         _ => return None,
     };
     let ok = match op {
+        // Saturating left shifts have scalar forms of every size.
+        QShl { .. } => scalar || immh >> 3 == 0 || q,
         ShrR { .. } | Shl | Sri | Sli => {
             if scalar {
                 immh >> 3 == 1
@@ -806,12 +936,34 @@ pub enum ByElem {
     Mul,
     Mla,
     Mls,
-    MulL { unsigned: bool },
-    MlaL { unsigned: bool },
-    MlsL { unsigned: bool },
-    FMul { double: bool },
-    FMla { double: bool },
-    FMls { double: bool },
+    MulL {
+        unsigned: bool,
+    },
+    MlaL {
+        unsigned: bool,
+    },
+    MlsL {
+        unsigned: bool,
+    },
+    /// SQDMULH / SQRDMULH.
+    QDMulH {
+        round: bool,
+    },
+    QDMulL,
+    QDMlaL,
+    QDMlsL,
+    FMul {
+        double: bool,
+    },
+    FMla {
+        double: bool,
+    },
+    FMls {
+        double: bool,
+    },
+    FMulX {
+        double: bool,
+    },
 }
 
 pub fn by_elem_op(raw: u32, scalar: bool) -> Option<ByElem> {
@@ -823,7 +975,7 @@ pub fn by_elem_op(raw: u32, scalar: bool) -> Option<ByElem> {
     let opcode = bits(raw, 15, 12);
     let fp = matches!(
         (u, opcode),
-        (false, 0b0001) | (false, 0b0101) | (false, 0b1001)
+        (false, 0b0001) | (false, 0b0101) | (false, 0b1001) | (true, 0b1001)
     );
     if fp {
         let double = match size {
@@ -831,14 +983,26 @@ pub fn by_elem_op(raw: u32, scalar: bool) -> Option<ByElem> {
             3 if !l && q => true,
             _ => return None,
         };
-        return Some(match opcode {
-            0b0001 => FMla { double },
-            0b0101 => FMls { double },
-            _ => FMul { double },
+        return Some(match (u, opcode) {
+            (false, 0b0001) => FMla { double },
+            (false, 0b0101) => FMls { double },
+            (false, _) => FMul { double },
+            (true, _) => FMulX { double },
         });
     }
-    if scalar || size == 0 || size == 3 {
+    if size == 0 || size == 3 {
         return None;
+    }
+    let doubling = match (u, opcode) {
+        (false, 0b1100) => Some(QDMulH { round: false }),
+        (false, 0b1101) => Some(QDMulH { round: true }),
+        (false, 0b1011) => Some(QDMulL),
+        (false, 0b0011) => Some(QDMlaL),
+        (false, 0b0111) => Some(QDMlsL),
+        _ => None,
+    };
+    if doubling.is_some() || scalar {
+        return doubling;
     }
     Some(match (u, opcode) {
         (false, 0b1000) => Mul,
@@ -888,6 +1052,9 @@ pub fn tbl(_raw: u32) -> bool {
 }
 pub fn scalar_three_same(raw: u32) -> bool {
     scalar_three_same_op(raw).is_some()
+}
+pub fn scalar_three_diff(raw: u32) -> bool {
+    scalar_three_diff_op(raw).is_some()
 }
 pub fn scalar_two_reg(raw: u32) -> bool {
     scalar_two_reg_op(raw).is_some()

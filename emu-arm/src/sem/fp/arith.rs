@@ -353,3 +353,222 @@ pub fn fmt_for_sz(double: bool) -> Fmt {
         S
     }
 }
+
+/// 2.0 in format `f` with the given sign.
+fn two(f: Fmt, sign: bool) -> u64 {
+    f.zero(sign) | ((f.bias() as u64 + 1) << f.fbits)
+}
+
+/// FMULX: FMUL, except that infinity times zero is 2.0 with the product's sign (no
+/// Invalid Operation).
+pub fn mulx(f: Fmt, a: u64, b: u64, env: &mut Env) -> u64 {
+    let va = unpack(f, a, env);
+    let vb = unpack(f, b, env);
+    if let Some(n) = process_nans2(f, a, b, env) {
+        return n;
+    }
+    if is_inf_times_zero(va, vb) {
+        return two(f, f.sign(a) != f.sign(b));
+    }
+    host_op(
+        f,
+        sse::Op::Mul,
+        flushed(f, va, a),
+        flushed(f, vb, b),
+        0,
+        env,
+    )
+}
+
+fn is_inf_times_zero(a: Val, b: Val) -> bool {
+    matches!(
+        (a, b),
+        (Val::Inf(_), Val::Zero(_)) | (Val::Zero(_), Val::Inf(_))
+    )
+}
+
+/// FRECPS (`FPRecipStepFused`): 2 - a*b with one rounding; inf * 0 gives 2.0.
+/// FRSQRTS (`FPRSqrtStepFused`, `rsqrt`): (3 - a*b) / 2; inf * 0 gives 1.5.
+pub fn step_fused(f: Fmt, a: u64, b: u64, rsqrt: bool, env: &mut Env) -> u64 {
+    // The first operand is negated before anything else, NaNs included.
+    let a = f.neg(a);
+    let va = unpack(f, a, env);
+    let vb = unpack(f, b, env);
+    if let Some(n) = process_nans2(f, a, b, env) {
+        return n;
+    }
+    if is_inf_times_zero(va, vb) {
+        return if rsqrt {
+            (f.bias() as u64) << f.fbits | f.quiet_bit()
+        } else {
+            two(f, false)
+        };
+    }
+    if matches!(va, Val::Inf(_)) || matches!(vb, Val::Inf(_)) {
+        return f.inf(f.sign(a) != f.sign(b));
+    }
+    let (a, b) = (flushed(f, va, a), flushed(f, vb, b));
+    if !rsqrt {
+        return host_op(f, sse::Op::MulAdd, a, b, two(f, false), env);
+    }
+    // (3 + a*b) / 2 = 1.5 + (a/2)*b with a single rounding: halve an operand whose halving
+    // is exact (biased exponent >= 2). When both are tiny the product is far below half
+    // an ulp of 1.5 and halving it changes neither the result nor the flags.
+    let one_half = (f.bias() as u64) << f.fbits | f.quiet_bit();
+    let halve = |x: u64| x - (1 << f.fbits);
+    let (a, b) = if f.exp_field(a) >= 2 {
+        (halve(a), b)
+    } else if f.exp_field(b) >= 2 {
+        (a, halve(b))
+    } else {
+        (a, b)
+    };
+    host_op(f, sse::Op::MulAdd, a, b, one_half, env)
+}
+
+/// Arm's `RecipEstimate`: `a` in 256..512 (0.5 <= x < 1 in units of 1/512).
+fn recip_estimate(a: u64) -> u64 {
+    let a = a * 2 + 1;
+    let b = (1 << 19) / a;
+    b.div_ceil(2)
+}
+
+/// Arm's `RecipSqrtEstimate`: `a` in 128..512 (0.25 <= x < 1).
+fn recip_sqrt_estimate(a: u64) -> u64 {
+    let a = if a < 256 {
+        a * 2 + 1
+    } else {
+        ((a >> 1) << 1) * 2 + 2
+    };
+    let mut b = 512u64;
+    while a * (b + 1) * (b + 1) < 1 << 28 {
+        b += 1;
+    }
+    b.div_ceil(2)
+}
+
+/// FRECPE (`FPRecipEstimate`) for single and double precision.
+pub fn recip_est(f: Fmt, x: u64, env: &mut Env) -> u64 {
+    let v = unpack(f, x, env);
+    let sign = f.sign(x);
+    match v {
+        Val::QNaN | Val::SNaN => return process_nan(f, x, env),
+        Val::Inf(s) => return f.zero(s),
+        Val::Zero(s) => {
+            env.raise(fpsr::DZC);
+            return f.inf(s);
+        }
+        Val::Finite(..) => {}
+    }
+    let exp = f.exp_field(x) as i64;
+    let frac = x & f.frac_mask();
+    // |x| < 2^-(bias+1): the reciprocal overflows.
+    if exp == 0 && frac >> (f.fbits - 2) == 0 {
+        let to_inf = match env.rounding() {
+            Rounding::TieEven | Rounding::TieAway => true,
+            Rounding::PosInf => !sign,
+            Rounding::NegInf => sign,
+            Rounding::Zero => false,
+        };
+        env.raise(fpsr::OFC | fpsr::IXC);
+        return if to_inf {
+            f.inf(sign)
+        } else {
+            f.max_normal(sign)
+        };
+    }
+    // |x| >= 2^(bias-1): the reciprocal is tiny, flushed under FZ.
+    if env.fz(f) && exp >= f.bias() as i64 * 2 - 1 {
+        env.raise(fpsr::UFC);
+        return f.zero(sign);
+    }
+    // The fraction as 52 bits, normalised for denormals.
+    let mut fraction = frac << (52 - f.fbits);
+    let mut exp = exp;
+    if exp == 0 {
+        if fraction >> 51 & 1 == 0 {
+            exp = -1;
+            fraction = (fraction << 2) & ((1 << 52) - 1);
+        } else {
+            fraction = (fraction << 1) & ((1 << 52) - 1);
+        }
+    }
+    let scaled = (1 << 8) | (fraction >> 44);
+    let mut result_exp = 2 * f.bias() as i64 - 1 - exp;
+    let est = recip_estimate(scaled);
+    let mut fraction = (est & 0xff) << 44;
+    if result_exp == 0 {
+        fraction = (1 << 51) | (fraction >> 1);
+    } else if result_exp == -1 {
+        fraction = (1 << 50) | (fraction >> 2);
+        result_exp = 0;
+    }
+    f.zero(sign) | (result_exp as u64) << f.fbits | fraction >> (52 - f.fbits)
+}
+
+/// FRSQRTE (`FPRSqrtEstimate`) for single and double precision.
+pub fn rsqrt_est(f: Fmt, x: u64, env: &mut Env) -> u64 {
+    let v = unpack(f, x, env);
+    match v {
+        Val::QNaN | Val::SNaN => return process_nan(f, x, env),
+        Val::Zero(s) => {
+            env.raise(fpsr::DZC);
+            return f.inf(s);
+        }
+        _ if f.sign(x) => {
+            env.raise(fpsr::IOC);
+            return f.default_nan();
+        }
+        Val::Inf(_) => return f.zero(false),
+        Val::Finite(..) => {}
+    }
+    let mut exp = f.exp_field(x) as i64;
+    let mut fraction = (x & f.frac_mask()) << (52 - f.fbits);
+    if exp == 0 {
+        while fraction >> 51 & 1 == 0 {
+            fraction <<= 1;
+            exp -= 1;
+        }
+        fraction = (fraction << 1) & ((1 << 52) - 1);
+    }
+    let scaled = if exp & 1 == 0 {
+        (1 << 8) | (fraction >> 44)
+    } else {
+        (1 << 7) | (fraction >> 45)
+    };
+    let result_exp = (3 * f.bias() as i64 - 1 - exp).div_euclid(2);
+    let est = recip_sqrt_estimate(scaled);
+    (result_exp as u64) << f.fbits | ((est & 0xff) << 44) >> (52 - f.fbits)
+}
+
+/// FRECPX (`FPRecpX`): the exponent inverted, fraction cleared.
+pub fn recpx(f: Fmt, x: u64, env: &mut Env) -> u64 {
+    if unpack(f, x, env).is_nan() {
+        return process_nan(f, x, env);
+    }
+    let exp = f.exp_field(x);
+    let new_exp = if exp == 0 {
+        f.exp_max() - 1
+    } else {
+        !exp & f.exp_max()
+    };
+    f.zero(f.sign(x)) | new_exp << f.fbits
+}
+
+/// URECPE on one 32-bit element.
+pub fn urecpe(x: u64) -> u64 {
+    if x >> 31 & 1 == 0 {
+        0xffff_ffff
+    } else {
+        recip_estimate((x >> 23) & 0x1ff) << 23
+    }
+}
+
+/// URSQRTE on one 32-bit element.
+pub fn ursqrte(x: u64) -> u64 {
+    if x >> 30 & 3 == 0 {
+        0xffff_ffff
+    } else {
+        recip_sqrt_estimate((x >> 23) & 0x1ff) << 23
+    }
+}

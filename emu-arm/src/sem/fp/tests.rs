@@ -216,3 +216,11 @@ fn random_fp_simd_words_never_panic() {
         );
     }
 }
+
+#[path = "oracle_simd2.rs"]
+mod oracle_simd2;
+
+#[test]
+fn simd_saturating_and_estimates_match_oracle() {
+    run_cases(oracle_simd2::CASES);
+}

@@ -41,6 +41,9 @@ fn three_lane(op: FpThree, f: Fmt, a: u64, b: u64, d: u64, env: &mut Env) -> u64
         CmGt => cmp(arith::compare_cond(f, a, b, CmpKind::Gt, env)),
         AcGe => cmp(arith::compare_cond(f, f.abs(a), f.abs(b), CmpKind::Ge, env)),
         AcGt => cmp(arith::compare_cond(f, f.abs(a), f.abs(b), CmpKind::Gt, env)),
+        MulX => arith::mulx(f, a, b, env),
+        RecpS => arith::step_fused(f, a, b, false, env),
+        RsqrtS => arith::step_fused(f, a, b, true, env),
     }
 }
 
@@ -123,6 +126,11 @@ fn two_lane(op: FpTwo, f: Fmt, a: u64, env: &mut Env) -> u64 {
         Abs => f.abs(a),
         Neg => f.neg(a),
         Sqrt => arith::sqrt(f, a, env),
+        RecpE => arith::recip_est(f, a, env),
+        RsqrtE => arith::rsqrt_est(f, a, env),
+        RecpX => arith::recpx(f, a, env),
+        URecpE => arith::urecpe(a),
+        URsqrtE => arith::ursqrte(a),
     }
 }
 
@@ -233,6 +241,7 @@ pub fn by_elem(st: &mut CpuState, w: u32, op: ByElem, scalar: bool) {
         ByElem::FMul { double: true }
             | ByElem::FMla { double: true }
             | ByElem::FMls { double: true }
+            | ByElem::FMulX { double: true }
     );
     let (f, es) = fmt(double);
     let (idx, m) = elem_index(w, es);
@@ -247,6 +256,7 @@ pub fn by_elem(st: &mut CpuState, w: u32, op: ByElem, scalar: bool) {
             let v = match op {
                 ByElem::FMla { .. } => arith::mul_add(f, old, x, e, env),
                 ByElem::FMls { .. } => arith::mul_add(f, old, f.neg(x), e, env),
+                ByElem::FMulX { .. } => arith::mulx(f, x, e, env),
                 _ => arith::binop(f, BinOp::Mul, x, e, env),
             };
             set_lane(&mut r, es, i, v);

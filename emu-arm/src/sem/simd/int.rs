@@ -48,6 +48,11 @@ pub fn three_same_lane(op: ThreeSame, es: u32, a: u64, b: u64, d: u64, qc: &mut 
         CmGt { unsigned } => mask_if(ext(a, es, !unsigned) > ext(b, es, !unsigned), es),
         CmGe { unsigned } => mask_if(ext(a, es, !unsigned) >= ext(b, es, !unsigned), es),
         Shl { unsigned } => shl_reg(a, b, es, !unsigned, false),
+        RShl { unsigned } => shl_reg(a, b, es, !unsigned, true),
+        QShl { unsigned } => qshl_reg(a, b, es, !unsigned, false, qc),
+        QRShl { unsigned } => qshl_reg(a, b, es, !unsigned, true, qc),
+        QDMulH { round } => qdmulh(a, b, es, round, qc),
+        Pmul => pmul8(a, b) & 0xff,
         Max { unsigned } | MaxP { unsigned } => {
             if ext(a, es, !unsigned) >= ext(b, es, !unsigned) {
                 a
@@ -174,6 +179,7 @@ pub fn three_diff(st: &mut CpuState, w: u32, op: ThreeDiff, unsigned: bool) {
     let half = if q { 64 / es } else { 0 };
     let n = 64 / es;
     let mut r = 0u128;
+    let mut qc = false;
     match op {
         AddHn { round } | SubHn { round } => {
             for i in 0..n {
@@ -212,11 +218,42 @@ pub fn three_diff(st: &mut CpuState, w: u32, op: ThreeDiff, unsigned: bool) {
             MulL => x_narrow * y,
             MlaL => acc + x_narrow * y,
             MlsL => acc - x_narrow * y,
+            PMulL => pmul8(lane(a, es, i + half), lane(b, es, i + half)) as i128,
+            QDMulL | QDMlaL | QDMlsL => {
+                let (xa, yb) = (lane(a, es, i + half), lane(b, es, i + half));
+                doubling_long(op, xa, yb, lane(d, wide, i), es, &mut qc) as i128
+            }
             AddHn { .. } | SubHn { .. } => 0,
         };
         set_lane(&mut r, wide, i, v as u64);
     }
+    set_qc(st, qc);
     vset(st, rd(w), r, true);
+}
+
+/// SQDMULL, SQDMLAL, SQDMLSL on one element pair: the doubled product saturates, then
+/// the accumulation saturates again. Returns the 2*es-bit result.
+fn doubling_long(op: ThreeDiff, a: u64, b: u64, acc: u64, es: u32, qc: &mut bool) -> u64 {
+    let wide = 2 * es;
+    let p = qdmull(a, b, es, qc);
+    let acc = sx(acc, wide);
+    match op {
+        ThreeDiff::QDMlaL => sat(acc + p, wide, true, qc),
+        ThreeDiff::QDMlsL => sat(acc - p, wide, true, qc),
+        _ => p as u64 & ones(wide),
+    }
+}
+
+/// Scalar SQDMULL/SQDMLAL/SQDMLSL.
+pub fn scalar_three_diff(st: &mut CpuState, w: u32, op: ThreeDiff) {
+    let es = esize(bits(w, 23, 22));
+    let a = lane(vget(st, rn(w)), es, 0);
+    let b = lane(vget(st, rm(w)), es, 0);
+    let acc = lane(vget(st, rd(w)), 2 * es, 0);
+    let mut qc = false;
+    let r = doubling_long(op, a, b, acc, es, &mut qc);
+    set_qc(st, qc);
+    vset(st, rd(w), r as u128, false);
 }
 
 /// Integer two-register misc operations (vector, and scalar when `scalar`).
@@ -322,10 +359,23 @@ pub fn two_reg(st: &mut CpuState, w: u32, op: TwoReg, scalar: bool) {
             ),
             Abs => s.unsigned_abs() as u64 & ones(es),
             Neg => (-s) as u64 & ones(es),
+            QAbs => sat(s.abs(), es, true, &mut qc),
+            QNeg => sat(-s, es, true, &mut qc),
+            SatAccumulate { unsigned } => {
+                // The accumulator (Vd) has the named signedness, the addend the other.
+                let old = lane(d, es, i);
+                sat(
+                    ext(old, es, !unsigned) + ext(x, es, unsigned),
+                    es,
+                    !unsigned,
+                    &mut qc,
+                )
+            }
             _ => 0,
         };
         set_lane(&mut r, es, i, v);
     }
+    set_qc(st, qc);
     vset(st, rd(w), r, q);
 }
 
@@ -428,6 +478,10 @@ pub fn shift_imm(st: &mut CpuState, w: u32, op: ShiftImm, scalar: bool) {
                 }
             }
             Shl => (x << left) & ones(es),
+            QShl {
+                src_signed,
+                dst_signed,
+            } => left_sat(ext(x, es, src_signed), left, es, dst_signed, &mut qc),
             Sri => {
                 let m = if right >= es { 0 } else { ones(es) >> right };
                 let ins = if right >= es { 0 } else { x >> right };
@@ -441,6 +495,7 @@ pub fn shift_imm(st: &mut CpuState, w: u32, op: ShiftImm, scalar: bool) {
         };
         set_lane(&mut r, es, i, v);
     }
+    set_qc(st, qc);
     vset(st, rd(w), r, q);
 }
 
@@ -454,10 +509,10 @@ pub fn elem_index(w: u32, es: u32) -> (u32, u32) {
     }
 }
 
-/// Integer multiplies by element.
-pub fn by_elem(st: &mut CpuState, w: u32, op: ByElem) {
+/// Integer multiplies by element (vector; and scalar for the doubling forms).
+pub fn by_elem(st: &mut CpuState, w: u32, op: ByElem, scalar: bool) {
     use ByElem::*;
-    let q = bit(w, 30);
+    let q = bit(w, 30) && !scalar;
     let es = esize(bits(w, 23, 22));
     let (idx, m) = elem_index(w, es);
     let a = vget(st, rn(w));
@@ -493,6 +548,32 @@ pub fn by_elem(st: &mut CpuState, w: u32, op: ByElem) {
             }
             vset(st, rd(w), r, true);
         }
-        FMul { .. } | FMla { .. } | FMls { .. } => {}
+        QDMulH { round } => {
+            let mut qc = false;
+            let n = if scalar { 1 } else { count(q, es) };
+            for i in 0..n {
+                set_lane(&mut r, es, i, qdmulh(lane(a, es, i), e, es, round, &mut qc));
+            }
+            set_qc(st, qc);
+            vset(st, rd(w), r, q);
+        }
+        QDMulL | QDMlaL | QDMlsL => {
+            let mut qc = false;
+            let half = if q { 64 / es } else { 0 };
+            let n = if scalar { 1 } else { 64 / es };
+            let op3 = match op {
+                QDMlaL => ThreeDiff::QDMlaL,
+                QDMlsL => ThreeDiff::QDMlsL,
+                _ => ThreeDiff::QDMulL,
+            };
+            for i in 0..n {
+                let x = lane(a, es, i + half);
+                let v = doubling_long(op3, x, e, lane(d, 2 * es, i), es, &mut qc);
+                set_lane(&mut r, 2 * es, i, v);
+            }
+            set_qc(st, qc);
+            vset(st, rd(w), r, !scalar);
+        }
+        FMul { .. } | FMla { .. } | FMls { .. } | FMulX { .. } => {}
     }
 }

@@ -114,3 +114,53 @@ pub fn shr(x: u64, n: u32, es: u32, signed: bool, round: bool) -> u64 {
     let v = if round { v + (1i128 << (n - 1)) } else { v };
     (v >> n) as u64 & ones(es)
 }
+
+/// Saturating shift by a signed register amount (SQSHL/UQSHL/SQRSHL/UQRSHL): left shifts
+/// saturate, right shifts (negative amounts) optionally round.
+pub fn qshl_reg(x: u64, amount: u64, es: u32, signed: bool, round: bool, qc: &mut bool) -> u64 {
+    let sh = amount as u8 as i8 as i32;
+    let v = ext(x, es, signed);
+    if sh >= 0 {
+        left_sat(v, sh as u32, es, signed, qc)
+    } else {
+        // Shifting right by more than es+1 gives the same result as es+1.
+        let n = (-sh).min(es as i32 + 1) as u32;
+        let v = if round { v + (1i128 << (n - 1)) } else { v };
+        sat(v >> n, es, signed, qc)
+    }
+}
+
+/// `v << n` saturated to `es` bits (signed or unsigned destination).
+pub fn left_sat(v: i128, n: u32, es: u32, dst_signed: bool, qc: &mut bool) -> u64 {
+    if v == 0 {
+        return 0;
+    }
+    if n >= es {
+        // Any non-zero value shifted by the element size or more is out of range.
+        return sat(v.signum() << 100, es, dst_signed, qc);
+    }
+    sat(v << n, es, dst_signed, qc)
+}
+
+/// Carry-less (polynomial) product of two 8-bit elements, 16 bits wide.
+pub fn pmul8(a: u64, b: u64) -> u64 {
+    (0..8).fold(0u64, |acc, i| {
+        if (b >> i) & 1 == 1 {
+            acc ^ ((a & 0xff) << i)
+        } else {
+            acc
+        }
+    })
+}
+
+/// SQDMULH/SQRDMULH on one pair of `es`-bit signed elements.
+pub fn qdmulh(a: u64, b: u64, es: u32, round: bool, qc: &mut bool) -> u64 {
+    let p = 2 * sx(a, es) * sx(b, es) + if round { 1i128 << (es - 1) } else { 0 };
+    sat(p >> es, es, true, qc)
+}
+
+/// SQDMULL: 2 * a * b saturated to 2*es bits.
+pub fn qdmull(a: u64, b: u64, es: u32, qc: &mut bool) -> i128 {
+    let v = sat(2 * sx(a, es) * sx(b, es), 2 * es, true, qc);
+    sx(v, 2 * es)
+}

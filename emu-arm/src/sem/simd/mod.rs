@@ -67,6 +67,7 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
         Op::SimdExt => helper(e, ext_helper, raw),
         Op::SimdTbl => helper(e, tbl_helper, raw),
         Op::ScalarThreeSame => helper(e, scalar_three_same_helper, raw),
+        Op::ScalarThreeDiff => helper(e, scalar_three_diff_helper, raw),
         Op::ScalarTwoReg => helper(e, scalar_two_reg_helper, raw),
         Op::ScalarPairwise => helper(e, scalar_pairwise_helper, raw),
         Op::ScalarCopy => helper(e, scalar_copy_helper, raw),
@@ -269,10 +270,11 @@ simd_helper!(scalar_shift_imm_helper, |st, w| shift_imm_common(
 
 fn by_elem_common(st: &mut CpuState, w: u32, scalar: bool) -> Option<()> {
     match id::by_elem_op(w, scalar)? {
-        op @ (id::ByElem::FMul { .. } | id::ByElem::FMla { .. } | id::ByElem::FMls { .. }) => {
-            fpvec::by_elem(st, w, op, scalar)
-        }
-        op => int::by_elem(st, w, op),
+        op @ (id::ByElem::FMul { .. }
+        | id::ByElem::FMla { .. }
+        | id::ByElem::FMls { .. }
+        | id::ByElem::FMulX { .. }) => fpvec::by_elem(st, w, op, scalar),
+        op => int::by_elem(st, w, op, scalar),
     }
     Some(())
 }
@@ -329,5 +331,10 @@ simd_helper!(scalar_two_reg_helper, |st, w| {
         id::TwoReg::Fp { op, double } => fpvec::two_reg(st, w, op, double, true),
         op => int::two_reg(st, w, op, true),
     }
+    Some(())
+});
+
+simd_helper!(scalar_three_diff_helper, |st, w| {
+    int::scalar_three_diff(st, w, id::scalar_three_diff_op(w)?);
     Some(())
 });
