@@ -194,7 +194,7 @@ fn random_fp_simd_words_never_panic() {
     }
     let code: Vec<u32> = words.iter().flat_map(|&w| [w, BRK0]).collect();
     let mut b = Bare::new(&code, Tier::Interp);
-    for i in 0..words.len() {
+    for (i, &word) in words.iter().enumerate() {
         b.cpu = CpuState::default();
         b.cpu.core.pc = CODE + 8 * i as u64;
         for x in b.cpu.x.iter_mut().take(31) {
@@ -210,8 +210,7 @@ fn random_fp_simd_words_never_panic() {
         let stopped_at = b.cpu.core.pc;
         assert!(
             stopped_at == CODE + 8 * i as u64 + 4 || e == exits::UNDEF,
-            "{:#010x}: {} at {stopped_at:#x}",
-            words[i],
+            "{word:#010x}: {} at {stopped_at:#x}",
             exits::name(e)
         );
     }
