@@ -394,6 +394,8 @@ pub enum TwoReg {
     Shll,
     FcvtN,
     FcvtL,
+    /// FCVTXN: double to single, rounding to odd.
+    FcvtXn,
     Fp {
         op: FpTwo,
         double: bool,
@@ -555,6 +557,7 @@ pub fn two_reg_op(raw: u32) -> Option<TwoReg> {
         },
         (true, 0b10011) => Shll,
         (false, 0b10110) => FcvtN,
+        (true, 0b10110) => FcvtXn,
         (false, 0b10111) => FcvtL,
         _ => return None,
     };
@@ -570,6 +573,7 @@ pub fn two_reg_op(raw: u32) -> Option<TwoReg> {
         // Only single <-> double (size<0> = 1); half precision is FP16-free but allowed:
         // FCVTN/FCVTL with sz = 0 convert single <-> half.
         FcvtN | FcvtL => size >> 1 == 0,
+        FcvtXn => size == 1,
         Fp { .. } => true,
     };
     ok.then_some(op)
@@ -607,6 +611,7 @@ pub fn scalar_two_reg_op(raw: u32) -> Option<TwoReg> {
         (false, 0b01010) => CmZero(CmpZero::Lt),
         (false, 0b01011) => Abs,
         (true, 0b01011) => Neg,
+        (true, 0b10110) => return (size == 1).then_some(FcvtXn),
         (false, 0b00111) => return Some(QAbs),
         (true, 0b00111) => return Some(QNeg),
         (_, 0b00011) => return Some(SatAccumulate { unsigned: u }),

@@ -7,7 +7,7 @@ use super::lanes::*;
 use crate::decode::fp_simd::simd::{Across, ByElem, CmpZero, FpThree, FpTwo, RintMode};
 use crate::decode::{bit, bits, rd, rm, rn};
 use crate::sem::fp_simd::fp::arith::{self, BinOp, CmpKind};
-use crate::sem::fp_simd::fp::arm_float::{convert, Env, Fmt, Rounding, D, H, S};
+use crate::sem::fp_simd::fp::arm_float::{convert, fpsr, Env, Fmt, Rounding, D, H, S};
 use crate::sem::fp_simd::fp::with_env;
 use crate::state::CpuState;
 
@@ -144,6 +144,39 @@ pub fn two_reg(st: &mut CpuState, w: u32, op: FpTwo, double: bool, scalar: bool)
         let mut r = 0u128;
         for i in 0..n {
             set_lane(&mut r, es, i, two_lane(op, f, lane(a, es, i), env));
+        }
+        r
+    });
+    vset(st, rd(w), r, q);
+}
+
+/// `FPConvert` of a double to single with `FPRounding_ODD` (FCVTXN): round toward zero,
+/// then set the lowest bit if the result is inexact. Overflow, underflow and flushing
+/// behave exactly as for round-toward-zero.
+fn convert_odd(b: u64, env: &mut Env) -> u64 {
+    let mut rz = Env::new(env.fpcr | (3 << 22));
+    let r = convert(D, S, b, &mut rz);
+    env.raise(rz.flags);
+    if rz.flags & fpsr::IXC != 0 && !S.is_nan(r) {
+        r | 1
+    } else {
+        r
+    }
+}
+
+/// FCVTXN/FCVTXN2 (vector) and FCVTXN (scalar).
+pub fn fcvtxn(st: &mut CpuState, w: u32, scalar: bool) {
+    let q = bit(w, 30) && !scalar;
+    let a = vget(st, rn(w));
+    let d = vget(st, rd(w));
+    let n = if scalar { 1 } else { 2 };
+    let r = with_env(st, |_, env| {
+        let mut r = 0u128;
+        for i in 0..n {
+            set_lane(&mut r, 32, i, convert_odd(lane(a, 64, i), env));
+        }
+        if q {
+            r = (d & u64::MAX as u128) | (r << 64);
         }
         r
     });

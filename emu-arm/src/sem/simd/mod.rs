@@ -238,6 +238,7 @@ simd_helper!(two_reg_helper, |st, w| {
         id::TwoReg::Fp { op, double } => fpvec::two_reg(st, w, op, double, false),
         id::TwoReg::FcvtN => fpvec::fcvt_vector(st, w, true),
         id::TwoReg::FcvtL => fpvec::fcvt_vector(st, w, false),
+        id::TwoReg::FcvtXn => fpvec::fcvtxn(st, w, false),
         op => int::two_reg(st, w, op, false),
     }
     Some(())
@@ -329,6 +330,7 @@ simd_helper!(scalar_pairwise_helper, |st, w| {
 simd_helper!(scalar_two_reg_helper, |st, w| {
     match id::scalar_two_reg_op(w)? {
         id::TwoReg::Fp { op, double } => fpvec::two_reg(st, w, op, double, true),
+        id::TwoReg::FcvtXn => fpvec::fcvtxn(st, w, true),
         op => int::two_reg(st, w, op, true),
     }
     Some(())

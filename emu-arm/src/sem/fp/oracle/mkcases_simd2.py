@@ -109,4 +109,15 @@ for _ in range(20):
     out.append(f'frsqrte s0, s1 ; v1={x:#x}')
     out.append(f'frecpe d0, d1 ; v1={y:#x}')
     out.append(f'frsqrte d0, d1 ; v1={y:#x}')
+out.append('# FCVTXN: round to odd')
+out += '''fcvtxn v0.2s, v1.2d ; v1=0x3fb999999999999a:0x3ff0000000000001 v0=0x1111:0x2222
+fcvtxn2 v0.4s, v1.2d ; v1=0x7fefffffffffffff:0x380fffffffffffff v0=0x1111:0x2222
+fcvtxn v0.2s, v1.2d ; fpcr=0x1000000 v1=0x36a0000000000001:0x8000000000000001
+fcvtxn v0.2s, v1.2d ; fpcr=0x2000000 v1=0x7ff0000000005678:0xfff8000000000123
+fcvtxn v0.2s, v1.2d ; v1=0x7ff0000000000000:0x36a0000000000000
+fcvtxn s0, d1 ; v1=0x3ff0000010000000
+fcvtxn s0, d1 ; v1=0x3ff0000000000000
+fcvtxn s0, d1 ; fpcr=0xc00000 v1=0xc7efffffffffffff
+fcvtxn s0, d1 ; v1=0x0000000000000001
+'''.strip().split('\n')
 print('\n'.join(out))
