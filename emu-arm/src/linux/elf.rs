@@ -159,7 +159,8 @@ pub fn load(
         if p.p_filesz > p.p_memsz {
             return err("malformed ELF: segment file size exceeds memory size");
         }
-        if file_end > data.len() as u64 {
+        // A segment with no file bytes (pure bss) may carry any offset.
+        if p.p_filesz > 0 && file_end > data.len() as u64 {
             return err("truncated ELF file (a segment extends past the end of the file)");
         }
         lo = lo.min(page_floor(p.p_vaddr));
