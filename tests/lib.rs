@@ -252,7 +252,18 @@ pub fn emu_command(
         command.args(["--tier", tier]);
     }
     command.arg(program).args(args);
+    scrub_test_variables(&mut command);
     command
+}
+
+/// Removes inherited `EMU_T*` variables: tests/guest/hello prints those, so a stray one in
+/// the developer's environment must not change the output.
+fn scrub_test_variables(command: &mut Command) {
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("EMU_T") {
+            command.env_remove(name);
+        }
+    }
 }
 
 /// The same program under qemu-aarch64 (`-L SYSROOT` for dynamically linked ones).
@@ -267,6 +278,7 @@ pub fn qemu_command(
         command.arg("-L").arg(dir);
     }
     command.arg(program).args(args);
+    scrub_test_variables(&mut command);
     command
 }
 

@@ -1,6 +1,6 @@
 // execve: prints a line, then replaces itself with the program named by argv[1], passing
 // the remaining arguments and one added environment variable (the new program's output
-// follows). If execve returns, it failed: the error is printed and the status is 127.
+// follows; tests/guest/hello prints it). If execve returns, it failed: the error is printed and the status is 127.
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,7 +13,7 @@ int main(int argc, char **argv) {
     }
     printf("exec_other: about to execve with %d argument(s)\n", argc - 2);
     fflush(stdout);
-    char *env[] = {"EXEC_TEST=1", NULL};
+    char *env[] = {"EMU_TEST_EXEC=1", NULL};
     execve(argv[1], argv + 1, env);
     printf("execve failed: %s\n", strerror(errno));
     return 127;
