@@ -2,6 +2,8 @@
 //! optional oracles (qemu-aarch64, the Debian sysroot), running a program with a timeout,
 //! reading the guest case list, and comparing outputs readably.
 
+pub mod a64gen;
+
 use std::ffi::OsStr;
 use std::io::Read;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
