@@ -38,6 +38,7 @@ use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use emitter::EmitEnv;
+use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Entry point of one compiled block (a `CallConv::Tail` function; run it with
@@ -112,6 +113,9 @@ pub struct Jit {
     /// Address and current value of the process-wide code generation counter.
     generation_addr: u64,
     generation: u64,
+    /// `/tmp/perf-PID.map`, when `EMU_PERF_MAP` is set: names compiled blocks by guest
+    /// pc for `perf report`.
+    perf_map: Option<std::fs::File>,
 }
 
 // SAFETY: the raw pointers point into mappings the Jit owns.
@@ -180,6 +184,13 @@ impl Jit {
             epoch: 0,
             generation_addr: 0,
             generation: 0,
+            perf_map: std::env::var_os("EMU_PERF_MAP").and_then(|_| {
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(format!("/tmp/perf-{}.map", std::process::id()))
+                    .ok()
+            }),
         };
         jit.trampoline = jit.build_trampoline()?;
         jit.return_stub = jit.build_return_stub()?;
@@ -376,8 +387,15 @@ impl Jit {
             self.cells.truncate(cell_mark);
             return Err(CompileError::Failed);
         }
+        let len = compiled.code_buffer().len();
         match self.cache.install(compiled.code_buffer()) {
-            Some(entry) => Ok(JitFn { entry }),
+            Some(entry) => {
+                if let Some(map) = &mut self.perf_map {
+                    // perf's JIT symbol format: "START SIZE NAME" in hex.
+                    let _ = writeln!(map, "{:x} {len:x} guest_{pc:x}", entry as usize);
+                }
+                Ok(JitFn { entry })
+            }
             None => {
                 self.cells.truncate(cell_mark);
                 Err(CompileError::CacheFull)

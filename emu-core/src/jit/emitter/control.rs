@@ -74,6 +74,7 @@ impl JitEmitter<'_, '_> {
     /// `if cond { pc := this insn; fault_addr := addr; return reason }`, continuing in a
     /// fresh block.
     pub(super) fn fault_if(&mut self, cond: Value, reason: Exit, addr: Value) {
+        self.sync();
         let args = self.fault_args(addr, reason);
         let fault = self.fault_block();
         let cont = self.b.create_block();
@@ -96,9 +97,10 @@ impl JitEmitter<'_, '_> {
         }
     }
 
-    /// Calls a state helper (state is always current: `set` writes through) with a
-    /// precise pc; a non-zero result ends the block with that exit code.
+    /// Calls a state helper with the state written back and a precise pc; a non-zero
+    /// result ends the block with that exit code.
     pub(super) fn emit_call_state(&mut self, f: StateHelper, args: [Value; 3]) {
+        self.sync();
         let pc = self.konst(self.pc);
         self.store_state(SLOT_PC, pc);
         let sig = self.sig("state", 4, 1, self.env.host_call_conv);
@@ -129,6 +131,11 @@ impl JitEmitter<'_, '_> {
     /// in any order, is part of the block, as in the interpreter). Returns whether the
     /// block is over.
     pub fn end_insn(&mut self) -> bool {
+        if self.pending_end.is_none() {
+            return false;
+        }
+        // Before any branching: every exit path needs the state written back.
+        self.sync();
         match self.pending_end.take() {
             None => return false,
             Some(BlockEnd::Goto(t)) => self.emit_goto(t),
@@ -142,6 +149,7 @@ impl JitEmitter<'_, '_> {
 
     /// Ends a block that runs off its end (length cap, page end): continue at `pc`.
     pub fn end_block_at(&mut self, pc: u64) {
+        self.sync();
         self.emit_goto(pc);
         self.after_block_end();
     }
@@ -149,6 +157,7 @@ impl JitEmitter<'_, '_> {
     /// Ends the block at the current instruction with `reason` (semantics that returned
     /// an exit without going through the emitter): state.pc = this instruction.
     pub fn exit_here(&mut self, reason: Exit) {
+        self.sync();
         let pc = self.konst(self.pc);
         self.store_state(SLOT_PC, pc);
         self.clear_link_request();

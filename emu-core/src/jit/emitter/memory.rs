@@ -49,6 +49,8 @@ impl JitEmitter<'_, '_> {
     /// cross a page. A fault exits exactly as the interpreter does (pc = this
     /// instruction, fault_addr = the first bad byte as [`MemView::check`] finds it).
     fn guest_access(&mut self, addr: Value, size: u64, need: u8, aligned: bool) -> Value {
+        // The access may fault: the state struct must be current.
+        self.sync();
         let mem = self.env.mem;
         let fault = if need & perm::WRITE != 0 {
             Exit::FAULT_WRITE

@@ -4,9 +4,12 @@
 //!
 //! Shape of the generated function (`CallConv::Tail`, `fn(state) -> exit code`):
 //! - on entry, a pending interrupt or code flush returns to the run loop at once;
-//! - guest state slots are cached in Cranelift `Variable`s: loaded on first use and
-//!   written through on every `set`, so the state struct is always current and no exit
-//!   needs to spill anything (exits are short, and all faults share one cold block);
+//! - guest state slots are cached in Cranelift `Variable`s: loaded on first use; a `set`
+//!   only marks the slot dirty, and dirty slots are written back at *sync points* on the
+//!   main path: before anything that can fault or exit (memory access, trap, state
+//!   helper) and at block ends. So the state struct is current wherever control can
+//!   leave, all faults share one cold block that spills nothing, and repeated writes
+//!   of a slot between sync points cost one store;
 //! - guest memory accesses are checked inline (`memory.rs`);
 //! - direct branches tail-call their successor through a chaining cell (`control.rs`).
 //!
@@ -29,7 +32,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, Variable};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// What the emitter needs to know about the world outside the function it builds.
 pub struct EmitEnv<'c> {
@@ -72,6 +75,8 @@ struct CachedSlot {
     var: Variable,
     /// The variable holds the slot's current value.
     loaded: bool,
+    /// The variable is newer than the state struct (written back at the next sync).
+    dirty: bool,
 }
 
 pub struct JitEmitter<'a, 'c> {
@@ -83,7 +88,8 @@ pub struct JitEmitter<'a, 'c> {
     pub ended: bool,
     /// The `goto*`/`exit` call of the current instruction, emitted by [`Self::end_insn`].
     pending_end: Option<BlockEnd>,
-    slots: HashMap<u32, CachedSlot>,
+    /// Ordered, so write-back code is deterministic.
+    slots: BTreeMap<u32, CachedSlot>,
     /// Values known at compile time (from `imm`), for folding.
     consts: HashMap<Value, u64>,
     /// 16 bytes of stack for helpers' out-parameters, made on first use.
@@ -118,7 +124,7 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
             pc: 0,
             ended: false,
             pending_end: None,
-            slots: HashMap::new(),
+            slots: BTreeMap::new(),
             consts: HashMap::new(),
             scratch: None,
             sigs: HashMap::new(),
@@ -133,6 +139,7 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
     pub fn finish(mut self) {
         if !self.ended {
             // The driver always ends the block; stay correct anyway.
+            self.sync();
             self.clear_link_request();
             self.ret_const(Exit::JUMP.0);
         } else {
@@ -168,10 +175,30 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
         self.b.ins().return_(&[c]);
     }
 
-    /// A state helper may have changed any slot: reload everything on next use.
+    /// Writes every dirty slot back to the state struct. Called on the main path before
+    /// anything that can leave the block or look at the state.
+    fn sync(&mut self) {
+        let dirty: Vec<(u32, Variable)> = self
+            .slots
+            .iter_mut()
+            .filter(|(_, s)| s.dirty)
+            .map(|(&off, s)| {
+                s.dirty = false;
+                (off, s.var)
+            })
+            .collect();
+        for (off, var) in dirty {
+            let v = self.b.use_var(var);
+            self.store_state(Slot(off), v);
+        }
+    }
+
+    /// A state helper may have changed any slot: reload everything on next use (the
+    /// caller synced first, so nothing is dirty).
     fn forget_cache(&mut self) {
         for s in self.slots.values_mut() {
             s.loaded = false;
+            s.dirty = false;
         }
     }
 
@@ -235,19 +262,31 @@ impl Emitter for JitEmitter<'_, '_> {
             None => self.b.declare_var(I64),
         };
         self.b.def_var(var, v);
-        self.slots.insert(slot.0, CachedSlot { var, loaded: true });
+        self.slots.insert(
+            slot.0,
+            CachedSlot {
+                var,
+                loaded: true,
+                dirty: false,
+            },
+        );
         v
     }
 
     fn set(&mut self, slot: Slot, v: Value) {
-        // Write-through: the state struct is always current, so exits spill nothing.
-        self.store_state(slot, v);
         let var = match self.slots.get(&slot.0) {
             Some(s) => s.var,
             None => self.b.declare_var(I64),
         };
         self.b.def_var(var, v);
-        self.slots.insert(slot.0, CachedSlot { var, loaded: true });
+        self.slots.insert(
+            slot.0,
+            CachedSlot {
+                var,
+                loaded: true,
+                dirty: true,
+            },
+        );
     }
 
     fn bin(&mut self, op: BinOp, a: Value, b: Value) -> Value {
