@@ -232,6 +232,41 @@ fn faulting_accesses_report_the_first_bad_byte() {
 }
 
 #[test]
+fn accesses_near_the_end_of_an_odd_sized_space() {
+    // 0x30000 bytes = 48 pages, not a power of two: the JIT's permission-table index
+    // cannot wrap and must be clamped instead.
+    let limit = 0x30000;
+    let cases: [(u32, u64, Exit, u64); 5] = [
+        (
+            enc(LOAD, 3, 1, 3, 0),
+            limit - 4,
+            Exit::FAULT_READ,
+            limit - 4,
+        ), // unmapped
+        (enc(LOAD, 3, 1, 3, 0), limit, Exit::FAULT_READ, limit),
+        (
+            enc(STORE, 2, 1, 2, 0),
+            u64::MAX - 1,
+            Exit::FAULT_WRITE,
+            u64::MAX - 1,
+        ),
+        (enc(LOAD, 3, 1, 0, 0), 1 << 40, Exit::FAULT_READ, 1 << 40),
+        (enc(LOAD, 3, 1, 3, 0), RW + 0xffc, HALT_EXIT, 0),
+    ];
+    for (insn, base, exit, fault_addr) in cases {
+        let code = [insn, halt()];
+        let setup = |t: &mut Toy| t.r[1] = base;
+        let interp = run_in_space(&code, interp_only(), limit, &setup);
+        let jit = run_in_space(&code, jit_always(), limit, &setup);
+        assert_same(&interp, &jit, &format!("{insn:#x} at {base:#x}"));
+        assert_eq!(jit.exit, exit);
+        if exit != HALT_EXIT {
+            assert_eq!(jit.cpu.core.fault_addr, fault_addr);
+        }
+    }
+}
+
+#[test]
 fn atomics_of_every_op_and_size() {
     for size_log in 0..4u32 {
         let mut code = Vec::new();

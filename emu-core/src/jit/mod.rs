@@ -224,12 +224,13 @@ impl Jit {
         })
     }
 
-    /// The memory slow path as compiled code calls it: `fn(addr, size, need, perms,
-    /// limit, out)` with the `preserve_all` convention, wrapping
+    /// The memory slow path as compiled code calls it: `fn(state, addr, size | need << 8,
+    /// perms, limit, out)` with the `preserve_all` convention, wrapping
     /// [`emitter::slow_access_check`]: `out[0]` receives the fault address, `out[1]` 1 on
     /// a fault, else 0. Because the call clobbers no register, blocks need no
-    /// callee-saved registers (and no prologue saves) just for this cold path.
-    /// (`preserve_all` functions cannot return values, hence `out`.)
+    /// callee-saved registers just for this cold path; `state` (unused) is passed first
+    /// so it can stay in the register it arrives in. (`preserve_all` functions cannot
+    /// return values, hence `out`.)
     fn build_slow_check_stub(&mut self) -> Result<*const u8, String> {
         let mut sig = Signature::new(CallConv::PreserveAll);
         sig.params.extend((0..6).map(|_| AbiParam::new(I64)));
@@ -242,9 +243,11 @@ impl Jit {
             let f = b
                 .ins()
                 .iconst(I64, emitter::slow_access_check as *const () as usize as i64);
+            let size = b.ins().band_imm_s(p[2], 0xff);
+            let need = b.ins().ushr_imm_s(p[2], 8);
             let call = b
                 .ins()
-                .call_indirect(helper_sig, f, &[p[0], p[1], p[2], p[3], p[4], p[5]]);
+                .call_indirect(helper_sig, f, &[p[1], size, need, p[3], p[4], p[5]]);
             let fault = b.inst_results(call)[0];
             b.ins().store(MemFlagsData::trusted(), fault, p[5], 8);
             b.ins().return_(&[]);

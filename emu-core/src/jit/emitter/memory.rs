@@ -65,9 +65,16 @@ impl JitEmitter<'_, '_> {
                 .ins()
                 .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, addr, last_ok_start as i64);
         let page = self.b.ins().ushr_imm_s(addr, 12);
-        let zero = self.b.ins().iconst(I64, 0);
-        // Out of range addresses read page 0's byte instead (the result is ignored).
-        let index = self.b.ins().select(in_range, page, zero);
+        // Out-of-range addresses must still read a byte inside the table (the result is
+        // ignored): wrap the page number when the table size is a power of two, else
+        // read page 0's byte.
+        let pages = mem.limit >> 12;
+        let index = if pages.is_power_of_two() {
+            self.b.ins().band_imm_s(page, (pages - 1) as i64)
+        } else {
+            let zero = self.b.ins().iconst(I64, 0);
+            self.b.ins().select(in_range, page, zero)
+        };
         let perms_base = self.b.ins().iconst(I64, mem.perms as i64);
         let perm_addr = self.b.ins().iadd(perms_base, index);
         let p = self.b.ins().uload8(I64, state_flags(), perm_addr, 0);
@@ -94,9 +101,9 @@ impl JitEmitter<'_, '_> {
         let sig = self.sig("slow_check", 6, 0, CallConv::PreserveAll);
         let out = self.b.ins().iconst(I64, self.env.slow_check_out as i64);
         let args = [
+            self.state,
             addr,
-            self.b.ins().iconst(I64, size as i64),
-            self.b.ins().iconst(I64, need as i64),
+            self.b.ins().iconst(I64, (size | (need as u64) << 8) as i64),
             perms_base,
             self.b.ins().iconst(I64, mem.limit as i64),
             out,
