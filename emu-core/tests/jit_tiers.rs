@@ -566,9 +566,17 @@ impl Rng {
 /// interesting boundaries and are never written.
 fn random_program(rng: &mut Rng) -> Vec<u32> {
     let len = 5 + rng.below(40) as usize;
+    let mut code = random_body(rng, len, 12);
+    code.push(halt());
+    code
+}
+
+/// `len` random instructions writing only registers below `dests`; forward branches
+/// stay inside the body (at most to the instruction right after it).
+fn random_body(rng: &mut Rng, len: usize, dests: u64) -> Vec<u32> {
     let mut code = Vec::with_capacity(len + 1);
     for i in 0..len {
-        let a = rng.below(12) as u32;
+        let a = rng.below(dests) as u32;
         let b = rng.below(16) as u32;
         let c = rng.below(16) as u32;
         let imm = rng.below(4096) as i32;
@@ -602,6 +610,29 @@ fn random_program(rng: &mut Rng) -> Vec<u32> {
             w
         };
         code.push(w);
+    }
+    code
+}
+
+/// A loop around a random body: r8 counts iterations, r7 holds the loop head, and the
+/// back edge is either a conditional branch or a jump through r7 (so loops run chained
+/// through direct exits and through the indirect-branch cache).
+fn random_loop_program(rng: &mut Rng) -> Vec<u32> {
+    let mut code = vec![
+        enc(MOVI, 8, 0, 0, 1 + rng.below(20) as i32),
+        enc(MOVI, 7, 0, 1, 8), // CODE + 8: the loop head
+    ];
+    assert_eq!(CODE + 8, 0x1008);
+    let len = 3 + rng.below(20) as usize;
+    code.extend(random_body(rng, len, 7));
+    code.push(enc(BINI, 8, 8, 1, 1)); // r8 -= 1
+    if rng.below(2) == 0 {
+        let back = 2 - code.len() as i32;
+        code.push(enc(BCOND, 8, 0, 0, back));
+    } else {
+        code.push(enc(BCOND, 8, 0, 0, 2));
+        code.push(enc(GOTO, 0, 0, 0, 2));
+        code.push(enc(JR, 7, 0, 0, 0));
     }
     code.push(halt());
     code
@@ -657,4 +688,47 @@ fn random_programs_agree_between_tiers() {
         let jit = run_with(&code, jit_always(), &setup);
         assert_same(&interp, &jit, &format!("program {n}: {code:x?}"));
     }
+}
+
+#[test]
+fn random_loops_agree_between_tiers_chained_and_mixed() {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let (mut completed, mut linked) = (0, 0);
+    for n in 0..150 {
+        let code = random_loop_program(&mut rng);
+        let seeds: Vec<u64> = (0..16).map(|_| rng.next()).collect();
+        let setup = |t: &mut Toy| {
+            for (i, &s) in seeds.iter().enumerate().take(7) {
+                t.r[i] = VALUES[(s >> 8) as usize % VALUES.len()] ^ (s & 0xff);
+            }
+            for i in 12..16 {
+                t.r[i] = POINTERS[(seeds[i] >> 4) as usize % POINTERS.len()];
+            }
+        };
+        let what = format!("loop program {n}: {code:x?}");
+        let interp = run_with(&code, interp_only(), &setup);
+        completed += (interp.exit == HALT_EXIT) as u32;
+        for cfg in [
+            jit_always(),
+            TierConfig {
+                threshold: 2,
+                ..jit_always()
+            },
+            TierConfig {
+                chaining: false,
+                ..jit_always()
+            },
+        ] {
+            let jit = run_with(&code, cfg, &setup);
+            assert_same(&interp, &jit, &what);
+            linked += (jit.stats.chain_links > 0) as u32;
+        }
+    }
+    // The programs must mostly loop to the end (not fault at once) and chain, or this
+    // test would not exercise what it is for.
+    assert!(
+        completed >= 30,
+        "only {completed} of 150 loop programs ran to the end"
+    );
+    assert!(linked >= 30, "only {linked} runs chained blocks");
 }
