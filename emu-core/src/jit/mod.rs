@@ -18,6 +18,10 @@
 //! together ([`Jit::flush`], or a full cache), which bumps [`Jit::epoch`] so stale link
 //! requests are ignored. Every block checks the interrupt flag and the code generation
 //! on entry, so chained code stops when asked.
+//!
+//! Debugging: `EMU_DUMP_CLIF=1` prints each block's IR; `EMU_PERF_MAP=1` writes
+//! `/tmp/perf-PID.map` so `perf report` names compiled code `guest_<pc>`; the tracing
+//! target `out_clif` (TRACE) logs the IR too.
 
 pub mod codecache;
 pub mod emitter;
@@ -107,7 +111,8 @@ pub struct Jit {
     /// direct-mapped by pc.
     ibtc: Box<[AtomicU64]>,
     cells: ChainCells,
-    /// Written by compiled code: `cell index + 1` of the last unlinked exit taken.
+    /// Written by compiled code: `cell index + 1` of the last direct exit taken, or 0
+    /// after any other exit that returns [`Exit::JUMP`].
     link_request: Box<AtomicU64>,
     epoch: u64,
     /// Address and current value of the process-wide code generation counter.
@@ -116,6 +121,8 @@ pub struct Jit {
     /// `/tmp/perf-PID.map`, when `EMU_PERF_MAP` is set: names compiled blocks by guest
     /// pc for `perf report`.
     perf_map: Option<std::fs::File>,
+    /// `EMU_DUMP_CLIF` is set: print every block's Cranelift IR on stderr.
+    dump_clif: bool,
 }
 
 // SAFETY: the raw pointers point into mappings the Jit owns.
@@ -191,6 +198,7 @@ impl Jit {
                     .open(format!("/tmp/perf-{}.map", std::process::id()))
                     .ok()
             }),
+            dump_clif: std::env::var_os("EMU_DUMP_CLIF").is_some(),
         };
         jit.trampoline = jit.build_trampoline()?;
         jit.return_stub = jit.build_return_stub()?;
@@ -373,7 +381,7 @@ impl Jit {
         if tracing::enabled!(target: "out_clif", tracing::Level::TRACE) {
             tracing::trace!(target: "out_clif", "block {pc:#x}:\n{}", self.ctx.func.display());
         }
-        if std::env::var_os("EMU_DUMP_CLIF").is_some() {
+        if self.dump_clif {
             eprintln!("block {pc:#x}:\n{}", self.ctx.func.display());
         }
         let compiled = match self.ctx.compile(&*self.isa, &mut ControlPlane::default()) {
