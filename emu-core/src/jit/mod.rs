@@ -341,6 +341,7 @@ impl Jit {
             b.seal_block(entry);
             let state = b.block_params(entry)[0];
             let env = EmitEnv {
+                block_pc: pc,
                 mem: self.mem,
                 host_call_conv: self.isa.default_call_conv(),
                 frontend: self.isa.frontend_config(),

@@ -17,8 +17,9 @@ use cranelift_codegen::ir::{Block, InstBuilder, Value};
 use cranelift_codegen::isa::CallConv;
 
 impl JitEmitter<'_, '_> {
-    /// Block entry: return to the run loop (state.pc is already this block's start) if an
-    /// interrupt is pending or translated code was invalidated since we were compiled.
+    /// Block entry (and loop head): return to the run loop (state.pc is this block's
+    /// start) if an interrupt is pending or translated code was invalidated since we were
+    /// compiled.
     pub(super) fn stop_if_requested(&mut self) {
         let state = self.state;
         let interrupt = self
@@ -36,6 +37,7 @@ impl JitEmitter<'_, '_> {
         self.b.seal_block(stop_blk);
         self.b.seal_block(body);
         self.b.switch_to_block(stop_blk);
+        // state.pc is this block's start here, however we came in.
         // The link-request word is left alone: if a chained exit brought us here, linking
         // its cell to this very block again is harmless.
         self.ret_const(Exit::JUMP.0);
@@ -176,6 +178,15 @@ impl JitEmitter<'_, '_> {
 
     fn emit_goto(&mut self, target: u64) {
         let t = self.konst(target);
+        if target == self.env.block_pc {
+            // A loop onto this very block: jump back to the entry check (the state is
+            // synced, and the body reloads what it uses). pc is stored as on any entry:
+            // semantics may read it.
+            self.store_state(SLOT_PC, t);
+            let head = self.loop_head;
+            self.b.ins().jump(head, &[]);
+            return;
+        }
         self.store_state(SLOT_PC, t);
         self.chain_exit();
     }

@@ -36,6 +36,9 @@ use std::collections::{BTreeMap, HashMap};
 
 /// What the emitter needs to know about the world outside the function it builds.
 pub struct EmitEnv<'c> {
+    /// Guest address of the block being compiled (a branch back to it loops inside the
+    /// function).
+    pub block_pc: u64,
     pub mem: MemView,
     /// Calling convention of helpers (the host's C convention).
     pub host_call_conv: CallConv,
@@ -97,6 +100,9 @@ pub struct JitEmitter<'a, 'c> {
     sigs: HashMap<&'static str, SigRef>,
     /// The shared cold block of every fault and trap: params (pc, fault_addr, exit code).
     fault_block: Option<Block>,
+    /// Where a branch back to this block's own start jumps: the entry check, then the
+    /// body (sealed at the end, when all back edges are known).
+    loop_head: Block,
 }
 
 fn state_flags() -> MemFlagsData {
@@ -116,7 +122,10 @@ fn int_type(size: Size) -> Type {
 impl<'a, 'c> JitEmitter<'a, 'c> {
     /// Starts emitting into `b`, whose current block is the (sealed) entry block;
     /// `state` is the function's state-pointer parameter.
-    pub fn new(b: FunctionBuilder<'a>, state: Value, env: EmitEnv<'c>) -> Self {
+    pub fn new(mut b: FunctionBuilder<'a>, state: Value, env: EmitEnv<'c>) -> Self {
+        let loop_head = b.create_block();
+        b.ins().jump(loop_head, &[]);
+        b.switch_to_block(loop_head);
         let mut e = JitEmitter {
             b,
             env,
@@ -129,6 +138,7 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
             scratch: None,
             sigs: HashMap::new(),
             fault_block: None,
+            loop_head,
         };
         e.stop_if_requested();
         e
@@ -146,6 +156,7 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
             // After a block end we sit in an unreachable block; terminate it.
             self.ret_const(Exit::JUMP.0);
         }
+        self.b.seal_block(self.loop_head);
         self.fill_fault_block();
         self.b.finalize(self.env.frontend);
     }
