@@ -166,6 +166,40 @@ fn unops_and_compares_agree_with_known_values() {
 }
 
 #[test]
+fn negated_comparisons_feed_selects_and_branches() {
+    // The JIT turns `cmp ^ 1` and `cmp == 0` into the opposite comparison and fuses
+    // comparisons into selects and branches; the results must not change.
+    for (x, y) in [(1u64, 2u64), (2, 1), (5, 5), (u64::MAX, 0)] {
+        let code = [
+            enc(CMP, 3, 1, 2, 2),  // r3 = r1 <u r2
+            enc(BINI, 4, 3, 4, 1), // r4 = r3 ^ 1
+            enc(MOVI, 6, 0, 0, 0),
+            enc(CMP, 5, 3, 6, 0), // r5 = r3 == 0
+            enc(CMP, 7, 4, 6, 1), // r7 = r4 != 0
+            enc(MOVI, 8, 0, 0, 11),
+            enc(MOVI, 9, 0, 0, 22),
+            enc(BIN, 10, 5, 5, 3), // r10 = r5 | r5: a plain copy
+            enc(SEL, 5, 8, 9, 0),  // r5 = r5 ? 11 : 22
+            enc(BCOND, 4, 0, 0, 2),
+            enc(HALT, 0, 0, 0, 1),
+            enc(HALT, 0, 0, 0, 2),
+        ];
+        let o = run_all(&code, &|t| {
+            t.r[1] = x;
+            t.r[2] = y;
+        });
+        let lt = (x < y) as u64;
+        assert_eq!(o.cpu.r[3], lt);
+        assert_eq!(
+            (o.cpu.r[4], o.cpu.r[7], o.cpu.r[10]),
+            (1 - lt, 1 - lt, 1 - lt)
+        );
+        assert_eq!(o.cpu.r[5], if lt == 0 { 11 } else { 22 });
+        assert_eq!(o.cpu.core.exit_arg, if lt == 0 { 2 } else { 1 });
+    }
+}
+
+#[test]
 fn loads_and_stores_of_every_size_including_page_crossing() {
     let mut code = Vec::new();
     // Loads from addresses around the RW page boundary (the wider ones cross it), then

@@ -78,6 +78,7 @@ impl JitEmitter<'_, '_> {
     pub(super) fn fault_if(&mut self, cond: Value, reason: Exit, addr: Value) {
         self.sync();
         let args = self.fault_args(addr, reason);
+        let cond = self.condition(cond);
         let fault = self.fault_block();
         let cont = self.b.create_block();
         self.b.ins().brif(cond, fault, &args, cont, &[]);
@@ -195,6 +196,7 @@ impl JitEmitter<'_, '_> {
         if let Some(x) = self.known(c) {
             return self.emit_goto(if x != 0 { taken } else { not_taken });
         }
+        let c = self.condition(c);
         let t = self.b.create_block();
         let n = self.b.create_block();
         self.b.ins().brif(c, t, &[], n, &[]);

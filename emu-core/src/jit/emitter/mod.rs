@@ -24,7 +24,7 @@ pub use memory::slow_access_check;
 use super::codecache::ChainCells;
 use crate::emit::*;
 use crate::mem::MemView;
-use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::condcodes::{CondCode, IntCC};
 use cranelift_codegen::ir::types::{I16, I32, I64, I8};
 use cranelift_codegen::ir::{
     AbiParam, Block, InstBuilder, MemFlagsData, SigRef, Signature, StackSlot, StackSlotData,
@@ -95,6 +95,10 @@ pub struct JitEmitter<'a, 'c> {
     slots: BTreeMap<u32, CachedSlot>,
     /// Values known at compile time (from `imm`), for folding.
     consts: HashMap<Value, u64>,
+    /// Comparison results (0/1 in an i64) and the comparison that made them, so a
+    /// branch, select or trap on one re-emits the comparison right there and Cranelift
+    /// fuses it (cmp + jcc/cmov instead of setcc, extend, test).
+    bools: HashMap<Value, (IntCC, Value, Value)>,
     /// 16 bytes of stack for helpers' out-parameters, made on first use.
     scratch: Option<StackSlot>,
     sigs: HashMap<&'static str, SigRef>,
@@ -135,6 +139,7 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
             pending_end: None,
             slots: BTreeMap::new(),
             consts: HashMap::new(),
+            bools: HashMap::new(),
             scratch: None,
             sigs: HashMap::new(),
             fault_block: None,
@@ -169,6 +174,23 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
 
     fn known(&self, v: Value) -> Option<u64> {
         self.consts.get(&v).copied()
+    }
+
+    /// `a cc b` as 0/1, remembered as a comparison.
+    fn bool_of(&mut self, cc: IntCC, a: Value, b: Value) -> Value {
+        let r = self.b.ins().icmp(cc, a, b);
+        let wide = self.b.ins().uextend(I64, r);
+        self.bools.insert(wide, (cc, a, b));
+        wide
+    }
+
+    /// A value to branch or select on for "`c` != 0": the comparison itself when `c` is
+    /// a comparison result.
+    fn condition(&mut self, c: Value) -> Value {
+        match self.bools.get(&c) {
+            Some(&(cc, a, b)) => self.b.ins().icmp(cc, a, b),
+            None => c,
+        }
     }
 
     fn store_state(&mut self, slot: Slot, v: Value) {
@@ -304,6 +326,14 @@ impl Emitter for JitEmitter<'_, '_> {
         if let (Some(x), Some(y)) = (self.known(a), self.known(b)) {
             return self.konst(crate::interp::eval_bin(op, x, y));
         }
+        if op == BinOp::Xor {
+            // `cond ^ 1` on a comparison result is the opposite comparison.
+            for (x, k) in [(a, b), (b, a)] {
+                if let (Some(&(cc, p, q)), Some(1)) = (self.bools.get(&x), self.known(k)) {
+                    return self.bool_of(cc.complement(), p, q);
+                }
+            }
+        }
         match op {
             BinOp::Add => self.b.ins().iadd(a, b),
             BinOp::Sub => self.b.ins().isub(a, b),
@@ -386,6 +416,16 @@ impl Emitter for JitEmitter<'_, '_> {
         if let (Some(x), Some(y)) = (self.known(a), self.known(b)) {
             return self.konst(crate::interp::eval_cmp(cc, x, y));
         }
+        // A comparison result compared with 0: itself, or the opposite comparison.
+        if let (Some(&(pcc, p, q)), Some(0), Cmp::Eq | Cmp::Ne) =
+            (self.bools.get(&a), self.known(b), cc)
+        {
+            return if cc == Cmp::Ne {
+                a
+            } else {
+                self.bool_of(pcc.complement(), p, q)
+            };
+        }
         let cc = match cc {
             Cmp::Eq => IntCC::Equal,
             Cmp::Ne => IntCC::NotEqual,
@@ -398,14 +438,14 @@ impl Emitter for JitEmitter<'_, '_> {
             Cmp::Sgt => IntCC::SignedGreaterThan,
             Cmp::Sge => IntCC::SignedGreaterThanOrEqual,
         };
-        let r = self.b.ins().icmp(cc, a, b);
-        self.b.ins().uextend(I64, r)
+        self.bool_of(cc, a, b)
     }
 
     fn select(&mut self, c: Value, a: Value, b: Value) -> Value {
         if let Some(x) = self.known(c) {
             return if x != 0 { a } else { b };
         }
+        let c = self.condition(c);
         self.b.ins().select(c, a, b)
     }
 
