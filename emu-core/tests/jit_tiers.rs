@@ -499,6 +499,30 @@ fn state_written_after_a_goto_in_the_same_instruction_counts() {
 }
 
 #[test]
+fn direct_jumps_are_compiled_through() {
+    // GOTO → GOTO → CALL → code that reads pc and returns: with jump following, the
+    // whole path is one compiled function.
+    let code = [
+        enc(GOTO, 0, 0, 0, 2),  // 0 → 2
+        enc(HALT, 0, 0, 0, 9),  // 1: never
+        enc(BINI, 1, 1, 0, 5),  // 2
+        enc(CALL, 7, 0, 0, 2),  // 3: r7 = 4*4 + CODE, → 5
+        enc(HALT, 0, 0, 0, 1),  // 4: return lands here
+        enc(GETPC, 6, 0, 0, 0), // 5: pc as the jump left it
+        enc(JR, 7, 0, 0, 0),
+    ];
+    let o = run_all(&code, &|_| {});
+    assert_eq!((o.exit, o.cpu.core.exit_arg), (HALT_EXIT, 1));
+    assert_eq!(o.cpu.r[6], CODE + 20);
+    assert_eq!(o.cpu.r[7], CODE + 16);
+    let jit = run_with(&code, jit_always(), &|_| {});
+    assert_eq!(
+        jit.stats.blocks_compiled, 2,
+        "the path 0 → 2 → 5 is one function, the return target another"
+    );
+}
+
+#[test]
 fn undefined_and_cut_blocks() {
     // 70 straight-line instructions: the block is cut at 64 and continues.
     let mut code: Vec<u32> = (0..70).map(|i| enc(BINI, 1, 1, 0, i)).collect();
@@ -547,6 +571,8 @@ fn a_full_code_cache_is_reset_and_execution_continues() {
     let small = TierConfig {
         jit_settings: JitSettings {
             code_cache_bytes: 4096,
+            // One function per block, so 200 of them overflow the cache.
+            follow_jumps: false,
             ..JitSettings::default()
         },
         ..jit_always()
@@ -744,6 +770,13 @@ fn random_loops_agree_between_tiers_chained_and_mixed() {
         completed += (interp.exit == HALT_EXIT) as u32;
         for cfg in [
             jit_always(),
+            TierConfig {
+                jit_settings: JitSettings {
+                    follow_jumps: false,
+                    ..JitSettings::default()
+                },
+                ..jit_always()
+            },
             TierConfig {
                 threshold: 2,
                 ..jit_always()

@@ -28,9 +28,10 @@ pub mod emitter;
 
 pub use emitter::JitEmitter;
 
+use crate::emit::perm;
 use crate::emit::{Emitter, Exit};
 use crate::guest::Guest;
-use crate::mem::MemView;
+use crate::mem::{MemView, PAGE_SIZE};
 use codecache::{ChainCells, CodeCache};
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::types::I64;
@@ -73,6 +74,10 @@ pub struct JitSettings {
     pub code_cache_bytes: usize,
     /// Run Cranelift's IR verifier on every function (roughly doubles compile time).
     pub verifier: bool,
+    /// When a block ends with a direct jump (B, BL), compile the code at the target into
+    /// the same function, so straight-line paths through jumps and calls run without
+    /// block transitions.
+    pub follow_jumps: bool,
 }
 
 impl Default for JitSettings {
@@ -82,6 +87,7 @@ impl Default for JitSettings {
             backtracking: true,
             code_cache_bytes: 64 << 20,
             verifier: cfg!(debug_assertions),
+            follow_jumps: true,
         }
     }
 }
@@ -89,6 +95,10 @@ impl Default for JitSettings {
 /// One chaining cell per this many bytes of code cache (blocks average ~1 KiB of code
 /// and have at most two direct exits).
 const CODE_BYTES_PER_CELL: usize = 256;
+
+/// Most guest instructions in one compiled function when following direct jumps (the
+/// first block alone may be longer).
+const MAX_FOLLOWED_INSNS: usize = 96;
 
 /// Entries of the indirect-branch target cache (a power of two).
 const IBTC_ENTRIES: usize = 4096;
@@ -123,6 +133,8 @@ pub struct Jit {
     perf_map: Option<std::fs::File>,
     /// `EMU_DUMP_CLIF` is set: print every block's Cranelift IR on stderr.
     dump_clif: bool,
+    /// Compile through direct jumps into their targets (see `JitSettings`).
+    follow_jumps: bool,
 }
 
 // SAFETY: the raw pointers point into mappings the Jit owns.
@@ -199,6 +211,7 @@ impl Jit {
                     .ok()
             }),
             dump_clif: std::env::var_os("EMU_DUMP_CLIF").is_some(),
+            follow_jumps: s.follow_jumps,
         };
         jit.trampoline = jit.build_trampoline()?;
         jit.return_stub = jit.build_return_stub()?;
@@ -333,6 +346,7 @@ impl Jit {
         } else {
             self.generation_addr
         };
+        let (mem, follow_jumps) = (self.mem, self.follow_jumps);
         {
             let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fb_ctx);
             let entry = b.create_block();
@@ -360,22 +374,47 @@ impl Jit {
                 },
             };
             let mut e = JitEmitter::new(b, state, env);
-            let mut ipc = pc;
-            for insn in insns {
-                e.begin_insn(ipc);
-                if let Err(reason) = G::exec(&mut e, insn, ipc) {
-                    // Our emitter never fails; this came from the semantics themselves.
-                    e.exit_here(reason);
-                    break;
+            // The block, then (if it ends with a direct jump) the code at the jump
+            // target, and so on: one function runs the whole straight-line path.
+            let mut segment: Vec<G::Insn> = insns.to_vec();
+            let mut segment_pc = pc;
+            let mut visited = vec![pc];
+            let mut emitted = 0;
+            'segments: loop {
+                let mut ipc = segment_pc;
+                for insn in &segment {
+                    e.begin_insn(ipc);
+                    emitted += 1;
+                    if let Err(reason) = G::exec(&mut e, insn, ipc) {
+                        // Our emitter never fails; this came from the semantics themselves.
+                        e.exit_here(reason);
+                        break 'segments;
+                    }
+                    if let Some(target) = e.pending_direct_jump() {
+                        if follow_jumps
+                            && emitted < MAX_FOLLOWED_INSNS
+                            && !visited.contains(&target)
+                        {
+                            let next = Self::fetch::<G>(mem, target, MAX_FOLLOWED_INSNS - emitted);
+                            if !next.is_empty() {
+                                e.continue_at_jump_target();
+                                visited.push(target);
+                                segment = next;
+                                segment_pc = target;
+                                continue 'segments;
+                            }
+                        }
+                    }
+                    if e.end_insn() {
+                        break 'segments;
+                    }
+                    ipc = ipc.wrapping_add(4);
                 }
-                if e.end_insn() {
-                    break;
+                if !e.ended {
+                    // The block was cut (length cap, page end): continue after it.
+                    e.end_block_at(ipc);
                 }
-                ipc = ipc.wrapping_add(4);
-            }
-            if !e.ended {
-                // The block was cut (length cap, page end): continue after it.
-                e.end_block_at(ipc);
+                break;
             }
             e.finish();
         }
@@ -413,6 +452,28 @@ impl Jit {
                 Err(CompileError::CacheFull)
             }
         }
+    }
+
+    /// Decodes up to `max` instructions from `pc` like the runtime's translator (up to a
+    /// block end, the end of the page, or an unexecutable page); empty if `pc` cannot
+    /// be fetched.
+    fn fetch<G: Guest>(mem: MemView, pc: u64, max: usize) -> Vec<G::Insn> {
+        let mut out = Vec::new();
+        let mut a = pc;
+        if a % 4 != 0 {
+            return out;
+        }
+        while out.len() < max && mem.page_perms(a) & perm::EXEC != 0 {
+            // SAFETY: the page is mapped executable, hence readable by the host.
+            let raw = unsafe { (mem.host(a) as *const u32).read_unaligned() };
+            let insn = G::decode(u32::from_le(raw));
+            out.push(insn);
+            a = a.wrapping_add(4);
+            if G::ends_block(&insn) || a % PAGE_SIZE == 0 {
+                break;
+            }
+        }
+        out
     }
 
     /// Runs compiled code (and whatever it chains to) until it exits.

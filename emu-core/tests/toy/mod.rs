@@ -9,6 +9,7 @@
 
 use emu_core::emit::*;
 use emu_core::guest::Guest;
+use emu_core::jit::JitSettings;
 use emu_core::mem::GuestSpace;
 use emu_core::runtime::{Runtime, TierConfig};
 
@@ -467,5 +468,21 @@ pub fn run_all(code: &[u32], setup: &dyn Fn(&mut Toy)) -> Outcome {
         setup,
     );
     assert_same(&interp, &mixed, "interp vs mixed");
+    let block_at_a_time = run_with(
+        code,
+        TierConfig {
+            jit_settings: JitSettings {
+                follow_jumps: false,
+                ..JitSettings::default()
+            },
+            ..jit_always()
+        },
+        setup,
+    );
+    assert_same(
+        &interp,
+        &block_at_a_time,
+        "interp vs jit without following jumps",
+    );
     interp
 }

@@ -150,6 +150,25 @@ impl JitEmitter<'_, '_> {
         true
     }
 
+    /// The target of the instruction just executed if it ended with a direct jump
+    /// elsewhere than this block's start (a candidate to continue compiling at).
+    pub fn pending_direct_jump(&self) -> Option<u64> {
+        match self.pending_end {
+            Some(BlockEnd::Goto(t)) if t != self.env.block_pc => Some(t),
+            _ => None,
+        }
+    }
+
+    /// Takes the pending direct jump as "continue here": the following instructions
+    /// (the driver emits those at the target) run inside this function, and pc reads
+    /// as the jump left it.
+    pub fn continue_at_jump_target(&mut self) {
+        if let Some(BlockEnd::Goto(t)) = self.pending_end.take() {
+            let tv = self.konst(t);
+            self.set(SLOT_PC, tv);
+        }
+    }
+
     /// Ends a block that runs off its end (length cap, page end): continue at `pc`.
     pub fn end_block_at(&mut self, pc: u64) {
         self.sync();
