@@ -460,7 +460,7 @@ impl Jit {
     fn fetch<G: Guest>(mem: MemView, pc: u64, max: usize) -> Vec<G::Insn> {
         let mut out = Vec::new();
         let mut a = pc;
-        if a % 4 != 0 {
+        if !a.is_multiple_of(4) {
             return out;
         }
         while out.len() < max && mem.page_perms(a) & perm::EXEC != 0 {
@@ -469,7 +469,7 @@ impl Jit {
             let insn = G::decode(u32::from_le(raw));
             out.push(insn);
             a = a.wrapping_add(4);
-            if G::ends_block(&insn) || a % PAGE_SIZE == 0 {
+            if G::ends_block(&insn) || a.is_multiple_of(PAGE_SIZE) {
                 break;
             }
         }
