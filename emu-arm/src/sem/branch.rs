@@ -24,8 +24,12 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
             if cond >= 0b1110 {
                 e.goto(target);
             } else {
-                let holds = cond_holds(e, cond);
-                e.goto_cond(holds, target, next);
+                let (base, inverted) = super::dp_reg::cond_parts(e, cond);
+                if inverted {
+                    e.goto_cond(base, next, target);
+                } else {
+                    e.goto_cond(base, target, next);
+                }
             }
         }
         Op::CompareBranch => {
