@@ -293,6 +293,46 @@ mod tests {
     }
 
     #[test]
+    fn every_emulated_id_register_reads_features() {
+        use crate::features as f;
+        // (CRm, op2, value) over the space Linux emulates for EL0: CRm 0 (MIDR, MPIDR,
+        // REVIDR) and CRm 2..=7, where unnamed registers read as zero.
+        let mut cases = vec![
+            (0, 0, f::MIDR_EL1),
+            (0, 5, f::MPIDR_EL1),
+            (0, 6, f::REVIDR_EL1),
+        ];
+        let named = [
+            (4, 0, f::ID_AA64PFR0_EL1),
+            (4, 1, f::ID_AA64PFR1_EL1),
+            (4, 4, f::ID_AA64ZFR0_EL1),
+            (5, 0, f::ID_AA64DFR0_EL1),
+            (5, 1, f::ID_AA64DFR1_EL1),
+            (6, 0, f::ID_AA64ISAR0_EL1),
+            (6, 1, f::ID_AA64ISAR1_EL1),
+            (7, 0, f::ID_AA64MMFR0_EL1),
+            (7, 1, f::ID_AA64MMFR1_EL1),
+            (7, 2, f::ID_AA64MMFR2_EL1),
+        ];
+        for crm in 2..=7u32 {
+            for op2 in 0..8u32 {
+                let v = named
+                    .iter()
+                    .find(|&&(c, o, _)| c == crm && o == op2)
+                    .map_or(0, |&(_, _, v)| v);
+                cases.push((crm, op2, v));
+            }
+        }
+        for (crm, op2, want) in cases {
+            // mrs x5, s3_0_c0_c<crm>_<op2>
+            let word = 0xd538_0005 | (crm << 8) | (op2 << 5);
+            let (cpu, e) = run_both(&[word, BRK0], |c| c.x[5] = 0x5555);
+            assert_eq!(e, exits::BRK, "{word:#010x}");
+            assert_eq!(cpu.x[5], want, "s3_0_c0_c{crm}_{op2}");
+        }
+    }
+
+    #[test]
     fn virtual_counter_counts_host_nanoseconds() {
         let code = [
             0xd53be04d, // mrs x13, cntvct_el0
