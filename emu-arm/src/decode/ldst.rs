@@ -4,7 +4,7 @@
 //! [`pair_xfer`], [`multi_layout`], [`single_layout`]) turn the size/opc/V bits into what
 //! is transferred. They are shared by the table's validity checks and by the semantics, so
 //! "decodes" and "has a meaning" cannot disagree. Everything not listed (memory tagging,
-//! RCpc, LSE2 unscaled acquire/release, pointer authentication loads, LDAPR) is Undefined.
+//! pointer authentication loads, LS64, MOPS) is Undefined.
 
 use super::{bit, bits, pat, pat_if, scan, Pat};
 
@@ -46,6 +46,10 @@ pub enum Op {
     Casp,
     /// LDADD/LDCLR/LDEOR/LDSET/LDSMAX/LDSMIN/LDUMAX/LDUMIN (and the ST* aliases), SWP.
     AtomicRmw,
+    /// LDAPR/LDAPRB/LDAPRH (RCpc: implemented as the stronger LDAR; QEMU has them too).
+    LoadAcquirePc,
+    /// LDAPUR*/STLUR* (RCpc with an unscaled immediate offset).
+    OrderedUnscaled,
     /// LD1–LD4/ST1–ST4 (multiple structures), offset and post-index forms.
     SimdMultiple,
     /// LD1–LD4/ST1–ST4 (single structure) and LD1R–LD4R, offset and post-index forms.
@@ -157,8 +161,8 @@ pub static TABLE: &[Pat<Op>] = &[
         Op::RegOffset,
         |r| bit(r, 14) && reg_xfer(r).is_some(),
     ),
-    // Atomic memory operations: o3=0 is the LD<op> family, o3=1 opc=000 is SWP (the rest,
-    // e.g. LDAPR, is not implemented).
+    // Atomic memory operations: o3=0 is the LD<op> family, o3=1 opc=000 is SWP, and
+    // o3=1 opc=100 with A=1 R=0 Rs=11111 is LDAPR.
     pat(
         "size:2 111 V=0 00 A:1 R:1 1 Rs:5 o3=0 opc:3 00 Rn:5 Rt:5",
         Op::AtomicRmw,
@@ -166,6 +170,17 @@ pub static TABLE: &[Pat<Op>] = &[
     pat(
         "size:2 111 V=0 00 A:1 R:1 1 Rs:5 o3=1 opc=000 00 Rn:5 Rt:5",
         Op::AtomicRmw,
+    ),
+    pat(
+        "size:2 111 V=0 00 A=1 R=0 1 11111 o3=1 opc=100 00 Rn:5 Rt:5",
+        Op::LoadAcquirePc,
+    ),
+    // LDAPUR*/STLUR* (RCpc, unscaled offset): the same size/opc meanings as the ordinary
+    // unscaled forms, without prefetch.
+    pat_if(
+        "size:2 011001 opc:2 0 imm9:9 00 Rn:5 Rt:5",
+        Op::OrderedUnscaled,
+        |r| matches!(reg_xfer(r), Some(x) if x != Xfer::Prefetch),
     ),
 ];
 
@@ -449,7 +464,8 @@ mod tests {
             (0x885f7c20, Some(Op::LoadExclusive)),      // ldxr w0, [x1]
             (0x88027c20, Some(Op::StoreExclusive)),     // stxr w2, w0, [x1]
             (0xf8a10020, Some(Op::AtomicRmw)),          // ldadda x1, x0, [x1]
-            (0xf8bfc020, None),                         // ldapr x0, [x1] (RCpc: not implemented)
+            (0xf8bfc020, Some(Op::LoadAcquirePc)),      // ldapr x0, [x1]
+            (0xf8bec020, None),                         // "ldapr" with Rs != 11111
             (0xf8a06820, Some(Op::RegOffset)),          // prfm pldl1keep, [x1, x0]
             (0xf8624820, Some(Op::RegOffset)),          // ldr x0, [x1, w2, uxtw]
             (0xf8622820, None),                         // register offset with option = 001

@@ -10,7 +10,8 @@
 //! explicit `fence` where the Arm ordering needs one.
 
 use super::*;
-use crate::decode::{bit, bits, ra, rd, rm, rn};
+use crate::decode::ldst::reg_xfer;
+use crate::decode::{bit, bits, ra, rd, rm, rn, sext};
 
 /// The access size in bytes (size field, bits 31:30).
 fn size_bytes(raw: u32) -> u8 {
@@ -192,5 +193,28 @@ pub fn store_release<E: Emitter>(e: &mut E, raw: u32) -> Result<(), Exit> {
     e.fence();
     e.store(addr, v, size)?;
     e.fence();
+    Ok(())
+}
+
+/// LDAPUR*/STLUR*: load-acquire/store-release with an unscaled offset (incl. the
+/// sign-extending loads). Like LDAR/STLR they need natural alignment (without FEAT_LSE2).
+pub fn ordered_unscaled<E: Emitter>(e: &mut E, raw: u32, pc: u64) -> Result<(), Exit> {
+    let Some(xfer) = reg_xfer(raw) else {
+        return undef(e, raw, pc);
+    };
+    let base = x_sp(e, rn(raw));
+    let addr = offset(e, base, sext(bits(raw, 20, 12) as u64, 9));
+    check_aligned(e, addr, xfer.bytes() as u64)?;
+    match super::load(e, xfer, addr)? {
+        Some(v) => {
+            e.fence();
+            write_reg(e, rd(raw), v);
+        }
+        None => {
+            e.fence();
+            super::store(e, xfer, rd(raw), addr)?;
+            e.fence();
+        }
+    }
     Ok(())
 }
