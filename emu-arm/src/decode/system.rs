@@ -188,8 +188,9 @@ pub fn ends_block(op: Op, raw: u32) -> bool {
         | Op::Sysl => true,
         Op::Hint => hint_number(raw) == HINT_YIELD,
         Op::Clrex | Op::Dsb | Op::Dmb => false,
-        // IC IVAU exits to flush translations; anything EL0 cannot use raises UNDEF.
-        Op::Sys => !matches!(sys_op(raw), Some(SysOp::DcZva | SysOp::DcClean)),
+        // IC IVAU only marks translations stale (ISB or SVC flushes them); anything EL0
+        // cannot use raises UNDEF.
+        Op::Sys => sys_op(raw).is_none(),
         Op::Mrs => sysreg(raw).is_none(),
         Op::Msr => !sysreg(raw).is_some_and(SysReg::writable),
     }
@@ -246,7 +247,6 @@ mod tests {
             0xd4200000, // brk #0
             0xd5033fdf, // isb
             0xd503203f, // yield
-            0xd50b7520, // ic ivau, x0
             0xd5384240, // mrs x0, currentel (UNDEF)
             0xd51bd060, // msr tpidrro_el0, x0 (UNDEF)
         ] {
@@ -260,6 +260,7 @@ mod tests {
             0xd53b4200, // mrs x0, nzcv
             0xd51b4400, // msr fpcr, x0
             0xd50b7420, // dc zva, x0
+            0xd50b7520, // ic ivau, x0
         ] {
             assert!(!ends(w), "{w:#010x} does not end its block");
         }

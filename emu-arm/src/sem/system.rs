@@ -16,8 +16,12 @@ pub const FPSR_WRITABLE: u64 = 0x0800_009f;
 pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit> {
     let imm16 = bits(raw, 20, 5) as u64;
     match op {
-        // The preferred return address of SVC is the next instruction.
-        Op::Svc => e.exit(exits::SVC, pc + 4, imm16),
+        // The preferred return address of SVC is the next instruction. Exception entry
+        // synchronises context, so pending code invalidations take effect first.
+        Op::Svc => {
+            synchronize_code(e)?;
+            e.exit(exits::SVC, pc + 4, imm16)
+        }
         // Breakpoints report the instruction itself.
         Op::Brk => e.exit(exits::BRK, pc, imm16),
         Op::Hlt => e.exit(exits::HLT, pc, imm16),
@@ -39,8 +43,8 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
         }
         Op::Dsb | Op::Dmb => e.fence(),
         // The block ends after ISB (see `ends_block`), which is all the context
-        // synchronisation user mode needs.
-        Op::Isb => {}
+        // synchronisation user mode needs besides applying pending code invalidations.
+        Op::Isb => synchronize_code(e)?,
         Op::Sys => return sys(e, raw, pc),
         Op::Mrs => return mrs(e, raw, pc),
         Op::Msr => return msr(e, raw, pc),
@@ -71,10 +75,26 @@ fn sys<E: Emitter>(e: &mut E, raw: u32, pc: u64) -> Result<(), Exit> {
         // The host keeps caches coherent; QEMU does not fault on unmapped addresses here
         // either.
         SysOp::DcClean => {}
-        // Code may have changed: drop translations and continue after this instruction.
-        SysOp::IcIvau => e.exit(Exit::FLUSH_CODE, pc + 4, 0),
+        // Code may have changed. The architecture only promises the new instructions
+        // after a context synchronisation (the ISB that ends every cache-maintenance
+        // sequence, or an exception), so the flush waits for it: a `__clear_cache` over
+        // N cache lines then costs one flush of the translations instead of N.
+        SysOp::IcIvau => {
+            let one = e.imm(1);
+            e.set(SLOT_CODE_DIRTY, one);
+        }
     }
     Ok(())
+}
+
+/// At a context synchronisation event: if an `IC IVAU` is pending, clear it and exit with
+/// [`Exit::FLUSH_CODE`] at this same instruction, which the runtime re-runs (now with
+/// nothing pending) once it has dropped its translations.
+fn synchronize_code<E: Emitter>(e: &mut E) -> Result<(), Exit> {
+    let pending = e.get(SLOT_CODE_DIRTY);
+    let zero = e.imm(0);
+    e.set(SLOT_CODE_DIRTY, zero);
+    e.trap_if(pending, Exit::FLUSH_CODE, zero)
 }
 
 /// The host's CLOCK_MONOTONIC in nanoseconds: CNTVCT_EL0 ticks at CNTFRQ_EL0 = 1 GHz.
@@ -379,21 +399,47 @@ mod tests {
     }
 
     #[test]
-    fn ic_ivau_flushes_translations_and_continues() {
+    fn ic_ivau_flushes_translations_at_the_next_isb() {
         let code = [
             0xd50b7521, // ic ivau, x1
+            0xd50b7521, // ic ivau, x1
             0x91000400, // add x0, x0, #1
+            0xd5033fdf, // isb      (flushes, then runs again with nothing pending)
+            0x91000400, // add x0, x0, #1
+            0xd5033fdf, // isb
             BRK0,
         ];
         for tier in [Tier::Interp, Tier::Jit] {
             let mut b = Bare::new(&code, tier);
             b.cpu.x[1] = CODE;
             let e = b.run();
-            assert_eq!((e, b.cpu.core.pc, b.cpu.x[0]), (exits::BRK, CODE + 8, 1));
+            assert_eq!((e, b.cpu.core.pc, b.cpu.x[0]), (exits::BRK, CODE + 24, 2));
+            assert_eq!(b.cpu.code_dirty, 0);
             assert!(
                 b.rt.stats.flushes >= 1,
                 "the runtime dropped its translations"
             );
+        }
+    }
+
+    #[test]
+    fn ic_ivau_alone_only_marks_code_stale() {
+        // ic ivau, x1; add x0, x0, #1; brk #0: one block, nothing flushed yet.
+        let (cpu, e) = run_both(&[0xd50b7521, 0x91000400, BRK0], |c| c.x[1] = CODE);
+        assert_eq!((e, cpu.core.pc, cpu.x[0]), (exits::BRK, CODE + 8, 1));
+        assert_eq!(cpu.code_dirty, 1);
+    }
+
+    #[test]
+    fn pending_code_flush_happens_before_svc() {
+        // ic ivau, x1; svc #0: the exit is still SVC, after the flush.
+        for tier in [Tier::Interp, Tier::Jit] {
+            let mut b = Bare::new(&[0xd50b7521, 0xd4000001, BRK0], tier);
+            b.cpu.x[1] = CODE;
+            let e = b.run();
+            assert_eq!((e, b.cpu.core.pc), (exits::SVC, CODE + 8));
+            assert_eq!(b.cpu.code_dirty, 0);
+            assert!(b.rt.stats.flushes >= 1);
         }
     }
 }
