@@ -6,6 +6,9 @@
 //! "decodes" and "has a meaning" cannot disagree. Everything not listed (memory tagging,
 //! pointer authentication loads, LS64, MOPS) is Undefined.
 
+mod disas;
+pub use disas::disas;
+
 use super::{bit, bits, pat, pat_if, scan, Pat};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -487,5 +490,51 @@ mod tests {
         // ld3r {v0.4h-v2.4h}, [x0]
         let l = single_layout(0x0d40e400).expect("allocated");
         assert_eq!((l.selem, l.ebytes, l.replicate), (3, 2, true));
+    }
+
+    #[test]
+    fn disassembly_matches_objdump() {
+        // Expected text from aarch64-linux-gnu-objdump (tabs as spaces).
+        let cases: &[(u32, &str)] = &[
+            (0xf9400420, "ldr x0, [x1, #8]"),
+            (0x39c02386, "ldrsb w6, [x28, #8]"),
+            (0x789ff005, "ldursh x5, [x0, #-1]"),
+            (0xb8809807, "ldtrsw x7, [x0, #9]"),
+            (0xf8010c01, "str x1, [x0, #16]!"),
+            (0xf85f0403, "ldr x3, [x0], #-16"),
+            (0xf8645808, "ldr x8, [x0, w4, uxtw #3]"),
+            (0x7865f809, "ldrh w9, [x0, x5, sxtx #1]"),
+            (0x3862780a, "ldrb w10, [x0, x2, lsl #0]"),
+            (0xf8a06820, "prfm pldl1keep, [x1, x0]"),
+            (0x3ce27b87, "ldr q7, [x28, x2, lsl #4]"),
+            (0xa9bf0801, "stp x1, x2, [x0, #-16]!"),
+            (0x69c1380d, "ldpsw x13, x14, [x0, #8]!"),
+            (0xac452788, "ldnp q8, q9, [x28, #160]"),
+            (0xc8017f82, "stxr w1, x2, [x28]"),
+            (0x085fff83, "ldaxrb w3, [x28]"),
+            (0x88318b85, "stlxp w17, w5, w2, [x28]"),
+            (0xc8dfff92, "ldar x18, [x28]"),
+            (0x08e0fc41, "casalb w0, w1, [x2]"),
+            (0x4864fc46, "caspal x4, x5, x6, x7, [x2]"),
+            (0x7861128b, "ldclrlh w1, w11, [x20]"),
+            (0xb821027f, "stadd w1, [x19]"),
+            (0xf8e18372, "swpal x1, x18, [x27]"),
+            (0x38bfc022, "ldaprb w2, [x1]"),
+            (0x199ff027, "ldapursb x7, [x1, #-1]"),
+            (0x4c402380, "ld1 {v0.16b-v3.16b}, [x28]"),
+            (0x0c40af85, "ld1 {v5.1d, v6.1d}, [x28]"),
+            (0x0cc2883e, "ld2 {v30.2s, v31.2s}, [x1], x2"),
+            (0x4c9f4889, "st3 {v9.4s-v11.4s}, [x4], #48"),
+            (0x4dff1c1f, "ld2 {v31.b, v0.b}[15], [x0], #2"),
+            (0x4d92797e, "st3 {v30.h, v31.h, v0.h}[7], [x11], x18"),
+            (0x0ddfe792, "ld3r {v18.4h-v20.4h}, [x28], #6"),
+        ];
+        for &(w, want) in cases {
+            let op = decode(w).expect("allocated");
+            assert_eq!(disas(op, w, 0), want, "{w:#010x}");
+        }
+        // Literal targets are pc-relative: ldr x0, <pc + 0x24>.
+        let op = decode(0x58000120).expect("allocated");
+        assert_eq!(disas(op, 0x58000120, 0x1000), "ldr x0, 0x1024");
     }
 }
