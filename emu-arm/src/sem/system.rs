@@ -17,14 +17,23 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
     let imm16 = bits(raw, 20, 5) as u64;
     match op {
         // The preferred return address of SVC is the next instruction. Exception entry
-        // synchronises context, so pending code invalidations take effect first.
+        // synchronises context, so pending code invalidations take effect first; the
+        // exception return clears the exclusive monitor (as QEMU's user mode does after
+        // every syscall), so an LDXR/STXR pair around a syscall fails and retries.
         Op::Svc => {
             synchronize_code(e)?;
+            clear_exclusive_monitor(e);
             e.exit(exits::SVC, pc + 4, imm16)
         }
         // Breakpoints report the instruction itself.
-        Op::Brk => e.exit(exits::BRK, pc, imm16),
-        Op::Hlt => e.exit(exits::HLT, pc, imm16),
+        Op::Brk => {
+            clear_exclusive_monitor(e);
+            e.exit(exits::BRK, pc, imm16)
+        }
+        Op::Hlt => {
+            clear_exclusive_monitor(e);
+            e.exit(exits::HLT, pc, imm16)
+        }
         // Not available at EL0.
         Op::Hvc | Op::Smc | Op::Dcps | Op::Eret | Op::Drps | Op::MsrImm | Op::Sysl => {
             return undef(e, raw, pc)
@@ -37,10 +46,7 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
                 e.exit(exits::YIELD, pc + 4, 0);
             }
         }
-        Op::Clrex => {
-            let open = e.imm(u64::MAX);
-            e.set(SLOT_EXCL_ADDR, open);
-        }
+        Op::Clrex => clear_exclusive_monitor(e),
         Op::Dsb | Op::Dmb => e.fence(),
         // The block ends after ISB (see `ends_block`), which is all the context
         // synchronisation user mode needs besides applying pending code invalidations.
@@ -85,6 +91,12 @@ fn sys<E: Emitter>(e: &mut E, raw: u32, pc: u64) -> Result<(), Exit> {
         }
     }
     Ok(())
+}
+
+/// Opens the exclusive monitor: the next store-exclusive fails.
+fn clear_exclusive_monitor<E: Emitter>(e: &mut E) {
+    let open = e.imm(u64::MAX);
+    e.set(SLOT_EXCL_ADDR, open);
 }
 
 /// At a context synchronisation event: if an `IC IVAU` is pending, clear it and exit with
@@ -428,6 +440,23 @@ mod tests {
         let (cpu, e) = run_both(&[0xd50b7521, 0x91000400, BRK0], |c| c.x[1] = CODE);
         assert_eq!((e, cpu.core.pc, cpu.x[0]), (exits::BRK, CODE + 8, 1));
         assert_eq!(cpu.code_dirty, 1);
+    }
+
+    #[test]
+    fn syscalls_clear_the_exclusive_monitor() {
+        let code = [
+            0xc85f7f80, // ldxr x0, [x28]
+            0xd4000001, // svc #0
+            0xc8017f82, // stxr w1, x2, [x28]
+            BRK0,
+        ];
+        for tier in [Tier::Interp, Tier::Jit] {
+            let mut b = Bare::new(&code, tier);
+            assert_eq!(b.run(), exits::SVC);
+            assert_eq!(b.cpu.excl_addr, u64::MAX);
+            assert_eq!(b.run(), exits::BRK);
+            assert_eq!(b.cpu.x[1], 1, "the store-exclusive fails after the syscall");
+        }
     }
 
     #[test]
