@@ -6,8 +6,9 @@
 //! between goes unnoticed), which no lock-free algorithm built on LL/SC can observe.
 //!
 //! On x86-64 every load is an acquire and every locked operation a full barrier, but the
-//! emitter promises no ordering for plain accesses, so the acquire/release forms carry an
-//! explicit `fence` where the Arm ordering needs one.
+//! emitter promises no ordering for plain accesses, so the acquiring loads carry an
+//! explicit `fence`. The releasing store-exclusives need none: their compare-and-swap is
+//! an emitter atomic, which is sequentially consistent (see `atomic.rs`).
 
 use super::*;
 use crate::decode::ldst::reg_xfer;
@@ -82,9 +83,6 @@ pub fn store<E: Emitter>(e: &mut E, raw: u32) -> Result<(), Exit> {
     let addr = x_sp(e, rn(raw));
     let data = x(e, rd(raw));
     check_aligned(e, addr, size as u64)?;
-    if ordered(raw) {
-        e.fence();
-    }
     let matches = monitor_matches(e, addr, size as u64);
     let expected = e.get(SLOT_EXCL_VAL);
     let new = e.select(matches, data, expected);
@@ -135,9 +133,6 @@ pub fn store_pair<E: Emitter>(e: &mut E, raw: u32) -> Result<(), Exit> {
     let d2 = x(e, ra(raw));
     if bit(raw, 30) {
         check_aligned(e, addr, 16)?;
-        if ordered(raw) {
-            e.fence();
-        }
         let matches = monitor_matches(e, addr, 16);
         let exp_lo = e.get(SLOT_EXCL_VAL);
         let exp_hi = e.get(SLOT_EXCL_VAL2);
@@ -152,9 +147,6 @@ pub fn store_pair<E: Emitter>(e: &mut E, raw: u32) -> Result<(), Exit> {
         write_status(e, raw, success);
     } else {
         check_aligned(e, addr, 8)?;
-        if ordered(raw) {
-            e.fence();
-        }
         let lo = e.un(UnOp::Zext32, d1);
         let k32 = e.imm(32);
         let hi = e.bin(BinOp::Shl, d2, k32);
