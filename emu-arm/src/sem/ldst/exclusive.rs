@@ -13,6 +13,7 @@
 use super::*;
 use crate::decode::ldst::reg_xfer;
 use crate::decode::{bit, bits, ra, rd, rm, rn, sext};
+use emu_core::emit::AtomicOp;
 
 /// The access size in bytes (size field, bits 31:30).
 fn size_bytes(raw: u32) -> u8 {
@@ -174,17 +175,16 @@ pub fn load_acquire<E: Emitter>(e: &mut E, raw: u32) -> Result<(), Exit> {
     Ok(())
 }
 
-/// STLR (and STLLR): earlier accesses complete first; the trailing fence keeps a later
-/// LDAR from passing the store (Arm's release/acquire is sequentially consistent, and
-/// x86-64 may otherwise satisfy the load before the store drains).
+/// STLR (and STLLR) as an atomic swap whose old value is dropped: the emitter's atomics
+/// are sequentially consistent, which gives both the release ordering and the store-load
+/// ordering a later LDAR needs (Arm's release/acquire is RCsc), in one locked instruction
+/// on x86-64 instead of two fences around a plain store.
 pub fn store_release<E: Emitter>(e: &mut E, raw: u32) -> Result<(), Exit> {
     let size = size_bytes(raw);
     let addr = x_sp(e, rn(raw));
     let v = x(e, rd(raw));
     check_aligned(e, addr, size as u64)?;
-    e.fence();
-    e.store(addr, v, size)?;
-    e.fence();
+    e.atomic_rmw(AtomicOp::Swap, addr, v, size)?;
     Ok(())
 }
 
@@ -203,9 +203,9 @@ pub fn ordered_unscaled<E: Emitter>(e: &mut E, raw: u32, pc: u64) -> Result<(), 
             write_reg(e, rd(raw), v);
         }
         None => {
-            e.fence();
-            super::store(e, xfer, rd(raw), addr)?;
-            e.fence();
+            // As STLR: a swap (the register forms here are all general registers).
+            let v = x(e, rd(raw));
+            e.atomic_rmw(AtomicOp::Swap, addr, v, xfer.bytes())?;
         }
     }
     Ok(())
