@@ -200,6 +200,40 @@ fn negated_comparisons_feed_selects_and_branches() {
 }
 
 #[test]
+fn extensions_of_narrow_values() {
+    // The JIT skips zero-extensions of values it knows are narrow (narrow loads,
+    // masked values, comparisons, earlier extensions); every width combination must
+    // still give the interpreter's result.
+    let mut code = Vec::new();
+    let mut out = 0;
+    for size_log in 0..4u32 {
+        code.push(enc(LOAD, 3, 1, size_log, 0)); // r3 = load of 1 << size_log bytes
+        for k in 8..14 {
+            // Sext8/16/32, Zext8/16/32 of the loaded value
+            code.push(enc(UN, 4, 3, 0, k));
+            code.push(enc(STORE, 4, OUT, 3, 8 * out));
+            out += 1;
+        }
+    }
+    code.push(enc(BINI, 5, 2, 2, 0x1ff)); // r5 = r2 & 0x1ff
+    code.push(enc(UN, 6, 5, 0, 11)); // Zext8: must still cut bit 8
+    code.push(enc(UN, 7, 5, 0, 12)); // Zext16: nothing to cut
+    code.push(enc(UN, 8, 6, 0, 13)); // Zext32 of a Zext8
+    code.push(halt());
+    let o = run_all(&code, &|t| {
+        setup_out(t);
+        t.r[1] = RW + 0x7f0; // pattern bytes there have their top bits set
+        t.r[2] = u64::MAX;
+    });
+    assert_eq!((o.cpu.r[6], o.cpu.r[7], o.cpu.r[8]), (0xff, 0x1ff, 0xff));
+    let pat = |a: u64| ((a & 0xfff) as u32 * 7 + 3) as u8;
+    let word = u64::from_le_bytes(std::array::from_fn(|k| pat(RW + 0x7f0 + k as u64)));
+    // The 4-byte load (third group of six results), then its Zext16 (fifth).
+    assert_eq!(read_out(&o, 6 * 2 + 4), word & 0xffff);
+    assert_eq!(read_out(&o, 6 * 3 + 2), word as u32 as i32 as i64 as u64); // Sext32
+}
+
+#[test]
 fn loads_and_stores_of_every_size_including_page_crossing() {
     let mut code = Vec::new();
     // Loads from addresses around the RW page boundary (the wider ones cross it), then

@@ -149,12 +149,17 @@ impl JitEmitter<'_, '_> {
     pub(super) fn emit_load(&mut self, addr: Value, size: Size) -> Value {
         let host = self.guest_access(addr, size as u64, perm::READ, false);
         let f = guest_flags();
-        match size {
+        let v = match size {
             1 => self.b.ins().uload8(I64, f, host, 0),
             2 => self.b.ins().uload16(I64, f, host, 0),
             4 => self.b.ins().uload32(f, host, 0),
             _ => self.b.ins().load(I64, f, host, 0),
+        };
+        if size < 8 {
+            // Zero-extended by the load itself.
+            self.narrow.insert(v, 8 * size as u32);
         }
+        v
     }
 
     pub(super) fn emit_store(&mut self, addr: Value, v: Value, size: Size) {

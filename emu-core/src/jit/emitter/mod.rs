@@ -99,6 +99,9 @@ pub struct JitEmitter<'a, 'c> {
     /// branch, select or trap on one re-emits the comparison right there and Cranelift
     /// fuses it (cmp + jcc/cmov instead of setcc, extend, test).
     bools: HashMap<Value, (IntCC, Value, Value)>,
+    /// Values known to fit in this many low bits (zero-extended results, narrow loads,
+    /// comparisons), so re-extending them (`xw()` does it a lot) emits nothing.
+    narrow: HashMap<Value, u32>,
     /// 16 bytes of stack for helpers' out-parameters, made on first use.
     scratch: Option<StackSlot>,
     sigs: HashMap<&'static str, SigRef>,
@@ -140,6 +143,7 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
             slots: BTreeMap::new(),
             consts: HashMap::new(),
             bools: HashMap::new(),
+            narrow: HashMap::new(),
             scratch: None,
             sigs: HashMap::new(),
             fault_block: None,
@@ -181,7 +185,16 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
         let r = self.b.ins().icmp(cc, a, b);
         let wide = self.b.ins().uextend(I64, r);
         self.bools.insert(wide, (cc, a, b));
+        self.narrow.insert(wide, 1);
         wide
+    }
+
+    /// How many low bits `v` is known to fit in (64 when nothing is known).
+    fn known_bits(&self, v: Value) -> u32 {
+        match self.known(v) {
+            Some(k) => 64 - k.leading_zeros(),
+            None => self.narrow.get(&v).copied().unwrap_or(64),
+        }
     }
 
     /// A value to branch or select on for "`c` != 0": the comparison itself when `c` is
@@ -337,7 +350,14 @@ impl Emitter for JitEmitter<'_, '_> {
         match op {
             BinOp::Add => self.b.ins().iadd(a, b),
             BinOp::Sub => self.b.ins().isub(a, b),
-            BinOp::And => self.b.ins().band(a, b),
+            BinOp::And => {
+                let r = self.b.ins().band(a, b);
+                let bits = self.known_bits(a).min(self.known_bits(b));
+                if bits < 64 {
+                    self.narrow.insert(r, bits);
+                }
+                r
+            }
             BinOp::Or => self.b.ins().bor(a, b),
             BinOp::Xor => self.b.ins().bxor(a, b),
             BinOp::AndNot => self.b.ins().band_not(a, b),
@@ -390,8 +410,14 @@ impl Emitter for JitEmitter<'_, '_> {
             s.b.ins().sextend(I64, n)
         };
         let zext = |s: &mut Self, t: Type| {
+            let bits = t.bits();
+            if s.known_bits(a) <= bits {
+                return a;
+            }
             let n = s.b.ins().ireduce(t, a);
-            s.b.ins().uextend(I64, n)
+            let r = s.b.ins().uextend(I64, n);
+            s.narrow.insert(r, bits);
+            r
         };
         match op {
             UnOp::Not => self.b.ins().bnot(a),
