@@ -6,6 +6,7 @@
 //! halves; everything else is a state helper working on whole 128-bit values.
 
 pub mod fpvec;
+pub mod inline;
 pub mod int;
 pub mod lanes;
 pub mod permute;
@@ -38,6 +39,10 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
                 ins_general(e, raw);
                 Ok(())
             }
+            Some(CopyOp::DupElement) => {
+                dup_element(e, raw);
+                Ok(())
+            }
             Some(_) => helper(e, copy_helper, raw),
             None => undef(e, raw, pc),
         },
@@ -55,13 +60,36 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
                 vector_logic(e, raw, op);
                 Ok(())
             }
+            Some(op @ (ThreeSame::Add | ThreeSame::Sub | ThreeSame::CmEq | ThreeSame::CmTst)) => {
+                lanewise_binary(e, raw, op);
+                Ok(())
+            }
             Some(_) => helper(e, three_same_helper, raw),
+            None => undef(e, raw, pc),
+        },
+        Op::SimdTwoReg if id::two_reg_op(raw) == Some(id::TwoReg::CmZero(id::CmpZero::Eq)) => {
+            cmeq_zero(e, raw);
+            Ok(())
+        }
+        Op::SimdShiftImm => match id::shift_imm_op(raw, false) {
+            Some(ShiftImm::Shl) => {
+                shift_imm_inline(e, raw, true);
+                Ok(())
+            }
+            Some(ShiftImm::ShrR {
+                unsigned: true,
+                round: false,
+                accumulate: false,
+            }) => {
+                shift_imm_inline(e, raw, false);
+                Ok(())
+            }
+            Some(_) => helper(e, shift_imm_helper, raw),
             None => undef(e, raw, pc),
         },
         Op::SimdThreeDiff => helper(e, three_diff_helper, raw),
         Op::SimdTwoReg => helper(e, two_reg_helper, raw),
         Op::SimdAcross => helper(e, across_helper, raw),
-        Op::SimdShiftImm => helper(e, shift_imm_helper, raw),
         Op::SimdByElem => helper(e, by_elem_helper, raw),
         Op::SimdPermute => helper(e, permute_helper, raw),
         Op::SimdExt => helper(e, ext_helper, raw),
@@ -113,6 +141,77 @@ fn copy_esize(raw: u32) -> u32 {
 
 fn lane_mask(es: u32) -> u64 {
     lanes::ones(es)
+}
+
+/// ADD, SUB, CMEQ, CMTST (vector) lane-wise on each half.
+fn lanewise_binary<E: Emitter>(e: &mut E, raw: u32, op: ThreeSame) {
+    let q = bit(raw, 30);
+    let es = id::esize(bits(raw, 23, 22));
+    let half = |e: &mut E, hi: bool| {
+        let a = e.get(slot_v(rn(raw), hi));
+        let b = e.get(slot_v(rm(raw), hi));
+        match op {
+            ThreeSame::Add => inline::add_sub(e, a, b, es, false),
+            ThreeSame::Sub => inline::add_sub(e, a, b, es, true),
+            ThreeSame::CmEq => {
+                let x = e.bin(BinOp::Xor, a, b);
+                inline::eq_zero(e, x, es)
+            }
+            _ => {
+                // CMTST: lanes where a & b is non-zero.
+                let x = e.bin(BinOp::And, a, b);
+                let z = inline::eq_zero(e, x, es);
+                e.un(UnOp::Not, z)
+            }
+        }
+    };
+    let lo = half(e, false);
+    let hi = if q { half(e, true) } else { e.imm(0) };
+    set_v(e, rd(raw), lo, hi, q);
+}
+
+/// CMEQ (vector, zero).
+fn cmeq_zero<E: Emitter>(e: &mut E, raw: u32) {
+    let q = bit(raw, 30);
+    let es = id::esize(bits(raw, 23, 22));
+    let half = |e: &mut E, hi: bool| {
+        let a = e.get(slot_v(rn(raw), hi));
+        inline::eq_zero(e, a, es)
+    };
+    let lo = half(e, false);
+    let hi = if q { half(e, true) } else { e.imm(0) };
+    set_v(e, rd(raw), lo, hi, q);
+}
+
+/// SHL and USHR (vector, immediate).
+fn shift_imm_inline<E: Emitter>(e: &mut E, raw: u32, left: bool) {
+    let q = bit(raw, 30);
+    let immh = bits(raw, 22, 19);
+    let es = 8 << (31 - immh.leading_zeros());
+    let immhb = bits(raw, 22, 16);
+    let n = if left { immhb - es } else { 2 * es - immhb };
+    let half = |e: &mut E, hi: bool| {
+        let a = e.get(slot_v(rn(raw), hi));
+        inline::shift_lanes(e, a, es, n, left)
+    };
+    let lo = half(e, false);
+    let hi = if q { half(e, true) } else { e.imm(0) };
+    set_v(e, rd(raw), lo, hi, q);
+}
+
+/// DUP (element, vector): one element of V`n` replicated.
+fn dup_element<E: Emitter>(e: &mut E, raw: u32) {
+    let es = copy_esize(raw);
+    let index = bits(raw, 20, 16) >> (es.trailing_zeros() - 2);
+    let (hi, sh) = elem_pos(es, index);
+    let v = e.get(slot_v(rn(raw), hi));
+    let s = e.imm(sh);
+    let v = e.bin(BinOp::Lshr, v, s);
+    let m = e.imm(lane_mask(es));
+    let v = e.bin(BinOp::And, v, m);
+    let rep = e.imm(u64::MAX / lane_mask(es));
+    let v = e.bin(BinOp::Mul, v, rep);
+    set_v(e, rd(raw), v, v, bit(raw, 30));
 }
 
 /// DUP (general): the low element of X`n` replicated.

@@ -1,0 +1,90 @@
+//! Common integer vector operations emitted inline on the two 64-bit halves (SWAR), so the
+//! JIT does not pay a helper call (which spills and reloads every cached guest register)
+//! for the instructions that dominate vectorised loops and the string functions of libc.
+
+use super::lanes::ones;
+use crate::sem::*;
+
+/// The top bit of every `es`-bit lane of a 64-bit half.
+fn high_bits(es: u32) -> u64 {
+    (u64::MAX / ones(es)) << (es - 1)
+}
+
+/// `v` with every `es`-bit lane replaced by all-ones if its top bit is set, else zero.
+fn spread_high<E: Emitter>(e: &mut E, hi_bits: E::V, es: u32) -> E::V {
+    if es == 64 {
+        let k = e.imm(63);
+        let t = e.bin(BinOp::Ashr, hi_bits, k);
+        return t;
+    }
+    // Each lane's top bit moved to its bottom, times the lane mask.
+    let k = e.imm((es - 1) as u64);
+    let low = e.bin(BinOp::Lshr, hi_bits, k);
+    let m = e.imm(ones(es));
+    e.bin(BinOp::Mul, low, m)
+}
+
+/// Lane-wise `a + b` or `a - b` without carries crossing lanes.
+pub fn add_sub<E: Emitter>(e: &mut E, a: E::V, b: E::V, es: u32, sub: bool) -> E::V {
+    if es == 64 {
+        return e.bin(if sub { BinOp::Sub } else { BinOp::Add }, a, b);
+    }
+    let h = high_bits(es);
+    let hv = e.imm(h);
+    let lv = e.imm(!h);
+    if sub {
+        // ((a | H) - (b & ~H)) ^ ((a ^ ~b) & H)
+        let a1 = e.bin(BinOp::Or, a, hv);
+        let b1 = e.bin(BinOp::And, b, lv);
+        let d = e.bin(BinOp::Sub, a1, b1);
+        let x = e.bin(BinOp::XorNot, a, b);
+        let x = e.bin(BinOp::And, x, hv);
+        e.bin(BinOp::Xor, d, x)
+    } else {
+        // ((a & ~H) + (b & ~H)) ^ ((a ^ b) & H)
+        let a1 = e.bin(BinOp::And, a, lv);
+        let b1 = e.bin(BinOp::And, b, lv);
+        let s = e.bin(BinOp::Add, a1, b1);
+        let x = e.bin(BinOp::Xor, a, b);
+        let x = e.bin(BinOp::And, x, hv);
+        e.bin(BinOp::Xor, s, x)
+    }
+}
+
+/// Lane-wise "is zero" as all-ones/zero lanes.
+pub fn eq_zero<E: Emitter>(e: &mut E, x: E::V, es: u32) -> E::V {
+    if es == 64 {
+        let z = e.imm(0);
+        let c = e.cmp(Cmp::Eq, x, z);
+        let zero = e.imm(0);
+        return e.bin(BinOp::Sub, zero, c);
+    }
+    let h = high_bits(es);
+    let lv = e.imm(!h);
+    // Top bit of ((x & ~H) + ~H) | x is set exactly when the lane is non-zero.
+    let t = e.bin(BinOp::And, x, lv);
+    let t = e.bin(BinOp::Add, t, lv);
+    let t = e.bin(BinOp::Or, t, x);
+    let hv = e.imm(h);
+    let z = e.bin(BinOp::AndNot, hv, t);
+    spread_high(e, z, es)
+}
+
+/// Logical shift of every lane by `n` (left or right), bits not crossing lanes.
+pub fn shift_lanes<E: Emitter>(e: &mut E, x: E::V, es: u32, n: u32, left: bool) -> E::V {
+    if n >= es {
+        return e.imm(0);
+    }
+    let k = e.imm(n as u64);
+    let s = e.bin(if left { BinOp::Shl } else { BinOp::Lshr }, x, k);
+    if es == 64 {
+        return s;
+    }
+    let lane = if left {
+        (ones(es) << n) & ones(es)
+    } else {
+        ones(es) >> n
+    };
+    let m = e.imm(lane * (u64::MAX / ones(es)));
+    e.bin(BinOp::And, s, m)
+}
