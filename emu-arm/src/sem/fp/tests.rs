@@ -143,6 +143,12 @@ pub fn run_cases(cases: &[Case]) {
             ));
         }
     }
+    // The JIT tier must really have run the cases (not fallen back to the interpreter).
+    assert!(
+        jit.rt.stats.jit_block_runs >= cases.len() as u64,
+        "JIT ran only {} blocks",
+        jit.rt.stats.jit_block_runs
+    );
     assert!(
         failed.is_empty(),
         "{} of {} cases failed:\n{}",
