@@ -85,8 +85,57 @@ pub enum BinOp {
     Div,
 }
 
+/// Whether the fast path may run: round to nearest, no flush-to-zero, no default NaN, and
+/// Inexact already recorded in FPSR (it is sticky, so an inexact result changes nothing).
+fn fast_env(env: &Env) -> bool {
+    env.fpcr & (0xf << 22) == 0 && (env.sticky | env.flags) & fpsr::IXC != 0
+}
+
+/// Finite (not infinity or NaN).
+fn finite(f: Fmt, x: u64) -> bool {
+    f.exp_field(x) != f.exp_max()
+}
+
+/// A result the fast path may return as is: finite and above the smallest normal, so
+/// there was no overflow, no invalid operation, no division by zero and (since the exact
+/// value was not below the smallest normal either) no underflow.
+fn quiet_result(f: Fmt, r: u64) -> bool {
+    finite(f, r) && f.abs(r) > f.min_normal(false)
+}
+
+/// The host's own round-to-nearest arithmetic (Rust leaves MXCSR at its default), used
+/// when [`fast_env`] holds and the operands and result are ordinary numbers: then it
+/// produces exactly Arm's result and raises no flag that is not already set.
+fn fast_binop(f: Fmt, op: BinOp, a: u64, b: u64) -> u64 {
+    if f == D {
+        let (x, y) = (f64::from_bits(a), f64::from_bits(b));
+        match op {
+            BinOp::Add => x + y,
+            BinOp::Sub => x - y,
+            BinOp::Mul => x * y,
+            BinOp::Div => x / y,
+        }
+        .to_bits()
+    } else {
+        let (x, y) = (f32::from_bits(a as u32), f32::from_bits(b as u32));
+        match op {
+            BinOp::Add => x + y,
+            BinOp::Sub => x - y,
+            BinOp::Mul => x * y,
+            BinOp::Div => x / y,
+        }
+        .to_bits() as u64
+    }
+}
+
 /// FADD, FSUB, FMUL, FDIV.
 pub fn binop(f: Fmt, op: BinOp, a: u64, b: u64, env: &mut Env) -> u64 {
+    if fast_env(env) && finite(f, a) && finite(f, b) {
+        let r = fast_binop(f, op, a, b);
+        if quiet_result(f, r) {
+            return r;
+        }
+    }
     let va = unpack(f, a, env);
     let vb = unpack(f, b, env);
     if let Some(n) = process_nans2(f, a, b, env) {
@@ -122,6 +171,13 @@ pub fn sqrt(f: Fmt, a: u64, env: &mut Env) -> u64 {
 /// `FPMulAdd(addend, op1, op2)`: addend + op1 * op2 with one rounding. Callers negate
 /// operands (with `Fmt::neg`, which flips NaN signs too) for FMSUB/FNMADD/FNMSUB/FMLS.
 pub fn mul_add(f: Fmt, addend: u64, op1: u64, op2: u64, env: &mut Env) -> u64 {
+    if fast_env(env) && finite(f, addend) && finite(f, op1) && finite(f, op2) {
+        if let Some(r) = sse::fma_nearest(f == D, op1, op2, addend) {
+            if quiet_result(f, r) {
+                return r;
+            }
+        }
+    }
     let va = unpack(f, addend, env);
     let v1 = unpack(f, op1, env);
     let v2 = unpack(f, op2, env);

@@ -74,11 +74,18 @@ impl Rounding {
 pub struct Env {
     pub fpcr: u64,
     pub flags: u32,
+    /// The FPSR exception flags already set before this instruction (they are sticky, so
+    /// an operation that could only raise those need not compute them).
+    pub sticky: u32,
 }
 
 impl Env {
     pub fn new(fpcr: u64) -> Env {
-        Env { fpcr, flags: 0 }
+        Env {
+            fpcr,
+            flags: 0,
+            sticky: 0,
+        }
     }
     pub fn rounding(&self) -> Rounding {
         Rounding::from_rmode(self.fpcr >> 22)
@@ -371,6 +378,11 @@ pub fn round_env(f: Fmt, sign: bool, mant: u128, exp: i32, env: &mut Env) -> u64
 /// `FPConvert` between formats (FCVT, FCVTL, FCVTN). Half precision uses the
 /// alternative format (no infinities or NaNs) when FPCR.AHP is set.
 pub fn convert(from: Fmt, to: Fmt, b: u64, env: &mut Env) -> u64 {
+    // Single to double without flush-to-zero is exact and raises nothing for any finite
+    // input (denormals included).
+    if from == S && to == D && env.fpcr & fpcr::FZ == 0 && from.exp_field(b) != from.exp_max() {
+        return (f32::from_bits(b as u32) as f64).to_bits();
+    }
     let ahp = env.fpcr & fpcr::AHP != 0;
     let sign = from.sign(b);
     // Alternative half precision input: exponent 31 is an ordinary normal number.

@@ -88,3 +88,24 @@ pub fn shift_lanes<E: Emitter>(e: &mut E, x: E::V, es: u32, n: u32, left: bool) 
     let m = e.imm(lane * (u64::MAX / ones(es)));
     e.bin(BinOp::And, s, m)
 }
+
+/// Arithmetic right shift of every lane by `n` (1..=es).
+pub fn sshr_lanes<E: Emitter>(e: &mut E, x: E::V, es: u32, n: u32) -> E::V {
+    if es == 64 {
+        let k = e.imm(n.min(63) as u64);
+        return e.bin(BinOp::Ashr, x, k);
+    }
+    if n >= es {
+        // Every lane becomes its sign.
+        let h = e.imm(high_bits(es));
+        let s = e.bin(BinOp::And, x, h);
+        return spread_high(e, s, es);
+    }
+    // Logical shift, then sign-extend each lane from bit es-1-n: (t ^ m) - m with m the
+    // moved sign bit, subtracted lane-wise.
+    let t = shift_lanes(e, x, es, n, false);
+    let m = e.imm(high_bits(es) >> n);
+    let m = e.bin(BinOp::And, t, m);
+    let t = e.bin(BinOp::Xor, t, m);
+    add_sub(e, t, m, es, true)
+}

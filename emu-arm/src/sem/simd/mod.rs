@@ -77,11 +77,11 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
                 Ok(())
             }
             Some(ShiftImm::ShrR {
-                unsigned: true,
+                unsigned,
                 round: false,
-                accumulate: false,
+                accumulate,
             }) => {
-                shift_imm_inline(e, raw, false);
+                shift_right_inline(e, raw, unsigned, accumulate);
                 Ok(())
             }
             Some(_) => helper(e, shift_imm_helper, raw),
@@ -193,6 +193,31 @@ fn shift_imm_inline<E: Emitter>(e: &mut E, raw: u32, left: bool) {
     let half = |e: &mut E, hi: bool| {
         let a = e.get(slot_v(rn(raw), hi));
         inline::shift_lanes(e, a, es, n, left)
+    };
+    let lo = half(e, false);
+    let hi = if q { half(e, true) } else { e.imm(0) };
+    set_v(e, rd(raw), lo, hi, q);
+}
+
+/// USHR, SSHR, USRA, SSRA (vector, immediate).
+fn shift_right_inline<E: Emitter>(e: &mut E, raw: u32, unsigned: bool, accumulate: bool) {
+    let q = bit(raw, 30);
+    let immh = bits(raw, 22, 19);
+    let es = 8 << (31 - immh.leading_zeros());
+    let n = 2 * es - bits(raw, 22, 16);
+    let half = |e: &mut E, hi: bool| {
+        let a = e.get(slot_v(rn(raw), hi));
+        let s = if unsigned {
+            inline::shift_lanes(e, a, es, n, false)
+        } else {
+            inline::sshr_lanes(e, a, es, n)
+        };
+        if accumulate {
+            let d = e.get(slot_v(rd(raw), hi));
+            inline::add_sub(e, d, s, es, false)
+        } else {
+            s
+        }
     };
     let lo = half(e, false);
     let hi = if q { half(e, true) } else { e.imm(0) };
