@@ -8,6 +8,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e228420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x89e7d15f17362f25, 0xa26b7f62b1852f27),
@@ -25,6 +26,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e228420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x12d0ea67ff12229)],
         v: &[
             (0, 0xd7a94ded97491e23, 0x7fffffffffffffff),
@@ -42,6 +44,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e228420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xaf5570eed8e94b15)],
         v: &[
             (0, 0x1b98fbe466809a11, 0x111b8aaa62f28d1a),
@@ -59,6 +62,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e228420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x7fffffff80000000, 0x2274ea181e34b3f1),
@@ -76,6 +80,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e228420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x50684bfe286852c),
@@ -93,6 +98,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e228420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x20918fa774057241)],
         v: &[
             (0, 0x7fffffffffffffff, 0x80007fffffff0001),
@@ -110,6 +116,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e628420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1bea85931a953cca)],
         v: &[
             (0, 0x7fffffff80000000, 0x14186ebf9a8137e9),
@@ -127,6 +134,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e628420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbfbd7d143437f5ab)],
         v: &[
             (0, 0x9da9b14dda36e0d6, 0x365fdcd647bc7548),
@@ -144,6 +152,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e628420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xbb9fab2ba82cb2cd, 0xf2650b71959de095),
@@ -161,6 +170,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e628420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf6a00758cb138653)],
         v: &[
             (0, 0xb620dc6bcac6462, 0xbcb5d0e3bcb1cec4),
@@ -178,6 +188,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e628420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5484b3dbba6bc77c)],
         v: &[
             (0, 0x1734bc4414881edc, 0x41d812cdfe4a5ce0),
@@ -195,6 +206,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e628420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xa8fe622a9d5015e5, 0xe57bae11417e16c9),
@@ -212,6 +224,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea28420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xebb9c59695468325)],
         v: &[
             (0, 0xc12f694dce554174, 0x36d51bffe1594dc4),
@@ -229,6 +242,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea28420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfb66be9ed786e466)],
         v: &[
             (0, 0xa030130961eeac37, 0x50bc3228ac11d871),
@@ -246,6 +260,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea28420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc046d96cbfe2f8d)],
         v: &[
             (0, 0x65479e4309e7f98, 0x3cc6d62d44339c10),
@@ -263,6 +278,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea28420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xb6d3e87988ebd524, 0x7fffffffffffffff),
@@ -280,6 +296,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea28420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x53935c5576b58cc1)],
         v: &[
             (0, 0xa715a0fb919dcc0f, 0xd1c778e6cbf8f01a),
@@ -297,6 +314,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea28420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xb7e06d03e8f51608, 0x813547e25937c1f0),
@@ -314,6 +332,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee28420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7e19cec0e143aa65)],
         v: &[
             (0, 0xb93ba587e68b92e4, 0xb07aa746ad89f4a1),
@@ -331,6 +350,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee28420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xe688cf0bdebce607, 0xd9cc24c34df0d47a),
@@ -348,6 +368,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee28420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xebb86ee269ed1938)],
         v: &[
             (0, 0x17dd66217db4d3b5, 0xee4a9a3b10ded65a),
@@ -365,6 +386,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e228420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x429df542ecde8a07, 0x0),
@@ -382,6 +404,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e228420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x344acadf89c666c4)],
         v: &[
             (0, 0x60303f4505f3b66c, 0x878354acd33efae9),
@@ -399,6 +422,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e228420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe3939895224961dc)],
         v: &[
             (0, 0x31d6e349ec3a74cd, 0x7fffffffffffffff),
@@ -416,6 +440,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e228420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x57ef69aac21668aa)],
         v: &[
             (0, 0xd22b5aa4e94fbd20, 0xb467fb8a1d8b8694),
@@ -433,6 +458,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e228420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x8000000000000000, 0xac45a7a5ed48d09d),
@@ -450,6 +476,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e228420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2a4276e79ad8e8b1)],
         v: &[
             (0, 0x102030405060708, 0x67c1e0bc5ec50631),
@@ -467,6 +494,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e628420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x221a61a167d7cdf6)],
         v: &[
             (0, 0xe94ae4a7478e5850, 0x8000000000000000),
@@ -484,6 +512,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e628420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4c8281a2aa851bb4)],
         v: &[
             (0, 0x9fbfcb0ae717a666, 0x7f80ff0001fe8081),
@@ -501,6 +530,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e628420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3208c155c2e4e6be)],
         v: &[
             (0, 0x7fffffffffffffff, 0x7fffffff80000000),
@@ -518,6 +548,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e628420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x28f1469af0484de3)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xb8c90f1f4916c21),
@@ -535,6 +566,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e628420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x4bc94f65bf6c7424),
@@ -552,6 +584,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e628420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcf67329feff0fd26)],
         v: &[
             (0, 0x403c7afd7a448c01, 0xba18f333e63aac2),
@@ -569,6 +602,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea28420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6b666ff6ae97f76b)],
         v: &[
             (0, 0xaafaebfe23c881e9, 0x431ae9a999de7a2f),
@@ -586,6 +620,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea28420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4754feb6a212e20c)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xb2f4432f909ca87e),
@@ -603,6 +638,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea28420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfb42efaca1901fe2)],
         v: &[
             (0, 0xc17b558b128ee3f5, 0x8000000000000000),
@@ -620,6 +656,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea28420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x421105debf506a79, 0x5e7381ce26934cac),
@@ -637,6 +674,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea28420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa97f45cde92295bc)],
         v: &[
             (0, 0x4c82c9dc76a8be8a, 0x1379eed002610099),
@@ -654,6 +692,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea28420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7551913f4e050c8b)],
         v: &[
             (0, 0xafe2946ff09fa24f, 0x87bbec7070204a29),
@@ -671,6 +710,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee28420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x16f92d8e2d35256c)],
         v: &[
             (0, 0x8a623c5863e7281c, 0xfffefdfc80817f7e),
@@ -688,6 +728,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee28420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x8ba2f285c9be7d01, 0xffffffffffffffff),
@@ -705,6 +746,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee28420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb88f3458ce062c7c)],
         v: &[
             (0, 0xf7e0a3c1cea99bc1, 0x7e60a15922ffc9cc),
@@ -722,6 +764,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e228c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3ee7878b256cabc5)],
         v: &[
             (0, 0x29914ebb5c83913, 0xec6e8dac6beeb176),
@@ -739,6 +782,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e228c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x8000000000000000, 0x757143b0c0cd76a8),
@@ -756,6 +800,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e228c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x42adcbd2da77c86b)],
         v: &[
             (0, 0x4fcd8a97eff6475b, 0xd12f5382f126abd5),
@@ -773,6 +818,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e228c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe466e9d83cd4452a)],
         v: &[
             (0, 0xc63009a6840cab34, 0x0),
@@ -790,6 +836,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e228c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xff00ff00ff00ff),
@@ -807,6 +854,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e228c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0xdb7afedd8b1cd95e, 0xca10fbe804df3d1f),
@@ -824,6 +872,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e628c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x5c15ebe011298ea3, 0x8000000000000000),
@@ -841,6 +890,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e628c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0xb81f6b08cca8c1c4, 0xfffefdfc80817f7e),
@@ -858,6 +908,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e628c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x7265302054e791bd, 0x1a13cd5b179f4005),
@@ -875,6 +926,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e628c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0xebad75505776b591, 0x82f5f362ed491ba5),
@@ -892,6 +944,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e628c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8ea4dd511b35069c)],
         v: &[
             (0, 0x80007fffffff0001, 0x7f80ff0001fe8081),
@@ -909,6 +962,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e628c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x913f1c4c327be7bd)],
         v: &[
             (0, 0xeefa5d5dfc9d803b, 0xb4f252d1b7238b1c),
@@ -926,6 +980,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea28c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x10473e148f8bde60)],
         v: &[
             (0, 0x8000000000000000, 0xfffefdfc80817f7e),
@@ -943,6 +998,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea28c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2e18ecb86744959e)],
         v: &[
             (0, 0x2f81c6b42a76d3bd, 0x138684f6cfae2b02),
@@ -960,6 +1016,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea28c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x8721c0fc249ac658, 0x67de2f0d91cbe42e),
@@ -977,6 +1034,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea28c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x76a81643fe9f144f)],
         v: &[
             (0, 0x909522e4b076894a, 0x4814c6e8c0707264),
@@ -994,6 +1052,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea28c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe1f1e3104e04427c)],
         v: &[
             (0, 0x6ee78a04e66f6dd4, 0x5268b38c98f72d4e),
@@ -1011,6 +1070,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea28c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xddd263665e67cb49)],
         v: &[
             (0, 0x118542fbe1377747, 0xf76ac8bdbb15882c),
@@ -1028,6 +1088,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee28c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x8000000000000000),
@@ -1045,6 +1106,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee28c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x4b9bf30a33e3b65a, 0xe59483e0b1491f1c),
@@ -1062,6 +1124,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee28c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x55be41e822877bb8)],
         v: &[
             (0, 0xe67a796af61b8542, 0x7fffffff80000000),
@@ -1079,6 +1142,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e223c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x8412dba89703b6b0),
@@ -1096,6 +1160,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e223c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x403b322a8989857f, 0x1650774b918d53f3),
@@ -1113,6 +1178,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e223c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7bc63c97a883ed6c)],
         v: &[
             (0, 0xffffffffffffffff, 0xe8e14b6ea51c822a),
@@ -1130,6 +1196,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e223c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x4194006ac5e53da8, 0xb8b8f699ca879db8),
@@ -1147,6 +1214,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e223c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x71117def80f361f7, 0xcc6bc3d9db4eddb7),
@@ -1164,6 +1232,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e223c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x413cdff560fd1791)],
         v: &[
             (0, 0x96b4b32ec3ea68e8, 0xd2107331a66ad438),
@@ -1181,6 +1250,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e623c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0xbe9e5a852503044d, 0xfc52ea94beb476a9),
@@ -1198,6 +1268,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e623c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3a2c3b1eeeb53e3e)],
         v: &[
             (0, 0xffffffffffffffff, 0x6b1857893ddee3d7),
@@ -1215,6 +1286,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e623c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x766ca9632d62300d, 0xd7d1fa25ef78da44),
@@ -1232,6 +1304,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e623c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb0fca62a0c12d8f5)],
         v: &[
             (0, 0xdcdb84332e7d5006, 0x6209b6218a52bddc),
@@ -1249,6 +1322,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e623c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff7c15920538c20f)],
         v: &[
             (0, 0x231856445c17c690, 0xd6de581bb934455f),
@@ -1266,6 +1340,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e623c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb1aafa0a8b42ba37)],
         v: &[
             (0, 0x8225c8c20acfbf1, 0x7fffffff80000000),
@@ -1283,6 +1358,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea23c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa6ab13023eaf786)],
         v: &[
             (0, 0x1a468fa439de06d2, 0x80007fffffff0001),
@@ -1300,6 +1376,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea23c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6476e4d01eabdd26)],
         v: &[
             (0, 0x3c0ec57b5fcafd2c, 0x1703208942740830),
@@ -1317,6 +1394,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea23c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x6c1c29dce852c892, 0x9527bdb47a724bfd),
@@ -1334,6 +1412,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea23c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4c1c9bd990d2c74d)],
         v: &[
             (0, 0x0, 0x80007fffffff0001),
@@ -1351,6 +1430,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea23c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x628d9ee1e8dc611d)],
         v: &[
             (0, 0x117ec22d46b34a8b, 0x7316d27ce135ad8a),
@@ -1368,6 +1448,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea23c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x0, 0x64d6f0d3fad3a609),
@@ -1385,6 +1466,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee23c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x280acf21afc1f41b, 0x29394dfed30b2bda),
@@ -1402,6 +1484,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee23c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x739ac8eed9552145)],
         v: &[
             (0, 0x1194ccacfd3a233d, 0xb46c48e0e2b7a437),
@@ -1419,6 +1502,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee23c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd7bbefa734709ea4)],
         v: &[
             (0, 0xb739d06f5e229623, 0x557682aa2eff15ab),
@@ -1436,6 +1520,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e223420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb005c3e3449d14e2)],
         v: &[
             (0, 0x95e512e078ca2b0b, 0xf86e4057ca6f5609),
@@ -1453,6 +1538,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e223420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5f992a942bd5b3ae)],
         v: &[
             (0, 0x547eab4e67923e81, 0x8ae5708bd5307454),
@@ -1470,6 +1556,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e223420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xeefcdc808e6206ab)],
         v: &[
             (0, 0xdddd9779ccd7cc23, 0x8000000000000000),
@@ -1487,6 +1574,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e223420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x8f16201e427424a5, 0xffffffffffffffff),
@@ -1504,6 +1592,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e223420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3fe48f5bdd563b02)],
         v: &[
             (0, 0x9f7f2c7cd3be77db, 0x7fffffffffffffff),
@@ -1521,6 +1610,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e223420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x77414f3a83a598fc, 0x7fffffffffffffff),
@@ -1538,6 +1628,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e623420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x26db2ed0603c11d)],
         v: &[
             (0, 0xd705424a66fadbcc, 0xe625a6a34020340d),
@@ -1555,6 +1646,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e623420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x80007fffffff0001, 0x8000000000000000),
@@ -1572,6 +1664,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e623420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x110673b65226229d)],
         v: &[
             (0, 0xd70125378981fcc3, 0x553cf5934665280),
@@ -1589,6 +1682,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e623420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x25ebb04c0294870d)],
         v: &[
             (0, 0xe1a7abc2527d5f6c, 0x80007fffffff0001),
@@ -1606,6 +1700,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e623420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3ae303f880630d4e)],
         v: &[
             (0, 0x7405f5f8be801d3d, 0x6b5bc901779d4f21),
@@ -1623,6 +1718,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e623420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x66efcf8e8d3bd1a2)],
         v: &[
             (0, 0xbced163141880407, 0xbc9bac6e30341358),
@@ -1640,6 +1736,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea23420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x2f56489410984529, 0x57a93e5bb62de46f),
@@ -1657,6 +1754,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea23420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0xc5535a740e524c50, 0xe7db455cf90393f8),
@@ -1674,6 +1772,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea23420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe0668ff450ffeaff)],
         v: &[
             (0, 0x126708007d3a1071, 0x7fffffffffffffff),
@@ -1691,6 +1790,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea23420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x473a58c6210cf419)],
         v: &[
             (0, 0x8000000000000000, 0xfffefdfc80817f7e),
@@ -1708,6 +1808,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea23420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1fa2e40681a91f69)],
         v: &[
             (0, 0x5fe6c3e56cba8f47, 0x477c6a5068b3af8a),
@@ -1725,6 +1826,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea23420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x69fe5044be484c87, 0xa3c0a19f72caf56a),
@@ -1742,6 +1844,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee23420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa84dc8328bc1d374)],
         v: &[
             (0, 0xffffffffffffffff, 0xc4df3de4d9ab8574),
@@ -1759,6 +1862,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee23420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa6e445fbabbe0eef)],
         v: &[
             (0, 0x129203a9781cca9e, 0x81790cc876ffdaaa),
@@ -1776,6 +1880,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee23420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x83fc0a65249937b3)],
         v: &[
             (0, 0x8492415937d34f10, 0x7f51f0af359d05ef),
@@ -1793,6 +1898,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e223420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x630ddb9e1ce30ed)],
         v: &[
             (0, 0x40b7e6f27e2b044, 0xf1cd145f5dbe162a),
@@ -1810,6 +1916,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e223420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xde68b787763f5cc)],
         v: &[
             (0, 0x4b41b4e44ef7496f, 0x3f2ca9303ef361b5),
@@ -1827,6 +1934,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e223420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0xb67d3da3dd251f75, 0xd2808a5a69d32c35),
@@ -1844,6 +1952,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e223420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x6a88073963c79c4c, 0x7fffffffffffffff),
@@ -1861,6 +1970,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e223420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6e34e42ca6125d57)],
         v: &[
             (0, 0x5e2bf42d38551bdb, 0x102030405060708),
@@ -1878,6 +1988,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e223420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x68175eb05f98c850)],
         v: &[
             (0, 0x3af5ef2df3733249, 0x7cc68b0686e00f96),
@@ -1895,6 +2006,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e623420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xc22a6ba3842514d0, 0xdb1489ef0d94528f),
@@ -1912,6 +2024,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e623420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x27e8f00fd1c19ccb, 0x484a28e0a46bd464),
@@ -1929,6 +2042,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e623420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xaf726cf270c5e8a3)],
         v: &[
             (0, 0xe9dc2e19fbd3326e, 0x2c27bbc513304d85),
@@ -1946,6 +2060,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e623420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xec19b0c01d270cf3)],
         v: &[
             (0, 0x1e4ee4b3b3f71926, 0xf4305bf2b0e1102a),
@@ -1963,6 +2078,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e623420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1af0029c7b51ec02)],
         v: &[
             (0, 0x7e5e13a47e92f87b, 0x6353f692cc75d9f6),
@@ -1980,6 +2096,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e623420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7d5070bbb28a6c03)],
         v: &[
             (0, 0x95756b12c55844a7, 0x7fffffff80000000),
@@ -1997,6 +2114,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea23420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2fac5c5b3b37e4bb)],
         v: &[
             (0, 0x69ec4df7f9ca5b9f, 0x6300698774ae2f78),
@@ -2014,6 +2132,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea23420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x3f3f35551901880c, 0xfc6e204b37eee159),
@@ -2031,6 +2150,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea23420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8986823b2c288fff)],
         v: &[
             (0, 0xfb6314daba14b0a5, 0x7fffffffffffffff),
@@ -2048,6 +2168,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea23420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0xdc0f94ffd2690ac9, 0x9c015d972182d579),
@@ -2065,6 +2186,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea23420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3b709c1ae2b1da74)],
         v: &[
             (0, 0xf191bcbe375693d0, 0x90e6a689454e1aa7),
@@ -2082,6 +2204,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea23420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe6e9df89fb998562)],
         v: &[
             (0, 0xffffffffffffffff, 0x7fffffff80000000),
@@ -2099,6 +2222,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee23420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf09feee38ebd1a99)],
         v: &[
             (0, 0x8000000000000000, 0xb1886c7c14254923),
@@ -2116,6 +2240,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee23420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe5f9db579cdca314)],
         v: &[
             (0, 0x9be3421b052ac592, 0xff1d78499734c4a3),
@@ -2133,6 +2258,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee23420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xabbcd0eec1e36123)],
         v: &[
             (0, 0x8000000000000000, 0xd8bb13b9850f6763),
@@ -2150,6 +2276,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e223c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xee56e23e3c00c0c5)],
         v: &[
             (0, 0xb90e4b0686af700e, 0x5a15cb60acc64fd3),
@@ -2167,6 +2294,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e223c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb9f815d8bd477658)],
         v: &[
             (0, 0x2f3cd9ce05b8a6cc, 0x4d2e8a1810d6c553),
@@ -2184,6 +2312,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e223c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x12babc7ae9378ac2, 0xfffe853c631d862e),
@@ -2201,6 +2330,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e223c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x39e2858bf5e2ac6e)],
         v: &[
             (0, 0x24ba4ccf28935387, 0x8000000000000000),
@@ -2218,6 +2348,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e223c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x5f4fef045e0ac286, 0x45e398a4ec7bc7e5),
@@ -2235,6 +2366,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e223c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc2bbd3b0f9bc36e3)],
         v: &[
             (0, 0xa750faa414dc2d90, 0xffffffffffffffff),
@@ -2252,6 +2384,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e623c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x8000000000000000, 0xadb0ce93fa583442),
@@ -2269,6 +2402,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e623c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x42b54a4b562b9e77)],
         v: &[
             (0, 0x80007fffffff0001, 0x7f80ff0001fe8081),
@@ -2286,6 +2420,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e623c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa876d1f4e1c9c4ea)],
         v: &[
             (0, 0x7dd2f431e9e881c5, 0xfffefdfc80817f7e),
@@ -2303,6 +2438,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e623c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x83a2e0f4ccefa65f)],
         v: &[
             (0, 0x58dbe05a00d1f11b, 0x7f4a100e1cb0f95a),
@@ -2320,6 +2456,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e623c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x954e961d3c06b840)],
         v: &[
             (0, 0x89db485747b614f9, 0x47bddc8015a9f9f4),
@@ -2337,6 +2474,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e623c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfa8aa8564c7d38f8)],
         v: &[
             (0, 0x324cbe97ed2356b4, 0xd58ad1b1b089e417),
@@ -2354,6 +2492,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea23c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf093adbceeb8650f)],
         v: &[
             (0, 0x788d343f57d892ad, 0xace6ac849c4abde1),
@@ -2371,6 +2510,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea23c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdfa3b9fcc078c5aa)],
         v: &[
             (0, 0x0, 0xc4c5c1bc68562c8d),
@@ -2388,6 +2528,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea23c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x273e7783b1c76ae4, 0x777e1ddc50e35ae1),
@@ -2405,6 +2546,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea23c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x37ae34ff47800402, 0x10dcb3517ce3a949),
@@ -2422,6 +2564,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea23c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1f382584143d7668)],
         v: &[
             (0, 0xeb8ce4c7682215ff, 0x102030405060708),
@@ -2439,6 +2582,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea23c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb83a91afc984209a)],
         v: &[
             (0, 0x0, 0x8d21134d2f03a4a9),
@@ -2456,6 +2600,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee23c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6cf43735feca6a60)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x7006cf4c9d70526c),
@@ -2473,6 +2618,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee23c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x64181604be3492c5, 0x1b095e119e7b28cd),
@@ -2490,6 +2636,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee23c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa9a68b175da49e26)],
         v: &[
             (0, 0x8aca5af41e6616a, 0x448e6c8ab545019b),
@@ -2507,6 +2654,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e228c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3a0f6c87bdade0dd)],
         v: &[
             (0, 0xccf309e2f9f42fa7, 0xe2d7d43e66c4a759),
@@ -2524,6 +2672,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e228c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xd7031ff404488396, 0x6d382439c4319a12),
@@ -2541,6 +2690,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e228c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfcb0f9b128391318)],
         v: &[
             (0, 0x7a6a024b9433d22e, 0xff00ff00ff00ff),
@@ -2558,6 +2708,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e228c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xe7fa6dab4a053e31, 0xad0ee1e76b865ce5),
@@ -2575,6 +2726,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e228c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x62f3e10837ea01a)],
         v: &[
             (0, 0x615306ee374cdd40, 0x5bc15e16257f15be),
@@ -2592,6 +2744,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e228c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x0, 0x95193bafb204a9d4),
@@ -2609,6 +2762,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e628c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x8c7d07993930e536),
@@ -2626,6 +2780,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e628c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7e3172db3a8fac6c)],
         v: &[
             (0, 0x80007fffffff0001, 0x7aa706e339fbbd1a),
@@ -2643,6 +2798,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e628c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2d2839729d553b26)],
         v: &[
             (0, 0x1009cf1762f58296, 0x55a304a6ae903d2),
@@ -2660,6 +2816,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e628c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x44c789ec2c226ee7)],
         v: &[
             (0, 0x0, 0x7f80ff0001fe8081),
@@ -2677,6 +2834,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e628c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff6232098875dbc1)],
         v: &[
             (0, 0x5cbce89a63d74e1d, 0x71ab69ea77f69274),
@@ -2694,6 +2852,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e628c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3a021fa78d88de8f)],
         v: &[
             (0, 0x5f0e7718b113ccca, 0x172b96a474626e11),
@@ -2711,6 +2870,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea28c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0xf48233fefd8786e1, 0xffffffffffffffff),
@@ -2728,6 +2888,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea28c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xebf35f0e93e80ba3)],
         v: &[
             (0, 0xef9281a5377f9517, 0xcffa1cc18b279900),
@@ -2745,6 +2906,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea28c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x7fffffffffffffff, 0x5804c9980ea5e00d),
@@ -2762,6 +2924,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea28c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x633e6c18409638fc)],
         v: &[
             (0, 0xddac17230b31618d, 0xe102f17362026eb8),
@@ -2779,6 +2942,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea28c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa0bb51a3a6b18f3d)],
         v: &[
             (0, 0xd837a542ef90607c, 0xfad087fc1ebf5f3c),
@@ -2796,6 +2960,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea28c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x800f211334353b81)],
         v: &[
             (0, 0x25f91d7b63aa6b71, 0xea2a4437a4b1e57f),
@@ -2813,6 +2978,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee28c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x29c7d054beed0e95, 0xe00ed71eb8ee0764),
@@ -2830,6 +2996,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee28c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xffffffffffffffff, 0x8000000000000000),
@@ -2847,6 +3014,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee28c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe34112606c3deb2b)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x80007fffffff0001),
@@ -2864,6 +3032,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e220c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa4930f5decbc96ab)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xffffffffffffffff),
@@ -2881,6 +3050,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e220c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x45038ba1a7e5c68a)],
         v: &[
             (0, 0xe3aded3093bc557f, 0x3bf16f8fffbd896a),
@@ -2898,6 +3068,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e220c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9b084331b19a8a78)],
         v: &[
             (0, 0xfca29ed4dcca6afc, 0x8000000000000000),
@@ -2915,6 +3086,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e220c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x76827589b8fd8aab)],
         v: &[
             (0, 0x7fffffff80000000, 0xcd2294233b82b7cc),
@@ -2932,6 +3104,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e220c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2eea1c97d8358afb)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x90b2f07af72e8c0),
@@ -2949,6 +3122,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e220c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7a0b59f19d2ded3)],
         v: &[
             (0, 0xf0e1cab05f45ad9e, 0x0),
@@ -2966,6 +3140,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e620c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x53a23fa5f991c20d)],
         v: &[
             (0, 0x9501bdf2a3720c49, 0x0),
@@ -2983,6 +3158,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e620c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4a4239fdba960430)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xfd9390d418cd4997),
@@ -3000,6 +3176,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e620c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0xf651a1e31455d53e, 0x71ae21792691d8fb),
@@ -3017,6 +3194,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e620c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x36be4d26279fb682)],
         v: &[
             (0, 0x8000000000000000, 0xffffffffffffffff),
@@ -3034,6 +3212,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e620c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x34dc27dfc37102c2, 0x9a7815f9e946b237),
@@ -3051,6 +3230,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e620c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdd6c000d8bea79dd)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xff00ff00ff00ff),
@@ -3068,6 +3248,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea20c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd8aca7087f0d4b2e)],
         v: &[
             (0, 0xffffffffffffffff, 0x7fffffffffffffff),
@@ -3085,6 +3266,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea20c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc8272619691bb11a)],
         v: &[
             (0, 0x6eab5b3ff83d04ac, 0xfabc3adaa5fa3587),
@@ -3102,6 +3284,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea20c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1df60f3fa2df98c5)],
         v: &[
             (0, 0xcc6a2aaaf82cec8b, 0x7f80ff0001fe8081),
@@ -3119,6 +3302,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea20c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x4738e242ce58722e, 0x7ba59be7aca821a),
@@ -3136,6 +3320,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea20c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x7fffffff80000000, 0xf8e6a3fe42012c20),
@@ -3153,6 +3338,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea20c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x92a5498a55041b7)],
         v: &[
             (0, 0xe5abb4bb4bc53208, 0xffffffffffffffff),
@@ -3170,6 +3356,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee20c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4f3f6d48c7346381)],
         v: &[
             (0, 0x8000000000000000, 0x29120f04dc90bda9),
@@ -3187,6 +3374,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee20c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x69bdd7972e8ecfbe)],
         v: &[
             (0, 0x59175b8a11c17ed9, 0xfffefdfc80817f7e),
@@ -3204,6 +3392,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee20c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfa1936cba906ec97)],
         v: &[
             (0, 0xd5dbe3af36b33146, 0x28a91bf4a06a4793),
@@ -3221,6 +3410,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e220c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf5cc11d06fe1c2ef)],
         v: &[
             (0, 0x3dbc2d54173ffc63, 0xff00ff00ff00ff),
@@ -3238,6 +3428,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e220c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x145995148ccea0bd, 0xf139ab52ab2c49e4),
@@ -3255,6 +3446,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e220c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x3b159dd7c41acaba, 0xffffffffffffffff),
@@ -3272,6 +3464,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e220c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x186681d4f0210e4d, 0x80007fffffff0001),
@@ -3289,6 +3482,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e220c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1240701b6a6619c4)],
         v: &[
             (0, 0x6b35d25dce7ab1ac, 0x985802c313b8e1bf),
@@ -3306,6 +3500,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e220c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x55f0fe740b9edbca, 0x60b16c62cbe017b6),
@@ -3323,6 +3518,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e620c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5800821518da8c6c)],
         v: &[
             (0, 0xffffffffffffffff, 0x8e74db36d590cd19),
@@ -3340,6 +3536,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e620c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe8829d538f06a072)],
         v: &[
             (0, 0xebe70b13dbabac30, 0xfffefdfc80817f7e),
@@ -3357,6 +3554,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e620c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc6d25ae8c6face74)],
         v: &[
             (0, 0x540691e201cd529d, 0x7fffffff80000000),
@@ -3374,6 +3572,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e620c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x7667f720ef437319, 0x102030405060708),
@@ -3391,6 +3590,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e620c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfde4e0faa80ea75e)],
         v: &[
             (0, 0x102030405060708, 0x9b3712327b7217cd),
@@ -3408,6 +3608,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e620c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x78fefc40949eab6f)],
         v: &[
             (0, 0xffffffffffffffff, 0xf8b11604472e5a9b),
@@ -3425,6 +3626,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea20c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa7d5aa31d93c9767)],
         v: &[
             (0, 0xffffffffffffffff, 0xb38d9ee8ecdd5146),
@@ -3442,6 +3644,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea20c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc2e13f88115c5a5a)],
         v: &[
             (0, 0x512f2a50aa4399ac, 0xf1ca58b5e1a9f7f),
@@ -3459,6 +3662,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea20c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xad3b2e1a224bd7b4)],
         v: &[
             (0, 0x38b2f6a0231eb71b, 0xb1f7850fd1f8868a),
@@ -3476,6 +3680,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea20c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd29adfebd005f562)],
         v: &[
             (0, 0x102030405060708, 0x12db5245cede7985),
@@ -3493,6 +3698,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea20c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa25131fee5aea08f)],
         v: &[
             (0, 0x8d2acc7da4be48f, 0x35ad1bf4fda84bf8),
@@ -3510,6 +3716,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea20c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9396083d3215249f)],
         v: &[
             (0, 0xcd53803f5b5dbd11, 0xfffefdfc80817f7e),
@@ -3527,6 +3734,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee20c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xddd2576e2222b99c)],
         v: &[
             (0, 0xd0c0ffdef3b820f1, 0xb36726fbcd9061e4),
@@ -3544,6 +3752,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee20c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbc1d0bf211e9f95a)],
         v: &[
             (0, 0xf6e84b8c82a80639, 0x102030405060708),
@@ -3561,6 +3770,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee20c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf2e100488336c848)],
         v: &[
             (0, 0x16fafa895b8f149f, 0x13580335cf6fc661),
@@ -3578,6 +3788,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e222c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x540408da1dd45ebd)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x102030405060708),
@@ -3595,6 +3806,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e222c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc6cc1212fb5bf4ce)],
         v: &[
             (0, 0xeb3d4e8330b7db8f, 0xffffffffffffffff),
@@ -3612,6 +3824,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e222c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5050d3b6e179be75)],
         v: &[
             (0, 0x7e644e9128ea2445, 0x5e37b81469f2d541),
@@ -3629,6 +3842,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e222c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x37586c4cec64a4e3)],
         v: &[
             (0, 0x4ba149a03e9d2b80, 0x102030405060708),
@@ -3646,6 +3860,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e222c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe5e4d4a4c670890)],
         v: &[
             (0, 0x9db87cd83d26112b, 0x18b1368439b7c381),
@@ -3663,6 +3878,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e222c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xb1cab1ba245b88db, 0x32f4e8eafa805d26),
@@ -3680,6 +3896,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e622c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x8faea8a2f11dd9a9, 0x0),
@@ -3697,6 +3914,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e622c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xde1cc620a1ecb3a5)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x7dbea818665a02f7),
@@ -3714,6 +3932,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e622c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3147fd44c1c56aa3)],
         v: &[
             (0, 0x4610ef474a1fe8dd, 0xf74dd815ddcd86d0),
@@ -3731,6 +3950,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e622c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x6adc47bec182b162, 0xbd484642355d63a7),
@@ -3748,6 +3968,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e622c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xae31f09c8db0e1fb)],
         v: &[
             (0, 0xffffffffffffffff, 0x12ccb7bf9c27e154),
@@ -3765,6 +3986,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e622c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xee461f2cd8497dd9)],
         v: &[
             (0, 0x8000000000000000, 0xff00ff00ff00ff),
@@ -3782,6 +4004,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea22c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc27300264341a5c1)],
         v: &[
             (0, 0x8754679bbf42f4c2, 0xfffefdfc80817f7e),
@@ -3799,6 +4022,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea22c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x45e2d2ea77b21aa1)],
         v: &[
             (0, 0xffffffffffffffff, 0x8000000000000000),
@@ -3816,6 +4040,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea22c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x7fffffff80000000, 0xdf58ec53b869f090),
@@ -3833,6 +4058,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea22c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x93207be80568067a)],
         v: &[
             (0, 0x102030405060708, 0xf25c3b6b1b3e2fd3),
@@ -3850,6 +4076,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea22c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4bad72c1240c6349)],
         v: &[
             (0, 0x99a6cb57af384e0d, 0x7afd9459c8bee075),
@@ -3867,6 +4094,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea22c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x84c650c97ed73cd2)],
         v: &[
             (0, 0x8c94ff15b81ea796, 0x8000000000000000),
@@ -3884,6 +4112,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee22c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x8c61a16bac01ab97, 0x8f5d6c2fd8ce0650),
@@ -3901,6 +4130,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee22c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x7f80ff0001fe8081),
@@ -3918,6 +4148,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee22c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x303c9f3e52c8a478)],
         v: &[
             (0, 0x8d85d363d14d2621, 0xfffefdfc80817f7e),
@@ -3935,6 +4166,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e222c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa2a342957931b449)],
         v: &[
             (0, 0x80007fffffff0001, 0x77580259453695cd),
@@ -3952,6 +4184,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e222c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x703f6684ff9d7f54, 0x93dcbf1f6c374416),
@@ -3969,6 +4202,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e222c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdb27031af38d8b8)],
         v: &[
             (0, 0xd7ffadc51af56e2c, 0x2a53a8fdf64eb959),
@@ -3986,6 +4220,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e222c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7c76d9ebce23ccd2)],
         v: &[
             (0, 0x7fffffff80000000, 0x28881a3d33427943),
@@ -4003,6 +4238,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e222c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa07ccf348278b3cf)],
         v: &[
             (0, 0x83e2099fee188f8, 0x7b75dc34ff133a04),
@@ -4020,6 +4256,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e222c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xadee195a76551964, 0x9f3eb4d98df0385e),
@@ -4037,6 +4274,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e622c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x287e325c4c1fc88)],
         v: &[
             (0, 0xeb9c70e16eebb261, 0xadb94ebdf1de554c),
@@ -4054,6 +4292,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e622c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3f71e0220480aa34)],
         v: &[
             (0, 0x25a6c7c3d43dc101, 0x40ea966f95473d1f),
@@ -4071,6 +4310,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e622c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x209f0fb6d87acdf5)],
         v: &[
             (0, 0x80007fffffff0001, 0xffffffffffffffff),
@@ -4088,6 +4328,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e622c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8672df0f2f6bbc96)],
         v: &[
             (0, 0x3beea385cf23b8fc, 0xcce68ca704786c25),
@@ -4105,6 +4346,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e622c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1a36b79995ee679a)],
         v: &[
             (0, 0xfc65d5a4332c35d8, 0xff00ff00ff00ff),
@@ -4122,6 +4364,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e622c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe63b51eca1e27bec)],
         v: &[
             (0, 0x102030405060708, 0x110e906872a2e610),
@@ -4139,6 +4382,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea22c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf38327b589e6d266)],
         v: &[
             (0, 0x47f763235d390046, 0x7f80ff0001fe8081),
@@ -4156,6 +4400,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea22c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7eed20d939a473c3)],
         v: &[
             (0, 0x2d9ea7e0f3c0d22d, 0x1830bd56e74b013e),
@@ -4173,6 +4418,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea22c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x858e11ac2e043b9c),
@@ -4190,6 +4436,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea22c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xb036afc7758f1b6, 0x6b26a90794a83f08),
@@ -4207,6 +4454,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea22c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x16cde37b2dac7b02)],
         v: &[
             (0, 0x3e7c529eb5745c4a, 0x7fffffff80000000),
@@ -4224,6 +4472,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea22c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6240d4e3e9e0801c)],
         v: &[
             (0, 0x7fffffffffffffff, 0x7eec6273b49d9213),
@@ -4241,6 +4490,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee22c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x14aec8d1a1e17986, 0x80007fffffff0001),
@@ -4258,6 +4508,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee22c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xacab3dbcb6ad36f7)],
         v: &[
             (0, 0x545300b6d2ec0656, 0x7eccdc9fc7b81397),
@@ -4275,6 +4526,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee22c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4c105b7028de3ff4)],
         v: &[
             (0, 0xba6dbcbcec032422, 0x23dc27a7886ef3be),
@@ -4292,6 +4544,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e224420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbb99cd572293dc86)],
         v: &[
             (0, 0xef7a0f9a749d9df4, 0xffff3fd14348f3f8),
@@ -4309,6 +4562,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e224420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7b899077aa84f0)],
         v: &[
             (0, 0xc80db02c3d722602, 0x4a5b3150c066e2a0),
@@ -4326,6 +4580,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e224420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x86af688e3b9aa7f7)],
         v: &[
             (0, 0xa7a297a6730ca456, 0x7d5558d1d2f2bbf8),
@@ -4343,6 +4598,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e224420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbb8d7baab3673d26)],
         v: &[
             (0, 0x6877f88733f6dd9, 0x457fe8982b49dcc6),
@@ -4360,6 +4616,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e224420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x63dc40c8d4a4b43e)],
         v: &[
             (0, 0x102030405060708, 0xd8035a2009d8d015),
@@ -4377,6 +4634,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e224420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xed666c7e24ae7b9e)],
         v: &[
             (0, 0x7fffffffffffffff, 0x7fffffff80000000),
@@ -4394,6 +4652,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e624420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbba03f93ba99dc26)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xffffffffffffffff),
@@ -4411,6 +4670,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e624420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbbe64ac260128be0)],
         v: &[
             (0, 0x80007fffffff0001, 0x91aaa5dd766bece),
@@ -4428,6 +4688,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e624420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2de6c58c7230baef)],
         v: &[
             (0, 0x72673eb1c26a406e, 0x19ae354fa05d8c7),
@@ -4445,6 +4706,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e624420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x703c5692b5d3bda1)],
         v: &[
             (0, 0xb95e4ddbf15f40dc, 0x2b247a1938287ce5),
@@ -4462,6 +4724,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e624420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x345e69e3dc586684)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x4c08997206264bfd),
@@ -4479,6 +4742,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e624420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xac8dac51fdaa2273)],
         v: &[
             (0, 0x8000000000000000, 0x5de965c6434b81e4),
@@ -4496,6 +4760,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x182f1353eb246285)],
         v: &[
             (0, 0x443bf18b011cfdf1, 0x20dcd58423571a0f),
@@ -4513,6 +4778,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe6f2d0aaf7eac5b7)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x362dde5dc6527e25),
@@ -4530,6 +4796,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xc6f7aa914ab521e8),
@@ -4547,6 +4814,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x375b1f2995b73712)],
         v: &[
             (0, 0x102030405060708, 0x3c8a9080383a169b),
@@ -4564,6 +4832,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x23528f8050e1b426)],
         v: &[
             (0, 0x102030405060708, 0xff00ff00ff00ff),
@@ -4581,6 +4850,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x74cc97eda317efc2)],
         v: &[
             (0, 0x7fffffff80000000, 0x7fffffff80000000),
@@ -4598,6 +4868,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4f59d861ca41937e)],
         v: &[
             (0, 0xde541bbe21f6e255, 0xdaeb7ef1b385da79),
@@ -4615,6 +4886,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x7397e73625767c41, 0x96869f2f9fb9e7a6),
@@ -4632,6 +4904,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xce99514359f1c097)],
         v: &[
             (0, 0x5720c376c0b8eb0b, 0x242a91e85a1d2967),
@@ -4649,6 +4922,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e224420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x74d989ea8cc8a7f7)],
         v: &[
             (0, 0x79a6dfd3b0cb7c7c, 0xcfb7321a9835e58b),
@@ -4666,6 +4940,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e224420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1782a43c5420bc89)],
         v: &[
             (0, 0x78312119b89422f6, 0xb089708fee6157b9),
@@ -4683,6 +4958,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e224420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc7333c72ec90c196)],
         v: &[
             (0, 0x7fffffffffffffff, 0x7fffffff80000000),
@@ -4700,6 +4976,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e224420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xca95f20f27351b16),
@@ -4717,6 +4994,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e224420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x7fffffff80000000, 0x36506aecd0929885),
@@ -4734,6 +5012,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e224420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3040cf248b8ba965)],
         v: &[
             (0, 0xffffffffffffffff, 0xf3d76fd3f0047621),
@@ -4751,6 +5030,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e624420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x80007fffffff0001, 0x12f5cb7095dde31f),
@@ -4768,6 +5048,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e624420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa57c18955b0225ab)],
         v: &[
             (0, 0xfe21744a15da0ce9, 0x3d4f0483962f4e8),
@@ -4785,6 +5066,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e624420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xed4db72bda1aad13)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x8b62db8686760309),
@@ -4802,6 +5084,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e624420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1593039f40894e10)],
         v: &[
             (0, 0xdbff773094e0ca3b, 0x7fffffff80000000),
@@ -4819,6 +5102,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e624420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x0, 0x7fffffffffffffff),
@@ -4836,6 +5120,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e624420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4cf8b9c81cd04bb4)],
         v: &[
             (0, 0x5191e87969459e56, 0xfffefdfc80817f7e),
@@ -4853,6 +5138,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8622d57bd11f2e2d)],
         v: &[
             (0, 0x7c879ccd1c25a548, 0x8000000000000000),
@@ -4870,6 +5156,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3f8722cfda3bcfa4)],
         v: &[
             (0, 0xe8b87ebd86b899f3, 0x872c6dd5c7337e),
@@ -4887,6 +5174,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6080342880907cd6)],
         v: &[
             (0, 0x1831e117e4ab113d, 0x9404239af614208f),
@@ -4904,6 +5192,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x720bf3a4ca5d2766)],
         v: &[
             (0, 0x102030405060708, 0xe899e6fef57b0d85),
@@ -4921,6 +5210,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf4d5a51f70304084)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xc59aba2db687d11c),
@@ -4938,6 +5228,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbbcb9e88528470c5)],
         v: &[
             (0, 0xfdcc41f99588a3e6, 0xda52bd1b368f834c),
@@ -4955,6 +5246,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x13a7ef44f2bea653, 0xe9f621396e1149b2),
@@ -4972,6 +5264,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xc26d1d59816e2396, 0x8e3abf4c476efea4),
@@ -4989,6 +5282,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1301619219c3b581)],
         v: &[
             (0, 0x7fffffffffffffff, 0x3b685061fc3d4101),
@@ -5006,6 +5300,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e22bc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xe399d26057ac1536, 0x80007fffffff0001),
@@ -5023,6 +5318,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e22bc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa7d124b9f7f4c9f9)],
         v: &[
             (0, 0xcc7d065925b76155, 0xbaf57e673cca457b),
@@ -5040,6 +5336,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e22bc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1dfa18777e1c98e0)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xb1c063e7da5e6c37),
@@ -5057,6 +5354,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22bc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1f1d869e07d5fda3)],
         v: &[
             (0, 0x587252330af84afb, 0x37e03d4f13e45efc),
@@ -5074,6 +5372,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22bc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe6526d0c54b3e64a)],
         v: &[
             (0, 0xd82eb8a0850c9652, 0xbbcb88ec14bf1985),
@@ -5091,6 +5390,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22bc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x102030405060708, 0xe2dca8a7c1978e35),
@@ -5108,6 +5408,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e62bc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfda638776b87b540)],
         v: &[
             (0, 0x4968f7e4cbcc051c, 0xcaf56a9a8ced3941),
@@ -5125,6 +5426,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e62bc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9f7f279a5fd43622)],
         v: &[
             (0, 0x80007fffffff0001, 0x8000000000000000),
@@ -5142,6 +5444,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e62bc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4e100230ee2ad94)],
         v: &[
             (0, 0x51f76ebe1b7c538c, 0x8d262fb9d46d1b0),
@@ -5159,6 +5462,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62bc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x62f72f0f1d0154d4)],
         v: &[
             (0, 0x8000000000000000, 0x0),
@@ -5176,6 +5480,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62bc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7038cc653177eddc)],
         v: &[
             (0, 0xf9cad8fe66f82471, 0xf5dfc39d3cbd5b1),
@@ -5193,6 +5498,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62bc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xd799c504a2ea3425, 0xd716a140a140f0c7),
@@ -5210,6 +5516,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2bc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7d221fb515787e61)],
         v: &[
             (0, 0x2a515b0bdbe6129c, 0x747d7f9720726a42),
@@ -5227,6 +5534,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2bc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9524c1e7d673c9d4)],
         v: &[
             (0, 0x0, 0x102030405060708),
@@ -5244,6 +5552,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2bc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x93061df9f902f9f1),
@@ -5261,6 +5570,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2bc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9c553b4b64d33864)],
         v: &[
             (0, 0x89ba70086bdb4fe6, 0xdacfc49206ab5957),
@@ -5278,6 +5588,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2bc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6be498a3408d43e3)],
         v: &[
             (0, 0xe6d905eec5b8aaa7, 0x5c32b28f7f0f5331),
@@ -5295,6 +5606,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2bc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x2ac4cfab19b306cd, 0x4083b507cc36fc74),
@@ -5312,6 +5624,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee2bc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x58b9ee9d70565d8d)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x8000000000000000),
@@ -5329,6 +5642,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee2bc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x7cac97131cde081c, 0x102030405060708),
@@ -5346,6 +5660,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee2bc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x102030405060708, 0x0),
@@ -5363,6 +5678,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e229c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x61b6930ed80306be)],
         v: &[
             (0, 0x5a6fd73309ce1cc8, 0x80007fffffff0001),
@@ -5380,6 +5696,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e229c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa951277435fa6d5d)],
         v: &[
             (0, 0x61f8d53d1e2b39e2, 0xe931db776abb7426),
@@ -5397,6 +5714,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e229c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4cf5c9427e94973d)],
         v: &[
             (0, 0xaa948a1a0768ed70, 0xfffefdfc80817f7e),
@@ -5414,6 +5732,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e229c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x44e104c309dc05d6)],
         v: &[
             (0, 0x35019f0d82850c7, 0x3d9f02463c31cf94),
@@ -5431,6 +5750,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e229c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x52c864ef42decd47)],
         v: &[
             (0, 0x811186d0446b0b1f, 0xff00ff00ff00ff),
@@ -5448,6 +5768,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e229c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x598c0d03e214e42b)],
         v: &[
             (0, 0x80007fffffff0001, 0x11b5cd48bd4a7758),
@@ -5465,6 +5786,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e629c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc57c3af3fe8051c8)],
         v: &[
             (0, 0x0, 0x4ee3fa8846588e64),
@@ -5482,6 +5804,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e629c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x56b008b7e22e9195)],
         v: &[
             (0, 0x7db82037e98fc89f, 0xbeb9ea49beffe550),
@@ -5499,6 +5822,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e629c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xde8fb9568bd77346)],
         v: &[
             (0, 0xd412ff14da2840ab, 0x7fffffff80000000),
@@ -5516,6 +5840,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e629c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xa9fcb22ccc285d88, 0xe7b71a1197bca7c7),
@@ -5533,6 +5858,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e629c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x465c7d481ed4218d, 0xa6126cfa53f71c1d),
@@ -5550,6 +5876,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e629c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x543d74043005c44)],
         v: &[
             (0, 0xcc286584c714376d, 0xc41278e384acee56),
@@ -5567,6 +5894,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea29c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3048a22736e7ede1)],
         v: &[
             (0, 0xbb535abab936558d, 0x7a975b86e6621a6),
@@ -5584,6 +5912,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea29c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x21b207a4c374ce7b, 0xb756a1d31daae093),
@@ -5601,6 +5930,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea29c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x978a46ec9c942d05)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xffffffffffffffff),
@@ -5618,6 +5948,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea29c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa7ada789cc268eb1)],
         v: &[
             (0, 0xbd35ea1b93e3ac28, 0x8cc1ffa28da9980d),
@@ -5635,6 +5966,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea29c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9c51884a272c9f4c)],
         v: &[
             (0, 0x18511b8173d543e7, 0x5baee5ec0eb527a8),
@@ -5652,6 +5984,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea29c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xdb4ce7a6ea06c008, 0x7fffffff80000000),
@@ -5669,6 +6002,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e229420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb24a3471687ad4f5)],
         v: &[
             (0, 0xe2cedaa1bfb334d5, 0x8000000000000000),
@@ -5686,6 +6020,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e229420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x49a9cef9a85239ea)],
         v: &[
             (0, 0x59e0239e9493bb8c, 0xb2e132bf933337f1),
@@ -5703,6 +6038,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e229420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1083e52b80750a77)],
         v: &[
             (0, 0x6720f8ecee36ee85, 0x9ff64db7a337eeb2),
@@ -5720,6 +6056,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e229420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc93e9dbfe1e7d15d)],
         v: &[
             (0, 0x3a3ed92ede89444c, 0xd7f12a6b545a2c5e),
@@ -5737,6 +6074,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e229420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x102030405060708, 0xd9d29cd6fc27544),
@@ -5754,6 +6092,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e229420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x76660ad0c77fb979)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x80007fffffff0001),
@@ -5771,6 +6110,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e629420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9033befd783414c2)],
         v: &[
             (0, 0xc17ee0f0bd8f3b92, 0xb125709e8a344416),
@@ -5788,6 +6128,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e629420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x14c068b192301b63)],
         v: &[
             (0, 0xdcf213901da8b681, 0xd15ca7ddfd272c19),
@@ -5805,6 +6146,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e629420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x73079bd86f4a48c0, 0x7c3feed656fc1d91),
@@ -5822,6 +6164,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e629420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x615472e72d69f6ab)],
         v: &[
             (0, 0x8000000000000000, 0x6c6cb5190c018c30),
@@ -5839,6 +6182,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e629420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x127bca947abe337c)],
         v: &[
             (0, 0x2678155cb5e7ea74, 0x102030405060708),
@@ -5856,6 +6200,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e629420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf414a0e3aec3bc50)],
         v: &[
             (0, 0x65dd7cd2e3f3fd1a, 0xa6bc5234f61dc24c),
@@ -5873,6 +6218,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea29420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3518245486249f85)],
         v: &[
             (0, 0x619b66e35567b1b8, 0xaf095c7b5b5010d7),
@@ -5890,6 +6236,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea29420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9ea8330077645230)],
         v: &[
             (0, 0x803b82417c13ad84, 0x434077f99b184ac0),
@@ -5907,6 +6254,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea29420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x191e0682da448f39)],
         v: &[
             (0, 0xa061a48bbfb1ea11, 0xaa6e06c5414af46a),
@@ -5924,6 +6272,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea29420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x8bce511cfed7d571, 0xc149e2d71b4b95f5),
@@ -5941,6 +6290,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea29420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x51db820635d5cd36)],
         v: &[
             (0, 0x7ff4310dcfab131b, 0x7fffffff80000000),
@@ -5958,6 +6308,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea29420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x42344bb3c63e2c1b)],
         v: &[
             (0, 0xfa511addbdcc2df4, 0x80007fffffff0001),
@@ -5975,6 +6326,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e229420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6b67e0455ae95567)],
         v: &[
             (0, 0x867b7cf1d881072e, 0x7f80ff0001fe8081),
@@ -5992,6 +6344,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e229420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xb2bce769f6892592, 0xd7d60777a0acc931),
@@ -6009,6 +6362,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e229420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x20fb6b84824a13eb),
@@ -6026,6 +6380,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e229420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x70230c0518786ff2)],
         v: &[
             (0, 0x11ec0b57ee590f84, 0x528bc8a33b1b140e),
@@ -6043,6 +6398,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e229420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3f2c9ba58cf30984)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xffffffffffffffff),
@@ -6060,6 +6416,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e229420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xaa3bccc5a4c41b9c)],
         v: &[
             (0, 0xb3c07420b507b285, 0x0),
@@ -6077,6 +6434,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e629420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xd2eac6fc52b27b3d, 0xa61ff45573eb3c87),
@@ -6094,6 +6452,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e629420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x5ccbfc05109588dd, 0xffffffffffffffff),
@@ -6111,6 +6470,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e629420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x577bda0dc205f882)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x5ad2438b3d4d8b1b),
@@ -6128,6 +6488,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e629420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb25ee5329e356fb7)],
         v: &[
             (0, 0x310510052e6c66e8, 0xce22871d52d9c56),
@@ -6145,6 +6506,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e629420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xbf5bb3466841b881, 0x3bb4de1bc1b27d6e),
@@ -6162,6 +6524,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e629420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2e30f9e219683578)],
         v: &[
             (0, 0x5d8116b3290b1ac1, 0xcaeb4fb6d2a7bd18),
@@ -6179,6 +6542,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea29420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x8000000000000000, 0xe73ac31278563210),
@@ -6196,6 +6560,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea29420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1e537387749122f8)],
         v: &[
             (0, 0xb1c9d4d4f138ce5, 0x7fffffff80000000),
@@ -6213,6 +6578,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea29420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7ebc55f87efc0f9a)],
         v: &[
             (0, 0xf6b9f8b56ddf1dfd, 0x3297e2a55aceee35),
@@ -6230,6 +6596,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea29420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0xe553ba858256101e, 0xdcf4b75a83e16fc1),
@@ -6247,6 +6614,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea29420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbe76740cb2846b2b)],
         v: &[
             (0, 0xffffffffffffffff, 0x58d438342f940ad0),
@@ -6264,6 +6632,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea29420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x79bb2c6b856a6210)],
         v: &[
             (0, 0x3ce6ca4d51369bab, 0xcb367501aa4ac176),
@@ -6281,6 +6650,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e226420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd4a6e40e4f0ca009)],
         v: &[
             (0, 0x889dfdd9516c6297, 0x80007fffffff0001),
@@ -6298,6 +6668,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e226420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe0fe0366b042152c)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x147c212a9c7fa97c),
@@ -6315,6 +6686,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e226420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x51ac400a3c566d9b)],
         v: &[
             (0, 0x3a6f842aa7508b6a, 0x7f80ff0001fe8081),
@@ -6332,6 +6704,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e226420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xc7fa0004be15b090, 0xb3f2e435f8605547),
@@ -6349,6 +6722,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e226420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x326a472bb435060b)],
         v: &[
             (0, 0x102030405060708, 0x7882879c59b2e987),
@@ -6366,6 +6740,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e226420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8491f3a022b90b12)],
         v: &[
             (0, 0x5f5145905e3e3fa, 0xa61b8aaf30d37d4f),
@@ -6383,6 +6758,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e626420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8ef201ba495df33b)],
         v: &[
             (0, 0x129b54bc686986ff, 0x102030405060708),
@@ -6400,6 +6776,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e626420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xde9d08a98ad1ab77)],
         v: &[
             (0, 0x7fffffff80000000, 0xdb6e8775afbb9db7),
@@ -6417,6 +6794,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e626420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x70a93c61b96c43c7)],
         v: &[
             (0, 0xf764ef9ab80ac36c, 0x98f89f7ff57d46a0),
@@ -6434,6 +6812,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e626420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xffffffffffffffff, 0x81d062312b9050af),
@@ -6451,6 +6830,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e626420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x949f8a39db504392)],
         v: &[
             (0, 0xfa949a921d6182c0, 0x3d9f5c7a400eae46),
@@ -6468,6 +6848,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e626420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7b7fc0fd54c1eb68)],
         v: &[
             (0, 0xdcfa45d8c65c7be4, 0x667b5afd15f61843),
@@ -6485,6 +6866,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea26420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x676d1d56f2893c5a)],
         v: &[
             (0, 0x5509f02f2b902553, 0x852d50602c1fd466),
@@ -6502,6 +6884,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea26420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x62750e50ee8bb1f4, 0xab2da1998c36e9d0),
@@ -6519,6 +6902,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea26420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x102030405060708),
@@ -6536,6 +6920,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea26420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8de8acba13807a73)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x7fffffffffffffff),
@@ -6553,6 +6938,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea26420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcb42c0ca8fb79436)],
         v: &[
             (0, 0xdfac25c9bc64f89e, 0x3c3cf405753c5578),
@@ -6570,6 +6956,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea26420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4c5ff8ad0798cb9e)],
         v: &[
             (0, 0xaca40923bf1a6eb9, 0xa3708da4b6fb6a59),
@@ -6587,6 +6974,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e226420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf7cb33ae17c3f828)],
         v: &[
             (0, 0x8000000000000000, 0x11426d7bea80be62),
@@ -6604,6 +6992,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e226420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x901db3c738f169a6)],
         v: &[
             (0, 0x8000000000000000, 0x8000000000000000),
@@ -6621,6 +7010,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e226420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x9e5419896a0507c9, 0xa3eff351f1bc7bb7),
@@ -6638,6 +7028,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e226420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xef7fdd3c4cd92d3f, 0xb6a02a9cee04f820),
@@ -6655,6 +7046,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e226420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe9524f557ea0afd1)],
         v: &[
             (0, 0xdc00acbac83c1b06, 0xff00ff00ff00ff),
@@ -6672,6 +7064,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e226420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x32621cd623f17ad2, 0xdea8d4a2ea877a61),
@@ -6689,6 +7082,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e626420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa1469e80d1599d3a)],
         v: &[
             (0, 0x59b94ffbf7f95fb3, 0xffffffffffffffff),
@@ -6706,6 +7100,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e626420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xaa3ade19107d12a9)],
         v: &[
             (0, 0x8a6fb207c18c2e3d, 0xd91e1b558a471bcb),
@@ -6723,6 +7118,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e626420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x2f7bad6df29800a2, 0xbd5d36c911b9510),
@@ -6740,6 +7136,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e626420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x744fa06a4dba2877)],
         v: &[
             (0, 0x7fffffffffffffff, 0xe7f943580179aec5),
@@ -6757,6 +7154,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e626420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe72f03cdd14dd5c4)],
         v: &[
             (0, 0xeafb36b34f5df7ca, 0xfffefdfc80817f7e),
@@ -6774,6 +7172,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e626420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7dd31252415a7345)],
         v: &[
             (0, 0x7fffffff80000000, 0x384d575d832d462d),
@@ -6791,6 +7190,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea26420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xfe42bcb5b5daa2ee, 0x4ad5f6d7c2bb5a63),
@@ -6808,6 +7208,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea26420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x81d5db47b4bd8610)],
         v: &[
             (0, 0x27550b41896615fb, 0x47df1ca60e016cc7),
@@ -6825,6 +7226,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea26420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd3df3ec251c5eb22)],
         v: &[
             (0, 0xdf861536d92df40f, 0xf20cd64f77bfb9f4),
@@ -6842,6 +7244,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea26420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffc12170fcbcaf4)],
         v: &[
             (0, 0x9f0f2fe1c96a354c, 0x3cefe052fc918a1),
@@ -6859,6 +7262,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea26420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb8378efa31495950)],
         v: &[
             (0, 0x436e008e3a5bd1c, 0x7fffffff80000000),
@@ -6876,6 +7280,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea26420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdb2253b8e5108b4f)],
         v: &[
             (0, 0xe3170cf80f93b927, 0x102030405060708),
@@ -6893,6 +7298,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e226c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd90fe4fb99c1ed22)],
         v: &[
             (0, 0xfed5c8e063bc020b, 0x76c7bb25e592315d),
@@ -6910,6 +7316,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e226c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcb5e81dfd7af9064)],
         v: &[
             (0, 0xdb3722b7c4481309, 0xc804bf0f77247673),
@@ -6927,6 +7334,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e226c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f976217143e3e37)],
         v: &[
             (0, 0x7fffffffffffffff, 0x48d6d24f86594a6a),
@@ -6944,6 +7352,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e226c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x98cb270b1ee00991)],
         v: &[
             (0, 0x80007fffffff0001, 0xfffefdfc80817f7e),
@@ -6961,6 +7370,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e226c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x37a90199361679b0, 0xb063dd95389f9f3a),
@@ -6978,6 +7388,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e226c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6fb17e016eb25c6)],
         v: &[
             (0, 0x7e80c93a659e9959, 0x0),
@@ -6995,6 +7406,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e626c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8d99457777a78f6a)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xffffffffffffffff),
@@ -7012,6 +7424,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e626c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8ca1554e6a120a96)],
         v: &[
             (0, 0xe391e2d245ae18ab, 0x59e56c4b54908ac9),
@@ -7029,6 +7442,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e626c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x67e66c78cbb43fb6, 0x41e9186ec615341b),
@@ -7046,6 +7460,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e626c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xc6577c90e6f580d0, 0x8000000000000000),
@@ -7063,6 +7478,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e626c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x208169a32a46172e, 0x14555121f56d36e5),
@@ -7080,6 +7496,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e626c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x730105d8d2cbee26)],
         v: &[
             (0, 0x0, 0x441f7911263840f1),
@@ -7097,6 +7514,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea26c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc1ccf43f036679)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x3e16030875eaade4),
@@ -7114,6 +7532,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea26c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80af534916db7193)],
         v: &[
             (0, 0x0, 0xb0140de24cb123f),
@@ -7131,6 +7550,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea26c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1e4a2df6f6255b47)],
         v: &[
             (0, 0x7fffffffffffffff, 0x8000000000000000),
@@ -7148,6 +7568,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea26c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd59884bed3a80f15)],
         v: &[
             (0, 0xf93f108ea362cb0a, 0x6f0966c5df4c4c9f),
@@ -7165,6 +7586,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea26c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc748857c915560b5)],
         v: &[
             (0, 0x7fffffffffffffff, 0x7fffffff80000000),
@@ -7182,6 +7604,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea26c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xee2a38243dea1de9)],
         v: &[
             (0, 0x7fffffffffffffff, 0x84b08cc733f6d9b3),
@@ -7199,6 +7622,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e226c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xdad0d1e27e9938a2, 0x2a2280414bb69ad6),
@@ -7216,6 +7640,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e226c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x47c04d7a81daa1f8)],
         v: &[
             (0, 0xe85bb0489bd27c7c, 0xb98cb439af2ca659),
@@ -7233,6 +7658,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e226c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffb2e6f8622406d6)],
         v: &[
             (0, 0x51413e7ba4016c95, 0xffffffffffffffff),
@@ -7250,6 +7676,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e226c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb535cd122373cb19)],
         v: &[
             (0, 0x7fffffff80000000, 0xed4b950358b5273f),
@@ -7267,6 +7694,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e226c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfe515a2803bb8b2d)],
         v: &[
             (0, 0x21bad4bccb51078f, 0x814cfa402d9a8546),
@@ -7284,6 +7712,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e226c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7c3dcc26d45f385e)],
         v: &[
             (0, 0x4601780526cfac6e, 0xfffefdfc80817f7e),
@@ -7301,6 +7730,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e626c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x281e676a2ce62bdd)],
         v: &[
             (0, 0x2b8dafe7b08e8269, 0x2b87c386dc677d21),
@@ -7318,6 +7748,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e626c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x75582e51b4566f2f)],
         v: &[
             (0, 0x7813d03d7f229b02, 0x7fffffff80000000),
@@ -7335,6 +7766,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e626c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4533dc3df553ad85)],
         v: &[
             (0, 0xb4aee10fbed2bc43, 0xd7b79645f10179d3),
@@ -7352,6 +7784,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e626c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xedfabce1f371eee7)],
         v: &[
             (0, 0xffb3e84c3a64d7ad, 0xe728e101f0bb430b),
@@ -7369,6 +7802,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e626c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x604f81984a3af44c)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xdc0efda8f7d09ab1),
@@ -7386,6 +7820,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e626c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x7349f946e9aa8904, 0x972f1f968f8eb5b3),
@@ -7403,6 +7838,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea26c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x3c3d294b16cd0506, 0x23eb0d411aa0d7cb),
@@ -7420,6 +7856,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea26c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x82192647712230da)],
         v: &[
             (0, 0x46702c658a2fcaef, 0x0),
@@ -7437,6 +7874,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea26c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7cad392163550223)],
         v: &[
             (0, 0x6e4e5c9c78db2afb, 0xffffffffffffffff),
@@ -7454,6 +7892,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea26c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x538938d084817588)],
         v: &[
             (0, 0xa71c604dc348c985, 0x1655c415f05baf2f),
@@ -7471,6 +7910,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea26c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5d5cb649152a5178)],
         v: &[
             (0, 0xb87eaa53e90ec4f5, 0xfffefdfc80817f7e),
@@ -7488,6 +7928,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea26c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x937a1fc86bb2d889, 0xfb4fdcd0f0c533e7),
@@ -7505,6 +7946,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e227420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x40fdea7ecede9bae)],
         v: &[
             (0, 0xf8550049c3e9bce2, 0xa4a5ca9e06e24e6e),
@@ -7522,6 +7964,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e227420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb4d84f4508201696)],
         v: &[
             (0, 0x236f5b9b5e5fbcec, 0xfffefdfc80817f7e),
@@ -7539,6 +7982,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e227420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2e11220d9369bdcc)],
         v: &[
             (0, 0x8f15bad6cb37cb7c, 0xbc925d5d1517da25),
@@ -7556,6 +8000,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e227420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdbf51775bdb0fecd)],
         v: &[
             (0, 0xc1c6ea723e9c9157, 0x4271fa1748c2191f),
@@ -7573,6 +8018,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e227420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xd40d9a2eff8ed661, 0x5181236d8497ebf0),
@@ -7590,6 +8036,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e227420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9229cf9bc2c11c8c)],
         v: &[
             (0, 0x4519116b7c54c48e, 0x7fffffffffffffff),
@@ -7607,6 +8054,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e627420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x191ee8d368658829)],
         v: &[
             (0, 0x1a7a7fc2b97044cc, 0x50cff6a8af4aa53d),
@@ -7624,6 +8072,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e627420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x7f87327157d7f89c, 0x7fffffff80000000),
@@ -7641,6 +8090,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e627420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd526a4414c1bef81)],
         v: &[
             (0, 0x7fffffffffffffff, 0x102030405060708),
@@ -7658,6 +8108,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e627420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x35a625139a5b4d2e)],
         v: &[
             (0, 0x3e91ecd12129979c, 0xffffffffffffffff),
@@ -7675,6 +8126,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e627420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5c78bb071e64a610)],
         v: &[
             (0, 0xd8a066ba5e2bf943, 0x8dd633e5d6e6d8f4),
@@ -7692,6 +8144,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e627420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xeae80dae6205ac1d)],
         v: &[
             (0, 0xaf6c3bc004a736c4, 0xf7630c276c4333ad),
@@ -7709,6 +8162,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea27420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x6d2feaa1a277a90d, 0x5b0ea84c8080e988),
@@ -7726,6 +8180,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea27420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x13a410f2ba250a49, 0x102030405060708),
@@ -7743,6 +8198,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea27420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1e1785a2c545cbc8)],
         v: &[
             (0, 0xeb38997000b0a4bf, 0xc28bacfac231cc17),
@@ -7760,6 +8216,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea27420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6e811e9be0975ccf)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xa485b08b03954eec),
@@ -7777,6 +8234,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea27420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9f37cdeaee9954ea)],
         v: &[
             (0, 0x7f1b8458e2e90c31, 0x9e80974e52d3d614),
@@ -7794,6 +8252,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea27420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa2c866f62b9d55cd)],
         v: &[
             (0, 0x7fffffff80000000, 0xab8bdccde6135b48),
@@ -7811,6 +8270,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e227420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x27a017413a20f333)],
         v: &[
             (0, 0xc43ae093c1e418d3, 0x6daf54f1a12d6fed),
@@ -7828,6 +8288,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e227420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x82e51032900d473e)],
         v: &[
             (0, 0xd103c4795affe325, 0x7f80ff0001fe8081),
@@ -7845,6 +8306,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e227420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x100839b3e0c98853)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x7f80ff0001fe8081),
@@ -7862,6 +8324,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e227420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xe27fb193d96b721, 0x8f9a6e240e9305e0),
@@ -7879,6 +8342,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e227420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1adad7e23ab6b913)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x7fffffffffffffff),
@@ -7896,6 +8360,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e227420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x53aa37e0df3949d0)],
         v: &[
             (0, 0x35b3b2f23cdebaec, 0xab6bbcee84cfaecb),
@@ -7913,6 +8378,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e627420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb975b42dd6169960)],
         v: &[
             (0, 0xda1d1f61b58a0f00, 0x3bbbee4acbc65975),
@@ -7930,6 +8396,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e627420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x91094491bd072806)],
         v: &[
             (0, 0xe088161eddbc706d, 0x33659fdd92fa64b),
@@ -7947,6 +8414,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e627420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb815c36b613a671c)],
         v: &[
             (0, 0x6b873afc4c9809d2, 0x6cf28fe3b31792e2),
@@ -7964,6 +8432,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e627420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8140f59fa092643b)],
         v: &[
             (0, 0x3611fa98fbc97aed, 0xb9556a17934b0860),
@@ -7981,6 +8450,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e627420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb5478ec9c1cb4c70)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xdb071195736f1c48),
@@ -7998,6 +8468,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e627420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc687c74521e30b18)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x7fffffffffffffff),
@@ -8015,6 +8486,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea27420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f0d1f64ccd3f55f)],
         v: &[
             (0, 0xdf6edbcdc7d25f4f, 0xd150fc17b628f438),
@@ -8032,6 +8504,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea27420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x1efd92422b17d0b0, 0x1cfbfef03623caf3),
@@ -8049,6 +8522,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea27420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x94fb75f04226bb17)],
         v: &[
             (0, 0xc359c7c5d1abac26, 0x9322c969b8fd08fc),
@@ -8066,6 +8540,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea27420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x345c117474eb9a5)],
         v: &[
             (0, 0x1660fcb48f14c271, 0x9b19dbc96a3d0340),
@@ -8083,6 +8558,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea27420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbae414e0c3d17562)],
         v: &[
             (0, 0xed26c53418f7fb04, 0x80c896c49e2f371a),
@@ -8100,6 +8576,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea27420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xecb842b14be82cb2)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xfffefdfc80817f7e),
@@ -8117,6 +8594,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e227c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7ea621903973e175)],
         v: &[
             (0, 0xffffffffffffffff, 0x885b45e140699c15),
@@ -8134,6 +8612,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e227c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc33e455fc485818)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xff00ff00ff00ff),
@@ -8151,6 +8630,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e227c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb6ac9d324ce9788d)],
         v: &[
             (0, 0xcbcb8ca3706087b, 0x95dec38d5c357b15),
@@ -8168,6 +8648,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e227c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb41477e739e6cf1f)],
         v: &[
             (0, 0x697e4ced1ef400b4, 0x624792fec0f651cc),
@@ -8185,6 +8666,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e227c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4bb55c285a734acb)],
         v: &[
             (0, 0x80007fffffff0001, 0x9d5504e2fabf6548),
@@ -8202,6 +8684,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e227c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa51156b406a897b2)],
         v: &[
             (0, 0xb2a2571044e8db7e, 0x6846763c9e340a18),
@@ -8219,6 +8702,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e627c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x61518e46038e57ee),
@@ -8236,6 +8720,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e627c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x662729b598eb7c0b)],
         v: &[
             (0, 0xfef62c4c54c8f6f6, 0xd6d48f4920411c07),
@@ -8253,6 +8738,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e627c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7d9de297dc644c5a)],
         v: &[
             (0, 0x0, 0xdf2d18f068b9872b),
@@ -8270,6 +8756,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e627c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6734712a5689c413)],
         v: &[
             (0, 0x10673f5f8b592d65, 0xd4e1c60bbad94b1a),
@@ -8287,6 +8774,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e627c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x4cc99575b8e6aa1c),
@@ -8304,6 +8792,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e627c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2a9c7c7235d539a8)],
         v: &[
             (0, 0x0, 0xd381106462ff66cf),
@@ -8321,6 +8810,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea27c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2572cb0a344663ba)],
         v: &[
             (0, 0x698188d70ab2eb9e, 0xb0cde853776f831b),
@@ -8338,6 +8828,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea27c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x850f135e2b63b9ae)],
         v: &[
             (0, 0xf7656f39668a2cc6, 0x74b979587e24a522),
@@ -8355,6 +8846,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea27c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x37f1bae015bafb2a)],
         v: &[
             (0, 0xf0177e3f48d4806a, 0x80007fffffff0001),
@@ -8372,6 +8864,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea27c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xded7b05d51be024e)],
         v: &[
             (0, 0x9cda42e83eeeb1e2, 0xf8a63b33faafa561),
@@ -8389,6 +8882,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea27c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8787de22293a564e)],
         v: &[
             (0, 0x102030405060708, 0x102030405060708),
@@ -8406,6 +8900,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea27c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x85f2968577f904fb)],
         v: &[
             (0, 0x7fffffffffffffff, 0x8e3fcc51f5ee06ad),
@@ -8423,6 +8918,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e227c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x535957d242bbe6d6)],
         v: &[
             (0, 0xe0c208e709c0f59b, 0xfffefdfc80817f7e),
@@ -8440,6 +8936,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e227c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2a95987d46956b8c)],
         v: &[
             (0, 0x4f1f4297cd459c0c, 0xaa204c26f50e3f9e),
@@ -8457,6 +8954,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e227c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x626534b7e4dc642f)],
         v: &[
             (0, 0x6cd87c551bcd877e, 0x4478c58d06e359bc),
@@ -8474,6 +8972,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e227c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x31496c52bb3bab21, 0x80007fffffff0001),
@@ -8491,6 +8990,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e227c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x0, 0x9936750e7b0a274f),
@@ -8508,6 +9008,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e227c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcc177b9d74b20abf)],
         v: &[
             (0, 0xb008500829ef1761, 0x2dab17efdb65985f),
@@ -8525,6 +9026,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e627c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbf67032b2f63f562)],
         v: &[
             (0, 0xe0012984428da2c0, 0x87616818ebc8a8bf),
@@ -8542,6 +9044,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e627c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x71c7b4d0ed76749b)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x8000000000000000),
@@ -8559,6 +9062,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e627c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1eb11895d7ee36a5)],
         v: &[
             (0, 0x8000000000000000, 0xff00ff00ff00ff),
@@ -8576,6 +9080,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e627c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x93a6094cd23e0f8f)],
         v: &[
             (0, 0x2c28ffd19a22c5f8, 0x7fffffff80000000),
@@ -8593,6 +9098,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e627c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f40ea27796b97a)],
         v: &[
             (0, 0x7fffffff80000000, 0x705cab3fa52c68bb),
@@ -8610,6 +9116,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e627c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xeb839d9036f7fdb0)],
         v: &[
             (0, 0xe83d3cb894a786a, 0xbfd82e8d36e122d1),
@@ -8627,6 +9134,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea27c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2fb9b524809265f2)],
         v: &[
             (0, 0x1ca9e93787fe982, 0x7fffffff80000000),
@@ -8644,6 +9152,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea27c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x7f78315c11ae1b69, 0x8dae70cf7d8e8cb),
@@ -8661,6 +9170,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea27c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2115e929be01ccf1)],
         v: &[
             (0, 0xef663815b2e15df9, 0xae24be22976cf324),
@@ -8678,6 +9188,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea27c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x65ad2ac723c18bec)],
         v: &[
             (0, 0xffffffffffffffff, 0x87a3802aad5fce59),
@@ -8695,6 +9206,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea27c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2f8fb8333f24975)],
         v: &[
             (0, 0xa1a9d3b3b23f47c0, 0x7fffffffffffffff),
@@ -8712,6 +9224,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea27c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x287784eb76864a53)],
         v: &[
             (0, 0x7818ee9ed1288538, 0x80007fffffff0001),
@@ -8729,6 +9242,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e22a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xa941081fb78df338, 0xaf4efb5191a70e13),
@@ -8746,6 +9260,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e22a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x70b1f0c26cc8cbc0)],
         v: &[
             (0, 0x697f3144cde7cc31, 0xff00ff00ff00ff),
@@ -8763,6 +9278,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e22a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf32f67f9b43d514c)],
         v: &[
             (0, 0x7fe63b52e9d25400, 0x7e52af503fe7812d),
@@ -8780,6 +9296,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x4c84456cd690e10f, 0x9a9c3cf4d6de0f63),
@@ -8797,6 +9314,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe5325de3d8215d05)],
         v: &[
             (0, 0xbd792834dd14151e, 0x98e3ca6136617886),
@@ -8814,6 +9332,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc6328038e4bf25b2)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x8000000000000000),
@@ -8831,6 +9350,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e62a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9ce1e14c7bc8ea3f)],
         v: &[
             (0, 0xffffffffffffffff, 0xffffffffffffffff),
@@ -8848,6 +9368,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e62a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x3c5aac1a16679e57, 0x42272cec2c06600e),
@@ -8865,6 +9386,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e62a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfc5054f10b719b8b)],
         v: &[
             (0, 0x548ccaf702eaddcf, 0x4ac1a2f1709e025f),
@@ -8882,6 +9404,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7cbd2aca3f23bdab)],
         v: &[
             (0, 0x7fffffff80000000, 0x8000000000000000),
@@ -8899,6 +9422,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x78729953753fa1a0)],
         v: &[
             (0, 0x80007fffffff0001, 0x1708f1d29332705e),
@@ -8916,6 +9440,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3c80ee8fc4b51041)],
         v: &[
             (0, 0xd2697d7de4ba5b9c, 0x1454ecc2752f6f66),
@@ -8933,6 +9458,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5f77f54d49057906)],
         v: &[
             (0, 0x52344f5222e4ff7d, 0x1e44bf148060b043),
@@ -8950,6 +9476,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x733241be49ec81aa)],
         v: &[
             (0, 0xffffffffffffffff, 0x3c276bb0fcbf5cb4),
@@ -8967,6 +9494,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8b68f3b6e260b15c)],
         v: &[
             (0, 0x18174e32a2e85c4b, 0xe501b1b6d50f1432),
@@ -8984,6 +9512,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x924a0943c666528c)],
         v: &[
             (0, 0xb83898e164d6688c, 0x66447e505056ccf5),
@@ -9001,6 +9530,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x37b53a83327e37f5)],
         v: &[
             (0, 0x230e6a33713757b8, 0xd813c997c34772b),
@@ -9018,6 +9548,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9db45818a9f90b5e)],
         v: &[
             (0, 0xb6d508ef40c73cbd, 0x7f80ff0001fe8081),
@@ -9035,6 +9566,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e22a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x144499607f51c6c5)],
         v: &[
             (0, 0x7fffffff80000000, 0x948e0c2a7890db9b),
@@ -9052,6 +9584,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e22a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe228fed1aa292dfa)],
         v: &[
             (0, 0x55d0a81de41a1d3b, 0x581ceb89357119f),
@@ -9069,6 +9602,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e22a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc4ad2919de293129)],
         v: &[
             (0, 0x8e94eceed9229b23, 0x0),
@@ -9086,6 +9620,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x16bad4563ff969b9, 0x35cb59dc61fddfc4),
@@ -9103,6 +9638,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5af4fd3bbb6cfb23)],
         v: &[
             (0, 0x7fffffff80000000, 0x212395b16bd1b38b),
@@ -9120,6 +9656,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x24ae43332f12e3f9)],
         v: &[
             (0, 0x4fdc0805555a62c6, 0x99f456de7c5a376a),
@@ -9137,6 +9674,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e62a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x210e4a2155e14860, 0x8526607605ac4c08),
@@ -9154,6 +9692,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e62a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8ae08bd425ba0d05)],
         v: &[
             (0, 0x15faf58893563eff, 0x5a97c387ec235051),
@@ -9171,6 +9710,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e62a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2192ef6ad0860581)],
         v: &[
             (0, 0xa3db54942a1522a3, 0x0),
@@ -9188,6 +9728,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbb272a8c4a183f3f)],
         v: &[
             (0, 0x6e5e8f0ac52eaac6, 0x82569f372083284c),
@@ -9205,6 +9746,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0xc8ef39c4797a66a0, 0x102030405060708),
@@ -9222,6 +9764,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8cc110a550813aac)],
         v: &[
             (0, 0xf9f895c158b56759, 0x26c513ae16c3ca66),
@@ -9239,6 +9782,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea2a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1904d5fefc205b9a)],
         v: &[
             (0, 0x4af0574b214a3435, 0xd9edf7ac5406a1b8),
@@ -9256,6 +9800,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea2a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5f6afb984656caab)],
         v: &[
             (0, 0x74c350f476ad2c75, 0xfffefdfc80817f7e),
@@ -9273,6 +9818,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea2a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4617e93220834f74)],
         v: &[
             (0, 0x8542e8933297c4e9, 0xec519c5930359389),
@@ -9290,6 +9836,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc008e38e54357a64)],
         v: &[
             (0, 0x8b109e90c7bccbaf, 0x0),
@@ -9307,6 +9854,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6b21511a416c4382)],
         v: &[
             (0, 0x741491c98627aaf4, 0xb324a59b27f15b4a),
@@ -9324,6 +9872,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x69d93284018c4e4b)],
         v: &[
             (0, 0x8000000000000000, 0xd0b282ade6debab6),
@@ -9341,6 +9890,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e22ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x80007fffffff0001, 0xa16543a0dc80ecad),
@@ -9358,6 +9908,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e22ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xff00ff00ff00ff),
@@ -9375,6 +9926,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e22ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd056124903f9f5ec)],
         v: &[
             (0, 0x3862529a31b75ab0, 0x7f80ff0001fe8081),
@@ -9392,6 +9944,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb4c493086648178f)],
         v: &[
             (0, 0x728af1841da68916, 0xdf61f522f8eb3062),
@@ -9409,6 +9962,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6bd049711c8751ca)],
         v: &[
             (0, 0xb95f534c15c1f7fe, 0xb5e2fc42f7ab744),
@@ -9426,6 +9980,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x666e215206657f63, 0x427db706ad4ee198),
@@ -9443,6 +9998,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e62ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x32374797ba55547d)],
         v: &[
             (0, 0x24903e28c2de6ada, 0x139a4d28e4f26188),
@@ -9460,6 +10016,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e62ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fddb35eb88213dd)],
         v: &[
             (0, 0x0, 0xe31450e7363d1e0c),
@@ -9477,6 +10034,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e62ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf0ef4a93de9444cc)],
         v: &[
             (0, 0x7fffffffffffffff, 0x7fffffff80000000),
@@ -9494,6 +10052,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xc543b3031c52f41d),
@@ -9511,6 +10070,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6b6ff4466042503b)],
         v: &[
             (0, 0xa12f5a969e04a8, 0x34d21a3239881e7a),
@@ -9528,6 +10088,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x870b651ee755595d, 0xf546bbff06de9a42),
@@ -9545,6 +10106,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x32c805b34e10e697)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xf4e96a3cdd95dd05),
@@ -9562,6 +10124,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x339572df90b61cd1)],
         v: &[
             (0, 0x64a36a5cd39e9c, 0x7fffffff80000000),
@@ -9579,6 +10142,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x501f28fada4cb4cd, 0xe8572c5758f8ea49),
@@ -9596,6 +10160,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x1da249dca296f934, 0x6ec607dbebe7a13e),
@@ -9613,6 +10178,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd0bc94ae531ccb32)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x7fffffffffffffff),
@@ -9630,6 +10196,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x4c885eecc2445565, 0xf941b9835619325a),
@@ -9647,6 +10214,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e22ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f84361d9f1a6186)],
         v: &[
             (0, 0xb143ad5c7e8384f2, 0x5da98942f337a7e1),
@@ -9664,6 +10232,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e22ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa2ea284ccaeb5872)],
         v: &[
             (0, 0xf98b17ea4c0bbbbf, 0x7698e935f62c7f81),
@@ -9681,6 +10250,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e22ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x409aee9d60b6be09, 0x102030405060708),
@@ -9698,6 +10268,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x595767d9f0398b2f)],
         v: &[
             (0, 0xf61be3438318b211, 0x3c6ca177f20ab50f),
@@ -9715,6 +10286,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x7a89cdd79458fcf0, 0xe0c820ffe558d0af),
@@ -9732,6 +10304,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x94382d2e4d6e7c1)],
         v: &[
             (0, 0xfbf8c5f20c46a386, 0xac6bb66f4f0f6ab6),
@@ -9749,6 +10322,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e62ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x8000000000000000, 0x8000000000000000),
@@ -9766,6 +10340,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e62ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xec0d86db25d0c70f)],
         v: &[
             (0, 0x38f44dba16ba656f, 0x7ccc17d66969af1a),
@@ -9783,6 +10358,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e62ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x904ca806f97d055),
@@ -9800,6 +10376,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xda548b284a73a099)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xb60cfa7cacc3b7e0),
@@ -9817,6 +10394,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x5409283fc98c342c, 0x82ae69379cb1e4d0),
@@ -9834,6 +10412,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x290e6b61b80cb866)],
         v: &[
             (0, 0x5d31c19917a7b868, 0x89f18a686777c96d),
@@ -9851,6 +10430,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea2ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6f3c4ec5b347b800)],
         v: &[
             (0, 0x32b954df6f47557b, 0x7f80ff0001fe8081),
@@ -9868,6 +10448,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea2ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2a18609575b5e545)],
         v: &[
             (0, 0xe85b518be51bc06, 0x84064bcb1065276a),
@@ -9885,6 +10466,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea2ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x39a1e8e998c31564, 0xfffefdfc80817f7e),
@@ -9902,6 +10484,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x1b6fcefe09552bed, 0x33a175dce7ce65e6),
@@ -9919,6 +10502,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf1a8b9a42908f570)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xfffefdfc80817f7e),
@@ -9936,6 +10520,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2ac20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x5076b9e3731b465a, 0x92b37e3b1e98cc76),
@@ -9953,6 +10538,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e220420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x569da7187f8b6673, 0x127581b62e95be6f),
@@ -9970,6 +10556,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e220420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x2035b14744f4a344, 0x7f80ff0001fe8081),
@@ -9987,6 +10574,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e220420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb558cfbadc55f0fd)],
         v: &[
             (0, 0xc057751aa4c720dc, 0x6bf0630eb1d714c2),
@@ -10004,6 +10592,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e220420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0xb86e935d61e32df1, 0x102030405060708),
@@ -10021,6 +10610,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e220420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x67107d3b21bb1cd0)],
         v: &[
             (0, 0x9912d2442c5a900c, 0xff00ff00ff00ff),
@@ -10038,6 +10628,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e220420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0xe2a6542201286dee, 0xffffffffffffffff),
@@ -10055,6 +10646,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e620420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x16f91da21c7dbed6)],
         v: &[
             (0, 0xa93ef2d584e64d9, 0x8000000000000000),
@@ -10072,6 +10664,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e620420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7c2a8baf3b744caa)],
         v: &[
             (0, 0xfd0f3af4bee313dc, 0xdbe3eebfc558c6ee),
@@ -10089,6 +10682,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e620420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd66d672cf645128c)],
         v: &[
             (0, 0x80007fffffff0001, 0xffffffffffffffff),
@@ -10106,6 +10700,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e620420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x5a748be7fa5d539b, 0xa0bd4ca6fc538903),
@@ -10123,6 +10718,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e620420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9d863cc3e04f391f)],
         v: &[
             (0, 0x0, 0xb61a16ceebc88d8b),
@@ -10140,6 +10736,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e620420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc9dd760ca42e9df1)],
         v: &[
             (0, 0x6bb03034bf04fc52, 0x2c7dff173913c2a7),
@@ -10157,6 +10754,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea20420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9a04c9320096166d)],
         v: &[
             (0, 0xc31f7f160b2ed518, 0x19a042a18b6065ac),
@@ -10174,6 +10772,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea20420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xffffffffffffffff),
@@ -10191,6 +10790,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea20420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf02c0584ffdbd218)],
         v: &[
             (0, 0x89abae1c859428f, 0x3b650b80f04a3e6f),
@@ -10208,6 +10808,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea20420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbdaac49e3dda8955)],
         v: &[
             (0, 0x4889ea2950af53d0, 0xc59b6b4e620dbead),
@@ -10225,6 +10826,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea20420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xcd7b56f2431582b, 0xb1002c91348351f8),
@@ -10242,6 +10844,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea20420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4af2fcdf91b6166b)],
         v: &[
             (0, 0xf1f781a636231ebb, 0x240e65348de2a8a6),
@@ -10259,6 +10862,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e220420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5a02c14db557baa9)],
         v: &[
             (0, 0x42f1568f81cb00ae, 0x7fffffff80000000),
@@ -10276,6 +10880,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e220420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x718eb9e5f8795aca, 0x7f80ff0001fe8081),
@@ -10293,6 +10898,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e220420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xad2b18fe7f609f5f, 0xaa07ca9071fdf31d),
@@ -10310,6 +10916,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e220420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd400977df3853c73)],
         v: &[
             (0, 0x7e7fde754425f510, 0xffffffffffffffff),
@@ -10327,6 +10934,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e220420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5907c54b060015a2)],
         v: &[
             (0, 0x8cf4b8568834cef9, 0x0),
@@ -10344,6 +10952,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e220420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x959ca69c093b0a56)],
         v: &[
             (0, 0x882d648c877a684a, 0x7fffffffffffffff),
@@ -10361,6 +10970,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e620420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4a56e1111eb18d8d)],
         v: &[
             (0, 0xee0ea46b496464e, 0x28b8fe6a9c815a5e),
@@ -10378,6 +10988,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e620420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x388fa5bdc71c2e4e)],
         v: &[
             (0, 0x3d3287e88539f82c, 0xbdb5f4e8ebce759),
@@ -10395,6 +11006,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e620420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6225102cb61a1c6c)],
         v: &[
             (0, 0x7fffffff80000000, 0x5a02aa39a462837f),
@@ -10412,6 +11024,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e620420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc1a9bc7fdc1f7e)],
         v: &[
             (0, 0x47dfa2e86e3d4cac, 0x95509ca91b19b540),
@@ -10429,6 +11042,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e620420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa3a49424992a7ce3)],
         v: &[
             (0, 0x234da287462f8e84, 0xad8f0629edcfd57f),
@@ -10446,6 +11060,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e620420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4fe66b29af91dc54)],
         v: &[
             (0, 0x102030405060708, 0x8f0044854a151159),
@@ -10463,6 +11078,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea20420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x34002f68f6a50850)],
         v: &[
             (0, 0xa241db9d564cf225, 0xfffefdfc80817f7e),
@@ -10480,6 +11096,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea20420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8178dae832448939)],
         v: &[
             (0, 0x7986142c942854d7, 0xff00ff00ff00ff),
@@ -10497,6 +11114,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea20420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbba6bd41801dea64)],
         v: &[
             (0, 0xf76898bece36cb2f, 0x55ef7ba604fd56ee),
@@ -10514,6 +11132,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea20420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x7a2f702ff7a4670a, 0x96958992dad384f1),
@@ -10531,6 +11150,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea20420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4537cd68c513fac)],
         v: &[
             (0, 0x7fffffff80000000, 0x256c623c3ca93733),
@@ -10548,6 +11168,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea20420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9cde5ed1ece09f4)],
         v: &[
             (0, 0x7fffffffffffffff, 0x35b0b1c4e83cedfc),
@@ -10565,6 +11186,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e221420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x987d44191d380c9)],
         v: &[
             (0, 0x102030405060708, 0x59cee1823f8c3e84),
@@ -10582,6 +11204,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e221420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x44377def52e28108, 0xdcecbc169e5297ec),
@@ -10599,6 +11222,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e221420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x33543f7dab296479, 0x7fffffff80000000),
@@ -10616,6 +11240,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e221420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x4c33626a9a4054ad, 0xd57d92308852f10f),
@@ -10633,6 +11258,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e221420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc001138a38ee5e40)],
         v: &[
             (0, 0x585d59c3a33c906, 0x80007fffffff0001),
@@ -10650,6 +11276,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e221420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf2078e86234b689b)],
         v: &[
             (0, 0xb31a2fb49ccaad10, 0xbf2c60e7d95c8101),
@@ -10667,6 +11294,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e621420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x6836c538256c659d, 0xe9972f06bee31044),
@@ -10684,6 +11312,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e621420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3ef2b8236133f55a)],
         v: &[
             (0, 0x8f6f77563b01e8fe, 0x89f1bd3aa5ddb43f),
@@ -10701,6 +11330,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e621420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1fc2da4d10c578f9)],
         v: &[
             (0, 0xa50e342f80b15721, 0x80007fffffff0001),
@@ -10718,6 +11348,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e621420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb1eee472056a0290)],
         v: &[
             (0, 0x0, 0x3ae787e92ebda260),
@@ -10735,6 +11366,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e621420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x84537e6d7186db37)],
         v: &[
             (0, 0xffffffffffffffff, 0x80007fffffff0001),
@@ -10752,6 +11384,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e621420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x0, 0xe51ea48c9f255781),
@@ -10769,6 +11402,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea21420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9b638a37eefeeacf)],
         v: &[
             (0, 0xbd6e23bb2b135c70, 0xfffefdfc80817f7e),
@@ -10786,6 +11420,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea21420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf61c1a8e3a3bae2d)],
         v: &[
             (0, 0x2a128d1a1c611c04, 0x80007fffffff0001),
@@ -10803,6 +11438,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea21420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd10b25bb18a21eee)],
         v: &[
             (0, 0x8b6d492cbbb39e26, 0xde9496490f0d36b4),
@@ -10820,6 +11456,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea21420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4b596344b52e49f3)],
         v: &[
             (0, 0xd73d249e361b1e7a, 0x1f698a87637db0e),
@@ -10837,6 +11474,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea21420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x29d32f2f8f4d5219)],
         v: &[
             (0, 0xdb173755e0564a5a, 0x663ceb9392e616ba),
@@ -10854,6 +11492,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea21420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4c6e5fea3e05470e)],
         v: &[
             (0, 0xed7b7bbab793335c, 0xffffffffffffffff),
@@ -10871,6 +11510,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e221420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x67b6e006fb6085b9)],
         v: &[
             (0, 0x4818306d56bb57ea, 0x7fffffff80000000),
@@ -10888,6 +11528,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e221420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x80007fffffff0001, 0xf24c3b956170de5a),
@@ -10905,6 +11546,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e221420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xb1160306976d76b7),
@@ -10922,6 +11564,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e221420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xeb60b6d4d641a5f2, 0x536cdaf5ea1ca4c2),
@@ -10939,6 +11582,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e221420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0xc19d3fa391324597, 0xb102d747a6bd4b23),
@@ -10956,6 +11600,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e221420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdf31c611b75f1002)],
         v: &[
             (0, 0x11ba061b83ac003, 0x80007fffffff0001),
@@ -10973,6 +11618,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e621420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xb8f41b5adf14afbb, 0x8000000000000000),
@@ -10990,6 +11636,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e621420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x8000000000000000),
@@ -11007,6 +11654,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e621420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x352426eeea172997)],
         v: &[
             (0, 0x81c352cb6f9edaf, 0x97c9c5f4211e3bcd),
@@ -11024,6 +11672,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e621420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x66ae89fc38a0cbe9)],
         v: &[
             (0, 0x4591c1cff126b953, 0x98c66e6dfc195bb3),
@@ -11041,6 +11690,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e621420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1fb2b95186db0c2b)],
         v: &[
             (0, 0xfa8ab1505f751f7c, 0x5297595081f144ca),
@@ -11058,6 +11708,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e621420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe1d2497cebc5103b)],
         v: &[
             (0, 0x825485f46b2fb3b3, 0x7f80ff0001fe8081),
@@ -11075,6 +11726,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea21420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xca7a659182e6d459)],
         v: &[
             (0, 0x891bc360f8b09454, 0x9610674a6069f311),
@@ -11092,6 +11744,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea21420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x615ab9feefe4bc25)],
         v: &[
             (0, 0xffffffffffffffff, 0x7fffffff80000000),
@@ -11109,6 +11762,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea21420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x102030405060708, 0x7fffffffffffffff),
@@ -11126,6 +11780,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea21420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xd7e67f0f24d83930, 0xfffefdfc80817f7e),
@@ -11143,6 +11798,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea21420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe463753afe18ee48)],
         v: &[
             (0, 0x9bb32ec7ab2effae, 0x31dcd59b849786fe),
@@ -11160,6 +11816,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea21420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe79a0fa4396fc380)],
         v: &[
             (0, 0xa0e25b112f8f7cd5, 0x7fffffff80000000),
@@ -11177,6 +11834,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e222420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7c339351701fbdac)],
         v: &[
             (0, 0x0, 0x9744a4af2556f3ca),
@@ -11194,6 +11852,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e222420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x9af828e227c3cd7, 0x9fc6c284e8afed4f),
@@ -11211,6 +11870,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e222420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7928bcc5451e5edb)],
         v: &[
             (0, 0x80007fffffff0001, 0xf843df1ae00dccec),
@@ -11228,6 +11888,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e222420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2f2388dc2c386417)],
         v: &[
             (0, 0x69cb73d69c3d27ef, 0xc594534dc7a7c863),
@@ -11245,6 +11906,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e222420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xed1d85de17b5f7d)],
         v: &[
             (0, 0x7fffffff80000000, 0x98026c86c3b430b8),
@@ -11262,6 +11924,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e222420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xf44293ed52725709, 0xff00ff00ff00ff),
@@ -11279,6 +11942,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e622420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe6ea9b2b72277ff4)],
         v: &[
             (0, 0xdea105cb6bb70a61, 0xfffefdfc80817f7e),
@@ -11296,6 +11960,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e622420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd4b988904691343f)],
         v: &[
             (0, 0x6f4f48051ba25064, 0x225eb8d692fafa92),
@@ -11313,6 +11978,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e622420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xc1dedb7e29fc9e5c, 0x1ed6a7c8c7e7abdb),
@@ -11330,6 +11996,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e622420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0xf5997fcad8c66d8a, 0x7f80ff0001fe8081),
@@ -11347,6 +12014,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e622420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x71424fb350e8b917)],
         v: &[
             (0, 0x3107625b0d43c0ef, 0x71ece81a38c82c3),
@@ -11364,6 +12032,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e622420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x7595e23aa220ff6f, 0xffffffffffffffff),
@@ -11381,6 +12050,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea22420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1f5e83eafb7f97e)],
         v: &[
             (0, 0xb7896ced0c8d4c5a, 0x2cc7f4c414397843),
@@ -11398,6 +12068,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea22420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe4c8f2f6375404e5)],
         v: &[
             (0, 0xf62e031e0e122777, 0x75d20c8115c68f45),
@@ -11415,6 +12086,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea22420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf222ca035befc631)],
         v: &[
             (0, 0x87ad6a48ae33ee8c, 0x850d1068773211d8),
@@ -11432,6 +12104,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea22420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6f5867383cd8d180)],
         v: &[
             (0, 0xabd2ee4b2e346855, 0x7f80ff0001fe8081),
@@ -11449,6 +12122,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea22420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb362363b098725c)],
         v: &[
             (0, 0x5f8d8bf84debbf7a, 0xe02a83a4337d9e42),
@@ -11466,6 +12140,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea22420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe10f929750c0b7b2)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x5f786cfa5c2e83f9),
@@ -11483,6 +12158,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e222420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7a618fe2827b85d5)],
         v: &[
             (0, 0x0, 0x2bcf403b73eb80c9),
@@ -11500,6 +12176,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e222420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa36a4f4575309a5)],
         v: &[
             (0, 0x5d2ab5b4f971efa2, 0x7f97178676bf0aa0),
@@ -11517,6 +12194,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e222420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xba5b8c6db67094aa)],
         v: &[
             (0, 0x9f39dae89ad78f4c, 0xfffefdfc80817f7e),
@@ -11534,6 +12212,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e222420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8b3dc653ac44533f)],
         v: &[
             (0, 0xd6c2cf35db79b992, 0x6d59c681def248a0),
@@ -11551,6 +12230,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e222420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfd8528ebb380f8d2)],
         v: &[
             (0, 0xe450ed8a9fa92e32, 0xffffffffffffffff),
@@ -11568,6 +12248,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e222420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x22966b186a4b5886)],
         v: &[
             (0, 0xf296329cbc6ab0bb, 0xa02ff80cd47ecdf3),
@@ -11585,6 +12266,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e622420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc985216ac0326669)],
         v: &[
             (0, 0xcf104d0a5b022919, 0xfffefdfc80817f7e),
@@ -11602,6 +12284,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e622420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5aa39f45fd5dfe8a)],
         v: &[
             (0, 0x9b3fb751b47e9583, 0x102030405060708),
@@ -11619,6 +12302,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e622420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb71b1b00c7f203fd)],
         v: &[
             (0, 0xa88b62b43b531d18, 0xffffffffffffffff),
@@ -11636,6 +12320,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e622420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x58299f1ec7f840b0, 0x170fac0e423fa1c1),
@@ -11653,6 +12338,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e622420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe9f957c691ae7773)],
         v: &[
             (0, 0x4920b2c38a6e1708, 0x95ceb972cd00dd59),
@@ -11670,6 +12356,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e622420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8314d30c62321bce)],
         v: &[
             (0, 0x97a4436b85732b39, 0x5cd2ae68582e9cb6),
@@ -11687,6 +12374,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea22420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x80007fffffff0001, 0xfffefdfc80817f7e),
@@ -11704,6 +12392,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea22420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x84d470cf7127b7e3)],
         v: &[
             (0, 0xe7beb7d5432a9e11, 0xd810b4314a455b68),
@@ -11721,6 +12410,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea22420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9614bda2234259ef)],
         v: &[
             (0, 0xe36f5e29ab286f6c, 0xf2f414f005569199),
@@ -11738,6 +12428,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea22420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x80007fffffff0001, 0x1eee7490d6980171),
@@ -11755,6 +12446,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea22420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9043c91c36b28796)],
         v: &[
             (0, 0xf2d77def347546f0, 0xffffffffffffffff),
@@ -11772,6 +12464,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea22420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x883a15a4f1b16607)],
         v: &[
             (0, 0xf754bf74b11fc5af, 0xeb2736fc25df3367),
@@ -11789,6 +12482,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e221c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9d342a07856f77c7)],
         v: &[
             (0, 0xdda301bc9671b6d9, 0x7fffffff80000000),
@@ -11806,6 +12500,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e221c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc59762aeee948a40)],
         v: &[
             (0, 0xffffffffffffffff, 0xa1ca60cd9ae5ebc9),
@@ -11823,6 +12518,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e221c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5791e91702d0ad1a)],
         v: &[
             (0, 0xdd251327586694c7, 0x8ec4a232ed9175b9),
@@ -11840,6 +12536,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e211c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x9b725add8a014a55, 0x86312c182a3c01bb),
@@ -11855,6 +12552,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e211c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x0, 0x9c7add3f9ead0284),
@@ -11870,6 +12568,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e211c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x59c8dd3a6c02a88b)],
         v: &[
             (0, 0x102030405060708, 0xe04f000bf461242b),
@@ -11885,6 +12584,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e221c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xce0c202d3c08c00d)],
         v: &[
             (0, 0x8000000000000000, 0x379c26f1136079eb),
@@ -11902,6 +12602,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e221c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x11ea2d40cd5d9f57),
@@ -11919,6 +12620,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e221c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3bb5e6b32afcdeb8)],
         v: &[
             (0, 0x5df5ba64aad8828c, 0x0),
@@ -11936,6 +12638,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e211c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x46819b262cc47b29)],
         v: &[
             (0, 0x5a4ec18d0ab4d67, 0xffffffffffffffff),
@@ -11951,6 +12654,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e211c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6139b6349a4bd274)],
         v: &[
             (0, 0xa1eaa06e8923c9, 0x8000000000000000),
@@ -11966,6 +12670,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e211c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x67a2b0af8d03b13a)],
         v: &[
             (0, 0x625867ef93c5a8ed, 0x2551e1d148a122ef),
@@ -11981,6 +12686,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea21c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x60d4b158f0c78083)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xffffffffffffffff),
@@ -11998,6 +12704,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea21c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x314ea14c3b0f7331, 0xf34c061c5b56b916),
@@ -12015,6 +12722,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea21c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9d7e98748daa8e47)],
         v: &[
             (0, 0x33a6947581ff3bd1, 0x30c626c4ffdc5ed2),
@@ -12032,6 +12740,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea11c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x8000000000000000, 0x7fffffff80000000),
@@ -12047,6 +12756,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea11c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb82df90f735652e1)],
         v: &[
             (0, 0x9c66fdbf5b8079f5, 0xf90da616a2ad7a27),
@@ -12062,6 +12772,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea11c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa1789ce6fc7a0af2)],
         v: &[
             (0, 0xd720df6c3598daf5, 0x80007fffffff0001),
@@ -12077,6 +12788,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea21c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x97a7c270464aa1f6)],
         v: &[
             (0, 0x3e6d2898f79e8a8, 0x7f80ff0001fe8081),
@@ -12094,6 +12806,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea21c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9f81acbfd12f4b1d)],
         v: &[
             (0, 0xfc890aeec986342c, 0x54b8976db5159ae),
@@ -12111,6 +12824,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea21c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x149f063536f4b56e)],
         v: &[
             (0, 0x8000000000000000, 0xff00ff00ff00ff),
@@ -12128,6 +12842,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea11c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4e03c5282a86e1fd)],
         v: &[
             (0, 0xf1114dc28dba4c92, 0x58a445c87b3fcd9a),
@@ -12143,6 +12858,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea11c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x45bcbad068e415f6, 0x6a38bd27f19143e0),
@@ -12158,6 +12874,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea11c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5ff08f3658e0aea7)],
         v: &[
             (0, 0x8fc26928113dd760, 0xcc2ffc904e7e62aa),
@@ -12173,6 +12890,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ee21c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x7fffffffffffffff, 0x8000000000000000),
@@ -12190,6 +12908,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ee21c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa6bc59501ac1f5cc)],
         v: &[
             (0, 0xd0a98a715cf95d5f, 0xfffefdfc80817f7e),
@@ -12207,6 +12926,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ee21c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5f503d6d14a82195)],
         v: &[
             (0, 0xb7afb95afb8d97ae, 0x611cf7ea0add1958),
@@ -12224,6 +12944,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ee11c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcf50003dad4f122e)],
         v: &[
             (0, 0x3ed26064989ad3a4, 0x2df7c11eadf6daec),
@@ -12239,6 +12960,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ee11c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0xcdd820610bf59174, 0x334940cac35d0eaa),
@@ -12254,6 +12976,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ee11c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xac8f0cac0ecdd0fe)],
         v: &[
             (0, 0x79f663d58dc346f, 0xcd484166062c4d40),
@@ -12269,6 +12992,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee21c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xee9e1854bb309b14),
@@ -12286,6 +13010,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee21c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7440db00d6ae4fe6)],
         v: &[
             (0, 0x30abf36593e2c4fa, 0xd62a65c1df52c0ed),
@@ -12303,6 +13028,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee21c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x854fb977b9a3b27e)],
         v: &[
             (0, 0x6361e734f3dc2af1, 0xeda678cfb13b1eb7),
@@ -12320,6 +13046,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee11c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xce091e6fdc5022d7)],
         v: &[
             (0, 0x68e4ff2e37c9553a, 0x0),
@@ -12335,6 +13062,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee11c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa96c2fe967ab4c93)],
         v: &[
             (0, 0x1c8e468ab484e25a, 0x579500c7edad5219),
@@ -12350,6 +13078,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee11c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x7fffffff80000000, 0xcaf5f2f0b078ddb),
@@ -12365,6 +13094,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e221c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x1ccbd76863c831bf, 0xffffffffffffffff),
@@ -12382,6 +13112,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e221c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x7fffffffffffffff, 0x8000000000000000),
@@ -12399,6 +13130,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e221c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x493f495e91667fe5, 0xa6cbf469144d0e30),
@@ -12416,6 +13148,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e211c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xfe1d75eebcafd261, 0x3616e4b0780db56f),
@@ -12431,6 +13164,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e211c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3bbf8a780b8bc078)],
         v: &[
             (0, 0xba186f6cc00250ba, 0xac1f7191410511b8),
@@ -12446,6 +13180,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e211c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb0d5187ca17cceb)],
         v: &[
             (0, 0x33f1e7fbf1d1289f, 0x1fa75839eca3cb99),
@@ -12461,6 +13196,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e221c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7c5961dddca1b03e)],
         v: &[
             (0, 0x7ce3fee849905a9a, 0x43e030c0bbaa34b5),
@@ -12478,6 +13214,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e221c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3286f7757fa189ed)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x3c10a410d0113229),
@@ -12495,6 +13232,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e221c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2dab91b97d62a559)],
         v: &[
             (0, 0xe40366ae5e6c1cb5, 0xfa5c3fdcde3b1aad),
@@ -12512,6 +13250,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e211c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf33fa5ab2ad3bb2f)],
         v: &[
             (0, 0x173f0aa2d9da68d, 0xc9219fafe69eaf62),
@@ -12527,6 +13266,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e211c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x80007fffffff0001, 0xff00ff00ff00ff),
@@ -12542,6 +13282,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e211c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc4ee654d6ab75e3e)],
         v: &[
             (0, 0x3adea4f64f066498, 0x88db0f2fb58c0b),
@@ -12557,6 +13298,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e621c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd632d4916ed22ba9)],
         v: &[
             (0, 0x7fffffff80000000, 0xffffffffffffffff),
@@ -12574,6 +13316,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e621c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa76c00fa65bf42bf)],
         v: &[
             (0, 0x9fd699d228bf36ee, 0x0),
@@ -12591,6 +13334,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e621c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x0, 0xfffefdfc80817f7e),
@@ -12608,6 +13352,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e611c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x54a35a254411d6b6, 0x20a51bc18ef3982f),
@@ -12623,6 +13368,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e611c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc588470c02533aa)],
         v: &[
             (0, 0xdf990f6ee4ffc9a6, 0x4415377896268c2a),
@@ -12638,6 +13384,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e611c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe0a71c6b5e1c567d)],
         v: &[
             (0, 0xe1ed334bd0863d30, 0x4b8ce9f1c73571c8),
@@ -12653,6 +13400,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e621c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xffffffffffffffff, 0xe6c9a5202fc2574e),
@@ -12670,6 +13418,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e621c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe6b46a09ff914c77)],
         v: &[
             (0, 0xe5df71d3acdace4, 0x4e28e289b2d8bd13),
@@ -12687,6 +13436,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e621c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd7f0bde2dd8272d3)],
         v: &[
             (0, 0xea147ff12b0a5ad7, 0x7fffffffffffffff),
@@ -12704,6 +13454,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e611c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x2b61fa7fd9d7c4ad, 0x9abeaa33aca0b5c3),
@@ -12719,6 +13470,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e611c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xba7b9c81601a06eb)],
         v: &[
             (0, 0x54e2bf5b64830bae, 0x91878b9468aa66e3),
@@ -12734,6 +13486,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e611c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbb0f5b83e7db04b0)],
         v: &[
             (0, 0xffffffffffffffff, 0x7fffffffffffffff),
@@ -12749,6 +13502,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e621c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7b56005d377a97e1)],
         v: &[
             (0, 0x7fffffff80000000, 0x40821af27b05a398),
@@ -12766,6 +13520,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e621c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfdb3b408562ebf5b)],
         v: &[
             (0, 0x80007fffffff0001, 0xffffffffffffffff),
@@ -12783,6 +13538,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e621c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd9e3b4fc9f379c0d)],
         v: &[
             (0, 0x80007fffffff0001, 0x7f80ff0001fe8081),
@@ -12800,6 +13556,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e611c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa35aa58e821c3f9c)],
         v: &[
             (0, 0xffffffffffffffff, 0x7efc7e0a2fe134a4),
@@ -12815,6 +13572,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e611c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9e8e0bce37239c9)],
         v: &[
             (0, 0x31f64c1049615515, 0x2e9322d29cd5e216),
@@ -12830,6 +13588,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e611c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8162f3cd0c452a49)],
         v: &[
             (0, 0x8000000000000000, 0xd433cd09577f6407),
@@ -12845,6 +13604,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e621c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x860d303c2802c381)],
         v: &[
             (0, 0x7a568df2672f8d8, 0x1f1866cfffc15408),
@@ -12862,6 +13622,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e621c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x91fa893b0a222a19, 0x12b08345b44757ef),
@@ -12879,6 +13640,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e621c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdca70361a8d0d14)],
         v: &[
             (0, 0x9a36e6c8ed265d7f, 0x7fffffffffffffff),
@@ -12896,6 +13658,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e611c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb8768723d919b03e)],
         v: &[
             (0, 0x9fd6b54bf36b0db8, 0x3e08662734e29042),
@@ -12911,6 +13674,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e611c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4b8a0972b71fc665)],
         v: &[
             (0, 0x0, 0xff00ff00ff00ff),
@@ -12926,6 +13690,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e611c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x8000000000000000, 0x0),
@@ -12941,6 +13706,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea21c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8b9439e176818231)],
         v: &[
             (0, 0x9138982b5c80edf, 0xd72407b829206751),
@@ -12958,6 +13724,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea21c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x38e43d3f476d9a5e)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x794236ccfda90a0d),
@@ -12975,6 +13742,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea21c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x918bc5210ecc2ddc)],
         v: &[
             (0, 0x80007fffffff0001, 0x41efd3d504d49b36),
@@ -12992,6 +13760,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea11c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x15ac09dadf217c46)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xc86d9a5f92fb4684),
@@ -13007,6 +13776,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea11c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x91a3b5e1b3147765)],
         v: &[
             (0, 0xab2fa29ff505e7b7, 0x749326430cc5b310),
@@ -13022,6 +13792,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea11c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfadfb03cf3358188)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xb145e1c88926a887),
@@ -13037,6 +13808,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea21c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf29faad76be6fc5e)],
         v: &[
             (0, 0x102030405060708, 0x0),
@@ -13054,6 +13826,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea21c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x4b6cacfe573d5916, 0xabdf45a61f6f6be),
@@ -13071,6 +13844,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea21c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x625e134dded0d562, 0x3955608a2b15f663),
@@ -13088,6 +13862,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea11c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x69f5fbcfe436aea9)],
         v: &[
             (0, 0x80007fffffff0001, 0xb7d73a61cfb2e0f9),
@@ -13103,6 +13878,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea11c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xce59c77698f8cad9)],
         v: &[
             (0, 0x4bd8cda2f272170c, 0x7fffffff80000000),
@@ -13118,6 +13894,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea11c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x2117bd3c1e57cc2c, 0xae5f24687cc8796d),
@@ -13133,6 +13910,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ee21c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x847f2749a16927d1, 0xe83a50debacda9e0),
@@ -13150,6 +13928,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ee21c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4edc6925bb24bb1)],
         v: &[
             (0, 0x3ba2014176c30416, 0x39f6aada327f8d7f),
@@ -13167,6 +13946,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ee21c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8e4cdc7cda1f2827)],
         v: &[
             (0, 0x1e12e86d70d4a09c, 0xac72e481becaee8d),
@@ -13184,6 +13964,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ee11c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x7fffffffffffffff, 0xf87d4dc4f7c100dd),
@@ -13199,6 +13980,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ee11c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x418bb5f76babe74c)],
         v: &[
             (0, 0x325d6137c00f35c0, 0x80007fffffff0001),
@@ -13214,6 +13996,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ee11c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x33769d4b5ae23bc0)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x1198877cd73c9e9c),
@@ -13229,6 +14012,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee21c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd77dc24f91ac95c9)],
         v: &[
             (0, 0x0, 0x7f80ff0001fe8081),
@@ -13246,6 +14030,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee21c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2c58edbb94278c6c)],
         v: &[
             (0, 0xdeb4c5eb4dd5aee, 0x48357bf702df786a),
@@ -13263,6 +14048,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee21c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe20e26f66beca7c9)],
         v: &[
             (0, 0xc9c758233f61760f, 0x8c5568b8544a2d6d),
@@ -13280,6 +14066,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee11c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x25d217bc7882a43a)],
         v: &[
             (0, 0xd3c20801f72add49, 0x442f520efd0a5345),
@@ -13295,6 +14082,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee11c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5b7c380145b12c83)],
         v: &[
             (0, 0x9bbd830bf98e2984, 0xc540e28b621ec318),
@@ -13310,6 +14098,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee11c00,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6740425a7d862e17)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xfc4c804ed8738cc5),
@@ -13325,6 +14114,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e224420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xf5514b7654c0e6c9, 0xffffffffffffffff),
@@ -13340,6 +14130,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e224420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x7529e68d68f942f4, 0xb3495af2f143a7d8),
@@ -13355,6 +14146,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e224420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x0, 0xfffefdfc80817f7e),
@@ -13370,6 +14162,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e224420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x4c81955b42e5c5e1, 0x0),
@@ -13385,6 +14178,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e224420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xffffffffffffffff, 0xcad97742e5b2626),
@@ -13400,6 +14194,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e224420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x6f392bab0f41dac4, 0xbc13924ed8cfb151),
@@ -13415,6 +14210,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e624420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x77a5c1562a0d5e87, 0xd9e926ac4fd31482),
@@ -13430,6 +14226,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e624420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x96f0b1e4b2791a8c, 0xd69cf53a37ce96f),
@@ -13445,6 +14242,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e624420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x7fffffff80000000, 0x6b7c1a28353685c4),
@@ -13460,6 +14258,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e624420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x91971e88d886ff19, 0x504fad5110e3b535),
@@ -13475,6 +14274,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e624420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x2b97ce7886d2ffd6, 0x7f80ff0001fe8081),
@@ -13490,6 +14290,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e624420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x412f7440ac02c424, 0xb07411667b76748f),
@@ -13505,6 +14306,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x2c8004c1f7fddd89, 0xe762f65d7796785),
@@ -13520,6 +14322,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x80007fffffff0001, 0x88e26b789c0d8d27),
@@ -13535,6 +14338,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xb3561790fb37fff3, 0x7fffffff80000000),
@@ -13550,6 +14354,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x19bd31b933f9717e, 0xb2490c2daa2d6d6f),
@@ -13565,6 +14370,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x9777294d987ff0d5, 0x31e4c15fe064e1af),
@@ -13580,6 +14386,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xc9b48033e6e1bcfe, 0x11e2f6a791781d49),
@@ -13595,6 +14402,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x6ae86e9b46a889e4, 0xd41271bf7a1a1ec8), (2, 0xc0, 0x80)],
         out_x: &[],
@@ -13607,6 +14415,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x5a5a0a340a2c02fe, 0x86104690bff179ba), (2, 0x3f, 0xc0)],
         out_x: &[],
@@ -13619,6 +14428,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x1b0984618f9f310c, 0x2b2bad2508669964), (2, 0x0, 0x1)],
         out_x: &[],
@@ -13631,6 +14441,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0xdd4ee37a733910c0, 0x797cb01b20a302ff), (2, 0x1, 0x0)],
         out_x: &[],
@@ -13643,6 +14454,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0xd274728ad17446dd, 0xc0933dcbed20a40e), (2, 0xff, 0x41)],
         out_x: &[],
@@ -13655,6 +14467,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x5b5cbc6446165605, 0x764e88e443491f76), (2, 0xff, 0x41)],
         out_x: &[],
@@ -13667,6 +14480,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e200820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe7935cfed974ce5f)],
         v: &[
             (0, 0xce29f5244de40899, 0x6a39e9fd10704aff),
@@ -13682,6 +14496,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e200820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xf913a08646f357a6, 0xf5065141c23e5b6d),
@@ -13697,6 +14512,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e200820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe4e8a5097423837d)],
         v: &[
             (0, 0x7fffffff80000000, 0x55dfb8e739dfcb3d),
@@ -13712,6 +14528,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e200820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xa2f31902fcf971c9, 0x3d7dbb2cea7f01d2),
@@ -13727,6 +14544,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e200820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb067f35fc287f2d8)],
         v: &[
             (0, 0x42fddbf787d0e26e, 0x1fe4abef68d7326f),
@@ -13742,6 +14560,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e200820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x0, 0x80007fffffff0001),
@@ -13757,6 +14576,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e600820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xdd7a38926537f93e, 0xb0043cd46644ec0c),
@@ -13772,6 +14592,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e600820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x653335de7f5dd324)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xffffffffffffffff),
@@ -13787,6 +14608,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e600820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1acc135578be9da8)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xb55efdc505402a62),
@@ -13802,6 +14624,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e600820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x7fffffff80000000, 0xf7a36f5af26b193f),
@@ -13817,6 +14640,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e600820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcec805770a55f48b)],
         v: &[
             (0, 0x7fffffffffffffff, 0xc9ee9c9014741564),
@@ -13832,6 +14656,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e600820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x2663a6eb08f76c2f, 0x102030405060708),
@@ -13847,6 +14672,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea00820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xea0f746298fcabbc, 0x86f126f3958b1531),
@@ -13862,6 +14688,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea00820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x60874ef5e862c2ab)],
         v: &[
             (0, 0x9962758da105071c, 0x7f80ff0001fe8081),
@@ -13877,6 +14704,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea00820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe0718b0a3c37831c)],
         v: &[
             (0, 0xa8dc32aca79f472f, 0xdd81e513c6118a02),
@@ -13892,6 +14720,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea00820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x402f55d82c50ffe)],
         v: &[
             (0, 0xa7bfbcb52931b65c, 0x7c6b1e104bdfca0c),
@@ -13907,6 +14736,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea00820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb3ef21609a3c03f)],
         v: &[
             (0, 0x85a36945c452f5f3, 0x0),
@@ -13922,6 +14752,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea00820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf377d3b186ffe3ed)],
         v: &[
             (0, 0x2ca3963bbca2972b, 0x404ee0db5d570c6),
@@ -13937,6 +14768,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e200820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcc01e98f175a0e12)],
         v: &[
             (0, 0x15e0e850e726c91e, 0x983264a8b54892df),
@@ -13952,6 +14784,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e200820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x25cde80fb4641e16, 0x90e1fe28f7e1b5f0),
@@ -13967,6 +14800,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e200820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6b61aa55c9c5d73b)],
         v: &[
             (0, 0x1369ed58679078ea, 0x102030405060708),
@@ -13982,6 +14816,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e200820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffbeca01ccf26b65)],
         v: &[
             (0, 0x80007fffffff0001, 0xa17ac22272e7402f),
@@ -13997,6 +14832,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e200820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x76ce94743b8466a5, 0xb87394c287ea2691),
@@ -14012,6 +14848,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e200820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x3239dc51b4c8d5bf, 0xa11959f39f992683),
@@ -14027,6 +14864,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e600820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7e97950fedb3cc09)],
         v: &[
             (0, 0x40cdf42dc9d6581d, 0x7f80ff0001fe8081),
@@ -14042,6 +14880,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e600820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x140ce976a1bf5afa)],
         v: &[
             (0, 0x2d8186acd4815b9e, 0xde1aca4c3bd97278),
@@ -14057,6 +14896,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e600820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfe50a78babb1cfba)],
         v: &[
             (0, 0x102030405060708, 0x5d93b03eb61bf1bb),
@@ -14072,6 +14912,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e600820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x83ca54c4e9b02e77)],
         v: &[
             (0, 0xffffffffffffffff, 0x42e22ae5f3a903f8),
@@ -14087,6 +14928,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e600820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd24e38bb2f539600)],
         v: &[
             (0, 0x11253b225e480b6c, 0xa9306db4f7b606ce),
@@ -14102,6 +14944,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e600820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9b5568b2e5a2243e)],
         v: &[
             (0, 0x88555be6fabd93c, 0x8000000000000000),
@@ -14117,6 +14960,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e201820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3c9e09269f9d3dfa)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x1eba054b5d400779),
@@ -14132,6 +14976,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e201820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x316b4a25b0899c39)],
         v: &[
             (0, 0x8000000000000000, 0x7bdf173706bb5efb),
@@ -14147,6 +14992,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e201820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x62ac16e789775f31)],
         v: &[
             (0, 0xbca4302c2ce44d22, 0x5a0dbafcd04a2be7),
@@ -14162,6 +15008,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e201820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd9759a391d98ba76)],
         v: &[
             (0, 0xe8ab6189a8e7b02e, 0x44270c464592168c),
@@ -14177,6 +15024,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e201820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2e37f892e5056ed4)],
         v: &[
             (0, 0x868c01b6aa36a4b0, 0x384891f3747962f6),
@@ -14192,6 +15040,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e201820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd3d0b5454bb0bd4e)],
         v: &[
             (0, 0xd07e7b582616c3, 0xba1cfba57ef6c20c),
@@ -14207,6 +15056,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e204820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x28d249ddfca14b93)],
         v: &[
             (0, 0x0, 0xb81cf0403324e2da),
@@ -14222,6 +15072,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e204820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc66510c0d8589273)],
         v: &[
             (0, 0x7fffffffffffffff, 0xff00ff00ff00ff),
@@ -14237,6 +15088,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e204820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x7fffffffffffffff),
@@ -14252,6 +15104,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e204820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x9566d2a6091e168b),
@@ -14267,6 +15120,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e204820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc1377fade4912235)],
         v: &[
             (0, 0xd916ee22cee4b032, 0xa9a87f5b620a42ba),
@@ -14282,6 +15136,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e204820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa386a6befdcd4df8)],
         v: &[
             (0, 0xc288e37b1641eb76, 0x1cff19c80aa11125),
@@ -14297,6 +15152,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e604820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x64a7fd4a3d2cdc18)],
         v: &[
             (0, 0x3792182343174231, 0xa2b7204abea07a00),
@@ -14312,6 +15168,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e604820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1bb4a9d689d34556)],
         v: &[
             (0, 0x0, 0x80007fffffff0001),
@@ -14327,6 +15184,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e604820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x86c1eba6890dcedb, 0x7fffffff80000000),
@@ -14342,6 +15200,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e604820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x307eae28e2208959)],
         v: &[
             (0, 0x102030405060708, 0x8000000000000000),
@@ -14357,6 +15216,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e604820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x619eb338b67bb2cf),
@@ -14372,6 +15232,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e604820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1169cc9d6992326)],
         v: &[
             (0, 0x102030405060708, 0x46cf3cbf48f4ba0c),
@@ -14387,6 +15248,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea04820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1dd445dae8a4548a)],
         v: &[
             (0, 0xff8ee91a312da006, 0xfffefdfc80817f7e),
@@ -14402,6 +15264,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea04820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x979908f6374397d0)],
         v: &[
             (0, 0xd4d4c3ee867f59c6, 0x7468ee61ad47d462),
@@ -14417,6 +15280,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea04820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x63e502687dd72eea)],
         v: &[
             (0, 0xc917faa554355f45, 0xbc21d1348b51adfe),
@@ -14432,6 +15296,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea04820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xea1d5b72c625aba5)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xff00ff00ff00ff),
@@ -14447,6 +15312,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea04820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe1a2b732f3319b0)],
         v: &[
             (0, 0xffffffffffffffff, 0x387019e76289fbe5),
@@ -14462,6 +15328,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea04820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xd993ab8c9c1848df, 0x5a86d40b04cb8c0b),
@@ -14477,6 +15344,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e204820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9b55c82054918bbd)],
         v: &[
             (0, 0x7fffffffffffffff, 0x8000000000000000),
@@ -14492,6 +15360,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e204820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xc398bf2afcd0c51d),
@@ -14507,6 +15376,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e204820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf630bbc72204b9bf)],
         v: &[
             (0, 0x0, 0x8000000000000000),
@@ -14522,6 +15392,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e204820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x20a4a09529efb5cf)],
         v: &[
             (0, 0x1ef8fc1d5edc0411, 0xd1cb29f88ef41497),
@@ -14537,6 +15408,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e204820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x102030405060708, 0x7fffffffffffffff),
@@ -14552,6 +15424,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e204820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xde0491ebf0d3ebb3, 0xd1f42c48e02405ff),
@@ -14567,6 +15440,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e604820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcbac0264c89bb8ee)],
         v: &[
             (0, 0x102030405060708, 0x7f80ff0001fe8081),
@@ -14582,6 +15456,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e604820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xbe80d5ad974afbb7, 0x4b045d6b0ba11ce2),
@@ -14597,6 +15472,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e604820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x93a59a836fb2ce13)],
         v: &[
             (0, 0xd5ec0da15e60190, 0x9e822ad8b227e819),
@@ -14612,6 +15488,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e604820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6c9afb4fb0c1b168)],
         v: &[
             (0, 0x4217ed04b8ffda38, 0x7fd61ca2d3f313ba),
@@ -14627,6 +15504,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e604820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x307da31449508b5c)],
         v: &[
             (0, 0x5b472c997afacb5a, 0x6d867c19b1f151c4),
@@ -14642,6 +15520,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e604820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x940db69262ac8494)],
         v: &[
             (0, 0x33ea7aed199a3b05, 0x5a4c1756a5eb43f5),
@@ -14657,6 +15536,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea04820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0xb739bd5697ad979c, 0x78f5f1fee4c7e57b),
@@ -14672,6 +15552,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea04820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x74b685518a59ca02, 0x41f012e3ea212aa1),
@@ -14687,6 +15568,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea04820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x854b7ec83886804e)],
         v: &[
             (0, 0x8000000000000000, 0x7f80ff0001fe8081),
@@ -14702,6 +15584,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea04820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x10301f58addb232c)],
         v: &[
             (0, 0xffffffffffffffff, 0x1872ea57909836f8),
@@ -14717,6 +15600,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea04820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x80007fffffff0001, 0x937e662fcae7720d),
@@ -14732,6 +15616,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea04820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x893bf53f8420861e, 0x4d58b12706fa01ed),
@@ -14747,6 +15632,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e205820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xf73d992196ed77a1, 0x31d80aec337cc8c6),
@@ -14762,6 +15648,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e205820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x2cca100f97354c0a, 0xd5e0f16c69c2de93),
@@ -14777,6 +15664,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e205820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3526c8edb68c4a48)],
         v: &[
             (0, 0x8f0c491b34b75b06, 0x8d8c2cfd718ebb73),
@@ -14792,6 +15680,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e205820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x123c2b4237d0600a)],
         v: &[
             (0, 0x80007fffffff0001, 0x8000000000000000),
@@ -14807,6 +15696,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e205820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x730812eed35ffd16)],
         v: &[
             (0, 0x5e2bcf53b27debae, 0x2bceb3fe2bb000ec),
@@ -14822,6 +15712,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e205820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb4ecb6f95d742e41)],
         v: &[
             (0, 0x22c412638c7aea26, 0xd1581e2e8d43eef),
@@ -14837,6 +15728,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e205820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7dff8ff1c5646bd5)],
         v: &[
             (0, 0xcbf6af5e39b6c027, 0x766c1e4fccb620d4),
@@ -14852,6 +15744,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e205820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2df85eb3bcdd41f8)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xfea6dba7743cc321),
@@ -14867,6 +15760,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e205820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xeb9edbce5d147087, 0x1be0f7be7c1b22ed),
@@ -14882,6 +15776,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e205820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5f38311c1ee57a74)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x305b4c66560db3db),
@@ -14897,6 +15792,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e205820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa41760370d1fe8a1)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x3e1ad3caf1e8b166),
@@ -14912,6 +15808,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e205820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc93264ba5a64d562)],
         v: &[
             (0, 0xea441294155414ca, 0xff00ff00ff00ff),
@@ -14927,6 +15824,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e605820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xae25a4f9138a15f3)],
         v: &[
             (0, 0x4498611d6582a72c, 0x44976df0a9fee4a6),
@@ -14942,6 +15840,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e605820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6194f2261284694e)],
         v: &[
             (0, 0x43ff086ff3dd95e9, 0x80007fffffff0001),
@@ -14957,6 +15856,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e605820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x51c6cabde6ae4844)],
         v: &[
             (0, 0x7fffffff80000000, 0x80007fffffff0001),
@@ -14972,6 +15872,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e605820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc385cdf65feffb3e)],
         v: &[
             (0, 0x90ecf48bb61992c4, 0x7f80ff0001fe8081),
@@ -14987,6 +15888,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e605820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd9e04922791850cb)],
         v: &[
             (0, 0x7231a445c017499, 0xb3ae6170c2a601d2),
@@ -15002,6 +15904,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e605820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xf0b49246d4721823, 0xd83801c4f81b1603),
@@ -15017,6 +15920,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e20b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6342c82a5c75e36d)],
         v: &[
             (0, 0xfbb471f7298d5f85, 0x102030405060708),
@@ -15032,6 +15936,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e20b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5bd852dfd8eeb55f)],
         v: &[
             (0, 0xd39bc822b8f1627b, 0xefc73ad0084e87c),
@@ -15047,6 +15952,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e20b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x9b1c69a8d9307830, 0x5c9b2a080bedee7d),
@@ -15062,6 +15968,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e20b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2b201609e2521e6d)],
         v: &[
             (0, 0xec65f76aae52611c, 0x7fffffffffffffff),
@@ -15077,6 +15984,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e20b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe919379a050582c9)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xc7befe50e3f2e0a8),
@@ -15092,6 +16000,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e20b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x85c405913b302e5c)],
         v: &[
             (0, 0x7fffffff80000000, 0x9f4d165e5ecac789),
@@ -15107,6 +16016,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e60b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd8a1b227cb982506)],
         v: &[
             (0, 0x7fffffffffffffff, 0x62b945d26c1709af),
@@ -15122,6 +16032,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e60b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4d46b29bf91e6f07)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xca0428fb8dbb92c9),
@@ -15137,6 +16048,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e60b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1f5dfbda6e98d7fd)],
         v: &[
             (0, 0x2bfb0b900aff53d9, 0x7fffffffffffffff),
@@ -15152,6 +16064,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e60b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xe2aef7aed491b5e, 0xfffefdfc80817f7e),
@@ -15167,6 +16080,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e60b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x7fffffff80000000, 0x2960cf23bf666440),
@@ -15182,6 +16096,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e60b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6fc19b55dc6351f4)],
         v: &[(0, 0x0, 0x66b9f8ce605548e1), (1, 0xaaa16096bf047768, 0x0)],
         out_x: &[],
@@ -15194,6 +16109,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea0b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x837ab2fba8a15d69)],
         v: &[
             (0, 0x18e6b2a889d7fdca, 0xcaf1b0a64a5e3c27),
@@ -15209,6 +16125,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea0b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb64c7ff9aabb9463)],
         v: &[
             (0, 0x54f6cd181825757b, 0xc2bd7fbd48945fe9),
@@ -15224,6 +16141,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea0b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x61648bffe7d1975a, 0x40199ea1d42a1f3),
@@ -15239,6 +16157,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea0b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4521b47ce8fe2473)],
         v: &[
             (0, 0x8000000000000000, 0xff00ff00ff00ff),
@@ -15254,6 +16173,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea0b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x90ca451e28cdf5b3)],
         v: &[
             (0, 0xcc467c6d2e6c2ac4, 0x11f57ffa9fd32cfd),
@@ -15269,6 +16189,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea0b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x40da299920ecb487)],
         v: &[
             (0, 0x3a52c1b9fabd965c, 0xfffefdfc80817f7e),
@@ -15284,6 +16205,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee0b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f6babf9b2ec78fd)],
         v: &[
             (0, 0x287d021f30ee24a8, 0x395cc16318abd48e),
@@ -15299,6 +16221,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee0b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4cbf489d995a2d0e)],
         v: &[
             (0, 0x56c8227686ae5d92, 0xdc13a8b97e0aed48),
@@ -15314,6 +16237,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee0b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x102030405060708, 0xafa1e1a2070d8f4e),
@@ -15329,6 +16253,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e20b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x22c356aa498e3db1)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xae475d853c5f0b71),
@@ -15344,6 +16269,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e20b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3724218f343d224c)],
         v: &[
             (0, 0xf7e6981f43a7202b, 0xe205fcfaeff0c524),
@@ -15359,6 +16285,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e20b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8b97177056eeaa00)],
         v: &[
             (0, 0xffffffffffffffff, 0x9aaf4168cf2059eb),
@@ -15374,6 +16301,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e20b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x8000000000000000, 0x80007fffffff0001),
@@ -15389,6 +16317,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e20b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3f41f48732b29ca9)],
         v: &[
             (0, 0x1e181f8cf1644420, 0x991ac54c2933e729),
@@ -15404,6 +16333,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e20b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x15c6ef60dd76e1b8)],
         v: &[
             (0, 0x216808ca7620af2, 0x48d6b7ac5d636321),
@@ -15419,6 +16349,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e60b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9a6b3e1f8c82e56e)],
         v: &[
             (0, 0xfaee3b2ffae10b00, 0x5a03553afcd964b),
@@ -15434,6 +16365,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e60b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd274541ae1fd1686)],
         v: &[
             (0, 0xfbc0c3f914e547f1, 0xdfb1e9f1ba8133ba),
@@ -15449,6 +16381,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e60b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6229236022c437f9)],
         v: &[
             (0, 0x47a59994e28ecd65, 0x614a4fed4efb1b8a),
@@ -15464,6 +16397,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e60b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2ee680b9b8d0d18a)],
         v: &[
             (0, 0x6e335923f61ee3f, 0x965bdfa131a03249),
@@ -15479,6 +16413,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e60b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xd87dacc33c97f873, 0x50a4a0046b3710ab),
@@ -15494,6 +16429,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e60b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x33c07761f9aa224b)],
         v: &[
             (0, 0x7870861c86c94af0, 0x102030405060708),
@@ -15509,6 +16445,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea0b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x5c76464f9a7326d9, 0x63a920ea1beaaeb4),
@@ -15524,6 +16461,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea0b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa9b64c869892ba04)],
         v: &[
             (0, 0x0, 0x534edbd6f93cfd7e),
@@ -15539,6 +16477,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea0b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x102030405060708, 0xdb1b7e190b1bfee8),
@@ -15554,6 +16493,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea0b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb56b299a8d48b0ec)],
         v: &[
             (0, 0x8000000000000000, 0x102030405060708),
@@ -15569,6 +16509,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea0b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe04ed4b2a3334379)],
         v: &[
             (0, 0x102030405060708, 0x1ce62c20e4e987c9),
@@ -15584,6 +16525,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea0b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x6de58d1b6b109fb1, 0xc44f13ae75713ea4),
@@ -15599,6 +16541,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee0b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2c7829d0cd20b877)],
         v: &[
             (0, 0x39df8c0118edcb94, 0xa9ecdf18bab948f6),
@@ -15614,6 +16557,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee0b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x40bf6faa70dccda7)],
         v: &[
             (0, 0xd9fcbee2d79d99d8, 0xa3efcf851d9dc09c),
@@ -15629,6 +16573,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee0b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x133fe50ee920e0f7)],
         v: &[
             (0, 0xe6cb750d5c423e02, 0x278da10b01964f7e),
@@ -15644,6 +16589,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e208820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xbd496d635c510083),
@@ -15659,6 +16605,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e208820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x399a88ccc329f53b)],
         v: &[
             (0, 0x3cc26dd2283b0f54, 0x2b2fe84a3e60c573),
@@ -15674,6 +16621,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e208820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x80007fffffff0001, 0x2d0f3166aa34f5ca),
@@ -15689,6 +16637,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e208820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf61ae27f4d298681)],
         v: &[
             (0, 0xc0ac5ce75cefca02, 0x0),
@@ -15704,6 +16653,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e208820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x871766f33197cb27)],
         v: &[
             (0, 0x720c412522bdea53, 0x7e9a262e4bc03ea7),
@@ -15719,6 +16669,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e208820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x520a148873c7c368)],
         v: &[
             (0, 0x113adc4bde6609f8, 0x51dbf99377d99915),
@@ -15734,6 +16685,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e608820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x636eac08c5d003bd)],
         v: &[
             (0, 0x2f8f9688bfeac47e, 0x890cbcc82129ef5e),
@@ -15749,6 +16701,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e608820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6f8dfd8dd16b98d6)],
         v: &[
             (0, 0xeb8fc2d23f96f3ca, 0x40caca5ab3b652b5),
@@ -15764,6 +16717,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e608820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x29c4cc3b79203fbf)],
         v: &[
             (0, 0x102030405060708, 0xfceeccde28c9de59),
@@ -15779,6 +16733,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e608820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x865b0e98971db9c0, 0x99bd814b1cced54d),
@@ -15794,6 +16749,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e608820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5c8148a8420a9ce7)],
         v: &[
             (0, 0x80007fffffff0001, 0xb899a9e127544882),
@@ -15809,6 +16765,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e608820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd78d2e834defa090)],
         v: &[
             (0, 0x14623d77864a1376, 0x80007fffffff0001),
@@ -15824,6 +16781,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea08820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd07fd6241196bd37)],
         v: &[
             (0, 0x80007fffffff0001, 0x6afafcab7104596a),
@@ -15839,6 +16797,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea08820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xbd2d2b5dc90d59f2, 0x5e8e37ad899fa5c4),
@@ -15854,6 +16813,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea08820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x8000000000000000, 0x535f0bf78005707f),
@@ -15869,6 +16829,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea08820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb565c8b80e7ae6e)],
         v: &[
             (0, 0x464b5477f9456922, 0x7f80ff0001fe8081),
@@ -15884,6 +16845,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea08820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5018da88deb2437)],
         v: &[
             (0, 0x3d432a4f5ca2f671, 0xceb3448570f862f8),
@@ -15899,6 +16861,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea08820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xe0a182908a072844, 0xca851abe1db84c8e),
@@ -15914,6 +16877,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee08820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x21313b62bd4225c0)],
         v: &[
             (0, 0x2c8df267ab286e3e, 0xc77593cc93dbb270),
@@ -15929,6 +16893,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee08820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x41680f4a7f726d7a, 0xf25749922176381c),
@@ -15944,6 +16909,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee08820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb98edc96e91ac587)],
         v: &[
             (0, 0x1d06616a8594bc10, 0xd537c5bf8081e5b5),
@@ -15959,6 +16925,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e208820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc03c984b02e8dabc)],
         v: &[
             (0, 0x2a8ccd74760b148d, 0x250c93b249972895),
@@ -15974,6 +16941,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e208820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x29cf8cca7c5b2078)],
         v: &[
             (0, 0xe698d64adcdbc536, 0xa9a9d3c69960739),
@@ -15989,6 +16957,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e208820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x435906c99ca1aa),
@@ -16004,6 +16973,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e208820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x545e221ca0a792f3)],
         v: &[
             (0, 0x139bd24581db1050, 0xad54cbb5240a5118),
@@ -16019,6 +16989,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e208820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x3eb3f54556206ead, 0xcc93c04c59477eda),
@@ -16034,6 +17005,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e208820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x640e81a6a58eeae2)],
         v: &[
             (0, 0x7fffffff80000000, 0xc564b8adeb772f12),
@@ -16049,6 +17021,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e608820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xc55321144e98fc8d, 0x8000000000000000),
@@ -16064,6 +17037,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e608820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x915fb3391f4cb73a)],
         v: &[
             (0, 0x2465f87c50513cf9, 0x6605ebd6563c75d1),
@@ -16079,6 +17053,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e608820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3b2b72e3b4c48378)],
         v: &[
             (0, 0xffffffffffffffff, 0x8000000000000000),
@@ -16094,6 +17069,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e608820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x1dd8b2dbfd4ae118, 0x92c65623e3940057),
@@ -16109,6 +17085,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e608820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2d6e411447f97380)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x102030405060708),
@@ -16124,6 +17101,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e608820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5049829d7466cc12)],
         v: &[
             (0, 0xeed72dc8510a4c9f, 0x7fffffffffffffff),
@@ -16139,6 +17117,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea08820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbdc1fa3dc2b4aee)],
         v: &[
             (0, 0x1a2a556d93f1d6cc, 0x21cb142df2cadb24),
@@ -16154,6 +17133,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea08820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5864733b82beb875)],
         v: &[
             (0, 0x6010ed39009f40b7, 0x798a31e9ab845c9a),
@@ -16169,6 +17149,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea08820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3e4b16a4b32c0f86)],
         v: &[
             (0, 0x7f058b314bea2e8b, 0xff00ff00ff00ff),
@@ -16184,6 +17165,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea08820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1c76c6b40839b36c)],
         v: &[
             (0, 0xd6c7f189dcf67513, 0x7f80ff0001fe8081),
@@ -16199,6 +17181,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea08820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xaad0611db2849b00)],
         v: &[
             (0, 0x8000000000000000, 0x54babcc511cdd9e7),
@@ -16214,6 +17197,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea08820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xed51537fdc3b19de)],
         v: &[
             (0, 0xf437ea0165d6e128, 0x102030405060708),
@@ -16229,6 +17213,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee08820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x272c3245772fefaf)],
         v: &[
             (0, 0x350f346c7e98da98, 0x799be95ea453af91),
@@ -16244,6 +17229,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee08820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x7f29aafeec8a663, 0xff00ff00ff00ff),
@@ -16259,6 +17245,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee08820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x293dfb98b9fdb4b6)],
         v: &[
             (0, 0xffffffffffffffff, 0x8000000000000000),
@@ -16274,6 +17261,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e209820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x50f036b64be9319, 0xf0678a55b59117e),
@@ -16289,6 +17277,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e209820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x81a53b2826d5efb5, 0xe2bc0e33696a9825),
@@ -16304,6 +17293,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e209820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd5ae32da2190ac33)],
         v: &[
             (0, 0xef1f67f1a86f30e9, 0x8000000000000000),
@@ -16319,6 +17309,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e209820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x58dd9fc9aae2f4e, 0x8000000000000000),
@@ -16334,6 +17325,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e209820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0xa3e2445d53df9de6, 0xffffffffffffffff),
@@ -16349,6 +17341,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e209820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x15118fe1ac54ad6a)],
         v: &[
             (0, 0x6321cd7d7787d870, 0xfffefdfc80817f7e),
@@ -16364,6 +17357,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e609820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3920e49399e2923)],
         v: &[
             (0, 0x5cf0441abd9f6e4b, 0x7e961fad80efea9a),
@@ -16379,6 +17373,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e609820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8a5ec87888eda944)],
         v: &[
             (0, 0x80007fffffff0001, 0xdcdda9da31c4d094),
@@ -16394,6 +17389,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e609820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf3bc48471e6d94de)],
         v: &[
             (0, 0x3d5a55eac8d21768, 0x7fffffffffffffff),
@@ -16409,6 +17405,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e609820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6073dbde14c01d22)],
         v: &[
             (0, 0xffffffffffffffff, 0x8e2a260c29a160fc),
@@ -16424,6 +17421,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e609820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6009c6d938379416)],
         v: &[
             (0, 0x61f440b01a10fd29, 0x0),
@@ -16439,6 +17437,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e609820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2cef694f3e226319)],
         v: &[
             (0, 0xfdf9294efe4a3105, 0xfb9bf0dd19db9ce0),
@@ -16454,6 +17453,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea09820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa47b242e1af79c2b)],
         v: &[
             (0, 0xb5bd77efab3d99c9, 0xde933223efa7b595),
@@ -16469,6 +17469,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea09820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x1faa66303e8b0743),
@@ -16484,6 +17485,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea09820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbab1b75e76da0d6a)],
         v: &[
             (0, 0xffffffffffffffff, 0xd78683ba89a753df),
@@ -16499,6 +17501,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea09820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x30e57fff2fb4230b, 0xcfece80bbb5b96e1),
@@ -16514,6 +17517,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea09820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xd06fac21f1714c10, 0x8000000000000000),
@@ -16529,6 +17533,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea09820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x78cac806f308cbc5)],
         v: &[
             (0, 0x0, 0x89723193456c48d),
@@ -16544,6 +17549,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee09820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xee3209ac39cb821b)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x8000000000000000),
@@ -16559,6 +17565,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee09820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1801a8ea65fdba89)],
         v: &[
             (0, 0x102030405060708, 0x80007fffffff0001),
@@ -16574,6 +17581,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee09820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xae06ba6ed22db240)],
         v: &[
             (0, 0x4f6f47e84fb90313, 0xffffffffffffffff),
@@ -16589,6 +17597,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e209820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa8dd4f584b434e74)],
         v: &[
             (0, 0x5bd60e49509829a2, 0xe0f795e5227cd6b6),
@@ -16604,6 +17613,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e209820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0xf9234f2e61c8b538, 0xff00ff00ff00ff),
@@ -16619,6 +17629,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e209820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3ef75735098127f3)],
         v: &[
             (0, 0x102030405060708, 0xb4161fbe0cfb0afd),
@@ -16634,6 +17645,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e209820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fcfc79241ba2872)],
         v: &[
             (0, 0x7fffffff80000000, 0xff00ff00ff00ff),
@@ -16649,6 +17661,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e209820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfc4989ae508ff152)],
         v: &[
             (0, 0x102030405060708, 0x91cb80096e1b80ef),
@@ -16664,6 +17677,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e209820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe5a9cb7507cec833)],
         v: &[
             (0, 0x7fffffff80000000, 0x102030405060708),
@@ -16679,6 +17693,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e609820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x697a192c27886344, 0xffffffffffffffff),
@@ -16694,6 +17709,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e609820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x20405978f75e62bf, 0x7fffffffffffffff),
@@ -16709,6 +17725,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e609820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x21fcebbb0d675883)],
         v: &[
             (0, 0x102030405060708, 0xfffefdfc80817f7e),
@@ -16724,6 +17741,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e609820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5308d3bb2b8ed4a4)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x6a44661e77ccce89),
@@ -16739,6 +17757,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e609820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x52269e77191a76ea, 0x29cc863e2c5f2fff),
@@ -16754,6 +17773,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e609820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1e6f11cca36e5c08)],
         v: &[
             (0, 0xa73a27dadfa8b9ed, 0x4129e7ce168163d5),
@@ -16769,6 +17789,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea09820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xdb5911fb4fb154c7, 0x5ac8cb555800b7f5),
@@ -16784,6 +17805,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea09820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3353b39c69c367ca)],
         v: &[
             (0, 0xf4ec70081aa180c5, 0xbc09b53bb333d130),
@@ -16799,6 +17821,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea09820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x7f94c4556e4ea00e, 0xdb42556c4881e395),
@@ -16814,6 +17837,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea09820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc7748835181d1f7d)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xff00ff00ff00ff),
@@ -16829,6 +17853,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea09820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x10b638ba5c65a18f)],
         v: &[
             (0, 0x0, 0xe18ba01e1b45261b),
@@ -16844,6 +17869,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea09820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb28ab41860156127)],
         v: &[
             (0, 0xd51f720269983a30, 0x1d657b70e7b62735),
@@ -16859,6 +17885,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee09820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x48da4f9e050eaba4)],
         v: &[
             (0, 0x48260556eddf99e4, 0x157fd3ef218e31f9),
@@ -16874,6 +17901,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee09820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0xd8bcdbdadcf1ccfa, 0xaaf41df39725bea9),
@@ -16889,6 +17917,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee09820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x50e75ca0e4a81b5e)],
         v: &[
             (0, 0x7fffffffffffffff, 0x8514bd9dda2f7ac9),
@@ -16904,6 +17933,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e20a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x99859dddb60b3837, 0xffffffffffffffff),
@@ -16919,6 +17949,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e20a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x7a5a0e15ed7f1dd, 0x67feb25d17730596),
@@ -16934,6 +17965,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e20a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xed8e761d9a71d831, 0x1d4a07e33e9aae56),
@@ -16949,6 +17981,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e20a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb80a5589d81d3989)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x0),
@@ -16964,6 +17997,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e20a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x57e3fcbd82bdf45b, 0x599088b25a0b2b8b),
@@ -16979,6 +18013,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e20a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7ad9020ff74c2c2)],
         v: &[
             (0, 0x4d51891c496895f3, 0xa64be06e84a92165),
@@ -16994,6 +18029,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e60a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc600bc11b5e00573)],
         v: &[
             (0, 0x1d114050563203ea, 0x15b9c3f41f408264),
@@ -17009,6 +18045,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e60a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x9adc285954acec34, 0x33e4fd01143715a4),
@@ -17024,6 +18061,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e60a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe1376d383e3bff1d)],
         v: &[
             (0, 0x2802dc50872e41a2, 0xffffffffffffffff),
@@ -17039,6 +18077,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e60a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4b243e57d37f77ed)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x7fffffff80000000),
@@ -17054,6 +18093,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e60a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x0, 0x8b6e07461fedf1a5),
@@ -17069,6 +18109,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e60a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x82afcea86df55b3b, 0x7fffffff80000000),
@@ -17084,6 +18125,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea0a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x27cf74c068ab0322)],
         v: &[
             (0, 0x80007fffffff0001, 0x752ea1324c6cdc18),
@@ -17099,6 +18141,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea0a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7d8805af3591270b)],
         v: &[
             (0, 0xe7cfff8946f096a9, 0x102030405060708),
@@ -17114,6 +18157,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea0a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x7fffffffffffffff, 0x62b5b61df0813a81),
@@ -17129,6 +18173,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea0a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7b5149315c4ddf86)],
         v: &[
             (0, 0xefa81cb2fab3b86f, 0xab24d31943087fde),
@@ -17144,6 +18189,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea0a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5da8552754e8b24b)],
         v: &[
             (0, 0xcac1661394a4986, 0xa2171877844bebec),
@@ -17159,6 +18205,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea0a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x395b73eccbd4be35)],
         v: &[
             (0, 0xfdd6a11f88e6df11, 0x5a1175a4f1a721f3),
@@ -17174,6 +18221,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee0a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xc58c804d35f87e87),
@@ -17189,6 +18237,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee0a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x717fbbb82badb786)],
         v: &[
             (0, 0xd159572ba233c2a, 0x8000000000000000),
@@ -17204,6 +18253,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee0a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x88362bc746f3eb66)],
         v: &[
             (0, 0x55757e69b856d1fc, 0xf44e0a99ed538263),
@@ -17219,6 +18269,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e202820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x93bff7e4e8887682)],
         v: &[
             (0, 0x86f5135d3173f5f1, 0x27bb3223a637a84b),
@@ -17234,6 +18285,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e202820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x8105c6843d878a13, 0x24cb2da3108558b8),
@@ -17249,6 +18301,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e202820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6be241082c41a9e4)],
         v: &[
             (0, 0xb0da71a8975ac83, 0x76c8b79e2ec323a6),
@@ -17264,6 +18317,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e202820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfc86fa9c0b25b11)],
         v: &[
             (0, 0xe25cba0ddecbde9a, 0x8000000000000000),
@@ -17279,6 +18333,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e202820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5f5e64a4b19ef860)],
         v: &[
             (0, 0x19b12d65f0d3191c, 0xdc017c3ee85511a2),
@@ -17294,6 +18349,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e202820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xaf74965c1f66735)],
         v: &[
             (0, 0xf42c0016c86322fa, 0x8000000000000000),
@@ -17309,6 +18365,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e602820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x49f940eab37e715e)],
         v: &[
             (0, 0xdcbdbfe0647db2ff, 0xdc93cfbd9bb4d6f2),
@@ -17324,6 +18381,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e602820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc06d3e1eff7d5161)],
         v: &[
             (0, 0xdba51563cc3950b6, 0xb71307847dbd839e),
@@ -17339,6 +18397,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e602820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd1daf5b7d73fb9a3)],
         v: &[
             (0, 0xf8411b87775539f2, 0x3b65251656c1b46c),
@@ -17354,6 +18413,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e602820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3413c4f4b1e964bb)],
         v: &[
             (0, 0x2a553e7011b8d3fd, 0x3622c18ad109b176),
@@ -17369,6 +18429,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e602820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdd66e7c0174d88a8)],
         v: &[
             (0, 0xab0d2103ad657ff, 0x8a233dda357c732d),
@@ -17384,6 +18445,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e602820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xee4f3b88b9770546)],
         v: &[
             (0, 0x6ff8089cffe0ff9f, 0x7fffffffffffffff),
@@ -17399,6 +18461,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea02820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9a9af5916ad34f84)],
         v: &[
             (0, 0x982ff7f297f58def, 0xdc660700c6e23424),
@@ -17414,6 +18477,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea02820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6affbabe3bf42956)],
         v: &[
             (0, 0x7fffffffffffffff, 0x7f80ff0001fe8081),
@@ -17429,6 +18493,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea02820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xb58c9fb04d6c57e4, 0x7f80ff0001fe8081),
@@ -17444,6 +18509,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea02820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8082eaea1366e29)],
         v: &[
             (0, 0xe4dffe2c37383e2d, 0x2bded18b3cd4ead8),
@@ -17459,6 +18525,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea02820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc6d0d7713176c6bf)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x7fffffff80000000),
@@ -17474,6 +18541,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea02820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7094b14bd0cfa107)],
         v: &[
             (0, 0x6530473731f08a58, 0x19d3e4a62f645c9e),
@@ -17489,6 +18557,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e202820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x71e3e9209cf263aa)],
         v: &[
             (0, 0x48376fe03a61df76, 0x9052f9d12e90d8b8),
@@ -17504,6 +18573,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e202820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x21d3579fe451466f)],
         v: &[
             (0, 0x7fffffffffffffff, 0x8000000000000000),
@@ -17519,6 +18589,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e202820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa7997f6c650bec62)],
         v: &[
             (0, 0xe8c03e13bc0cbb78, 0xffd3138def181d4e),
@@ -17534,6 +18605,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e202820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xba662c564307e2d7, 0xdf9c803cad38446),
@@ -17549,6 +18621,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e202820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x23bbbd9529c2114f)],
         v: &[
             (0, 0xebc00eb145b2df7c, 0xec6fa5dff092e392),
@@ -17564,6 +18637,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e202820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdbbe151c92e23d42)],
         v: &[
             (0, 0x2732ad52cd39502f, 0x3980c823d9c673c6),
@@ -17579,6 +18653,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e602820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb85131fa8396eaaa)],
         v: &[
             (0, 0x102030405060708, 0x187cd60c6ec27335),
@@ -17594,6 +18669,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e602820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x70e8ec1407193c19)],
         v: &[
             (0, 0xb3938b979cd0728f, 0x268b091716849a3c),
@@ -17609,6 +18685,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e602820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x405bd07051df11c6, 0xffffffffffffffff),
@@ -17624,6 +18701,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e602820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbe2507fe1ce0ff29)],
         v: &[
             (0, 0x633dd13306b39f28, 0xf330f71e25612725),
@@ -17639,6 +18717,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e602820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xaac2f6ff9c42a49e, 0x7a981e199e35dedb),
@@ -17654,6 +18733,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e602820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x815781cebe2b8dad)],
         v: &[
             (0, 0xc34607723d565668, 0x7fffffff80000000),
@@ -17669,6 +18749,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea02820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8ec95370b6d215cf)],
         v: &[
             (0, 0x585ec977f5862293, 0x80007fffffff0001),
@@ -17684,6 +18765,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea02820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x92e2eda5c031a2aa, 0x80007fffffff0001),
@@ -17699,6 +18781,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea02820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x350d9fa3f7c1cf7a, 0x7fffffffffffffff),
@@ -17714,6 +18797,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea02820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7a4aeb51db4fb7c2)],
         v: &[
             (0, 0x25d399d85062b2ac, 0x9ee999e6a286d8cc),
@@ -17729,6 +18813,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea02820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4a87c5e61ee4ba89)],
         v: &[
             (0, 0xffffffffffffffff, 0x409c3a1d60dd6bfa),
@@ -17744,6 +18829,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea02820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfa78a055d8a3753e)],
         v: &[
             (0, 0xd68c074ea15c00e9, 0x268bfdf5ca3c73ab),
@@ -17759,6 +18845,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e206820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc790d7c84061f512)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xff00ff00ff00ff),
@@ -17774,6 +18861,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e206820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x89a67a1d55bf4e50)],
         v: &[
             (0, 0x3fd80cdd729fc520, 0x7eb461e1b9675b8e),
@@ -17789,6 +18877,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e206820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x99564e44d76993cd, 0x102030405060708),
@@ -17804,6 +18893,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e206820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x843f73d08cc2bf42)],
         v: &[
             (0, 0x9508fbbd565c7341, 0x7fffffff80000000),
@@ -17819,6 +18909,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e206820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x5f44e64bba63afd4, 0x80007fffffff0001),
@@ -17834,6 +18925,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e206820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9cd0ddb7b72256de)],
         v: &[
             (0, 0x36bed67dc2d05b16, 0xaf9dcf49972d1d54),
@@ -17849,6 +18941,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e606820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xf16434ad2534e49f, 0xe92d0b9a1a1b494a),
@@ -17864,6 +18957,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e606820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x36a0db99c917c51f)],
         v: &[
             (0, 0x7fffffffffffffff, 0x22202ec58a40bb1d),
@@ -17879,6 +18973,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e606820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3712e3a869d0f50)],
         v: &[
             (0, 0x102030405060708, 0x8cd1b759884d9a3d),
@@ -17894,6 +18989,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e606820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2b0bfb889019ca2b)],
         v: &[
             (0, 0x272ea48c8b542cf1, 0xb48d00ea767fcde4),
@@ -17909,6 +19005,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e606820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x4246ba1ceb109579, 0x62732e9692e5aabf),
@@ -17924,6 +19021,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e606820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x42b648b74207a900)],
         v: &[
             (0, 0x0, 0x7fffffff80000000),
@@ -17939,6 +19037,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea06820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2411359278d326a8)],
         v: &[
             (0, 0x102030405060708, 0x92742314f78fa1f9),
@@ -17954,6 +19053,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea06820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x355e977643415bae)],
         v: &[
             (0, 0xbad6510d36d760ad, 0xdd147bcc83219940),
@@ -17969,6 +19069,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea06820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x7f80ff0001fe8081),
@@ -17984,6 +19085,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea06820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe06e69cd6cb866a4)],
         v: &[
             (0, 0xe3e46b79eb8071f2, 0xa98e5ec51e836847),
@@ -17999,6 +19101,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea06820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x6fedf31e9c48812c, 0xfffefdfc80817f7e),
@@ -18014,6 +19117,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea06820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe8d1ef628f3aba6e)],
         v: &[
             (0, 0xee395f5e50777095, 0xbdff029f063c7f8b),
@@ -18029,6 +19133,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e206820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x8e05e2616c774607, 0x845a9c312e4a2cd1),
@@ -18044,6 +19149,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e206820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x953721004193afdb)],
         v: &[
             (0, 0x548678158595ead2, 0x5452c07cecce941f),
@@ -18059,6 +19165,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e206820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x697c5cb329c06c59)],
         v: &[
             (0, 0xd5ce76fd521b0180, 0x7fffffffffffffff),
@@ -18074,6 +19181,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e206820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x777be0e0de01c8fd, 0x9cec83353203aa3d),
@@ -18089,6 +19197,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e206820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd760967c2f336a84)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x24db376f1486affb),
@@ -18104,6 +19213,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e206820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb3fdb4b8862de828)],
         v: &[
             (0, 0x1896265a3a9295a3, 0xff00ff00ff00ff),
@@ -18119,6 +19229,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e606820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5c67ae87db35de6c)],
         v: &[
             (0, 0xbb5c5b71c10c867b, 0x102030405060708),
@@ -18134,6 +19245,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e606820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x8000000000000000, 0xae1c0bf4833e3a26),
@@ -18149,6 +19261,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e606820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2cb6f1a2f6e517f)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xc41470409677fa4d),
@@ -18164,6 +19277,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e606820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf7dfff4b204362ae)],
         v: &[
             (0, 0xaeb84fe25265fe28, 0xf2fead7218830ab9),
@@ -18179,6 +19293,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e606820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8c4a1adfdd17b7bc)],
         v: &[
             (0, 0x99cb2886b78ea533, 0xd7a360e4ca8eecc9),
@@ -18194,6 +19309,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e606820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc4c3f379a547f41f)],
         v: &[
             (0, 0x4668a96592ec2438, 0xe4597d9f2f46068c),
@@ -18209,6 +19325,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea06820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xddfffb4f4ee38d5b)],
         v: &[
             (0, 0x0, 0xff00ff00ff00ff),
@@ -18224,6 +19341,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea06820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0xb300344ad9043c19, 0xb14af5e06bfd50e5),
@@ -18239,6 +19357,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea06820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x55485c78c3f8d0c5)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xb093622c462a86fb),
@@ -18254,6 +19373,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea06820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x87a9c535d10745a7, 0x780113609f40b639),
@@ -18269,6 +19389,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea06820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x47226918f4e31791, 0xd77f9a21ae7ba9a5),
@@ -18284,6 +19405,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea06820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd9ab27f893da162f)],
         v: &[
             (0, 0xd7680ec9ff1f1b2f, 0x80007fffffff0001),
@@ -18299,6 +19421,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e212820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb3a0a24d2ce1b75f)],
         v: &[
             (0, 0xcfc68a52bff8639c, 0xb020c5b45381b159),
@@ -18314,6 +19437,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e212820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xffffffffffffffff, 0x80007fffffff0001),
@@ -18329,6 +19453,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e212820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x39045882771d8a67)],
         v: &[
             (0, 0x8000000000000000, 0x65562f2d34e127bd),
@@ -18344,6 +19469,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e212820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x8000000000000000),
@@ -18359,6 +19485,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e212820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xeb11a217dd7d8259)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x1b8a572f451e1154),
@@ -18374,6 +19501,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e212820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3f3a6f2cef70657e)],
         v: &[
             (0, 0x24cfdf67356ceeb1, 0xff00ff00ff00ff),
@@ -18389,6 +19517,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e612820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x69247d9e3a656487)],
         v: &[
             (0, 0x9be22a5fa5468c49, 0xe85b0c2f257578d4),
@@ -18404,6 +19533,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e612820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x739f53a7a9a61846)],
         v: &[
             (0, 0x652134051a012ea3, 0x9a29997afaae53a0),
@@ -18419,6 +19549,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e612820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xb6257c455b5c2c56, 0x9f0902efd74f20b5),
@@ -18434,6 +19565,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e612820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8f9ff043a80a8cff)],
         v: &[
             (0, 0x9cd6027ba51479a0, 0x3d10c0733f1e0ca3),
@@ -18449,6 +19581,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e612820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe77ac5f3a884f371)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x7fffffffffffffff),
@@ -18464,6 +19597,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e612820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd31f81c5ea0b1ef8)],
         v: &[
             (0, 0x3b3a6be3caa41bdb, 0xff00ff00ff00ff),
@@ -18479,6 +19613,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea12820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x3bb04464956dd8c1, 0x77d2ef1b3fa061da),
@@ -18494,6 +19629,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea12820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x750f45ac50d2cd91)],
         v: &[
             (0, 0xb59ea3d19ae093dd, 0xca09fc7f58826d2f),
@@ -18509,6 +19645,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea12820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf9054c4d2817bf77)],
         v: &[
             (0, 0x32ea56f0c9f068f7, 0xe6f80baf547a05c8),
@@ -18524,6 +19661,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea12820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfd6ed494485a883d)],
         v: &[
             (0, 0xbf3fc424777f90b6, 0xeb93806170c7282),
@@ -18539,6 +19677,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea12820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0xbf710700ff3355b, 0x1f223f34ccf6b736),
@@ -18554,6 +19693,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea12820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2a64c78a33210f8a)],
         v: &[
             (0, 0xb84b93badfa9f95a, 0xae7c55eda7a3d5b9),
@@ -18569,6 +19709,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e214820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x12622311b9f47573)],
         v: &[
             (0, 0x24a647257c5bd16e, 0xc98a86ec8429c817),
@@ -18584,6 +19725,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e214820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x11b15273937c74e3)],
         v: &[
             (0, 0xefb273578e4bc78d, 0x571989f206d81add),
@@ -18599,6 +19741,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e214820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x47d386faf1292e92)],
         v: &[(0, 0xa524fea769cd29e, 0x0), (1, 0x0, 0xffffffffffffffff)],
         out_x: &[],
@@ -18611,6 +19754,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e214820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0xeb565f8f87d76327, 0x7736159d27207954),
@@ -18626,6 +19770,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e214820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2310b9ac311c03ae)],
         v: &[
             (0, 0x9362cf2ba462490a, 0xe8ff0cb357e00545),
@@ -18641,6 +19786,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e214820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6364edfb641c9b0c)],
         v: &[
             (0, 0xbd345ac19d52a32f, 0x56a5a9951e3834b3),
@@ -18656,6 +19802,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e614820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xffffffffffffffff, 0x7417e79bc227cd38),
@@ -18671,6 +19818,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e614820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x78537edfdd0c3d64)],
         v: &[
             (0, 0xe3cc2f8806a0bb68, 0xfffefdfc80817f7e),
@@ -18686,6 +19834,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e614820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x86fa6a100d8e2a6d, 0x8045ee6c11ccb220),
@@ -18701,6 +19850,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e614820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x6302b954e8bb1704),
@@ -18716,6 +19866,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e614820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcef736743f0d5603)],
         v: &[
             (0, 0x3fdb13373ec7457a, 0x84d904de5760e7a6),
@@ -18731,6 +19882,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e614820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcdbfd949d404ad32)],
         v: &[
             (0, 0x448e765419896c2a, 0xf3dfd7f57653157a),
@@ -18746,6 +19898,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea14820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x694167647654ae90)],
         v: &[
             (0, 0xb4b9c273389d8d0c, 0xc3b73f839d9da49a),
@@ -18761,6 +19914,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea14820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd5d4ead514ce5a8)],
         v: &[
             (0, 0x43757e76cbd066e8, 0x7fffffff80000000),
@@ -18776,6 +19930,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea14820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x78d40f3b96fdca6b)],
         v: &[
             (0, 0xb69db741dcaa7ca8, 0xd0efee493b71d54c),
@@ -18791,6 +19946,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea14820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xbd576adafb1b7ce5, 0xc8d2ef6c2f66fac5),
@@ -18806,6 +19962,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea14820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xde615e289ec96d),
@@ -18821,6 +19978,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea14820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x4bae3d48edcd106d, 0xb1e0de09e0de0498),
@@ -18836,6 +19994,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e214820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb53d854e8bef1758)],
         v: &[
             (0, 0x8000000000000000, 0x200d3d3803b70966),
@@ -18851,6 +20010,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e214820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x471a0b00c174cfd7, 0x4c2abe587779f06a),
@@ -18866,6 +20026,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e214820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7eda00db1c547abb)],
         v: &[
             (0, 0xdc918dec6bd34b4c, 0x6b202ec11b0933a8),
@@ -18881,6 +20042,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e214820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x47d3298f729c15cc)],
         v: &[
             (0, 0x23c3a18289d79c07, 0x3ce730692d1955f6),
@@ -18896,6 +20058,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e214820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9a323287ac9c0bc2)],
         v: &[
             (0, 0x2a52c626600e1bb0, 0xdb1f473b0fafea29),
@@ -18911,6 +20074,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e214820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x86913caec7bab2b8)],
         v: &[
             (0, 0xffffffffffffffff, 0xca90b1c1ef77fc0e),
@@ -18926,6 +20090,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e614820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcff5d287d2aa6a08)],
         v: &[
             (0, 0x73f8e415f072162a, 0x93bdf87b5bacca87),
@@ -18941,6 +20106,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e614820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa30398e7c4dc0385)],
         v: &[
             (0, 0x7fffffff80000000, 0x94f6b54c7113f0b6),
@@ -18956,6 +20122,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e614820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf3ee728a7a6b1acf)],
         v: &[
             (0, 0x4a480b51c1ae6968, 0x7f80ff0001fe8081),
@@ -18971,6 +20138,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e614820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x843cd6f57d0573ca)],
         v: &[
             (0, 0x7fffffff80000000, 0x16d6a5689e58a689),
@@ -18986,6 +20154,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e614820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xead61dcb6ad57fe8)],
         v: &[
             (0, 0x7d31e1a3818458f4, 0x6abb5bd1e7aeb33b),
@@ -19001,6 +20170,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e614820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb10621627b796e17)],
         v: &[
             (0, 0xdd44c0bec97aab92, 0x1e8f52942a1cf3e6),
@@ -19016,6 +20186,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea14820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xf22254644f52ba2a, 0x3ff9a1e53ab58c4c),
@@ -19031,6 +20202,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea14820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x4d9b02a7b5ee774f, 0x153f74e62ec65842),
@@ -19046,6 +20218,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea14820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xab2d9e2977b48776)],
         v: &[
             (0, 0x2ccf8da11d793220, 0x7fffffff80000000),
@@ -19061,6 +20234,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea14820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x71e55e5cf0947f27)],
         v: &[
             (0, 0x2d421d89965b76d, 0x7db069721c9631e7),
@@ -19076,6 +20250,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea14820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5a7849bcf81fcaf)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x2309c2b06ec5e887),
@@ -19091,6 +20266,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea14820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x26f4444f5e6ccbc2)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xdd6f7d19d7820a51),
@@ -19106,6 +20282,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e212820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb673e796f3b091c1)],
         v: &[
             (0, 0x52f770e58c087bb5, 0x72955cf8b688baab),
@@ -19121,6 +20298,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e212820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0xb2e5ba7ee46cf4d9, 0x7fffffff80000000),
@@ -19136,6 +20314,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e212820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe134982c5b1997da)],
         v: &[
             (0, 0x73189393a93ba8aa, 0x102030405060708),
@@ -19151,6 +20330,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e212820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x356fb5700123c2b9, 0x7f80ff0001fe8081),
@@ -19166,6 +20346,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e212820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x6f19bb85184c1d1b, 0x102030405060708),
@@ -19181,6 +20362,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e212820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x62b17545edc86221)],
         v: &[
             (0, 0x7fffffffffffffff, 0x102030405060708),
@@ -19196,6 +20378,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e612820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x4e9943e273803b69, 0x7f80ff0001fe8081),
@@ -19211,6 +20394,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e612820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe8a0f3145d0906d)],
         v: &[
             (0, 0x4dcc3b1f111de7df, 0xcdeb3c6bf7385bd),
@@ -19226,6 +20410,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e612820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3b9611f4aebe795f)],
         v: &[
             (0, 0xe907f2e707fc32d1, 0x9c5a116ed6fcdae1),
@@ -19241,6 +20426,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e612820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x2e76835d0f4a6681, 0x70c67cdc648b8b38),
@@ -19256,6 +20442,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e612820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x44a12d5cc810f2b7, 0x38496e99dc10bd5),
@@ -19271,6 +20458,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e612820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd8c0ac72706e0f2b)],
         v: &[
             (0, 0x7fffffff80000000, 0xbb9a7538ace9f41),
@@ -19286,6 +20474,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea12820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf61291b93141c5f7)],
         v: &[
             (0, 0x8e3ac7b28ba48a8d, 0xffffffffffffffff),
@@ -19301,6 +20490,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea12820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x81a2d3b807e32048)],
         v: &[
             (0, 0x7fffffffffffffff, 0xff00ff00ff00ff),
@@ -19316,6 +20506,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea12820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5dea860fc398a0d2)],
         v: &[
             (0, 0xc8e8f073eaa76979, 0x4428f10dd2fb89c0),
@@ -19331,6 +20522,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea12820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe6355320d1c5323c)],
         v: &[
             (0, 0x64cf964257c6f7d3, 0xe7d5108f9da692b0),
@@ -19346,6 +20538,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea12820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf74a062fa7dcfb28)],
         v: &[
             (0, 0xd4ad86ee465e7075, 0x2e450988d331e6a7),
@@ -19361,6 +20554,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea12820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8ab8e45a8f940748)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xbc3fbf64f6918908),
@@ -19376,6 +20570,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e213820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x835b3400005de7eb, 0xe87304ac42b6fb00),
@@ -19391,6 +20586,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e213820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9df8fe624746a35)],
         v: &[
             (0, 0x90b7d418e415f4d2, 0xdb9faf3a37d9c191),
@@ -19406,6 +20602,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e213820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x16a7671515eed3df)],
         v: &[
             (0, 0x5811f4a7e04d02ab, 0x90385faa8b4868b9),
@@ -19421,6 +20618,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e213820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2df7803956e93efe)],
         v: &[
             (0, 0x5e89f3847df34213, 0xffffffffffffffff),
@@ -19436,6 +20634,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e213820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2b2c4da9d70e3014)],
         v: &[
             (0, 0xf41090a57ed04b68, 0xe79a2427cbcaf8db),
@@ -19451,6 +20650,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e213820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x7fffffff80000000, 0xa1bdb516b72d22f4),
@@ -19466,6 +20666,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e613820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfe6bedb8deea8f49)],
         v: &[
             (0, 0xe36daa280e0a169, 0x4ee8cf6ecb54ff4d),
@@ -19481,6 +20682,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e613820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbe16f06b557b51e0)],
         v: &[
             (0, 0x1ce400decfbc9871, 0xfffefdfc80817f7e),
@@ -19496,6 +20698,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e613820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa3f4d4d1a2e20b7b)],
         v: &[
             (0, 0xbd9ca0a7e7d704dc, 0xea0d8616ca04d258),
@@ -19511,6 +20714,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e613820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8cecb9e1b7e62ccd)],
         v: &[
             (0, 0xc6179c80a49ba561, 0x2a282d45469aeb88),
@@ -19526,6 +20730,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e613820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[(0, 0x8d093b2e35b090e4, 0x0), (1, 0xffffffffffffffff, 0x0)],
         out_x: &[],
@@ -19538,6 +20743,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e613820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa1836646539dd247)],
         v: &[
             (0, 0xc3ceabeef92d53e7, 0x5b73a7b7bcef6260),
@@ -19553,6 +20759,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea13820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0xd356f25e679bf385, 0x5de867617251e573),
@@ -19568,6 +20775,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea13820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa0c671ed05cea8ee)],
         v: &[
             (0, 0xffffffffffffffff, 0x1978bd9c2e48efc5),
@@ -19583,6 +20791,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea13820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd4dac24b665e3319)],
         v: &[
             (0, 0xffffffffffffffff, 0x78460d03b06f5d99),
@@ -19598,6 +20807,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea13820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xed2ebafbfe576a8b)],
         v: &[
             (0, 0xe7d245556162c3e8, 0xca58f270aa1e56b8),
@@ -19613,6 +20823,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea13820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfea0ebb556d70ba4)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xbaa7427c68e34145),
@@ -19628,6 +20839,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea13820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x80007fffffff0001),
@@ -19643,6 +20855,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e31b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa7d6106b6dfe3621)],
         v: &[
             (0, 0x4d4b7c770156537a, 0xb932361923ffdf45),
@@ -19658,6 +20871,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e31b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf57b7df44233a4d6)],
         v: &[
             (0, 0x6907e51ad292ba7d, 0x95ca0093208924e6),
@@ -19673,6 +20887,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e31b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0xd8c30c6a8c283070, 0x9f4a3b8c8269c96),
@@ -19688,6 +20903,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e31b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0xb1b805c95a532e0b, 0xffffffffffffffff),
@@ -19703,6 +20919,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e31b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x36a9e06f7367645e, 0x740ce381097a12a7),
@@ -19718,6 +20935,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e31b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xaed80e9095103d2a)],
         v: &[
             (0, 0x16fa2f6601da9d2c, 0x1e30825727cd187f),
@@ -19733,6 +20951,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e71b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe805168e23c3239e)],
         v: &[
             (0, 0xcf8a074d23377af7, 0x4625149399009f50),
@@ -19748,6 +20967,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e71b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x874b6bc8dce300e6, 0x7fffffff80000000),
@@ -19763,6 +20983,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e71b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x0, 0x63308ffd819612ec),
@@ -19778,6 +20999,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e71b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2a632d8d9662c52f)],
         v: &[
             (0, 0x1ca922884317e46f, 0x9fae58180c2f89ee),
@@ -19793,6 +21015,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e71b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8f6e4b5d4340f756)],
         v: &[
             (0, 0xc2b14953749cd395, 0xaa2f9820344a906b),
@@ -19808,6 +21031,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e71b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x618942aa457ed824)],
         v: &[
             (0, 0xef508142659d99c8, 0xfffefdfc80817f7e),
@@ -19823,6 +21047,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4eb1b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa2ceee6f4434155)],
         v: &[
             (0, 0x57a1901bc5436a, 0xb733df0f8dcf5ebb),
@@ -19838,6 +21063,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4eb1b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb8e74da045d82c78)],
         v: &[
             (0, 0x3e7fbd4b28e7562e, 0x5f2889ee1cb10b5f),
@@ -19853,6 +21079,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4eb1b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9d6ca9094a724c91)],
         v: &[
             (0, 0x90528569add2e063, 0x2f460068aa793bce),
@@ -19868,6 +21095,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e30a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbe3a7720755b1bf9)],
         v: &[
             (0, 0x102030405060708, 0x6f7d13c63ddf89fb),
@@ -19883,6 +21111,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e30a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x46ec847e607c71e3),
@@ -19898,6 +21127,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e30a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb15a214a77040ee)],
         v: &[
             (0, 0xbfc31153c9e7fd9c, 0xff00ff00ff00ff),
@@ -19913,6 +21143,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e30a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb51a3c81be917282)],
         v: &[
             (0, 0x134bb1287f09312f, 0x102030405060708),
@@ -19928,6 +21159,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e30a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe81937e72eb0063)],
         v: &[
             (0, 0x73a9fb453484ffd9, 0xfaee984e4b1e64a2),
@@ -19943,6 +21175,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e30a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6f1e6e9e9a1b546b)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x3208d4c88995aeb3),
@@ -19958,6 +21191,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e70a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x646a1f16a92f00b7)],
         v: &[
             (0, 0x80007fffffff0001, 0x76fd679de8471a77),
@@ -19973,6 +21207,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e70a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8ec3b98de394e883)],
         v: &[
             (0, 0x102030405060708, 0x7fffffffffffffff),
@@ -19988,6 +21223,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e70a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9333562824699bb5)],
         v: &[
             (0, 0x706daa7ec9181e6f, 0x4035b2640cfaabd5),
@@ -20003,6 +21239,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e70a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x63fa15bb7cbb14ec)],
         v: &[
             (0, 0x32d7a32e17976d31, 0xda6cf39ef3d6f603),
@@ -20018,6 +21255,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e70a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd8e53971ee04a45e)],
         v: &[
             (0, 0x32fdb254a239a05, 0xad52971bd58afa70),
@@ -20033,6 +21271,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e70a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x923b23feb6d56034)],
         v: &[
             (0, 0x9a1d6825055bb176, 0x9f029911e70a559b),
@@ -20048,6 +21287,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4eb0a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbfd76c19bade55ff)],
         v: &[
             (0, 0xeb3264aacc46322f, 0xcbcfbe5279d2b852),
@@ -20063,6 +21303,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4eb0a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb0b82be9eec3957c)],
         v: &[
             (0, 0x405397bae846695b, 0xe2ff73d749a04a1d),
@@ -20078,6 +21319,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4eb0a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x9ed09a17b0bf1e66, 0x1cab2b42dbd62769),
@@ -20093,6 +21335,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e30a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfadc2c2348f5ed80)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x30336f27318a8c77),
@@ -20108,6 +21351,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e30a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x169ff4994bfc2a3b)],
         v: &[
             (0, 0x102030405060708, 0xce3f9177b9b7e384),
@@ -20123,6 +21367,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e30a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6b4dcffeaf79d716)],
         v: &[
             (0, 0xffffffffffffffff, 0x3f7c5bd54b7427d3),
@@ -20138,6 +21383,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e30a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x597c04dafa92789a)],
         v: &[
             (0, 0x58b709191777aa85, 0x37bc72b126cd1171),
@@ -20153,6 +21399,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e30a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xef6c379193c0d9f2)],
         v: &[
             (0, 0xb5e509a404298d3d, 0xff00ff00ff00ff),
@@ -20168,6 +21415,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e30a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xb6b4c522dec6d209, 0x7fffffff80000000),
@@ -20183,6 +21431,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e70a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd48a2b20d653cc50)],
         v: &[
             (0, 0x4b59cb196d088dc8, 0x5579da7e58b4104f),
@@ -20198,6 +21447,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e70a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x677480f08d27c0f7, 0x10887739b0c3fe2c),
@@ -20213,6 +21463,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e70a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4ae147e7486cd77c)],
         v: &[
             (0, 0x80007fffffff0001, 0xcd5ebe8aeb673bd2),
@@ -20228,6 +21479,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e70a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x91d57305f1669717, 0x4c5116e456b64468),
@@ -20243,6 +21495,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e70a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xffffffffffffffff, 0x8000000000000000),
@@ -20258,6 +21511,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e70a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x849c959a4bb94c21, 0xffffffffffffffff),
@@ -20273,6 +21527,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb0a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x7fffffffffffffff, 0x5ebcdba5cbcf6aa1),
@@ -20288,6 +21543,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb0a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xa6423b6ad8e36344, 0x56c2daabf1e2bd88),
@@ -20303,6 +21559,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb0a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb2486a32582961f6)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x92656281d1c1cd6f),
@@ -20318,6 +21575,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e31a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa2502d3e8aa9a708)],
         v: &[
             (0, 0x102030405060708, 0xc11373fe5131791b),
@@ -20333,6 +21591,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e31a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x91794c595cf8f08b)],
         v: &[
             (0, 0xfe94e8d6555565e9, 0x1c71abeeea3642b2),
@@ -20348,6 +21607,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e31a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x711dc6702032c40b)],
         v: &[
             (0, 0x7fffffff80000000, 0x2f99386685a5197b),
@@ -20363,6 +21623,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e31a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2053a67b7d2c8bbb)],
         v: &[
             (0, 0xecb27cffa2f77cc, 0x0),
@@ -20378,6 +21639,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e31a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x762bcb2bfe13d35b)],
         v: &[
             (0, 0x80007fffffff0001, 0x1b8a65215527d9c5),
@@ -20393,6 +21655,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e31a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8e66e45d65b6bfd3)],
         v: &[
             (0, 0xedae64f044f26c56, 0x0),
@@ -20408,6 +21671,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e71a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xf7b133bfe1e2a16c, 0x8000000000000000),
@@ -20423,6 +21687,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e71a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0xb003a0d6f9615bb3, 0x29d51c76f4114829),
@@ -20438,6 +21703,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e71a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6d4d84942f885aaf)],
         v: &[
             (0, 0x2a581db7396596e0, 0x2a4e8ae7915279be),
@@ -20453,6 +21719,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e71a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x93bd930be2bafd4a)],
         v: &[
             (0, 0x102030405060708, 0x80007fffffff0001),
@@ -20468,6 +21735,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e71a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc386d5561b77749b)],
         v: &[
             (0, 0x24f362e44449478f, 0x5e9ef9d54ef22540),
@@ -20483,6 +21751,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e71a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x0, 0xff00ff00ff00ff),
@@ -20498,6 +21767,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4eb1a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa4b42fced3b65cf7)],
         v: &[
             (0, 0x7fffffffffffffff, 0x0),
@@ -20513,6 +21783,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4eb1a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6ec969fd63b7b646)],
         v: &[
             (0, 0x7d51848a66b40ff1, 0x0),
@@ -20528,6 +21799,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4eb1a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb13802536b53f8d0)],
         v: &[
             (0, 0x8000000000000000, 0x7f80ff0001fe8081),
@@ -20543,6 +21815,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e31a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x52e5e679572d4a9a, 0x18aec5e09dfc5a94),
@@ -20558,6 +21831,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e31a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x3751d88a9d5dba9c, 0x9ca334af5dc84a4),
@@ -20573,6 +21847,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e31a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x86e25131ee738e2c)],
         v: &[
             (0, 0x8000000000000000, 0x64894ca7412e1306),
@@ -20588,6 +21863,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e31a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x64713fc2e5c17437)],
         v: &[
             (0, 0xffffffffffffffff, 0x7beba262cd4738c0),
@@ -20603,6 +21879,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e31a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x460ba3603703e7eb)],
         v: &[
             (0, 0xda5fb2c309939737, 0x9b00e2c55ea1e551),
@@ -20618,6 +21895,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e31a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x83ab4ddae2ec07b2, 0x1f06a62789a4f1fc),
@@ -20633,6 +21911,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e71a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9ce0326566f6e71d)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xfffefdfc80817f7e),
@@ -20648,6 +21927,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e71a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xe0435b629425a148, 0x7fffffffffffffff),
@@ -20663,6 +21943,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e71a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xd5d1678a766370e3, 0x15c35ce6d40983ef),
@@ -20678,6 +21959,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e71a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf29f9b2bb1dea4ee)],
         v: &[
             (0, 0x102030405060708, 0x3c0c03b7c2d9e304),
@@ -20693,6 +21975,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e71a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb259ed50de1a951f)],
         v: &[
             (0, 0xdf4bc84283091fd9, 0x59af6a7e26b2605a),
@@ -20708,6 +21991,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e71a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x64957aed75eea94d)],
         v: &[
             (0, 0xcaa69f4a5ac15e3, 0xf034dc64448432de),
@@ -20723,6 +22007,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb1a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xfe5d3d0bdbf44348, 0x23b2f83c86d32e0a),
@@ -20738,6 +22023,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb1a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xffffffffffffffff, 0x102030405060708),
@@ -20753,6 +22039,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb1a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x7fffffffffffffff),
@@ -20768,6 +22055,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e303820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2fc62e2fd8e16094)],
         v: &[
             (0, 0xe01e606ba3c8b1ad, 0x8000000000000000),
@@ -20783,6 +22071,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e303820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6decf46bfc3c8d01)],
         v: &[
             (0, 0x1558c6772f60e68e, 0x3a8b4df5e9b1f442),
@@ -20798,6 +22087,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e303820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x53d27f83c0a8e8ef)],
         v: &[
             (0, 0x50410b194a5def6, 0x7dff4f6553555999),
@@ -20813,6 +22103,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e303820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x83054b08ded86a0d)],
         v: &[
             (0, 0x41954c6b30a313f7, 0x802196f822e59924),
@@ -20828,6 +22119,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e303820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdad6aaf33c935aa2)],
         v: &[
             (0, 0x2dcfaf972e944dd4, 0xdc38fdc04d193d21),
@@ -20843,6 +22135,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e303820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff1924d3c0948df1)],
         v: &[
             (0, 0x11aa61b5513c2d0e, 0x92fe5dbf1c4dd5b2),
@@ -20858,6 +22151,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e703820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa5abeede87c98a3f)],
         v: &[
             (0, 0x2f854ea4dcb57762, 0xab822e5da99570dd),
@@ -20873,6 +22167,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e703820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x748bf154c35e159c)],
         v: &[
             (0, 0x996c86bc350a689d, 0xff00ff00ff00ff),
@@ -20888,6 +22183,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e703820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x58fb33ef9ce48217)],
         v: &[
             (0, 0xe8d84f1fdacfdce6, 0x93d63ecadddc18fe),
@@ -20903,6 +22199,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e703820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5329d879369f2e0e)],
         v: &[
             (0, 0x377104cf69af53ff, 0x102030405060708),
@@ -20918,6 +22215,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e703820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xec0c1ed6aa7943ee)],
         v: &[
             (0, 0x7fffffff80000000, 0xaf8283c804f8a973),
@@ -20933,6 +22231,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e703820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8df2ea6dd2f839a0)],
         v: &[
             (0, 0x5e3f5b508936ab5e, 0x7f80ff0001fe8081),
@@ -20948,6 +22247,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4eb03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9f3fc3e566516e0a)],
         v: &[
             (0, 0x788d92ced2e58345, 0xa4af6b5cf18de418),
@@ -20963,6 +22263,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4eb03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x765ce253834a19ec)],
         v: &[
             (0, 0xfc6a9cff5b8f4a62, 0x342c5f47535039a0),
@@ -20978,6 +22279,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4eb03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x95cf0e0c9f7cb1fd)],
         v: &[
             (0, 0x8f735c5eef386299, 0x66445642d603771e),
@@ -20993,6 +22295,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e303820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe9f77e822b2f6a0e)],
         v: &[
             (0, 0x6216fbe375fedb1e, 0xbd3a6db4a16413bf),
@@ -21008,6 +22311,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e303820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1094e8e19bf9fd0)],
         v: &[
             (0, 0x6d6e223a971e4599, 0x8000000000000000),
@@ -21023,6 +22327,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e303820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9ef799fe9fe30b8c)],
         v: &[
             (0, 0xd1b71345b22a8e9a, 0x763fd3595ff0a44),
@@ -21038,6 +22343,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e303820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe96622e7dddffc53)],
         v: &[
             (0, 0x95f4a79a83c37655, 0x4adf124767e76f96),
@@ -21053,6 +22359,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e303820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xe5f0fe44b5fe5c44, 0x8664e370f8d0a129),
@@ -21068,6 +22375,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e303820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0xffffffffffffffff, 0x80007fffffff0001),
@@ -21083,6 +22391,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e703820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x93f67d9607d98c82)],
         v: &[
             (0, 0x102030405060708, 0x70c1d59f5a1d522f),
@@ -21098,6 +22407,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e703820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7ee738d963656f82)],
         v: &[
             (0, 0xe0ba2f82b867af71, 0xda69291cb5e499a1),
@@ -21113,6 +22423,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e703820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x7fffffffffffffff, 0xc7455dd4d3660616),
@@ -21128,6 +22439,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e703820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x6ea7bf6997d1b05, 0xdb3a7d0ca783988e),
@@ -21143,6 +22455,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e703820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x66dda1f6709ae1ea)],
         v: &[
             (0, 0x32a64dbf2de663f9, 0x3e4c7289a6d48a7e),
@@ -21158,6 +22471,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e703820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8fd056930fcebc1f)],
         v: &[
             (0, 0x9e0d49998ff639e8, 0x829e20e9f6029173),
@@ -21173,6 +22487,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd32dc57f02aa9351)],
         v: &[
             (0, 0xc8eeaa0d2f3258cb, 0xffffffffffffffff),
@@ -21188,6 +22503,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x63f2d5ed8464ac7b, 0x5112cad51ac4fba0),
@@ -21203,6 +22519,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x48720ab924ec8f51, 0xfffefdfc80817f7e),
@@ -21218,6 +22535,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e30c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x894ba295c947b7cd, 0x9638ccc762440262),
@@ -21233,6 +22551,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e30c820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xb1f8c78020e0082f, 0xfb54d4f40c4eda79),
@@ -21248,6 +22567,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e30c820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb0497d2f27fb3434)],
         v: &[
             (0, 0x8a57a67343365cb4, 0xb73bb2c83821f733),
@@ -21263,6 +22583,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e30c820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7acfc4d58b0dd7f)],
         v: &[
             (0, 0x2a6cca23b3aac6d8, 0xfffefdfc80817f7e),
@@ -21278,6 +22599,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e30c820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd1b380561c74ec83)],
         v: &[
             (0, 0x83c7808cb628c121, 0xe496ff6c3f94e780),
@@ -21293,6 +22615,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e30c820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xf4960b89a9b2befe),
@@ -21308,6 +22631,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e30c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbb43e1e8459569f4)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xee8b87bd22f36240),
@@ -21323,6 +22647,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e30c820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x44617b44857aa192)],
         v: &[
             (0, 0xb9c9778b3e437f41, 0xfbead44648108df2),
@@ -21338,6 +22663,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e30c820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5d2b94047aa4d582)],
         v: &[
             (0, 0x840894ed431c6921, 0x7e20472f238b6a4d),
@@ -21353,6 +22679,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e30c820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x2dd65b8e0fd3dac9, 0x4359285141a0ca8e),
@@ -21368,6 +22695,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e30c820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x42b36154e4902bfa),
@@ -21383,6 +22711,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e30c820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x38e2669bde873edc)],
         v: &[
             (0, 0xf83c0aece0f93e41, 0x973b7a24df6de8e1),
@@ -21398,6 +22727,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb0c820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb365706e774735f0)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xac145d03aa97ca06),
@@ -21413,6 +22743,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb0c820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbbb8fa1edae45688)],
         v: &[
             (0, 0xf3bc1a1a1479ad70, 0x7a291e084277a053),
@@ -21428,6 +22759,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb0c820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x5144ab2fc0757a4a, 0x4ba0da819706b466),
@@ -21443,6 +22775,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb0c820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xb71275c8183c7b5e),
@@ -21458,6 +22791,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb0c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd22c9295808c44ce)],
         v: &[
             (0, 0xd853a2326a7d2fad, 0xfffefdfc80817f7e),
@@ -21473,6 +22807,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb0c820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdd9c65292cb9cd45)],
         v: &[
             (0, 0xf4be6e01689e9267, 0x0),
@@ -21488,6 +22823,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb0c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xaaeb9475b1fd72ba)],
         v: &[
             (0, 0x4cccf6c029dce843, 0x7f80ff0001fe8081),
@@ -21503,6 +22839,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb0c820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x6e376bd4f187eba9, 0x7fffffff80000000),
@@ -21518,6 +22855,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb0c820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x3e3a7510a0fb536c, 0x0),
@@ -21533,6 +22871,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb0c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x356537cc1e4b2278)],
         v: &[
             (0, 0x102030405060708, 0x102030405060708),
@@ -21548,6 +22887,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb0c820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb03dd6e949bbc6ee)],
         v: &[
             (0, 0x7fffffff80000000, 0x708f2a7653d21f41),
@@ -21563,6 +22903,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb0c820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdf733b3cba383c63)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x0),
@@ -21578,6 +22919,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e30f820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x0, 0x8000000000000000),
@@ -21593,6 +22935,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e30f820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x9d0def00ec0ddc02),
@@ -21608,6 +22951,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e30f820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x37cda4ff490d30db)],
         v: &[
             (0, 0xad7db714ac2e35b3, 0x102030405060708),
@@ -21623,6 +22967,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e30f820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x7ec873f8e0a4cb93, 0x8000000000000000),
@@ -21638,6 +22983,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e30f820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf09efaaa2fc05041)],
         v: &[
             (0, 0x9f145ef4dba4d268, 0xee96024ba60c00dd),
@@ -21653,6 +22999,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e30f820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb48a5611c82f7418)],
         v: &[
             (0, 0xaa506b4fba0c0687, 0x2b2d481d5e6c6174),
@@ -21668,6 +23015,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e30f820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3378a92b14aa9b2f)],
         v: &[
             (0, 0x7f57169951c869ba, 0x0),
@@ -21683,6 +23031,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e30f820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xaa5f9457b4ad7716, 0x318567151e93b837),
@@ -21698,6 +23047,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e30f820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4da4b4af54c6d8d5)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x60b829be9e0dd366),
@@ -21713,6 +23063,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e30f820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x693e7de530c81e01)],
         v: &[
             (0, 0x131e224298d9cf61, 0x188684f1ba7f68b),
@@ -21728,6 +23079,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e30f820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdc329bf66c96b183)],
         v: &[
             (0, 0x5f166772922f2cd3, 0xa6b28a5560e46888),
@@ -21743,6 +23095,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e30f820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf5f41dc061cae8f2)],
         v: &[
             (0, 0x7fffffff80000000, 0xffffffffffffffff),
@@ -21758,6 +23111,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb0f820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x238c8be2021cf9ac)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x1357bb278bea43ee),
@@ -21773,6 +23127,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb0f820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5e9f80b26372dc87)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xcec1b122fa01cd00),
@@ -21788,6 +23143,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb0f820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8c79ef08da4a3a90)],
         v: &[
             (0, 0x5e8cc3121e4a75f3, 0x6df84e5eeebc632c),
@@ -21803,6 +23159,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb0f820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x7fffffffffffffff, 0x3ed8fdb8a3b26064),
@@ -21818,6 +23175,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb0f820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf54f5473e11d77c4)],
         v: &[
             (0, 0x13a70c6ee7ffcb54, 0x8000000000000000),
@@ -21833,6 +23191,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb0f820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7c9a1119305c6632)],
         v: &[
             (0, 0x0, 0xf853172f7124aba2),
@@ -21848,6 +23207,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb0f820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8baabbe2dbe4db2b)],
         v: &[
             (0, 0xd37757fff50f3c17, 0x6b21621efb5ef173),
@@ -21863,6 +23223,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb0f820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe990d7fa6386196c)],
         v: &[
             (0, 0xe664f1f7382ab70d, 0x7fffffff80000000),
@@ -21878,6 +23239,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb0f820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x936ec95e0b824815)],
         v: &[
             (0, 0x102030405060708, 0xa032af0c25421587),
@@ -21893,6 +23255,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb0f820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x12f8b2643039a0f9)],
         v: &[
             (0, 0x7fffffffffffffff, 0x1f3160922a47f07d),
@@ -21908,6 +23271,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb0f820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbf8b5740fcbf7a5b)],
         v: &[
             (0, 0x60fc7f019d48c80d, 0x7fffffffffffffff),
@@ -21923,6 +23287,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6eb0f820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc92716eaccff2898)],
         v: &[
             (0, 0x89f88777439dda6e, 0xd7033ba351888cb3),
@@ -21938,6 +23303,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e010420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x30f6ba32292c9c76)],
         v: &[
             (0, 0xbfec35982d86efe4, 0xfffefdfc80817f7e),
@@ -21953,6 +23319,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e010420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdec77412a4021aa8)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x6d2f7db92ffe010b),
@@ -21968,6 +23335,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e010420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x9e38ddabee37bce2, 0x8874798941dca00c),
@@ -21983,6 +23351,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e017c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x102030405060708),
@@ -21998,6 +23367,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e011c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x34c9baf58bd54c4a)],
         v: &[(0, 0x8466502dc792912a, 0x102030405060708)],
         out_x: &[],
@@ -22010,6 +23380,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e013c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x128bad63cc2b82d8)],
         v: &[
             (0, 0xbb0293c9813e7cf8, 0xf974d292b563dc4a),
@@ -22025,6 +23396,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e012c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9f8fd509121f2e66)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xf791b219b85dc638),
@@ -22040,6 +23412,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e012c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80df88fe48e07b34)],
         v: &[
             (0, 0x7fceefb23d3c3cd2, 0x8e4ed11eef7ee101),
@@ -22055,6 +23428,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e1f0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2843281e59dab24d)],
         v: &[
             (0, 0x12b0073e35e7f291, 0x3e411b72799403e9),
@@ -22070,6 +23444,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e1f0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0xbc207839da942b48, 0xac5197eed735b663),
@@ -22085,6 +23460,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e1f0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x341663ccb60ea947)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x4ca89f01c115bd47),
@@ -22100,6 +23476,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e1f0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x102030405060708, 0x908a8116e00cf00a),
@@ -22115,6 +23492,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e1f1c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[(0, 0x8000000000000000, 0x8000000000000000)],
         out_x: &[],
@@ -22127,6 +23505,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e1f3c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x102030405060708, 0x20ca2276f36ff788),
@@ -22142,6 +23521,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e1f2c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x119266023f6f7a1a, 0x853ddf6aee14d0cd),
@@ -22157,6 +23537,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e1f2c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf8d1798648269239)],
         v: &[
             (0, 0xd03d68021f881dc4, 0x68198d569645ca26),
@@ -22172,6 +23553,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e110420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfd634cfa1d00a778)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x8000000000000000),
@@ -22187,6 +23569,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e110420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x102030405060708, 0xb899a0a3a686d18),
@@ -22202,6 +23585,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e110420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0xac3ac49986736585, 0x7f80ff0001fe8081),
@@ -22217,6 +23601,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e113c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x6c4e79ab710c59ac, 0x60f209e661c02643),
@@ -22232,6 +23617,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e111c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x259a5571517649e)],
         v: &[(0, 0x80007fffffff0001, 0xe27abbbe6c64359b)],
         out_x: &[],
@@ -22244,6 +23630,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e113c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x80007fffffff0001, 0x80007fffffff0001),
@@ -22259,6 +23646,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e112c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x9068575dbd552415, 0x8000000000000000),
@@ -22274,6 +23662,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e112c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8b8927da8ca800f0)],
         v: &[
             (0, 0x921f41af3c461573, 0x8000000000000000),
@@ -22289,6 +23678,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e020420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xe210c8d38c96ad5c, 0x731964a708fb3f12),
@@ -22304,6 +23694,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e020420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xde75b74a8ca8fc70, 0x1d08d2b7b0afcb44),
@@ -22319,6 +23710,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e020420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xb439670b13bdd397, 0xffffffffffffffff),
@@ -22334,6 +23726,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e027420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4833b902c73c05b)],
         v: &[
             (0, 0xa0b04c0cf99c2c90, 0x98f6a3d4512ff010),
@@ -22349,6 +23742,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e021c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x87649f59048f7d2)],
         v: &[(0, 0x7cd7a230c9b494ec, 0x7f80ff0001fe8081)],
         out_x: &[],
@@ -22361,6 +23755,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e023c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xf3cfc01320bf9d, 0xb02a4efe208279db),
@@ -22376,6 +23771,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e022c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xec2f7201531a4684)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x7fffffffffffffff),
@@ -22391,6 +23787,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e022c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x37b627b53c9d3d3a, 0x7fffffffffffffff),
@@ -22406,6 +23803,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e1e0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x44783498b13d5bd4, 0xcd5f7421b2514f24),
@@ -22421,6 +23819,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e1e0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x755f321bfacbf441)],
         v: &[
             (0, 0x493595ee0bf92111, 0x83d057be1cfe0c33),
@@ -22436,6 +23835,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e1e0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x6d6c02019b168077),
@@ -22451,6 +23851,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e1e0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc548ec2969852301)],
         v: &[
             (0, 0x306a95a9e3d66897, 0xf2e03e04ae082a36),
@@ -22466,6 +23867,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e1e1c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa8687bbd056d9e32)],
         v: &[(0, 0xba6febf9e185d4c7, 0xe41e63b35984f9ae)],
         out_x: &[],
@@ -22478,6 +23880,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e1e3c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x751d45b17558ffcb)],
         v: &[
             (0, 0x413ec3d4702bc21a, 0x115b71a82e089df2),
@@ -22493,6 +23896,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e1e2c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa04122307bfd533f)],
         v: &[
             (0, 0xb4147a82947fbb5d, 0x8000000000000000),
@@ -22508,6 +23912,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e1e2c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x82939d5fb8157a36, 0x7fffffffffffffff),
@@ -22523,6 +23928,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e120420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x78375af83dee44d8)],
         v: &[
             (0, 0xde23eaa18a05b31b, 0x233c143b6c1559a1),
@@ -22538,6 +23944,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e120420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x73438fc9f228c866)],
         v: &[
             (0, 0xc1e8df6be40114b, 0x450bfd1754992b5c),
@@ -22553,6 +23960,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e120420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x78f45fd460b1336c)],
         v: &[
             (0, 0x7fffffff80000000, 0x12a9e6e8c5bdf515),
@@ -22568,6 +23976,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e123420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb51d2a9f076efa73)],
         v: &[
             (0, 0x4fdfd0ef7b1fa637, 0x8171935c697a5196),
@@ -22583,6 +23992,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e121c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x203605a436d9c94)],
         v: &[(0, 0x4433ffa0a2cdfa0e, 0x3395e1fa2c801e6f)],
         out_x: &[],
@@ -22595,6 +24005,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e123c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf2bb09bf137c0c7)],
         v: &[
             (0, 0x80007fffffff0001, 0xb7a4a80022034ec0),
@@ -22610,6 +24021,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e122c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3008de10f9b72a2f)],
         v: &[
             (0, 0x7fffffff80000000, 0x99b3b93470fcc75d),
@@ -22625,6 +24037,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e122c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x11ba96c9c439c328)],
         v: &[
             (0, 0x59ae929d24e1334a, 0xf362f1c0ba641850),
@@ -22640,6 +24053,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e040420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x99223a03728b3f73, 0x8ddd65f882584f26),
@@ -22655,6 +24069,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e040420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xb6434410b02328ca, 0xf0ec05dde8341d56),
@@ -22670,6 +24085,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e040420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfc8256ce606832e0)],
         v: &[
             (0, 0x9d9a116a6361c53, 0x61da1c24af55e0e5),
@@ -22685,6 +24101,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e046420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1e9478de278f7362)],
         v: &[
             (0, 0x28ebe7c38340018, 0xcc8c10177fe2b4fa),
@@ -22700,6 +24117,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e041c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd64334b34814e974)],
         v: &[(0, 0x6e70aebddc273c8, 0xff00ff00ff00ff)],
         out_x: &[],
@@ -22712,6 +24130,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e043c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x6463209ce8c5c627, 0x5bb6cbaf42084985),
@@ -22727,6 +24146,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e042c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8b86a895bf109a80)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xff00ff00ff00ff),
@@ -22742,6 +24162,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e1c0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9542b0fe9267f0b7)],
         v: &[
             (0, 0x80007fffffff0001, 0xb1d33477a651731),
@@ -22757,6 +24178,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e1c0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xea3a68ac2de69beb)],
         v: &[
             (0, 0x387fd21bda4093af, 0x28ced8922c4f43b2),
@@ -22772,6 +24194,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e1c0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x4b6d981c8e618c9),
@@ -22787,6 +24210,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e1c0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x676cbce7ad9024db)],
         v: &[
             (0, 0x1df86e590148acca, 0xe88a3ac66c1df08b),
@@ -22802,6 +24226,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e1c1c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x33cece2d54abdd29)],
         v: &[(0, 0xaee8f94abb02d4e6, 0x43808263e13e91c2)],
         out_x: &[],
@@ -22814,6 +24239,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e1c3c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xc2a25375492e642f, 0x52d34582bef442d3),
@@ -22829,6 +24255,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e1c2c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc295a10f229e7cd3)],
         v: &[
             (0, 0xa2e0232168d1377e, 0x588070338824e74f),
@@ -22844,6 +24271,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e140420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xf8037cdfdac622b6, 0x7fffffffffffffff),
@@ -22859,6 +24287,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e140420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2a4bb877af340341)],
         v: &[
             (0, 0x67957e202fee22e1, 0x7f80ff0001fe8081),
@@ -22874,6 +24303,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e140420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0xa2874e4c0e48ae91, 0xaaf1c387a71585e9),
@@ -22889,6 +24319,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e142420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf016fcfffebfa3b8)],
         v: &[
             (0, 0xdf00ff1329a92203, 0xffffffffffffffff),
@@ -22904,6 +24335,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e141c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[(0, 0x80007fffffff0001, 0x1cc7b87c349f8c71)],
         out_x: &[],
@@ -22916,6 +24348,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e143c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x862d1f8b65af3d75)],
         v: &[
             (0, 0x71bef4c382053bfd, 0x37f03f1ae007115f),
@@ -22931,6 +24364,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e142c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xb6e36162972eeb61, 0x82878a6a62dcaf7c),
@@ -22946,6 +24380,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e080420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7c3a232880b98a2b)],
         v: &[
             (0, 0x4a6200f04785e958, 0xb39496eeeefc8f9c),
@@ -22961,6 +24396,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e080420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x160cae0825e6f984)],
         v: &[
             (0, 0xf6cd8e91e60b1b63, 0xffffffffffffffff),
@@ -22976,6 +24412,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e084420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0xbcccf59472b346c4, 0x70415a97b84cf1c6),
@@ -22991,6 +24428,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e081c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4b02099eeddaa476)],
         v: &[(0, 0xff00ff00ff00ff, 0x4ab61b1cfe692fcd)],
         out_x: &[],
@@ -23003,6 +24441,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e083c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa9ae382abddf2e3c)],
         v: &[
             (0, 0xac3993211bb72f65, 0x240ca09383f7c810),
@@ -23018,6 +24457,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e180420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdf15d9b007d7b285)],
         v: &[
             (0, 0x102030405060708, 0x102030405060708),
@@ -23033,6 +24473,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e180420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x308dd58741ffdbb7)],
         v: &[
             (0, 0x41d9a05a6c4e9bbf, 0x19f3c188a8399fe6),
@@ -23048,6 +24489,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e180420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7a4a683b84c11f0)],
         v: &[
             (0, 0x1b73ac0e780d6234, 0x9d8bc970c768d56a),
@@ -23063,6 +24505,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e181c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x71c2d00a7b14a240)],
         v: &[(0, 0x1bd40ac21e123f1d, 0xaf2c85427515b4a2)],
         out_x: &[],
@@ -23075,6 +24518,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e183c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xaabb84dbcf6471b)],
         v: &[
             (0, 0xf361467ed129ab77, 0x52b347197d392d77),
@@ -23090,6 +24534,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e180420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x46e727d0c3a837ca)],
         v: &[
             (0, 0x2eb48afb9ceab620, 0xffffffffffffffff),
@@ -23105,6 +24550,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e180420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x34d45067da952e45)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xff00ff00ff00ff),
@@ -23120,6 +24566,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e180420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcee5b2ec47fe0e49)],
         v: &[
             (0, 0xe8ee3933de680e2d, 0xf20fde7858f070d8),
@@ -23135,6 +24582,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e181c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4d6dc292789dbe9a)],
         v: &[(0, 0xf294838704c99087, 0x3c7c36855a4432e1)],
         out_x: &[],
@@ -23147,6 +24595,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e183c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9e61cd3b60dcd170)],
         v: &[
             (0, 0x752fbd48501f81fb, 0x7f80ff0001fe8081),
@@ -23162,6 +24611,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e010c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[(0, 0x5fee12e1ba7e5f4f, 0x102030405060708)],
         out_x: &[],
@@ -23174,6 +24624,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e010c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd6c6d1e5c94feb28)],
         v: &[(0, 0x28d7d982a45fb352, 0xb570ff2bff661c7b)],
         out_x: &[],
@@ -23186,6 +24637,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e010c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x684540a413d86a16)],
         v: &[(0, 0x5fc0cfebad83ca3c, 0x9751f38dc4977cba)],
         out_x: &[],
@@ -23198,6 +24650,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e010c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x79ee4adf39d70c69)],
         v: &[(0, 0x5e2b70c1b75f1966, 0x45b21120fd9e9a13)],
         out_x: &[],
@@ -23210,6 +24663,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e020c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8221b8bb6ca756e4)],
         v: &[(0, 0x7f80ff0001fe8081, 0xa989cca2049205d8)],
         out_x: &[],
@@ -23222,6 +24676,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e020c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x31c4aae4ff9f2701)],
         v: &[(0, 0xe43bc297b50a14c2, 0xa7d501225c3e1bbc)],
         out_x: &[],
@@ -23234,6 +24689,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e020c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[(0, 0xbb212d4ebcbf9a7e, 0x4bb07086b841a3de)],
         out_x: &[],
@@ -23246,6 +24702,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e020c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xacf8904dcf91fec6)],
         v: &[(0, 0x193ea3d46c1706e5, 0x80007fffffff0001)],
         out_x: &[],
@@ -23258,6 +24715,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e040c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x47a2666845fa58a1)],
         v: &[(0, 0x169c8059737b9428, 0xfcf768766dd3c0ae)],
         out_x: &[],
@@ -23270,6 +24728,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e040c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[(0, 0x833345d55a8a4cc, 0xf0a23849a6c38ac)],
         out_x: &[],
@@ -23282,6 +24741,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e040c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[(0, 0xf0be4cca8e01ed7f, 0xe936908a75766f79)],
         out_x: &[],
@@ -23294,6 +24754,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e040c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x71a98d2d4214a04d)],
         v: &[(0, 0x94eb4f5a24ed456, 0x971a6f27223f083c)],
         out_x: &[],
@@ -23306,6 +24767,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e080c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[(0, 0x189acfde8ac17cf2, 0x167860304dda4ef6)],
         out_x: &[],
@@ -23318,6 +24780,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e080c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x40c7b3a0d7ede8cc)],
         v: &[(0, 0x7f80ff0001fe8081, 0xa18b1d3d5370cc67)],
         out_x: &[],
@@ -23330,6 +24793,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e040fe0,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(0, 0x1234, 0x5678)],
         out_x: &[],
@@ -23342,6 +24806,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f05e560,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa6e729535656bec7)],
         v: &[(0, 0x2b8e60dc6ba5cce8, 0xa6f63e88e08aa256)],
         out_x: &[],
@@ -23354,6 +24819,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f03e7e0,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x76c4f3d344851065)],
         v: &[(0, 0xe9cedfc3b4429247, 0x0)],
         out_x: &[],
@@ -23366,6 +24832,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f002640,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x35f9bdcd124709bd)],
         v: &[(0, 0x3e1cc573e65a4b55, 0x17e606f6029606e3)],
         out_x: &[],
@@ -23378,6 +24845,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f0767e0,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2c12af671fd9b46)],
         v: &[(0, 0x84322460800bd4d4, 0xcc6c4da332d18ab6)],
         out_x: &[],
@@ -23390,6 +24858,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f018680,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xaaae48c5a988519)],
         v: &[(0, 0x7fffffff80000000, 0xac32312fca32c1b5)],
         out_x: &[],
@@ -23402,6 +24871,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f01a680,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x93034fd8e70c1de3)],
         v: &[(0, 0xff00ff00ff00ff, 0x8000000000000000)],
         out_x: &[],
@@ -23414,6 +24884,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f05e540,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7497cf4d8ab2d9d1)],
         v: &[(0, 0x7fffffffffffffff, 0x8000000000000000)],
         out_x: &[],
@@ -23426,6 +24897,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f04e6c0,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x50b32153b17f1022)],
         v: &[(0, 0xff00ff00ff00ff, 0xb57bae7fcd5f6f66)],
         out_x: &[],
@@ -23438,6 +24910,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f01a680,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4a91a3a7f518cfe9)],
         v: &[(0, 0x542aea1ffd069485, 0x7fffffffffffffff)],
         out_x: &[],
@@ -23450,6 +24923,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f040400,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe2339777a671abe9)],
         v: &[(0, 0xb44cc3c6d73008f5, 0xc7eb8e0832df5ba)],
         out_x: &[],
@@ -23462,6 +24936,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f00d640,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[(0, 0xbd0341b8c03f0423, 0x7f80ff0001fe8081)],
         out_x: &[],
@@ -23474,6 +24949,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f00c640,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[(0, 0x642b0b13ccc23878, 0x0)],
         out_x: &[],
@@ -23486,6 +24962,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f007640,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc2f8f2012922cceb)],
         v: &[(0, 0x84220dac57889135, 0xd418d8d7355bf1ce)],
         out_x: &[],
@@ -23498,6 +24975,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f049420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6ea0edaa595345a5)],
         v: &[(0, 0x369fe0788b167fbc, 0x73c5471106fb72a8)],
         out_x: &[],
@@ -23510,6 +24988,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f0256a0,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb12e73501f7ae7a3)],
         v: &[(0, 0xff00ff00ff00ff, 0xae70ea0781304642)],
         out_x: &[],
@@ -23522,6 +25001,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f0797e0,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9e59a4d3ee642d36)],
         v: &[(0, 0x8c3028dd70815f38, 0xa9c12359482c5685)],
         out_x: &[],
@@ -23534,6 +25014,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f073600,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5cb0e41b4d0ac16a)],
         v: &[(0, 0xf75365505453a633, 0x43ab3c28e1dcf70c)],
         out_x: &[],
@@ -23546,6 +25027,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f00b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[(0, 0x8000000000000000, 0x5c70ce1228e92bcc)],
         out_x: &[],
@@ -23558,6 +25040,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f03f700,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbefb619a3f76752f)],
         v: &[(0, 0x6534f512f3275030, 0xfffefdfc80817f7e)],
         out_x: &[],
@@ -23570,6 +25053,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f06f600,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x45a4a1e1187136ed)],
         v: &[(0, 0x2aa60a2b4da2774, 0x692da2a684cf0cac)],
         out_x: &[],
@@ -23582,6 +25066,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f00f400,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[(0, 0x11227b47c307f1b8, 0x7fffffff80000000)],
         out_x: &[],
@@ -23594,6 +25079,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f00e400,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe7916461d58edc23)],
         v: &[(0, 0x61da84d7926efd85, 0x2387ff2a20dd5afd)],
         out_x: &[],
@@ -23606,6 +25092,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f0f0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x79cfd4063cebc297)],
         v: &[
             (0, 0xc62eb12a6cf3feb0, 0x5cedba9b1641976c),
@@ -23621,6 +25108,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f0b0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x26f756d4bc517710, 0x102030405060708),
@@ -23636,6 +25124,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f080420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd20a454ead9d9281)],
         v: &[
             (0, 0x93882fb641ca9586, 0x1b89cf55decfbf31),
@@ -23651,6 +25140,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f0f0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x80007fffffff0001),
@@ -23666,6 +25156,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f0b0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8f8ecb8f3f36fefd)],
         v: &[
             (0, 0x80007fffffff0001, 0xad4f537be08d658f),
@@ -23681,6 +25172,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f080420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x33c98322125ccbd0, 0x97759b8fef421ec1),
@@ -23696,6 +25188,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f0f1420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3a044b311e0c7058)],
         v: &[
             (0, 0x33e02932b688bbd, 0x705a17f11159a207),
@@ -23711,6 +25204,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f0b1420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc74d995ed8253772)],
         v: &[
             (0, 0x80ac9232283562c4, 0xc21d7436b392f7ac),
@@ -23726,6 +25220,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f081420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xbd11bf895d7eb825, 0xb7d3fb142986feaa),
@@ -23741,6 +25236,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f0f1420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x849b86e42a4c8339, 0x3bc2a5d725f6218b),
@@ -23756,6 +25252,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f0b1420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb664f1f8afd10095)],
         v: &[
             (0, 0x412a8657d79ebe52, 0xcce6d5aad293af16),
@@ -23771,6 +25268,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f081420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x7fffffffffffffff, 0x7f80ff0001fe8081),
@@ -23786,6 +25284,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f0f2420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1a4089e9871eeb85)],
         v: &[
             (0, 0x1b94dec3a2cc722d, 0x9e624fc8c493fa9),
@@ -23801,6 +25300,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f0b2420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9ccf5a8b92eb5ef6)],
         v: &[
             (0, 0x350f1165b293e943, 0x7f80ff0001fe8081),
@@ -23816,6 +25316,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f082420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6ccf47736ac7569b)],
         v: &[
             (0, 0xffffffffffffffff, 0x80007fffffff0001),
@@ -23831,6 +25332,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f0f2420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb1765d47cec783c0)],
         v: &[
             (0, 0x889c6f942397b5b6, 0x1687053555cc261e),
@@ -23846,6 +25348,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f0b2420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa958f732f37ebd2a)],
         v: &[
             (0, 0x102030405060708, 0x92d5bbcabd6c618e),
@@ -23861,6 +25364,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f082420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x7904aab0a939e9c, 0xfffefdfc80817f7e),
@@ -23876,6 +25380,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f0f3420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x18b9d7907dc60abe)],
         v: &[
             (0, 0xcf30575fbe85310b, 0x8000000000000000),
@@ -23891,6 +25396,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f0b3420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x71d1a11e11a15f33, 0x5c46ade4d3c86cb9),
@@ -23906,6 +25412,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f083420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa42cd95d3aa51924)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x355c3f3a48c31537),
@@ -23921,6 +25428,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f0f3420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9db49cc2575623f0)],
         v: &[
             (0, 0xceeb8de1b3e66ed, 0x8000000000000000),
@@ -23936,6 +25444,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f0b3420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xdf53866bee5a947d),
@@ -23951,6 +25460,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f083420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x19f088809cf498a)],
         v: &[
             (0, 0xff6ad0e05177894a, 0x8000000000000000),
@@ -23966,6 +25476,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f0f4420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4d7e645698ac5a83)],
         v: &[
             (0, 0xc3c2425790bf3c66, 0x464182e100aaf6fc),
@@ -23981,6 +25492,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f0b4420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x737ad07479be8ebe)],
         v: &[
             (0, 0x102030405060708, 0x590c0acbc7611871),
@@ -23996,6 +25508,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f084420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x744b8b269f030f72)],
         v: &[
             (0, 0x2816e5ff688bd7af, 0x102030405060708),
@@ -24011,6 +25524,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f085420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbec75f049d36f412)],
         v: &[
             (0, 0x9ddc5964bf93691e, 0xc19b659bcf6bf021),
@@ -24026,6 +25540,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f0b5420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x186c9926594a487f)],
         v: &[
             (0, 0x3109b940e7b7167d, 0x7fffffff80000000),
@@ -24041,6 +25556,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f0f5420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x605f429841222472, 0x696e798e9c6d2170),
@@ -24056,6 +25572,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f085420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4a40cf37900e5662)],
         v: &[
             (0, 0x6e6e83ecabebb1cf, 0xde766be7d8816f64),
@@ -24071,6 +25588,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f0b5420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7d953a10674fbea)],
         v: &[
             (0, 0xe8c3c7cfa0af3670, 0x1e7665d928aff7b3),
@@ -24086,6 +25604,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f0f5420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2858aab553611735)],
         v: &[
             (0, 0x7fffffff80000000, 0x5e71a09f8c92ae04),
@@ -24101,6 +25620,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f0f0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0xe32eb55cb221accc, 0x3791fd65975192e1),
@@ -24116,6 +25636,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f0b0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xab299bd667ad5ba5)],
         v: &[
             (0, 0xccd7f1bfadce8f68, 0xff00ff00ff00ff),
@@ -24131,6 +25652,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f080420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5ca6614141fc583c)],
         v: &[
             (0, 0xc1b77e1a5ffd470d, 0x4f357cda12688585),
@@ -24146,6 +25668,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f0f0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5cc69e844a36724d)],
         v: &[
             (0, 0xddf3931e91818470, 0xefec4adad04bf70f),
@@ -24161,6 +25684,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f0b0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc75e61d200189827)],
         v: &[
             (0, 0xf917944e606c4be0, 0x7d6b4bf5170557d6),
@@ -24176,6 +25700,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f080420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf276e02b3504c222)],
         v: &[
             (0, 0x80007fffffff0001, 0x54d632531324e430),
@@ -24191,6 +25716,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f0f1420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7ea54c1059625308)],
         v: &[
             (0, 0x6201fa642c053c77, 0xc94e25135a83ed0a),
@@ -24206,6 +25732,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f0b1420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x5c448778b90dd7db, 0xd2372d227bd6478a),
@@ -24221,6 +25748,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f081420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1bc09ea622d58012)],
         v: &[
             (0, 0x742494ab427b52ab, 0x80007fffffff0001),
@@ -24236,6 +25764,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f0f1420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf2c0530345317a63)],
         v: &[
             (0, 0x7fffffff80000000, 0x280cc5eb4fae2965),
@@ -24251,6 +25780,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f0b1420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb284e4217d60e872)],
         v: &[
             (0, 0x58f3f2f5d4e05734, 0x7f80ff0001fe8081),
@@ -24266,6 +25796,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f081420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd19ae71d86b8cb8a)],
         v: &[
             (0, 0x2b4f71a75b04f81a, 0x0),
@@ -24281,6 +25812,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f0f2420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1f17d83bf80b99b1)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xff00ff00ff00ff),
@@ -24296,6 +25828,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f0b2420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd8768ad2e7ef2541)],
         v: &[
             (0, 0x5d60bd3174163c09, 0xd67f2e71ee9c406f),
@@ -24311,6 +25844,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f082420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x8c001b9ff75f2281, 0x257be1bf081b931f),
@@ -24326,6 +25860,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f0f2420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa04e2b6af031fe79)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xe5b8c71619c2cc94),
@@ -24341,6 +25876,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f0b2420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x679c93548cb0c8f0)],
         v: &[
             (0, 0x67c88324ff63acd1, 0x2e240146546b5e1e),
@@ -24356,6 +25892,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f082420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x38f977295ee6970a, 0xd4d739f68e43c0ce),
@@ -24371,6 +25908,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f0f3420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x71a7f966247a27fd)],
         v: &[
             (0, 0x7fffffffffffffff, 0x102030405060708),
@@ -24386,6 +25924,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f0b3420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xffffffffffffffff),
@@ -24401,6 +25940,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f083420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe2fbdc3a62eb3bf1)],
         v: &[
             (0, 0x9589a3ad6589b6b4, 0xa80430cc62943b61),
@@ -24416,6 +25956,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f0f3420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd0ff46d0954e21f6)],
         v: &[
             (0, 0x9c530d4dcc5f9882, 0x6c35648808431ece),
@@ -24431,6 +25972,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f0b3420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x934fcaa61a2dd742)],
         v: &[
             (0, 0xca1787fe4bba2e69, 0x506f401c86004782),
@@ -24446,6 +25988,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f083420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfdd2f405de7f859c)],
         v: &[
             (0, 0x847928fee8afcb2, 0x76eeebb5186f8141),
@@ -24461,6 +26004,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f0f4420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x39a003d66554b73d)],
         v: &[
             (0, 0x9f9ed4fa90569efc, 0xffffffffffffffff),
@@ -24476,6 +26020,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f0b4420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1910e3d575d96479)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xed5adfd02810741d),
@@ -24491,6 +26036,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f084420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x316f21c5bd6ca0fb, 0xdb9af946a552aafe),
@@ -24506,6 +26052,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f085420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd25fcca45a2e1c89)],
         v: &[
             (0, 0x80007fffffff0001, 0x0),
@@ -24521,6 +26068,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f0b5420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x24e159d82af6421d, 0x102030405060708),
@@ -24536,6 +26084,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f0f5420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x677945df12d5f54b, 0xd25b78389f1b567e),
@@ -24551,6 +26100,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f085420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x450137edcc45823a)],
         v: &[
             (0, 0x15e40390b7788b8b, 0x83751e9059a1102),
@@ -24566,6 +26116,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f0b5420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xb36ab6039b6b1fc, 0xff00ff00ff00ff),
@@ -24581,6 +26132,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f0f5420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3aa80f1ea56991dd)],
         v: &[
             (0, 0xc7cd70f2fd3df4a0, 0xbc02d65613665687),
@@ -24596,6 +26148,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f1f0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd2b3c86dbeeb278f)],
         v: &[
             (0, 0x2831aac7bae0f3a3, 0x7fffffffffffffff),
@@ -24611,6 +26164,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f170420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x749aefdd065c57f6, 0x2664fd1f9008bd1f),
@@ -24626,6 +26180,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f100420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x285a2f8547fdb09d)],
         v: &[
             (0, 0xbbfcb1accab92862, 0x89f810420fa1bd5d),
@@ -24641,6 +26196,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f1f0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x0, 0x44c03d8a30ca4030),
@@ -24656,6 +26212,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f170420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8d7d41de82078951)],
         v: &[
             (0, 0x7fffffff80000000, 0x90852185e4fd6f50),
@@ -24671,6 +26228,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f100420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x883aa3eb2c1d91ca)],
         v: &[
             (0, 0xffffffffffffffff, 0x406a7bafec6ec2de),
@@ -24686,6 +26244,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f1f1420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe3671f0ba3889a4b)],
         v: &[
             (0, 0x7fffffff80000000, 0x8000000000000000),
@@ -24701,6 +26260,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f171420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe6be1f965bd1818d)],
         v: &[
             (0, 0xd7a503856edb14b1, 0x7fffffffffffffff),
@@ -24716,6 +26276,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f101420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc31b5409c937e8f3)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xf0d9eabcb03c5a77),
@@ -24731,6 +26292,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f1f1420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x7fffffff80000000, 0xb29c8937a5dcbb54),
@@ -24746,6 +26308,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f171420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xae14134a43e49eb3)],
         v: &[
             (0, 0x29544b0e04daa9b6, 0x80007fffffff0001),
@@ -24761,6 +26324,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f101420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9213c9fe7a09ec7)],
         v: &[
             (0, 0x7fffffffffffffff, 0x193c6b24d959b0e0),
@@ -24776,6 +26340,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f1f2420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb0247a1da947483a)],
         v: &[
             (0, 0x7fffffffffffffff, 0xb52fe54e49747d30),
@@ -24791,6 +26356,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f172420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x74e024c5ac06f583, 0x7dbd846a96ad008a),
@@ -24806,6 +26372,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f102420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0xa34303ef2bbb7480, 0xb51479161eff0577),
@@ -24821,6 +26388,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f1f2420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x946c1a1823edc6a7)],
         v: &[
             (0, 0x83dbb20915ef6e3e, 0xbaa69093d24e2af5),
@@ -24836,6 +26404,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f172420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd758b442fd92bdcd)],
         v: &[
             (0, 0x5a807c1c5727d9f8, 0xfffefdfc80817f7e),
@@ -24851,6 +26420,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f102420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf461746fcc112b92)],
         v: &[
             (0, 0x3dd86469d58ae2e1, 0xc6f105d792a13119),
@@ -24866,6 +26436,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f1f3420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbc8494764238b52)],
         v: &[
             (0, 0x936afeb4566784cc, 0xf1104f6fb4a16814),
@@ -24881,6 +26452,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f173420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x25984ab42f3f0f03)],
         v: &[
             (0, 0x6d9044bc36897582, 0xac99db51f5bf443e),
@@ -24896,6 +26468,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f103420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x282a318ca000948b)],
         v: &[
             (0, 0x8000000000000000, 0xb84be8a5b38f6112),
@@ -24911,6 +26484,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f1f3420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x102030405060708, 0x6fc1659c9ec93c20),
@@ -24926,6 +26500,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f173420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0xa66e1dcc646d0ae0, 0x7fffffffffffffff),
@@ -24941,6 +26516,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f103420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbee1270a63253293)],
         v: &[
             (0, 0xd7a697abbe6c8ef3, 0xe619693a053d7cf2),
@@ -24956,6 +26532,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f1f4420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x82717b52cd6bfee4)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x88e3e74fa1e29b55),
@@ -24971,6 +26548,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f174420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xc31eefa6c1249b9a, 0x7fffffffffffffff),
@@ -24986,6 +26564,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f104420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xfffefdfc80817f7e),
@@ -25001,6 +26580,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f105420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2dbd55432cc119ac)],
         v: &[
             (0, 0xc0ee152a27c9b16c, 0x5f49cad2cd075974),
@@ -25016,6 +26596,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f135420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x71bbc5cebeaa241a)],
         v: &[
             (0, 0x2807d9c47c031709, 0x0),
@@ -25031,6 +26612,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f1f5420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6739e4672744451d)],
         v: &[
             (0, 0x90eb098ee034aec4, 0xa5ee5127bcb4d53b),
@@ -25046,6 +26628,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f105420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbbb5fe65b3eadd8d)],
         v: &[
             (0, 0x65878cb15815f1c9, 0x3b5065689d2b82df),
@@ -25061,6 +26644,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f135420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xe8652fb5b6912c44),
@@ -25076,6 +26660,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f1f5420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x7fffffffffffffff),
@@ -25091,6 +26676,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f1f0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xba9eb78beab0756a)],
         v: &[
             (0, 0x10a7d219568c4079, 0x99126439f254d7d5),
@@ -25106,6 +26692,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f170420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8d4bb2ad2b6f8222)],
         v: &[
             (0, 0xa7d25ddad222f183, 0x9470a6ccc0be356f),
@@ -25121,6 +26708,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f100420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x7172e2de173f355, 0x4fed1e8001a10657),
@@ -25136,6 +26724,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f1f0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x8efc93ce32cab09e, 0xd57b9591e9cd064c),
@@ -25151,6 +26740,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f170420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5b06f9e6b1185cee)],
         v: &[
             (0, 0xfb53baa1a7837eeb, 0xbef11ddc90389a4),
@@ -25166,6 +26756,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f100420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xbb0a00c167e652ba, 0xdfa6ff37f6c451b1),
@@ -25181,6 +26772,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f1f1420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x102030405060708, 0xffffffffffffffff),
@@ -25196,6 +26788,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f171420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8fb286652b57b0f2)],
         v: &[
             (0, 0x7a9b7b04dca6cc8, 0x5a6f84bdb537a3d0),
@@ -25211,6 +26804,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f101420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x387de0fe39b30f13, 0xe0e3a93dae7dbccf),
@@ -25226,6 +26820,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f1f1420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0xeb2f63f6fc4ead26, 0x68aebb16365bbea1),
@@ -25241,6 +26836,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f171420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x45ceff0e55aee153)],
         v: &[
             (0, 0x6e8f7572e9c9a2d5, 0xe16868232c6d384b),
@@ -25256,6 +26852,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f101420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xfb71cb6c60879b0f, 0xd5838e360c57cb61),
@@ -25271,6 +26868,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f1f2420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x43b0ec5c89793f81)],
         v: &[
             (0, 0xbb53eb9e77ba6bd4, 0xf8ec8f28af071714),
@@ -25286,6 +26884,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f172420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe7bca2abbb67d813)],
         v: &[
             (0, 0xca1172051ab6bb2d, 0x879481bb20237149),
@@ -25301,6 +26900,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f102420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbf8343780575ce8d)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x4ff4ab4649c31bac),
@@ -25316,6 +26916,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f1f2420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbfeffe58085857f5)],
         v: &[
             (0, 0xdeafd59299802ca7, 0x9a36f5bd7a4767ba),
@@ -25331,6 +26932,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f172420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x504a33d02faef75b),
@@ -25346,6 +26948,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f102420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdb8e600aec34bd77)],
         v: &[
             (0, 0x29529316da1b73fc, 0xd42342e7d37a4f48),
@@ -25361,6 +26964,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f1f3420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x8850275b86e5e9e4, 0xc7bdb87390b05b38),
@@ -25376,6 +26980,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f173420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x5f9ce67931a239a0, 0xa9699d9759ee57a2),
@@ -25391,6 +26996,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f103420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x40e1631e7af39321)],
         v: &[
             (0, 0x3bafae31dcc31a84, 0xda12e39f874907f0),
@@ -25406,6 +27012,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f1f3420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbff20cbc257798c3)],
         v: &[
             (0, 0xd92905866f99f79a, 0x44ba1a1c9387ad),
@@ -25421,6 +27028,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f173420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3923b57c1e3c1f0f)],
         v: &[
             (0, 0x79caa682a0fc521a, 0x6be35280487c8b19),
@@ -25436,6 +27044,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f103420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x62b18b66ecd7eecd)],
         v: &[
             (0, 0x7e474684fc246afa, 0xe9608024ab545719),
@@ -25451,6 +27060,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f1f4420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf3c6649a393df2c5)],
         v: &[
             (0, 0x0, 0x9e0b49a4a8adf902),
@@ -25466,6 +27076,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f174420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x49276efa4f69b31e, 0x7206940bccad6d46),
@@ -25481,6 +27092,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f104420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xca5e8fd94b788b30)],
         v: &[
             (0, 0x4023b4331ca74737, 0x4bb816f1ef0b5d84),
@@ -25496,6 +27108,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f105420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x79f1c09e20fad9ec)],
         v: &[
             (0, 0xdd0fb4fe3d7f115b, 0x893c5c586151720d),
@@ -25511,6 +27124,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f135420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1814b6e2cb5212e6)],
         v: &[
             (0, 0x303bd0672ed1212c, 0xd59f50036a11c7d),
@@ -25526,6 +27140,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f1f5420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xaad6fd9c5a8738d6)],
         v: &[
             (0, 0x83ace6f469f0107f, 0xe3171b8fb80f7e5d),
@@ -25541,6 +27156,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f105420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7e770f9ac4be10e)],
         v: &[
             (0, 0x6586a42ce2da77a1, 0x5631962e13d3db91),
@@ -25556,6 +27172,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f135420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3856c78a77ba1e7)],
         v: &[
             (0, 0xdab71e3f8ab7e36b, 0x938c65e1dbeff728),
@@ -25571,6 +27188,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f1f5420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4f144aa9b72b5255)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x7fffffff80000000),
@@ -25586,6 +27204,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f3f0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xa7a0bcebf716aa3d, 0xc747a738a5b0206f),
@@ -25601,6 +27220,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f2f0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xd797e15641f503f6, 0x62a84161b1dc228a),
@@ -25616,6 +27236,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f200420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x44663912c0d313e8)],
         v: &[
             (0, 0x4f420fb7cebc0f6d, 0x1ff77d383a544656),
@@ -25631,6 +27252,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f3f0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbda1d256718e843b)],
         v: &[
             (0, 0xda54028948d96609, 0x102030405060708),
@@ -25646,6 +27268,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f2f0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x14210fb82ce0376b)],
         v: &[
             (0, 0xe9d15024fe5b20b, 0x28586952906e5386),
@@ -25661,6 +27284,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f200420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xcf435193d54e738b, 0x0),
@@ -25676,6 +27300,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f3f1420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x80007fffffff0001, 0xbb213a70278d43d7),
@@ -25691,6 +27316,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f2f1420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x564d78aff3548b26)],
         v: &[
             (0, 0x382d321d57887bf1, 0x947998419af81d0d),
@@ -25706,6 +27332,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f201420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2215074511139889)],
         v: &[
             (0, 0x1dc3f17376ac822c, 0x4139a916db031b35),
@@ -25721,6 +27348,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f3f1420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x2cb70ea73cb76a0f, 0x7fffffffffffffff),
@@ -25736,6 +27364,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f2f1420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xbc19a8c7679e9baa),
@@ -25751,6 +27380,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f201420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5ec142ed44595cc0)],
         v: &[
             (0, 0xc2ed08d96785c060, 0x2726bc5a9408b2db),
@@ -25766,6 +27396,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f3f2420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x99588c1fbb5879f5)],
         v: &[
             (0, 0x8000000000000000, 0xb3e9c3437df8125c),
@@ -25781,6 +27412,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f2f2420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x58660c7b604cb3d7)],
         v: &[
             (0, 0x900982e6eb5a9140, 0xf5ba4493a523f096),
@@ -25796,6 +27428,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f202420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x2b03d455aab07de1, 0xd6b78f6d83afd3b9),
@@ -25811,6 +27444,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f3f2420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe212f427ec5eaa95)],
         v: &[
             (0, 0xabae421de335996, 0x65b5b2c0b53b565f),
@@ -25826,6 +27460,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f2f2420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa3bca01696730b00)],
         v: &[
             (0, 0x6584ed9bc8246256, 0x3e0298a223cb297d),
@@ -25841,6 +27476,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f202420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc084d1dc133bcd29)],
         v: &[
             (0, 0x125abc888856df16, 0xcda7c5a0c1cc3f74),
@@ -25856,6 +27492,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f3f3420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xfd71131354e3dfed, 0xff00ff00ff00ff),
@@ -25871,6 +27508,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f2f3420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x33ba4889e633bd2b, 0xaced4165a01ce1fb),
@@ -25886,6 +27524,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f203420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9839f8a9cd47d822)],
         v: &[
             (0, 0xa17bb6ac91ff8a82, 0x698a4f79627e11de),
@@ -25901,6 +27540,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f3f3420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xbbed1970a91106a, 0x68bea175f25849a5),
@@ -25916,6 +27556,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f2f3420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0xc48a1c82dd2aac08, 0x453546e13577c681),
@@ -25931,6 +27572,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f203420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x66dc937ef407402e)],
         v: &[
             (0, 0xa8100c0860aef2d1, 0x3c7a6c94861629b0),
@@ -25946,6 +27588,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f3f4420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x10bd14859c1821d0)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x5ee6d3cef26e03bd),
@@ -25961,6 +27604,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f2f4420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x102030405060708, 0xffffffffffffffff),
@@ -25976,6 +27620,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f204420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x15c220a7890e5438)],
         v: &[
             (0, 0x8000000000000000, 0x1c6fc56f509575bf),
@@ -25991,6 +27636,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f205420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x0, 0xd219715098a5d6d7),
@@ -26006,6 +27652,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f235420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xaa9f85e81e7ccb72)],
         v: &[
             (0, 0xc338df776c8531f0, 0x92811ec051d5150f),
@@ -26021,6 +27668,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f3f5420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5c2ef30f829f8ade)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xfad4aa2ea32ebf7c),
@@ -26036,6 +27684,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f205420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x7fffffffffffffff, 0xaad055922f2a5d90),
@@ -26051,6 +27700,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f235420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1eec6a01e43bab78)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x32e2bd4203da2809),
@@ -26066,6 +27716,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f3f5420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc6a601234362e91f)],
         v: &[
             (0, 0xffffffffffffffff, 0x8000000000000000),
@@ -26081,6 +27732,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f3f0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x554f8702758ffc3d)],
         v: &[
             (0, 0x555443015ba3d815, 0x313f8d5f1160814c),
@@ -26096,6 +27748,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f2f0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7ccdba0b530d60ee)],
         v: &[
             (0, 0xa177238eb2e15262, 0xbf7e38cd81aef235),
@@ -26111,6 +27764,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f200420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x43346c4c652e728a, 0xf7294b20fadc1fe1),
@@ -26126,6 +27780,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f3f0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x98c8abb1706143a5)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xe911e8bb04c96e69),
@@ -26141,6 +27796,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f2f0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb5fc53ead22c3a3e)],
         v: &[
             (0, 0x3e2bf93a79a8b740, 0xa2d68d776d7ef099),
@@ -26156,6 +27812,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f200420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x39350b23e0495528, 0xee17a8426b0ab83a),
@@ -26171,6 +27828,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f3f1420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa306d9ea896cf858)],
         v: &[
             (0, 0x424a7ee0260b5a3, 0x6ab0632707a865f7),
@@ -26186,6 +27844,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f2f1420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd6fda84f4df2076b)],
         v: &[
             (0, 0x7fffffffffffffff, 0xcf39722b85793c11),
@@ -26201,6 +27860,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f201420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb87e07734e653495)],
         v: &[
             (0, 0xda6f0da31ecac282, 0x4a4d8c1347aaf0bd),
@@ -26216,6 +27876,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f3f1420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2e206b9506ee94e0)],
         v: &[
             (0, 0xb52b8d99c84c15ad, 0xc61cdce6dad3bd8f),
@@ -26231,6 +27892,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f2f1420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf63d9f9d58577254)],
         v: &[
             (0, 0x34bffcb835b96617, 0x48a34c28daedec5f),
@@ -26246,6 +27908,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f201420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe8f2d525b912ed41)],
         v: &[
             (0, 0xa8b4c935ad80a439, 0xbd4a5c8974d645c0),
@@ -26261,6 +27924,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f3f2420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xac4153af8c240d54)],
         v: &[
             (0, 0x7fffffff80000000, 0x7f80ff0001fe8081),
@@ -26276,6 +27940,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f2f2420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x86354c2a303c8788)],
         v: &[
             (0, 0xffffffffffffffff, 0x0),
@@ -26291,6 +27956,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f202420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb23b894a909943ff)],
         v: &[
             (0, 0xb8713e3291fa1e73, 0x7fffffffffffffff),
@@ -26306,6 +27972,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f3f2420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xb6bdbb04c785ecc7, 0xe1b08680319f555c),
@@ -26321,6 +27988,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f2f2420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1950637dcca65d48)],
         v: &[
             (0, 0xca5921f3aa4e1189, 0x927092874fb82bb8),
@@ -26336,6 +28004,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f202420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa909272b0505f2c9)],
         v: &[
             (0, 0x1ed15201b6711e18, 0x7f12367db52aebbd),
@@ -26351,6 +28020,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f3f3420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3039a823a5c9bb3c)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xd728cbea19769899),
@@ -26366,6 +28036,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f2f3420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x642c1f59e9ed6286, 0x7c2b67f0d129f190),
@@ -26381,6 +28052,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f203420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x2b8ea7f3ebb3daa5, 0x4f5a6a354caf65c),
@@ -26396,6 +28068,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f3f3420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd69d8e59dd5ede0)],
         v: &[
             (0, 0xaa2823895a4b9bdf, 0x7903d63fae3fd47f),
@@ -26411,6 +28084,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f2f3420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8825589575a99622)],
         v: &[
             (0, 0x7fffffff80000000, 0x9ef86c68bb323931),
@@ -26426,6 +28100,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f203420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0xaabf3fcd04a40411, 0xba041b935bfe2587),
@@ -26441,6 +28116,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f3f4420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x1bf1831a0f164718, 0x102030405060708),
@@ -26456,6 +28132,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f2f4420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9117c46272e38db1)],
         v: &[
             (0, 0xa7221e38aa64a41f, 0x7f80ff0001fe8081),
@@ -26471,6 +28148,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f204420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x96d8672a2be0bc1c, 0xe7ac7ddbc190dc95),
@@ -26486,6 +28164,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f205420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x87c1a17eec9e69a7, 0xfffefdfc80817f7e),
@@ -26501,6 +28180,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f235420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3fa369c290ab70d2)],
         v: &[
             (0, 0x102030405060708, 0xfffefdfc80817f7e),
@@ -26516,6 +28196,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f3f5420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x720d6b1a0e6fcb83)],
         v: &[
             (0, 0x26bd62c67951b877, 0x2088d36cda90bc53),
@@ -26531,6 +28212,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f205420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x0, 0xffffffffffffffff),
@@ -26546,6 +28228,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f235420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x77e5afbe6eb32287)],
         v: &[
             (0, 0x6c4041d4ad275326, 0x8000000000000000),
@@ -26561,6 +28244,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f3f5420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x0),
@@ -26576,6 +28260,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f7f0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x20da78bc319f7051)],
         v: &[
             (0, 0x8000000000000000, 0x7c82405b736a3a2b),
@@ -26591,6 +28276,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f5f0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x49e6f1142732c0d3)],
         v: &[
             (0, 0x2faa1005653ac9b0, 0x5125b004f29d874b),
@@ -26606,6 +28292,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f400420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9177e71c6c2dc7b4)],
         v: &[
             (0, 0xc102bc184f7f314, 0x31ef27132e81a9b3),
@@ -26621,6 +28308,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f7f0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd771aa2c9d4375d3)],
         v: &[
             (0, 0x7c54f25a58856539, 0x1c2a5f39b869c7f5),
@@ -26636,6 +28324,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f5f0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdb30351ab5d9acd)],
         v: &[
             (0, 0x465805300b434fa0, 0x7221fd6a957a7855),
@@ -26651,6 +28340,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f400420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xef1ed23ff8e0823)],
         v: &[
             (0, 0x617be6c6de2bdca3, 0x8000000000000000),
@@ -26666,6 +28356,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f7f1420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdd5e8019a0fe32a)],
         v: &[
             (0, 0x80007fffffff0001, 0x46fd76803c12c27e),
@@ -26681,6 +28372,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f5f1420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa95e7efc02fad380)],
         v: &[
             (0, 0x9a94ddb2c64e685d, 0xd1acd69f58a7422d),
@@ -26696,6 +28388,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f401420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x73a513fef08735a7)],
         v: &[
             (0, 0x2a02295ac6232c2a, 0xeed4289c42e4b54e),
@@ -26711,6 +28404,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f7f1420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x14ee60caf11fceb2)],
         v: &[
             (0, 0x231e91b52ddbfd45, 0xb6b22fbb5471f7d5),
@@ -26726,6 +28420,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f5f1420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xca6b6b763c9a144e, 0x5383f857a84a0969),
@@ -26741,6 +28436,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f401420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x42bcc24ad804cbe3)],
         v: &[
             (0, 0x913d983fabb4f417, 0xfbf80ad3daa2abc9),
@@ -26756,6 +28452,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f7f2420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x657915910103793e),
@@ -26771,6 +28468,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f5f2420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc3a6be61666fb584)],
         v: &[
             (0, 0x80007fffffff0001, 0x0),
@@ -26786,6 +28484,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f402420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbda6ca8a7256112c)],
         v: &[
             (0, 0xdda6753e0b1d6261, 0x3b6c37e68a1d6cb4),
@@ -26801,6 +28500,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f7f2420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x76f93d5cba4edaf7)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x12aa9daf4d7a8706),
@@ -26816,6 +28516,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f5f2420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x54523a5aceffd5e5)],
         v: &[
             (0, 0xcde669d4a8bcf822, 0xde4302eb412affb7),
@@ -26831,6 +28532,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f402420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x35a7a7e939dd44a9)],
         v: &[
             (0, 0x9b32e52312d02fc9, 0xdea17c076fa98b0e),
@@ -26846,6 +28548,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f7f3420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3166123da88fd328)],
         v: &[
             (0, 0x5ec36bb7b75cac02, 0x616bb90cd9865f62),
@@ -26861,6 +28564,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f5f3420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8bc93b78ada11192)],
         v: &[
             (0, 0xeba5e20ff55701c7, 0x472ec8cef1ca2e0b),
@@ -26876,6 +28580,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f403420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4ce2747cae099332)],
         v: &[
             (0, 0x772787c302c0903e, 0x102030405060708),
@@ -26891,6 +28596,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f7f3420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x441c13e693589b05)],
         v: &[
             (0, 0x45db11c32634be77, 0xc9c77e2f2e9af6e0),
@@ -26906,6 +28612,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f5f3420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xad23adbcd275fdbf)],
         v: &[
             (0, 0x33f093e7b5afae4d, 0xffffffffffffffff),
@@ -26921,6 +28628,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f403420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x102030405060708, 0x1b008ff1e02796cf),
@@ -26936,6 +28644,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f7f4420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x76dee2ddfff163ba)],
         v: &[
             (0, 0x61b46afca2f33ad3, 0x6f71bd5b67b44994),
@@ -26951,6 +28660,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f5f4420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x29b1808f23ee7b9)],
         v: &[
             (0, 0x15a8eaeb00e49c69, 0x694d49c6cb929261),
@@ -26966,6 +28676,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f404420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8408929bab8cc04c)],
         v: &[
             (0, 0xaedf4b9c4aa5095a, 0xf3c04778ba295041),
@@ -26981,6 +28692,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f405420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2ff8f5a1b8a7968b)],
         v: &[
             (0, 0x210693d7ffa940d5, 0xffffffffffffffff),
@@ -26996,6 +28708,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f435420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xaebc5293a81233a0)],
         v: &[
             (0, 0xb3a49c73f63addf6, 0x0),
@@ -27011,6 +28724,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f7f5420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3674c7a4a3bc8360)],
         v: &[
             (0, 0xfda1ef247b9cbee6, 0x9b9f682188265321),
@@ -27026,6 +28740,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f405420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4be10dc41f90a47a)],
         v: &[
             (0, 0x64a6d3793759e81a, 0xbb7b7536959cb030),
@@ -27041,6 +28756,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f435420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2dab5c30c52ae353)],
         v: &[
             (0, 0x5e8c21b60c0b81aa, 0x7f80ff0001fe8081),
@@ -27056,6 +28772,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f7f5420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x1b88c212b64ba433, 0x97bd84b1952a3b12),
@@ -27071,6 +28788,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f0f8420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa08ef2f6d2f89d3)],
         v: &[
             (0, 0x372ea0da0154539d, 0x63e49460444a4589),
@@ -27086,6 +28804,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f0f8420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1c40ba637ce71b96)],
         v: &[
             (0, 0xe8b2537fac97486a, 0xdb8b3117c1df6525),
@@ -27101,6 +28820,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f0c8420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x102030405060708, 0x7f80ff0001fe8081),
@@ -27116,6 +28836,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f0c8420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xbc677fb9daa5b686, 0x1c03a873eda762b),
@@ -27131,6 +28852,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f088420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xaeaeb63302a3b499)],
         v: &[
             (0, 0xbd44a9750dfd2def, 0x7f325e469fc768a9),
@@ -27146,6 +28868,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f088420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x7fffffff80000000, 0x7f80ff0001fe8081),
@@ -27161,6 +28884,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f0f8c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9e7c996553b75671)],
         v: &[
             (0, 0xbfc3550fbd6e5bb9, 0xff00ff00ff00ff),
@@ -27176,6 +28900,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f0f8c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7936731c5900f602)],
         v: &[
             (0, 0x644d45b0c661881, 0x102030405060708),
@@ -27191,6 +28916,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f0c8c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x821fe2d0f1dd3f4f)],
         v: &[
             (0, 0x8c6d45ade5c71d6e, 0xe2236fc050cf57c9),
@@ -27206,6 +28932,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f0c8c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe1b4308be932eb2f)],
         v: &[
             (0, 0x9270f997a917da8b, 0x7fffffffffffffff),
@@ -27221,6 +28948,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f088c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc38216db1966049c)],
         v: &[
             (0, 0xf8dac48ce408eb7b, 0xf5dfcf3c964747dd),
@@ -27236,6 +28964,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f088c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3c0fcd7a128eb48e)],
         v: &[
             (0, 0x80007fffffff0001, 0xba8bb5372a1c0503),
@@ -27251,6 +28980,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f0f9420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x66ea747f6c2337ca, 0xff00ff00ff00ff),
@@ -27266,6 +28996,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f0f9420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x28b0d644689b9988)],
         v: &[
             (0, 0x28afccd1050b7d91, 0xe18ca611c8b85252),
@@ -27281,6 +29012,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f0c9420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x38a831acd18a26d9)],
         v: &[
             (0, 0x443ed36f21d5ece5, 0xaec1a94f8fff365f),
@@ -27296,6 +29028,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f0c9420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xd81321246e441ec3, 0x282e04ae5c8586b1),
@@ -27311,6 +29044,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f089420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xe5bef1441e3c7716),
@@ -27326,6 +29060,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f089420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x543ed6b6163a1ffc)],
         v: &[
             (0, 0x96b8bb208b772205, 0xec9e994486ac79be),
@@ -27341,6 +29076,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f0f9420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3362be6a00921c20)],
         v: &[
             (0, 0xffffffffffffffff, 0x542cba61e5866adc),
@@ -27356,6 +29092,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f0f9420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xf5a68896e93b7bf),
@@ -27371,6 +29108,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f0c9420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x57317e4905b7ea56)],
         v: &[
             (0, 0x38411d082cb8ff3f, 0x69c3912974bba8fd),
@@ -27386,6 +29124,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f0c9420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x33d4bc369b54778b)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x54ae54c3a590c5a3),
@@ -27401,6 +29140,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f089420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x8000000000000000, 0x542af6c4e6702409),
@@ -27416,6 +29156,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f089420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2a5c380fcbd28b30)],
         v: &[
             (0, 0xdb1db3189831884d, 0x4034096c0f8b87e0),
@@ -27431,6 +29172,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f0f9c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6911210bcead0d6c)],
         v: &[
             (0, 0x1127d0a145b7a47a, 0x7fffffff80000000),
@@ -27446,6 +29188,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f0f9c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x222994295d7fcd8f)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x0),
@@ -27461,6 +29204,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f0c9c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x1e670e7f4adc93cd, 0x80007fffffff0001),
@@ -27476,6 +29220,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f0c9c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0xd60338b93f14c898, 0x7f80ff0001fe8081),
@@ -27491,6 +29236,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f089c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x39b4bbd1e4f513e8)],
         v: &[
             (0, 0xdce65deb1d84af90, 0x80007fffffff0001),
@@ -27506,6 +29252,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f089c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x1d55134781e7865e, 0xe9647ef87f23509),
@@ -27521,6 +29268,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f0f9c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x25ad8f7a458ac70c)],
         v: &[
             (0, 0x6b2590dad9c6393f, 0x6e8d754f949cf3cf),
@@ -27536,6 +29284,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f0f9c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x3cd19dc04bf10125, 0x5ada453880e9e54),
@@ -27551,6 +29300,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f0c9c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcd6d8bfe8cf11da9)],
         v: &[
             (0, 0xc83c12646ff572c7, 0x7f80ff0001fe8081),
@@ -27566,6 +29316,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f0c9c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa8933c2cce629086)],
         v: &[
             (0, 0x94951e9c659db78a, 0xc177994fdbf53b03),
@@ -27581,6 +29332,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f089c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2b18a7be29fd5f86)],
         v: &[
             (0, 0xec5a9357c2e8edae, 0x80007fffffff0001),
@@ -27596,6 +29348,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f089c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5b20e9c39e2dde84)],
         v: &[
             (0, 0x77c34ba26d8f003, 0x5e91932b747aae28),
@@ -27611,6 +29364,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f0f8420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2d890e22727c84a3)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xac4799e50179f806),
@@ -27626,6 +29380,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f0f8420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xaeecd89feddca7eb)],
         v: &[
             (0, 0x7af3d51f379de6a7, 0xfffefdfc80817f7e),
@@ -27641,6 +29396,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f0c8420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7a966bfa34e00cba)],
         v: &[
             (0, 0x0, 0xec4f9a44e3b8290c),
@@ -27656,6 +29412,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f0c8420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x30bc36d7d975dd9d)],
         v: &[
             (0, 0xaeebf7f2df2af925, 0x7c0c4cfeddcbadd1),
@@ -27671,6 +29428,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f088420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xde1253655e07695)],
         v: &[
             (0, 0x7629036bf9a68a67, 0xccd48f998211a609),
@@ -27686,6 +29444,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f088420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x341f01e4d1e54737)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x14f63788689ff060),
@@ -27701,6 +29460,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f0f8c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd11a7822fead2708)],
         v: &[
             (0, 0xf25481e22bdd1eb7, 0x7fffffff80000000),
@@ -27716,6 +29476,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f0f8c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x230a1ce1279d72f1)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x0),
@@ -27731,6 +29492,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f0c8c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe61880b15b5ecaa)],
         v: &[
             (0, 0xc1aea2b10ccdc41a, 0x0),
@@ -27746,6 +29508,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f0c8c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5cd583df9957d9fb)],
         v: &[
             (0, 0x7fffffff80000000, 0xffffffffffffffff),
@@ -27761,6 +29524,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f088c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x755b053f68980bd6)],
         v: &[
             (0, 0x4940843a2c739611, 0x80007fffffff0001),
@@ -27776,6 +29540,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f088c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x0, 0xc2d95503a1fda609),
@@ -27791,6 +29556,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f08a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2fa30b6c784cff5e)],
         v: &[
             (0, 0x3a86deabd4a09707, 0xb56471b54f582540),
@@ -27806,6 +29572,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f08a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3b5fbd98510bca04)],
         v: &[
             (0, 0xc839d82325f6fcc4, 0x66b8f34523bc0d5f),
@@ -27821,6 +29588,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f09a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x8000000000000000, 0xebf175fe5c352398),
@@ -27836,6 +29604,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f09a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2b080703135f50a6)],
         v: &[
             (0, 0x24c2103ddaa43ec4, 0x129a53be0218b1b7),
@@ -27851,6 +29620,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f0fa420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xaabda5e84a31e42e)],
         v: &[
             (0, 0x0, 0x44008aea339e25e5),
@@ -27866,6 +29636,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f0fa420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x3452740c6cb01534, 0xc0247b3af72011bf),
@@ -27881,6 +29652,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f08a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x70f8449281aa80ba, 0xbdd8f6a94fdec01d),
@@ -27896,6 +29668,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f08a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcf53cfe9b71b48d7)],
         v: &[
             (0, 0xa4cb73d6b2f17a28, 0x73982a1d2b6ae82d),
@@ -27911,6 +29684,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f09a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x102030405060708, 0x80007fffffff0001),
@@ -27926,6 +29700,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f09a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff19f63152d99225)],
         v: &[
             (0, 0xb97d94e9cbcbe1dc, 0xb0635a748a88b837),
@@ -27941,6 +29716,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f0fa420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2cb6e6dafc46afb)],
         v: &[
             (0, 0xa5cc6ef5243edde7, 0xb76eaadda8252c90),
@@ -27956,6 +29732,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f0fa420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x80007fffffff0001, 0xff00ff00ff00ff),
@@ -27971,6 +29748,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f08a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2e12295033ce9c34)],
         v: &[
             (0, 0x7fffffff80000000, 0xb4bba234ad4451c),
@@ -27986,6 +29764,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f08a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0xa0cca9d9e6c82587, 0x7f80ff0001fe8081),
@@ -28001,6 +29780,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f1f8420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3301c636efcb3e46)],
         v: &[
             (0, 0x52f0e50b0a921054, 0x7fffffffffffffff),
@@ -28016,6 +29796,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f1f8420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x86a797215a1d6dec),
@@ -28031,6 +29812,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f188420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb0fc422fd9760c4)],
         v: &[
             (0, 0x626d1bbd89ce2e61, 0xa604b5977e933fd2),
@@ -28046,6 +29828,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f188420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbc3e6aeed9490a48)],
         v: &[
             (0, 0x7fffffff80000000, 0xfffefdfc80817f7e),
@@ -28061,6 +29844,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f108420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xded47f76eb5a72ee)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x38bb1b01b228feef),
@@ -28076,6 +29860,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f108420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xd5da7f0c1df64512, 0xab4be3fb7d48a682),
@@ -28091,6 +29876,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f1f8c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x96f669a4921d866e, 0xe26c47fca107ac63),
@@ -28106,6 +29892,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f1f8c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf0cc9bd68d010e0c)],
         v: &[
             (0, 0x266885ceed1b6034, 0x78feb72a92d83adb),
@@ -28121,6 +29908,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f188c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x0, 0x20a21929fa26e305),
@@ -28136,6 +29924,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f188c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa06895f4540a3966)],
         v: &[
             (0, 0xae96dfde68d1d69f, 0xffffffffffffffff),
@@ -28151,6 +29940,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f108c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3e8cc48909369a2b)],
         v: &[
             (0, 0x102030405060708, 0x65bcfc2553f77cb7),
@@ -28166,6 +29956,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f108c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa7a6fc2681fc6615)],
         v: &[
             (0, 0x11392b4f41ddc3c4, 0x8196463d0d4c37f4),
@@ -28181,6 +29972,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f1f9420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x90570fb0dabbf0d7)],
         v: &[
             (0, 0x9dff714e08363133, 0x59ba1dc0bec5c1b6),
@@ -28196,6 +29988,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f1f9420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x3e292198b657c55a, 0x345ebbca9e86c2e4),
@@ -28211,6 +30004,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f189420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x7fffffffffffffff, 0x7fffffffffffffff),
@@ -28226,6 +30020,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f189420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa3844f70507724f)],
         v: &[
             (0, 0x6f58ab6987beab0e, 0xf294e174429d6fb3),
@@ -28241,6 +30036,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f109420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xda16d93bddb6df05)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x6f80d3bbb9a5f778),
@@ -28256,6 +30052,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f109420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x102030405060708, 0x7fffffffffffffff),
@@ -28271,6 +30068,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f1f9420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff64f51e29a4dbfc)],
         v: &[
             (0, 0x1192089f5dce03a5, 0x22e6c73ee473acb5),
@@ -28286,6 +30084,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f1f9420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x64a6bb3184a91540)],
         v: &[
             (0, 0xe8ed2f76dd0addb8, 0x394617b8e54a03d),
@@ -28301,6 +30100,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f189420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8cd7ea38bc9aaae5)],
         v: &[
             (0, 0x7e77c4f33d386938, 0xf036b063be50439a),
@@ -28316,6 +30116,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f189420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8439d754ed2176a1)],
         v: &[
             (0, 0x738ee67f716a3311, 0x81ae8a8af1c23e18),
@@ -28331,6 +30132,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f109420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4b141733af3efef1)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x80007fffffff0001),
@@ -28346,6 +30148,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f109420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7e391f8b680d9a93)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x7fffffffffffffff),
@@ -28361,6 +30164,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f1f9c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x102030405060708, 0x14e574325ffebbde),
@@ -28376,6 +30180,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f1f9c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfa53daa2cb57bc0d)],
         v: &[
             (0, 0x7fffffff80000000, 0xfeed8b3b0dc62d2f),
@@ -28391,6 +30196,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f189c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcbf58e696d5534e4)],
         v: &[
             (0, 0xf2d2257f794b9a30, 0xff00ff00ff00ff),
@@ -28406,6 +30212,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f189c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x9d8773d87100c766, 0xf08975693d6572e8),
@@ -28421,6 +30228,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f109c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbe6cffbbc1992cd3)],
         v: &[
             (0, 0xe6c99fca93337e3e, 0xc92ea3f113a7c8bd),
@@ -28436,6 +30244,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f109c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6d169602f04d133)],
         v: &[
             (0, 0x7fffffffffffffff, 0x21d5debc768c0e08),
@@ -28451,6 +30260,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f1f9c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xee72b936a298307a, 0x1f0dcfab73457e7e),
@@ -28466,6 +30276,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f1f9c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe9a859f51c39fdfa)],
         v: &[
             (0, 0x6e744cf9f1a3239f, 0x90bc417d184b4033),
@@ -28481,6 +30292,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f189c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x8000000000000000, 0xee7b92f7d970ad3f),
@@ -28496,6 +30308,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f189c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe9f2603d03eb6cda)],
         v: &[
             (0, 0x3b417136c7e7a5fb, 0xb95cfee9decdd613),
@@ -28511,6 +30324,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f109c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x4977d133250820d4, 0x7fffffff80000000),
@@ -28526,6 +30340,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f109c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x50cba288c85c2014)],
         v: &[
             (0, 0x66ad4d7f1b5522cf, 0x0),
@@ -28541,6 +30356,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f1f8420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x7c492fdf3b26b892, 0x97fcb409e55fd3d),
@@ -28556,6 +30372,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f1f8420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x0, 0x6307dcd8de25770f),
@@ -28571,6 +30388,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f188420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x4de196c84d6412a5, 0x3785474a51cae7cf),
@@ -28586,6 +30404,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f188420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xafca2ac1e9a029d)],
         v: &[
             (0, 0x1ef9575872ea2867, 0xfb3280dcd809e739),
@@ -28601,6 +30420,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f108420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xabe4a809cb73de6a)],
         v: &[
             (0, 0x4dc12e946725a358, 0xb1748e38b984cd26),
@@ -28616,6 +30436,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f108420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xfb1e7fd45ddf30b2, 0xff00ff00ff00ff),
@@ -28631,6 +30452,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f1f8c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x0, 0xc255901a61b4851a),
@@ -28646,6 +30468,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f1f8c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x0, 0xb83a448abd96cfbc),
@@ -28661,6 +30484,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f188c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x27bc545694081263)],
         v: &[
             (0, 0xb1dd10811dff0db3, 0x7fffffff80000000),
@@ -28676,6 +30500,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f188c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc2ecf613e44eaae1)],
         v: &[
             (0, 0x7fffffff80000000, 0x1194a38c67ef93cd),
@@ -28691,6 +30516,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f108c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x734a2f1762e3e4b4)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x6dab9b060b7b3ca7),
@@ -28706,6 +30532,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f108c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbbdf621191b4df3b)],
         v: &[
             (0, 0x3843147df7c33b2, 0x6366399d00e10a38),
@@ -28721,6 +30548,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f10a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x745ed983a44543de)],
         v: &[
             (0, 0xbc0b0ef092ae1826, 0x91eb8ac53b568947),
@@ -28736,6 +30564,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f10a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4115a2179f08fb1d)],
         v: &[
             (0, 0x238554f707539195, 0x547ede83c7a76030),
@@ -28751,6 +30580,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f11a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5a4bb8424b382217)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x7fffffff80000000),
@@ -28766,6 +30596,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f11a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdc25b149c169670c)],
         v: &[
             (0, 0xabc6a3360b1cb7b5, 0xa89c34e015675f81),
@@ -28781,6 +30612,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f1fa420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfe85c0e2769a97b5)],
         v: &[
             (0, 0x102030405060708, 0xb433c21340bc2b1e),
@@ -28796,6 +30628,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f1fa420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x0, 0x5e1ac9c482ce48b7),
@@ -28811,6 +30644,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f10a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x80007fffffff0001, 0x0),
@@ -28826,6 +30660,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f10a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0xee9c30444141fc2e, 0x0),
@@ -28841,6 +30676,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f11a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa7959ea9a81a4968)],
         v: &[
             (0, 0xb5a68ece71e714e1, 0xffffffffffffffff),
@@ -28856,6 +30692,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f11a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf308ba452f05b2e1)],
         v: &[
             (0, 0x74e5029bc7247c0b, 0x5cd15f6911817416),
@@ -28871,6 +30708,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f1fa420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x42da2b592ccbd394)],
         v: &[
             (0, 0x102030405060708, 0x7f80ff0001fe8081),
@@ -28886,6 +30724,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f1fa420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x6b746c8d42e7cedc, 0x115e3a2995cc92bc),
@@ -28901,6 +30740,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f10a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbe4e893ac44e2ef0)],
         v: &[
             (0, 0xb0dcef89d4412d7e, 0x3721d708ccac6a4f),
@@ -28916,6 +30756,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f10a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x67d3ee45edd623a)],
         v: &[
             (0, 0x3469fd875a3ed9ab, 0xa834457f60062a20),
@@ -28931,6 +30772,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f3f8420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x5b5856cc1fc56363),
@@ -28946,6 +30788,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f3f8420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6e2eb36d9e34dbb8)],
         v: &[
             (0, 0x2d7c37fc4d3fc107, 0x6b7f103802707e7a),
@@ -28961,6 +30804,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f308420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x7fffffffffffffff),
@@ -28976,6 +30820,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f308420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd78236645620e159)],
         v: &[
             (0, 0x7de8d5e6275a1e94, 0xff00ff00ff00ff),
@@ -28991,6 +30836,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f208420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9781c1e345808085)],
         v: &[
             (0, 0xa6c2a2f48b476053, 0xf4dc5adc317985b9),
@@ -29006,6 +30852,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f208420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf1be3477ffdf0a13)],
         v: &[
             (0, 0x4931952742dd7879, 0xb8aaf9de0f6053c3),
@@ -29021,6 +30868,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f3f8c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xff00ff00ff00ff),
@@ -29036,6 +30884,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f3f8c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x703c5fa64f04b53)],
         v: &[
             (0, 0x2166d81124c85027, 0x88e59b48b2a2cd18),
@@ -29051,6 +30900,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f308c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7bd2daae8883f790)],
         v: &[
             (0, 0xe4b0997249af9bc3, 0xb976ede9caf3a49e),
@@ -29066,6 +30916,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f308c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2e17d8555df7cd6d)],
         v: &[
             (0, 0x8734987d740858f6, 0xd0b13fb709d111cd),
@@ -29081,6 +30932,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f208c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd8641d55dfe46f7b)],
         v: &[
             (0, 0xd33d870ef56d0f9b, 0x80007fffffff0001),
@@ -29096,6 +30948,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f208c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0xd9abc8d7ba8458eb, 0x8000000000000000),
@@ -29111,6 +30964,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f3f9420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xaa5b924bb42fe335)],
         v: &[
             (0, 0x4cbbf4cb9c453f9, 0x44a678786d5e1314),
@@ -29126,6 +30980,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f3f9420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x85bd08e5177c2760)],
         v: &[
             (0, 0x95861b6589984ab6, 0x56709967c732a5f7),
@@ -29141,6 +30996,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f309420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcaca550ca73748bb)],
         v: &[
             (0, 0x42507b5cc74db97e, 0xd271802119204130),
@@ -29156,6 +31012,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f309420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x18ff3f71bcd2abd4)],
         v: &[
             (0, 0xe0fc58ef55e8a17, 0x863e387b4910b183),
@@ -29171,6 +31028,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f209420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x65daf612d55795db)],
         v: &[
             (0, 0x7363245fa8f8479e, 0xde44479d5ef970ac),
@@ -29186,6 +31044,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f209420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x7a215205a9090169, 0xd6d7cf9e03ff3e79),
@@ -29201,6 +31060,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f3f9420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x102030405060708, 0x102030405060708),
@@ -29216,6 +31076,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f3f9420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x16a154fb43ec11ff),
@@ -29231,6 +31092,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f309420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x6b6e05f33271249d, 0xd77d144f961cc23c),
@@ -29246,6 +31108,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f309420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x5348255e2c1adceb, 0x3c45dbffa541976c),
@@ -29261,6 +31124,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f209420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe76740bc2158e2c7)],
         v: &[
             (0, 0x3b05d5e6b4a4677f, 0x7e68710201977b63),
@@ -29276,6 +31140,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f209420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe7f42a3ffed232d4)],
         v: &[
             (0, 0xffffffffffffffff, 0x265788ddf14dee),
@@ -29291,6 +31156,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f3f9c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x1089eb1d89aa5937, 0x8000000000000000),
@@ -29306,6 +31172,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f3f9c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb7adf161bce9047f)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x493d6e03b1cac453),
@@ -29321,6 +31188,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f309c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xe7ee6d744da379b1, 0x50ff96152fcb1909),
@@ -29336,6 +31204,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f309c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf78b5ae761d2afa6)],
         v: &[
             (0, 0xe3b01cd2e990f33a, 0x476fb052a18dd9c2),
@@ -29351,6 +31220,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f209c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x1899470e696a5969, 0xb64b2763412a76d8),
@@ -29366,6 +31236,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f209c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x4458d974ce36da12, 0x727739c1982ff1d6),
@@ -29381,6 +31252,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f3f9c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x4360392ac67b04c5, 0xaf4e4e1c016742a0),
@@ -29396,6 +31268,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f3f9c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x80007fffffff0001),
@@ -29411,6 +31284,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f309c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x0, 0xa719b49861863ecc),
@@ -29426,6 +31300,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f309c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x61f8f01cd3c68f33)],
         v: &[
             (0, 0x80007fffffff0001, 0xe31b216be409c40f),
@@ -29441,6 +31316,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f209c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xee126454d7aab1f4)],
         v: &[
             (0, 0x1f5fad431ec40c7d, 0x7fffffff80000000),
@@ -29456,6 +31332,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f209c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x62222ef1a393ec1b)],
         v: &[
             (0, 0x49f78fd76fd1f5fd, 0x81a5ac4dfb9aa7dc),
@@ -29471,6 +31348,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f3f8420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6f1bc0afb60410e5)],
         v: &[
             (0, 0x33ff6f8442fdc01f, 0x7fffffffffffffff),
@@ -29486,6 +31364,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f3f8420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0xb50f71286d864a3, 0xfffefdfc80817f7e),
@@ -29501,6 +31380,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f308420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6ac72281d2185f98)],
         v: &[
             (0, 0x0, 0xe6646c442a736bdf),
@@ -29516,6 +31396,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f308420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6b0ed7f8c8e4413e)],
         v: &[
             (0, 0x45ef389b795aa0cf, 0xdc4f5a082a763b88),
@@ -29531,6 +31412,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f208420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdc4b195e7f9a1d65)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x6d40e3bf04da5f60),
@@ -29546,6 +31428,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f208420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xcf415c88f4f0094c, 0xab3485b75cd498f7),
@@ -29561,6 +31444,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f3f8c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1322626b95c7424b)],
         v: &[
             (0, 0x7fb370e649c81c23, 0xae307fd5ebc39884),
@@ -29576,6 +31460,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f3f8c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc96186f1767ce2e6)],
         v: &[
             (0, 0xd975dd1111d13a67, 0xffffffffffffffff),
@@ -29591,6 +31476,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f308c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x66ee4c3d055ea5ca)],
         v: &[
             (0, 0x62f7633112a459a6, 0x7f80ff0001fe8081),
@@ -29606,6 +31492,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f308c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3444c7f7108c369f)],
         v: &[
             (0, 0x8130494b36f19539, 0x8b2520b9cc8594b3),
@@ -29621,6 +31508,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f208c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x80007fffffff0001, 0xed8c8ec8b9b4e96c),
@@ -29636,6 +31524,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f208c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x813db4654b64b396, 0x8c5381b8f3ac78c8),
@@ -29651,6 +31540,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f20a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x852357556048c37b)],
         v: &[
             (0, 0xd4d00fa0f6dc959f, 0xa5c68be9e06d33f2),
@@ -29666,6 +31556,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f20a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xefed92acd6ee46)],
         v: &[
             (0, 0x5092bb196a2735c6, 0xa622b8b3e9e07b11),
@@ -29681,6 +31572,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f21a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd1321e1ead6bd770)],
         v: &[
             (0, 0x537c090d90252e83, 0x440da61294e26ca9),
@@ -29696,6 +31588,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f21a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9d6ae3e4b8c0896f)],
         v: &[
             (0, 0x1a005e2a38aace30, 0x7f80ff0001fe8081),
@@ -29711,6 +31604,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f3fa420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x210e86f91303b22b)],
         v: &[
             (0, 0x102030405060708, 0x7f80ff0001fe8081),
@@ -29726,6 +31620,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f3fa420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x725f29637f59da16)],
         v: &[
             (0, 0xce0fbecd49ea436f, 0x8000000000000000),
@@ -29741,6 +31636,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f20a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x443167f99ee58099)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xff00ff00ff00ff),
@@ -29756,6 +31652,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f20a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x36ea5402d57d128f)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x6c82064276ce511),
@@ -29771,6 +31668,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f21a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdebdb76651102d0)],
         v: &[
             (0, 0xdbbee13684ed286d, 0xffffffffffffffff),
@@ -29786,6 +31684,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f21a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x48ac3a9ed0e21076)],
         v: &[
             (0, 0xd10fcd4cb798bfa8, 0x9b6aab157ac4b58e),
@@ -29801,6 +31700,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f3fa420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x1c6c82a88ef4b718, 0xb71d7033c20f926d),
@@ -29816,6 +31716,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f3fa420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xad3462334970a740)],
         v: &[
             (0, 0x518dac87de49fe9a, 0x6b19ba104aa6d1c5),
@@ -29831,6 +31732,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f20a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xa6bbefd667eb607b, 0x923074a332be43d7),
@@ -29846,6 +31748,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f20a420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2aa12ac8cce86a59)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xd6f10b87d6a9f013),
@@ -29861,6 +31764,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f3fe420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb04a0f886b30613)],
         v: &[
             (0, 0x762c4a662c9a6b1f, 0x0),
@@ -29876,6 +31780,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f3fe420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x4c32cc0f934fa427, 0x7f80ff0001fe8081),
@@ -29891,6 +31796,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f30e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xaaa5c17d841d3c24)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xbd1ac7a78e8ad419),
@@ -29906,6 +31812,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f30e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe2277d0eb33a28bc)],
         v: &[
             (0, 0x7fffffff80000000, 0x102030405060708),
@@ -29921,6 +31828,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f20e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbd50ceb6b94b3aca)],
         v: &[
             (0, 0xffffffffffffffff, 0x8000000000000000),
@@ -29936,6 +31844,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f20e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa1ff064386033821)],
         v: &[
             (0, 0x7b433061610c4c66, 0xfffefdfc80817f7e),
@@ -29951,6 +31860,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f7fe420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x291334d2c6edc879)],
         v: &[
             (0, 0xbb9536b946f331fc, 0x8000000000000000),
@@ -29966,6 +31876,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f7fe420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb3c91401ace061ad)],
         v: &[
             (0, 0xff4d1c0537836e64, 0xa3421d91482ff249),
@@ -29981,6 +31892,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f58e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xfafdb6d2e658efdc, 0x102030405060708),
@@ -29996,6 +31908,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f58e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9378f46fb71256d7)],
         v: &[
             (0, 0xa13de5a4d5ee45bc, 0x4e9d013f5ba45c55),
@@ -30011,6 +31924,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f40e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf09e74c83893735b)],
         v: &[
             (0, 0xd1e626711d3ea3de, 0xfffefdfc80817f7e),
@@ -30026,6 +31940,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f40e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xd01b0655ef6bf522, 0x256912e4f4037d26),
@@ -30041,6 +31956,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f3fe420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xbedc4c726a21668a, 0x0),
@@ -30056,6 +31972,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f3fe420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x18489434f576d86d, 0x8000000000000000),
@@ -30071,6 +31988,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f30e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x5e4010a0b9fc7192),
@@ -30086,6 +32004,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f30e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbf4f953a126a6d4e)],
         v: &[
             (0, 0x3fa496a3f3459b4e, 0x7fffffffffffffff),
@@ -30101,6 +32020,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f20e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb91b4f1ababa219b)],
         v: &[
             (0, 0xa0b0a587fbaa8bb4, 0x83ec5287f3c13fb),
@@ -30116,6 +32036,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f20e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3739d8702bc9bb43)],
         v: &[
             (0, 0x71e67e42c5f91a77, 0xb2b3d5d55fecf43e),
@@ -30131,6 +32052,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f7fe420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfd53083f07583c3c)],
         v: &[
             (0, 0x64a1bcfe4c427173, 0xffffffffffffffff),
@@ -30146,6 +32068,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f7fe420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xeb4f70e64df77c2e)],
         v: &[
             (0, 0x619ef641ebdd22d6, 0x88bfbd5233370ee0),
@@ -30161,6 +32084,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f58e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x52eed2b30a391ee1)],
         v: &[
             (0, 0xea256cf4f2ee4fc7, 0x7fffffff80000000),
@@ -30176,6 +32100,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f58e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4f6362cbaffd7e5d)],
         v: &[
             (0, 0x5fc255c98a8323e6, 0xa5faa4959d854b8),
@@ -30191,6 +32116,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f40e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcfb15aeee837644)],
         v: &[
             (0, 0x7fffffffffffffff, 0x308477a8b2faf0fe),
@@ -30206,6 +32132,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f40e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd148353a9b9fb8ce)],
         v: &[
             (0, 0x45e29b66332de66e, 0x9b49361180a54c33),
@@ -30221,6 +32148,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f3ffc20,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x4fe940140989dbf0, 0x59e5cbbb6b7c0bad),
@@ -30236,6 +32164,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f3ffc20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0xf010fca14d7bc4ef, 0x2d26500cffa4965a),
@@ -30251,6 +32180,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f30fc20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xe90161f2d43b30e6),
@@ -30266,6 +32196,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f30fc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xe92150ceca05490e, 0x7f80ff0001fe8081),
@@ -30281,6 +32212,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f20fc20,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x1d7f398a844bf3a1, 0xf3bac65ffa2491bb),
@@ -30296,6 +32228,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f20fc20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x875ab86ec49e0b92)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xa4ed7ab5cd3b3159),
@@ -30311,6 +32244,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f7ffc20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x66ef9612e97dbaf2)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xa33e3dbc3e58b935),
@@ -30326,6 +32260,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f7ffc20,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4e2a7adf189f72b)],
         v: &[
             (0, 0x64f6359c45bfd0a0, 0x62832373841e0c77),
@@ -30341,6 +32276,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f58fc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6145e00dc16c86f8)],
         v: &[
             (0, 0xb3e8a556a524f8bb, 0xb43bb187c1662f6d),
@@ -30356,6 +32292,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f58fc20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xad520f213209862e, 0x8000000000000000),
@@ -30371,6 +32308,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f40fc20,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8aae1323fee71391)],
         v: &[
             (0, 0x2ab1d1cfe0eeeeaa, 0xe99074cb8ef005f6),
@@ -30386,6 +32324,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f40fc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x35c1f06f0e66dad7)],
         v: &[
             (0, 0x7d99a49ed6735a93, 0xd8a6bdec1a8950e),
@@ -30401,6 +32340,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f3ffc20,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xae7d2a5207d2649d, 0xbcd4180036bcd24c),
@@ -30416,6 +32356,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f3ffc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x78b959fc05178672)],
         v: &[
             (0, 0x2b1555805815fd2e, 0xddfd02513e26e04f),
@@ -30431,6 +32372,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f30fc20,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd9c3c265d246f9d1)],
         v: &[
             (0, 0x7fffffffffffffff, 0x48931eaf43df582d),
@@ -30446,6 +32388,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f30fc20,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x38495c06fb2426d1, 0x7fffffff80000000),
@@ -30461,6 +32404,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f20fc20,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x564210707a0b1ad0)],
         v: &[
             (0, 0x4efaa2326b2d767d, 0x80007fffffff0001),
@@ -30476,6 +32420,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f20fc20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x582badfd1a34c463)],
         v: &[
             (0, 0x93b74612cc793f05, 0xc97d24412df2bf2d),
@@ -30491,6 +32436,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f7ffc20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe115f8b4321df205)],
         v: &[
             (0, 0x8ca99448642282d7, 0xcc1868d633337b3d),
@@ -30506,6 +32452,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f7ffc20,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdf1d314eb42d6e70)],
         v: &[
             (0, 0x7fffffff80000000, 0x960d0c6c261dd3cb),
@@ -30521,6 +32468,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f58fc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x437fdaa3743299b6)],
         v: &[
             (0, 0x22419640c82427ce, 0xa772480b677cf61e),
@@ -30536,6 +32484,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f58fc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xf4aadbeac3c39f1e, 0x2cb2db9ad7063bb4),
@@ -30551,6 +32500,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f40fc20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe398f3a686f7dc49)],
         v: &[
             (0, 0x7fffffffffffffff, 0xd662f70c9c687076),
@@ -30566,6 +32516,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f40fc20,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x465e540c0fd0122d)],
         v: &[
             (0, 0x5e5b314f64dd737a, 0xeb91d89455f1fb2d),
@@ -30581,6 +32532,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f728820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x102030405060708, 0x825c1d58889174ad),
@@ -30598,6 +32550,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f728820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x742cfacbe6fe768f, 0x6fc62c31be8e71f4),
@@ -30615,6 +32568,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f628020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xe273821e31e04206, 0xe2c35b72720b0ec),
@@ -30632,6 +32586,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f628020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc77a5d1c28eafd0)],
         v: &[
             (0, 0x80007fffffff0001, 0x79370277f9d644f9),
@@ -30649,6 +32604,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0fa28820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x4e031292a18e294a, 0x6d609ce9ba816148),
@@ -30666,6 +32622,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0fa28820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x74c21e45a124ab90)],
         v: &[
             (0, 0x498fd597a1be06e0, 0x62c7ac3ce862a650),
@@ -30683,6 +32640,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4fa28020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf8f7bf834c518675)],
         v: &[
             (0, 0x8000000000000000, 0x5d404b2dd2dfe71b),
@@ -30700,6 +32658,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4fa28020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4f02064ae39a8af1)],
         v: &[
             (0, 0x65fa7e0116f22347, 0xf8eed7ec518eb893),
@@ -30717,6 +32676,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f578820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x78ff46106a6ade71, 0xb378044b5bffdd32),
@@ -30733,6 +32693,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f720820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf68f18e5c0b0e0c2)],
         v: &[
             (0, 0x9d880e49d5655d0a, 0x446cb14025d9296e),
@@ -30750,6 +32711,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f720820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb19ce1c29abf8c35)],
         v: &[
             (0, 0x6ef86c2e88b76353, 0x451b2b02aba8807c),
@@ -30767,6 +32729,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f620020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x6350693d70f97fa4, 0xff00ff00ff00ff),
@@ -30784,6 +32747,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f620020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9974b2d94a9c5b3e)],
         v: &[
             (0, 0x5cc104de2b61b883, 0x6db32e42bc1eea11),
@@ -30801,6 +32765,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2fa20820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdb49e09e93ef195a)],
         v: &[
             (0, 0x46c6675415f17ec, 0xe922b42409ed03a1),
@@ -30818,6 +32783,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2fa20820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5f01b6481106ac0d)],
         v: &[
             (0, 0x7fffffffffffffff, 0x102030405060708),
@@ -30835,6 +32801,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6fa20020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x8000000000000000, 0x79d273c5c63ab6fd),
@@ -30852,6 +32819,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6fa20020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xed8a76a4da5c8772, 0x242598d33666e99a),
@@ -30869,6 +32837,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f570820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x44494e1385b441d2)],
         v: &[
             (0, 0xc21b97a25b288e12, 0x9666417466acaa67),
@@ -30885,6 +32854,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f724820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe6a802875a1118aa)],
         v: &[
             (0, 0xe428bfb24b0af946, 0xc6b40ddca1c4cb8a),
@@ -30902,6 +32872,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f724820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xb231b239183295c7, 0x6e22109330d3ba65),
@@ -30919,6 +32890,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f624020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xbcb84da3b8f96004, 0xb03e2c945480b9a4),
@@ -30936,6 +32908,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f624020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9dc1aec0805e7d95)],
         v: &[
             (0, 0xf59bbb4ce8852b10, 0x80007fffffff0001),
@@ -30953,6 +32926,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2fa24820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x73ad29c936779a3d)],
         v: &[
             (0, 0xfddca96e848c565f, 0x8000000000000000),
@@ -30970,6 +32944,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2fa24820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc50605011479bc3e)],
         v: &[
             (0, 0x6a20aedbaa23d547, 0x38f935c0ef198fa6),
@@ -30987,6 +32962,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6fa24020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x9766741cc4dadd4e, 0x27fab5f4c44c08e4),
@@ -31004,6 +32980,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6fa24020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x68e7c8a3359fa959)],
         v: &[
             (0, 0xa697ff47d27c299b, 0xa14e06874a6ed9ec),
@@ -31021,6 +32998,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f574820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc72fe8cb933cafac)],
         v: &[
             (0, 0x81dd060e6e43d633, 0x0),
@@ -31037,6 +33015,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f72a020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf30d4c518b207ff9)],
         v: &[
             (0, 0xfa2ac0f9c6fbfc6c, 0x102030405060708),
@@ -31054,6 +33033,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f72a020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa7e80f764a7bd92f)],
         v: &[
             (0, 0xc17e029c3a5ea49b, 0xffffffffffffffff),
@@ -31071,6 +33051,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f72a020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x17ddf2448e654c61)],
         v: &[
             (0, 0x0, 0xff00ff00ff00ff),
@@ -31088,6 +33069,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f72a020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x27938248673c6376)],
         v: &[
             (0, 0x1fdbb7374b574ec8, 0x7ed54d2b5de6686e),
@@ -31105,6 +33087,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f82a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x79d739ffc811fd77)],
         v: &[
             (0, 0x9aeaae375305489b, 0xbb74efd7a83dc878),
@@ -31122,6 +33105,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f82a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x33321485e42c4b2e)],
         v: &[
             (0, 0xd280e328d47c74a9, 0x23310aed09c1a8d8),
@@ -31139,6 +33123,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f82a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x354cbbf8b99aa884)],
         v: &[
             (0, 0x9459bfbddc6c1018, 0xf2cfb54a9d4e5ab5),
@@ -31156,6 +33141,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f82a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x36d68d5fc5c5ed2f)],
         v: &[
             (0, 0x0, 0x78e15ee1f3214877),
@@ -31173,6 +33159,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f72a020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x80007fffffff0001, 0x724b737f65185bc5),
@@ -31190,6 +33177,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f72a020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb2f42dcdbd174a51)],
         v: &[
             (0, 0x821c212d7898fcd7, 0x9f6fa0ba9141e478),
@@ -31207,6 +33195,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f72a020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x8000000000000000, 0xe615d5c50edc88a0),
@@ -31224,6 +33213,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f72a020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x1210ec8839b38fa1, 0xff00ff00ff00ff),
@@ -31241,6 +33231,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f82a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x5df6afde12926bff, 0x9a45edae4936a523),
@@ -31258,6 +33249,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f82a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7a527cdde43a90f6)],
         v: &[
             (0, 0x7fffffff80000000, 0x82ba3df890aac502),
@@ -31275,6 +33267,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f82a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x66e0293af5849f08)],
         v: &[
             (0, 0x8000000000000000, 0xf660c86e15069c28),
@@ -31292,6 +33285,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f82a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x6023018cad5584ee, 0x8868c5cf225af387),
@@ -31309,6 +33303,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f722020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x94875842ff2e3581),
@@ -31326,6 +33321,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f722020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7e654a1cdfa5cbae)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xff00ff00ff00ff),
@@ -31343,6 +33339,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f722020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdea8043fd90d2dd0)],
         v: &[
             (0, 0x8000000000000000, 0x80007fffffff0001),
@@ -31360,6 +33357,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f722020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x29a04c7b9e35b6a, 0xfffefdfc80817f7e),
@@ -31377,6 +33375,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f822820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x13ef36d26dfb5b1e)],
         v: &[
             (0, 0xe20d0f513f5cf70e, 0xf9d98e51f3ca4dbf),
@@ -31394,6 +33393,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f822820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x111da9248af67528)],
         v: &[
             (0, 0x0, 0x19e63e5dcd0442dd),
@@ -31411,6 +33411,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f822820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x95874032ebb3fc98)],
         v: &[
             (0, 0x13146ba32dd86fb6, 0x102030405060708),
@@ -31428,6 +33429,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f822820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x87d0bb803b657031)],
         v: &[
             (0, 0x326fbf64ea81016b, 0x7622d00f45039bf8),
@@ -31445,6 +33447,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f722020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xe32a92ae1b1f866e, 0x80007fffffff0001),
@@ -31462,6 +33465,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f722020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x80007fffffff0001, 0x7fffffffffffffff),
@@ -31479,6 +33483,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f722020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7d0abe8f34d57c32)],
         v: &[
             (0, 0x102030405060708, 0x50e49edf960c5b3f),
@@ -31496,6 +33501,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f722020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x102030405060708, 0x37e4ffc2f1afb5ae),
@@ -31513,6 +33519,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f822820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa9d1cd9e96692f28)],
         v: &[
             (0, 0x3cab028dda552f4e, 0xfffefdfc80817f7e),
@@ -31530,6 +33537,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f822820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8ea4f1dbeb06a17e)],
         v: &[
             (0, 0xb3ba881504374209, 0xe24ae9d4de3fe60b),
@@ -31547,6 +33555,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f822820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x38895fea3ca4d2d8)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x3602581ec4a567f1),
@@ -31564,6 +33573,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f822820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x8000000000000000, 0x948c30a7551664f5),
@@ -31581,6 +33591,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f726020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x80007fffffff0001, 0x8ddaef32133b99de),
@@ -31598,6 +33609,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f726020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd286a5f220f34df0)],
         v: &[
             (0, 0x949fb7505138f195, 0x7f80ff0001fe8081),
@@ -31615,6 +33627,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f726020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x0, 0xcf0a15c5b874894a),
@@ -31632,6 +33645,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f726020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb5b309aa4c425916)],
         v: &[
             (0, 0x7fffffffffffffff, 0x8cbc15a600ef46e7),
@@ -31649,6 +33663,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f826820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5f60e30ce4e44af0)],
         v: &[
             (0, 0x7fffffffffffffff, 0x1c4f567fc332bfb2),
@@ -31666,6 +33681,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f826820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x53399529e31441a3)],
         v: &[
             (0, 0x7fffffff80000000, 0x74810bf2466c600a),
@@ -31683,6 +33699,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f826820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3ea69f0d566a9e73)],
         v: &[
             (0, 0x7fffffffffffffff, 0xbb5b48011714ad2),
@@ -31700,6 +33717,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f826820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x780787b8388f806e)],
         v: &[
             (0, 0x9128d2b55a4a7a95, 0x8000000000000000),
@@ -31717,6 +33735,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f726020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x7fffffff80000000, 0x8b9159a81652c8fc),
@@ -31734,6 +33753,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f726020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcd8618181645fb75)],
         v: &[
             (0, 0x2346f0883d5418a9, 0x8635ffd2b1c04c69),
@@ -31751,6 +33771,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f726020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbd3bd4b42459cee5)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x322a14357805765f),
@@ -31768,6 +33789,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f726020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x29040d3b9e2a6935, 0x1cf52d2216cd82b6),
@@ -31785,6 +33807,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f826820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x87cf32c40348703f),
@@ -31802,6 +33825,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f826820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xeb9b769539a82ef3)],
         v: &[
             (0, 0xef961e032e5fccf3, 0x5266f26451f93f22),
@@ -31819,6 +33843,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f826820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x7fffffff80000000, 0x7fffffffffffffff),
@@ -31836,6 +33861,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f826820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x2b7e9c2d235fc39e, 0x8f9dc462cfecd39),
@@ -31853,6 +33879,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4fa29820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xe4ff863110c0ce5b, 0xae235e0217758242),
@@ -31870,6 +33897,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4fa29820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x7fffffffffffffff),
@@ -31887,6 +33915,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4fa29820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x635ac8da3256d447)],
         v: &[
             (0, 0x84943e33310ea774, 0x69eb7b0278756f45),
@@ -31904,6 +33933,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4fa29820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9f6ea6e54c1e142c)],
         v: &[
             (0, 0x448a4a4e4484acd8, 0x8c131b8ed8fac531),
@@ -31921,6 +33951,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0fa29020,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc4a403a3a460a19b)],
         v: &[
             (0, 0x6fdb36fa0bf73a20, 0x13d46fbb2caddc4),
@@ -31938,6 +33969,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0fa29020,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xe46b60ec6a3612f5, 0xbb89e03c2b8c3f8d),
@@ -31955,6 +33987,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0fa29020,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3e9ef3a53cd2270)],
         v: &[
             (0, 0x482c7e403f1f8c22, 0x9796343ca5a98363),
@@ -31972,6 +34005,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4fc29820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1d6edc7a5bbec6ed)],
         v: &[
             (0, 0x7a8f6fb1a859dc93, 0xbbddcd8c5ad8258e),
@@ -31989,6 +34023,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4fc29820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xaa8b0bb02bc985ef)],
         v: &[
             (0, 0x21c433b77ba4d6e4, 0x0),
@@ -32006,6 +34041,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4fc29820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x8000000000000000),
@@ -32023,6 +34059,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4fc29820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x42aaf25d7186c559, 0x5d21bca32fc3916e),
@@ -32040,6 +34077,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f829820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa676df05199127d5)],
         v: &[
             (0, 0x0, 0x91512dc49f6aa121),
@@ -32057,6 +34095,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f829820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3cecbc0fc95659b8)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x91953a1e04632a8f),
@@ -32074,6 +34113,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f829820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7e6a3a5817af03b9)],
         v: &[
             (0, 0xeb624d26e0f68475, 0x3f68a8e204fa49ee),
@@ -32091,6 +34131,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5fc29820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe04f70d04fd0d1dc)],
         v: &[
             (0, 0x7fffffffffffffff, 0x7fffffffffffffff),
@@ -32108,6 +34149,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5fc29820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3316a92560ee7ada)],
         v: &[
             (0, 0x102030405060708, 0x53f39bc70ebfe56),
@@ -32125,6 +34167,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5fc29820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xab3a82676d102db7)],
         v: &[
             (0, 0x3bc55246eaca05ef, 0xbcc55e27f401c483),
@@ -32142,6 +34185,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4fa21820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe563316ea45ea9f7)],
         v: &[
             (0, 0xc0bc73130a8a9939, 0xfd3c50f1c2800d89),
@@ -32159,6 +34203,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4fa21820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8855de3648c3cc1d)],
         v: &[
             (0, 0xb8cdcdb4cadc1d35, 0xfffefdfc80817f7e),
@@ -32176,6 +34221,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4fa21820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x93f23ad9f19c6e70)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x99a1fc61fa73ecb7),
@@ -32193,6 +34239,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4fa21820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7582e7fd79439356)],
         v: &[
             (0, 0xeea462db8691f085, 0x1ebd7888d188b41e),
@@ -32210,6 +34257,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0fa21020,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x80007fffffff0001, 0x1e53e638ae10c56a),
@@ -32227,6 +34275,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0fa21020,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8105bdcb032133b8)],
         v: &[
             (0, 0x7fffffffffffffff, 0x229c0763b2eec437),
@@ -32244,6 +34293,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0fa21020,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xef3772a67dcedd4f, 0x7fffffffffffffff),
@@ -32261,6 +34311,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4fc21820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x28eefa78e36a0b50)],
         v: &[
             (0, 0x82d6b342b93868c8, 0x7fffffffffffffff),
@@ -32278,6 +34329,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4fc21820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8d19fbf68cb756fd)],
         v: &[
             (0, 0x80007fffffff0001, 0x84fd93c94ea9cc18),
@@ -32295,6 +34347,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4fc21820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4c2469289ffb5c12)],
         v: &[
             (0, 0x7fffffffffffffff, 0x1a698a2c9cdec68a),
@@ -32312,6 +34365,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4fc21820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x75d1707329b66476)],
         v: &[
             (0, 0x62f1ef990634598c, 0xe30265a779b2a050),
@@ -32329,6 +34383,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f821820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xffffffffffffffff, 0x7fffffffffffffff),
@@ -32346,6 +34401,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f821820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9e8d3ab5018cd0a9)],
         v: &[
             (0, 0x15b876e60253530b, 0xa18231807f896561),
@@ -32363,6 +34419,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f821820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x269892f60911900b)],
         v: &[
             (0, 0x9dbe594d4b178024, 0x660f2aed46d05c04),
@@ -32380,6 +34437,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5fc21820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x437f03ca9701414a, 0x7f80ff0001fe8081),
@@ -32397,6 +34455,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5fc21820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa319423bcda9e1e7)],
         v: &[
             (0, 0xa149e160cc28992e, 0xdec23c8c9fb2fc71),
@@ -32414,6 +34473,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5fc21820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7e580b324f60a7e8)],
         v: &[
             (0, 0xf2431738466a190, 0x1b48854ae2807342),
@@ -32431,6 +34491,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4fa25820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x149f38cc3dfbe78d, 0xbecc7f7ebadb2009),
@@ -32448,6 +34509,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4fa25820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbcf46923d81415e8)],
         v: &[
             (0, 0x46d3346d0d276c75, 0xff00ff00ff00ff),
@@ -32465,6 +34527,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4fa25820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe4c7b18c3dcd1505)],
         v: &[
             (0, 0x2bc2b630aa528e38, 0x8d0843de62d7f436),
@@ -32482,6 +34545,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4fa25820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x907c5a7c8c43757a)],
         v: &[
             (0, 0x944f98d2325a5fe8, 0xabe8b92c267d2e9f),
@@ -32499,6 +34563,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0fa25020,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbe9e4aee831f0d71)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xb780429cd49b5002),
@@ -32516,6 +34581,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0fa25020,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc41ae58bfce8fc60)],
         v: &[
             (0, 0x7fffffffffffffff, 0xd835617cdaceb671),
@@ -32533,6 +34599,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0fa25020,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x7fffffffffffffff, 0x74d17b594fa554cc),
@@ -32550,6 +34617,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4fc25820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5dfc155aba6f50f1)],
         v: &[
             (0, 0xcb3ef09ad9d20809, 0x8c004bea9edb52f1),
@@ -32567,6 +34635,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4fc25820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x123fe6e1086cd919, 0x4572ff51605b78d0),
@@ -32584,6 +34653,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4fc25820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x64843c702127b8f0)],
         v: &[
             (0, 0x779ff611bf85bd40, 0x92ea78cd96ec0b),
@@ -32601,6 +34671,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4fc25820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xdf8789a648bd091c, 0x7901639600144267),
@@ -32618,6 +34689,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f825820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xde5191f148260de4)],
         v: &[
             (0, 0x80007fffffff0001, 0x80007fffffff0001),
@@ -32635,6 +34707,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f825820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb8a8cf595655bcca)],
         v: &[
             (0, 0xfa336599f5185df8, 0xfffefdfc80817f7e),
@@ -32652,6 +34725,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f825820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xde16bdafc5a16706, 0xfffbe074ff4cb558),
@@ -32669,6 +34743,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5fc25820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xab3ce065fb726f83)],
         v: &[
             (0, 0x102030405060708, 0xeb6a8626e529215b),
@@ -32686,6 +34761,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5fc25820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x694a137e65cba150)],
         v: &[
             (0, 0xb6a9718e55bdbfe0, 0x259704da5d3e75c1),
@@ -32703,6 +34779,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5fc25820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb60bc00fc1b9eb5e)],
         v: &[
             (0, 0x80007fffffff0001, 0x5367b67ee1468e11),
@@ -32720,6 +34797,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e220020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x487cc1f422027b79)],
         v: &[
             (0, 0xc6230828431965f8, 0x13540c3a18bae1c7),
@@ -32737,6 +34815,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e220020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x39120587c8c874dc, 0x5905b76b398edf7d),
@@ -32754,6 +34833,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e620020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x80007fffffff0001, 0xde7cf124cc3a0744),
@@ -32771,6 +34851,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e620020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x3cec2d81181d5370, 0x35d00e434decdc97),
@@ -32788,6 +34869,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea20020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x19657f4079064b03)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x9de5657ddc5f04d0),
@@ -32805,6 +34887,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea20020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x82f98a7e58bef206)],
         v: &[
             (0, 0xffffffffffffffff, 0xc81e756c4aebef15),
@@ -32822,6 +34905,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e220020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfc02b92f76568307)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x102030405060708),
@@ -32839,6 +34923,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e220020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x93928b760689a8a9)],
         v: &[
             (0, 0xa943f07d010b4cee, 0xfdb60a1ed8a35ff3),
@@ -32856,6 +34941,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e620020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xfaf21f47de4f72b7, 0xdfe21ed65a5755cd),
@@ -32873,6 +34959,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e620020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7353a134b0034c56)],
         v: &[
             (0, 0x659725e9770e8cb0, 0x70e4977ca2e1e8e2),
@@ -32890,6 +34977,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea20020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x1a7472300aa980ed, 0x213f5bbb187e4fcb),
@@ -32907,6 +34995,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea20020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xea0299fdcdda7eae)],
         v: &[
             (0, 0x7b069202ca104629, 0x6ca7a799f7ebfe36),
@@ -32924,6 +35013,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e222020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf5475d4de2699020)],
         v: &[
             (0, 0x274d237019db26d0, 0xad430a6caec30e3f),
@@ -32941,6 +35031,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e222020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7092a6b654b47e7f)],
         v: &[
             (0, 0x7dadcb0c95091e39, 0xc9df34a3a6f754c7),
@@ -32958,6 +35049,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e622020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x521ae7c5a3334a99)],
         v: &[
             (0, 0xffffffffffffffff, 0x4f3a2fe15b161a6c),
@@ -32975,6 +35067,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e622020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb90a06bde1fec255)],
         v: &[
             (0, 0xcd812d5307c1e591, 0xfffefdfc80817f7e),
@@ -32992,6 +35085,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea22020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd52b68f3204c2e10)],
         v: &[
             (0, 0x0, 0x8755c02bc66de4fb),
@@ -33009,6 +35103,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea22020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa5df1e4bb75793ca)],
         v: &[
             (0, 0x1a3c396fd8262db1, 0x13d84c63827cdfe6),
@@ -33026,6 +35121,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e222020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfd2472abc9fd2d32)],
         v: &[
             (0, 0x6e8d0fb9f0fc7cf9, 0x44463157cff7f28e),
@@ -33043,6 +35139,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e222020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x80007fffffff0001, 0x0),
@@ -33060,6 +35157,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e622020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9baf9a1147dc2cb2)],
         v: &[
             (0, 0x186b3d57e1f39e6f, 0x5675d560e88f6743),
@@ -33077,6 +35175,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e622020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2c997187ad092da6)],
         v: &[
             (0, 0xd04723f73c17529f, 0x9350c4adfc856392),
@@ -33094,6 +35193,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea22020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x329786b565d509b9, 0x80007fffffff0001),
@@ -33111,6 +35211,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea22020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3fa141d629c953ad)],
         v: &[
             (0, 0x4ef88aa851ee14f3, 0x8b1690562717eab1),
@@ -33128,6 +35229,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e225020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x7cc81b3ba14b88ad, 0x80007fffffff0001),
@@ -33145,6 +35247,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e225020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x4932c79977bb5cf5, 0x0),
@@ -33162,6 +35265,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e625020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf0b6795158524ba0)],
         v: &[
             (0, 0xa1776ee3b14612c, 0xb10c32e96313ec9f),
@@ -33179,6 +35283,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e625020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xffffffffffffffff, 0xccbbb102e68933e3),
@@ -33196,6 +35301,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea25020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8cb74491f14be1cb)],
         v: &[
             (0, 0x80007fffffff0001, 0xf7243a43849cfd44),
@@ -33213,6 +35319,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea25020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x706b746f101cdc6)],
         v: &[
             (0, 0xff520ef5ee045306, 0x9ff044333a1f1eb8),
@@ -33230,6 +35337,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e225020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc9157930c5ea984e)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x7fffffffffffffff),
@@ -33247,6 +35355,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e225020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xbe1780b6624450ad, 0x80007fffffff0001),
@@ -33264,6 +35373,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e625020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x102030405060708, 0x64fc463699c60421),
@@ -33281,6 +35391,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e625020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x12acaaa25f3f4e42)],
         v: &[
             (0, 0x6c6aa82973b7ffa3, 0x760c7ad7364baeb),
@@ -33298,6 +35409,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea25020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xed984f782f6568e7)],
         v: &[
             (0, 0x292d8b9be24b7efa, 0x7fffffff80000000),
@@ -33315,6 +35427,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea25020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7a2b37f95e37473b)],
         v: &[
             (0, 0x8000000000000000, 0xe8093598fa0ab8a8),
@@ -33332,6 +35445,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e227020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x331a975e814eda8b)],
         v: &[
             (0, 0x7fffffffffffffff, 0xfffefdfc80817f7e),
@@ -33349,6 +35463,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e227020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd4ee4cf726f5e059)],
         v: &[
             (0, 0x7fffffffffffffff, 0xd7c4d17b1f53c79e),
@@ -33366,6 +35481,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e627020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb12ec8819378cee7)],
         v: &[
             (0, 0xf6a8f88db253635c, 0x0),
@@ -33383,6 +35499,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e627020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x5be5c8cb24624027, 0xe7e39a69c578f16e),
@@ -33400,6 +35517,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea27020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x41a125fc08ae8d4b)],
         v: &[
             (0, 0x0, 0x0),
@@ -33417,6 +35535,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea27020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6add200c64f73da0)],
         v: &[
             (0, 0x25aa600b83dedc9f, 0xb81d4d671820131d),
@@ -33434,6 +35553,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e227020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb660a146e9c21ce8)],
         v: &[
             (0, 0x929e7958ae9f224e, 0x0),
@@ -33451,6 +35571,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e227020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x2bd7c2c2da2a46a1, 0xfdf2efdad09ba76d),
@@ -33468,6 +35589,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e627020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xc9c50d331af860b3, 0x4672c35b62fb9f91),
@@ -33485,6 +35607,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e627020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4d043426b46d27a5)],
         v: &[
             (0, 0x9c6ccd91621a1437, 0xffffffffffffffff),
@@ -33502,6 +35625,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea27020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x51b81eadf49d3f2b)],
         v: &[
             (0, 0x8d597e03a417a91c, 0xee676f25e4cd06be),
@@ -33519,6 +35643,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea27020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x88687d19fe4cc640)],
         v: &[
             (0, 0x7fffffffffffffff, 0x7fffffff80000000),
@@ -33536,6 +35661,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e228020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6dd67118e0860090)],
         v: &[
             (0, 0x913dac62ae15a4d4, 0x918eb9888f90769d),
@@ -33553,6 +35679,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e228020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x959a1be7850ebd39)],
         v: &[
             (0, 0x4eabfcab3a8264a8, 0xd61999a871c9b177),
@@ -33570,6 +35697,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e628020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe9ac695ee541043e)],
         v: &[
             (0, 0x7fffffff80000000, 0x665efa5967ab869b),
@@ -33587,6 +35715,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e628020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x4ad4063c98ac0627, 0x6a0ed91644eca179),
@@ -33604,6 +35733,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea28020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7d09187d3fd46a7e)],
         v: &[
             (0, 0x7fffffffffffffff, 0xc620f46fa9c67010),
@@ -33621,6 +35751,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea28020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xeeb3b2e4eb6051d8)],
         v: &[
             (0, 0xe025a1625434351d, 0x1d71f0daa9b52023),
@@ -33638,6 +35769,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e228020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xf099db4fb31ba0ca),
@@ -33655,6 +35787,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e228020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x800c2cc59f5032bc)],
         v: &[
             (0, 0x29a274afe59b1bf7, 0x0),
@@ -33672,6 +35805,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e628020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2038990599db2bdd)],
         v: &[
             (0, 0x80007fffffff0001, 0xf67fddb029a1f5bf),
@@ -33689,6 +35823,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e628020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7b998368b3565b89)],
         v: &[
             (0, 0x653c3f7cbe4413e7, 0x90ba430c5f1e8a50),
@@ -33706,6 +35841,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea28020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe7429c69f82a2c22)],
         v: &[
             (0, 0x804d224ae4e32b95, 0x299883e4681b2a50),
@@ -33723,6 +35859,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea28020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2e004ed0163f05fe)],
         v: &[
             (0, 0x94fce5430b686620, 0x9e2af3f8d14367a8),
@@ -33740,6 +35877,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e22a020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x84e2bae7ea26a209, 0x6c7c890526591078),
@@ -33757,6 +35895,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22a020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x80007fffffff0001, 0xa3c1a3e624dcab98),
@@ -33774,6 +35913,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e62a020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3d550ce151736f74)],
         v: &[
             (0, 0x834328685ff5fa09, 0xcd19139ce2ad7b42),
@@ -33791,6 +35931,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62a020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x423aedb05ca7af8b)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x5f79e5d8004afbdb),
@@ -33808,6 +35949,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2a020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa9fd13b4f3800b33)],
         v: &[
             (0, 0xd8d53f6a3a57a0c, 0x8000000000000000),
@@ -33825,6 +35967,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2a020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3e7d301a08f02386)],
         v: &[
             (0, 0xf1745081ac370456, 0x1d7c11c8ae77a95),
@@ -33842,6 +35985,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e22a020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xaa52fc73b2e7805d, 0x67130f99703eb7ff),
@@ -33859,6 +36003,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22a020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x8987f4bdf5d7f462, 0xfa8d5f522d98e0b8),
@@ -33876,6 +36021,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e62a020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x8910d8111fc67a5c, 0x7f80ff0001fe8081),
@@ -33893,6 +36039,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62a020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xcba6abca33ebda69, 0x836f929b48ce3e05),
@@ -33910,6 +36057,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea2a020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xcf1090b2bd64ae3d, 0xc03c504fbd34eb40),
@@ -33927,6 +36075,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2a020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x0),
@@ -33944,6 +36093,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e22c020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x4a3e54ded3b25388, 0xb5eaf33812d2b014),
@@ -33961,6 +36111,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22c020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8e1b3fe736ebfbe6)],
         v: &[
             (0, 0x1276fda76dbc48dd, 0x0),
@@ -33978,6 +36129,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e62c020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x53430c60324b7347)],
         v: &[
             (0, 0x102030405060708, 0x7fffffff80000000),
@@ -33995,6 +36147,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62c020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9feb2916096c4d91)],
         v: &[
             (0, 0x9c6663d0485ef4e2, 0x7fffffff80000000),
@@ -34012,6 +36165,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2c020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x872a7239a248487b)],
         v: &[
             (0, 0x8000000000000000, 0x7fffffffffffffff),
@@ -34029,6 +36183,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2c020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd38ec4c5d8df70a8)],
         v: &[
             (0, 0x7c613762bb6ada97, 0xa06d95c8ef77f78e),
@@ -34046,6 +36201,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e22c020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc396d020584bc654)],
         v: &[
             (0, 0x102030405060708, 0xfffefdfc80817f7e),
@@ -34063,6 +36219,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22c020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc2962ea3ddf1bec5)],
         v: &[
             (0, 0x7fffffffffffffff, 0x0),
@@ -34080,6 +36237,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e62c020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x60741c2ffd0d9919)],
         v: &[
             (0, 0x7fffffffffffffff, 0x80007fffffff0001),
@@ -34097,6 +36255,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62c020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdb16fa044eb30462)],
         v: &[
             (0, 0xf2904c38e2e1d5d, 0x7f80ff0001fe8081),
@@ -34114,6 +36273,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea2c020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1941cdaa8b5d3d08)],
         v: &[
             (0, 0xbcde196cea4ed6fd, 0x8000000000000000),
@@ -34131,6 +36291,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2c020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x66882e6eeb20e93d)],
         v: &[
             (0, 0xc47598358aaf4eea, 0xc5f0957c69cf5025),
@@ -34148,6 +36309,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e221020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x414906f6d77e8fbc)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xd1023a89529894a),
@@ -34165,6 +36327,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e221020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x43c4770eb2c3b833)],
         v: &[
             (0, 0xb7127694aeb9524a, 0x74888ba1d5d4e57f),
@@ -34182,6 +36345,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e621020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x37390c04252cb278, 0x9e8ec0bbe5590669),
@@ -34199,6 +36363,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e621020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x33e866f1d5294bb7)],
         v: &[
             (0, 0x8000000000000000, 0x7c6d466839a2d987),
@@ -34216,6 +36381,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea21020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3afbd9d3af71ccbb)],
         v: &[
             (0, 0xef55f72ffffbcef3, 0xc93aae10d75ba64d),
@@ -34233,6 +36399,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea21020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x769361c4944729b4)],
         v: &[
             (0, 0xa0eeb719c7024181, 0x5b9fcc6a48651cb7),
@@ -34250,6 +36417,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e221020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x85f2f2e9d826ceb5, 0x9df13ca186f8b5fc),
@@ -34267,6 +36435,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e221020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0xce8908666c88984d, 0x3467514c06a879f5),
@@ -34284,6 +36453,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e621020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5979aaa734662b4)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xb4b79dcbb4c7e860),
@@ -34301,6 +36471,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e621020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0xffffffffffffffff, 0x1dd9155a98ef2dca),
@@ -34318,6 +36489,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea21020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x174314858b432b37, 0x48e7b02fb2859299),
@@ -34335,6 +36507,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea21020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x15209269e53c5586, 0x7154bfd43b4842ec),
@@ -34352,6 +36525,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e223020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdc03e991d93efbfc)],
         v: &[
             (0, 0x102030405060708, 0xff00ff00ff00ff),
@@ -34369,6 +36543,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e223020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x483269160af96b7b)],
         v: &[
             (0, 0xe5deaee47b119c6f, 0xff00ff00ff00ff),
@@ -34386,6 +36561,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e623020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x163f1029aa47d493, 0x720b13714463d2b7),
@@ -34403,6 +36579,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e623020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6abf9db290710263)],
         v: &[
             (0, 0x3089c4d5b8e32d30, 0xe0b42d5504ddf441),
@@ -34420,6 +36597,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea23020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdf05d031f513b3f9)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xd5ed36d10dd5b77b),
@@ -34437,6 +36615,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea23020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbdfc2df0a987ab34)],
         v: &[
             (0, 0xfd7381d27b95f09c, 0x293f82f9f812e0d5),
@@ -34454,6 +36633,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e223020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa2b24f41241cf7fa)],
         v: &[
             (0, 0x530d02af8805c94a, 0x8a7e7b3d848ab554),
@@ -34471,6 +36651,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e223020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xce337bbdf980cd3f, 0xe558faf9f9563356),
@@ -34488,6 +36669,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e623020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5e6f705e670c9e44)],
         v: &[
             (0, 0xae97858b5e522899, 0xff00ff00ff00ff),
@@ -34505,6 +36687,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e623020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xa41d56d49eefbc61, 0xfffefdfc80817f7e),
@@ -34522,6 +36705,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea23020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x87e773654809a885)],
         v: &[
             (0, 0xeaf58573f3290c58, 0xa99da903e567cd8e),
@@ -34539,6 +36723,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea23020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xcf8cd57208b78f48, 0x7fffffffffffffff),
@@ -34556,6 +36741,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e224020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x49b8d3f6ca262a3d)],
         v: &[
             (0, 0xba717575cdb98a22, 0xfffefdfc80817f7e),
@@ -34573,6 +36759,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e224020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc24a5833f02cf1e3)],
         v: &[
             (0, 0xa8c947dd6cdc180f, 0xfffefdfc80817f7e),
@@ -34590,6 +36777,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e624020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xab5e2cf31e319804)],
         v: &[
             (0, 0x8d688cdda9e166d6, 0x8c135295e400d3f2),
@@ -34607,6 +36795,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e624020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa59a59cc23424beb)],
         v: &[
             (0, 0x16b2150a40893e50, 0x7fffffffffffffff),
@@ -34624,6 +36813,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea24020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xd70e6bb0b0459308, 0x7e7678003019b2eb),
@@ -34641,6 +36831,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea24020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x7fffffff80000000, 0xbf69d2ca3bd6e529),
@@ -34658,6 +36849,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e224020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x882594dca3791fea)],
         v: &[
             (0, 0x4706575f5f1d1a0c, 0xff5271f840e7861d),
@@ -34675,6 +36867,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e224020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x24578ed20ad09150, 0x2b0d9bd321760c3),
@@ -34692,6 +36885,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e624020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcc3ef4b9332b735a)],
         v: &[
             (0, 0x9a47d74384b3297e, 0xd30bb8df83be3635),
@@ -34709,6 +36903,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e624020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd749af50a9de0e5a)],
         v: &[
             (0, 0xfaffcb476e9d4ce8, 0x9e8c8a19a7c1353d),
@@ -34726,6 +36921,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea24020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb802e4ea358fed22)],
         v: &[
             (0, 0x479d03b47c305973, 0xdfc44a8896b3ea),
@@ -34743,6 +36939,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea24020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x33106f5b32bde9c5)],
         v: &[
             (0, 0x80007fffffff0001, 0xffffffffffffffff),
@@ -34760,6 +36957,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e226020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xee210cef8588704f, 0xff00ff00ff00ff),
@@ -34777,6 +36975,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e226020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4308345b7b8e54dc)],
         v: &[
             (0, 0x503dd5f3dfc14e3a, 0xaed089d366e323c4),
@@ -34794,6 +36993,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e626020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa22e97701089e71e)],
         v: &[
             (0, 0x74484b1836d91913, 0x48968a2e8d4a14dd),
@@ -34811,6 +37011,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e626020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x5fd7591d00ca0f56, 0x7f80ff0001fe8081),
@@ -34828,6 +37029,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea26020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5e5186f8fe372363)],
         v: &[
             (0, 0xdff2387fb9a9874f, 0xff4ee31440e53bc6),
@@ -34845,6 +37047,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea26020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4bf72a8418a584ea)],
         v: &[
             (0, 0x1010c541edc16e3c, 0x1cf4ce7bf346f312),
@@ -34862,6 +37065,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e226020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3b75c7257a3d86ee)],
         v: &[
             (0, 0x642cfe3b040fa5fd, 0x166534ed7987a402),
@@ -34879,6 +37083,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e226020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x95c6eff0ddc00381)],
         v: &[
             (0, 0x9b83997e64cb6c34, 0x8c78143fdc245e10),
@@ -34896,6 +37101,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e626020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x19b205bff6ac1873)],
         v: &[
             (0, 0x80007fffffff0001, 0xff00ff00ff00ff),
@@ -34913,6 +37119,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e626020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa9d0bce37d162abe)],
         v: &[
             (0, 0x7fffffff80000000, 0x6a14c22e8c436cb1),
@@ -34930,6 +37137,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea26020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd5326324911029e5)],
         v: &[
             (0, 0x7e8ac710a59b1b56, 0xb595ffb0116e2d76),
@@ -34947,6 +37155,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea26020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x0, 0x8118847efd1b0ed7),
@@ -34964,6 +37173,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e023820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x606ef8af6714855b)],
         v: &[
             (0, 0x102030405060708, 0x1cde1b6a17b460d4),
@@ -34981,6 +37191,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e023820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf8ec0c83c1b9a36b)],
         v: &[
             (0, 0x81989986cae5b707, 0x7fffffff80000000),
@@ -34998,6 +37209,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e423820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xac456bdbc1ec07f6)],
         v: &[
             (0, 0x74d7e5e723f519b4, 0x268767e9a1c8adf),
@@ -35015,6 +37227,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e423820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x80007fffffff0001),
@@ -35032,6 +37245,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e823820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9dda1ddcf4709014)],
         v: &[
             (0, 0xfefa7f3ef202e554, 0x169d27b889b4c894),
@@ -35049,6 +37263,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e823820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x90854b0f3e2a1600)],
         v: &[
             (0, 0x7fffffffffffffff, 0x6fbc905542e75bf3),
@@ -35066,6 +37281,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ec23820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7a2a7d3181851d7d)],
         v: &[
             (0, 0x98872288b68e85fa, 0xfffefdfc80817f7e),
@@ -35083,6 +37299,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e027820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf70f227c277df347)],
         v: &[
             (0, 0x80007fffffff0001, 0xff00ff00ff00ff),
@@ -35100,6 +37317,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e027820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x8000000000000000, 0x3104ca27cb609c15),
@@ -35117,6 +37335,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e427820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x249185eb7c40ea6a)],
         v: &[
             (0, 0x0, 0x9564824637380f94),
@@ -35134,6 +37353,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e427820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe011058a2d10fedc)],
         v: &[
             (0, 0xba2991accd0cf7f2, 0x7fffffffffffffff),
@@ -35151,6 +37371,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e827820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6d69d8f5901161da)],
         v: &[
             (0, 0x1357a66571fa4683, 0x40932bce15716683),
@@ -35168,6 +37389,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e827820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8cbf4a4ed6dc8470)],
         v: &[
             (0, 0xaf4059d10ce916e6, 0x0),
@@ -35185,6 +37407,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ec27820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x13b3550059f3033e, 0x634953a79875b24c),
@@ -35202,6 +37425,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e021820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x573d68b2d37b4350)],
         v: &[
             (0, 0xa0c9c41f78b1e85c, 0x1497fcc431aa11cc),
@@ -35219,6 +37443,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e021820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xdc1d7a82bb29bdf1),
@@ -35236,6 +37461,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e421820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x26aa6f4a869baedb)],
         v: &[
             (0, 0x7fffffff80000000, 0x1c083946bb348d6f),
@@ -35253,6 +37479,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e421820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x83a3cbbfc822ebaa, 0xffffffffffffffff),
@@ -35270,6 +37497,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e821820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfb2d7282cb64b8bc)],
         v: &[
             (0, 0xe49d76dc1e0dac3e, 0x30047adeb98b99e2),
@@ -35287,6 +37515,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e821820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x98529361f936a0ab)],
         v: &[
             (0, 0x80007fffffff0001, 0x441e461cba86e1e6),
@@ -35304,6 +37533,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ec21820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xeb66cfafa2795ddb)],
         v: &[
             (0, 0x80007fffffff0001, 0xdec3b8413755dc09),
@@ -35321,6 +37551,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e025820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x7fffffffffffffff, 0xffffffffffffffff),
@@ -35338,6 +37569,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e025820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x43d27a229b62c4bf)],
         v: &[
             (0, 0xb82eae223cccde98, 0x5b2d844d71ecb132),
@@ -35355,6 +37587,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e425820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xcae07888b849176f, 0xd45cee28f0cc5a4c),
@@ -35372,6 +37605,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e425820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7a46095341d7fcd1)],
         v: &[
             (0, 0x7b9e6aab6325edae, 0x102030405060708),
@@ -35389,6 +37623,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e825820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x72bb1eae76e27bd6)],
         v: &[
             (0, 0x25df690e4476bb31, 0x7fffffff80000000),
@@ -35406,6 +37641,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e825820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x1d1654a0ead435ee, 0xe353cceb93c61061),
@@ -35423,6 +37659,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ec25820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf9332bbf688b280b)],
         v: &[
             (0, 0x2e28252b0774fe93, 0x80007fffffff0001),
@@ -35440,6 +37677,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e022820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe31c6f1eac64d19a)],
         v: &[
             (0, 0xe1cd1d9b966f5422, 0xc2d50129ef32adf7),
@@ -35457,6 +37695,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e022820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xce49e66bb0e286cf)],
         v: &[
             (0, 0x3d635b1b0f8a55cb, 0x3c281d05eae24a0c),
@@ -35474,6 +37713,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e422820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x102030405060708, 0x1d82f9a4b4d7f0f0),
@@ -35491,6 +37731,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e422820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x773886f7b648483d)],
         v: &[
             (0, 0x7fffffffffffffff, 0xffffffffffffffff),
@@ -35508,6 +37749,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e822820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x13fe7a44a7552b69, 0xee6dae5bcd113415),
@@ -35525,6 +37767,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e822820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xd0e4a717c087816a, 0xe10a25563b8afa25),
@@ -35542,6 +37785,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ec22820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x72c7db26ec95a00f)],
         v: &[
             (0, 0x7fffffff80000000, 0x2c96a975496acaf3),
@@ -35559,6 +37803,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e026820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbbf3cad15b935beb)],
         v: &[
             (0, 0xffffffffffffffff, 0xd90170c3dedf110a),
@@ -35576,6 +37821,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e026820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x99f6b8c2436114da)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x163cd318d9e8a95b),
@@ -35593,6 +37839,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e426820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x2aa16c7ab3329039, 0x4592103a7d17ec14),
@@ -35610,6 +37857,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e426820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd703ed2fbe6260f6)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xff00ff00ff00ff),
@@ -35627,6 +37875,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e826820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc0d52583be1a82a3)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x7fffffffffffffff),
@@ -35644,6 +37893,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e826820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xeb7e8a0fa4c1a1f8)],
         v: &[
             (0, 0xad153af70416534c, 0x63c7fa109cbd0861),
@@ -35661,6 +37911,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ec26820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc6b44a26ab7dcc4a)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x851e54b243750507),
@@ -35678,6 +37929,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e020020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xc2d547863d39cc28, 0x9d943f594d31f39f),
@@ -35695,6 +37947,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e020820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5264dc869960f79c)],
         v: &[
             (0, 0x8000000000000000, 0x3763923c3f2fffb0),
@@ -35712,6 +37965,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e023820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcaf9ba452049abb4)],
         v: &[
             (0, 0xeb9297862d5f23f7, 0x8000000000000000),
@@ -35729,6 +37983,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e024020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3e84480b9320a652)],
         v: &[
             (0, 0x329315a78ab018ba, 0xee3ad92231aa295),
@@ -35746,6 +38001,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e027820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x9b6f549bb68f95c1, 0x7f80ff0001fe8081),
@@ -35763,6 +38019,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e020020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcde98962c796c457)],
         v: &[
             (0, 0x59dd22f6ddfd080a, 0xff00ff00ff00ff),
@@ -35780,6 +38037,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e021820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xaae39ab44b4f31ae)],
         v: &[
             (0, 0x2622db2b3c3eb331, 0x381741dab05d09fb),
@@ -35797,6 +38055,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e023820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6e9a7fe40ebdc62a)],
         v: &[
             (0, 0xdddee1f1be79c298, 0x5e87627f8826a5d),
@@ -35814,6 +38073,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e070020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x5412603d88fc55e, 0x8147caf0e5c43f61),
@@ -35830,6 +38090,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e070020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xfffefdfc80817f7e),
@@ -35846,6 +38107,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e072020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x80007fffffff0001, 0x9ca24c49f2f0e2d4),
@@ -35863,6 +38125,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e072020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x6faec7f59d5e6c44, 0xfffefdfc80817f7e),
@@ -35880,6 +38143,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e074020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xc10fb421f780e3b8, 0x8533282d5aa18427),
@@ -35898,6 +38162,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e074020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x9abc094a6de08d79, 0x8000000000000000),
@@ -35916,6 +38181,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e076020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xffffffffffffffff, 0x6932f50e755103a0),
@@ -35935,6 +38201,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e076020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x91edc6e30b20d5b1, 0x3f63d83b10a78e85),
@@ -35954,6 +38221,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e071020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000000000000000, 0x4eba24f2e209d18b),
@@ -35970,6 +38238,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e071020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xd7897df20f6ba619, 0x80007fffffff0001),
@@ -35986,6 +38255,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e073020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7fffffff80000000, 0x7fffffff80000000),
@@ -36003,6 +38273,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e073020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xffffffffffffffff, 0x434c8de8d207cb23),
@@ -36020,6 +38291,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e075020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xb88007891f58fbc4, 0x1b6eb14af3c23e59),
@@ -36038,6 +38310,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e075020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7b9f98cd9ae60235, 0x102030405060708),
@@ -36056,6 +38329,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e077020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7fffffffffffffff, 0x8ddd65bef7328f84),
@@ -36075,6 +38349,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e077020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x0, 0xd4f691811732535a),
@@ -36094,6 +38369,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e0120c0,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x100d172714270b16, 0x1800140c0910130e),
@@ -36110,6 +38386,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee28420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x6a94d85f289775f5, 0x4edf0c239ffa783),
@@ -36127,6 +38404,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee28420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x86a2cc3188920493)],
         v: &[
             (0, 0x979a1619aae401f4, 0xffffffffffffffff),
@@ -36144,6 +38422,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee28420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xeb78e03ce8efe443, 0xc1c5f7133b76e38f),
@@ -36161,6 +38440,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee28420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2493ce8d650b48c6)],
         v: &[
             (0, 0x0, 0x0),
@@ -36178,6 +38458,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee28c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9d5b4989490f6c0e)],
         v: &[
             (0, 0xcb9a1c38c0012435, 0x13683e8c9d707781),
@@ -36195,6 +38476,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee28c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x918192a7adc84caa)],
         v: &[
             (0, 0x48be757f8effffbc, 0x7fffffff80000000),
@@ -36212,6 +38494,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee23c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x27401899539b9f7f)],
         v: &[
             (0, 0xd49230fc24253cc4, 0x18e80c1cea74429d),
@@ -36229,6 +38512,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee23c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4a0acc0ee9c0b056)],
         v: &[
             (0, 0x80007fffffff0001, 0xb7ed21c807f2d3f0),
@@ -36246,6 +38530,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee23420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6b7dded80d97c0d5)],
         v: &[
             (0, 0xaa97f57844d2c30, 0x3996d62ea73896cf),
@@ -36263,6 +38548,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee23420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x27d2f0d57441fcec)],
         v: &[
             (0, 0xae9b01df6aa0e037, 0x5e4713d33e92e704),
@@ -36280,6 +38566,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee23420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xca6fe734203f471c)],
         v: &[
             (0, 0x4d9df4a69fe5e63f, 0xf77e36920bcfa420),
@@ -36297,6 +38584,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee23420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbacd09313f16d364)],
         v: &[
             (0, 0x7fffffff80000000, 0xe71e5084fe15562b),
@@ -36314,6 +38602,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee23c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5328fa3a85c355ab)],
         v: &[
             (0, 0x6ce384822abbd2f2, 0x509001544bc80098),
@@ -36331,6 +38620,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee23c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x66c4ce28d3b87fc)],
         v: &[
             (0, 0x8d5a6ac6e445cd62, 0xfe9380dd8a11300f),
@@ -36348,6 +38638,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee28c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xffffffffffffffff, 0x26f1333565e47ab5),
@@ -36365,6 +38656,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee28c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x981ae15e4eb7e518)],
         v: &[
             (0, 0x1130987bf9965da4, 0x72eb0b1331db6342),
@@ -36382,6 +38674,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x1375feaf49c2fafe, 0x4ad62c233f633eb9),
@@ -36399,6 +38692,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x670066afe8f09d5b)],
         v: &[
             (0, 0x52a14883d87acc18, 0xb822ba9cdad2bc32),
@@ -36416,6 +38710,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7d0c244e4a16de54)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xe395ef68ddd7fb5),
@@ -36433,6 +38728,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee24420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x189f88425291cb23)],
         v: &[
             (0, 0xffffffffffffffff, 0xee5f4cb8b93f98e7),
@@ -36450,6 +38746,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e220c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8bc2df77b61b79de)],
         v: &[
             (0, 0xa393ecdcd0f1b216, 0xa9d532875ae35427),
@@ -36467,6 +38764,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e220c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9b0cd0846a3fa4ed)],
         v: &[
             (0, 0x6b656d2ed205198a, 0x102030405060708),
@@ -36484,6 +38782,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e620c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xe44581d79ca7043d, 0x7fffffffffffffff),
@@ -36501,6 +38800,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e620c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1a32e45920f7060c)],
         v: &[
             (0, 0x8000000000000000, 0xc7be09da242f8135),
@@ -36518,6 +38818,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea20c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe5a4b438ddb1c87f)],
         v: &[
             (0, 0x102030405060708, 0x6634ba2ee2e3f7eb),
@@ -36535,6 +38836,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea20c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xa40ca121d161147b, 0x3888f18c204e42dc),
@@ -36552,6 +38854,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee20c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x102030405060708, 0xdede6db1d30326f6),
@@ -36569,6 +38872,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee20c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x9fe8330053fb8ef, 0xfffefdfc80817f7e),
@@ -36586,6 +38890,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e220c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x81e969584be43a89)],
         v: &[
             (0, 0x34c04c28f0cec391, 0x102030405060708),
@@ -36603,6 +38908,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e220c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe373e873d52bd3e1)],
         v: &[
             (0, 0x8703d2f8800954df, 0xc6eea355780e3cf),
@@ -36620,6 +38926,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e620c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf8aab2be3d4c6b79)],
         v: &[
             (0, 0x9edcce7ca1813c42, 0xfffefdfc80817f7e),
@@ -36637,6 +38944,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e620c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfcf775093be910e3)],
         v: &[
             (0, 0x79eecce629da1bb, 0x102030405060708),
@@ -36654,6 +38962,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea20c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xa9e4ec91cec20ff5, 0xb480f90bf1e793c4),
@@ -36671,6 +38980,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea20c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa6fc27934a8a697e)],
         v: &[
             (0, 0x7fffffffffffffff, 0xffffffffffffffff),
@@ -36688,6 +38998,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee20c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x571def2e980df227)],
         v: &[
             (0, 0xb29e28e327174b3a, 0xff00ff00ff00ff),
@@ -36705,6 +39016,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee20c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x55dc4f5e0da608ee)],
         v: &[
             (0, 0xffffffffffffffff, 0x7fffffff80000000),
@@ -36722,6 +39034,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e222c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xaac41d5224390e7a)],
         v: &[
             (0, 0xa976bf4427c5d147, 0x64786b7aca04dde1),
@@ -36739,6 +39052,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e222c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3db2ecf4af878b04)],
         v: &[
             (0, 0x98a02074b5ee85e4, 0xbf5f07b5be884af8),
@@ -36756,6 +39070,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e622c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x84b207eeb028eb79, 0xffffffffffffffff),
@@ -36773,6 +39088,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e622c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xfdb22228d8ea5087, 0x8000000000000000),
@@ -36790,6 +39106,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea22c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xce8cfcb22133efd1)],
         v: &[
             (0, 0x7fffffffffffffff, 0xff00ff00ff00ff),
@@ -36807,6 +39124,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea22c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9fb474c75e97fa50)],
         v: &[
             (0, 0x298897ac5f869d96, 0xd0455b4779d1134d),
@@ -36824,6 +39142,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee22c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x54fdcbd5a3433aa4)],
         v: &[
             (0, 0x256f2a64ef636eb0, 0x80007fffffff0001),
@@ -36841,6 +39160,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee22c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5402eec7562baf00)],
         v: &[
             (0, 0x1e7a0e01e2f06ce9, 0xeb27935227ffa484),
@@ -36858,6 +39178,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e222c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf8c49b0cdf6f1822)],
         v: &[
             (0, 0x69f2066b5a943876, 0xffffffffffffffff),
@@ -36875,6 +39196,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e222c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5c28aeb2c7703e7f)],
         v: &[
             (0, 0xa8eed502ddbc3a53, 0x8225e93ccd4dc6c5),
@@ -36892,6 +39214,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e622c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb7a6223d11bfe478)],
         v: &[
             (0, 0xa93ba174566af651, 0x5a9a963ea8ff56bd),
@@ -36909,6 +39232,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e622c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8f52ead744244671)],
         v: &[
             (0, 0x8000000000000000, 0xa5e61788eca1c557),
@@ -36926,6 +39250,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea22c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1e3d70f3e6b6aa18)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xc93a5a86da2592a7),
@@ -36943,6 +39268,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea22c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x2b4021d9c4ac130f, 0x7fffffff80000000),
@@ -36960,6 +39286,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee22c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x417956c414978cd7)],
         v: &[
             (0, 0xff44c59df42511, 0x27ae00352c6e3a77),
@@ -36977,6 +39304,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee22c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb6dd92392177e4f4)],
         v: &[
             (0, 0xce40ccefed50ed0d, 0x25c7e11a4dc3c50c),
@@ -36994,6 +39322,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee08820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd352f65fd1f873f1)],
         v: &[
             (0, 0x10a246cf2354eb3c, 0xfffefdfc80817f7e),
@@ -37009,6 +39338,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee08820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x2ca62b4a89f654f5, 0xef5638f58f5e91e6),
@@ -37024,6 +39354,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee08820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdb63cb51bc4fc733)],
         v: &[
             (0, 0x7bc892b176111e4, 0x908d143d8eb11b72),
@@ -37039,6 +39370,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee08820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3b1abad73e6bd4e)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x4502815b23bd2e79),
@@ -37054,6 +39386,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee09820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1bfb64f8a9dfd0c8)],
         v: &[
             (0, 0x8000000000000000, 0x7f80ff0001fe8081),
@@ -37069,6 +39402,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee09820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6df474805c13237c)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xffffffffffffffff),
@@ -37084,6 +39418,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee09820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe2c83c0b5c3076df)],
         v: &[
             (0, 0xed52180db6898641, 0x2437f244e17e641b),
@@ -37099,6 +39434,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee09820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd5fc837d845598f8)],
         v: &[
             (0, 0xe501906274f8c0c9, 0x7c2049defa595992),
@@ -37114,6 +39450,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee0a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe5232e43512ddbc4)],
         v: &[
             (0, 0x80007fffffff0001, 0xffffffffffffffff),
@@ -37129,6 +39466,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee0a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbea616df67f660eb)],
         v: &[
             (0, 0x6335eb61fa7f370e, 0xc2a20b87210d7677),
@@ -37144,6 +39482,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee0b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1f0ecd1f36af2999)],
         v: &[
             (0, 0x8b857147d31697ce, 0x891a892e11c19431),
@@ -37159,6 +39498,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee0b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x902bea7e34eb963d)],
         v: &[
             (0, 0x579caab59187f028, 0xcfdc68918361f276),
@@ -37174,6 +39514,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee0b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x99c0d4be0321b06f)],
         v: &[
             (0, 0x8ec8910205d79b6a, 0xd160b46c61e915c5),
@@ -37189,6 +39530,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee0b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x102030405060708, 0x7f80ff0001fe8081),
@@ -37204,6 +39546,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e214820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xae0a92ae30eba346)],
         v: &[
             (0, 0x3863c1f3db8ef736, 0x882bb5fd1e13f701),
@@ -37219,6 +39562,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e214820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2adb93a82c43eaa5)],
         v: &[
             (0, 0x8000000000000000, 0xce4c6d2e9454faa8),
@@ -37234,6 +39578,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e614820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1983ed137208538e)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x0),
@@ -37249,6 +39594,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e614820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x682dabadac76040e)],
         v: &[
             (0, 0x102030405060708, 0xffffffffffffffff),
@@ -37264,6 +39610,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea14820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3dec83015ab8dba5)],
         v: &[
             (0, 0x5eba4bf9a1b122a5, 0xfffefdfc80817f7e),
@@ -37279,6 +39626,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea14820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1a690516ab5c9c9a)],
         v: &[
             (0, 0x16cca2dfbe0e7759, 0x658ee30a65a8ba),
@@ -37294,6 +39642,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e214820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x475ecba7bf3f93e2, 0xfffefdfc80817f7e),
@@ -37309,6 +39658,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e214820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x4df937b4fdcd3a80, 0xff00ff00ff00ff),
@@ -37324,6 +39674,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e614820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf513a2e4f98aa300)],
         v: &[
             (0, 0x7107d9b05c4ba6c0, 0xd611cd4e2dfe64c0),
@@ -37339,6 +39690,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e614820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8ad86337eabf088b)],
         v: &[
             (0, 0xdc736abb45be955b, 0x6913cb8bf7fd174d),
@@ -37354,6 +39706,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea14820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xdb224f09f6531715, 0x36fcf8367451ff30),
@@ -37369,6 +39722,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea14820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x1e327799ff2e0676, 0xff00ff00ff00ff),
@@ -37384,6 +39738,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e212820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x6e1c8814f960154a, 0x51014bd2f03d97e9),
@@ -37399,6 +39754,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e212820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xff00ff00ff00ff),
@@ -37414,6 +39770,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e612820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcb834aee5911f89)],
         v: &[
             (0, 0x8000000000000000, 0xa343b3932982bcd8),
@@ -37429,6 +39786,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e612820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb28820a6a654bd4c)],
         v: &[
             (0, 0x80007fffffff0001, 0x8923cf39a979f298),
@@ -37444,6 +39802,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea12820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xeab28431afb6d212)],
         v: &[
             (0, 0x59969418534d521c, 0xf77c0e35b9e8cc05),
@@ -37459,6 +39818,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea12820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6029af10426ce5d4)],
         v: &[
             (0, 0x5ddb76410872e342, 0xe40f58d5908a9757),
@@ -37474,6 +39834,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f455420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x6353661709e23e58, 0x288e26b529cf7057),
@@ -37489,6 +39850,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f7f5420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6983ba3c67c677c0)],
         v: &[
             (0, 0x4c041f70169a657a, 0x7edb3aeec350acfb),
@@ -37504,6 +39866,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f400420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf221db23e2d9574f)],
         v: &[(0, 0x0, 0xb0ff72353984aecf), (1, 0x0, 0x7fffffff80000000)],
         out_x: &[],
@@ -37516,6 +39879,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f400420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xfa3051c76560cffa, 0xd1d1749944cc32ff),
@@ -37531,6 +39895,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f790420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe2f7608ee0b46e72)],
         v: &[
             (0, 0x4f1bb59d668c0330, 0x7f80ff0001fe8081),
@@ -37546,6 +39911,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f7f0420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4443d143f38c1fe1)],
         v: &[
             (0, 0xe48e8d80f7155deb, 0xff00ff00ff00ff),
@@ -37561,6 +39927,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f7d1420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2a9f1a600b1fddd5)],
         v: &[
             (0, 0x7fffffffffffffff, 0x7fffffffffffffff),
@@ -37576,6 +39943,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f401420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x170cd4b4a8a38544, 0x41a8b72cc56843bb),
@@ -37591,6 +39959,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f7b2420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xe482edf97dc3a8ce, 0x60d757806782d7fd),
@@ -37606,6 +39975,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f402420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7da3dce0ce914e18)],
         v: &[
             (0, 0x7fffffffffffffff, 0xffffffffffffffff),
@@ -37621,6 +39991,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f404420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3bd6bb225a4e2d17)],
         v: &[
             (0, 0x102030405060708, 0x41813148b8e64713),
@@ -37636,6 +40007,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f7c4420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x69cb87f2a1d6aa15)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x80007fffffff0001),
@@ -37651,6 +40023,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f405420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x4e4ee0fbec73cab4, 0xd49c4f98aeffc9c),
@@ -37666,6 +40039,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f615420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x57ffd8692504c899)],
         v: &[
             (0, 0x39a6891b4bd8bfe4, 0x6901652cf857d9ae),
@@ -37681,6 +40055,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f7e3420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe07a2d74a5fd235)],
         v: &[
             (0, 0xbafb23d1bc401309, 0x16303127c1d4e66),
@@ -37696,6 +40071,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f413420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe36d540f1ac6bbad)],
         v: &[
             (0, 0x7b5ca9b329083ed7, 0xa78041f5e5121e4b),
@@ -37711,6 +40087,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f0d9420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcc4823f5f1cb83c7)],
         v: &[
             (0, 0x3a3b49ce05559057, 0x21dbb2f4215512a5),
@@ -37726,6 +40103,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f0d9420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x83556de8e33a489c)],
         v: &[
             (0, 0x5bdf53c909aa09f6, 0x7fffffffffffffff),
@@ -37741,6 +40119,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f2c9420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x102030405060708, 0xfffefdfc80817f7e),
@@ -37756,6 +40135,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f2c9420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xffe9a07855fe51a2),
@@ -37771,6 +40151,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f0d9420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x102030405060708, 0x7f80ff0001fe8081),
@@ -37786,6 +40167,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f0d9420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdc94ccafe68bcbb7)],
         v: &[
             (0, 0x0, 0xf3e76258972360db),
@@ -37801,6 +40183,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f2c9420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa7711a7a0814e383)],
         v: &[
             (0, 0x8000000000000000, 0xaf0757001be3d8e1),
@@ -37816,6 +40199,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f2c9420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb8770804635b0be7)],
         v: &[
             (0, 0x4f76f49f4e452fd3, 0xff00ff00ff00ff),
@@ -37831,6 +40215,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f0d8420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xa3d26ff10cf52c61, 0x6c4b125edd8deabf),
@@ -37846,6 +40231,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f0d8420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x80007fffffff0001, 0x6b5fa476935c04ef),
@@ -37861,6 +40247,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f2c8420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xa45ad5f5e899009c, 0xce266f618b8dd672),
@@ -37876,6 +40263,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f2c8420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5b6becab747aa4b9)],
         v: &[
             (0, 0x80007fffffff0001, 0x623924b4e89cdf01),
@@ -37891,6 +40279,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f0d9c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x87bd79c3a13acf05)],
         v: &[
             (0, 0x8b9630c6444f9de5, 0x3ccb5a2cf65d70b7),
@@ -37906,6 +40295,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f0d9c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xee416ad6677e85ee)],
         v: &[
             (0, 0x4f50e92b6098c854, 0x4d1a87044bf8b600),
@@ -37921,6 +40311,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f2c9c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x95db16ab3f656765, 0x7fffffffffffffff),
@@ -37936,6 +40327,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f2c9c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x99284720ffdc6b8d)],
         v: &[
             (0, 0xffffffffffffffff, 0xcfacc80c7404feae),
@@ -37951,6 +40343,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ef1b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xec2ccd44e9038fe6, 0xf217e0c26b8b8d71),
@@ -37966,6 +40359,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ef1b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb50266cfa2095418)],
         v: &[
             (0, 0x20bcdd9c9519d6a1, 0x3b8f452872e73246),
@@ -37981,6 +40375,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e30d820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x5003e5c5e27cd9f9, 0x3d95a44fe2503839),
@@ -37996,6 +40391,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e30d820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x102030405060708),
@@ -38011,6 +40407,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e30d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x636c35497c507eae),
@@ -38026,6 +40423,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e70d820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x9d53deacc95b3d47, 0x17a10a29a275c3ac),
@@ -38041,6 +40439,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e70d820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xca2315f21512b4d)],
         v: &[
             (0, 0xc6f5b6862eb90bb, 0x86cef86672ac09bf),
@@ -38056,6 +40455,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e70d820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7203eb317ef19e25)],
         v: &[
             (0, 0xad4396fe57b10543, 0x7fffffff80000000),
@@ -38071,6 +40471,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e30f820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x8460c0f715580cfe),
@@ -38086,6 +40487,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e30f820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x537a6c1bae8964af)],
         v: &[
             (0, 0xffe415df8c5f01cf, 0xc543bdc982d2670c),
@@ -38101,6 +40503,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e30f820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7857868668769b10)],
         v: &[
             (0, 0x102030405060708, 0xb3c68dbf6585d3a1),
@@ -38116,6 +40519,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e70f820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x800657961d030331, 0x80007fffffff0001),
@@ -38131,6 +40535,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e70f820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xec40c5aa3c3a27c2)],
         v: &[
             (0, 0xa2751dd79f46e5ea, 0x6a77af3d825d099),
@@ -38146,6 +40551,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e70f820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x6180064d07eef1b6, 0x6c5f65dae8f7d2de),
@@ -38161,6 +40567,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7eb0f820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x80007fffffff0001, 0x27dc8d02fc53ec79),
@@ -38176,6 +40583,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7eb0f820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x399d502de14f3ac5)],
         v: &[
             (0, 0xcee40e8fa6dc44aa, 0xddeb31255cf55e9d),
@@ -38191,6 +40599,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7eb0f820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xca17b3e287a9e4d8)],
         v: &[
             (0, 0xdf21dee110a5b3ff, 0x2721b1700f613702),
@@ -38206,6 +40615,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ef0f820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xa1e656776394d7cd, 0x7fffffff80000000),
@@ -38221,6 +40631,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ef0f820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf295be081b412460)],
         v: &[
             (0, 0x3c317947c2d3cddc, 0x7fffffff80000000),
@@ -38236,6 +40647,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ef0f820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf02042e9758e89e6)],
         v: &[
             (0, 0x5f241d78044da1dc, 0xc3d8603ad30527fa),
@@ -38251,6 +40663,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e30c820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x608548efe0c24455)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x16664907de63616e),
@@ -38266,6 +40679,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e30c820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x3bb01471ec504949),
@@ -38281,6 +40695,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e30c820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf1b7165b415410b1)],
         v: &[
             (0, 0xa38367114198b177, 0x0),
@@ -38296,6 +40711,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e70c820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9c1787e710fdd321)],
         v: &[
             (0, 0x76f2de7f3b640e35, 0x9df0eb458a6f7fa4),
@@ -38311,6 +40727,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e70c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xecfb963cb639adfc)],
         v: &[
             (0, 0xdd1b75e2b047c402, 0x0),
@@ -38326,6 +40743,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e70c820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x9aa1e58aaa2e6611, 0xdf8ed6c0fceb9106),
@@ -38341,6 +40759,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7eb0c820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x96466f0dca488353)],
         v: &[
             (0, 0xa912e53decd8f897, 0xba4f038340f73640),
@@ -38356,6 +40775,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7eb0c820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x205e0fe7add415e6)],
         v: &[
             (0, 0x3d458e5911f96474, 0xc699b0fe141717fb),
@@ -38371,6 +40791,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7eb0c820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x91e6a689bb1016c3)],
         v: &[
             (0, 0xa60eadcc1d0a2853, 0xded48b210ff6171f),
@@ -38386,6 +40807,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ef0c820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x29d13605f08ceed5)],
         v: &[
             (0, 0xb3a607594e858b98, 0x80007fffffff0001),
@@ -38401,6 +40823,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ef0c820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x73db6ae5bc43e356)],
         v: &[
             (0, 0x7fffffffffffffff, 0x3688542b99c76d75),
@@ -38416,6 +40839,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ef0c820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc76ad3c837795bd7)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xb01e4c2b5d477837),
@@ -38431,6 +40855,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e22e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80459d5014ce9bb5)],
         v: &[
             (0, 0x3a8f58e034465d6c, 0x7f8a418bf3b615fa),
@@ -38448,6 +40873,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e22e420,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5d71cd18eef4eaaa)],
         v: &[
             (0, 0x619a43c4fe0bfd72, 0x600e82220806c8a4),
@@ -38465,6 +40891,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e22e420,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x16a79d7f2c3cc159)],
         v: &[
             (0, 0x5effd37adc432159, 0x107681966cf9c3f7),
@@ -38482,6 +40909,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e62e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc9bc5460d10a2283)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x3c2ae5de0e746c5),
@@ -38499,6 +40927,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e62e420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xe779c901eaf167d7, 0x1b9796dbb9f2da6a),
@@ -38516,6 +40945,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e62e420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x27df003eada73f03)],
         v: &[
             (0, 0xb02df58e103e8390, 0x2305818ebc37252e),
@@ -38533,6 +40963,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e22e420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbd74a9122327bb3d)],
         v: &[
             (0, 0xabd388c5184f58b5, 0x7fffffffffffffff),
@@ -38550,6 +40981,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e22e420,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf38aaa094e7e974)],
         v: &[
             (0, 0xd55ffc4d8c56c19b, 0xff00ff00ff00ff),
@@ -38567,6 +40999,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e22e420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x83b61e064f8ff6d7)],
         v: &[
             (0, 0x1021dd541cf76b84, 0xfffefdfc80817f7e),
@@ -38584,6 +41017,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e62e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe507b25a0d30e440)],
         v: &[
             (0, 0xfd3a607e1acd0b03, 0x7fffffffffffffff),
@@ -38601,6 +41035,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e62e420,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x4ddbaa3519ed9a47, 0xb2a2bbba655dfba4),
@@ -38618,6 +41053,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e62e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xd459fbee5059e9df, 0xb44dec93908236e6),
@@ -38635,6 +41071,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea2e420,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x36d6234386506d9f)],
         v: &[
             (0, 0x80007fffffff0001, 0xfffefdfc80817f7e),
@@ -38652,6 +41089,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea2e420,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0xe683b7e57a0e61e2, 0x7f80ff0001fe8081),
@@ -38669,6 +41107,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea2e420,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x13b9d123de43f323)],
         v: &[
             (0, 0x9847da403cbd1a0e, 0xe94400d9624682b0),
@@ -38686,6 +41125,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee2e420,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb798883ffcae98b1)],
         v: &[
             (0, 0xa124cfb2e4d47edf, 0x7f298dcfb2b96c51),
@@ -38703,6 +41143,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee2e420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x537e6b94cac53f38)],
         v: &[
             (0, 0x39d2a25088a5a0a9, 0x84d0faa5f2040a99),
@@ -38720,6 +41161,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee2e420,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc702510e4dc893a7)],
         v: &[
             (0, 0x29fc1a39b9bd5f5f, 0x1c9b8a9eaa238946),
@@ -38737,6 +41179,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e22ec20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xeb4003c1ab5efad5)],
         v: &[
             (0, 0x0, 0xeaba25437ef6f049),
@@ -38754,6 +41197,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e22ec20,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x7fffffff80000000, 0xd4ed60ac636ab401),
@@ -38771,6 +41215,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e22ec20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfb65f33fb6b92228)],
         v: &[
             (0, 0xbeba02f14f85eab8, 0xed6d50ac2c5070aa),
@@ -38788,6 +41233,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e62ec20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5dc19876d5d16afb)],
         v: &[
             (0, 0x5687a79e8962eb3c, 0x102030405060708),
@@ -38805,6 +41251,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e62ec20,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xeba0ed2fda3980a4)],
         v: &[
             (0, 0x7fffffffffffffff, 0x9a3a81511d2fae7b),
@@ -38822,6 +41269,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e62ec20,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa4a6649d1f4c2105)],
         v: &[
             (0, 0x0, 0x80007fffffff0001),
@@ -38839,6 +41287,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea2ec20,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x108dae99eeb54c91)],
         v: &[
             (0, 0x6afcee8dda361f52, 0xd9021462ca482dce),
@@ -38856,6 +41305,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea2ec20,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x226406208282ef03)],
         v: &[
             (0, 0x597093ce082c1234, 0xc6b8ec3e53cb17dc),
@@ -38873,6 +41323,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea2ec20,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x666d70651ba1e010)],
         v: &[
             (0, 0x95ae9438774825c4, 0xff00ff00ff00ff),
@@ -38890,6 +41341,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee2ec20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xea022b67d554f254)],
         v: &[
             (0, 0x76ee641a5aed031c, 0xb13f6c65547833da),
@@ -38907,6 +41359,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee2ec20,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x96b513c3fee33303)],
         v: &[
             (0, 0x6cd9d1ef7305c0a5, 0xfffefdfc80817f7e),
@@ -38924,6 +41377,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee2ec20,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe38b15c4233789a1)],
         v: &[
             (0, 0xa04aa31ed0a4ed62, 0x940fef694d05cc8),
@@ -38941,6 +41395,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea2d420,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x35d3e18d60ed0c6b)],
         v: &[
             (0, 0xd2bbc7d2fe4e4ec9, 0x657904710e81b8bf),
@@ -38958,6 +41413,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea2d420,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8e5cd0aa2d379128)],
         v: &[
             (0, 0x1dab71b3fd978b45, 0x7f80ff0001fe8081),
@@ -38975,6 +41431,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea2d420,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x803e76553a38c0f5)],
         v: &[
             (0, 0xdb1417ce6ce07a1d, 0x5aefc1708c7bb5c8),
@@ -38992,6 +41449,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee2d420,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3cecf15d238138f1)],
         v: &[
             (0, 0x8000000000000000, 0x38edc4bdd17fe0de),
@@ -39009,6 +41467,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee2d420,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xfe3aecc6ec3f2573, 0x7f80ff0001fe8081),
@@ -39026,6 +41485,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee2d420,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xbe6301294c854027, 0x4ee15bf325c95fd9),
@@ -39043,6 +41503,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea0d820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x7fffffffffffffff, 0xbd19f5c25e58ef2d),
@@ -39058,6 +41519,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea0d820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x39b73b2c72d441e, 0xff00ff00ff00ff),
@@ -39073,6 +41535,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea0d820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x89274150a7449d06)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xffffffffffffffff),
@@ -39088,6 +41551,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee0d820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xfffefdfc80817f7e),
@@ -39103,6 +41567,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee0d820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x88e4a46b9c1b79b7)],
         v: &[
             (0, 0x102030405060708, 0x3691b032e886ed9d),
@@ -39118,6 +41583,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee0d820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xcff50afaf074aa4f, 0xffffffffffffffff),
@@ -39133,6 +41599,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea0d820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x57a634cee862e94d)],
         v: &[
             (0, 0x18b0bd7667f1c8c0, 0x97a0c81d51d7a16b),
@@ -39148,6 +41615,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea0d820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xeced8f235cda0a25)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x80007fffffff0001),
@@ -39163,6 +41631,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea0d820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xec0404174441f4d8)],
         v: &[
             (0, 0x18d67c9988681ddb, 0x577808acbee73c64),
@@ -39178,6 +41647,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee0d820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5b01041e40ae8170)],
         v: &[
             (0, 0xc04f80e4349cfc08, 0x5c217e1441480218),
@@ -39193,6 +41663,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee0d820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x167ad0ed12390aa3, 0x7c23a5a0fbf0f806),
@@ -39208,6 +41679,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea0c820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x66f0885bb5630058, 0x7fffffffffffffff),
@@ -39223,6 +41695,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea0c820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa753d98c2091ba35)],
         v: &[
             (0, 0x2d833e1ae7249a90, 0xe0acbfdab206023e),
@@ -39238,6 +41711,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea0c820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5349ebbe498a4fc1)],
         v: &[
             (0, 0x9d841224068e8fab, 0x7f80ff0001fe8081),
@@ -39253,6 +41727,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee0c820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xef6057d10b35aee3, 0x6d9284fa9b9cdc59),
@@ -39268,6 +41743,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee0c820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x7fffffff80000000, 0x5efcae637bf98408),
@@ -39283,6 +41759,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee0c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4282bc2d7d5c8472)],
         v: &[
             (0, 0xd9ecb45fb0796071, 0x7fffffff80000000),
@@ -39298,6 +41775,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea0c820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe0964a95da23cc39)],
         v: &[
             (0, 0x7fffffffffffffff, 0xde53ada756eb3409),
@@ -39313,6 +41791,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea0c820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x7fffffffffffffff, 0x7fffffffffffffff),
@@ -39328,6 +41807,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea0c820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x371408b10b27b139)],
         v: &[
             (0, 0x7fffffffffffffff, 0xfffefdfc80817f7e),
@@ -39343,6 +41823,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee0c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x80007fffffff0001, 0x5583cb7bf2be8101),
@@ -39358,6 +41839,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee0c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0xd2fed0252d4f1bba, 0xffffffffffffffff),
@@ -39373,6 +41855,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea0c820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe1102d6824a1cb85)],
         v: &[
             (0, 0xb6d5c529abe6f674, 0x8d311c9784487523),
@@ -39388,6 +41871,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea0c820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9733cbbe4440c214)],
         v: &[
             (0, 0x8000000000000000, 0x18937a58fff90ccf),
@@ -39403,6 +41887,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea0c820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb4149239632a491b)],
         v: &[
             (0, 0xf3ebdfef1d102898, 0x23253fdae76e1c7f),
@@ -39418,6 +41903,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee0c820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x1c2fa72dfab1c4d, 0x7fffffff80000000),
@@ -39433,6 +41919,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee0c820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x9fac19b5c520cbdc),
@@ -39448,6 +41935,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee0c820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x64f721bf67136831)],
         v: &[
             (0, 0x57ecaca017186ad5, 0xb361640e46ae5c0b),
@@ -39463,6 +41951,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea0c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe05476cb07d41d35)],
         v: &[
             (0, 0x39653a1f53effaac, 0x55cfd19c641acb78),
@@ -39478,6 +41967,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea0c820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x7fffffff80000000, 0x8e5b0897a0239848),
@@ -39493,6 +41983,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea0c820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xb7be7450ae06a87, 0x7337e1fd7178f904),
@@ -39508,6 +41999,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee0c820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x16b029e418ab561f)],
         v: &[
             (0, 0xe37b098e8877a0b8, 0x0),
@@ -39523,6 +42015,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee0c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfe355d379701fc6)],
         v: &[
             (0, 0xab71fa2238fd04cd, 0xfd73902150185219),
@@ -39538,6 +42031,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea0d820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4bca2ebe93824206)],
         v: &[
             (0, 0x178115749b37d43d, 0xe1b8097b42ff3fd5),
@@ -39553,6 +42047,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea0d820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x83c8a0a99067647)],
         v: &[
             (0, 0x191dc50f52ef025d, 0xb40db431ec044e4c),
@@ -39568,6 +42063,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea0d820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x52dac5410744c955)],
         v: &[
             (0, 0xf688c69dd20fa414, 0xbb2c7d8ec9c0ad01),
@@ -39583,6 +42079,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee0d820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x70b0ad79ccb7a133)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xffffffffffffffff),
@@ -39598,6 +42095,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee0d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe9b48a92e980d342)],
         v: &[
             (0, 0x9134dd93f4ef5d42, 0x1c3294ae182eba43),
@@ -39613,6 +42111,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee0d820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x540e5f7a232231a1)],
         v: &[
             (0, 0x3dd48f02b2a02e90, 0x97ecb732ed5ca25e),
@@ -39628,6 +42127,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea0d820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x66994749fec0def0)],
         v: &[
             (0, 0xb5f954ba22da9ea7, 0x18ab6b2a69a0eed4),
@@ -39643,6 +42143,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea0d820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x24a84a2da47546d5, 0x8189a22e9926fe9c),
@@ -39658,6 +42159,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea0d820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x7fffffff80000000),
@@ -39673,6 +42175,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee0d820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbe3a1a18aba14031)],
         v: &[
             (0, 0x6dc9a75a472f5aea, 0x66ce76ce6dca6658),
@@ -39688,6 +42191,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee0d820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x88f710089347fca5)],
         v: &[
             (0, 0xa99020a0a2acfc4c, 0xdbdfc4eceb6ca1b4),
@@ -39703,6 +42207,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea0e820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc440cf6a0b97d14f)],
         v: &[
             (0, 0x80007fffffff0001, 0xb7059ac8c19e823b),
@@ -39718,6 +42223,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea0e820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x817b5a5afd968367)],
         v: &[
             (0, 0x80007fffffff0001, 0x7fffffffffffffff),
@@ -39733,6 +42239,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea0e820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x7fffffffffffffff, 0x84897eb17c29dcb5),
@@ -39748,6 +42255,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee0e820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x8000000000000000, 0x0),
@@ -39763,6 +42271,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee0e820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x2d4b87e8b2018760, 0xddd55531921ec36),
@@ -39778,6 +42287,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee0e820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xba526b4408cd810f)],
         v: &[
             (0, 0xd07c6034b509802e, 0xfffefdfc80817f7e),
@@ -39793,6 +42303,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea0e820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6402efe51e1fd858)],
         v: &[
             (0, 0xa0e0826df07e225, 0xff00ff00ff00ff),
@@ -39808,6 +42319,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea0e820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2c2fe5f0a09c3a6d)],
         v: &[
             (0, 0xe4e04cf74ffca567, 0x5e43876e90a7f3c3),
@@ -39823,6 +42335,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea0e820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc003382c2f9af0b4)],
         v: &[
             (0, 0x2e7d40001faa3241, 0xe61c645e003814be),
@@ -39838,6 +42351,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee0e820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf51453bc0c9e353)],
         v: &[
             (0, 0xffffffffffffffff, 0x23b08763a09496de),
@@ -39853,6 +42367,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee0e820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x76ad49338c31c75d)],
         v: &[
             (0, 0x40d9f0dd6b22ebec, 0x7f80ff0001fe8081),
@@ -39868,6 +42383,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e21a820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xda4f0652385ea6a2),
@@ -39883,6 +42399,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e21a820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x203a73746bb6f758)],
         v: &[
             (0, 0xffffffffffffffff, 0xdfed79468d204479),
@@ -39898,6 +42415,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e61a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x90651293dcabad9a)],
         v: &[
             (0, 0xf29ea52958a53e63, 0xe409b10fc877146f),
@@ -39913,6 +42431,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e61a820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x2fc46950b82dde33, 0x4fbd410f4b1ca575),
@@ -39928,6 +42447,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e21a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5a9fd524fd083861)],
         v: &[
             (0, 0x3f34cee9606f113, 0x0),
@@ -39943,6 +42463,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e21a820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd5b7065701ef05ec)],
         v: &[
             (0, 0x1322eca1dd0d8d6c, 0x557334ab1f54e63a),
@@ -39958,6 +42479,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e61a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x188f9fed1b371c56)],
         v: &[
             (0, 0x8ebf2ed3b5f7d06b, 0x7ba30479304c040),
@@ -39973,6 +42495,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e61a820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdd4851388274f902)],
         v: &[
             (0, 0x90a11f3dbeae5352, 0xff00ff00ff00ff),
@@ -39988,6 +42511,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e21a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6e51c85b514f615e)],
         v: &[
             (0, 0x1cfbc740ac9c5352, 0xffffffffffffffff),
@@ -40003,6 +42527,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e21a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xb7b2c70ddaea6f26, 0x0),
@@ -40018,6 +42543,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e61a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x67ca8701bfad8345, 0x7970cffc2d0d9f68),
@@ -40033,6 +42559,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e61a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfff3374ae9a97c0c)],
         v: &[
             (0, 0x0, 0x85a193b3bbfcb937),
@@ -40048,6 +42575,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e21a820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x43ce962a4345e88b)],
         v: &[
             (0, 0x47b94c62c12f915e, 0x81c52b0bb59fc85),
@@ -40063,6 +42591,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e21a820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xee432e2db91c6126)],
         v: &[
             (0, 0x8000000000000000, 0x346c3f98532e74a3),
@@ -40078,6 +42607,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e61a820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcbdbef431a40fdbd)],
         v: &[
             (0, 0x1bf2e420528cde7d, 0xb5f34afb42b1c6a1),
@@ -40093,6 +42623,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e61a820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x7fffffffffffffff, 0x59d5c5124991247a),
@@ -40108,6 +42639,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e21b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7c2dd13e797582f6)],
         v: &[
             (0, 0x5136a27cf40c505, 0xff00ff00ff00ff),
@@ -40123,6 +42655,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e21b820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x9146285de0529a82, 0xc0128474d30f9e71),
@@ -40138,6 +42671,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e61b820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8f96b234fabec9b)],
         v: &[
             (0, 0xffffffffffffffff, 0xffffffffffffffff),
@@ -40153,6 +42687,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e61b820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbb52c706f208decf)],
         v: &[
             (0, 0x3a1491381203195, 0xc09b16cb072d7b5f),
@@ -40168,6 +42703,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e21b820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x99d3b46c26457c6d)],
         v: &[
             (0, 0xd61e272be7d7840c, 0x73919652e2816f08),
@@ -40183,6 +42719,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e21b820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x1ae517d78042d55f, 0x39f31f81777a2571),
@@ -40198,6 +42735,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e61b820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x31af312a4cc3c344, 0x52112ac4196191fb),
@@ -40213,6 +42751,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e61b820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8427fb86ae6d9a5d)],
         v: &[
             (0, 0xae664b1eec73de40, 0xd99972fe62c69dcd),
@@ -40228,6 +42767,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e21b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe0b870cd8c4f9830)],
         v: &[
             (0, 0x7de15a70a705933b, 0xa00852bcfde83c06),
@@ -40243,6 +42783,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e21b820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80ba23320f4753c1)],
         v: &[
             (0, 0x637f0f584bcbe78c, 0x51e80030187c7d8e),
@@ -40258,6 +42799,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e61b820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5879a834f5869702)],
         v: &[
             (0, 0x5ae8a34749df7897, 0x8000000000000000),
@@ -40273,6 +42815,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e61b820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xfffefdfc80817f7e),
@@ -40288,6 +42831,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e21b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x31e375c621005e2a)],
         v: &[
             (0, 0xb4641a20bf59d776, 0x80007fffffff0001),
@@ -40303,6 +42847,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e21b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6d78e769b880b52c)],
         v: &[
             (0, 0x80007fffffff0001, 0x9d3c8598d22e64ef),
@@ -40318,6 +42863,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e61b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd7855508fac1be63)],
         v: &[
             (0, 0x63e88efb813ce054, 0x7fffffffffffffff),
@@ -40333,6 +42879,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e61b820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x6ed592b7e8159809, 0x85fdef0cfb3b7c6c),
@@ -40348,6 +42895,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e21c820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x7409c5107450837a, 0x69d3d19e0c1713b),
@@ -40363,6 +42911,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e21c820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xb6d606685051e2e7, 0xd557c589b89d7afe),
@@ -40378,6 +42927,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e61c820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x603de97652d0e62f)],
         v: &[
             (0, 0x8000000000000000, 0xd7e8a52455e958e6),
@@ -40393,6 +42943,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e61c820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5925c45616d9278f)],
         v: &[
             (0, 0x2861907c4403684c, 0x102030405060708),
@@ -40408,6 +42959,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e21c820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7e3659e4492dd5e8)],
         v: &[
             (0, 0x102030405060708, 0x43130efee407fb91),
@@ -40423,6 +42975,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e21c820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x9d5931b12d92994a, 0x4a7fac0dd799e8e7),
@@ -40438,6 +42991,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e61c820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfb157fef0095a244)],
         v: &[
             (0, 0xdeaba9b84ef01f3c, 0xffffffffffffffff),
@@ -40453,6 +43007,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e61c820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb560b1e7f35f632c)],
         v: &[
             (0, 0x7fffffffffffffff, 0x118c0cb4796bf328),
@@ -40468,6 +43023,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e21c820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb829c1a9c1bb05d1)],
         v: &[
             (0, 0x63e9affadb31ba79, 0x8359654eefc00614),
@@ -40483,6 +43039,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e21c820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc10ad5445b75b570)],
         v: &[
             (0, 0x1799575b2d980364, 0x102030405060708),
@@ -40498,6 +43055,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e61c820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x91d2b3c9d5387452)],
         v: &[
             (0, 0xdb165db3c05f70f1, 0x1a02a43710eaab69),
@@ -40513,6 +43071,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e61c820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xa5fecda18c6149d1, 0x11ce9caabd5ee0ab),
@@ -40528,6 +43087,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e21c820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x13c13bbfb94d1ed1)],
         v: &[
             (0, 0x7fffffff80000000, 0x3424e051ab5b4ab1),
@@ -40543,6 +43103,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e21c820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0xd3be4d128a565451, 0xe3e4ae89c15b96cb),
@@ -40558,6 +43119,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e61c820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x333ff741d69b23b4)],
         v: &[
             (0, 0x101a639356147dda, 0x3bfd8cca4bd4fdbc),
@@ -40573,6 +43135,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e61c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb615f38f200a21a1)],
         v: &[
             (0, 0x7fffffffffffffff, 0xb389917a2239dfb3),
@@ -40588,6 +43151,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x6b04e258eb077a2f, 0x4cf83f18db2fc720),
@@ -40603,6 +43167,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1a820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5fe3acf0cbec12e9)],
         v: &[
             (0, 0x4547381e3cd75a61, 0x6d56fb14b9f7678a),
@@ -40618,6 +43183,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1a820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa6f89614a5d3a210)],
         v: &[
             (0, 0xb6d11c4aec5d8601, 0x3986ec99c0ab6a21),
@@ -40633,6 +43199,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1a820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x80007fffffff0001),
@@ -40648,6 +43215,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea1a820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xb8ee8abd00def9c8, 0x2c8dc9c2942c43),
@@ -40663,6 +43231,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea1a820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x876c807354e5a92c, 0x2b85f3495a4aa5fe),
@@ -40678,6 +43247,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee1a820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x80007fffffff0001, 0x80ad1b851eddcc9c),
@@ -40693,6 +43263,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee1a820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x3b5d9f6433d49805, 0xb3841771ffa440b9),
@@ -40708,6 +43279,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1a820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x585e71e16cbbe195)],
         v: &[
             (0, 0x338daa296d2b757, 0x2fd0cd1073faa28c),
@@ -40723,6 +43295,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1a820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa53e9108306bf332)],
         v: &[
             (0, 0x3c3f65b4fc67a238, 0xae726bf6024cdb31),
@@ -40738,6 +43311,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4d9e9c36fa62f1c8)],
         v: &[
             (0, 0xb3a11d3649a921cc, 0x2972ebf4cdff74dd),
@@ -40753,6 +43327,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1a820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x53a1c65694f727fb)],
         v: &[
             (0, 0xab8655b346a779d3, 0x102030405060708),
@@ -40768,6 +43343,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea1a820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9dd57178dc127f9a)],
         v: &[
             (0, 0x3e8ab3c1f45ffc60, 0xc99526eb8733ac7d),
@@ -40783,6 +43359,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea1a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xee70e13ff20018a9)],
         v: &[
             (0, 0x7fffffffffffffff, 0xdd4d3439fd3856fb),
@@ -40798,6 +43375,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee1a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9b7eb07754ad830a)],
         v: &[
             (0, 0x1bada6dea2eba408, 0x18c74ab07716b35d),
@@ -40813,6 +43391,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee1a820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x724548a093bb8abf)],
         v: &[
             (0, 0x749839069ba2fd6, 0x7fffffff80000000),
@@ -40828,6 +43407,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1b820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe6b8f0d5cd6272eb)],
         v: &[
             (0, 0x9e77b2b42b691c2f, 0x8f4eef4d312beeb6),
@@ -40843,6 +43423,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1b820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x8000000000000000, 0x7f80ff0001fe8081),
@@ -40858,6 +43439,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1b820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xacf0ae403a1babf)],
         v: &[
             (0, 0x7fffffffffffffff, 0x35f6d0640caf505f),
@@ -40873,6 +43455,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1b820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5fe6d381381cba0a)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xd335ded7c2c435d0),
@@ -40888,6 +43471,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea1b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe8b9a4adb560ec71)],
         v: &[
             (0, 0x52041cca2eaf3409, 0xfffefdfc80817f7e),
@@ -40903,6 +43487,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea1b820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9fee2a0e64538a06)],
         v: &[
             (0, 0x0, 0x64e3da9fc42fb68e),
@@ -40918,6 +43503,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee1b820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[(0, 0x7f80ff0001fe8081, 0x162327e707c77274), (1, 0x1, 0x0)],
         out_x: &[],
@@ -40930,6 +43516,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee1b820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1c87f4c1448fa8db)],
         v: &[
             (0, 0x7fffffffffffffff, 0x60116b5658802fa8),
@@ -40945,6 +43532,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1b820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x31892e29c67e73a0, 0x4661e7f1990240d4),
@@ -40960,6 +43548,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1b820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xae6bb7db0fc83173)],
         v: &[
             (0, 0x81a0f6260647f2db, 0x4db83b797ff5e75e),
@@ -40975,6 +43564,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1b820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x92636ee60d9e0bcd)],
         v: &[
             (0, 0xee1355a38a588693, 0x239f1e9237ebcac8),
@@ -40990,6 +43580,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1b820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xc2a3d4d822c2dc90, 0x102030405060708),
@@ -41005,6 +43596,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea1b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9a7571a113ffe72d)],
         v: &[
             (0, 0xa676fe90fe009a89, 0xb8ca6c1fe5119137),
@@ -41020,6 +43612,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea1b820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x34040c06f38366da)],
         v: &[
             (0, 0xedd0b4fcde48ee3b, 0x8000000000000000),
@@ -41035,6 +43628,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee1b820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x41b8d4c7e613b462)],
         v: &[
             (0, 0x6876a987407a09e, 0xa3f4ddf741a96bbe),
@@ -41050,6 +43644,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee1b820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x28065534ccd0e6a)],
         v: &[
             (0, 0x80007fffffff0001, 0x0),
@@ -41065,6 +43660,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e21d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x45b0af3c2aedc2d0)],
         v: &[
             (0, 0x7fffffffffffffff, 0xf2f13470b1add6d0),
@@ -41080,6 +43676,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e21d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5d709605aea8528b)],
         v: &[
             (0, 0xfa877b2f03c8f681, 0xfffefdfc80817f7e),
@@ -41095,6 +43692,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e61d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x28b4f8d973d64ceb)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xff00ff00ff00ff),
@@ -41110,6 +43708,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e61d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa4aef321b1c287d0)],
         v: &[
             (0, 0xad40ca58037e6970, 0x9382084e8b880e5e),
@@ -41125,6 +43724,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e21d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0xeea5d8d8fb832d47, 0x7f80ff0001fe8081),
@@ -41140,6 +43740,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e21d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7df097f2aa708473)],
         v: &[
             (0, 0x102030405060708, 0xd1ca94310386441f),
@@ -41155,6 +43756,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e61d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x7fffffff80000000, 0x9761d9cc6fe3fd1e),
@@ -41170,6 +43772,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e61d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3cba92d3b175eb6e)],
         v: &[
             (0, 0xdf84cdc4893f80d6, 0xfca20006063beb35),
@@ -41185,6 +43788,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f39e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5e4957470947c64)],
         v: &[
             (0, 0xddb5a4c3b4808c55, 0x0),
@@ -41200,6 +43804,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f5fe420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf3c916218162b676)],
         v: &[
             (0, 0xc00a36f73f1af4a, 0xab3b5af8a030209),
@@ -41215,6 +43820,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e21d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc31b8ac94a61f99a)],
         v: &[
             (0, 0x3ba4fb925bccebcc, 0x65108640df2a4857),
@@ -41230,6 +43836,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e21d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x0, 0x7fffffff80000000),
@@ -41245,6 +43852,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e61d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x8ebcb6dcdfa4d174, 0x814949626386b6fd),
@@ -41260,6 +43868,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e61d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x75b72790a0aa119e, 0xfffefdfc80817f7e),
@@ -41275,6 +43884,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e21d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbbc36a82c728186e)],
         v: &[
             (0, 0xc6a5864f28087d94, 0x7042a487f1198f08),
@@ -41290,6 +43900,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e21d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3731935bf9c57673)],
         v: &[
             (0, 0x0, 0x102030405060708),
@@ -41305,6 +43916,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e61d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x16c237814d2fbef5, 0xd370529c25f6899a),
@@ -41320,6 +43932,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e61d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xed8c4a9d5a7d445b)],
         v: &[
             (0, 0xc10a72bb3ade9d39, 0x102030405060708),
@@ -41335,6 +43948,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f39e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd77080b34aa98a74)],
         v: &[
             (0, 0x80007fffffff0001, 0x48c0f05fbcd16909),
@@ -41350,6 +43964,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f5fe420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x84e0c0eba48a94ac, 0xaac3c708b5e527bd),
@@ -41365,6 +43980,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f3cfc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x233cd84a81af52c6)],
         v: &[
             (0, 0xa961f163592aa9c8, 0x689f6221694cd167),
@@ -41380,6 +43996,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f3cfc20,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8fdaabdf6d448a42)],
         v: &[(0, 0xb6a95b64bf695849, 0x0), (1, 0x4f000000, 0x180000123)],
         out_x: &[],
@@ -41392,6 +44009,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f76fc20,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa7dbab27b833cf12)],
         v: &[
             (0, 0x3ecf3a5f21150a82, 0xc67b94a72f39bb76),
@@ -41407,6 +44025,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f76fc20,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xd58d9ebcf2dfb569),
@@ -41422,6 +44041,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22d420,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4ba917b0b7df33c3)],
         v: &[
             (0, 0x50e8dd2999dad571, 0x4f110119c6ff4f2c),
@@ -41439,6 +44059,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22d420,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb72a705587d563f4)],
         v: &[
             (0, 0xffffffffffffffff, 0x325b73f5079f9a6b),
@@ -41456,6 +44077,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22d420,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x7fffffff80000000, 0x118397da556797e6),
@@ -41473,6 +44095,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22d420,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x677d066d647c1ec1, 0xffffffffffffffff),
@@ -41490,6 +44113,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e22d420,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x55bc42bb010ccea3)],
         v: &[
             (0, 0x0, 0x4a4f324ef32ed0a1),
@@ -41507,6 +44131,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e22d420,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc7683bf8418912a2)],
         v: &[
             (0, 0x99e26ea86a5ee5b0, 0x8f7189445888907f),
@@ -41524,6 +44149,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62d420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x8000000000000000, 0xbf6d2deb21c7ce51),
@@ -41541,6 +44167,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62d420,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x10080e6a7512b11, 0xc0b54e2869a59acc),
@@ -41558,6 +44185,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62d420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdb32eca31d05d3bf)],
         v: &[
             (0, 0x57164afa3436c37f, 0xa5d777d2225f0122),
@@ -41575,6 +44203,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62d420,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x12fe44e8d05da378)],
         v: &[
             (0, 0xb208ecf34d12e3b9, 0x7fffffff80000000),
@@ -41592,6 +44221,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2d420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4034f8a7299856d3)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x0),
@@ -41609,6 +44239,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2d420,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x2fdac1bef58296a0, 0x31d86e1f82792304),
@@ -41626,6 +44257,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2d420,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x4eb246507bddcd1, 0xac47e9e08aef7345),
@@ -41643,6 +44275,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2d420,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7c572d57e222549e)],
         v: &[
             (0, 0x7fb7cfd6db52b46, 0x102030405060708),
@@ -41660,6 +44293,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2d420,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf0508ce268a094c3)],
         v: &[
             (0, 0xd7718130c50dee30, 0xc08828a9bf626e09),
@@ -41677,6 +44311,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2d420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2fe38d67b5897bfa)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x7f80ff0001fe8081),
@@ -41694,6 +44329,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee2d420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x446e76cbd968f67e)],
         v: &[
             (0, 0x1a22d3a7fec21878, 0x9b85c26dcdce4f9b),
@@ -41711,6 +44347,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee2d420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf2b8593c93f80f38)],
         v: &[
             (0, 0xacb902521c04c473, 0xc2199cbb69973346),
@@ -41728,6 +44365,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee2d420,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xb9feeda68fac5288),
@@ -41745,6 +44383,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee2d420,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa020aefe91658e1e)],
         v: &[
             (0, 0x77045d592215d6c, 0x8000000000000000),
@@ -41762,6 +44401,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22dc20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd0c8c2ba28204020)],
         v: &[
             (0, 0x5d2d94cb0e51d0fd, 0x0),
@@ -41779,6 +44419,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22dc20,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x111261d9471cee10, 0xafbff187a46d4976),
@@ -41796,6 +44437,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22dc20,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6aa27985243808b1)],
         v: &[
             (0, 0xbca4b028305ca73, 0x84f05d07533b3adc),
@@ -41813,6 +44455,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22dc20,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3a9eaa5cc21761b6)],
         v: &[
             (0, 0x24e15d3615e128ff, 0xffffffffffffffff),
@@ -41830,6 +44473,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e22dc20,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbff7a874a22eb056)],
         v: &[
             (0, 0x7fffffffffffffff, 0x102030405060708),
@@ -41847,6 +44491,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e22dc20,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb79963201347eb6b)],
         v: &[
             (0, 0x37336931a9ae33da, 0x8000000000000000),
@@ -41864,6 +44509,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62dc20,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x15c802a3a942b21)],
         v: &[
             (0, 0xee7909bb20677984, 0x2b1fb4bfad53beb7),
@@ -41881,6 +44527,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62dc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xffffffffffffffff, 0xee8a9dd533d642d),
@@ -41898,6 +44545,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62dc20,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x70918d9e2cd81856)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xa848b508a80639b2),
@@ -41915,6 +44563,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62dc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x7fffffff80000000, 0xffffffffffffffff),
@@ -41932,6 +44581,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22fc20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf9953362351e7dd3)],
         v: &[
             (0, 0x80007fffffff0001, 0x80007fffffff0001),
@@ -41949,6 +44599,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22fc20,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x96eeebdef426fbfd, 0x7a76a4c4a349f484),
@@ -41966,6 +44617,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22fc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb3d442b37d4aced4)],
         v: &[
             (0, 0x8bc3a1831d54deea, 0x317780f388adeae9),
@@ -41983,6 +44635,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22fc20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x750c78842d5de99a)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x0),
@@ -42000,6 +44653,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e22fc20,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd8f7de7ab53fd9d2)],
         v: &[
             (0, 0xc8f36d722601eede, 0x72c69bb6dae050ca),
@@ -42017,6 +44671,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e22fc20,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xce37a8c6cf869df3)],
         v: &[
             (0, 0x6494d052b1aad888, 0xa14d15c39b20eddb),
@@ -42034,6 +44689,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62fc20,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x45bc59679061d882)],
         v: &[
             (0, 0x744a0eaed5fac42f, 0xa1496a6dd490ae03),
@@ -42051,6 +44707,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62fc20,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfcbe5050d95d8280)],
         v: &[
             (0, 0xa5511534045eb580, 0xfffefdfc80817f7e),
@@ -42068,6 +44725,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62fc20,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc1e60eb1343230ad)],
         v: &[
             (0, 0xb287eb5a5e2a75e3, 0x9baccf2a4d43b67c),
@@ -42085,6 +44743,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62fc20,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe2d168e00b5ed919)],
         v: &[
             (0, 0x6697d038d6f3f387, 0xffffffffffffffff),
@@ -42102,6 +44761,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22f420,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x1f098da99fe64691, 0xfb8d48fee966d10),
@@ -42119,6 +44779,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22f420,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4c83f0b437bbc872)],
         v: &[
             (0, 0x808ef71cca92098b, 0x54f094f85a20484b),
@@ -42136,6 +44797,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22f420,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x6a1c904c8f9de4ea, 0x116ba28196f2e243),
@@ -42153,6 +44815,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22f420,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x67f827da6aebaa5f)],
         v: &[
             (0, 0xc847057926a382, 0x57afb558a52cec42),
@@ -42170,6 +44833,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e22f420,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xd014a20c6470ca35, 0xff00ff00ff00ff),
@@ -42187,6 +44851,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e22f420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf8ad8977d231594c)],
         v: &[
             (0, 0x6b9f8834ff6233c0, 0xca4579dd85798173),
@@ -42204,6 +44869,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62f420,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x28a1aba15cf495d0)],
         v: &[
             (0, 0xa355dd0ef32aa692, 0xdd47c458916d91b6),
@@ -42221,6 +44887,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62f420,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe3205613baff2db2)],
         v: &[
             (0, 0x0, 0x7fffffff80000000),
@@ -42238,6 +44905,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62f420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6c1e644b82160ed2)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x7cb3ef523336b569),
@@ -42255,6 +44923,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62f420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd139ec78fbfb8294)],
         v: &[
             (0, 0xc62e78a5a7bb8fc, 0x31d091eb04552fe),
@@ -42272,6 +44941,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2f420,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x5ca0b16ca747d6f0, 0x41b7e5f8fc6a503d),
@@ -42289,6 +44959,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2f420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa2ce11598aa626a7)],
         v: &[
             (0, 0x2e93193c6b569a97, 0x30d530c82ae14b9e),
@@ -42306,6 +44977,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2f420,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1673436a783bc0c1)],
         v: &[
             (0, 0xca394ccdb57fb58a, 0xe07962a42d9a342a),
@@ -42323,6 +44995,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2f420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xaf89f9a18b5fb29f)],
         v: &[
             (0, 0xc4ce96e4c1e6aa43, 0x0),
@@ -42340,6 +45013,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2f420,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc40e396ee122d627)],
         v: &[
             (0, 0x2fe3152be62bfc97, 0x390fe3c5efba7776),
@@ -42357,6 +45031,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2f420,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x12c2d48a4e1ffce)],
         v: &[
             (0, 0x5fd076a079a66ad3, 0xaa4009dd24d7c605),
@@ -42374,6 +45049,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee2f420,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6821ff439729ec6a)],
         v: &[
             (0, 0x3d9b64544f22e2f, 0xffffffffffffffff),
@@ -42391,6 +45067,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee2f420,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x35b41666ab2c679c)],
         v: &[
             (0, 0x102030405060708, 0x0),
@@ -42408,6 +45085,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee2f420,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf65dbfb69e7a2a26)],
         v: &[
             (0, 0xb7b7bcac154b3583, 0xf98eb58d45df227a),
@@ -42425,6 +45103,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee2f420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa5ba032d3bd7651)],
         v: &[
             (0, 0xf07eeb3e1ba9e2f, 0x9d7ffd5ba743fead),
@@ -42442,6 +45121,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22c420,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x8000000000000000, 0x3c00e192bdc575b7),
@@ -42459,6 +45139,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22c420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x652c2126300cee95)],
         v: &[
             (0, 0xc8df10d3069aedb1, 0xbd7af040db42acca),
@@ -42476,6 +45157,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22c420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x94ea420fc166a912, 0x682da7339c1d3660),
@@ -42493,6 +45175,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22c420,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xffffffffffffffff, 0x9de1cbc8e4fb2e3a),
@@ -42510,6 +45193,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e22c420,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x61d003003a74b086)],
         v: &[
             (0, 0xbd31514a9ea447d1, 0x7893f763943730b),
@@ -42527,6 +45211,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e22c420,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe634b31a39932101)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xce237920e09bb6f8),
@@ -42544,6 +45229,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62c420,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xef09981e8e6344e6)],
         v: &[
             (0, 0xc90be4dcf541ba99, 0x15efb21bfb331f09),
@@ -42561,6 +45247,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62c420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4c5e3e12191a6b9)],
         v: &[
             (0, 0xa8b62be4a5b64639, 0x1abf9d91f735c8fe),
@@ -42578,6 +45265,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62c420,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x3400e055db08ff3a)],
         v: &[
             (0, 0x5623255c3940e2b4, 0x102030405060708),
@@ -42595,6 +45283,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62c420,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc99ec1b038e61763)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x5ec1877a236fbfca),
@@ -42612,6 +45301,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2c420,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x3c288d509426d9ef, 0x7fffffff80000000),
@@ -42629,6 +45319,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2c420,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf65e22de5614333b)],
         v: &[
             (0, 0xc9da1b5595d85ed, 0xab8e0cdcbdddd1e4),
@@ -42646,6 +45337,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2c420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x80007fffffff0001, 0xf2420d327f4df4b9),
@@ -42663,6 +45355,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2c420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xafe400fd67bd43ba)],
         v: &[
             (0, 0xcdf5aae58642bf91, 0x355776507bf46871),
@@ -42680,6 +45373,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2c420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xceed89fd1fde1953)],
         v: &[
             (0, 0xb6d96c627cdb2984, 0x47f6bab1b1570088),
@@ -42697,6 +45391,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2c420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x22e6f2105c28a46b, 0xfa3f07859d21ecc4),
@@ -42714,6 +45409,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee2c420,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x440e6b445a99ebf, 0x1ae40d0ec5fb2e2c),
@@ -42731,6 +45427,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee2c420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc2a3a4d9cbcf0fd3)],
         v: &[
             (0, 0x8000000000000000, 0x14ef322679050831),
@@ -42748,6 +45445,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee2c420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x18e860851f51cf31, 0x1b61dba215ef1d7e),
@@ -42765,6 +45463,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee2c420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0xe29c5196a4179d1d, 0x6a39c9c4f76af40c),
@@ -42782,6 +45481,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22cc20,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x76de2542fa922fe3)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xca0067846ff3ee82),
@@ -42799,6 +45499,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22cc20,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x321f694efc8f173e)],
         v: &[
             (0, 0xffffffffffffffff, 0xabc60ab4b1c76335),
@@ -42816,6 +45517,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22cc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9b5791ff43f9900e)],
         v: &[
             (0, 0x6d9d50e6389f96ae, 0xff00ff00ff00ff),
@@ -42833,6 +45535,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22cc20,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x564f2013f131cb91)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x8000000000000000),
@@ -42850,6 +45553,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e22cc20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc344723866fbc725)],
         v: &[
             (0, 0xd5cfc430630bc4b7, 0x8000000000000000),
@@ -42867,6 +45571,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e22cc20,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xbea8b17b4e5f524c, 0x7865d4b484ef3ae2),
@@ -42884,6 +45589,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62cc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x46242863b025a54f),
@@ -42901,6 +45607,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62cc20,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc5ff162e6224501a)],
         v: &[
             (0, 0x7fffffffffffffff, 0x33d76efa1bb0c882),
@@ -42918,6 +45625,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62cc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2b8b1b2da99c5fd0)],
         v: &[
             (0, 0xe1f5bd7ad42ec56c, 0xf0c551457b3e6666),
@@ -42935,6 +45643,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62cc20,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9731cdefa1424729)],
         v: &[
             (0, 0x9e006eee4fec467b, 0xffffffffffffffff),
@@ -42952,6 +45661,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2cc20,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb046b97f9e0f6bcb)],
         v: &[
             (0, 0x7723582107a16bb4, 0xb01343390cc5db99),
@@ -42969,6 +45679,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2cc20,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xffffffffffffffff, 0xb78b518c8b175980),
@@ -42986,6 +45697,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2cc20,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x74f0caa8370e9037)],
         v: &[
             (0, 0x8085058744b87d3b, 0x5bd92c011bc2c65d),
@@ -43003,6 +45715,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2cc20,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf7e483b095f01e63)],
         v: &[
             (0, 0x3f0e2251fee31ade, 0x7d4b636124977fe9),
@@ -43020,6 +45733,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2cc20,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9592a5a2d1bb7456)],
         v: &[
             (0, 0x541af4d8166e444b, 0xf150ff8777225d8a),
@@ -43037,6 +45751,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2cc20,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xd5d692f6a2e6d42c),
@@ -43054,6 +45769,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee2cc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xed19edda96472d7d)],
         v: &[
             (0, 0x0, 0xbe201da02ef6cef7),
@@ -43071,6 +45787,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee2cc20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe4c47a75ac69baa4)],
         v: &[
             (0, 0xfa3af6faedb47613, 0xa045bf1f10af23fe),
@@ -43088,6 +45805,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee2cc20,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcf188a1408937f3d)],
         v: &[
             (0, 0xdd0e106551f617fc, 0x77e8e45452c4ceb0),
@@ -43105,6 +45823,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee2cc20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2fbe16e85f1b2a06)],
         v: &[
             (0, 0xb3771363d49cb294, 0x6506ef7375db6464),
@@ -43122,6 +45841,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2d420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xf09720f0b23b6867, 0x417ef4a472150103),
@@ -43139,6 +45859,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2d420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x4f05ec36d31cc5c1, 0xd14a1ec86b7952e4),
@@ -43156,6 +45877,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2d420,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2d205d44322eb8ec)],
         v: &[
             (0, 0x80007fffffff0001, 0x63ce28f51550ce8c),
@@ -43173,6 +45895,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2d420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x75d1e0c631f780d5)],
         v: &[
             (0, 0x4ce84f0598a098ce, 0x0),
@@ -43190,6 +45913,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea2d420,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xe675bcabeafe529b, 0xd6f4baf92165e2ca),
@@ -43207,6 +45931,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea2d420,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x67299b7ddc63291c)],
         v: &[
             (0, 0x8000000000000000, 0xfffefdfc80817f7e),
@@ -43224,6 +45949,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee2d420,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x374d1633b305585, 0xffd92dccc1d4dc37),
@@ -43241,6 +45967,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee2d420,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc83ee38929ae3abe)],
         v: &[
             (0, 0xa864ba85c2c88602, 0x6e03503ec7c92441),
@@ -43258,6 +45985,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee2d420,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6ae3e468d623591e)],
         v: &[
             (0, 0x74212f2221c91a45, 0x746e625acca32422),
@@ -43275,6 +46003,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee2d420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbb0454bd18cdeeb0)],
         v: &[
             (0, 0xd8b1e976acf043d5, 0xff00ff00ff00ff),
@@ -43292,6 +46021,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22e420,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2c24a350f2789669)],
         v: &[
             (0, 0x2cf96c56f338b354, 0x19fee6790f6e91e4),
@@ -43309,6 +46039,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22e420,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5f27faa34b9813b5)],
         v: &[
             (0, 0x59340daa3db0ad19, 0x575c845b72ea590a),
@@ -43326,6 +46057,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xd4c9f67e985ae436),
@@ -43343,6 +46075,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22e420,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa7d929d195875e98)],
         v: &[
             (0, 0x67733e0c4da6d76d, 0xd41cf6ee7b603227),
@@ -43360,6 +46093,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e22e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x75c90543323e574c, 0x41a71555f34d23ed),
@@ -43377,6 +46111,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e22e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4077368b16b7915c)],
         v: &[
             (0, 0x7fffffff80000000, 0xee8be90c3e38a0aa),
@@ -43394,6 +46129,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62e420,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xdb52a647e818a005, 0x80007fffffff0001),
@@ -43411,6 +46147,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62e420,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x48b2805c2673c12)],
         v: &[
             (0, 0xc0c4f81b95caede6, 0xab68100e2f68e501),
@@ -43428,6 +46165,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62e420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x416b94c7d02e335d, 0xffffffffffffffff),
@@ -43445,6 +46183,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62e420,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4645de79f6686f12)],
         v: &[
             (0, 0xe706aac473f0dcee, 0xe3ce6f11e9aa7b59),
@@ -43462,6 +46201,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22e420,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x0, 0xfffefdfc80817f7e),
@@ -43479,6 +46219,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22e420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2685d889672c8870)],
         v: &[
             (0, 0x7fffffffffffffff, 0x2624fdb804bf6a09),
@@ -43496,6 +46237,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22e420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x80007fffffff0001, 0x80007fffffff0001),
@@ -43513,6 +46255,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22e420,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x6599a2eb193ef48f),
@@ -43530,6 +46273,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e22e420,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc946c09b654f2a90)],
         v: &[
             (0, 0x126cc2a967379282, 0x8909b7a29256bfa8),
@@ -43547,6 +46291,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e22e420,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0xa19aa5ad32d6d79d, 0x80007fffffff0001),
@@ -43564,6 +46309,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62e420,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc617949d1698ade1)],
         v: &[
             (0, 0x2a69cb3267f2a2c0, 0x7fffffff80000000),
@@ -43581,6 +46327,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62e420,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9130d58ee9204f40)],
         v: &[
             (0, 0xeba300d0482e3cdd, 0x8000000000000000),
@@ -43598,6 +46345,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62e420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x74e5f0e25c71f9cd)],
         v: &[
             (0, 0xb7d22c4a833e983e, 0x341f2338e70202c8),
@@ -43615,6 +46363,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc05dcd630e25f894)],
         v: &[
             (0, 0x76fb39cef2a4dad2, 0xfffefdfc80817f7e),
@@ -43632,6 +46381,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2e420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1e88efa76b6ee55d)],
         v: &[
             (0, 0xe1cc43b634290442, 0x7fffffffffffffff),
@@ -43649,6 +46399,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2e420,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4d5711a563894869)],
         v: &[
             (0, 0x0, 0xfffefdfc80817f7e),
@@ -43666,6 +46417,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2e420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0xb22e5b8757feaf4e, 0x88d86aebcc475a20),
@@ -43683,6 +46435,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2e420,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9e7ed22259e1d377)],
         v: &[
             (0, 0xa88b32debd12ee62, 0xbb0dc4657d6197cc),
@@ -43700,6 +46453,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea2e420,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf7821c3001cd94ee)],
         v: &[
             (0, 0x738404501285e199, 0xd217c8d2dc47417),
@@ -43717,6 +46471,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea2e420,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1b051bed86997513)],
         v: &[
             (0, 0x542c14b32afcc2f9, 0xa3828cbebaedb3c1),
@@ -43734,6 +46489,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee2e420,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x294dce336dacbe5)],
         v: &[
             (0, 0xa36cf17c00fe2a16, 0xfffefdfc80817f7e),
@@ -43751,6 +46507,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee2e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x8000000000000000, 0xc475e47bb1d6b48a),
@@ -43768,6 +46525,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee2e420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd3f6382ca6abddfa)],
         v: &[
             (0, 0x5b862b2adcf98523, 0x2ad694e92da5d4b7),
@@ -43785,6 +46543,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee2e420,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd350686b5fd629f6)],
         v: &[
             (0, 0x4322f56bf9a7190d, 0x7604b265025619c5),
@@ -43802,6 +46561,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22ec20,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdf3fe7d19e520799)],
         v: &[
             (0, 0x53048c7ef2a00cbc, 0xd378075449972541),
@@ -43819,6 +46579,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22ec20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xeb704d2452a0252d)],
         v: &[
             (0, 0x2cba1d293f8c200e, 0xeea6cbfa5e4402bd),
@@ -43836,6 +46597,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22ec20,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2c8c2182f0b1c015)],
         v: &[
             (0, 0x80007fffffff0001, 0xe9562cb17d7557d0),
@@ -43853,6 +46615,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22ec20,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfc30dd3f6c06ab78)],
         v: &[
             (0, 0x8504297ac10207c0, 0x61d1eb4971a448b5),
@@ -43870,6 +46633,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e22ec20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x51af190ed2ef9c6)],
         v: &[
             (0, 0x4c45a1094b2f57fb, 0xff970f47e0d31478),
@@ -43887,6 +46651,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e22ec20,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0xeb53bdcf029906dc, 0x2addf35229a62020),
@@ -43904,6 +46669,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62ec20,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x308a7afded10e12c)],
         v: &[
             (0, 0x951512a0f09557dc, 0x7594010df1209ce1),
@@ -43921,6 +46687,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62ec20,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x17f5b37c20f48a23)],
         v: &[
             (0, 0x3bfe2e7536fae73d, 0x21f82cc79e9ff6da),
@@ -43938,6 +46705,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62ec20,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8b6936a6e1a9d4e3)],
         v: &[
             (0, 0x4d5ba6090f19cf3f, 0x7fffffffffffffff),
@@ -43955,6 +46723,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62ec20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x64fa01d5cb188999)],
         v: &[
             (0, 0x7530bb5f869445f5, 0x8000000000000000),
@@ -43972,6 +46741,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2ec20,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x98290d65c49cee51, 0xfa87abf88f9d7920),
@@ -43989,6 +46759,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2ec20,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x8aafa5a2c10937f4, 0x440463531607320c),
@@ -44006,6 +46777,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2ec20,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb3f06db446bec341)],
         v: &[
             (0, 0x102030405060708, 0x8979f72245505b18),
@@ -44023,6 +46795,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2ec20,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x9523836c3bf9dc88, 0x7f80ff0001fe8081),
@@ -44040,6 +46813,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea2ec20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xe32363a1ca7b8684, 0x1fff9ffee2b829e2),
@@ -44057,6 +46831,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea2ec20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xc919eabc80c8c416, 0x59e7b022c35cbbb1),
@@ -44074,6 +46849,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee2ec20,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb30b1cecc0c208f9)],
         v: &[
             (0, 0x643bf4a64c4f3eed, 0xef1422112326bc05),
@@ -44091,6 +46867,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee2ec20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x468238ac738b849e)],
         v: &[
             (0, 0xe94f24e3af8d4bf, 0x14cbf8cebc025e81),
@@ -44108,6 +46885,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee2ec20,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xf348cb40c4cfe6a9, 0x327026c4e2d641ee),
@@ -44125,6 +46903,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee2ec20,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb52f5809db625c85)],
         v: &[
             (0, 0x7fffffff80000000, 0xe7253e05e4f84d04),
@@ -44142,6 +46921,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22d420,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x9798d59cb52d765c, 0x80007fffffff0001),
@@ -44159,6 +46939,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22d420,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f542edf540ea8f7)],
         v: &[
             (0, 0xfff100949df214cd, 0xa9f4ac2367614e7e),
@@ -44176,6 +46957,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22d420,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5695090bd4a50b1)],
         v: &[
             (0, 0x9dc56044f64cab8f, 0x6ae2451ea105aca5),
@@ -44193,6 +46975,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22d420,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x158990a957b80d50, 0x782382b5cdef6e81),
@@ -44210,6 +46993,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e22d420,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0xad359d527cf91bb1, 0x80007fffffff0001),
@@ -44227,6 +47011,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e22d420,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0xfb1c6ff69c18c174, 0x845c3a698eaf83bc),
@@ -44244,6 +47029,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62d420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x7fffffff80000000, 0x46cc570b3badb54a),
@@ -44261,6 +47047,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62d420,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x6bf71b7d64d9c158, 0x34e3161081285599),
@@ -44278,6 +47065,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62d420,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x4b0f0eeaefc31e4e, 0x80007fffffff0001),
@@ -44295,6 +47083,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62d420,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8120659279c87ac4)],
         v: &[
             (0, 0x9558305d1d7a7423, 0x0),
@@ -44312,6 +47101,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22f420,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcbb5b130b1d214d4)],
         v: &[
             (0, 0xbe5dff23dce6aef5, 0xf8b8354046cc1120),
@@ -44329,6 +47119,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22f420,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8a57059fe49cc56e)],
         v: &[
             (0, 0x8000000000000000, 0x6ae4f982a98b782e),
@@ -44346,6 +47137,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22f420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x628cd6263c4a19c3, 0xfffefdfc80817f7e),
@@ -44363,6 +47155,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22f420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x80007fffffff0001, 0x0),
@@ -44380,6 +47173,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e22f420,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x35c49e7167453d35)],
         v: &[
             (0, 0x914744c6b247a22d, 0x52c5dfaa47be27b5),
@@ -44397,6 +47191,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e22f420,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x333983205964f925)],
         v: &[
             (0, 0x0, 0xfe8dce11061bcf61),
@@ -44414,6 +47209,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62f420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf4c66f5ae54d161a)],
         v: &[
             (0, 0xc2b07a6575cf8eb3, 0x47497e5a9ee631b7),
@@ -44431,6 +47227,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62f420,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xce1c02c5322f7529)],
         v: &[
             (0, 0xfb3ae00007b81740, 0x16a6b6fc6593d706),
@@ -44448,6 +47245,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62f420,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xdfa61ec5cfc0729)],
         v: &[
             (0, 0x3de42dbde1284c5c, 0xbb0da1cde3bfb968),
@@ -44465,6 +47263,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62f420,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x61614fac6b05db1d)],
         v: &[
             (0, 0x7b435072025179cc, 0x680356ce0404af68),
@@ -44482,6 +47281,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2f420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xecd544d4cbb6df38)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xf644e4d8575fc0e5),
@@ -44499,6 +47299,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2f420,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x80007fffffff0001, 0x7fffffff80000000),
@@ -44516,6 +47317,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2f420,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9cc61d6ab63f2c62)],
         v: &[
             (0, 0x4c203ef00889f4c2, 0xb488ab5bac23ff72),
@@ -44533,6 +47335,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2f420,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4143bb379ffdca9d)],
         v: &[
             (0, 0x42ed1fd20c1aa680, 0x7fffffffffffffff),
@@ -44550,6 +47353,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea2f420,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x688a7255f277ba72)],
         v: &[
             (0, 0x8a37f86dcabe0505, 0x8000000000000000),
@@ -44567,6 +47371,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea2f420,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb791f0b318b0af6)],
         v: &[
             (0, 0x49d54e9efcc5a48d, 0xfffefdfc80817f7e),
@@ -44584,6 +47389,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee2f420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xddfcba50e9704347),
@@ -44601,6 +47407,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee2f420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x87a635f692b6360, 0x29cfbf2803cd1e3),
@@ -44618,6 +47425,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee2f420,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1341aeccf4c73c18)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xb3a4d2d0a7bbecd6),
@@ -44635,6 +47443,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee2f420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xd06e6faa2259cdaa, 0x8730fd0eeb7fb5f4),
@@ -44652,6 +47461,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22c420,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb16d183513c535d9)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x100d36199ceb69d),
@@ -44669,6 +47479,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22c420,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xde16b9a9fbd417d3)],
         v: &[
             (0, 0xab9cc7876f856fc2, 0x80007fffffff0001),
@@ -44686,6 +47497,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22c420,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xc5a587281ae2d3dc, 0xe8cf8401f80efe0f),
@@ -44703,6 +47515,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e22c420,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd081b547fe0d95a8)],
         v: &[
             (0, 0x8000000000000000, 0xa177168ce7e8b294),
@@ -44720,6 +47533,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e22c420,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4850878e240d7eeb)],
         v: &[
             (0, 0x23d9bb7bf005c8a5, 0x7f80ff0001fe8081),
@@ -44737,6 +47551,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e22c420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5a65880382d0416a)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x1e1c44d184cf8916),
@@ -44754,6 +47569,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62c420,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x102030405060708, 0xf9623439c72599c9),
@@ -44771,6 +47587,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62c420,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2d9861525225e8a6)],
         v: &[
             (0, 0x47e881645ed57aba, 0x7f80ff0001fe8081),
@@ -44788,6 +47605,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62c420,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4ea21664169d6bff)],
         v: &[
             (0, 0x24a6d48edc7c2c7a, 0x47d675a7ae4f3854),
@@ -44805,6 +47623,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62c420,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x91fb038b0f899865, 0x7f80ff0001fe8081),
@@ -44822,6 +47641,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2c420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa2758dc6df7ac24a)],
         v: &[
             (0, 0x520d3a80a1465fd, 0x80007fffffff0001),
@@ -44839,6 +47659,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2c420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4eddcac21b5d9880)],
         v: &[
             (0, 0x102030405060708, 0xe39878e4fcfd87bd),
@@ -44856,6 +47677,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2c420,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x8000000000000000, 0xff00ff00ff00ff),
@@ -44873,6 +47695,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2c420,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2a300f2c4e87ff06)],
         v: &[
             (0, 0x7fffffffffffffff, 0x557cd69ed2670add),
@@ -44890,6 +47713,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea2c420,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcaaddffd70ad9b98)],
         v: &[
             (0, 0x0, 0x7f80ff0001fe8081),
@@ -44907,6 +47731,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea2c420,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x542d9f13e39deb24)],
         v: &[
             (0, 0x7fffffff80000000, 0x7f80ff0001fe8081),
@@ -44924,6 +47749,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee2c420,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffffffffffffffff)],
         v: &[
             (0, 0x1182e2352329fa4d, 0x67aea2931dd41823),
@@ -44941,6 +47767,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee2c420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xeda9f2f4001bad4d, 0x8000000000000000),
@@ -44958,6 +47785,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee2c420,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x550689c7f5aeb961)],
         v: &[
             (0, 0x0, 0x102030405060708),
@@ -44975,6 +47803,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee2c420,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xaec89b3d2bf0d1a, 0x80c4ac5c03d377e1),
@@ -44992,6 +47821,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e218820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9c6d4fbbb2e9a71e)],
         v: &[
             (0, 0xe99df34a937f8c75, 0x33c10578c9b9f9a8),
@@ -45007,6 +47837,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e218820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd59e99c22ca1eb15)],
         v: &[
             (0, 0x2ff56d9cff9b606f, 0xff00ff00ff00ff),
@@ -45022,6 +47853,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e218820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x1b7d3b1a4a004d34, 0x9d797d0d5a84145b),
@@ -45037,6 +47869,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e618820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xabc4282048d6ccdb)],
         v: &[
             (0, 0x50ba127cd373a4f2, 0x65f4c36c15fe945),
@@ -45052,6 +47885,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e618820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0xe5e23e0e655fe5ed, 0x9e97b5eeaddfd025),
@@ -45067,6 +47901,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e618820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x7fffffffffffffff, 0x4f1f47693e149803),
@@ -45082,6 +47917,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e218820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x61ae0fab4bc902da, 0x67de4ca3663d44ea),
@@ -45097,6 +47933,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea18820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x98feb1fd75bded53)],
         v: &[
             (0, 0x678afb34255c2b62, 0x585310fa75ba1236),
@@ -45112,6 +47949,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea18820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xaf25339e79c26155)],
         v: &[
             (0, 0xffffffffffffffff, 0xb004a697e5ace7b4),
@@ -45127,6 +47965,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea18820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcecbb068a5c96300)],
         v: &[
             (0, 0x63b8ce517b5ad65a, 0xbd6027f21bd5813b),
@@ -45142,6 +47981,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee18820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0x948f555e06b2cbbf, 0x8fa08253b729215d),
@@ -45157,6 +47997,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee18820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x32f42d80c0cb23e2)],
         v: &[
             (0, 0xec7c73be482b4dda, 0x102030405060708),
@@ -45172,6 +48013,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee18820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[
             (0, 0x2842abe437ab0581, 0x673b80d0d0b7393e),
@@ -45187,6 +48029,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea18820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc96e4610efe8d1b)],
         v: &[
             (0, 0x7fffffffffffffff, 0x7fffffff80000000),
@@ -45202,6 +48045,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e219820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x78031d9aac4d594a)],
         v: &[
             (0, 0x5828c04fc92546d8, 0x2edd15b4fe6c5cb5),
@@ -45217,6 +48061,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e219820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa40bd6babed5252)],
         v: &[
             (0, 0x4bf1471a7fc7d5eb, 0xd32dc3d4d8309a0e),
@@ -45232,6 +48077,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e219820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1c077dc5c7d5a426)],
         v: &[
             (0, 0xdef876dccb557727, 0xff00ff00ff00ff),
@@ -45247,6 +48093,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e619820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xff00ff00ff00ff)],
         v: &[
             (0, 0xbca19f5f72f6d558, 0xfffefdfc80817f7e),
@@ -45262,6 +48109,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e619820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x152a354bc9c549b6, 0xba4e881d998c97c4),
@@ -45277,6 +48125,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e619820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x930613ed5bdd37e4)],
         v: &[
             (0, 0x2dc6370977e99e3d, 0xff00ff00ff00ff),
@@ -45292,6 +48141,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e219820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xbd09104e1bb819e3, 0x86ac160cbf8e7cba),
@@ -45307,6 +48157,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea19820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1bbfc4fdf22409f7)],
         v: &[
             (0, 0x35eb29b74d18b68, 0xf3ff8c102c3ba275),
@@ -45322,6 +48173,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea19820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5132cb863251445c)],
         v: &[
             (0, 0xb878781763884a94, 0x7fffffff80000000),
@@ -45337,6 +48189,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea19820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x31114b1a2055fe66)],
         v: &[
             (0, 0xf46bf91e0c79c551, 0x64d19086d3e1442a),
@@ -45352,6 +48205,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee19820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8a662b4f01b8225)],
         v: &[
             (0, 0x7fffffff80000000, 0x0),
@@ -45367,6 +48221,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee19820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2a42d6f918063f1a)],
         v: &[
             (0, 0x5e93085edbd452d9, 0x6ee9f6e997abfb29),
@@ -45382,6 +48237,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee19820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4d4d177d7c0f5ac5)],
         v: &[
             (0, 0xe447ef2528a7d96, 0xd160e01177ff6f1b),
@@ -45397,6 +48253,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea19820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xad0d43e866099e5d)],
         v: &[
             (0, 0xa68d2d74169f7278, 0xfffefdfc80817f7e),
@@ -45412,6 +48269,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e218820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6097ba233fe3b914)],
         v: &[
             (0, 0x5f2d70233ac84191, 0x6b2c35ab5a7e740),
@@ -45427,6 +48285,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e218820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf4ef4ae3a16753ee)],
         v: &[
             (0, 0x83c672498e031a07, 0x77c14829fa307624),
@@ -45442,6 +48301,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e218820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7977429310fd4570)],
         v: &[
             (0, 0x3eecb86de1b28c15, 0x0),
@@ -45457,6 +48317,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e618820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0x52d9e7cd9122e52b, 0x3e81d1352059adaf),
@@ -45472,6 +48333,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e618820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0xf8c2893858cde58a, 0xd2aeb2fafc515298),
@@ -45487,6 +48349,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e618820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0x5345e09fa6fb2dcb, 0xb3de9640af35b02),
@@ -45502,6 +48365,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e218820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xe46ce19f7d5e64ae, 0x936f924c248fd47b),
@@ -45517,6 +48381,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e219820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x3a6f7b9388a2e206, 0xdb9e997d61d7f693),
@@ -45532,6 +48397,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e219820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x256d1f3c12a8c1e6, 0x102030405060708),
@@ -45547,6 +48413,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e219820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x413d197a2611d392)],
         v: &[
             (0, 0x101eaa05e8726537, 0xff00ff00ff00ff),
@@ -45562,6 +48429,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e619820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x82279e70bf60ebaa)],
         v: &[
             (0, 0x7fffffff80000000, 0x77039049b979a4dd),
@@ -45577,6 +48445,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e619820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x18b34de3f7b2656c)],
         v: &[
             (0, 0x89365b234c7a956, 0xf47ae0222d213598),
@@ -45592,6 +48461,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e619820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd6966e17e69540a1)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x5d6b69cfac21d512),
@@ -45607,6 +48477,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e219820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xff00ff00ff00ff, 0xd22c0d3a01f31a00),
@@ -45622,6 +48493,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea19820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x85a43c4ecc01fb36)],
         v: &[
             (0, 0x418bce0ec03a7ec4, 0xdb573364aa47346f),
@@ -45637,6 +48509,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea19820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8f8da9e50d490241)],
         v: &[
             (0, 0x102030405060708, 0xddde0d3b0c1ce61a),
@@ -45652,6 +48525,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea19820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x71afc9521b03226c),
@@ -45667,6 +48541,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee19820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x102030405060708, 0x7fffffffffffffff),
@@ -45682,6 +48557,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee19820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0x1fabe0c6eaa65465, 0x7fffffffffffffff),
@@ -45697,6 +48573,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee19820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x479f77c0fa011a8d)],
         v: &[
             (0, 0x3c31f8091938cc59, 0x6789ad7f56365ef5),
@@ -45712,6 +48589,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea19820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4a2e5ed967de8480)],
         v: &[
             (0, 0x56e74e0a44e120b1, 0xb72cc3d62d53581b),
@@ -45727,6 +48605,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea0f820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4adb4d8044424b2b)],
         v: &[
             (0, 0x5114abb2bdb77496, 0x72e338892059b8cf),
@@ -45742,6 +48621,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea0f820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf9f99c17f10c7e16)],
         v: &[
             (0, 0x6c2b74042da50813, 0x102030405060708),
@@ -45757,6 +48637,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea0f820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xd4d8b27a0f7f8c43)],
         v: &[
             (0, 0x9bcb9cc349b38ebb, 0xa34217a48408cca3),
@@ -45772,6 +48653,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee0f820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6ec40382c7047e43)],
         v: &[
             (0, 0x7fffffff80000000, 0x3bb41f3807f5cdd2),
@@ -45787,6 +48669,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee0f820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x102030405060708)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x2054b326ba48326c),
@@ -45802,6 +48685,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee0f820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xbf85a091816edf13)],
         v: &[
             (0, 0xffffffffffffffff, 0x7fffffff80000000),
@@ -45817,6 +48701,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea0f820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0x102030405060708, 0x61f2d3b959d87462),
@@ -45832,6 +48717,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea0f820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x4679f9817b7fcdb9)],
         v: &[
             (0, 0x80007fffffff0001, 0x80007fffffff0001),
@@ -45847,6 +48733,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea0f820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1cd768e10752b8bc)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x3440612aafaeef0e),
@@ -45862,6 +48749,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea0f820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xcad39a9cd55e2a55)],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xff00ff00ff00ff),
@@ -45877,6 +48765,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee0f820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xad5f6d7bec003f52)],
         v: &[
             (0, 0xd90a93004bb8ec37, 0x404e933ed1534f38),
@@ -45892,6 +48781,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee0f820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9fc5bbf14b598b43)],
         v: &[
             (0, 0xc6b69cf80ea4eb74, 0x3c46874134fc5972),
@@ -45907,6 +48797,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee0f820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0xebb47608c4b1fa23, 0x102030405060708),
@@ -45922,6 +48813,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea0f820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9788680fee101d72)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x102030405060708),
@@ -45937,6 +48829,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea1f820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xffe8e2af3fe58f92)],
         v: &[
             (0, 0x80007fffffff0001, 0x7fffffff80000000),
@@ -45952,6 +48845,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea1f820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffffffffffff)],
         v: &[
             (0, 0xffffffffffffffff, 0x287b264bcd0efc2c),
@@ -45967,6 +48861,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea1f820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80ac8381875288a7)],
         v: &[
             (0, 0x5bf26ef0e978f44f, 0x61f681bf97ad0000),
@@ -45982,6 +48877,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee1f820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfffefdfc80817f7e)],
         v: &[(0, 0x6e2f84bda9bf581, 0x0), (1, 0x8000000000000123, 0x1)],
         out_x: &[],
@@ -45994,6 +48890,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee1f820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x0)],
         v: &[
             (0, 0xd06eb09ed6e04fe9, 0xecd2caee4102b28f),
@@ -46009,6 +48906,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee1f820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x38a4a35cd20695b7)],
         v: &[
             (0, 0x179f68523347a108, 0xffffffffffffffff),
@@ -46024,6 +48922,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea1f820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6be0880c96764121)],
         v: &[
             (0, 0x102030405060708, 0xd39e2f6b8fa2b73a),
@@ -46039,6 +48938,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e616820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8000000000000000)],
         v: &[
             (0, 0x80007fffffff0001, 0x7f80ff0001fe8081),
@@ -46054,6 +48954,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e616820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x8f848cc14f664c13)],
         v: &[
             (0, 0xffffffffffffffff, 0x8000000000000000),
@@ -46069,6 +48970,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e616820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x47d6e6938c6eb4ba)],
         v: &[
             (0, 0xf539b5778b55f12, 0x5b3fb6be5ea77743),
@@ -46084,6 +48986,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e616820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xf78fdab035c2c91d)],
         v: &[
             (0, 0x3832fb8e0a7631a2, 0x2bff5379b066c161),
@@ -46099,6 +49002,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e616820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xec6ea8209639e861)],
         v: &[
             (0, 0x41ec0a707ee0c64a, 0xe2fa723e4d904bbd),
@@ -46114,6 +49018,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e616820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x521afe379bb4fe8d)],
         v: &[
             (0, 0xb701cf4e1ecc0af4, 0x8411fd2afdcaf1a),
@@ -46129,6 +49034,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e616820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x50f2620199441847)],
         v: &[
             (0, 0x8dd3c301b62e2db7, 0x7d97a792988fa449),
@@ -46144,6 +49050,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e616820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xa33e6810cd5b2714)],
         v: &[
             (0, 0x961fbc26f402f2dd, 0x94071f172de2b039),
@@ -46159,6 +49066,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e216820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xfa3ebd23fdba0d74)],
         v: &[
             (0, 0x80007fffffff0001, 0xcc34dd0eb411821c),
@@ -46174,6 +49082,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e216820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xe8e2cf61371b2310)],
         v: &[
             (0, 0x7fffffffffffffff, 0x8000000000000000),
@@ -46189,6 +49098,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e216820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x2d709f6aeeafd0f3)],
         v: &[
             (0, 0xe5bfc551b55fc638, 0xe6eefac52c07d4e9),
@@ -46204,6 +49114,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e216820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7fffffff80000000)],
         v: &[
             (0, 0x12b008265924db5e, 0x4f038b9176f1b9fd),
@@ -46219,6 +49130,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e216820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5cdbb34fb5c9de8)],
         v: &[
             (0, 0x32855cdbc9459b51, 0x4e445d39d898b187),
@@ -46234,6 +49146,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e216820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6bce7629578c9242)],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xa88d1ac6de4c7e0c),
@@ -46249,6 +49162,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e216820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x79ac5ab2ce7bf724)],
         v: &[
             (0, 0xf877e1aa4855622d, 0x7f80ff0001fe8081),
@@ -46264,6 +49178,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e216820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x438fce314b889221)],
         v: &[
             (0, 0x6d1753074b0f09f2, 0xfffefdfc80817f7e),
@@ -46279,6 +49194,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e617820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc24ac94de1053f26)],
         v: &[
             (0, 0xf0bf8b951c777b50, 0x59fa54437d5ab950),
@@ -46294,6 +49210,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e617820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x5723796706263fb6, 0xf5f082f75b2b817e),
@@ -46309,6 +49226,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e617820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x5c0a2c1b48965e14)],
         v: &[
             (0, 0x171bafbed1f53666, 0x80007fffffff0001),
@@ -46324,6 +49242,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e617820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x6d09e87326849d17)],
         v: &[
             (0, 0xff00ff00ff00ff, 0x42773632070a4412),
@@ -46339,6 +49258,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e617820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x35117c91084fac18)],
         v: &[
             (0, 0x82889f50fb311439, 0x80007fffffff0001),
@@ -46354,6 +49274,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e617820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x80007fffffff0001)],
         v: &[
             (0, 0xeeab02389bc8513e, 0xae9351eac0d66104),
@@ -46369,6 +49290,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e617820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc46929ed8f9c5a98)],
         v: &[
             (0, 0x48d59918b0b65ede, 0x7a1fdf3f5cdf3871),
@@ -46384,6 +49306,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e617820,
         fpcr: 0x3000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x7f80ff0001fe8081)],
         v: &[
             (0, 0x8be7a3521605e156, 0x573273bbc210f5f8),
@@ -46399,6 +49322,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e217820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x1e4c4e726c3e569f)],
         v: &[
             (0, 0x1c119a5af0d91e27, 0x217d010e0517115f),
@@ -46414,6 +49338,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e217820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x257659657d6c6904)],
         v: &[
             (0, 0xb15f9a410525108e, 0xae504dfe7aa6fa99),
@@ -46429,6 +49354,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e217820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x9921cffe1c30e3b)],
         v: &[
             (0, 0x8015045f594295e0, 0xe2acf4ff3db64797),
@@ -46444,6 +49370,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e217820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x64d52b5e49c0d058)],
         v: &[
             (0, 0xbf0c73defca679ef, 0x7f80ff0001fe8081),
@@ -46459,6 +49386,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e217820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xb9a9b0f72690deb3)],
         v: &[
             (0, 0xfcdf49b569fa54c6, 0x61883061a45a56b8),
@@ -46474,6 +49402,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e217820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0x55884246b5e4ee66)],
         v: &[
             (0, 0x4f2b64cfaddecd6f, 0xd7a464b9298f37c6),
@@ -46489,6 +49418,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e217820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xc897ce2f34b168de)],
         v: &[
             (0, 0x89afa7325da0ea52, 0x7fffffffffffffff),
@@ -46504,6 +49434,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e217820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[(1, 0xef079dc2a36352ea)],
         v: &[
             (0, 0x7fffffff80000000, 0xf594553beccddb54),

@@ -8,6 +8,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e224c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x4a37fa2df2d7d40f, 0x45f21da156393d8),
@@ -23,6 +24,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e224c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x102030405060708, 0xa0aeb4e5833bfa03),
@@ -38,6 +40,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e224c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x5e620fe9dc3260fd, 0xa918a1dc4801920e),
@@ -53,6 +56,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e224c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x80007fffffff0001, 0x32135b3485232575),
@@ -68,6 +72,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e224c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xc70fa585e50086cd, 0x4227b76e37e23242),
@@ -83,6 +88,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e224c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x730633e12ad18910, 0xa17f75710e50c2a6),
@@ -98,6 +104,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e624c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x7fffffff80000000, 0x136cae06097866f3),
@@ -113,6 +120,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e624c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xff00ff00ff00ff, 0xb0cbc92a2b702514),
@@ -128,6 +136,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e624c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xc30d72c271d75e96, 0x7fffffff80000000),
@@ -143,6 +152,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e624c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xa3b71164e5ca3c30, 0x4b95b6578bb9709d),
@@ -158,6 +168,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e624c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x7f80ff0001fe8081, 0x8000800080008000),
@@ -173,6 +184,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e624c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x567f4887141d8477, 0x1d1762808ab461f2),
@@ -188,6 +200,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x0, 0xbfca2a1e245127fc),
@@ -203,6 +216,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xa794fcd32c5491c4, 0xf466ae1d6c2c409b),
@@ -218,6 +232,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xfdf3993fb062ef1a, 0x2d7a44008e4d8d3f),
@@ -233,6 +248,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x39fbb821161db1f5, 0xe3daa4ecdd0bfb3e),
@@ -248,6 +264,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x696fe64f9ae619be, 0x80007fffffff0001),
@@ -263,6 +280,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x80007fffffff0001, 0x0), (2, 0x3000000e1, 0xe000000080)],
         out_x: &[],
@@ -275,6 +293,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x41674457e225ff3f, 0x16ce78abb0e709fb), (2, 0xc1, 0x40)],
         out_x: &[],
@@ -287,6 +306,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0xda2e686bfcf040cf, 0x80007fffffff0001), (2, 0x1, 0x7f)],
         out_x: &[],
@@ -299,6 +319,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x470c7ea11ef53987, 0x1f17629712fb272), (2, 0x3, 0x0)],
         out_x: &[],
@@ -311,6 +332,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e224c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xffffffffffffffff, 0xfffefdfc80817f7e),
@@ -326,6 +348,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e224c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x9c600b62654e3d43, 0xfc6f23ec4b065dd8),
@@ -341,6 +364,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e224c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x7f80ff0001fe8081, 0xc27eb40c54d0ee4),
@@ -356,6 +380,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e624c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x9ea0b295c1ed449c, 0xfffefdfc80817f7e),
@@ -371,6 +396,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e624c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x4fd42213bdc9b7c4, 0xfb3f3c1fa8e1d901),
@@ -386,6 +412,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e624c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xb962487059ab2232, 0x8000800080008000),
@@ -401,6 +428,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x7fffffff80000000, 0x96dea27a290896ba),
@@ -416,6 +444,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x7f80ff0001fe8081, 0x6616fdb02c51d68b),
@@ -431,6 +460,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xe60707df895085d9, 0xd055265d6d7a58bc),
@@ -446,6 +476,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0xfb2b435d6e2429e2, 0x0), (2, 0xc1, 0x80)],
         out_x: &[],
@@ -458,6 +489,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0xbcb11d480e9efe00, 0x7fffffff80000000), (2, 0xff, 0x46)],
         out_x: &[],
@@ -470,6 +502,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0xab1f495cfafe6289, 0x2b2ce729b81e6277), (2, 0x3f, 0x7f)],
         out_x: &[],
@@ -482,6 +515,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e224c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x968c2f5bc04ec3a2, 0x8ae12b7d76d4aea3),
@@ -497,6 +531,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e224c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x8000800080008000, 0x80007fffffff0001),
@@ -512,6 +547,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e224c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xe6b2b5ebc99bdf42, 0xb070b86e1035d0a8),
@@ -527,6 +563,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e224c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xa1c617fbefb9dd43, 0x7f80ff0001fe8081),
@@ -542,6 +579,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e224c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x7fffffffffffffff, 0xa9a4c0bbbc873b7d),
@@ -557,6 +595,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e224c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x0, 0xf0c49d849571bcbd),
@@ -572,6 +611,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e624c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xffffffffffffffff, 0x8000000000000000),
@@ -587,6 +627,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e624c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x2bdb5e05cf3eb35e, 0xa5ac204889690b72),
@@ -602,6 +643,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e624c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x95962b43d2b5c3e3, 0xd657d1d4f3aa3c44),
@@ -617,6 +659,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e624c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xfbcd322060dcacbd, 0xffffffffffffffff),
@@ -632,6 +675,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e624c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xff00ff00ff00ff, 0x9d08d3655d77114),
@@ -647,6 +691,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e624c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x80007fffffff0001, 0x920df41c25628bb),
@@ -662,6 +707,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xac67670fc77957bf, 0xffffffffffffffff),
@@ -677,6 +723,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x882d6650675c7b62, 0xa43544d96055d590),
@@ -692,6 +739,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x115e0681f1c393f1, 0x80007fffffff0001),
@@ -707,6 +755,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xa77c56b8c58c5a24, 0x55e635d7f6b23662),
@@ -722,6 +771,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x87a40d2120aba249, 0xff00ff00ff00ff),
@@ -737,6 +787,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xf211537aa1dabce5, 0xbd4afc5bacd4dfd9),
@@ -752,6 +803,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x27572934ba19f462, 0x560474b8e444edcc), (2, 0xba, 0x41)],
         out_x: &[],
@@ -764,6 +816,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x7c485551e11f9348, 0xed0ea709b74e6b64), (2, 0x0, 0xba)],
         out_x: &[],
@@ -776,6 +829,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0xd8d441edc1c28d8d, 0x8000000000000000), (2, 0x1, 0x0)],
         out_x: &[],
@@ -788,6 +842,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e224c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xe724037b3a3bd583, 0xe52372426ccca856),
@@ -803,6 +858,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e224c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xbef7cb8f5244b4d9, 0x56ec761568838dc1),
@@ -818,6 +874,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e224c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xffffffffffffffff, 0x7fffffff80000000),
@@ -833,6 +890,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e624c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xda0e8756349c5e29, 0xe6b5122065916b89),
@@ -848,6 +906,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e624c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xa3f8c96abaf866a4, 0x750497e8d3166b05),
@@ -863,6 +922,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e624c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xc831b740e9dbf413, 0xc77f182870763464),
@@ -878,6 +938,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xfffefdfc80817f7e, 0x7f80ff0001fe8081),
@@ -893,6 +954,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x7c183bdb41833ac0, 0xd92c8ea02c1534d2),
@@ -908,6 +970,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x7fffffffffffffff, 0x6703f5f93fdeb2),
@@ -923,6 +986,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x442c165e2e173e5a, 0x37bb345b399fbc72), (2, 0x40, 0x0)],
         out_x: &[],
@@ -935,6 +999,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x83a3af074b495aa8, 0xffffffffffffffff), (2, 0x3f, 0xc1)],
         out_x: &[],
@@ -947,6 +1012,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee24c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x0, 0x36531c95e64eaa34), (2, 0x1, 0x46)],
         out_x: &[],
@@ -959,6 +1025,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e225420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x8000000000000000, 0x92e693d8bcd95c50),
@@ -974,6 +1041,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e225420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x0, 0xffffffffffffffff),
@@ -989,6 +1057,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e225420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xaa8bc2c48dc822de, 0x80007fffffff0001),
@@ -1004,6 +1073,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e225420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x85657ce6f4fd549a, 0xecd5f0eaaa8d3194),
@@ -1019,6 +1089,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e225420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xbf9d391e9f724d19, 0x7fffffffffffffff),
@@ -1034,6 +1105,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e225420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xff00ff00ff00ff, 0x7fffffffffffffff),
@@ -1049,6 +1121,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e625420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x39dd4571e6ccceff, 0x8000000000000000),
@@ -1064,6 +1137,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e625420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x5729bf58344960b0, 0x8000000000000000),
@@ -1079,6 +1153,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e625420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x7fffffff80000000, 0x7fffffffffffffff),
@@ -1094,6 +1169,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e625420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x94cb2c6607a5a2e6, 0xb821e8d9998a83c9),
@@ -1109,6 +1185,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e625420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x8ab56084c36a97df, 0x755f42fb19c5d30e),
@@ -1124,6 +1201,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e625420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x80007fffffff0001, 0x4c59ee33ae37767a),
@@ -1139,6 +1217,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea25420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xdee83500e1fc00ff, 0x175c110f335a9c9b),
@@ -1154,6 +1233,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea25420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x80007fffffff0001, 0xffffffffffffffff),
@@ -1169,6 +1249,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea25420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x3b327e9d57f5c9af, 0xffffffffffffffff),
@@ -1184,6 +1265,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea25420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x7632baf0f11c708e, 0x7f80ff0001fe8081),
@@ -1199,6 +1281,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea25420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xd1fe0a9ce8ae02f2, 0xfffefdfc80817f7e),
@@ -1214,6 +1297,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea25420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x31aa684380ae8320, 0xaceb095d2df35d9f),
@@ -1229,6 +1313,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee25420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0xc0319cce98832bfd, 0xddfdb6ccfcb03d93), (2, 0x3f, 0xc1)],
         out_x: &[],
@@ -1241,6 +1326,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee25420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0xffffffffffffffff, 0x1785233acda29eeb), (2, 0x7f, 0x46)],
         out_x: &[],
@@ -1253,6 +1339,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee25420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x4c1ec04f009df07e, 0x552691a2f21873c), (2, 0x3, 0xc1)],
         out_x: &[],
@@ -1265,6 +1352,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee25420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x102030405060708, 0x4fee045163a52e79), (2, 0x80, 0x7f)],
         out_x: &[],
@@ -1277,6 +1365,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee25420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x580536fda386d9a3, 0xb355c01a4180d0ac), (2, 0xff, 0xba)],
         out_x: &[],
@@ -1289,6 +1378,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee25420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x7fffffff80000000, 0x7fffffff80000000), (2, 0xff, 0xc1)],
         out_x: &[],
@@ -1301,6 +1391,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e225420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xffffffffffffffff, 0x243abe9968da4023),
@@ -1316,6 +1407,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e225420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x3ca0a83914c89f22, 0xa36a81cd26024ae5),
@@ -1331,6 +1423,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e225420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xbc982421779df884, 0x7fffffffffffffff),
@@ -1346,6 +1439,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e225420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x1d2a7ed4b9315171, 0x8000800080008000),
@@ -1361,6 +1455,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e225420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x80007fffffff0001, 0x7fffffffffffffff),
@@ -1376,6 +1471,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e225420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xffffffffffffffff, 0xcb926b8d86704542),
@@ -1391,6 +1487,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e625420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x56fd6ca411ca1bf5, 0x0),
@@ -1406,6 +1503,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e625420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x8000000000000000, 0x102030405060708),
@@ -1421,6 +1519,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e625420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x0, 0xe4eb425e43397937),
@@ -1436,6 +1535,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e625420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xf60c9dcdd79b20d1, 0x7fffffffffffffff),
@@ -1451,6 +1551,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e625420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x6f263f519edfd967, 0x15186b4ed460969b),
@@ -1466,6 +1567,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e625420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x7f80ff0001fe8081, 0x40b1bf301a95fc2),
@@ -1481,6 +1583,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea25420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x76c35466bc1dc16d, 0xfffefdfc80817f7e),
@@ -1496,6 +1599,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea25420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xffffffffffffffff, 0xad92c1ed3ca406ab),
@@ -1511,6 +1615,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea25420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x667a32e643efdba3, 0x102030405060708),
@@ -1526,6 +1631,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea25420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xc529dc831acb0b3e, 0xfffefdfc80817f7e),
@@ -1541,6 +1647,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea25420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x80007fffffff0001, 0x7c5aa6873bac113),
@@ -1556,6 +1663,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea25420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xc81ec857b811539c, 0x22b5827e3f51d5e8),
@@ -1571,6 +1679,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee25420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x21505a79c94bb9f2, 0x4d4003b3dfd11f47), (2, 0x40, 0xc1)],
         out_x: &[],
@@ -1583,6 +1692,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee25420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0xa6e31d17474f5361, 0x54a1a1970a391d45), (2, 0xff, 0xbf)],
         out_x: &[],
@@ -1595,6 +1705,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee25420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x48cb29153b93cbb0, 0x7f80ff0001fe8081), (2, 0x3, 0x3)],
         out_x: &[],
@@ -1607,6 +1718,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee25420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0xff00ff00ff00ff, 0xc338f4e37e2cc9f5), (2, 0x3f, 0x0)],
         out_x: &[],
@@ -1619,6 +1731,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee25420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0xb9981a23994f42a3, 0x24bc41a81e1dbb34), (2, 0x46, 0x3f)],
         out_x: &[],
@@ -1631,6 +1744,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee25420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x7f80ff0001fe8081, 0x698b8e28e2495260), (2, 0x3, 0xc0)],
         out_x: &[],
@@ -1643,6 +1757,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e225c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x935ab166a04b5516, 0xc25fd19295bfa7a6),
@@ -1658,6 +1773,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e225c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x50c8c87db8f2cb8e, 0xff00ff00ff00ff),
@@ -1673,6 +1789,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e225c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x2b4f88b92dce6f4c, 0xdf362e9a7b949f46),
@@ -1688,6 +1805,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e225c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xfa36f977dbb41aa2, 0xa562e432e76716c),
@@ -1703,6 +1821,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e225c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xff00ff00ff00ff, 0x7fffffffffffffff),
@@ -1718,6 +1837,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e225c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xd3a228e0fc71efbe, 0xf154ca200e2dfe80),
@@ -1733,6 +1853,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e625c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x5196e28b825b576b, 0x96fe40955960b098),
@@ -1748,6 +1869,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e625c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xa3ae3e55438d148e, 0x3e213b2d7a7d6fe2),
@@ -1763,6 +1885,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e625c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xa67090e361085b9d, 0xc0fa0072aa28120f),
@@ -1778,6 +1901,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e625c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x7fffffffffffffff, 0x581691b830d96c7d),
@@ -1793,6 +1917,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e625c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x3b40afd5cfcbbea8, 0x94df7f2da4db482c),
@@ -1808,6 +1933,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e625c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x7f80ff0001fe8081, 0xb4a8fd1216125eaf),
@@ -1823,6 +1949,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x8000000000000000, 0xec31f8de0292f597),
@@ -1838,6 +1965,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x9fb7084aae122e8e, 0x7fffffffffffffff),
@@ -1853,6 +1981,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x2850210d43b36393, 0x6f50d75aedc6d7a9),
@@ -1868,6 +1997,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xffffffffffffffff, 0xd025068ab7648ddf),
@@ -1883,6 +2013,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x960a8f422a5ef7f6, 0xb754a8ce29319d44),
@@ -1898,6 +2029,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xe0dfbcf551f27bf9, 0x80007fffffff0001),
@@ -1913,6 +2045,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0xff00ff00ff00ff, 0xff00ff00ff00ff), (2, 0x3, 0x0)],
         out_x: &[],
@@ -1925,6 +2058,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x7f80ff0001fe8081, 0x74e55e16994071a0), (2, 0x7f, 0xba)],
         out_x: &[],
@@ -1937,6 +2071,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0xa799740026ca9695, 0x1dc3d8313841e011), (2, 0xc0, 0x46)],
         out_x: &[],
@@ -1949,6 +2084,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e225c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xffffffffffffffff, 0x7fffffffffffffff),
@@ -1964,6 +2100,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e225c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x93251c78d646aec6, 0xcb452586a50c02b5),
@@ -1979,6 +2116,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e225c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x66d2d6c6d7724f3, 0x7fffffffffffffff),
@@ -1994,6 +2132,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e625c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x88a027235520f33a, 0xff00ff00ff00ff),
@@ -2009,6 +2148,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e625c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xc3348ded4aaa5228, 0xea015d8f6e8f22ea),
@@ -2024,6 +2164,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e625c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x0, 0x38ca32206b85b29),
@@ -2039,6 +2180,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x1e8ce9b38bfe6e92, 0x7f2ec77d42e86072),
@@ -2054,6 +2196,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x89c66e80fe2cadbb, 0x7fffffffffffffff),
@@ -2069,6 +2212,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xadb94d86d0dc3224, 0x102030405060708),
@@ -2084,6 +2228,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0xff00ff00ff00ff, 0x7fffffff80000000), (2, 0x7f, 0x41)],
         out_x: &[],
@@ -2096,6 +2241,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0xff00ff00ff00ff, 0x0), (2, 0x1, 0xba)],
         out_x: &[],
@@ -2108,6 +2254,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x28e3689180bbf681, 0xe33e048bff033c17), (2, 0x7f, 0xff)],
         out_x: &[],
@@ -2120,6 +2267,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e225c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x7aee3a61d4d46958, 0x9dae22a28ecaf46e),
@@ -2135,6 +2283,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e225c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xda920969a91a9861, 0x8000000000000000),
@@ -2150,6 +2299,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e225c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x3b972b47afe4cc63, 0xcd04c8d5f906600f),
@@ -2165,6 +2315,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e225c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x102030405060708, 0x6a4235b3553bd1be),
@@ -2180,6 +2331,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e225c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xb6e99f65dbc5d58a, 0x5c081a3d7341fdf2),
@@ -2195,6 +2347,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e225c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x8000000000000000, 0x13663d2ce995b4bc),
@@ -2210,6 +2363,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e625c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x270df7f1fc91ef49, 0x7e61e6b154235414),
@@ -2225,6 +2379,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e625c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x7fffffff80000000, 0x7f80ff0001fe8081),
@@ -2240,6 +2395,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e625c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x84525e71fd35a169, 0x7fffffffffffffff),
@@ -2255,6 +2411,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e625c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xff00ff00ff00ff, 0x80007fffffff0001),
@@ -2270,6 +2427,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e625c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x6f7675281f9cb1ce, 0xff00ff00ff00ff),
@@ -2285,6 +2443,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e625c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xefcff656e40e8621, 0xdc7342216570bc5f),
@@ -2300,6 +2459,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x80007fffffff0001, 0x7f80ff0001fe8081),
@@ -2315,6 +2475,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x7f80ff0001fe8081, 0xd11fa30232ccd1),
@@ -2330,6 +2491,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xe2d1be78e653b621, 0x8133918393741903),
@@ -2345,6 +2507,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x8f308ab12cfa0ddf, 0x0),
@@ -2360,6 +2523,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x10f61fd4eb6a67a, 0xcf9cc34f56aa0880),
@@ -2375,6 +2539,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xfb7d0147669e0803, 0x80007fffffff0001),
@@ -2390,6 +2555,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0xfffefdfc80817f7e, 0x583bcf055c0453f2), (2, 0xc1, 0x41)],
         out_x: &[],
@@ -2402,6 +2568,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x9627cf352b2e293d, 0x54f56aa683681df8), (2, 0x1, 0x3f)],
         out_x: &[],
@@ -2414,6 +2581,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0xc641f11a74ec3546, 0xf8237a4cfe5d6e95), (2, 0x1, 0x80)],
         out_x: &[],
@@ -2426,6 +2594,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e225c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x7fffffffffffffff, 0x4f7b5098e2bc6562),
@@ -2441,6 +2610,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e225c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x2c2edfbc6a801da0, 0x42d172cf0e776056),
@@ -2456,6 +2626,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e225c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xe4d69086583cfa44, 0x3d55fe33fbb5f304),
@@ -2471,6 +2642,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e625c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x9ae13d7356ed2842, 0xfffefdfc80817f7e),
@@ -2486,6 +2658,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e625c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x5061f78bc3761478, 0x94a9caff57b2fc4f),
@@ -2501,6 +2674,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e625c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xc3c36421747602e6, 0xfffefdfc80817f7e),
@@ -2516,6 +2690,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xba5fd22ca9992e98, 0x84413ffd0e3f2876),
@@ -2531,6 +2706,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x9a35950560d39731, 0xad6f8870abdab7fb),
@@ -2546,6 +2722,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0xa3a3305f21c1e3d0, 0xc9a8a05d37adf602),
@@ -2561,6 +2738,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x8000800080008000, 0x45339cbe0346239f), (2, 0x7f, 0xff)],
         out_x: &[],
@@ -2573,6 +2751,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x80007fffffff0001, 0x23673f210d5d50e2), (2, 0x1, 0x3f)],
         out_x: &[],
@@ -2585,6 +2764,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee25c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x5d9e63d270fc0e98, 0xb4d18ba59e6ab25), (2, 0x41, 0x80)],
         out_x: &[],
@@ -2597,6 +2777,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e62b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x94764730890dbb48, 0xe1474f9ff754df1e),
@@ -2613,6 +2794,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e62b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x3a9098ee16cc0b33, 0x80007fffffff0001),
@@ -2629,6 +2811,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e62b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x86f59be05970aeb6),
@@ -2645,6 +2828,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x6e551d1121b92a13, 0x617594b497cd89e6),
@@ -2661,6 +2845,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfd91f4fb9483e179, 0x5ca980339e7bce36),
@@ -2677,6 +2862,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000800080008000, 0x5e40668571c3f4d0),
@@ -2693,6 +2879,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xffffffffffffffff, 0xfffefdfc80817f7e),
@@ -2709,6 +2896,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xb718bbfd8f0986b0, 0x14c37a1f01a7c9a4),
@@ -2725,6 +2913,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7b585d7bd6823823, 0x7f80ff0001fe8081),
@@ -2741,6 +2930,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7ab4f378d4e09f81, 0xfffefdfc80817f7e),
@@ -2757,6 +2947,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x102030405060708, 0x7f80ff0001fe8081),
@@ -2773,6 +2964,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x3e092f6c076188ac, 0x15f89fe2bb3e895e),
@@ -2789,6 +2981,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e62b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xe863ed8eb94bc5c2, 0x89bb62f4d3e26dcb),
@@ -2805,6 +2998,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e62b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x1d4134a2392e672c, 0x486f7e81146d42fb),
@@ -2821,6 +3015,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e62b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xb35d9a29a6b50355, 0xef3df97fdb2d6d51),
@@ -2837,6 +3032,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea2b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x2b6503d30bf5eaca, 0x630ad4a0f3d49385),
@@ -2853,6 +3049,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea2b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x80007fffffff0001, 0xe624240388e48166),
@@ -2869,6 +3066,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea2b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000000000000000, 0x80007fffffff0001),
@@ -2885,6 +3083,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f72c020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xec4b8dce339db65c, 0xa8b18a20b85308d0),
@@ -2901,6 +3100,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f72c020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xbf7a9e8370920b70, 0xf8fa004c34929ef0),
@@ -2917,6 +3117,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f72c020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xe2334160295aff20, 0x8000000000000000),
@@ -2933,6 +3134,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0fa2c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfe7aec7554a0d263, 0xff00ff00ff00ff),
@@ -2949,6 +3151,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0fa2c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xba3c67481dcb0676),
@@ -2965,6 +3168,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0fa2c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xd837b73a02cfbe1a),
@@ -2981,6 +3185,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f72c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x63ec490427bccd6, 0x1ace33b76513c701),
@@ -2997,6 +3202,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f72c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x29abf1b627a407f1, 0xe60ad2d032ad7e8d),
@@ -3013,6 +3219,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f72c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xca7ee50a7180e494, 0x39549ae57feb5b59),
@@ -3029,6 +3236,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5fa2c020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xa7f93936c4ed1a52, 0x5d4ddf2a42f258c7),
@@ -3045,6 +3253,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5fa2c020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x618c1b380a6bf9d8, 0xe77c79656d60ae76),
@@ -3061,6 +3270,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5fa2c020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7fffffff80000000, 0xa9dcd26efddf05ff),
@@ -3077,6 +3287,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e62b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xea84b056cd21613b),
@@ -3093,6 +3304,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e62b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x99ecd21410272ee3, 0x8a3955eac45fb97),
@@ -3109,6 +3321,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e62b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x80007fffffff0001, 0x68ed7cb6ca331bc8),
@@ -3125,6 +3338,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x0, 0xff00ff00ff00ff),
@@ -3141,6 +3355,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xeaf549621debcd1e, 0xff00ff00ff00ff),
@@ -3157,6 +3372,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e62b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x748322bd17d9a0f6, 0x6873edaa76d5982a),
@@ -3173,6 +3389,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea2b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x77a3176170cd272a, 0xf30ae5f3e886c6be),
@@ -3189,6 +3406,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea2b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x102030405060708, 0x7fffffffffffffff),
@@ -3205,6 +3423,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea2b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xd2609eb35f92b017, 0xe668ed21fcdcb61e),
@@ -3221,6 +3440,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8b63b2eaf1619c3a, 0x7f80ff0001fe8081),
@@ -3237,6 +3457,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x80007fffffff0001, 0x18a0b9dc34382cf1),
@@ -3253,6 +3474,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea2b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000800080008000, 0x0),
@@ -3269,6 +3491,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e62b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x230489dc6ab36068),
@@ -3285,6 +3508,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e62b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8130ebe3d5fb2877, 0x0),
@@ -3301,6 +3525,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e62b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x304c93101928c330, 0x6a516eedaa9c72a0),
@@ -3317,6 +3542,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea2b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x2e17c191cd469cad, 0x535b3960a1905d8),
@@ -3333,6 +3559,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea2b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xf219d31a7af19ab, 0x7fffffff80000000),
@@ -3349,6 +3576,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea2b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xf9716f54d310b4d4, 0x8000800080008000),
@@ -3365,6 +3593,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f72d020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x88de9f18cb6e151a, 0x91d0d3459eb5b2a4),
@@ -3381,6 +3610,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f72d020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7c96dae465342f22, 0x34f7aab1b1ec541),
@@ -3397,6 +3627,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f72d020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x80007fffffff0001, 0x8000000000000000),
@@ -3413,6 +3644,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0fa2d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x3fd4145e6b31e987, 0xa6dd5803203d4b99),
@@ -3429,6 +3661,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0fa2d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x80007fffffff0001),
@@ -3445,6 +3678,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0fa2d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xb5582ed6e54e79eb),
@@ -3461,6 +3695,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f72d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7ff624350cad7051, 0xfcf680bdffe802a5),
@@ -3477,6 +3712,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f72d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x3976482bbf503801, 0x7fffffffffffffff),
@@ -3493,6 +3729,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f72d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xc06868db9b9fce18, 0x8000800080008000),
@@ -3509,6 +3746,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5fa2d020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xb34279bf5aee40ea, 0xff00ff00ff00ff),
@@ -3525,6 +3763,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5fa2d020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x627b7ecc7a949770, 0xeca80550a62e916d),
@@ -3541,6 +3780,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5fa2d020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xdf42d5ec2e47f371, 0x1670a547caa69eab),
@@ -3557,6 +3797,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e62d020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xcaf489e7ef4961f5, 0x102030405060708),
@@ -3573,6 +3814,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e62d020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xb4db503337a8c8e5, 0xcf953ff4f9436d2a),
@@ -3589,6 +3831,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e62d020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xc1a70e809117d825, 0xc2e16b1fa03804f8),
@@ -3605,6 +3848,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62d020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xe9d97605736fcf60, 0x86f27fa8cb1c1bc0),
@@ -3621,6 +3865,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62d020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xb7c4c1d16fd7dfac, 0x920eabf285e2eb3c),
@@ -3637,6 +3882,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62d020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x4094d7fd5eca5a9e, 0x7f80ff0001fe8081),
@@ -3653,6 +3899,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2d020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x102030405060708, 0xca0317793643d246),
@@ -3669,6 +3916,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2d020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000000000000000, 0x3df5cd238106968b),
@@ -3685,6 +3933,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2d020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000800080008000, 0x768ccfea6f4d4663),
@@ -3701,6 +3950,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2d020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x6932921f7c870dec, 0x1b0d18eb78a49848),
@@ -3717,6 +3967,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2d020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x4ea2585582c2252b, 0xcb8c70cb67b4d8e9),
@@ -3733,6 +3984,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2d020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x2d2b137a4fcfb332, 0x3b38d43dfc8ee3a2),
@@ -3749,6 +4001,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e62d020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7fffffff80000000, 0x49467ca14c4ca2f7),
@@ -3765,6 +4018,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e62d020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x95b0447dd25997e1, 0xd683c2ad5fbe8ca1),
@@ -3781,6 +4035,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e62d020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x102030405060708, 0xff00ff00ff00ff),
@@ -3797,6 +4052,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea2d020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xffffffffffffffff, 0x7f80ff0001fe8081),
@@ -3813,6 +4069,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea2d020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x92a8300d3499ad75, 0x7fffffff80000000),
@@ -3829,6 +4086,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea2d020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x102030405060708, 0x882743927977edd8),
@@ -3845,6 +4103,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f52b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xffffffffffffffff, 0x7fffffffffffffff),
@@ -3861,6 +4120,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f52b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x748638ffa1ac660c, 0xf0aafc62dd7504cd),
@@ -3877,6 +4137,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f52b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x93a04f297f39a7f0, 0xf729aa4504619e6d),
@@ -3893,6 +4154,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f82b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x80007fffffff0001, 0x91f8a5cbf3d61ae),
@@ -3909,6 +4171,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f82b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xffffffffffffffff, 0x3fe9a74a5bc9ba17),
@@ -3925,6 +4188,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f82b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x42dbc1bfacc87a66, 0xf33dd0e66aa5f54c),
@@ -3941,6 +4205,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f52b020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x80007fffffff0001, 0x9d64fea4d83a9a9b),
@@ -3957,6 +4222,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f52b020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x4c2e13a3b9c0b70a, 0x51c313aee172d8f2),
@@ -3973,6 +4239,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f52b020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xded81af727be9e82, 0x22f0cf7aaa0a24be),
@@ -3989,6 +4256,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5fa2b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000800080008000, 0x8000800080008000),
@@ -4005,6 +4273,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5fa2b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8820bdad8d99ed78, 0x0),
@@ -4021,6 +4290,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5fa2b820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xed5abb279cba242c, 0x80007fffffff0001),
@@ -4037,6 +4307,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e629020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xd4de079aa43bd52c, 0xff00ff00ff00ff),
@@ -4053,6 +4324,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e629020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8f3c9a68dfabcbc8, 0xffffffffffffffff),
@@ -4069,6 +4341,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e629020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x51a37d030fdc7365, 0xfbdfbaaff920c6f1),
@@ -4085,6 +4358,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e629020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xff00ff00ff00ff, 0x15047ab9d9a46afb),
@@ -4101,6 +4375,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e629020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x102030405060708),
@@ -4117,6 +4392,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e629020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8e134075d5a35316, 0x80007fffffff0001),
@@ -4133,6 +4409,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea29020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xc86c43e819ce3325, 0x0),
@@ -4149,6 +4426,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea29020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x20bccc6e3db7461, 0xdcc4cd2a1440e102),
@@ -4165,6 +4443,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea29020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8aa1713c5700fe77, 0x8000800080008000),
@@ -4181,6 +4460,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea29020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xff00ff00ff00ff, 0xe8baf39745e9a6c),
@@ -4197,6 +4477,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea29020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x9f54c0c20c49c362, 0x7bca5d8e7376bc17),
@@ -4213,6 +4494,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea29020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xdaac00dc41b11e8a, 0xffffffffffffffff),
@@ -4229,6 +4511,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e629020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xff00ff00ff00ff, 0xb7405a2c3cff7530),
@@ -4245,6 +4528,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e629020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x603a5f080af18eed, 0x273b6de49aad58c5),
@@ -4261,6 +4545,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e629020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x61d419d5dc723d59, 0xff00ff00ff00ff),
@@ -4277,6 +4562,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea29020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xaf358c875a290d0d, 0x6d87eb3033f57838),
@@ -4293,6 +4579,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea29020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x102030405060708, 0x63cd59819d2b1324),
@@ -4309,6 +4596,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea29020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000000000000000, 0x80007fffffff0001),
@@ -4325,6 +4613,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f523820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x64b3e8c45b845169, 0x401513c272ae7b94),
@@ -4341,6 +4630,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f523820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8a919decebdc16bd, 0x7fffffff80000000),
@@ -4357,6 +4647,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f523820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x47dbbacb90a6f386, 0x8000000000000000),
@@ -4373,6 +4664,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f823820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000000000000000, 0x2acf1f09b397d17b),
@@ -4389,6 +4681,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f823820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x4a545fc24afdd9b2, 0x4b3938ff316dc94f),
@@ -4405,6 +4698,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f823820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x57f4d834aa565008, 0x381e2852d80e75c6),
@@ -4421,6 +4715,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f523020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xbb5ed1c69f3e1c4, 0xeb96409eb656227e),
@@ -4437,6 +4732,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f523020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7fffffff80000000, 0x2cd99d57428e25ad),
@@ -4453,6 +4749,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f523020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xb80d3212308ba5a2, 0x98c83d854b46722),
@@ -4469,6 +4766,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5fa23820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x83dd26d88d4faaa, 0x8bbd986b7f70f792),
@@ -4485,6 +4783,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5fa23820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x0, 0x977e56041c838ef9),
@@ -4501,6 +4800,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5fa23820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xa929b13661259806, 0xb1ccfa4f10facd18),
@@ -4517,6 +4817,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e62b020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x430c6df9c5eb3946, 0x7f80ff0001fe8081),
@@ -4533,6 +4834,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e62b020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x86ccac6c646b804f, 0x784c99c063193fcf),
@@ -4549,6 +4851,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e62b020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x0, 0x8000000000000000),
@@ -4565,6 +4868,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62b020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xcf3585f340a4e965, 0x68c011f0d1c6eb44),
@@ -4581,6 +4885,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62b020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xb42374edca9c0c1f, 0x696fa5e4dfd74262),
@@ -4597,6 +4902,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62b020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7fffffffffffffff, 0x98189151101c686),
@@ -4613,6 +4919,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2b020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xe8cc950408afcd2f, 0x8000800080008000),
@@ -4629,6 +4936,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2b020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x36c2b68c58bd1fc7, 0x8db875e22b46fd52),
@@ -4645,6 +4953,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea2b020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8f3c543d92d32ac5, 0x8000000000000000),
@@ -4661,6 +4970,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2b020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x25086a0256d93ff5, 0x8000000000000000),
@@ -4677,6 +4987,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2b020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000800080008000, 0xe86b71477d96aeaf),
@@ -4693,6 +5004,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2b020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x76e083d47c660a0a, 0xc5e7824a2e64c3e9),
@@ -4709,6 +5021,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e62b020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x17aefcfbadc476b6, 0x7fffffffffffffff),
@@ -4725,6 +5038,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e62b020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x90873d3cead7440d, 0x102030405060708),
@@ -4741,6 +5055,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e62b020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xadc834b21220765b, 0xfffefdfc80817f7e),
@@ -4757,6 +5072,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea2b020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xb4dab8c5a94d6042),
@@ -4773,6 +5089,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea2b020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xdd165ae00bf20419),
@@ -4789,6 +5106,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea2b020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xa16e5bd5721bc2a8, 0xab3780d905624445),
@@ -4805,6 +5123,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f527820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7fffffff80000000, 0xd86bfc102921f1e3),
@@ -4821,6 +5140,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f527820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xffffffffffffffff, 0x63dc949f660bd57e),
@@ -4837,6 +5157,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f527820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x93868e769e920f8, 0x8000800080008000),
@@ -4853,6 +5174,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f827820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x1aa7c5a7032f4c94, 0xd40df10ed2b7d9bb),
@@ -4869,6 +5191,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f827820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x118ba8fce4842bb4, 0x5aa522d382d4c423),
@@ -4885,6 +5208,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f827820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xb3635584194c10ec, 0xf387e7c273b3b87b),
@@ -4901,6 +5225,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f527020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x675ce1957e00423, 0xc275e7d7be87e519),
@@ -4917,6 +5242,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f527020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xe9ec002870db9b69, 0xfffefdfc80817f7e),
@@ -4933,6 +5259,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f527020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x63bc249eb6b62c74, 0x318bdecf414aaa83),
@@ -4949,6 +5276,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5fa27820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x74d7120006d8a487, 0xa4ca817c0fdb2038),
@@ -4965,6 +5293,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5fa27820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xff00ff00ff00ff, 0x6445f218be088c91),
@@ -4981,6 +5310,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5fa27820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x268aa9b8476a0a9f, 0x1c3191ed0789eaca),
@@ -4997,6 +5327,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62b420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (1, 0x8000800080008000, 0x8000800080007fff),
@@ -5012,6 +5343,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e62d020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x8000800080008000, 0x0), (2, 0x8000800080008000, 0x0)],
         out_x: &[],
@@ -5024,6 +5356,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea29020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7fffffffffffffff, 0x0),
@@ -5040,6 +5373,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e229c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x179bf7407d6c5db2, 0x9f64a4837b3fef87),
@@ -5056,6 +5390,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e229c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x2deb411eed8c9aee, 0xff00ff00ff00ff),
@@ -5072,6 +5407,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e229c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x9c52f20a3dc01543, 0x9fb5b1419f474ad0),
@@ -5088,6 +5424,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e229c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xff00ff00ff00ff, 0x0),
@@ -5104,6 +5441,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e229c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xd0d94014d4f8eebc, 0xd1545cb6843b4fa2),
@@ -5120,6 +5458,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e229c20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xd5cf4f10ca31a2c5, 0x7fffffffffffffff),
@@ -5136,6 +5475,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e22e020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xffffffffffffffff, 0xdde79d50f056e094),
@@ -5152,6 +5492,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e22e020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xc88b62174df4a0c3, 0x80ed77a4cb611837),
@@ -5168,6 +5509,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e22e020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000800080008000, 0xff00ff00ff00ff),
@@ -5184,6 +5526,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22e020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xc521489acc9cc5a3, 0x7fffffffffffffff),
@@ -5200,6 +5543,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22e020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xe1b3005814b8ae09, 0xb359b024ae1938b9),
@@ -5216,6 +5560,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22e020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x9fc1bc93f83ef91f, 0x7fffffff80000000),
@@ -5232,6 +5577,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e207820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x891cf2ca57fde7ac, 0x7fffffff80000000),
@@ -5247,6 +5593,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e207820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x0, 0x102030405060708),
@@ -5262,6 +5609,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e207820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xda45b5c99fe3fe16, 0xffffffffffffffff),
@@ -5277,6 +5625,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e207820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x9075105c1d49f585),
@@ -5292,6 +5641,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e207820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x4d404f346e2969ef, 0xc2a74f78902c7094),
@@ -5307,6 +5657,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e207820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x102030405060708, 0x469962f952eff50f),
@@ -5322,6 +5673,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e607820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xff00ff00ff00ff, 0x47fa25d8ac780903),
@@ -5337,6 +5689,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e607820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xb696e70f7504c4ec, 0xffffffffffffffff),
@@ -5352,6 +5705,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e607820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xa9725273742cec34, 0x23bb6e4acf9060f1),
@@ -5367,6 +5721,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e607820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfe46b7f9b5581bae, 0xb264631ee1f70503),
@@ -5382,6 +5737,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e607820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x9d6492a024b6d35f, 0x41236f1a2ebae65b),
@@ -5397,6 +5753,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e607820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x882b5c4dabb1970a, 0x7fffffffffffffff),
@@ -5412,6 +5769,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x5510c8e415c22076, 0x889cdae0be253e4c),
@@ -5427,6 +5785,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x9e3242060b1fee6f, 0x715126c49914536e),
@@ -5442,6 +5801,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000000000000000, 0xc4925d158b68354),
@@ -5457,6 +5817,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x0, 0x6fd65fa17333d74a),
@@ -5472,6 +5833,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x624599082af47726, 0x8000000000000000),
@@ -5487,6 +5849,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xffffffffffffffff, 0xf83037f074504ce1),
@@ -5502,6 +5865,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x80007fffffff0001, 0x5e1eec59e58d7af6),
@@ -5517,6 +5881,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x0, 0xddcad1c39482af32),
@@ -5532,6 +5897,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x832dee6ca43b5eab, 0xc277b4ac8d86d86b),
@@ -5547,6 +5913,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e207820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7fffffff80000000, 0x102030405060708),
@@ -5562,6 +5929,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e207820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xc70237758d8cf929, 0xffffffffffffffff),
@@ -5577,6 +5945,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e207820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x1bd634cca8d79d75, 0x7fffffff80000000),
@@ -5592,6 +5961,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e607820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x9c9ab63a964cb6bc, 0x6b874d5052558974),
@@ -5607,6 +5977,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e607820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x37d2e7646640d47a, 0xa64c9da52fc5bf60),
@@ -5622,6 +5993,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e607820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xdae7e69d2886afc2, 0x7fffffff80000000),
@@ -5637,6 +6009,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfbccc132137e058c, 0x5d65523774672271),
@@ -5652,6 +6025,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xee85b345ae359725, 0xfffefdfc80817f7e),
@@ -5667,6 +6041,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xc478ba7f1845fd1c, 0x5b5caf1db78fe30d),
@@ -5682,6 +6057,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x2914ebb0dd3bc746, 0x28cfb55fe2182dce),
@@ -5697,6 +6073,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x3e8da01536cd4dff, 0xcc82777cd31df6ab),
@@ -5712,6 +6089,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000800080008000, 0xf88a27ad3db941c8),
@@ -5727,6 +6105,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e207820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xeb37adba54c7858b, 0x9afb318457378372),
@@ -5742,6 +6121,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e207820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xa59f9cf95f8a8a85, 0x6375ac5e4197f038),
@@ -5757,6 +6137,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e207820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7fffffffffffffff, 0x102030405060708),
@@ -5772,6 +6153,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e207820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xd7a06dea685b5f5f, 0x8000800080008000),
@@ -5787,6 +6169,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e207820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xf67fe275c48070f8, 0x7f80ff0001fe8081),
@@ -5802,6 +6185,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e207820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x769f8f31f4c76f31, 0xc69cc176b418b72e),
@@ -5817,6 +6201,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e607820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xe6247b928ce8fa76, 0x8000000000000000),
@@ -5832,6 +6217,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e607820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000000000000000, 0x80007fffffff0001),
@@ -5847,6 +6233,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e607820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x632b6ab4143a93f0, 0x7fffffff80000000),
@@ -5862,6 +6249,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e607820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xffffffffffffffff, 0x8000800080008000),
@@ -5877,6 +6265,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e607820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x858171a549029ccd, 0xbc4805200c002b85),
@@ -5892,6 +6281,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e607820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7fffffffffffffff, 0xcc093cda23fc42a1),
@@ -5907,6 +6297,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x3e30eab6d3f037cd, 0x287136e22b540fa3),
@@ -5922,6 +6313,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x280a51f92e9b8146, 0x8000000000000000),
@@ -5937,6 +6329,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xcfaaafbc7230eb0f, 0xffffffffffffffff),
@@ -5952,6 +6345,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xafaac26754941bbc, 0xb4929a8383d2a2c7),
@@ -5967,6 +6361,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x46bf58c64bfc74e8, 0x7fffffff80000000),
@@ -5982,6 +6377,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xffffffffffffffff, 0x102030405060708),
@@ -5997,6 +6393,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xaef03664d1bfffde, 0x36d90cb4a3037d06),
@@ -6012,6 +6409,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000800080008000, 0x29c09fd876591503),
@@ -6027,6 +6425,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x186b757e9476b5ea, 0xffffffffffffffff),
@@ -6042,6 +6441,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e207820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xade2d4e3891c605f, 0x3c0d42f59855eb4f),
@@ -6057,6 +6457,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e207820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x743c07a8c7ae04ad, 0x7fffffff80000000),
@@ -6072,6 +6473,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e207820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x5b9f5119a6a41f7e, 0x89b887c90bbfa3b6),
@@ -6087,6 +6489,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e607820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x5f6b073d63dd454c, 0x102030405060708),
@@ -6102,6 +6505,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e607820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xafdd3034706d531),
@@ -6117,6 +6521,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e607820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfaea9a45b281ef5e, 0xf3623f11e1ddfb18),
@@ -6132,6 +6537,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000800080008000, 0x5682953da4ee7b1c),
@@ -6147,6 +6553,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xd88d83806d3579e1, 0xf50053b7f218c696),
@@ -6162,6 +6569,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8a335ebf081ab085, 0x102030405060708),
@@ -6177,6 +6585,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x5000eab7f3184552, 0x8000000000000000),
@@ -6192,6 +6601,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x80007fffffff0001, 0xd2bba36844da4f5c),
@@ -6207,6 +6617,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee07820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xa5803e725307e34d, 0x5ff0ade7e42ed3f6),
@@ -6222,6 +6633,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e203820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xd3dfe3e38c808c32, 0x7fffffff80000000),
@@ -6237,6 +6649,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e203820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x57bd07862f9692cd, 0xff00ff00ff00ff),
@@ -6252,6 +6665,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e203820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xf09f6c0b9d829837, 0x8a5d7016e21df001),
@@ -6267,6 +6681,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e203820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x8000800080008000),
@@ -6282,6 +6697,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e203820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7fffffffffffffff, 0xaf0dc90720134714),
@@ -6297,6 +6713,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e203820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x700649c81f8106df, 0x70095474ba28a269),
@@ -6312,6 +6729,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e603820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xd60fa93132c7e10d, 0x427a9451354e0e35),
@@ -6327,6 +6745,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e603820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x5fe626c29561ff4a, 0x3c2a2a0acb2051d5),
@@ -6342,6 +6761,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0e603820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x52e58768694597d9, 0x5c0379b748b82fea),
@@ -6357,6 +6777,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e603820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xe3f06aee5c344d09, 0xd30f1bcb75a60b76),
@@ -6372,6 +6793,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e603820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xaa00789c3924e809, 0x7fffffffffffffff),
@@ -6387,6 +6809,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e603820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7fffffffffffffff, 0xa59b54e4fb15c642),
@@ -6402,6 +6825,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xdeeb29d2d4bc4443, 0x171a96da10ab43c9),
@@ -6417,6 +6841,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x15257aa9bbc073d8, 0xc110902b08c5bfa4),
@@ -6432,6 +6857,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7f55b321d7ee4, 0xff00ff00ff00ff),
@@ -6447,6 +6873,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x6ae7c12dd26b0776, 0x43ba419641b5f7d3),
@@ -6462,6 +6889,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xffffffffffffffff),
@@ -6477,6 +6905,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x60033ca20fa79834, 0xc40fb48c80dab57d),
@@ -6492,6 +6921,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xd95ced93c9a95019),
@@ -6507,6 +6937,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x59346719a82dc493, 0xff00ff00ff00ff),
@@ -6522,6 +6953,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000800080008000, 0x76d4b3b1166573f2),
@@ -6537,6 +6969,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e203820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x367c8d2278e9aca5, 0xfffefdfc80817f7e),
@@ -6552,6 +6985,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e203820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x375e2cbba4872178, 0xff00ff00ff00ff),
@@ -6567,6 +7001,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e203820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xbd3ced48ccbabe23, 0xaf1fba34b30ea8cf),
@@ -6582,6 +7017,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e603820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x6fa6b3e0c26ea25d, 0x7f80ff0001fe8081),
@@ -6597,6 +7033,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e603820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xff00ff00ff00ff, 0x4e3434405b86b963),
@@ -6612,6 +7049,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e603820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xe5ccdc562db2ddb2, 0x3ee2f915adadc1d0),
@@ -6627,6 +7065,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xef98ab9f24baeefb, 0xa2e299702ea8cd43),
@@ -6642,6 +7081,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xc5167b5e44a1ccf2, 0xfffefdfc80817f7e),
@@ -6657,6 +7097,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x86d07e6bebab6346, 0x8000000000000000),
@@ -6672,6 +7113,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xab873877bb727747, 0xe3c2b5ec57aed5eb),
@@ -6687,6 +7129,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x7fffffff80000000),
@@ -6702,6 +7145,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x474240db09d33048, 0x8bbe5e8a508f7d61),
@@ -6717,6 +7161,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e203820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xdd31de0ecfe88da2),
@@ -6732,6 +7177,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e203820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x66b7be0385ba9884, 0x1f863c1d7c7b99aa),
@@ -6747,6 +7193,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e203820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x28ad6e5c3b84854c, 0x91e6bce4d9af735b),
@@ -6762,6 +7209,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e203820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7fffffff80000000, 0x66f8e0dad6d81d23),
@@ -6777,6 +7225,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e203820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xe6b8c0042a502c0, 0x7a629fb7482cf04d),
@@ -6792,6 +7241,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e203820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xb4c87c3090f9361, 0x32df3a96e1ade5ad),
@@ -6807,6 +7257,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e603820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xeda969543965b82, 0xdb2808b25b4421b9),
@@ -6822,6 +7273,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e603820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xbcb047e8e213d889),
@@ -6837,6 +7289,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e603820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfa5ec52340b4ab76, 0xff00ff00ff00ff),
@@ -6852,6 +7305,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e603820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xabc6f570ffce3024, 0x7fffffffffffffff),
@@ -6867,6 +7321,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e603820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xef97cc54aaa89bf6, 0xa6b89e842d7a7810),
@@ -6882,6 +7337,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e603820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7fffffff80000000, 0xdf82d5e197df6573),
@@ -6897,6 +7353,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x0, 0x9da9a418aa6d468),
@@ -6912,6 +7369,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x4b8dbe8b667856b1, 0xff00ff00ff00ff),
@@ -6927,6 +7385,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2ea03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x0, 0x346f93a78af40568),
@@ -6942,6 +7401,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xff00ff00ff00ff, 0x8ac541facc1eae18),
@@ -6957,6 +7417,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x49524acd9a694826, 0xffffffffffffffff),
@@ -6972,6 +7433,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xb112a459844349b1),
@@ -6987,6 +7449,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7e6c1f24bec1957a, 0x845e1ec1a6400029),
@@ -7002,6 +7465,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7fffffff80000000, 0xc5e77b7e55a7b495),
@@ -7017,6 +7481,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x102030405060708, 0xba7d39bb8ec6d8e3),
@@ -7032,6 +7497,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e203820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x2d128943ee1e29ca, 0x305e4a3dda753964),
@@ -7047,6 +7513,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e203820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x84393b6993032bef, 0x2fc31736091f05ae),
@@ -7062,6 +7529,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e203820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xbc2e0bdee71c2be7, 0xffffffffffffffff),
@@ -7077,6 +7545,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e603820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x80007fffffff0001, 0xd92b7b3c0565b0b8),
@@ -7092,6 +7561,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e603820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xcea82c60482db9fb, 0x581982eca71f3a3b),
@@ -7107,6 +7577,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e603820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000800080008000, 0x7f80ff0001fe8081),
@@ -7122,6 +7593,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x0, 0x95b34a03ac58c44f),
@@ -7137,6 +7609,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x41ea24e623344e8f, 0xf429a35134d6a2c8),
@@ -7152,6 +7625,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x543db4401c35a667, 0x4ce9098d5133cbc2),
@@ -7167,6 +7641,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x5c21ff5a281b4fe0, 0x7f80ff0001fe8081),
@@ -7182,6 +7657,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x102030405060708, 0x57121db5e00cb8e6),
@@ -7197,6 +7673,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee03820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xc164c77507491a10, 0x9dec643602891fd1),
@@ -7212,6 +7689,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f087420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x3acad1d104a2ff17, 0x8000800080008000),
@@ -7227,6 +7705,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f097420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x102030405060708, 0xa3010da9deef9626),
@@ -7242,6 +7721,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f0c7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xff00ff00ff00ff, 0x198855bd2afa0ee0),
@@ -7257,6 +7737,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f0f7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x10d9fdad97e86d89, 0x326eea8453ec0135),
@@ -7272,6 +7753,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f087420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x6c665fe69876be60, 0x7fffffff80000000),
@@ -7287,6 +7769,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f097420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x47ee8fe311f5105b, 0x8000800080008000),
@@ -7302,6 +7785,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f0c7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xb9784383bfd1673a, 0x5516a08b20cb4a65),
@@ -7317,6 +7801,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f0f7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xffffffffffffffff),
@@ -7332,6 +7817,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f107420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(0, 0xc32b622291cdd454, 0x0), (1, 0x966d5f20581d523a, 0x0)],
         out_x: &[],
@@ -7344,6 +7830,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f117420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x3138976329cf7098, 0xbbcc37baf8aee521),
@@ -7359,6 +7846,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f187420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x80007fffffff0001, 0x842b850c276955be),
@@ -7374,6 +7862,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f1f7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x77c5e6431c74cba5, 0x6458659f8ca2ff61),
@@ -7389,6 +7878,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f107420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x0, 0xef08f0564969f91c),
@@ -7404,6 +7894,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f117420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000000000000000, 0x102030405060708),
@@ -7419,6 +7910,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f187420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000000000000000, 0xbb6711c95d8a9439),
@@ -7434,6 +7926,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f1f7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x4325b3f9eace7b75, 0x92bd4a061aff77c7),
@@ -7449,6 +7942,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f207420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xce3ed486bb8f4483, 0x9eec2bee13bac8e),
@@ -7464,6 +7958,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f217420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xc96b0009e035c1fe),
@@ -7479,6 +7974,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f307420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xe58a4c7ebe0c90fe, 0x8000800080008000),
@@ -7494,6 +7990,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0f3f7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x518531729f7d318e, 0xff00ff00ff00ff),
@@ -7509,6 +8006,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f207420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x89bbb70a3b7cae82, 0x8fc85b4482eba4a8),
@@ -7524,6 +8022,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f217420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x16f5dcf23d122caa, 0x7644f24b1703d929),
@@ -7539,6 +8038,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f307420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x67834d23dc4d5fd5, 0x8000800080008000),
@@ -7554,6 +8054,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f3f7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xbd09d31bf4f2fa0c, 0x2ab0764b0e190eb8),
@@ -7569,6 +8070,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f407420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xc7134ca9502932c3, 0xff00ff00ff00ff),
@@ -7584,6 +8086,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f417420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x5bf2c4c6af6183a4),
@@ -7599,6 +8102,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f607420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xffffffffffffffff, 0xe16937678d8cbf2),
@@ -7614,6 +8118,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4f7f7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x4196fe23499b43de, 0x736bdbd4eae2e6f9),
@@ -7629,6 +8134,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f087420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x8000800080008000),
@@ -7644,6 +8150,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f0b7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xfffefdfc80817f7e),
@@ -7659,6 +8166,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f0f7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xcb53322c88e01364, 0x646ff3bec3fce0c3),
@@ -7674,6 +8182,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f107420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xee922f96233b7f10, 0x56d981c0324c4f0d),
@@ -7689,6 +8198,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f137420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7215c0911d315364, 0x8000800080008000),
@@ -7704,6 +8214,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f1f7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x6b4d99c265ba68a2, 0x5cd5160faf116a04),
@@ -7719,6 +8230,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f207420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7fffffffffffffff, 0x102030405060708),
@@ -7734,6 +8246,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f237420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xdfe161ffe6bf1700, 0x80007fffffff0001),
@@ -7749,6 +8262,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f3f7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x1a1f7fe0825caad9, 0x7f80ff0001fe8081),
@@ -7764,6 +8278,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f407420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000800080008000, 0x0),
@@ -7779,6 +8294,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f437420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x9368dd42b145af9, 0x723fd883bbfbd3d),
@@ -7794,6 +8310,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5f7f7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x28e09d728077869d, 0x55409bed15de844),
@@ -7809,6 +8326,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f087420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x80007fffffff0001, 0xffffffffffffffff),
@@ -7824,6 +8342,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f097420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x5fb77cb4e41509a5, 0x55324236ec910a26),
@@ -7839,6 +8358,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f0c7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7a807e283e5a094f, 0xdbeed74044e498d8),
@@ -7854,6 +8374,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f0f7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xffffffffffffffff, 0x102030405060708),
@@ -7869,6 +8390,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f087420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xcb454644824a9804, 0xaac8d56b64932b0),
@@ -7884,6 +8406,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f097420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xe9fdd5a7815cb3d6, 0xfffefdfc80817f7e),
@@ -7899,6 +8422,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f0c7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xa9f5577614f2528a, 0xfffefdfc80817f7e),
@@ -7914,6 +8438,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f0f7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfd9ddad5ab2c6c16, 0x8000800080008000),
@@ -7929,6 +8454,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f107420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xfc44a673a11061a5),
@@ -7944,6 +8470,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f117420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x2240b4ab7067153, 0xffffffffffffffff),
@@ -7959,6 +8486,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f187420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xdbd72db6caffa60a, 0xc548128d6bcb96ca),
@@ -7974,6 +8502,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f1f7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xeb3cc96bf4e19935, 0x7f80ff0001fe8081),
@@ -7989,6 +8518,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f107420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x9509890a7eeb30e8, 0xfffefdfc80817f7e),
@@ -8004,6 +8534,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f117420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7c93b79017170ed9, 0x2f9fe162ec14486c),
@@ -8019,6 +8550,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f187420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x8000800080008000),
@@ -8034,6 +8566,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f1f7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x102030405060708, 0x80007fffffff0001),
@@ -8049,6 +8582,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f207420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000000000000000, 0xff00ff00ff00ff),
@@ -8064,6 +8598,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f217420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x17693a01551c060f, 0x71168ddf3d8697a9),
@@ -8079,6 +8614,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f307420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x6b81fb6ebfd6ef5e, 0xfffefdfc80817f7e),
@@ -8094,6 +8630,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f3f7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x3ef028f3e3624eb3, 0x228ebbaa352708fc),
@@ -8109,6 +8646,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f207420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xee6a02363ff3084d, 0x0),
@@ -8124,6 +8662,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f217420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfefc9114d55b8ff4, 0x7fffffff80000000),
@@ -8139,6 +8678,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f307420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xb42801b4e3cae9a8, 0x358d820bf5cb32b9),
@@ -8154,6 +8694,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f3f7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xff00ff00ff00ff, 0x7fffffffffffffff),
@@ -8169,6 +8710,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f407420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x102030405060708, 0x29fd8e1bd3a798c5),
@@ -8184,6 +8726,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f417420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x98c8b38b1455a415, 0x6912c2b3fd65e9a6),
@@ -8199,6 +8742,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f607420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xf8411a071ae55dcb, 0x1b812e202920ab17),
@@ -8214,6 +8758,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f7f7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x7fffffff80000000),
@@ -8229,6 +8774,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f087420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x80007fffffff0001, 0xa796928c7935c54d),
@@ -8244,6 +8790,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f0b7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x76a35b3432360598, 0xffffffffffffffff),
@@ -8259,6 +8806,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f0f7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x102030405060708, 0x79c94956013ba8ac),
@@ -8274,6 +8822,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f107420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xa94f72749eca3a16, 0xff00ff00ff00ff),
@@ -8289,6 +8838,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f137420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x95318b69e788a47e, 0x7f749c7a1ef68c12),
@@ -8304,6 +8854,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f1f7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xc2f93e94af34d7d6, 0x102030405060708),
@@ -8319,6 +8870,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f207420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xff00ff00ff00ff, 0x7fffffffffffffff),
@@ -8334,6 +8886,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f237420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x6e72cce889ee975b, 0x7f80ff0001fe8081),
@@ -8349,6 +8902,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f3f7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x2a7449b565f75a2f),
@@ -8364,6 +8918,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f407420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x204483a027b7b042, 0x12e431dfc019fef3),
@@ -8379,6 +8934,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f437420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xf77b51bea48d8add, 0xb27217c5b1d02573),
@@ -8394,6 +8950,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f7f7420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7f4715fca8bcbc3e, 0xffffffffffffffff),
@@ -8409,6 +8966,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f086420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xb53e1ea586770f7c, 0x6e2c8b551b5b9b24),
@@ -8424,6 +8982,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f096420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x102030405060708, 0x7fffffffffffffff),
@@ -8439,6 +8998,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f0c6420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xaf63b5e89e4d2301, 0x80007fffffff0001),
@@ -8454,6 +9014,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f0f6420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xb6d3e1e0613d1b4e, 0x102030405060708),
@@ -8469,6 +9030,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f086420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000000000000000, 0x83a1757c2fe6696d),
@@ -8484,6 +9046,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f096420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x870d572420f301eb, 0x7f80ff0001fe8081),
@@ -8499,6 +9062,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f0c6420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xacc9463850e48270, 0x1dfbe09a4cfad61c),
@@ -8514,6 +9078,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f0f6420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xf29c5b9c833a2024, 0x104ef2eeae9af048),
@@ -8529,6 +9094,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f106420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7c96da7c83de25d1, 0x8000800080008000),
@@ -8544,6 +9110,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f116420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7fffffffffffffff, 0x5c80ecf13300282a),
@@ -8559,6 +9126,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f186420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xccb1febaeed731b, 0x4817ee7d02bbf7e1),
@@ -8574,6 +9142,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f1f6420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x8000800080008000),
@@ -8589,6 +9158,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f106420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x80007fffffff0001, 0xffffffffffffffff),
@@ -8604,6 +9174,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f116420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x7fffffff80000000),
@@ -8619,6 +9190,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f186420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x3469d9b8b3bf325b),
@@ -8634,6 +9206,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f1f6420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xa657a2704ad0bc4c, 0xa70754d6ac4f8ab6),
@@ -8649,6 +9222,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f206420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x89f02072fd7fd6c1, 0xcce364cd0e81b701),
@@ -8664,6 +9238,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f216420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000800080008000, 0x95c8ac970a9bb262),
@@ -8679,6 +9254,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f306420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x2bd8013005c9df7c, 0x8000000000000000),
@@ -8694,6 +9270,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2f3f6420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7fffffffffffffff, 0x80007fffffff0001),
@@ -8709,6 +9286,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f206420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xf60d1b5aec14df0b),
@@ -8724,6 +9302,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f216420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xe0a910042f1c0e55, 0xffffffffffffffff),
@@ -8739,6 +9318,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f306420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000800080008000, 0x8d1c721dee0aff5f),
@@ -8754,6 +9334,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f3f6420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xda6bce0781d2c2b5, 0x8000800080008000),
@@ -8769,6 +9350,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f406420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x75ad4cd38db26d49, 0x1c3a5fd73fb95f70),
@@ -8784,6 +9366,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f416420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xffffffffffffffff, 0x7f80ff0001fe8081),
@@ -8799,6 +9382,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f606420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xb1bf97e00cb3877, 0x102030405060708),
@@ -8814,6 +9398,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6f7f6420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x102030405060708, 0x2bd2bf7880fe6983),
@@ -8829,6 +9414,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f086420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x19faaa7e29c840fa, 0x0),
@@ -8844,6 +9430,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f0b6420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000000000000000, 0xff00ff00ff00ff),
@@ -8859,6 +9446,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f0f6420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x1a70d817241e1ac0, 0xd643dc5e2d27dc5b),
@@ -8874,6 +9462,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f106420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7fffffff80000000, 0x357683920424aa27),
@@ -8889,6 +9478,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f136420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xffffffffffffffff, 0xfd03daab24ae455b),
@@ -8904,6 +9494,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f1f6420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x55e39f8cbf64a8de, 0xe910a66963b2039),
@@ -8919,6 +9510,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f206420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x16d1969fb054f1d8, 0xd31607712b97d4ab),
@@ -8934,6 +9526,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f236420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xb93ef44cb6c1a001, 0x7fffffff80000000),
@@ -8949,6 +9542,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f3f6420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x76bec7b8afcd0b80, 0x3a4d3f9aa13b5c88),
@@ -8964,6 +9558,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f406420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x2c72d850e82cca1f),
@@ -8979,6 +9574,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f436420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000800080008000, 0xf86779f8abb0b1b5),
@@ -8994,6 +9590,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7f7f6420,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xe0626ce3456bb83c, 0xe40ae5c295b513b9),
@@ -9009,6 +9606,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22dc20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xe78c7507a62b0744, 0x102030405060708),
@@ -9025,6 +9623,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22dc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x2abd5a28e908daec, 0xea478011dc37fb22),
@@ -9041,6 +9640,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22dc20,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x6d76f920ae838e65, 0x102030405060708),
@@ -9057,6 +9657,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22dc20,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000000000000000, 0xa5a3ea6e32f0172d),
@@ -9073,6 +9674,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22dc20,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xc4f16df81e8c14cc, 0xd07a9a31a8bf06a9),
@@ -9089,6 +9691,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22dc20,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x356217ec24f74e13),
@@ -9105,6 +9708,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62dc20,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x17dacf42ade27b13, 0xd264a56fced3d9e0),
@@ -9121,6 +9725,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62dc20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xffffffffffffffff, 0xff00ff00ff00ff),
@@ -9137,6 +9742,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62dc20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8bfa77c5df27f11b, 0x8000000000000000),
@@ -9153,6 +9759,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62dc20,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7ef617d45827e671, 0xff00ff00ff00ff),
@@ -9169,6 +9776,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62dc20,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x33a83eb505fab805, 0xc05356d0851a871c),
@@ -9185,6 +9793,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62dc20,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x27266281bee9b740, 0x80007fffffff0001),
@@ -9201,6 +9810,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e22dc20,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xb58aa061902f17e8, 0x698fd1690b6c056),
@@ -9217,6 +9827,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e22dc20,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x323bef73f5ae13fa, 0x8000800080008000),
@@ -9233,6 +9844,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e22dc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x80007fffffff0001, 0x8000800080008000),
@@ -9249,6 +9861,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e22dc20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x0, 0x5f0db8a29564006),
@@ -9265,6 +9878,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e62dc20,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xc2809d6d7bf099c0, 0x93550b41bcf5eb53),
@@ -9281,6 +9895,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e62dc20,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7f80ff0001fe8081, 0x83b77dda596b7920),
@@ -9297,6 +9912,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e62dc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xffffffffffffffff, 0x7c12908bb9deaaed),
@@ -9313,6 +9929,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e62dc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8bccb6ff8a374fb7, 0x3f22e94ce78b4443),
@@ -9329,6 +9946,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22fc20,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xaa750d68cdc9b441, 0x8000000000000000),
@@ -9345,6 +9963,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22fc20,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xaa49c6c9d71edf65, 0x8000000000000000),
@@ -9361,6 +9980,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22fc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000800080008000, 0x7f80ff0001fe8081),
@@ -9377,6 +9997,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22fc20,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000000000000000, 0x64f5853b8fd8e539),
@@ -9393,6 +10014,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22fc20,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xb0362b07ed25d94c),
@@ -9409,6 +10031,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e22fc20,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x0, 0xfffefdfc80817f7e),
@@ -9425,6 +10048,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62fc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xc6759d49b2d1fd5a, 0x985679b1e8297c39),
@@ -9441,6 +10065,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62fc20,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x836226df83fe72b2, 0xfffefdfc80817f7e),
@@ -9457,6 +10082,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62fc20,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xd632d67802111483, 0xff00ff00ff00ff),
@@ -9473,6 +10099,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62fc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7fffffffffffffff, 0xb29bfcc00fc87af6),
@@ -9489,6 +10116,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62fc20,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x0, 0x45f078c0ea6c0757),
@@ -9505,6 +10133,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4e62fc20,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7fffffff80000000, 0xdd35f2b7c98fd30a),
@@ -9521,6 +10150,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e22fc20,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xb80a88486b23ed19, 0x253391310a561ec0),
@@ -9537,6 +10167,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e22fc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x80007fffffff0001, 0xff00ff00ff00ff),
@@ -9553,6 +10184,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e22fc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xe8d20da9ceb2a1b7, 0xba16d4f05f3a0f54),
@@ -9569,6 +10201,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e22fc20,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000000000000000, 0xb7f54888bc02a3ce),
@@ -9585,6 +10218,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e62fc20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xff00ff00ff00ff, 0x270258934659ff82),
@@ -9601,6 +10235,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e62fc20,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xeb8ed7e09b47bb54, 0xa25545a059509319),
@@ -9617,6 +10252,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e62fc20,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7f6cb6935955e546, 0xe1c2d8fe52f27a15),
@@ -9633,6 +10269,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5e62fc20,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xd21cdd0bf7ad5887, 0x4d7e58a200dbc09d),
@@ -9649,6 +10286,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2fc20,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x0, 0x110318f404f0da27),
@@ -9665,6 +10303,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2fc20,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x48fca2f41551389e, 0x0),
@@ -9681,6 +10320,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2fc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xabc0375503fef021, 0x8000000000000000),
@@ -9697,6 +10337,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2fc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x4f0e1ab49185057e, 0x8000800080008000),
@@ -9713,6 +10354,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2fc20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xeb5287f1fd407d3c, 0x7f80ff0001fe8081),
@@ -9729,6 +10371,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea2fc20,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x0, 0x4e3b49dea4fd4ddf),
@@ -9745,6 +10388,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee2fc20,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xaf89cd65bc7c2849, 0x0),
@@ -9761,6 +10405,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee2fc20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xbe933f02a4bba464, 0x7f80ff0001fe8081),
@@ -9777,6 +10422,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee2fc20,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xd91520a042a0be64, 0x7f80ff0001fe8081),
@@ -9793,6 +10439,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee2fc20,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x4ef0c38e9954572b, 0x4915ed95ce674e74),
@@ -9809,6 +10456,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee2fc20,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000800080008000, 0x1411348df0f4f668),
@@ -9825,6 +10473,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee2fc20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x9f16f25e27c1d21d, 0xff00ff00ff00ff),
@@ -9841,6 +10490,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea2fc20,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7fffffffffffffff, 0x80007fffffff0001),
@@ -9857,6 +10507,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea2fc20,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x6b7b0d500fbc8319, 0xfcbb36c3cd82244d),
@@ -9873,6 +10524,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea2fc20,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x963f97915cf5014a, 0x4c317958f33fc138),
@@ -9889,6 +10541,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea2fc20,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000000000000000, 0x8a77c9d659d8cc07),
@@ -9905,6 +10558,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee2fc20,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfd95bdca488bd9a1, 0x50692afb669cd4cf),
@@ -9921,6 +10575,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee2fc20,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x150216fa6801bd9, 0x7f80ff0001fe8081),
@@ -9937,6 +10592,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee2fc20,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8f6fb5a7105ace5b, 0x9e130bf5e9c3b07f),
@@ -9953,6 +10609,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee2fc20,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x2071deb1af7d7ca9, 0x165518848b7f8b71),
@@ -9969,6 +10626,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6fa29020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xa4425172765da016, 0xa010c6e7b2a71651),
@@ -9985,6 +10643,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6fa29020,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000800080008000, 0xfffefdfc80817f7e),
@@ -10001,6 +10660,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6fa29020,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000800080008000, 0xff00ff00ff00ff),
@@ -10017,6 +10677,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6fa29020,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xf5c53bee4abca642, 0xfffefdfc80817f7e),
@@ -10033,6 +10694,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7fc29820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xa71f26472f14d95f, 0x128389687083f499),
@@ -10049,6 +10711,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7fc29820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xd7f58c0bc381615b, 0x7fffffffffffffff),
@@ -10065,6 +10728,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7fc29820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x4e19174effba3863, 0xfff7234ad3561cc9),
@@ -10081,6 +10745,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7fc29820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xffffffffffffffff, 0xe30fc38b91882a4e),
@@ -10097,6 +10762,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xffffffffffffffff, 0xfffefdfc80817f7e),
@@ -10112,6 +10778,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea1d820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xe4f8e25e09edc395, 0x6546cc07fdcfe118),
@@ -10127,6 +10794,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea1d820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x1a1ab47c69c057be, 0xcbdf56c56600342),
@@ -10142,6 +10810,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea1d820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7fffffffffffffff, 0x8000000000000000),
@@ -10157,6 +10826,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea1d820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xddf1a19d02e8aa02, 0xc5f3641cac47d04),
@@ -10172,6 +10842,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea1d820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x80007fffffff0001, 0xb72a1384c8402533),
@@ -10187,6 +10858,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea1d820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xd539bdc4803e8dd8, 0x8000800080008000),
@@ -10202,6 +10874,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x9b3b7f887a7fa82f),
@@ -10217,6 +10890,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea1d820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x6fac1b75f3922197, 0xb5b18df711bf1305),
@@ -10232,6 +10906,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea1d820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000000000000000, 0x2ef5dd8719b526e1),
@@ -10247,6 +10922,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee1d820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7fffffffffffffff, 0xfffefdfc80817f7e),
@@ -10262,6 +10938,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee1d820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x760fb88d2ea7ae04, 0x7ef107949e669eef),
@@ -10277,6 +10954,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x0, 0x5f6d15f020cc14b4),
@@ -10292,6 +10970,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee1d820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x9469ad54f83e24a1, 0x2dc16581c94bffd9),
@@ -10307,6 +10986,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee1d820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000800080008000, 0xb8e264586aa9a81),
@@ -10322,6 +11002,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee1d820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfb7d34b4faae23e, 0xf8120cf7102bff95),
@@ -10337,6 +11018,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee1d820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x750bb5eb03396e39),
@@ -10352,6 +11034,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee1d820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xa03bfcfb2391af07, 0x102030405060708),
@@ -10367,6 +11050,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee1d820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7505c9288fd47e69, 0x5a1a1d37fdcbfbd5),
@@ -10382,6 +11066,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ee1d820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x705a43037303fe2a, 0x7fffffff80000000),
@@ -10397,6 +11082,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1d820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x596cea2669dec330, 0xd69ea44395f9006d),
@@ -10412,6 +11098,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1d820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x335acdd857a40318, 0xb18312d2e665e3d),
@@ -10427,6 +11114,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x646eba8dc5e8507c, 0xff00ff00ff00ff),
@@ -10442,6 +11130,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1d820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7fffffff80000000, 0x4b39e603c7584dea),
@@ -10457,6 +11146,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x710f0878bb3c1ae0, 0x95e2e0bd40bd4073),
@@ -10472,6 +11162,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1d820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x6f418312d99eb5, 0x102030405060708),
@@ -10487,6 +11178,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1d820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x4daf6106848e9bc3, 0x102030405060708),
@@ -10502,6 +11194,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1d820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xb2fb301a7cc59015, 0x90a738aed0f52133),
@@ -10517,6 +11210,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1d820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8156cb7065cfe22a, 0x0),
@@ -10532,6 +11226,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1d820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x9a244a0594230bc, 0x42fc0ac13ed8ae18),
@@ -10547,6 +11242,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1d820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xc927fa2a8fd33866, 0x8000800080008000),
@@ -10562,6 +11258,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1d820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7f80ff0001fe8081, 0xb1668aee8992b7d4),
@@ -10577,6 +11274,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea1d820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfffefdfc80817f7e, 0x55b7885c6aa4c05f),
@@ -10592,6 +11290,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea1d820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xff00ff00ff00ff, 0xe10ae85822b2c840),
@@ -10607,6 +11306,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x4cfb352e1ac65ea3, 0x7fffffffffffffff),
@@ -10622,6 +11322,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea1d820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xfffefdfc80817f7e, 0xcb5de7e0f6a804e8),
@@ -10637,6 +11338,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea1d820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x4575f7d6f5cc6ced, 0x9b043104fac36aff),
@@ -10652,6 +11354,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea1d820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x74ea9fdec505ad50, 0x6706a646cae393b7),
@@ -10667,6 +11370,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea1d820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x1335dc239c6f29e8, 0x359f3a8c6b4b23ff),
@@ -10682,6 +11386,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea1d820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xa8cfe04ef1512a30, 0x8000000000000000),
@@ -10697,6 +11402,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea1d820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x23f33e47528ae6b4, 0x96d63c7acd6f151d),
@@ -10712,6 +11418,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea1d820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x4625cc44e5e81035, 0x8000800080008000),
@@ -10727,6 +11434,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7daace8c40af8003, 0xdc7b4d2c664a70ee),
@@ -10742,6 +11450,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee1d820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x732c69fb296914d9, 0x102030405060708),
@@ -10757,6 +11466,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee1d820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8a8e582733ad0fab, 0xac96a9c7a3d91a8a),
@@ -10772,6 +11482,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee1d820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xe16ba7707c3686d7, 0x41fd7abfaa12db74),
@@ -10787,6 +11498,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x34662f162365506d, 0xb54eca683f12da94),
@@ -10802,6 +11514,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee1d820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xff00ff00ff00ff, 0xfdec39de8f850829),
@@ -10817,6 +11530,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee1d820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x1605607e9e49f5e6, 0x80007fffffff0001),
@@ -10832,6 +11546,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee1d820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x69685d2d363a8e69, 0x4dc2b3618874a267),
@@ -10847,6 +11562,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee1d820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x524f76032e0f456a, 0xffffffffffffffff),
@@ -10862,6 +11578,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ee1d820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x80007fffffff0001, 0x181609f775d8e3d6),
@@ -10877,6 +11594,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1d820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x113bfb6c32a43ec7, 0x1d9710ead2be505b),
@@ -10892,6 +11610,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1d820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x2e307b27561474b6, 0xeab7f1ddcb7fc290),
@@ -10907,6 +11626,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1d820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xe20e116d1a651763, 0x9c556d6390cd21cd),
@@ -10922,6 +11642,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1d820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x72168b6d6014df69, 0x8000000000000000),
@@ -10937,6 +11658,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1d820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x6b5b52b394c631e1, 0x8a4a54ba2865d355),
@@ -10952,6 +11674,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1d820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xc9474da4be6df1de, 0xccc6dffa33061093),
@@ -10967,6 +11690,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1d820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x67a1ad20d44cc47e, 0x102030405060708),
@@ -10982,6 +11706,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1d820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000000000000000, 0xfffefdfc80817f7e),
@@ -10997,6 +11722,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1d820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x80007fffffff0001, 0x5ae3ce3db50e8497),
@@ -11012,6 +11738,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1d820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8f6b9cc6c06f2001, 0xcc6c7b402ce5853c),
@@ -11027,6 +11754,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x0, 0x3fb2cc4a8ad33bfd),
@@ -11042,6 +11770,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1d820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xff00ff00ff00ff, 0x7d155bd41d6ec514),
@@ -11057,6 +11786,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1f820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xc6185fb3889cd891, 0x600cd9dfe5f1ae4e),
@@ -11072,6 +11802,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1f820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x2faf924a702bd672, 0x579d6755c7ef9639),
@@ -11087,6 +11818,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1f820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x2a271d6a9638b707, 0x8000000000000000),
@@ -11102,6 +11834,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1f820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xe7dc935688901005, 0x9dd1d36529b7a2b6),
@@ -11117,6 +11850,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1f820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x0, 0x7f80ff0001fe8081),
@@ -11132,6 +11866,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1f820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x62209fdc3b16f3e4, 0x6a8a02973132a6af),
@@ -11147,6 +11882,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1f820,
         fpcr: 0x800000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x7fffffffffffffff, 0xd0c926d99b232609),
@@ -11162,6 +11898,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1f820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xff00ff00ff00ff, 0xff00ff00ff00ff),
@@ -11177,6 +11914,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1f820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xffffffffffffffff, 0xd953225c26d677c),
@@ -11192,6 +11930,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1f820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000000000000000, 0x182de6717e9fbad9),
@@ -11207,6 +11946,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1f820,
         fpcr: 0x400000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xc32d8f6eccecdf2e, 0x5fcd351a58c547ac),
@@ -11222,6 +11962,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1f820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x24072c3569275664, 0xffffffffffffffff),
@@ -11237,6 +11978,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea1c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x6651e0fa5720c269, 0x7fffffff80000000),
@@ -11252,6 +11994,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea1c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xd395a361ef2408ea, 0x80007fffffff0001),
@@ -11267,6 +12010,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea1c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x54294078db47b50e, 0x7fffffff80000000),
@@ -11282,6 +12026,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea1c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x552702f30be5b682, 0xf89f95034eba8e30),
@@ -11297,6 +12042,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea1c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x0, 0x7fffffff80000000),
@@ -11312,6 +12058,7 @@ pub const CASES: &[Case] = &[
         insn: 0x4ea1c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x81e8ed6e40f9bfd0, 0x81ade25ef365734d),
@@ -11327,6 +12074,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea1c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x8000800080008000, 0x1769fd8913296f4d),
@@ -11342,6 +12090,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea1c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x93d5612ac09b2661, 0x142536c99190c1c3),
@@ -11357,6 +12106,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea1c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0xa5f8b3bc4f591e09, 0xd8638aa20cf8b1b0),
@@ -11372,6 +12122,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea1c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x20fc3b90ca867fda, 0x5c5cf394125fc66f),
@@ -11387,6 +12138,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea1c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x76d0d4bf671323e7, 0x80007fffffff0001),
@@ -11402,6 +12154,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6ea1c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x9c31b280d7f0f5f8, 0x32cbc63492dd02c6),
@@ -11417,6 +12170,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea1c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x9f5e99d1a7465ca6, 0x8000800080008000),
@@ -11432,6 +12186,7 @@ pub const CASES: &[Case] = &[
         insn: 0x0ea1c820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x102030405060708, 0x8000800080008000),
@@ -11447,6 +12202,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x28c1b7d6, 0x0)],
         out_x: &[],
@@ -11459,6 +12215,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x28c1b7d6, 0x0)],
         out_x: &[],
@@ -11471,6 +12228,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x5c3ceb33249479e0, 0x0)],
         out_x: &[],
@@ -11483,6 +12241,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x5c3ceb33249479e0, 0x0)],
         out_x: &[],
@@ -11495,6 +12254,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x7e9b228c, 0x0)],
         out_x: &[],
@@ -11507,6 +12267,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x7e9b228c, 0x0)],
         out_x: &[],
@@ -11519,6 +12280,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x2468360be2092bfd, 0x0)],
         out_x: &[],
@@ -11531,6 +12293,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x2468360be2092bfd, 0x0)],
         out_x: &[],
@@ -11543,6 +12306,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x591e8272, 0x0)],
         out_x: &[],
@@ -11555,6 +12319,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x591e8272, 0x0)],
         out_x: &[],
@@ -11567,6 +12332,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x3c7cb342814ffb0, 0x0)],
         out_x: &[],
@@ -11579,6 +12345,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x3c7cb342814ffb0, 0x0)],
         out_x: &[],
@@ -11591,6 +12358,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x49ac30f0, 0x0)],
         out_x: &[],
@@ -11603,6 +12371,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x49ac30f0, 0x0)],
         out_x: &[],
@@ -11615,6 +12384,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x1a840f5289081348, 0x0)],
         out_x: &[],
@@ -11627,6 +12397,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x1a840f5289081348, 0x0)],
         out_x: &[],
@@ -11639,6 +12410,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x26a844ad, 0x0)],
         out_x: &[],
@@ -11651,6 +12423,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x26a844ad, 0x0)],
         out_x: &[],
@@ -11663,6 +12436,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x326f383467258f9e, 0x0)],
         out_x: &[],
@@ -11675,6 +12449,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x326f383467258f9e, 0x0)],
         out_x: &[],
@@ -11687,6 +12462,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x362db83a, 0x0)],
         out_x: &[],
@@ -11699,6 +12475,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x362db83a, 0x0)],
         out_x: &[],
@@ -11711,6 +12488,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x3244c78c630b1990, 0x0)],
         out_x: &[],
@@ -11723,6 +12501,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x3244c78c630b1990, 0x0)],
         out_x: &[],
@@ -11735,6 +12514,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x2a1eac30, 0x0)],
         out_x: &[],
@@ -11747,6 +12527,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x2a1eac30, 0x0)],
         out_x: &[],
@@ -11759,6 +12540,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0xe8b39242d8f0c4d, 0x0)],
         out_x: &[],
@@ -11771,6 +12553,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0xe8b39242d8f0c4d, 0x0)],
         out_x: &[],
@@ -11783,6 +12566,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x7f08817a, 0x0)],
         out_x: &[],
@@ -11795,6 +12579,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x7f08817a, 0x0)],
         out_x: &[],
@@ -11807,6 +12592,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x48fe2e5af202bd42, 0x0)],
         out_x: &[],
@@ -11819,6 +12605,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x48fe2e5af202bd42, 0x0)],
         out_x: &[],
@@ -11831,6 +12618,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x77ea75e8, 0x0)],
         out_x: &[],
@@ -11843,6 +12631,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x77ea75e8, 0x0)],
         out_x: &[],
@@ -11855,6 +12644,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x4d978b54d6c2026a, 0x0)],
         out_x: &[],
@@ -11867,6 +12657,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x4d978b54d6c2026a, 0x0)],
         out_x: &[],
@@ -11879,6 +12670,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x49de73bf, 0x0)],
         out_x: &[],
@@ -11891,6 +12683,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x49de73bf, 0x0)],
         out_x: &[],
@@ -11903,6 +12696,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x689eba3aca7e471d, 0x0)],
         out_x: &[],
@@ -11915,6 +12709,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x689eba3aca7e471d, 0x0)],
         out_x: &[],
@@ -11927,6 +12722,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x61bbdfda, 0x0)],
         out_x: &[],
@@ -11939,6 +12735,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x61bbdfda, 0x0)],
         out_x: &[],
@@ -11951,6 +12748,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x67522850dc5dc4c2, 0x0)],
         out_x: &[],
@@ -11963,6 +12761,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x67522850dc5dc4c2, 0x0)],
         out_x: &[],
@@ -11975,6 +12774,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x73bfc116, 0x0)],
         out_x: &[],
@@ -11987,6 +12787,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x73bfc116, 0x0)],
         out_x: &[],
@@ -11999,6 +12800,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x6d1ca597b60f252, 0x0)],
         out_x: &[],
@@ -12011,6 +12813,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x6d1ca597b60f252, 0x0)],
         out_x: &[],
@@ -12023,6 +12826,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x7a5037f1, 0x0)],
         out_x: &[],
@@ -12035,6 +12839,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x7a5037f1, 0x0)],
         out_x: &[],
@@ -12047,6 +12852,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x7d2a33df20357923, 0x0)],
         out_x: &[],
@@ -12059,6 +12865,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x7d2a33df20357923, 0x0)],
         out_x: &[],
@@ -12071,6 +12878,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x5ca90a9b, 0x0)],
         out_x: &[],
@@ -12083,6 +12891,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x5ca90a9b, 0x0)],
         out_x: &[],
@@ -12095,6 +12904,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x6c4599f5cd66b4ca, 0x0)],
         out_x: &[],
@@ -12107,6 +12917,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x6c4599f5cd66b4ca, 0x0)],
         out_x: &[],
@@ -12119,6 +12930,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x4dd494b, 0x0)],
         out_x: &[],
@@ -12131,6 +12943,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x4dd494b, 0x0)],
         out_x: &[],
@@ -12143,6 +12956,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x25c17608cc0191a4, 0x0)],
         out_x: &[],
@@ -12155,6 +12969,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x25c17608cc0191a4, 0x0)],
         out_x: &[],
@@ -12167,6 +12982,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x409e42fb, 0x0)],
         out_x: &[],
@@ -12179,6 +12995,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x409e42fb, 0x0)],
         out_x: &[],
@@ -12191,6 +13008,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x3fb280ce6e6b77b1, 0x0)],
         out_x: &[],
@@ -12203,6 +13021,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x3fb280ce6e6b77b1, 0x0)],
         out_x: &[],
@@ -12215,6 +13034,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x31af8ece, 0x0)],
         out_x: &[],
@@ -12227,6 +13047,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x31af8ece, 0x0)],
         out_x: &[],
@@ -12239,6 +13060,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x3ddeb3e51d3a296d, 0x0)],
         out_x: &[],
@@ -12251,6 +13073,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x3ddeb3e51d3a296d, 0x0)],
         out_x: &[],
@@ -12263,6 +13086,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x712474dc, 0x0)],
         out_x: &[],
@@ -12275,6 +13099,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x712474dc, 0x0)],
         out_x: &[],
@@ -12287,6 +13112,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x4848b01c5eedebd8, 0x0)],
         out_x: &[],
@@ -12299,6 +13125,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x4848b01c5eedebd8, 0x0)],
         out_x: &[],
@@ -12311,6 +13138,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0xe97e43, 0x0)],
         out_x: &[],
@@ -12323,6 +13151,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0xe97e43, 0x0)],
         out_x: &[],
@@ -12335,6 +13164,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x5ffb6b74edbdad57, 0x0)],
         out_x: &[],
@@ -12347,6 +13177,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x5ffb6b74edbdad57, 0x0)],
         out_x: &[],
@@ -12359,6 +13190,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x5b974187, 0x0)],
         out_x: &[],
@@ -12371,6 +13203,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ea1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x5b974187, 0x0)],
         out_x: &[],
@@ -12383,6 +13216,7 @@ pub const CASES: &[Case] = &[
         insn: 0x5ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x393f7a185084b2a6, 0x0)],
         out_x: &[],
@@ -12395,6 +13229,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7ee1d820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x393f7a185084b2a6, 0x0)],
         out_x: &[],
@@ -12407,6 +13242,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e616820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x1111, 0x2222),
@@ -12422,6 +13258,7 @@ pub const CASES: &[Case] = &[
         insn: 0x6e616820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[
             (0, 0x1111, 0x2222),
@@ -12437,6 +13274,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e616820,
         fpcr: 0x1000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x36a0000000000001, 0x8000000000000001)],
         out_x: &[],
@@ -12449,6 +13287,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e616820,
         fpcr: 0x2000000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x7ff0000000005678, 0xfff8000000000123)],
         out_x: &[],
@@ -12461,6 +13300,7 @@ pub const CASES: &[Case] = &[
         insn: 0x2e616820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x7ff0000000000000, 0x36a0000000000000)],
         out_x: &[],
@@ -12473,6 +13313,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e616820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x3ff0000010000000, 0x0)],
         out_x: &[],
@@ -12485,6 +13326,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e616820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x3ff0000000000000, 0x0)],
         out_x: &[],
@@ -12497,6 +13339,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e616820,
         fpcr: 0xc00000,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0xc7efffffffffffff, 0x0)],
         out_x: &[],
@@ -12509,6 +13352,7 @@ pub const CASES: &[Case] = &[
         insn: 0x7e616820,
         fpcr: 0x0,
         nzcv: 0x0,
+        fpsr: 0x0,
         x: &[],
         v: &[(1, 0x1, 0x0)],
         out_x: &[],

@@ -13,6 +13,8 @@ pub struct Case {
     pub insn: u32,
     pub fpcr: u64,
     pub nzcv: u64,
+    /// FPSR before the instruction (flags already raised).
+    pub fpsr: u64,
     pub x: &'static [(u8, u64)],
     pub v: &'static [(u8, u64, u64)],
     pub out_x: &'static [(u8, u64)],
@@ -56,6 +58,7 @@ fn run_case(b: &mut Bare, i: usize, c: &Case) -> (CpuState, Exit) {
     b.cpu.x[31] = STACK_TOP;
     b.cpu.vreg[..8].copy_from_slice(&v);
     b.cpu.fpcr = c.fpcr;
+    b.cpu.fpsr = c.fpsr;
     b.cpu.set_nzcv(c.nzcv);
     let e = b.run();
     (b.cpu.clone(), e)
@@ -228,4 +231,12 @@ mod oracle_simd2;
 #[test]
 fn simd_saturating_and_estimates_match_oracle() {
     run_cases(oracle_simd2::CASES);
+}
+
+#[path = "oracle_fast.rs"]
+mod oracle_fast;
+
+#[test]
+fn fast_paths_match_oracle() {
+    run_cases(oracle_fast::CASES);
 }

@@ -1,7 +1,7 @@
 /* Runs one A64 instruction per input line under qemu-aarch64 (or real hardware) and
  * prints the resulting registers: the expected values of the FP/SIMD instruction tests.
  *
- * Input line (hex numbers):  insn fpcr nzcv x0..x7 v0lo v0hi .. v7lo v7hi
+ * Input line (hex numbers):  insn fpcr nzcv fpsr x0..x7 v0lo v0hi .. v7lo v7hi
  * Output line (hex numbers): x0..x7 v0lo v0hi .. v7lo v7hi nzcv fpsr
  *
  * The instruction is patched into `stub_insn` in a writable, executable section; the stub
@@ -35,7 +35,8 @@ __asm__(
     "  msr nzcv, x9\n"
     "  ldr x9, [x19, 200]\n"
     "  msr fpcr, x9\n"
-    "  msr fpsr, xzr\n"
+    "  ldr x9, [x19, 208]\n"
+    "  msr fpsr, x9\n"
     "  ldp x0, x1, [x19, 0]\n"
     "  ldp x2, x3, [x19, 16]\n"
     "  ldp x4, x5, [x19, 32]\n"
@@ -67,7 +68,8 @@ int main(void) {
     struct regs r;
     while (scanf("%llx", &insn) == 1) {
         unsigned long long t;
-        if (scanf("%llx %llx", (unsigned long long *)&r.fpcr, (unsigned long long *)&r.nzcv) != 2)
+        if (scanf("%llx %llx %llx", (unsigned long long *)&r.fpcr, (unsigned long long *)&r.nzcv,
+                  (unsigned long long *)&r.fpsr) != 3)
             return 1;
         for (int i = 0; i < 8; i++) {
             if (scanf("%llx", &t) != 1) return 1;
@@ -77,7 +79,6 @@ int main(void) {
             if (scanf("%llx", &t) != 1) return 1;
             r.v[i] = t;
         }
-        r.fpsr = 0;
         stub_insn = (uint32_t)insn;
         __builtin___clear_cache((char *)&stub_insn, (char *)&stub_insn + 4);
         stub(&r);
