@@ -161,6 +161,7 @@ pub fn run_cases(cases: &[Case]) {
     );
 }
 
+#[rustfmt::skip]
 #[path = "oracle_fp.rs"]
 mod oracle_fp;
 
@@ -169,6 +170,7 @@ fn scalar_fp_matches_oracle() {
     run_cases(oracle_fp::CASES);
 }
 
+#[rustfmt::skip]
 #[path = "oracle_simd.rs"]
 mod oracle_simd;
 
@@ -225,6 +227,7 @@ fn random_fp_simd_words_never_panic() {
     }
 }
 
+#[rustfmt::skip]
 #[path = "oracle_simd2.rs"]
 mod oracle_simd2;
 
@@ -233,6 +236,7 @@ fn simd_saturating_and_estimates_match_oracle() {
     run_cases(oracle_simd2::CASES);
 }
 
+#[rustfmt::skip]
 #[path = "oracle_fast.rs"]
 mod oracle_fast;
 
