@@ -79,6 +79,11 @@ def main():
           '// under qemu-aarch64. Do not edit; add cases there and regenerate.',
           'use super::Case;', '', 'pub const CASES: &[Case] = &[']
     for c, w, (x, v), res in zip(cases, words, inits, out):
+        if res.strip() == 'undef':
+            rs.append('    Case { asm: "%s", insn: %#010x, fpcr: %#x, nzcv: %#x, fpsr: %#x, x: &[], v: &[], '
+                      'out_x: &[], out_v: &[], out_nzcv: 0, out_fpsr: 0, undef: true },' % (
+                          c['asm'], w, c['fpcr'], c['nzcv'], c['fpsr']))
+            continue
         n = [int(t, 16) for t in res.split()]
         ox, ov, onzcv, ofpsr = n[0:8], [n[8 + 2 * i: 10 + 2 * i] for i in range(8)], n[24], n[25]
         dx = [(i, ox[i]) for i in range(8) if ox[i] != x[i]]
@@ -86,7 +91,7 @@ def main():
         sx = ', '.join('(%d, %#x)' % (i, val) for i, val in sorted(c['x'].items()))
         sv = ', '.join('(%d, %#x, %#x)' % (i, a, b) for i, (a, b) in sorted(c['v'].items()))
         rs.append('    Case { asm: "%s", insn: %#010x, fpcr: %#x, nzcv: %#x, fpsr: %#x, x: &[%s], v: &[%s], '
-                  'out_x: &[%s], out_v: &[%s], out_nzcv: %#x, out_fpsr: %#x },' % (
+                  'out_x: &[%s], out_v: &[%s], out_nzcv: %#x, out_fpsr: %#x, undef: false },' % (
                       c['asm'], w, c['fpcr'], c['nzcv'], c['fpsr'], sx, sv,
                       ', '.join('(%d, %#x)' % d for d in dx),
                       ', '.join('(%d, %#x, %#x)' % d for d in dv), onzcv, ofpsr))
