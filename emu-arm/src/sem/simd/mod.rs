@@ -43,7 +43,14 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
                 dup_element(e, raw);
                 Ok(())
             }
-            Some(_) => helper(e, copy_helper, raw),
+            Some(CopyOp::InsElement) => {
+                ins_element(e, raw);
+                Ok(())
+            }
+            Some(CopyOp::Smov) => {
+                smov(e, raw);
+                Ok(())
+            }
             None => undef(e, raw, pc),
         },
         Op::SimdThreeSame => match id::three_same_op(raw) {
@@ -270,6 +277,41 @@ fn umov<E: Emitter>(e: &mut E, raw: u32) {
     set_x(e, rd(raw), v);
 }
 
+/// SMOV: a sign-extended element to W (Q = 0, zero-extended into X) or X.
+fn smov<E: Emitter>(e: &mut E, raw: u32) {
+    let es = copy_esize(raw);
+    let index = bits(raw, 20, 16) >> (es.trailing_zeros() - 2);
+    let (hi, sh) = elem_pos(es, index);
+    let v = e.get(slot_v(rn(raw), hi));
+    // Move the element to the top, then shift it back arithmetically.
+    let up = e.imm(64 - es as u64 - sh);
+    let v = e.bin(BinOp::Shl, v, up);
+    let down = e.imm(64 - es as u64);
+    let v = e.bin(BinOp::Ashr, v, down);
+    set_xw(e, rd(raw), v, bit(raw, 30));
+}
+
+/// INS (element): V`d`[imm5 index] = V`n`[imm4 index].
+fn ins_element<E: Emitter>(e: &mut E, raw: u32) {
+    let es = copy_esize(raw);
+    let size = es.trailing_zeros() - 3;
+    let (src_hi, src_sh) = elem_pos(es, bits(raw, 14, 11) >> size);
+    let (dst_hi, dst_sh) = elem_pos(es, bits(raw, 20, 16) >> (size + 1));
+    let v = e.get(slot_v(rn(raw), src_hi));
+    let s = e.imm(src_sh);
+    let v = e.bin(BinOp::Lshr, v, s);
+    let m = e.imm(lane_mask(es));
+    let v = e.bin(BinOp::And, v, m);
+    let s = e.imm(dst_sh);
+    let v = e.bin(BinOp::Shl, v, s);
+    let slot = slot_v(rd(raw), dst_hi);
+    let old = e.get(slot);
+    let keep = e.imm(!(lane_mask(es) << dst_sh));
+    let old = e.bin(BinOp::And, old, keep);
+    let v = e.bin(BinOp::Or, old, v);
+    e.set(slot, v);
+}
+
 /// INS (general): replace one element of V`d` with the low bits of X`n`.
 fn ins_general<E: Emitter>(e: &mut E, raw: u32) {
     let es = copy_esize(raw);
@@ -417,16 +459,6 @@ simd_helper!(ext_helper, |st, w| {
 });
 simd_helper!(tbl_helper, |st, w| {
     permute::tbl(st, w);
-    Some(())
-});
-
-simd_helper!(copy_helper, |st, w| {
-    match id::copy_op(w)? {
-        CopyOp::DupElement => permute::dup_element(st, w, false),
-        CopyOp::Smov => permute::smov(st, w),
-        CopyOp::InsElement => permute::ins_element(st, w),
-        _ => return None,
-    }
     Some(())
 });
 
