@@ -109,3 +109,41 @@ pub fn sshr_lanes<E: Emitter>(e: &mut E, x: E::V, es: u32, n: u32) -> E::V {
     let t = e.bin(BinOp::Xor, t, m);
     add_sub(e, t, m, es, true)
 }
+
+/// Lane-wise `a < b` (unsigned, or signed with `signed`) as all-ones/zero lanes.
+pub fn less_than<E: Emitter>(e: &mut E, a: E::V, b: E::V, es: u32, signed: bool) -> E::V {
+    if es == 64 {
+        let c = e.cmp(if signed { Cmp::Slt } else { Cmp::Ult }, a, b);
+        let zero = e.imm(0);
+        return e.bin(BinOp::Sub, zero, c);
+    }
+    let hv = e.imm(high_bits(es));
+    // Signed order is unsigned order with the sign bits flipped.
+    let (a, b) = if signed {
+        (e.bin(BinOp::Xor, a, hv), e.bin(BinOp::Xor, b, hv))
+    } else {
+        (a, b)
+    };
+    // The borrow out of each lane's a - b: (~a & b) | (~(a ^ b) & (a - b)), at the top bit.
+    let r = add_sub(e, a, b, es, true);
+    let t1 = e.bin(BinOp::AndNot, b, a);
+    let x = e.bin(BinOp::XorNot, a, b);
+    let t2 = e.bin(BinOp::And, x, r);
+    let borrow = e.bin(BinOp::Or, t1, t2);
+    let borrow = e.bin(BinOp::And, borrow, hv);
+    spread_high(e, borrow, es)
+}
+
+/// Lane-wise sign (`x < 0`) as all-ones/zero lanes.
+pub fn negative<E: Emitter>(e: &mut E, x: E::V, es: u32) -> E::V {
+    let hv = e.imm(high_bits(es));
+    let s = e.bin(BinOp::And, x, hv);
+    spread_high(e, s, es)
+}
+
+/// Bitwise select: `mask ? a : b`.
+pub fn select_bits<E: Emitter>(e: &mut E, mask: E::V, a: E::V, b: E::V) -> E::V {
+    let t = e.bin(BinOp::Xor, a, b);
+    let t = e.bin(BinOp::And, t, mask);
+    e.bin(BinOp::Xor, b, t)
+}

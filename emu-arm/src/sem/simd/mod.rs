@@ -67,17 +67,30 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
                 vector_logic(e, raw, op);
                 Ok(())
             }
-            Some(op @ (ThreeSame::Add | ThreeSame::Sub | ThreeSame::CmEq | ThreeSame::CmTst)) => {
+            Some(
+                op @ (ThreeSame::Add
+                | ThreeSame::Sub
+                | ThreeSame::CmEq
+                | ThreeSame::CmTst
+                | ThreeSame::CmGt { .. }
+                | ThreeSame::CmGe { .. }
+                | ThreeSame::Max { .. }
+                | ThreeSame::Min { .. }),
+            ) => {
                 lanewise_binary(e, raw, op);
                 Ok(())
             }
             Some(_) => helper(e, three_same_helper, raw),
             None => undef(e, raw, pc),
         },
-        Op::SimdTwoReg if id::two_reg_op(raw) == Some(id::TwoReg::CmZero(id::CmpZero::Eq)) => {
-            cmeq_zero(e, raw);
-            Ok(())
-        }
+        Op::SimdTwoReg => match id::two_reg_op(raw) {
+            Some(id::TwoReg::CmZero(c)) => {
+                compare_zero(e, raw, c);
+                Ok(())
+            }
+            Some(_) => helper(e, two_reg_helper, raw),
+            None => undef(e, raw, pc),
+        },
         Op::SimdShiftImm => match id::shift_imm_op(raw, false) {
             Some(ShiftImm::Shl) => {
                 shift_imm_inline(e, raw, true);
@@ -95,7 +108,6 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
             None => undef(e, raw, pc),
         },
         Op::SimdThreeDiff => helper(e, three_diff_helper, raw),
-        Op::SimdTwoReg => helper(e, two_reg_helper, raw),
         Op::SimdAcross => helper(e, across_helper, raw),
         Op::SimdByElem => helper(e, by_elem_helper, raw),
         Op::SimdPermute => helper(e, permute_helper, raw),
@@ -150,7 +162,8 @@ fn lane_mask(es: u32) -> u64 {
     lanes::ones(es)
 }
 
-/// ADD, SUB, CMEQ, CMTST (vector) lane-wise on each half.
+/// ADD, SUB, CMEQ, CMTST, CMGT/CMHI, CMGE/CMHS, SMAX/UMAX, SMIN/UMIN (vector) lane-wise
+/// on each half.
 fn lanewise_binary<E: Emitter>(e: &mut E, raw: u32, op: ThreeSame) {
     let q = bit(raw, 30);
     let es = id::esize(bits(raw, 23, 22));
@@ -163,6 +176,20 @@ fn lanewise_binary<E: Emitter>(e: &mut E, raw: u32, op: ThreeSame) {
             ThreeSame::CmEq => {
                 let x = e.bin(BinOp::Xor, a, b);
                 inline::eq_zero(e, x, es)
+            }
+            // a > b is b < a; a >= b is not a < b.
+            ThreeSame::CmGt { unsigned } => inline::less_than(e, b, a, es, !unsigned),
+            ThreeSame::CmGe { unsigned } => {
+                let lt = inline::less_than(e, a, b, es, !unsigned);
+                e.un(UnOp::Not, lt)
+            }
+            ThreeSame::Max { unsigned } => {
+                let lt = inline::less_than(e, a, b, es, !unsigned);
+                inline::select_bits(e, lt, b, a)
+            }
+            ThreeSame::Min { unsigned } => {
+                let lt = inline::less_than(e, a, b, es, !unsigned);
+                inline::select_bits(e, lt, a, b)
             }
             _ => {
                 // CMTST: lanes where a & b is non-zero.
@@ -177,13 +204,30 @@ fn lanewise_binary<E: Emitter>(e: &mut E, raw: u32, op: ThreeSame) {
     set_v(e, rd(raw), lo, hi, q);
 }
 
-/// CMEQ (vector, zero).
-fn cmeq_zero<E: Emitter>(e: &mut E, raw: u32) {
+/// CMEQ, CMGT, CMGE, CMLE, CMLT (vector, zero).
+fn compare_zero<E: Emitter>(e: &mut E, raw: u32, c: id::CmpZero) {
     let q = bit(raw, 30);
     let es = id::esize(bits(raw, 23, 22));
     let half = |e: &mut E, hi: bool| {
         let a = e.get(slot_v(rn(raw), hi));
-        inline::eq_zero(e, a, es)
+        match c {
+            id::CmpZero::Eq => inline::eq_zero(e, a, es),
+            id::CmpZero::Lt => inline::negative(e, a, es),
+            id::CmpZero::Ge => {
+                let n = inline::negative(e, a, es);
+                e.un(UnOp::Not, n)
+            }
+            id::CmpZero::Le | id::CmpZero::Gt => {
+                let n = inline::negative(e, a, es);
+                let z = inline::eq_zero(e, a, es);
+                let le = e.bin(BinOp::Or, n, z);
+                if c == id::CmpZero::Le {
+                    le
+                } else {
+                    e.un(UnOp::Not, le)
+                }
+            }
+        }
     };
     let lo = half(e, false);
     let hi = if q { half(e, true) } else { e.imm(0) };
