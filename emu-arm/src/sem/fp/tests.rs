@@ -220,6 +220,16 @@ fn simd_matches_oracle() {
 /// indexing) — the guest controls all of these inputs.
 #[test]
 fn random_fp_simd_words_never_panic() {
+    random_words_never_panic(Tier::Interp, 60_000);
+}
+
+/// As above, translated by the JIT (the inline emitters run with Cranelift values).
+#[test]
+fn random_fp_simd_words_never_panic_jit() {
+    random_words_never_panic(Tier::Jit, 8_000);
+}
+
+fn random_words_never_panic(tier: Tier, count: usize) {
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut next = move || {
         seed ^= seed << 13;
@@ -228,7 +238,7 @@ fn random_fp_simd_words_never_panic() {
         seed
     };
     let mut words = Vec::new();
-    while words.len() < 60_000 {
+    while words.len() < count {
         let r = next() as u32;
         // op0 (bits 28:25) = x111: the scalar FP and Advanced SIMD group.
         let w = (r & !(0x7 << 25)) | (0x7 << 25);
@@ -240,7 +250,7 @@ fn random_fp_simd_words_never_panic() {
         }
     }
     let code: Vec<u32> = words.iter().flat_map(|&w| [w, BRK0]).collect();
-    let mut b = Bare::new(&code, Tier::Interp);
+    let mut b = Bare::new(&code, tier);
     for (i, &word) in words.iter().enumerate() {
         b.cpu = CpuState::default();
         b.cpu.core.pc = CODE + 8 * i as u64;
