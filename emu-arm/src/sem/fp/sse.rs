@@ -185,9 +185,8 @@ pub fn op32(op: Op, a: u64, b: u64, c: u64, mode: Rounding) -> (u64, u32) {
     (r.to_bits() as u64, fl)
 }
 
-/// Fallback for hosts without FMA3: `f64::mul_add` is correctly rounded to nearest, but
-/// other rounding modes and the exact flags are not available this way. Known limitation,
-/// only on pre-2013 hosts.
+/// Defensive fallback for hosts without FMA3 (`arith::fused` uses the exact software FMA
+/// there and never calls `Op::MulAdd`): correctly rounded to nearest only.
 fn soft_fma64(a: f64, b: f64, c: f64, _mode: Rounding) -> (f64, u32) {
     let r = a.mul_add(b, c);
     (r, if r.is_nan() { IE } else { 0 })
