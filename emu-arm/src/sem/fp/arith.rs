@@ -761,7 +761,7 @@ mod tests {
             ];
             for i in 0..200_000u32 {
                 let base_exp = next() % f.exp_max();
-                let mut val = |next: &mut dyn FnMut() -> u64| {
+                let val = |next: &mut dyn FnMut() -> u64| {
                     let r = next();
                     let sign = (r >> 20 & 1) << (f.width() - 1);
                     match r % 8 {
