@@ -147,3 +147,28 @@ pub fn select_bits<E: Emitter>(e: &mut E, mask: E::V, a: E::V, b: E::V) -> E::V 
     let t = e.bin(BinOp::And, t, mask);
     e.bin(BinOp::Xor, b, t)
 }
+
+/// Narrows the four (or two, one) `2*es`-bit lanes of a 64-bit half to `es` bits each,
+/// after a logical right shift by `n`, packed into the low 32 bits (SHRN, XTN).
+pub fn narrow_half<E: Emitter>(e: &mut E, x: E::V, es: u32, n: u32) -> E::V {
+    let wide = 2 * es;
+    let x = if n == 0 {
+        x
+    } else {
+        let k = e.imm(n as u64);
+        e.bin(BinOp::Lshr, x, k)
+    };
+    // Keep the low `es` bits of each wide lane, then close the gaps pairwise.
+    let m = e.imm(ones(es) * (u64::MAX / ones(wide)));
+    let mut t = e.bin(BinOp::And, x, m);
+    let mut width = es;
+    while width < 32 {
+        let k = e.imm(width as u64);
+        let s = e.bin(BinOp::Lshr, t, k);
+        let o = e.bin(BinOp::Or, t, s);
+        width *= 2;
+        let m = e.imm(ones(width) * (u64::MAX / ones(2 * width)));
+        t = e.bin(BinOp::And, o, m);
+    }
+    t
+}

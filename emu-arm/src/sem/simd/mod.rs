@@ -88,10 +88,23 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
                 compare_zero(e, raw, c);
                 Ok(())
             }
+            Some(id::TwoReg::Xtn) => {
+                narrow_inline(e, raw, id::esize(bits(raw, 23, 22)), 0);
+                Ok(())
+            }
             Some(_) => helper(e, two_reg_helper, raw),
             None => undef(e, raw, pc),
         },
         Op::SimdShiftImm => match id::shift_imm_op(raw, false) {
+            Some(ShiftImm::Shrn {
+                round: false,
+                sat: None,
+            }) => {
+                let immh = bits(raw, 22, 19);
+                let es = 8 << (31 - immh.leading_zeros());
+                narrow_inline(e, raw, es, 2 * es - bits(raw, 22, 16));
+                Ok(())
+            }
             Some(ShiftImm::Shl) => {
                 shift_imm_inline(e, raw, true);
                 Ok(())
@@ -273,6 +286,23 @@ fn shift_right_inline<E: Emitter>(e: &mut E, raw: u32, unsigned: bool, accumulat
     let lo = half(e, false);
     let hi = if q { half(e, true) } else { e.imm(0) };
     set_v(e, rd(raw), lo, hi, q);
+}
+
+/// XTN/XTN2 and SHRN/SHRN2: narrow each 2*es-bit lane of V`n` (shifted right by `n`) to
+/// `es` bits; the "2" forms write the upper half and keep the lower.
+fn narrow_inline<E: Emitter>(e: &mut E, raw: u32, es: u32, n: u32) {
+    let lo = e.get(slot_v(rn(raw), false));
+    let hi = e.get(slot_v(rn(raw), true));
+    let lo = inline::narrow_half(e, lo, es, n);
+    let hi = inline::narrow_half(e, hi, es, n);
+    let k = e.imm(32);
+    let hi = e.bin(BinOp::Shl, hi, k);
+    let packed = e.bin(BinOp::Or, lo, hi);
+    if bit(raw, 30) {
+        e.set(slot_v(rd(raw), true), packed);
+    } else {
+        set_v(e, rd(raw), packed, packed, false);
+    }
 }
 
 /// DUP (element, vector): one element of V`n` replicated.
