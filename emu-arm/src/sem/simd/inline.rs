@@ -172,3 +172,34 @@ pub fn narrow_half<E: Emitter>(e: &mut E, x: E::V, es: u32, n: u32) -> E::V {
     }
     t
 }
+
+/// Pairwise UMAXP/UMINP/ADDP within one 64-bit half (`es` < 64): the results of its
+/// adjacent pairs, packed into the low 32 bits.
+pub fn pairwise_half<E: Emitter>(e: &mut E, x: E::V, es: u32, op: PairOp) -> E::V {
+    let wide = 2 * es;
+    // Even and odd lanes as zero-extended 2*es-bit lanes.
+    let m = e.imm(ones(es) * (u64::MAX / ones(wide)));
+    let even = e.bin(BinOp::And, x, m);
+    let k = e.imm(es as u64);
+    let odd = e.bin(BinOp::Lshr, x, k);
+    let odd = e.bin(BinOp::And, odd, m);
+    let r = match op {
+        PairOp::Add => add_sub(e, even, odd, wide, false),
+        PairOp::UMax | PairOp::UMin => {
+            let lt = less_than(e, even, odd, wide, false);
+            if op == PairOp::UMax {
+                select_bits(e, lt, odd, even)
+            } else {
+                select_bits(e, lt, even, odd)
+            }
+        }
+    };
+    narrow_half(e, r, es, 0)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PairOp {
+    Add,
+    UMax,
+    UMin,
+}

@@ -67,6 +67,18 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
                 vector_logic(e, raw, op);
                 Ok(())
             }
+            Some(ThreeSame::AddP) if bits(raw, 23, 22) < 3 => {
+                pairwise_inline(e, raw, inline::PairOp::Add);
+                Ok(())
+            }
+            Some(ThreeSame::MaxP { unsigned: true }) => {
+                pairwise_inline(e, raw, inline::PairOp::UMax);
+                Ok(())
+            }
+            Some(ThreeSame::MinP { unsigned: true }) => {
+                pairwise_inline(e, raw, inline::PairOp::UMin);
+                Ok(())
+            }
             Some(
                 op @ (ThreeSame::Add
                 | ThreeSame::Sub
@@ -302,6 +314,37 @@ fn narrow_inline<E: Emitter>(e: &mut E, raw: u32, es: u32, n: u32) {
         e.set(slot_v(rd(raw), true), packed);
     } else {
         set_v(e, rd(raw), packed, packed, false);
+    }
+}
+
+/// ADDP, UMAXP, UMINP (vector, lanes below 64 bits): pairs of Vn:Vm concatenated, the
+/// low half of the result from Vn and the high half from Vm.
+fn pairwise_inline<E: Emitter>(e: &mut E, raw: u32, op: inline::PairOp) {
+    let q = bit(raw, 30);
+    let es = id::esize(bits(raw, 23, 22));
+    let k32 = e.imm(32);
+    // One 64-bit result from the pairs of a whole source register (or its low half).
+    let from = |e: &mut E, n: u32| {
+        let lo = e.get(slot_v(n, false));
+        let lo = inline::pairwise_half(e, lo, es, op);
+        if q {
+            let hi = e.get(slot_v(n, true));
+            let hi = inline::pairwise_half(e, hi, es, op);
+            let hi = e.bin(BinOp::Shl, hi, k32);
+            e.bin(BinOp::Or, lo, hi)
+        } else {
+            lo
+        }
+    };
+    let a = from(e, rn(raw));
+    let b = from(e, rm(raw));
+    if q {
+        set_v(e, rd(raw), a, b, true);
+    } else {
+        // Two 32-bit halves: Vn's pairs then Vm's.
+        let b = e.bin(BinOp::Shl, b, k32);
+        let v = e.bin(BinOp::Or, a, b);
+        set_v(e, rd(raw), v, v, false);
     }
 }
 
