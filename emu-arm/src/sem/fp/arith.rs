@@ -87,11 +87,13 @@ pub enum BinOp {
 
 /// Whether the fast path may run: round to nearest, no flush-to-zero, no default NaN, and
 /// Inexact already recorded in FPSR (it is sticky, so an inexact result changes nothing).
+#[inline(always)]
 fn fast_env(env: &Env) -> bool {
     env.fpcr & (0xf << 22) == 0 && (env.sticky | env.flags) & fpsr::IXC != 0
 }
 
 /// Finite (not infinity or NaN).
+#[inline(always)]
 fn finite(f: Fmt, x: u64) -> bool {
     f.exp_field(x) != f.exp_max()
 }
@@ -99,6 +101,7 @@ fn finite(f: Fmt, x: u64) -> bool {
 /// A result the fast path may return as is: finite and above the smallest normal, so
 /// there was no overflow, no invalid operation, no division by zero and (since the exact
 /// value was not below the smallest normal either) no underflow.
+#[inline(always)]
 fn quiet_result(f: Fmt, r: u64) -> bool {
     finite(f, r) && f.abs(r) > f.min_normal(false)
 }
@@ -152,6 +155,7 @@ pub fn binop(f: Fmt, op: BinOp, a: u64, b: u64, env: &mut Env) -> u64 {
 }
 
 /// The operand's bits with a flushed denormal replaced by its signed zero.
+#[inline(always)]
 fn flushed(f: Fmt, v: Val, b: u64) -> u64 {
     match v {
         Val::Zero(s) => f.zero(s),
