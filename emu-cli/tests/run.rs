@@ -127,10 +127,7 @@ fn expect_error(path: &std::path::Path, extra: &[&str], expect_in_msg: &str) {
     assert_eq!(o.status.code(), Some(EMULATOR_ERROR), "stderr: {err}");
     assert_eq!(err.lines().count(), 1, "stderr: {err}");
     assert!(err.starts_with("emu: "), "stderr: {err}");
-    assert!(
-        err.contains(expect_in_msg),
-        "expected {expect_in_msg:?} in: {err}"
-    );
+    assert!(err.contains(expect_in_msg), "expected {expect_in_msg:?} in: {err}");
 }
 
 fn scratch(name: &str, bytes: &[u8]) -> PathBuf {
@@ -143,11 +140,7 @@ fn scratch(name: &str, bytes: &[u8]) -> PathBuf {
 
 #[test]
 fn bad_programs_are_one_line_errors() {
-    expect_error(
-        std::path::Path::new("/nonexistent/prog"),
-        &[],
-        "No such file",
-    );
+    expect_error(std::path::Path::new("/nonexistent/prog"), &[], "No such file");
     expect_error(&scratch("text", b"just some text\n"), &[], "not an ELF");
     let hello = std::fs::read(program("hello")).expect("read hello");
     expect_error(&scratch("truncated", &hello[..100]), &[], "truncated");
