@@ -1,196 +1,9 @@
-//! Disassembly of the scalar FP and Advanced SIMD group in objdump syntax, with the
-//! preferred aliases objdump prints (MOV for ORR/UMOV/INS/DUP, MVN, SXTL/UXTL, ...).
-//! Operations come from the same identification functions as the decoder and semantics.
+//! Advanced SIMD disassembly.
 
-use super::simd::{self as id, ThreeDiff as D3, ThreeSame as S3};
-use super::Op;
+use super::{elem, fp_imm_text, greg, sreg, vreg};
+use crate::decode::fp_simd::simd::{self as id, ThreeDiff as D3, ThreeSame as S3};
+use crate::decode::fp_simd::Op;
 use crate::decode::{bit, bits, rd, rm, rn};
-
-const CONDS: [&str; 16] = [
-    "eq", "ne", "cs", "cc", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le", "al", "nv",
-];
-
-/// An FP immediate as objdump prints it (`%.18e`, signed two-digit exponent).
-fn fp_imm_text(bits: u64, double: bool) -> String {
-    let v = if double {
-        f64::from_bits(bits)
-    } else {
-        f32::from_bits(bits as u32) as f64
-    };
-    let s = format!("{v:.18e}");
-    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
-    let e: i32 = exp.parse().unwrap_or(0);
-    format!("#{mant}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs())
-}
-
-/// Scalar register of `es` bits: b, h, s, d, q.
-fn sreg(es: u32, n: u32) -> String {
-    let c = match es {
-        8 => 'b',
-        16 => 'h',
-        32 => 's',
-        64 => 'd',
-        _ => 'q',
-    };
-    format!("{c}{n}")
-}
-
-/// General register: W/X, 31 = ZR.
-fn greg(sf: bool, n: u32) -> String {
-    match (sf, n) {
-        (true, 31) => "xzr".into(),
-        (false, 31) => "wzr".into(),
-        (true, _) => format!("x{n}"),
-        (false, _) => format!("w{n}"),
-    }
-}
-
-/// Vector register with arrangement for `es`-bit lanes in 64 (`q` false) or 128 bits.
-fn vreg(n: u32, es: u32, q: bool) -> String {
-    let lanes = if q { 128 } else { 64 } / es;
-    let c = match es {
-        8 => 'b',
-        16 => 'h',
-        32 => 's',
-        64 => 'd',
-        _ => 'q',
-    };
-    format!("v{n}.{lanes}{c}")
-}
-
-fn elem(n: u32, es: u32, i: u32) -> String {
-    let c = match es {
-        8 => 'b',
-        16 => 'h',
-        32 => 's',
-        _ => 'd',
-    };
-    format!("v{n}.{c}[{i}]")
-}
-
-fn ftype_es(raw: u32) -> u32 {
-    match bits(raw, 23, 22) {
-        0 => 32,
-        1 => 64,
-        _ => 16,
-    }
-}
-
-pub fn disas(op: Op, raw: u32) -> String {
-    scalar_fp(op, raw)
-        .or_else(|| simd(op, raw))
-        .unwrap_or_else(|| format!("{op:?}"))
-}
-
-fn scalar_fp(op: Op, raw: u32) -> Option<String> {
-    let es = ftype_es(raw);
-    let (d, n, m) = (sreg(es, rd(raw)), sreg(es, rn(raw)), sreg(es, rm(raw)));
-    Some(match op {
-        Op::FpDp1 => {
-            let opcode = bits(raw, 20, 15);
-            let name = match opcode {
-                0 => "fmov",
-                1 => "fabs",
-                2 => "fneg",
-                3 => "fsqrt",
-                4 | 5 | 7 => {
-                    let to = [32, 64, 0, 16][(opcode & 3) as usize];
-                    return Some(format!("fcvt {}, {n}", sreg(to, rd(raw))));
-                }
-                8 => "frintn",
-                9 => "frintp",
-                10 => "frintm",
-                11 => "frintz",
-                12 => "frinta",
-                14 => "frintx",
-                _ => "frinti",
-            };
-            format!("{name} {d}, {n}")
-        }
-        Op::FpDp2 => {
-            let names = [
-                "fmul", "fdiv", "fadd", "fsub", "fmax", "fmin", "fmaxnm", "fminnm", "fnmul",
-            ];
-            let name = names.get(bits(raw, 15, 12) as usize)?;
-            format!("{name} {d}, {n}, {m}")
-        }
-        Op::FpDp3 => {
-            let name = ["fmadd", "fmsub", "fnmadd", "fnmsub"]
-                [((bit(raw, 21) as usize) << 1) | bit(raw, 15) as usize];
-            format!("{name} {d}, {n}, {m}, {}", sreg(es, bits(raw, 14, 10)))
-        }
-        Op::FpCompare => {
-            let name = if bit(raw, 4) { "fcmpe" } else { "fcmp" };
-            if bit(raw, 3) {
-                format!("{name} {n}, #0.0")
-            } else {
-                format!("{name} {n}, {m}")
-            }
-        }
-        Op::FpCondCompare => {
-            let name = if bit(raw, 4) { "fccmpe" } else { "fccmp" };
-            let c = CONDS[bits(raw, 15, 12) as usize];
-            format!("{name} {n}, {m}, #{:#x}, {c}", bits(raw, 3, 0))
-        }
-        Op::FpCondSelect => format!("fcsel {d}, {n}, {m}, {}", CONDS[bits(raw, 15, 12) as usize]),
-        Op::FpImm => {
-            let dbl = es == 64;
-            let imm = super::vfp_expand_imm(bits(raw, 20, 13), dbl);
-            format!("fmov {d}, {}", fp_imm_text(imm, dbl))
-        }
-        Op::FpIntConv => {
-            let sf = bit(raw, 31);
-            let opcode = bits(raw, 18, 16);
-            let rmode = bits(raw, 20, 19);
-            match opcode {
-                0b110 | 0b111 => {
-                    let (v, g) = if bits(raw, 23, 22) == 2 {
-                        (
-                            "v".to_string() + &rd(raw).to_string() + ".d[1]",
-                            greg(sf, rn(raw)),
-                        )
-                    } else {
-                        (d.clone(), greg(sf, rn(raw)))
-                    };
-                    if opcode == 0b111 {
-                        format!("fmov {v}, {g}")
-                    } else {
-                        let v = if bits(raw, 23, 22) == 2 {
-                            format!("v{}.d[1]", rn(raw))
-                        } else {
-                            n.clone()
-                        };
-                        format!("fmov {}, {v}", greg(sf, rd(raw)))
-                    }
-                }
-                0b010 | 0b011 => {
-                    let name = if opcode == 2 { "scvtf" } else { "ucvtf" };
-                    format!("{name} {d}, {}", greg(sf, rn(raw)))
-                }
-                _ => {
-                    let r = if opcode >= 4 {
-                        "a"
-                    } else {
-                        ["n", "p", "m", "z"][rmode as usize]
-                    };
-                    let u = if opcode & 1 == 1 { "u" } else { "s" };
-                    format!("fcvt{r}{u} {}, {n}", greg(sf, rd(raw)))
-                }
-            }
-        }
-        Op::FpFixedConv => {
-            let sf = bit(raw, 31);
-            let fbits = 64 - bits(raw, 15, 10);
-            match bits(raw, 18, 16) {
-                0 => format!("fcvtzs {}, {n}, #{fbits}", greg(sf, rd(raw))),
-                1 => format!("fcvtzu {}, {n}, #{fbits}", greg(sf, rd(raw))),
-                2 => format!("scvtf {d}, {}, #{fbits}", greg(sf, rn(raw))),
-                _ => format!("ucvtf {d}, {}, #{fbits}", greg(sf, rn(raw))),
-            }
-        }
-        _ => return None,
-    })
-}
 
 fn su(unsigned: bool, s: &str, u: &str) -> String {
     (if unsigned { u } else { s }).to_string()
@@ -384,7 +197,7 @@ fn two(name: String, q: bool) -> String {
     }
 }
 
-fn simd(op: Op, raw: u32) -> Option<String> {
+pub fn simd(op: Op, raw: u32) -> Option<String> {
     let q = bit(raw, 30);
     let size = bits(raw, 23, 22);
     let es = id::esize(size);
@@ -654,7 +467,7 @@ fn mod_imm_text(raw: u32) -> Option<String> {
                 }
             }
             (_, double) => {
-                let imm = super::vfp_expand_imm(imm8, double);
+                let imm = crate::decode::fp_simd::vfp_expand_imm(imm8, double);
                 format!(
                     "fmov {}, {}",
                     vreg(d, 32 << double as u32, q),
@@ -790,38 +603,5 @@ fn by_elem_index(raw: u32, es: u32) -> (u32, u32) {
         16 => ((h << 2) | (l << 1) | m, bits(raw, 19, 16)),
         32 => ((h << 1) | l, bits(raw, 20, 16)),
         _ => (h, bits(raw, 20, 16)),
-    }
-}
-
-#[cfg(test)]
-#[rustfmt::skip]
-#[path = "disas_cases.rs"]
-mod disas_cases;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every word of the instruction oracle tables prints exactly as objdump prints it.
-    #[test]
-    fn matches_objdump() {
-        let mut bad = Vec::new();
-        for &(w, expect) in disas_cases::CASES {
-            // Words of extensions we leave Undefined (FP16, dot product...) are skipped.
-            let crate::decode::Kind::FpSimd(op) = crate::decode::decode(w).kind else {
-                continue;
-            };
-            let got = disas(op, w);
-            if got != expect {
-                bad.push(format!("{w:08x}: {got:?}, objdump {expect:?}"));
-            }
-        }
-        assert!(
-            bad.is_empty(),
-            "{} of {}:\n{}",
-            bad.len(),
-            disas_cases::CASES.len(),
-            bad.join("\n")
-        );
     }
 }
