@@ -547,6 +547,13 @@ pub fn start(
     signal::init_process(proc);
     let code = thread.run();
     thread.finish();
+    if proc.thread_count() > 0 {
+        // The main thread called `exit` while others run: like Linux, end only this
+        // thread (returning from main would end the whole process); the last thread's
+        // exit ends the process.
+        // SAFETY: ends the calling host thread only; nothing of it is used afterwards.
+        unsafe { libc::syscall(libc::SYS_exit, code) };
+    }
     print_stats(proc, &Stats::default());
     Ok(code)
 }

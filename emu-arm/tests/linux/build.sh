@@ -16,3 +16,5 @@ done
 # Dynamically linked against glibc: runs with --sysroot /usr/aarch64-linux-gnu (and serves
 # the missing-interpreter error test with an empty sysroot).
 $CC -O1 -o dynamic-hello dynamic-hello.c
+# A static glibc program (expected output in glibc.expected, checked under qemu-aarch64).
+$CC -O2 -static -pthread -s -o glibc glibc.c
