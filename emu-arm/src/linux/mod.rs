@@ -9,6 +9,7 @@ pub mod errno;
 pub mod mm;
 pub mod paths;
 pub mod process;
+pub mod procfs;
 pub mod signal;
 pub mod stack;
 pub mod syscall;

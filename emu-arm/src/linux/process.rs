@@ -62,6 +62,12 @@ pub struct Process {
     pub opts: Options,
     /// The host path of the running guest program (what /proc/self/exe shows).
     pub exe_path: PathBuf,
+    /// The initial auxiliary vector (for /proc/self/auxv).
+    pub auxv: Vec<(u64, u64)>,
+    /// argv joined with NULs (for /proc/self/cmdline).
+    pub cmdline: Vec<u8>,
+    /// The main thread's stack range (shown as [stack] in /proc/self/maps).
+    pub stack_range: (u64, u64),
     /// The guest's signal dispositions, index = signal number (0 unused).
     pub actions: Mutex<[SigAction; signal::NSIG + 1]>,
     /// Guest address of the `rt_sigreturn` trampoline handlers return to.
@@ -532,6 +538,13 @@ pub fn start(
         mm: Mutex::new(mm),
         opts,
         exe_path,
+        auxv: st.auxv.clone(),
+        cmdline: prog
+            .args
+            .iter()
+            .flat_map(|a| a.iter().copied().chain([0]))
+            .collect(),
+        stack_range: (stack_bottom, stack_top),
         actions: Mutex::new([SigAction::default(); signal::NSIG + 1]),
         sigreturn_trampoline: tramp,
         threads: Mutex::new(HashMap::new()),

@@ -114,6 +114,9 @@ fn fstat(t: &Thread, fd: u64, buf: u64) -> SysResult {
 }
 
 fn openat(t: &Thread, dirfd: u64, path: u64, flags: u64, mode: u64) -> SysResult {
+    if let Some(file) = crate::linux::procfs::emulated_file(&cstr(&t.mem(), path)?) {
+        return crate::linux::procfs::open(t, file);
+    }
     let p = host_path(t, path)?;
     host!(
         libc::SYS_openat,
