@@ -76,6 +76,10 @@ struct RunArgs {
     /// argv[0] for the guest (default: PROGRAM), as qemu's -0.
     #[arg(long, value_name = "NAME", hide = true)]
     argv0: Option<OsString>,
+    /// Start the guest with SIGPIPE ignored (passed on by a guest execve; the Rust runtime
+    /// hides whether our parent ignored it).
+    #[arg(long, hide = true)]
+    sigpipe_ignored: bool,
     /// The program and its arguments.
     #[arg(
         required = true,
@@ -194,6 +198,7 @@ fn run(a: RunArgs) -> ! {
         trace_exec: trace.contains("exec"),
         emulator: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe")),
         reexec_options: reexec,
+        sigpipe_ignored: a.sigpipe_ignored,
     };
     let mut command = a.command.into_iter();
     let Some(program) = command.next() else {

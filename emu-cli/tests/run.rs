@@ -220,3 +220,11 @@ fn dynamic_glibc_program_with_sysroot() {
     assert_eq!(stdout(&o), "hello from glibc\n", "{:?}", o.status);
     assert_eq!(o.status.code(), Some(0));
 }
+
+#[test]
+fn broken_pipe_kills_with_sigpipe() {
+    // The Rust runtime ignores SIGPIPE in emu itself; the guest must still get the default.
+    let o = run_with("tiered", "sigpipe", &[]);
+    assert_eq!(o.status.signal(), Some(libc::SIGPIPE), "{:?}", o.status);
+    assert_eq!(stdout(&o), "");
+}

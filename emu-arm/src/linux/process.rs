@@ -33,6 +33,8 @@ pub struct Options {
     /// emulator for the new guest program (sysroot, tier, ...).
     pub emulator: PathBuf,
     pub reexec_options: Vec<OsString>,
+    /// The guest starts with SIGPIPE ignored (it was ignored across the guest's execve).
+    pub sigpipe_ignored: bool,
 }
 
 /// Why the program could not be started: printed as `emu: <what>: <why>`.

@@ -23,6 +23,7 @@ pub const SIGBUS: usize = 7;
 pub const SIGFPE: usize = 8;
 pub const SIGKILL: usize = 9;
 pub const SIGSEGV: usize = 11;
+pub const SIGPIPE: usize = 13;
 pub const SIGCHLD: usize = 17;
 pub const SIGCONT: usize = 18;
 pub const SIGSTOP: usize = 19;
@@ -301,10 +302,25 @@ pub fn init_process(proc: &Process) {
     unsafe { libc::setrlimit(libc::RLIMIT_CORE, &zero) };
     let mut acts = lock(&proc.actions);
     for (sig, act) in acts.iter_mut().enumerate().skip(1) {
+        if sig == SIGPIPE {
+            // The Rust runtime ignores SIGPIPE before main, so the host disposition says
+            // nothing about what we inherited; the command line does (execve passes it on).
+            continue;
+        }
         if host_handler_of(sig) == libc::SIG_IGN {
             act.handler = SIG_IGN;
         }
     }
+    let pipe = SigAction {
+        handler: if proc.opts.sigpipe_ignored {
+            SIG_IGN
+        } else {
+            SIG_DFL
+        },
+        ..SigAction::default()
+    };
+    acts[SIGPIPE] = pipe;
+    install_host(SIGPIPE, &pipe);
 }
 
 /// The host thread's blocked mask.

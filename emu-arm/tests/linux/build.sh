@@ -10,7 +10,7 @@ done
 # The same hello as a position-independent (ET_DYN) executable.
 $CC -static-pie -nostdlib -o hello-pie hello.S
 CFLAGS="-static -nostdlib -no-pie -ffreestanding -fno-builtin -fno-stack-protector -mgeneral-regs-only -O1"
-for c in args mem signals proc; do
+for c in args mem signals proc sigpipe; do
     $CC $CFLAGS -o $c $c.c
 done
 # Dynamically linked against glibc: runs with --sysroot /usr/aarch64-linux-gnu (and serves

@@ -204,6 +204,9 @@ pub fn execve(t: &mut Thread, path: u64, argv: u64, envp: u64) -> SysResult {
         b"run".to_vec(),
     ];
     cmd.extend(opts.reexec_options.iter().map(|o| o.as_bytes().to_vec()));
+    if t.proc.action(crate::linux::signal::SIGPIPE).handler == crate::linux::signal::SIG_IGN {
+        cmd.push(b"--sigpipe-ignored".to_vec());
+    }
     let argv0 = args.first().cloned().unwrap_or_default();
     cmd.push(b"--argv0".to_vec());
     cmd.push(argv0);
