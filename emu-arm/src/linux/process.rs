@@ -50,8 +50,21 @@ impl fmt::Display for StartError {
     }
 }
 
-/// Bytes of the main thread's stack (mapped up front; host pages are allocated lazily).
-const STACK_SIZE: u64 = 8 << 20;
+/// Bytes of the main thread's stack: RLIMIT_STACK as Linux lets the stack grow to, within
+/// [8 MiB, 1 GiB] (mapped up front; host pages are allocated only when touched).
+fn stack_size() -> u64 {
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit into a local.
+    let cur = if unsafe { libc::getrlimit(libc::RLIMIT_STACK, &mut r) } == 0 {
+        r.rlim_cur
+    } else {
+        0
+    };
+    (cur & !(PAGE_SIZE - 1)).clamp(8 << 20, 1 << 30)
+}
 /// Gap between the stack and the top of the mmap area, as Linux leaves room for growth.
 const STACK_GAP: u64 = 256 << 20;
 /// Nothing is mapped below this (Linux's default vm.mmap_min_addr).
@@ -189,6 +202,11 @@ impl Thread {
                 self.force(signal::SIGILL, signal::ILL_ILLOPC, pc);
             }
             exits::BRK => self.force(signal::SIGTRAP, signal::TRAP_BRKPT, pc),
+            Exit::FAULT_EXEC if self.cpu.core.fault_addr % 4 != 0 => {
+                // A misaligned pc is an alignment fault on arm64 Linux, not a SEGV.
+                let addr = self.cpu.core.fault_addr;
+                self.force(signal::SIGBUS, signal::BUS_ADRALN, addr);
+            }
             Exit::FAULT_READ | Exit::FAULT_WRITE | Exit::FAULT_EXEC => {
                 let addr = self.cpu.core.fault_addr;
                 let page = addr & !(PAGE_SIZE - 1);
@@ -462,7 +480,8 @@ pub fn start(
     let space = reserve_space().map_err(fail)?;
     let limit = space.view().limit;
     let stack_top = limit;
-    let stack_bottom = stack_top - STACK_SIZE;
+    let stack_len = stack_size();
+    let stack_bottom = stack_top - stack_len;
     let mut mm = MemMap::new(MMAP_MIN, stack_bottom - STACK_GAP);
 
     let main = elf::load(
@@ -503,7 +522,7 @@ pub fn start(
 
     let stack_perms = perm::READ | perm::WRITE | if main.exec_stack { perm::EXEC } else { 0 };
     space
-        .map_anon(stack_bottom, STACK_SIZE, stack_perms)
+        .map_anon(stack_bottom, stack_len, stack_perms)
         .map_err(|e| fail(format!("cannot map the stack: {e}")))?;
     mm.insert(stack_bottom, stack_top);
 

@@ -38,8 +38,36 @@ pub fn clone(t: &mut Thread, a: [u64; 6]) -> SysResult {
     fork(t, flags, newsp, ptid, tls, ctid)
 }
 
-/// A new process: host fork (vfork is a fork too, as in qemu-aarch64).
+/// A new process: host fork. vfork is a fork too (as in qemu-aarch64), but the parent
+/// waits, as with vfork, until the child has exec'd or exited: it reads a close-on-exec
+/// pipe whose write end only the child holds.
 fn fork(t: &mut Thread, flags: u64, newsp: u64, ptid: u64, tls: u64, ctid: u64) -> SysResult {
+    let vfork_pipe = if flags & CLONE_VFORK != 0 {
+        let mut fds = [0i32; 2];
+        // SAFETY: pipe2 into a local array.
+        (unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } == 0).then_some(fds)
+    } else {
+        None
+    };
+    let r = fork_inner(t, flags, newsp, ptid, tls, ctid);
+    if let Some([rd, wr]) = vfork_pipe {
+        let child = matches!(r, Ok(0));
+        // SAFETY: closing and reading our own pipe.
+        unsafe {
+            if child {
+                libc::close(rd);
+            } else {
+                libc::close(wr);
+                let mut b = 0u8;
+                while libc::read(rd, (&mut b as *mut u8).cast(), 1) < 0 && host_errno() == EINTR {}
+                libc::close(rd);
+            }
+        }
+    }
+    r
+}
+
+fn fork_inner(t: &mut Thread, flags: u64, newsp: u64, ptid: u64, tls: u64, ctid: u64) -> SysResult {
     let exit_signal = flags & CSIGNAL;
     // SAFETY: the child continues only in this thread, which owns everything it uses.
     let pid = if exit_signal == libc::SIGCHLD as u64 {
