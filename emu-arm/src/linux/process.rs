@@ -202,7 +202,7 @@ impl Thread {
                 self.force(signal::SIGILL, signal::ILL_ILLOPC, pc);
             }
             exits::BRK => self.force(signal::SIGTRAP, signal::TRAP_BRKPT, pc),
-            Exit::FAULT_EXEC if self.cpu.core.fault_addr % 4 != 0 => {
+            Exit::FAULT_EXEC if !self.cpu.core.fault_addr.is_multiple_of(4) => {
                 // A misaligned pc is an alignment fault on arm64 Linux, not a SEGV.
                 let addr = self.cpu.core.fault_addr;
                 self.force(signal::SIGBUS, signal::BUS_ADRALN, addr);
