@@ -228,3 +228,26 @@ fn broken_pipe_kills_with_sigpipe() {
     assert_eq!(o.status.signal(), Some(libc::SIGPIPE), "{:?}", o.status);
     assert_eq!(stdout(&o), "");
 }
+
+#[test]
+fn shebang_script_runs_its_interpreter() {
+    // Like the kernel: argv = [interpreter, optional argument, script path, args...].
+    let interp = program("args");
+    let script = scratch(
+        "script",
+        format!("#!{} one-arg\n", interp.display()).as_bytes(),
+    );
+    let o = emu()
+        .arg("run")
+        .arg(&script)
+        .arg("extra")
+        .output()
+        .expect("spawn emu");
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "argc=4", "{out}");
+    assert_eq!(lines[1], format!("argv[0]={}", interp.display()));
+    assert_eq!(lines[2], "argv[1]=one-arg");
+    assert_eq!(lines[3], format!("argv[2]={}", script.display()));
+    assert_eq!(lines[4], "argv[3]=extra");
+}
