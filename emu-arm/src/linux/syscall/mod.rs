@@ -136,6 +136,13 @@ pub fn restartable(nr: u64) -> bool {
 
 /// Runs syscall `nr` for thread `t`.
 pub fn dispatch(t: &mut Thread, nr: u64, a: [u64; 6]) -> Outcome {
+    if matches!(
+        nr,
+        nr::EXIT | nr::EXIT_GROUP | nr::EXECVE | nr::RT_SIGRETURN
+    ) {
+        // These do not come back with a result to log.
+        tracing::debug!(target: "syscall", "syscall {nr}({:#x}, {:#x}, {:#x})", a[0], a[1], a[2]);
+    }
     let r = match nr {
         // Process, identity, resources.
         nr::EXIT => return proc::exit(t, a[0] as i32),
