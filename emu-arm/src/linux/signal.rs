@@ -218,6 +218,39 @@ extern "C" fn host_handler(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *
     });
 }
 
+/// The host handler for fault-type signals the guest catches. Sent ones (kill, tgkill:
+/// si_code <= 0) are queued for the guest like any other signal; one the host kernel
+/// raised for a fault is an emulator bug: fall back to the default action, so returning
+/// re-executes the faulting host instruction and the process dies as it would have.
+extern "C" fn host_sync_handler(
+    sig: libc::c_int,
+    info: *mut libc::siginfo_t,
+    ctx: *mut libc::c_void,
+) {
+    // SAFETY: the kernel passes a valid siginfo_t.
+    let sent = !info.is_null() && unsafe { (*info).si_code } <= 0;
+    if sent {
+        host_handler(sig, info, ctx);
+        return;
+    }
+    let dfl = KernelSigaction {
+        handler: libc::SIG_DFL,
+        flags: HOST_SA_RESTORER,
+        restorer: host_restorer as *const () as usize,
+        mask: 0,
+    };
+    // SAFETY: restoring the default action from a signal handler is async-signal-safe.
+    unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigaction,
+            sig,
+            &dfl as *const KernelSigaction,
+            std::ptr::null_mut::<KernelSigaction>(),
+            8usize,
+        );
+    }
+}
+
 /// x86-64 `rt_sigreturn` trampoline for the host handler (the raw `rt_sigaction` we use
 /// needs SA_RESTORER, which glibc normally supplies).
 #[unsafe(naked)]
@@ -239,18 +272,26 @@ const HOST_SA_RESTORER: u64 = 0x0400_0000;
 /// Installs the host disposition that implements guest action `act` for `sig`. Uses the
 /// raw syscall so real-time signals 32 and 33, which glibc keeps for itself, work too.
 pub fn install_host(sig: usize, act: &SigAction) {
-    if sig == 0 || sig > NSIG || bit(sig) & (UNBLOCKABLE | HOST_SYNCHRONOUS) != 0 {
+    if sig == 0 || sig > NSIG || bit(sig) & UNBLOCKABLE != 0 {
         return;
     }
+    // Fault-type signals always go through the handler that tells a sent signal (for
+    // the guest, whatever its disposition) from a host fault (fatal, as without us).
+    let synchronous = bit(sig) & HOST_SYNCHRONOUS != 0;
     let ksa = match act.handler {
-        SIG_DFL | SIG_IGN => KernelSigaction {
+        SIG_DFL | SIG_IGN if !synchronous => KernelSigaction {
             handler: act.handler as usize,
             flags: HOST_SA_RESTORER,
             restorer: host_restorer as *const () as usize,
             mask: 0,
         },
         _ => KernelSigaction {
-            handler: host_handler as *const () as usize,
+            // SIG_DFL/SIG_IGN only reach here for fault-type signals.
+            handler: if synchronous {
+                host_sync_handler as *const () as usize
+            } else {
+                host_handler as *const () as usize
+            },
             // No SA_RESTART: a blocking host syscall must return EINTR so that the guest's
             // handler runs; the run loop restarts the guest syscall if the guest asked.
             flags: libc::SA_SIGINFO as u64 | HOST_SA_RESTORER,
@@ -309,6 +350,11 @@ pub fn init_process(proc: &Process) {
         }
         if host_handler_of(sig) == libc::SIG_IGN {
             act.handler = SIG_IGN;
+        }
+    }
+    for sig in 1..=NSIG {
+        if bit(sig) & HOST_SYNCHRONOUS != 0 {
+            install_host(sig, &acts[sig]);
         }
     }
     let pipe = SigAction {
