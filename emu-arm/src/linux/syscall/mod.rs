@@ -141,7 +141,7 @@ pub fn dispatch(t: &mut Thread, nr: u64, a: [u64; 6]) -> Outcome {
         nr::EXIT | nr::EXIT_GROUP | nr::EXECVE | nr::RT_SIGRETURN
     ) {
         // These do not come back with a result to log.
-        tracing::debug!(target: "syscall", "syscall {nr}({:#x}, {:#x}, {:#x})", a[0], a[1], a[2]);
+        tracing::debug!(target: "syscall", "{}({:#x}, {:#x}, {:#x})", nr::name(nr), a[0], a[1], a[2]);
     }
     let r = match nr {
         // Process, identity, resources.
@@ -205,11 +205,12 @@ pub fn dispatch(t: &mut Thread, nr: u64, a: [u64; 6]) -> Outcome {
             {
                 r
             } else {
-                tracing::warn!(target: "syscall", "unimplemented syscall {nr} ({:#x}, {:#x}, {:#x})", a[0], a[1], a[2]);
+                tracing::warn!(target: "syscall", "unimplemented syscall {nr} ({}) ({:#x}, {:#x}, {:#x}): ENOSYS", nr::name(nr), a[0], a[1], a[2]);
                 Err(ENOSYS)
             }
         }
     };
-    tracing::debug!(target: "syscall", "syscall {nr}({:#x}, {:#x}, {:#x}, {:#x}) = {:?}", a[0], a[1], a[2], a[3], r);
+    tracing::debug!(target: "syscall", "{}({:#x}, {:#x}, {:#x}, {:#x}) = {}", nr::name(nr), a[0], a[1], a[2], a[3],
+        match r { Ok(v) => format!("{v:#x}"), Err(e) => format!("-{e} ({})", std::io::Error::from_raw_os_error(e as i32)) });
     Outcome::Return(r)
 }
