@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::linux::elf;
-use crate::linux::process::Thread;
+use crate::linux::process::{lock, Thread};
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
 
@@ -69,6 +69,12 @@ fn fork(t: &mut Thread, flags: u64, newsp: u64, ptid: u64, tls: u64, ctid: u64) 
 
 fn fork_inner(t: &mut Thread, flags: u64, newsp: u64, ptid: u64, tls: u64, ctid: u64) -> SysResult {
     let exit_signal = flags & CSIGNAL;
+    // Hold the process locks across the fork, so the child never inherits one taken by a
+    // thread that does not exist there (it would stay locked forever).
+    let proc = t.proc;
+    let mm_guard = lock(&proc.mm);
+    let actions_guard = lock(&proc.actions);
+    let mut threads_guard = lock(&proc.threads);
     // SAFETY: the child continues only in this thread, which owns everything it uses.
     let pid = if exit_signal == libc::SIGCHLD as u64 {
         unsafe { libc::fork() }
@@ -78,13 +84,19 @@ fn fork_inner(t: &mut Thread, flags: u64, newsp: u64, ptid: u64, tls: u64, ctid:
             libc::syscall(libc::SYS_clone, exit_signal, 0usize, 0usize, 0usize, 0usize) as i32
         }
     };
-    if pid < 0 {
-        return Err(host_errno());
+    let fork_error = (pid < 0).then(host_errno);
+    if pid == 0 {
+        // The child: only this thread exists now.
+        threads_guard.clear();
+    }
+    drop(threads_guard);
+    drop(actions_guard);
+    drop(mm_guard);
+    if let Some(e) = fork_error {
+        return Err(e);
     }
     let mem = t.mem();
     if pid == 0 {
-        // The child: only this thread exists now.
-        crate::linux::process::lock(&t.proc.threads).clear();
         t.register();
         if newsp != 0 {
             t.cpu.x[31] = newsp;
