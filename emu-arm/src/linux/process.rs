@@ -255,6 +255,12 @@ impl Thread {
             self.cpu.x[5],
         ];
         match syscall::dispatch(self, nr, args) {
+            syscall::Outcome::Return(Err(super::safe_syscall::ERESTARTSYS)) => {
+                // A signal arrived before the host call started: deliver it, then run
+                // the SVC again (arguments are still in X0-X5).
+                self.cpu.core.pc -= 4;
+                Flow::Continue
+            }
             syscall::Outcome::Return(r) => {
                 if r == Err(super::errno::EINTR) && syscall::restartable(nr) {
                     // The host call was interrupted by a signal for the guest. With

@@ -199,12 +199,25 @@ pub fn set_current(s: &Arc<ThreadSignals>) {
     CURRENT.with(|c| c.set(Arc::as_ptr(s)));
 }
 
+/// The interrupt flag of the guest thread running on this host thread, if any.
+pub fn current_interrupt_flag() -> Option<*const u64> {
+    CURRENT.with(|c| {
+        let t = c.get();
+        if t.is_null() {
+            return None;
+        }
+        // SAFETY: CURRENT is cleared before its ThreadSignals can be dropped.
+        let p = unsafe { (*t).interrupt.load(Ordering::SeqCst) };
+        (!p.is_null()).then_some(p as *const u64)
+    })
+}
+
 pub fn clear_current() {
     CURRENT.with(|c| c.set(std::ptr::null()));
 }
 
 /// The host handler for every signal the guest catches: queue it for the guest.
-extern "C" fn host_handler(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
+extern "C" fn host_handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
     CURRENT.with(|c| {
         let t = c.get();
         if t.is_null() || info.is_null() {
@@ -215,6 +228,8 @@ extern "C" fn host_handler(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *
         unsafe { std::ptr::copy_nonoverlapping(info as *const u8, raw.as_mut_ptr(), 128) };
         // SAFETY: CURRENT is cleared before the ThreadSignals can be dropped.
         unsafe { (*t).raise(sig as usize, &raw) };
+        // SAFETY: ctx is the handler's ucontext.
+        unsafe { super::safe_syscall::rewind_if_before_syscall(ctx) };
     });
 }
 

@@ -6,9 +6,6 @@
 //! `base + address`) after checking the guest page permissions, so a bad guest pointer
 //! is EFAULT, never a host fault.
 
-// See `host_syscall!`: its arguments are checked values, not hidden unsafe code.
-#![allow(clippy::macro_metavars_in_unsafe)]
-
 pub mod fs;
 pub mod io;
 pub mod mem;
@@ -108,9 +105,14 @@ pub fn cstr(mem: &MemView, addr: u64) -> Result<Vec<u8>, i64> {
 #[macro_export]
 macro_rules! host_syscall {
     ($nr:expr $(, $a:expr)* $(,)?) => {
-        // SAFETY: every pointer argument was produced by the guest-pointer helpers
-        // (checked guest memory) or points at a live local buffer of the right size.
-        $crate::linux::errno::host_ret(unsafe { libc::syscall($nr $(, $a)*) } as i64)
+        // Every pointer argument was produced by the guest-pointer helpers (checked guest
+        // memory) or points at a live local buffer of the right size. Through
+        // safe_syscall, a guest signal arriving just before a blocking call makes it
+        // return -ERESTARTSYS instead of sleeping (the SVC is re-run after delivery).
+        $crate::linux::errno::kernel_ret($crate::linux::safe_syscall::call(
+            $nr as i64,
+            &[$($a as i64),*],
+        ))
     };
 }
 pub use crate::host_syscall as host;
