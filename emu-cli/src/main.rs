@@ -74,7 +74,7 @@ struct RunArgs {
     #[arg(long, value_name = "FILTER")]
     trace: Option<String>,
     /// argv[0] for the guest (default: PROGRAM), as qemu's -0.
-    #[arg(long, value_name = "NAME", hide = true)]
+    #[arg(long, value_name = "NAME", hide = true, allow_hyphen_values = true)]
     argv0: Option<OsString>,
     /// Start the guest with SIGPIPE ignored (passed on by a guest execve; the Rust runtime
     /// hides whether our parent ignored it).

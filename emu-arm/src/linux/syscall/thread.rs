@@ -248,8 +248,10 @@ pub fn execve(t: &mut Thread, path: u64, argv: u64, envp: u64) -> SysResult {
         cmd.push(b"--sigpipe-ignored".to_vec());
     }
     let argv0 = args.first().cloned().unwrap_or_default();
-    cmd.push(b"--argv0".to_vec());
-    cmd.push(argv0);
+    // One `--argv0=NAME` word, so a name like "-sh" (a login shell) is not an option.
+    let mut argv0_opt = b"--argv0=".to_vec();
+    argv0_opt.extend(argv0);
+    cmd.push(argv0_opt);
     cmd.push(b"--".to_vec());
     cmd.push(host_path.as_bytes().to_vec());
     cmd.extend(args.into_iter().skip(1));
