@@ -178,6 +178,8 @@ fn bad_options_are_one_line_errors() {
         vec!["run", "--jit-threshold", "many", "x"],
         vec!["run", "--env", "NOEQUALS", "x"],
         vec!["run", "--sysroot", "/nonexistent-root", "x"],
+        vec!["run", "--no-such-option", "x"],
+        vec!["run"],
         vec!["frobnicate"],
     ] {
         let o = emu().args(&args).output().expect("spawn emu");
