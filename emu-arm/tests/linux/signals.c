@@ -27,6 +27,12 @@ static void raise_(int sig) { sys3(SYS_tgkill, sys0(SYS_getpid), sys0(SYS_gettid
 
 static u8 altstack[16384] __attribute__((aligned(16)));
 
+static volatile int segv_code = 1234;
+static void on_segv_sent(int sig, struct siginfo *si, void *uc) {
+    segv_code = si->code;
+    (void)sig; (void)uc;
+}
+
 #define SIGALRM 14
 #define SA_RESTART 0x10000000
 #define SYS_setitimer 103
@@ -90,6 +96,13 @@ int main(int argc, char **argv, char **envp) {
     check("siginfo handler ran", usr2_count == 1);
     sys4(SYS_rt_sigaction, SIGUSR2, 0, &old, 8);
     check("SA_RESETHAND reset the handler", old.handler == 0);
+
+    /* A fault-type signal sent (not raised by a fault) reaches the handler, with the
+     * sender's si_code (SI_TKILL = -6), and execution simply continues. */
+    struct ksigaction ss_ = {on_segv_sent, SA_SIGINFO, 0, 0};
+    sys4(SYS_rt_sigaction, 11, &ss_, 0, 8);
+    raise_(11);
+    check("sent SIGSEGV handled (SI_TKILL)", segv_code == -6);
 
     sys2(SYS_pipe2, alarm_pipe, 0);
     i64 r = read_interrupted_by_alarm(0);
