@@ -650,6 +650,24 @@ pub fn sigreturn(t: &mut Thread) -> Result<(), u64> {
     cpu.excl_addr = u64::MAX;
     let mask = get_u64(&buf, UC_SIGMASK);
     t.set_mask(mask);
+    // The kernel's restore_altstack: the saved alternate stack comes back, unless the
+    // handler is running on the current one (then sigaltstack would fail with EPERM).
+    if !t.altstack.contains(frame) {
+        let flags = get_u32(&buf, UC_STACK + 8) as i32;
+        t.altstack = if flags & SS_DISABLE != 0 {
+            AltStack {
+                sp: 0,
+                size: 0,
+                flags: SS_DISABLE,
+            }
+        } else {
+            AltStack {
+                sp: get_u64(&buf, UC_STACK),
+                size: get_u64(&buf, UC_STACK + 16),
+                flags: 0,
+            }
+        };
+    }
     Ok(())
 }
 
