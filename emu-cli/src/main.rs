@@ -191,7 +191,11 @@ fn run(a: RunArgs) -> ! {
         reexec.push(t.into());
     }
     let opts = Options {
-        sysroot: a.sysroot.clone(),
+        // Absolute, so a guest chdir cannot change where its paths resolve.
+        sysroot: a
+            .sysroot
+            .as_ref()
+            .map(|r| std::fs::canonicalize(r).unwrap_or(r.clone())),
         tier,
         stats: a.stats,
         trace_in_asm: trace.contains("in_asm"),
