@@ -23,7 +23,7 @@ impl Rng {
     pub fn new(seed: u64) -> Rng {
         Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -31,7 +31,7 @@ impl Rng {
     }
     /// Uniform in 0..n (n > 0).
     pub fn below(&mut self, n: u32) -> u32 {
-        (self.next() % u64::from(n)) as u32
+        (self.next_u64() % u64::from(n)) as u32
     }
     pub fn bit(&mut self) -> u32 {
         self.below(2)
@@ -67,8 +67,8 @@ impl Rng {
         ];
         match self.below(4) {
             0 => EDGES[self.below(EDGES.len() as u32) as usize],
-            1 => self.next() & 0xffff,
-            _ => self.next(),
+            1 => self.next_u64() & 0xffff,
+            _ => self.next_u64(),
         }
     }
 }

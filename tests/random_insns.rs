@@ -93,7 +93,7 @@ fn generate(seed: u64, length: usize) -> Case {
     let nzcv = u64::from(rng.below(16)) << 28;
     let mut scratch = [0u8; SCRATCH_BYTES];
     for byte in scratch.iter_mut() {
-        *byte = rng.next() as u8;
+        *byte = rng.next_u64() as u8;
     }
     let words = (0..length).map(|_| random_instruction(&mut rng)).collect();
     Case {

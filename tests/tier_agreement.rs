@@ -8,7 +8,9 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use emu_arm::testkit::{run_both, BRK0};
+use emu_arm::exits;
+use emu_arm::testkit::{run_both, BRK0, CODE};
+use emu_core::emit::Exit;
 use emu_tests::a64gen::{random_instruction, Rng, BASE};
 
 fn env_number(name: &str, default: u64) -> u64 {
@@ -61,8 +63,8 @@ fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
 }
 
 /// Runs `words` in both tiers with registers and flags from `rng` (the scratch memory at
-/// X28 starts zeroed in both); returns a failure report.
-fn check_block(words: &[u32], rng: &mut Rng, label: &str) -> Option<String> {
+/// X28 starts zeroed in both); returns a failure report, or the exit and final pc.
+fn check_block(words: &[u32], rng: &mut Rng, label: &str) -> Result<(Exit, u64), String> {
     let registers: Vec<u64> = (0..31).map(|_| rng.value()).collect();
     let nzcv = u64::from(rng.below(16)) << 28;
     let mut code = words.to_vec();
@@ -78,8 +80,8 @@ fn check_block(words: &[u32], rng: &mut Rng, label: &str) -> Option<String> {
         })
     }));
     result
-        .err()
-        .map(|payload| format!("{label}: {}\n{}", panic_text(payload), listing(words)))
+        .map(|(cpu, exit)| (exit, cpu.core.pc))
+        .map_err(|payload| format!("{label}: {}\n{}", panic_text(payload), listing(words)))
 }
 
 /// Blocks of valid integer/load/store/atomic instructions (the qemu differential test's
@@ -92,11 +94,21 @@ fn random_valid_blocks_agree_between_tiers() {
         let seed = seed_base() + index;
         let mut rng = Rng::new(seed);
         let words: Vec<u32> = (0..20).map(|_| random_instruction(&mut rng)).collect();
-        if let Some(report) = check_block(&words, &mut rng, &format!("block seed {seed:#x}")) {
-            failures.push(report);
-            if failures.len() >= 3 {
-                break;
-            }
+        let label = format!("block seed {seed:#x}");
+        match check_block(&words, &mut rng, &label) {
+            // Every instruction is valid and every access inside the scratch buffer, so the
+            // block must run to the final BRK.
+            Ok((exit, pc)) if exit == exits::BRK && pc == CODE + 4 * words.len() as u64 => {}
+            Ok((exit, pc)) => failures.push(format!(
+                "{label}: stopped with {} at pc {pc:#x} (instruction {} of the block), expected the final BRK\n{}",
+                exits::name(exit),
+                pc.wrapping_sub(CODE) / 4,
+                listing(&words)
+            )),
+            Err(report) => failures.push(report),
+        }
+        if failures.len() >= 3 {
+            break;
         }
     }
     assert!(
@@ -126,12 +138,12 @@ fn arbitrary_words_agree_between_tiers() {
     let mut failures = Vec::new();
     let mut tried = 0;
     while tried < count {
-        let word = rng.next() as u32;
+        let word = rng.next_u64() as u32;
         if branches_to_itself(word) {
             continue;
         }
         tried += 1;
-        if let Some(report) = check_block(&[word], &mut rng, &format!("word {word:08x}")) {
+        if let Err(report) = check_block(&[word], &mut rng, &format!("word {word:08x}")) {
             failures.push(report);
             if failures.len() >= 5 {
                 break;
@@ -151,7 +163,7 @@ fn arbitrary_words_agree_between_tiers() {
 fn decoder_never_panics() {
     let mut rng = Rng::new(seed_base() ^ 0xdec0de);
     for _ in 0..2_000_000 {
-        let word = rng.next() as u32;
+        let word = rng.next_u64() as u32;
         let result = catch_unwind(|| emu_arm::decode::decode(word));
         assert!(result.is_ok(), "decode({word:#010x}) panicked");
     }
