@@ -7,7 +7,7 @@
 use crate::emit::{perm, CoreState, Emitter, Exit, SLOT_PC};
 use crate::guest::Guest;
 use crate::interp::Interp;
-use crate::jit::{Jit, JitFn};
+use crate::jit::{CompileError, Jit, JitFn, JitSettings, LinkRequest};
 use crate::mem::{MemView, PAGE_SIZE};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,6 +23,10 @@ pub struct TierConfig {
     pub jit: bool,
     /// The most guest instructions in one block.
     pub max_block_insns: usize,
+    /// Cranelift settings and code cache size.
+    pub jit_settings: JitSettings,
+    /// Link compiled blocks' direct branches to their compiled successors.
+    pub chaining: bool,
 }
 
 impl Default for TierConfig {
@@ -31,6 +35,8 @@ impl Default for TierConfig {
             threshold: 200,
             jit: true,
             max_block_insns: 64,
+            jit_settings: JitSettings::default(),
+            chaining: true,
         }
     }
 }
@@ -43,8 +49,13 @@ pub struct Stats {
     pub compile_failures: u64,
     pub compile_time: Duration,
     pub interp_block_runs: u64,
+    /// Entries from the run loop into compiled code (chained blocks are not counted).
     pub jit_block_runs: u64,
     pub flushes: u64,
+    /// Code cache resets because it was full.
+    pub cache_resets: u64,
+    /// Direct-branch exits linked to their compiled successor.
+    pub chain_links: u64,
 }
 
 /// Bumped whenever translated code anywhere in the process may be stale (code pages
@@ -61,6 +72,8 @@ struct Block<G: Guest> {
     insns: Box<[G::Insn]>,
     runs: u32,
     code: Option<JitFn>,
+    /// Cranelift refused this block once: keep interpreting it.
+    compile_failed: bool,
 }
 
 const JUMP_CACHE_SIZE: usize = 4096;
@@ -74,10 +87,14 @@ pub struct Runtime<G: Guest> {
     jump_cache: Box<[(u64, *mut Block<G>)]>,
     jit: Option<Jit>,
     generation: u64,
+    /// The chaining cell the last compiled block left through, waiting for its
+    /// successor (the block at the new pc) to be compiled.
+    pending_link: Option<LinkRequest>,
     pub stats: Stats,
     /// Log each block translated (`--trace in_asm`).
     pub trace_in_asm: bool,
-    /// Log each block executed (`--trace exec`).
+    /// Log each block executed (`--trace exec`; chained blocks are not logged, so
+    /// tracing turns chaining off).
     pub trace_exec: bool,
 }
 
@@ -86,14 +103,22 @@ unsafe impl<G: Guest> Send for Runtime<G> {}
 
 impl<G: Guest> Runtime<G> {
     pub fn new(mem: MemView, cfg: TierConfig) -> Result<Self, String> {
-        let jit = if cfg.jit { Some(Jit::new(mem)?) } else { None };
+        let generation = CODE_GENERATION.load(Ordering::SeqCst);
+        let jit = if cfg.jit {
+            let mut j = Jit::with_settings(mem, cfg.jit_settings)?;
+            j.set_generation(&CODE_GENERATION, generation);
+            Some(j)
+        } else {
+            None
+        };
         Ok(Runtime {
             mem,
             cfg,
             blocks: HashMap::new(),
             jump_cache: vec![(u64::MAX, std::ptr::null_mut()); JUMP_CACHE_SIZE].into_boxed_slice(),
             jit,
-            generation: CODE_GENERATION.load(Ordering::SeqCst),
+            generation,
+            pending_link: None,
             stats: Stats::default(),
             trace_in_asm: false,
             trace_exec: false,
@@ -108,10 +133,27 @@ impl<G: Guest> Runtime<G> {
     pub fn flush(&mut self) {
         self.blocks.clear();
         self.jump_cache.fill((u64::MAX, std::ptr::null_mut()));
+        self.pending_link = None;
+        if let Some(j) = &mut self.jit {
+            j.flush();
+            j.set_generation(&CODE_GENERATION, self.generation);
+        }
+        self.stats.flushes += 1;
+    }
+
+    /// Drops all compiled code but keeps the decoded blocks (the code cache is full).
+    /// Blocks that were compiled get compiled again on their next run.
+    fn drop_compiled_code(&mut self) {
+        for b in self.blocks.values_mut() {
+            if b.code.take().is_some() {
+                b.runs = self.cfg.threshold;
+            }
+        }
+        self.pending_link = None;
         if let Some(j) = &mut self.jit {
             j.flush();
         }
-        self.stats.flushes += 1;
+        self.stats.cache_resets += 1;
     }
 
     /// Runs guest code from `state.pc` until something other than a plain jump happens.
@@ -121,6 +163,7 @@ impl<G: Guest> Runtime<G> {
     /// for the whole call and used by no other thread meanwhile.
     pub unsafe fn run(&mut self, state: *mut u8) -> Exit {
         let core = state as *mut CoreState;
+        self.pending_link = None;
         loop {
             // SAFETY: caller's contract; `interrupt` may be written by signal handlers.
             if unsafe { std::ptr::read_volatile(&(*core).interrupt) } != 0 {
@@ -141,35 +184,53 @@ impl<G: Guest> Runtime<G> {
                     return Exit::FAULT_EXEC;
                 }
             };
-            // SAFETY: blk points into self.blocks, which nothing below changes before use.
-            let blk = unsafe { &mut *blk };
+            let (blk_pc, n_insns, mut code, compile_failed) = {
+                // SAFETY: blk points into self.blocks (boxed, so stable); only `compile`
+                // below may replace blocks' code, and it never removes blocks.
+                let b = unsafe { &*blk };
+                (b.pc, b.insns.len(), b.code, b.compile_failed)
+            };
             if self.trace_exec {
-                tracing::trace!(target: "exec", "block {:#x} ({} insns)", blk.pc, blk.insns.len());
+                tracing::trace!(target: "exec", "block {blk_pc:#x} ({n_insns} insns)");
             }
-            let exit = match blk.code {
-                Some(code) => {
-                    self.stats.jit_block_runs += 1;
-                    // SAFETY: code was compiled for this guest and state layout.
-                    Exit(unsafe { code(state) })
+            if code.is_none() && self.jit.is_some() && !compile_failed {
+                // SAFETY: as above.
+                let runs = unsafe {
+                    (*blk).runs = (*blk).runs.saturating_add(1);
+                    (*blk).runs
+                };
+                if runs > self.cfg.threshold {
+                    self.compile(blk);
+                    // SAFETY: as above (compile keeps blocks alive).
+                    code = unsafe { (*blk).code };
                 }
-                None => {
-                    blk.runs = blk.runs.saturating_add(1);
-                    if self.jit.is_some() && blk.runs > self.cfg.threshold {
-                        self.compile(blk);
-                        if let Some(code) = blk.code {
-                            self.stats.jit_block_runs += 1;
-                            // SAFETY: as above.
-                            let e = Exit(unsafe { code(state) });
-                            self.after_exit(e, state);
-                            if e != Exit::JUMP && e != Exit::FLUSH_CODE {
-                                return e;
+            }
+            let pending = self.pending_link.take();
+            let exit = match (code, &mut self.jit) {
+                (Some(code), Some(jit)) => {
+                    let chaining = self.cfg.chaining && !self.trace_exec;
+                    if chaining {
+                        if let Some(req) = pending {
+                            if jit.link(req, code) {
+                                self.stats.chain_links += 1;
                             }
-                            continue;
                         }
+                        jit.remember_indirect_target(blk_pc, code);
                     }
+                    self.stats.jit_block_runs += 1;
+                    // SAFETY: code belongs to this Jit's current epoch (every flush and
+                    // cache reset drops all blocks' code) and was compiled for this guest.
+                    let e = unsafe { jit.run(code, state) };
+                    let request = jit.take_link_request();
+                    if chaining && e == Exit::JUMP {
+                        self.pending_link = request;
+                    }
+                    e
+                }
+                _ => {
                     self.stats.interp_block_runs += 1;
-                    // SAFETY: caller's contract.
-                    unsafe { Self::interpret(blk, state, self.mem) }
+                    // SAFETY: caller's contract; blk is alive (see above).
+                    unsafe { Self::interpret(&*blk, state, self.mem) }
                 }
             };
             self.after_exit(exit, state);
@@ -211,23 +272,41 @@ impl<G: Guest> Runtime<G> {
         Exit::JUMP
     }
 
-    fn compile(&mut self, blk: &mut Block<G>) {
-        let Some(jit) = &mut self.jit else { return };
+    /// Compiles `blk` (which is alive: in `self.blocks` or about to be inserted).
+    fn compile(&mut self, blk: *mut Block<G>) {
+        if self.jit.is_none() {
+            return;
+        }
         let t = Instant::now();
-        let code = jit.compile_block::<G>(blk.pc, &blk.insns);
+        let mut result = self.compile_once(blk);
+        if result == Err(CompileError::CacheFull) {
+            self.drop_compiled_code();
+            result = self.compile_once(blk);
+        }
         self.stats.compile_time += t.elapsed();
-        match code {
-            Some(c) => {
+        // SAFETY: caller's contract.
+        let blk = unsafe { &mut *blk };
+        match result {
+            Ok(c) => {
                 self.stats.blocks_compiled += 1;
                 blk.code = Some(c);
             }
-            None => {
+            Err(_) => {
                 self.stats.compile_failures += 1;
                 // Stay in the interpreter; do not retry on every run.
-                blk.runs = 0;
+                blk.compile_failed = true;
                 blk.code = None;
             }
         }
+    }
+
+    fn compile_once(&mut self, blk: *mut Block<G>) -> Result<JitFn, CompileError> {
+        let Some(jit) = &mut self.jit else {
+            return Err(CompileError::Failed);
+        };
+        // SAFETY: compile's contract; nothing else touches the block meanwhile.
+        let blk = unsafe { &*blk };
+        jit.compile_block::<G>(blk.pc, &blk.insns)
     }
 
     /// Finds or translates the block at `pc`. `Err` is the address whose fetch faulted.
@@ -241,10 +320,10 @@ impl<G: Guest> Runtime<G> {
             Some(b) => &mut **b,
             None => {
                 let mut b = Box::new(self.translate(pc)?);
-                if self.cfg.jit && self.cfg.threshold == 0 {
-                    self.compile(&mut b);
-                }
                 let p: *mut Block<G> = &mut *b;
+                if self.cfg.jit && self.cfg.threshold == 0 {
+                    self.compile(p);
+                }
                 self.blocks.insert(pc, b);
                 p
             }
@@ -256,7 +335,7 @@ impl<G: Guest> Runtime<G> {
     /// Fetches and decodes instructions from `pc` up to a block end, a page end, an
     /// unreadable instruction or the length cap.
     fn translate(&mut self, pc: u64) -> Result<Block<G>, u64> {
-        if pc % 4 != 0 {
+        if !pc.is_multiple_of(4) {
             return Err(pc);
         }
         let mut insns = Vec::new();
@@ -273,7 +352,9 @@ impl<G: Guest> Runtime<G> {
             let insn = G::decode(u32::from_le(raw));
             insns.push(insn);
             a += 4;
-            if G::ends_block(&insn) || insns.len() >= self.cfg.max_block_insns || a % PAGE_SIZE == 0
+            if G::ends_block(&insn)
+                || insns.len() >= self.cfg.max_block_insns
+                || a.is_multiple_of(PAGE_SIZE)
             {
                 break;
             }
@@ -292,6 +373,7 @@ impl<G: Guest> Runtime<G> {
             insns: insns.into_boxed_slice(),
             runs: 0,
             code: None,
+            compile_failed: false,
         })
     }
 }

@@ -1,24 +1,267 @@
-//! Decode table: see the group in the Arm ARM (C4.1).
+//! Exception generation and system instructions (Arm ARM C4.1.87: "Branches, Exception
+//! Generating and System instructions", the non-branch part), plus ERET/DRPS from the
+//! unconditional-branch (register) class.
+//!
+//! EL0 is the only exception level for now: forms that exist only above EL0 (HVC, SMC,
+//! ERET, DCPS*, DRPS, MSR to PSTATE fields) keep their table lines so EL1 can be added,
+//! and their semantics raise UNDEF. Which system registers and SYS operations EL0 may use
+//! is decided by [`sysreg`] and [`sys_op`], shared by the semantics and [`ends_block`].
 
-use super::{pat, scan, Pat};
+use super::{bits, pat, scan, Pat};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
-    /// Placeholder until the group is written.
-    Placeholder,
+    Svc,
+    Hvc,
+    Smc,
+    Brk,
+    Hlt,
+    /// DCPS1/2/3 (debug state only).
+    Dcps,
+    /// ERET (EL1 and above).
+    Eret,
+    /// DRPS (debug state only).
+    Drps,
+    /// The hint space: NOP, YIELD, WFE, WFI, SEV, SEVL, and every other (allocated or not)
+    /// hint, which executes as a NOP.
+    Hint,
+    Clrex,
+    /// DSB (incl. SSBB/PSSBB).
+    Dsb,
+    Dmb,
+    Isb,
+    /// MSR (immediate) to a PSTATE field.
+    MsrImm,
+    /// SYS: DC/IC/AT/TLBI.
+    Sys,
+    /// SYSL (no EL0 forms).
+    Sysl,
+    /// MSR (register).
+    Msr,
+    /// MRS.
+    Mrs,
 }
 
-pub static TABLE: &[Pat<Op>] = &[pat("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", Op::Placeholder)];
+pub static TABLE: &[Pat<Op>] = &[
+    pat("11010100 000 imm16:16 000 01", Op::Svc),
+    pat("11010100 000 imm16:16 000 10", Op::Hvc),
+    pat("11010100 000 imm16:16 000 11", Op::Smc),
+    pat("11010100 001 imm16:16 000 00", Op::Brk),
+    pat("11010100 010 imm16:16 000 00", Op::Hlt),
+    pat("11010100 101 imm16:16 000 01", Op::Dcps),
+    pat("11010100 101 imm16:16 000 10", Op::Dcps),
+    pat("11010100 101 imm16:16 000 11", Op::Dcps),
+    pat("1101011 0100 11111 000000 11111 00000", Op::Eret),
+    pat("1101011 0101 11111 000000 11111 00000", Op::Drps),
+    pat("1101010100 0 00 011 0010 CRm:4 op2:3 11111", Op::Hint),
+    pat("1101010100 0 00 011 0011 CRm:4 010 11111", Op::Clrex),
+    pat("1101010100 0 00 011 0011 CRm:4 100 11111", Op::Dsb),
+    pat("1101010100 0 00 011 0011 CRm:4 101 11111", Op::Dmb),
+    pat("1101010100 0 00 011 0011 CRm:4 110 11111", Op::Isb),
+    pat("1101010100 0 00 op1:3 0100 CRm:4 op2:3 11111", Op::MsrImm),
+    pat("1101010100 0 01 op1:3 CRn:4 CRm:4 op2:3 Rt:5", Op::Sys),
+    pat("1101010100 1 01 op1:3 CRn:4 CRm:4 op2:3 Rt:5", Op::Sysl),
+    pat("1101010100 0 1 o0:1 op1:3 CRn:4 CRm:4 op2:3 Rt:5", Op::Msr),
+    pat("1101010100 1 1 o0:1 op1:3 CRn:4 CRm:4 op2:3 Rt:5", Op::Mrs),
+];
 
 pub fn decode(raw: u32) -> Option<Op> {
-    let _ = raw;
-    let _ = scan(TABLE, raw);
-    None
+    scan(TABLE, raw)
 }
+
+/// The system registers EL0 can reach (with the access rights Linux gives it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SysReg {
+    Nzcv,
+    Fpcr,
+    Fpsr,
+    TpidrEl0,
+    /// Read-only at EL0.
+    TpidrroEl0,
+    CtrEl0,
+    DczidEl0,
+    CntfrqEl0,
+    CntvctEl0,
+    /// An identification register whose value is a constant from `features.rs`: the
+    /// kernel emulates MRS of MIDR/MPIDR/REVIDR and of the whole ID_* space (CRm 2–7,
+    /// unknown ones reading as zero) for EL0 because we advertise HWCAP_CPUID.
+    Id(u64),
+}
+
+impl SysReg {
+    pub fn writable(self) -> bool {
+        matches!(
+            self,
+            SysReg::Nzcv | SysReg::Fpcr | SysReg::Fpsr | SysReg::TpidrEl0
+        )
+    }
+}
+
+/// The register an MRS/MSR word names, if EL0 may access it at all (bits op0 20:19,
+/// op1 18:16, CRn 15:12, CRm 11:8, op2 7:5).
+pub fn sysreg(raw: u32) -> Option<SysReg> {
+    use crate::features as f;
+    let key = (
+        bits(raw, 20, 19),
+        bits(raw, 18, 16),
+        bits(raw, 15, 12),
+        bits(raw, 11, 8),
+        bits(raw, 7, 5),
+    );
+    Some(match key {
+        (3, 3, 4, 2, 0) => SysReg::Nzcv,
+        (3, 3, 4, 4, 0) => SysReg::Fpcr,
+        (3, 3, 4, 4, 1) => SysReg::Fpsr,
+        (3, 3, 13, 0, 2) => SysReg::TpidrEl0,
+        (3, 3, 13, 0, 3) => SysReg::TpidrroEl0,
+        (3, 3, 0, 0, 1) => SysReg::CtrEl0,
+        (3, 3, 0, 0, 7) => SysReg::DczidEl0,
+        (3, 3, 14, 0, 0) => SysReg::CntfrqEl0,
+        (3, 3, 14, 0, 2) => SysReg::CntvctEl0,
+        (3, 0, 0, 0, 0) => SysReg::Id(f::MIDR_EL1),
+        (3, 0, 0, 0, 5) => SysReg::Id(f::MPIDR_EL1),
+        (3, 0, 0, 0, 6) => SysReg::Id(f::REVIDR_EL1),
+        (3, 0, 0, 4, 0) => SysReg::Id(f::ID_AA64PFR0_EL1),
+        (3, 0, 0, 4, 1) => SysReg::Id(f::ID_AA64PFR1_EL1),
+        (3, 0, 0, 4, 4) => SysReg::Id(f::ID_AA64ZFR0_EL1),
+        (3, 0, 0, 5, 0) => SysReg::Id(f::ID_AA64DFR0_EL1),
+        (3, 0, 0, 5, 1) => SysReg::Id(f::ID_AA64DFR1_EL1),
+        (3, 0, 0, 6, 0) => SysReg::Id(f::ID_AA64ISAR0_EL1),
+        (3, 0, 0, 6, 1) => SysReg::Id(f::ID_AA64ISAR1_EL1),
+        (3, 0, 0, 7, 0) => SysReg::Id(f::ID_AA64MMFR0_EL1),
+        (3, 0, 0, 7, 1) => SysReg::Id(f::ID_AA64MMFR1_EL1),
+        (3, 0, 0, 7, 2) => SysReg::Id(f::ID_AA64MMFR2_EL1),
+        // The rest of the emulated ID space is reserved or describes what we lack.
+        (3, 0, 0, 2..=7, _) => SysReg::Id(0),
+        _ => return None,
+    })
+}
+
+/// The SYS operations EL0 may execute (Linux sets SCTLR_EL1.UCI and DZE).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SysOp {
+    /// DC ZVA: zero the DCZID-sized block containing the address.
+    DcZva,
+    /// DC CVAU/CVAC/CIVAC: cache maintenance, which a coherent host makes a no-op.
+    DcClean,
+    /// IC IVAU: the code at the address may have changed.
+    IcIvau,
+}
+
+/// The SYS operation a word names (op1 18:16, CRn 15:12, CRm 11:8, op2 7:5), if EL0 may
+/// use it. DC CVAP (FEAT_DPB) is not advertised and UNDEFs, as on QEMU.
+pub fn sys_op(raw: u32) -> Option<SysOp> {
+    let key = (
+        bits(raw, 18, 16),
+        bits(raw, 15, 12),
+        bits(raw, 11, 8),
+        bits(raw, 7, 5),
+    );
+    Some(match key {
+        (3, 7, 4, 1) => SysOp::DcZva,
+        (3, 7, 11, 1) | (3, 7, 10, 1) | (3, 7, 14, 1) => SysOp::DcClean,
+        (3, 7, 5, 1) => SysOp::IcIvau,
+        _ => return None,
+    })
+}
+
+/// The hint number CRm:op2 of a hint word.
+pub fn hint_number(raw: u32) -> u32 {
+    bits(raw, 11, 5)
+}
+pub const HINT_YIELD: u32 = 1;
 
 /// Whether a system instruction ends its block (it changes state that later instructions'
 /// translation depends on, or exits to the run loop).
 pub fn ends_block(op: Op, raw: u32) -> bool {
-    let _ = (op, raw);
-    true
+    match op {
+        Op::Svc
+        | Op::Hvc
+        | Op::Smc
+        | Op::Brk
+        | Op::Hlt
+        | Op::Dcps
+        | Op::Eret
+        | Op::Drps
+        | Op::Isb
+        | Op::MsrImm
+        | Op::Sysl => true,
+        Op::Hint => hint_number(raw) == HINT_YIELD,
+        Op::Clrex | Op::Dsb | Op::Dmb => false,
+        // IC IVAU exits to flush translations; anything EL0 cannot use raises UNDEF.
+        Op::Sys => !matches!(sys_op(raw), Some(SysOp::DcZva | SysOp::DcClean)),
+        Op::Mrs => sysreg(raw).is_none(),
+        Op::Msr => !sysreg(raw).is_some_and(SysReg::writable),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_representative_words() {
+        let cases: &[(u32, Option<Op>)] = &[
+            (0xd4000001, Some(Op::Svc)),    // svc #0
+            (0xd4200000, Some(Op::Brk)),    // brk #0
+            (0xd45e0000, Some(Op::Hlt)),    // hlt #0xf000
+            (0xd4000002, Some(Op::Hvc)),    // hvc #0
+            (0xd69f03e0, Some(Op::Eret)),   // eret
+            (0xd503201f, Some(Op::Hint)),   // nop
+            (0xd503233f, Some(Op::Hint)),   // paciasp
+            (0xd503245f, Some(Op::Hint)),   // bti c
+            (0xd5033f5f, Some(Op::Clrex)),  // clrex
+            (0xd5033bbf, Some(Op::Dmb)),    // dmb ish
+            (0xd5033fdf, Some(Op::Isb)),    // isb
+            (0xd50330ff, None),             // sb: not implemented
+            (0xd53b4200, Some(Op::Mrs)),    // mrs x0, nzcv
+            (0xd51b4400, Some(Op::Msr)),    // msr fpcr, x0
+            (0xd50b7420, Some(Op::Sys)),    // dc zva, x0
+            (0xd50344ff, Some(Op::MsrImm)), // msr daifclr, #4
+        ];
+        for &(w, want) in cases {
+            assert_eq!(decode(w), want, "word {w:#010x}");
+        }
+    }
+
+    #[test]
+    fn el0_register_map() {
+        assert_eq!(sysreg(0xd53b4200), Some(SysReg::Nzcv)); // mrs x0, nzcv
+        assert_eq!(sysreg(0xd53bd040), Some(SysReg::TpidrEl0)); // mrs x0, tpidr_el0
+        assert_eq!(sysreg(0xd53be040), Some(SysReg::CntvctEl0)); // mrs x0, cntvct_el0
+        let midr = sysreg(0xd5380000); // mrs x0, midr_el1
+        assert_eq!(midr, Some(SysReg::Id(crate::features::MIDR_EL1)));
+        assert_eq!(sysreg(0xd53803e0), Some(SysReg::Id(0))); // mrs x0, s3_0_c0_c3_7
+        assert_eq!(sysreg(0xd5380020), None); // s3_0_c0_c0_1: not emulated by Linux
+        assert_eq!(sysreg(0xd5384240), None); // mrs x0, currentel: EL1 only
+        assert_eq!(sys_op(0xd50b7520), Some(SysOp::IcIvau)); // ic ivau, x0
+        assert_eq!(sys_op(0xd508751f), None); // ic iallu: EL1 only
+    }
+
+    #[test]
+    fn block_ends_where_translation_state_or_control_changes() {
+        let ends = |w: u32| decode(w).is_some_and(|op| ends_block(op, w));
+        for w in [
+            0xd4000001, // svc #0
+            0xd4200000, // brk #0
+            0xd5033fdf, // isb
+            0xd503203f, // yield
+            0xd50b7520, // ic ivau, x0
+            0xd5384240, // mrs x0, currentel (UNDEF)
+            0xd51bd060, // msr tpidrro_el0, x0 (UNDEF)
+        ] {
+            assert!(ends(w), "{w:#010x} ends its block");
+        }
+        for w in [
+            0xd503201f, // nop
+            0xd503207f, // wfi
+            0xd5033bbf, // dmb ish
+            0xd5033f5f, // clrex
+            0xd53b4200, // mrs x0, nzcv
+            0xd51b4400, // msr fpcr, x0
+            0xd50b7420, // dc zva, x0
+        ] {
+            assert!(!ends(w), "{w:#010x} does not end its block");
+        }
+    }
 }

@@ -1,0 +1,552 @@
+//! A guest process and its threads: program start-up (address space, ELF images, initial
+//! stack) and the run loop of one guest thread, which turns every exit of the runtime into
+//! what the Linux kernel would do (a syscall, a signal, ...).
+
+use super::elf::{self, LoadError, LoadedElf, Placement};
+use super::mm::MemMap;
+use super::signal::{self, SigAction, ThreadSignals};
+use super::stack::{self, AuxInfo};
+use super::syscall;
+use crate::exits;
+use crate::guest::A64;
+use crate::state::CpuState;
+use emu_core::emit::{perm, Exit};
+use emu_core::mem::{GuestSpace, MemView, PAGE_SIZE};
+use emu_core::runtime::{Runtime, Stats, TierConfig};
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// How the emulator was asked to run the program (from the command line).
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// `-L`/`--sysroot`: where the guest's absolute paths are looked up first.
+    pub sysroot: Option<PathBuf>,
+    pub tier: TierConfig,
+    /// Print runtime counters to stderr when the guest exits.
+    pub stats: bool,
+    pub trace_in_asm: bool,
+    pub trace_exec: bool,
+    /// The emulator binary and the options that `execve` passes on when it re-executes the
+    /// emulator for the new guest program (sysroot, tier, ...).
+    pub emulator: PathBuf,
+    pub reexec_options: Vec<OsString>,
+}
+
+/// Why the program could not be started: printed as `emu: <what>: <why>`.
+#[derive(Debug, Clone)]
+pub struct StartError {
+    pub what: String,
+    pub why: String,
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.what, self.why)
+    }
+}
+
+/// Bytes of the main thread's stack (mapped up front; host pages are allocated lazily).
+const STACK_SIZE: u64 = 8 << 20;
+/// Gap between the stack and the top of the mmap area, as Linux leaves room for growth.
+const STACK_GAP: u64 = 256 << 20;
+/// Nothing is mapped below this (Linux's default vm.mmap_min_addr).
+const MMAP_MIN: u64 = 0x1_0000;
+
+/// State shared by all threads of the guest process. Lives for the rest of the process.
+pub struct Process {
+    pub space: GuestSpace,
+    pub mm: Mutex<MemMap>,
+    pub opts: Options,
+    /// The host path of the running guest program (what /proc/self/exe shows).
+    pub exe_path: PathBuf,
+    /// The guest's signal dispositions, index = signal number (0 unused).
+    pub actions: Mutex<[SigAction; signal::NSIG + 1]>,
+    /// Guest address of the `rt_sigreturn` trampoline handlers return to.
+    pub sigreturn_trampoline: u64,
+    /// Live threads by tid, for signals sent between them and for the thread count.
+    pub threads: Mutex<HashMap<i32, Arc<ThreadSignals>>>,
+    /// Runtime counters of exited threads (for `--stats`).
+    pub finished_stats: Mutex<Stats>,
+}
+
+/// Locks a mutex, ignoring poisoning: a panicking guest thread must not wedge the others.
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Process {
+    pub fn mem(&self) -> MemView {
+        self.space.view()
+    }
+
+    pub fn action(&self, sig: usize) -> SigAction {
+        lock(&self.actions).get(sig).copied().unwrap_or_default()
+    }
+
+    pub fn thread_count(&self) -> usize {
+        lock(&self.threads).len()
+    }
+}
+
+/// One guest thread: its CPU state, its own runtime (block cache, compiled code), and the
+/// per-thread parts of the Linux ABI.
+pub struct Thread {
+    pub proc: &'static Process,
+    pub cpu: Box<CpuState>,
+    pub rt: Runtime<A64>,
+    pub tid: i32,
+    pub sig: Arc<ThreadSignals>,
+    /// The guest's blocked-signal mask (bit n-1 = signal n).
+    pub mask: u64,
+    /// A mask to restore once a signal has been delivered (rt_sigsuspend, ppoll, ...).
+    pub saved_mask: Option<u64>,
+    /// A synchronous signal raised by this thread's own execution (fault, UNDEF, BRK),
+    /// delivered before anything else.
+    pub forced: Option<(usize, signal::SigInfo)>,
+    pub altstack: signal::AltStack,
+    /// CLONE_CHILD_CLEARTID / set_tid_address: zeroed and woken when the thread exits.
+    pub clear_child_tid: u64,
+    pub robust_list: (u64, u64),
+}
+
+/// What the run loop does after a syscall.
+pub enum Flow {
+    Continue,
+    /// `exit`: end this thread.
+    ExitThread(i32),
+}
+
+pub fn gettid() -> i32 {
+    // SAFETY: gettid cannot fail.
+    unsafe { libc::gettid() }
+}
+
+impl Thread {
+    pub fn new(proc: &'static Process, cpu: Box<CpuState>) -> Result<Thread, String> {
+        let mut rt = Runtime::new(proc.mem(), proc.opts.tier)?;
+        rt.trace_in_asm = proc.opts.trace_in_asm;
+        rt.trace_exec = proc.opts.trace_exec;
+        let tid = gettid();
+        let mut t = Thread {
+            proc,
+            cpu,
+            rt,
+            tid,
+            sig: Arc::new(ThreadSignals::default()),
+            mask: 0,
+            saved_mask: None,
+            forced: None,
+            altstack: signal::AltStack::default(),
+            clear_child_tid: 0,
+            robust_list: (0, 0),
+        };
+        t.register();
+        Ok(t)
+    }
+
+    /// Makes this thread reachable by signals: from host signal handlers (through the
+    /// thread-local pointer) and from other guest threads (through the registry).
+    pub fn register(&mut self) {
+        self.tid = gettid();
+        self.sig.set_interrupt_target(&mut self.cpu.core.interrupt);
+        signal::set_current(&self.sig);
+        lock(&self.proc.threads).insert(self.tid, self.sig.clone());
+    }
+
+    pub fn mem(&self) -> MemView {
+        self.proc.mem()
+    }
+
+    /// Runs guest code until the thread exits; returns its exit code.
+    pub fn run(&mut self) -> i32 {
+        loop {
+            let state = self.cpu.as_mut_ptr();
+            // SAFETY: the CPU state is boxed, owned by this thread and outlives the call.
+            let exit = unsafe { self.rt.run(state) };
+            if let Flow::ExitThread(code) = self.handle_exit(exit) {
+                return code;
+            }
+            self.deliver_signals();
+        }
+    }
+
+    fn handle_exit(&mut self, exit: Exit) -> Flow {
+        let pc = self.cpu.core.pc;
+        match exit {
+            exits::SVC => return self.svc(),
+            exits::UNDEF | exits::HLT | exits::HVC | exits::SMC => {
+                self.force(signal::SIGILL, signal::ILL_ILLOPC, pc);
+            }
+            exits::BRK => self.force(signal::SIGTRAP, signal::TRAP_BRKPT, pc),
+            Exit::FAULT_READ | Exit::FAULT_WRITE | Exit::FAULT_EXEC => {
+                let addr = self.cpu.core.fault_addr;
+                let page = addr & !(PAGE_SIZE - 1);
+                let mapped = lock(&self.proc.mm).is_mapped(page, page.saturating_add(PAGE_SIZE));
+                let code = if mapped {
+                    signal::SEGV_ACCERR
+                } else {
+                    signal::SEGV_MAPERR
+                };
+                self.force(signal::SIGSEGV, code, addr);
+            }
+            Exit::ALIGNMENT => {
+                let addr = self.cpu.core.fault_addr;
+                self.force(signal::SIGBUS, signal::BUS_ADRALN, addr);
+            }
+            exits::YIELD | exits::WFI => {
+                std::thread::yield_now();
+            }
+            // INTERRUPT: pending signals are looked at by the caller; JUMP and FLUSH_CODE
+            // are handled inside the runtime and do not normally come out here.
+            _ => {}
+        }
+        Flow::Continue
+    }
+
+    /// Records a synchronous signal caused by the current instruction.
+    pub fn force(&mut self, sig: usize, code: i32, addr: u64) {
+        self.forced = Some((sig, signal::SigInfo::fault(sig, code, addr)));
+    }
+
+    fn svc(&mut self) -> Flow {
+        // A signal that arrived while guest code ran is delivered before the syscall runs,
+        // so a blocking syscall cannot sleep on it: rewind to the SVC, which runs again
+        // when the handler returns.
+        if self.has_deliverable_signal() {
+            self.cpu.core.pc -= 4;
+            return Flow::Continue;
+        }
+        let nr = self.cpu.x[8];
+        let args = [
+            self.cpu.x[0],
+            self.cpu.x[1],
+            self.cpu.x[2],
+            self.cpu.x[3],
+            self.cpu.x[4],
+            self.cpu.x[5],
+        ];
+        match syscall::dispatch(self, nr, args) {
+            syscall::Outcome::Return(r) => {
+                if r == Err(super::errno::EINTR) && syscall::restartable(nr) {
+                    // The host call was interrupted by a signal for the guest. With
+                    // SA_RESTART on that signal's handler the kernel restarts the call
+                    // after the handler: rewind to the SVC with the arguments intact.
+                    if let Some(sig) = self.next_deliverable_signal() {
+                        if self.proc.action(sig).flags & signal::SA_RESTART != 0 {
+                            self.cpu.core.pc -= 4;
+                            return Flow::Continue;
+                        }
+                    }
+                }
+                self.cpu.x[0] = super::errno::to_x0(r);
+                Flow::Continue
+            }
+            syscall::Outcome::NoReturnValue => Flow::Continue,
+            syscall::Outcome::ExitThread(code) => Flow::ExitThread(code),
+        }
+    }
+
+    /// The lowest-numbered pending signal that is not blocked, if any.
+    pub fn next_deliverable_signal(&self) -> Option<usize> {
+        let pending = self.sig.peek() & !self.mask;
+        (pending != 0).then(|| pending.trailing_zeros() as usize + 1)
+    }
+
+    pub fn has_deliverable_signal(&self) -> bool {
+        self.forced.is_some() || self.next_deliverable_signal().is_some()
+    }
+
+    /// Delivers the forced signal and every pending unblocked signal (each handler's frame
+    /// nests on the previous one, as Linux does).
+    pub fn deliver_signals(&mut self) {
+        self.sig.clear_interrupt();
+        if let Some((sig, info)) = self.forced.take() {
+            signal::deliver(self, sig, &info, true);
+        }
+        while let Some(sig) = self.next_deliverable_signal() {
+            let Some(info) = self.sig.take(sig) else {
+                break;
+            };
+            signal::deliver(self, sig, &info, false);
+        }
+        if let Some(m) = self.saved_mask.take() {
+            self.set_mask(m);
+        }
+    }
+
+    /// Changes the guest signal mask, and the host thread's mask with it, so that signals
+    /// the guest blocks stay pending in the host kernel (where rt_sigpending and
+    /// rt_sigtimedwait find them).
+    pub fn set_mask(&mut self, mask: u64) {
+        self.mask = mask & !signal::UNBLOCKABLE;
+        signal::set_host_mask(self.mask);
+    }
+
+    /// Ends this thread as the kernel does: clear the tid word and wake its futex, then
+    /// leave the registry.
+    pub fn finish(&mut self) {
+        if self.clear_child_tid != 0 {
+            let mem = self.mem();
+            if mem
+                .write_bytes(self.clear_child_tid, &0u32.to_le_bytes())
+                .is_ok()
+            {
+                // SAFETY: the address was just written, so it is mapped guest memory.
+                unsafe {
+                    libc::syscall(
+                        libc::SYS_futex,
+                        mem.host(self.clear_child_tid),
+                        libc::FUTEX_WAKE,
+                        i32::MAX,
+                        0,
+                        0,
+                        0,
+                    );
+                }
+            }
+        }
+        signal::clear_current();
+        lock(&self.proc.threads).remove(&self.tid);
+        add_stats(&mut lock(&self.proc.finished_stats), &self.rt.stats);
+    }
+}
+
+fn add_stats(into: &mut Stats, s: &Stats) {
+    into.blocks_translated += s.blocks_translated;
+    into.blocks_compiled += s.blocks_compiled;
+    into.compile_failures += s.compile_failures;
+    into.compile_time += s.compile_time;
+    into.interp_block_runs += s.interp_block_runs;
+    into.jit_block_runs += s.jit_block_runs;
+    into.flushes += s.flushes;
+}
+
+/// Prints `--stats` counters for the whole process (exited threads plus `current`).
+pub fn print_stats(proc: &Process, current: &Stats) {
+    if !proc.opts.stats {
+        return;
+    }
+    let mut s = *lock(&proc.finished_stats);
+    add_stats(&mut s, current);
+    eprintln!(
+        "emu: stats: blocks translated {}, compiled {} (failed {}), compile time {:.3} ms, \
+         block runs: interpreter {} jit {}, code flushes {}",
+        s.blocks_translated,
+        s.blocks_compiled,
+        s.compile_failures,
+        s.compile_time.as_secs_f64() * 1e3,
+        s.interp_block_runs,
+        s.jit_block_runs,
+        s.flushes
+    );
+}
+
+/// Ends the whole process with `code` (exit_group), after `--stats`.
+pub fn exit_group(t: &Thread, code: i32) -> ! {
+    print_stats(t.proc, &t.rt.stats);
+    // SAFETY: _exit ends the process; nothing needs unwinding.
+    unsafe { libc::_exit(code) }
+}
+
+/// Reserves the largest guest address space the host allows, up to the 48-bit user
+/// space an AArch64 Linux process has.
+fn reserve_space() -> Result<GuestSpace, String> {
+    let mut last = String::new();
+    for bits in [47u32, 46, 44, 42, 40, 38, 36] {
+        // 1 << 47 is the whole host user space, so reserve one page less than that.
+        let size = (1u64 << bits) - if bits == 47 { 1 << 32 } else { 0 };
+        match GuestSpace::new(size) {
+            Ok(s) => return Ok(s),
+            Err(e) => last = e.to_string(),
+        }
+    }
+    Err(format!("cannot reserve a guest address space: {last}"))
+}
+
+/// An I/O error's text without the "(os error N)" suffix, for one-line messages.
+fn io_message(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// A program found on disk: its host path, contents and the argv it runs with (a #!
+/// script becomes its interpreter, with the script path as an argument).
+struct Program {
+    path: PathBuf,
+    data: Vec<u8>,
+    args: Vec<Vec<u8>>,
+}
+
+/// Finds a path inside the sysroot (following symlinks within it), else on the host.
+pub fn find_in_sysroot(sysroot: Option<&Path>, guest: &Path) -> PathBuf {
+    if let Some(root) = sysroot {
+        if guest.is_absolute() {
+            if let Some(p) = super::paths::resolve_in_root(root, guest) {
+                return p;
+            }
+        }
+    }
+    guest.to_path_buf()
+}
+
+/// Reads a program, following `#!` lines the way the kernel's binfmt_script does.
+fn read_program(opts: &Options, path: &Path, args: Vec<Vec<u8>>) -> Result<Program, StartError> {
+    let what = path.display().to_string();
+    let mut path = path.to_path_buf();
+    let mut args = args;
+    for _ in 0..5 {
+        let data = std::fs::read(&path).map_err(|e| StartError {
+            what: path.display().to_string(),
+            why: io_message(&e),
+        })?;
+        if !data.starts_with(b"#!") {
+            return Ok(Program { path, data, args });
+        }
+        let line_end = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
+        let line = &data[2..line_end.min(256)];
+        let line = String::from_utf8_lossy(line);
+        let mut parts = line.trim().splitn(2, [' ', '\t']);
+        let interp = parts.next().unwrap_or("").to_string();
+        if interp.is_empty() {
+            return Err(StartError {
+                what,
+                why: "#! line names no interpreter".into(),
+            });
+        }
+        let opt_arg = parts.next().map(|s| s.trim().to_string());
+        let mut new_args = vec![interp.clone().into_bytes()];
+        if let Some(a) = opt_arg.filter(|a| !a.is_empty()) {
+            new_args.push(a.into_bytes());
+        }
+        new_args.push(path.as_os_str().as_encoded_bytes().to_vec());
+        new_args.extend(args.into_iter().skip(1));
+        args = new_args;
+        path = find_in_sysroot(opts.sysroot.as_deref(), Path::new(&interp));
+    }
+    Err(StartError {
+        what,
+        why: "too many levels of #! interpreters".into(),
+    })
+}
+
+/// Loads `program` with `args` and `env` into a fresh process and runs its main thread.
+/// Returns the exit status if the main thread exits (exit_group does not return).
+pub fn start(
+    opts: Options,
+    program: &Path,
+    args: Vec<Vec<u8>>,
+    env: Vec<Vec<u8>>,
+) -> Result<i32, StartError> {
+    let prog = read_program(&opts, program, args)?;
+    let what = prog.path.display().to_string();
+    let fail = |why: String| StartError {
+        what: what.clone(),
+        why,
+    };
+    elf::check_header(&prog.data).map_err(|e| fail(e.0))?;
+
+    let space = reserve_space().map_err(fail)?;
+    let limit = space.view().limit;
+    let stack_top = limit;
+    let stack_bottom = stack_top - STACK_SIZE;
+    let mut mm = MemMap::new(MMAP_MIN, stack_bottom - STACK_GAP);
+
+    let main = elf::load(
+        &space,
+        &mut mm,
+        &prog.path,
+        &prog.data,
+        Placement::Preferred(elf::PIE_BASE),
+    )
+    .map_err(|e: LoadError| fail(e.0))?;
+
+    let interp: Option<LoadedElf> = match &main.interp {
+        Some(name) => {
+            let host = find_in_sysroot(opts.sysroot.as_deref(), Path::new(name));
+            let data = std::fs::read(&host).map_err(|e| {
+                let root = opts
+                    .sysroot
+                    .as_ref()
+                    .map_or("none (use --sysroot)".to_string(), |r| {
+                        r.display().to_string()
+                    });
+                fail(format!(
+                    "cannot load the ELF interpreter {name} (sysroot: {root}): {}",
+                    io_message(&e)
+                ))
+            })?;
+            let img = elf::load(&space, &mut mm, &host, &data, Placement::Anywhere)
+                .map_err(|e| fail(format!("ELF interpreter {name}: {e}")))?;
+            Some(img)
+        }
+        None => None,
+    };
+
+    // The break starts at the page after the main program's highest segment.
+    let brk = emu_core::mem::page_ceil(main.end).unwrap_or(main.end);
+    mm.brk_start = brk;
+    mm.brk = brk;
+
+    let stack_perms = perm::READ | perm::WRITE | if main.exec_stack { perm::EXEC } else { 0 };
+    space
+        .map_anon(stack_bottom, STACK_SIZE, stack_perms)
+        .map_err(|e| fail(format!("cannot map the stack: {e}")))?;
+    mm.insert(stack_bottom, stack_top);
+
+    // The signal return trampoline: `mov x8, #139 (rt_sigreturn); svc #0`.
+    let tramp = mm
+        .find_free(PAGE_SIZE)
+        .ok_or_else(|| fail("no room for the signal trampoline".into()))?;
+    space
+        .map_anon(tramp, PAGE_SIZE, perm::READ | perm::WRITE)
+        .map_err(|e| fail(format!("cannot map the signal trampoline: {e}")))?;
+    let code: Vec<u8> = [0xd280_1168u32, 0xd400_0001]
+        .iter()
+        .flat_map(|w| w.to_le_bytes())
+        .collect();
+    let _ = space.view().write_bytes(tramp, &code);
+    let _ = space.protect(tramp, PAGE_SIZE, perm::READ | perm::EXEC);
+    mm.insert(tramp, tramp + PAGE_SIZE);
+
+    let execfn = program.as_os_str().as_encoded_bytes().to_vec();
+    let aux = AuxInfo {
+        phdr: main.phdr,
+        phent: main.phent,
+        phnum: main.phnum,
+        base: interp.as_ref().map_or(0, |i| i.bias),
+        entry: main.entry,
+        minsigstksz: signal::MINSIGSTKSZ,
+    };
+    let st = stack::build(&space.view(), stack_top, &prog.args, &env, &execfn, &aux)
+        .map_err(|a| fail(format!("arguments do not fit on the stack (at {a:#x})")))?;
+
+    let exe_path = std::fs::canonicalize(&prog.path).unwrap_or(prog.path.clone());
+    let proc: &'static Process = Box::leak(Box::new(Process {
+        space,
+        mm: Mutex::new(mm),
+        opts,
+        exe_path,
+        actions: Mutex::new([SigAction::default(); signal::NSIG + 1]),
+        sigreturn_trampoline: tramp,
+        threads: Mutex::new(HashMap::new()),
+        finished_stats: Mutex::new(Stats::default()),
+    }));
+
+    let mut cpu = Box::new(CpuState::default());
+    cpu.core.pc = interp.as_ref().map_or(main.entry, |i| i.entry);
+    cpu.x[31] = st.sp;
+    let mut thread = Thread::new(proc, cpu).map_err(fail)?;
+    // Like execve, keep the blocked mask and the ignored signals we inherited.
+    thread.set_mask(signal::host_mask());
+    signal::init_process(proc);
+    let code = thread.run();
+    thread.finish();
+    print_stats(proc, &Stats::default());
+    Ok(code)
+}

@@ -1,0 +1,342 @@
+//! Advanced SIMD: vector and scalar integer, permute and FP instructions.
+//!
+//! The operation of each encoding is identified by `decode::fp_simd::simd` (the same
+//! functions the decoder's checks use). Pure data moves — vector logic, MOVI and
+//! friends, DUP/INS from a general register, UMOV — are emitted inline on the 64-bit
+//! halves; everything else is a state helper working on whole 128-bit values.
+
+pub mod fpvec;
+pub mod int;
+pub mod lanes;
+pub mod permute;
+
+use super::*;
+use crate::decode::fp_simd::simd::{self as id, Copy as CopyOp, ModImm, ShiftImm, ThreeSame};
+use crate::decode::fp_simd::Op;
+use crate::sem::fp_simd::fp::{cpu, undef as helper_undef};
+use crate::sem::fp_simd::helper;
+
+pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit> {
+    match op {
+        Op::SimdModImm => match id::mod_imm_op(raw) {
+            Some(m) => {
+                mod_imm(e, raw, m);
+                Ok(())
+            }
+            None => undef(e, raw, pc),
+        },
+        Op::SimdCopy => match id::copy_op(raw) {
+            Some(CopyOp::DupGeneral) => {
+                dup_general(e, raw);
+                Ok(())
+            }
+            Some(CopyOp::Umov) => {
+                umov(e, raw);
+                Ok(())
+            }
+            Some(CopyOp::InsGeneral) => {
+                ins_general(e, raw);
+                Ok(())
+            }
+            Some(_) => helper(e, copy_helper, raw),
+            None => undef(e, raw, pc),
+        },
+        Op::SimdThreeSame => match id::three_same_op(raw) {
+            Some(
+                op @ (ThreeSame::And
+                | ThreeSame::Bic
+                | ThreeSame::Orr
+                | ThreeSame::Orn
+                | ThreeSame::Eor
+                | ThreeSame::Bsl
+                | ThreeSame::Bit
+                | ThreeSame::Bif),
+            ) => {
+                vector_logic(e, raw, op);
+                Ok(())
+            }
+            Some(_) => helper(e, three_same_helper, raw),
+            None => undef(e, raw, pc),
+        },
+        Op::SimdThreeDiff => helper(e, three_diff_helper, raw),
+        Op::SimdTwoReg => helper(e, two_reg_helper, raw),
+        Op::SimdAcross => helper(e, across_helper, raw),
+        Op::SimdShiftImm => helper(e, shift_imm_helper, raw),
+        Op::SimdByElem => helper(e, by_elem_helper, raw),
+        Op::SimdPermute => helper(e, permute_helper, raw),
+        Op::SimdExt => helper(e, ext_helper, raw),
+        Op::SimdTbl => helper(e, tbl_helper, raw),
+        Op::ScalarThreeSame => helper(e, scalar_three_same_helper, raw),
+        Op::ScalarThreeDiff => helper(e, scalar_three_diff_helper, raw),
+        Op::ScalarTwoReg => helper(e, scalar_two_reg_helper, raw),
+        Op::ScalarPairwise => helper(e, scalar_pairwise_helper, raw),
+        Op::ScalarCopy => helper(e, scalar_copy_helper, raw),
+        Op::ScalarShiftImm => helper(e, scalar_shift_imm_helper, raw),
+        Op::ScalarByElem => helper(e, scalar_by_elem_helper, raw),
+        _ => undef(e, raw, pc),
+    }
+}
+
+/// Writes both halves of V`n`; a 64-bit operation (`q` false) zeroes the high half.
+fn set_v<E: Emitter>(e: &mut E, n: u32, lo: E::V, hi: E::V, q: bool) {
+    e.set(slot_v(n, false), lo);
+    let hi = if q { hi } else { e.imm(0) };
+    e.set(slot_v(n, true), hi);
+}
+
+/// MOVI, MVNI, ORR/BIC (vector, immediate), FMOV (vector, immediate).
+fn mod_imm<E: Emitter>(e: &mut E, raw: u32, m: ModImm) {
+    let q = bit(raw, 30);
+    let d = rd(raw);
+    let (lo, hi) = match m {
+        ModImm::Movi(imm) => (e.imm(imm), e.imm(imm)),
+        ModImm::Mvni(imm) => (e.imm(!imm), e.imm(!imm)),
+        ModImm::Orr(imm) | ModImm::Bic(imm) => {
+            let (op, k) = if let ModImm::Orr(_) = m {
+                (BinOp::Or, imm)
+            } else {
+                (BinOp::AndNot, imm)
+            };
+            let k = e.imm(k);
+            let lo = e.get(slot_v(d, false));
+            let hi = e.get(slot_v(d, true));
+            (e.bin(op, lo, k), e.bin(op, hi, k))
+        }
+    };
+    set_v(e, d, lo, hi, q);
+}
+
+/// Element size in bits of a copy instruction's imm5 (validated by the decoder).
+fn copy_esize(raw: u32) -> u32 {
+    8 << id::imm5_size(bits(raw, 20, 16)).unwrap_or(0)
+}
+
+fn lane_mask(es: u32) -> u64 {
+    lanes::ones(es)
+}
+
+/// DUP (general): the low element of X`n` replicated.
+fn dup_general<E: Emitter>(e: &mut E, raw: u32) {
+    let es = copy_esize(raw);
+    let x = x(e, rn(raw));
+    let m = e.imm(lane_mask(es));
+    let x = e.bin(BinOp::And, x, m);
+    // Multiplying by 0x..0101 (one bit per element) replicates the element.
+    let rep = e.imm(u64::MAX / lane_mask(es));
+    let v = e.bin(BinOp::Mul, x, rep);
+    set_v(e, rd(raw), v, v, bit(raw, 30));
+}
+
+/// (Half, shift) holding element `index` of `es` bits.
+fn elem_pos(es: u32, index: u32) -> (bool, u64) {
+    let bitpos = (es * index) % 128;
+    (bitpos >= 64, (bitpos % 64) as u64)
+}
+
+/// UMOV (and its MOV alias): a zero-extended element to W or X.
+fn umov<E: Emitter>(e: &mut E, raw: u32) {
+    let es = copy_esize(raw);
+    let index = bits(raw, 20, 16) >> (es.trailing_zeros() - 2);
+    let (hi, sh) = elem_pos(es, index);
+    let v = e.get(slot_v(rn(raw), hi));
+    let s = e.imm(sh);
+    let v = e.bin(BinOp::Lshr, v, s);
+    let m = e.imm(lane_mask(es));
+    let v = e.bin(BinOp::And, v, m);
+    set_x(e, rd(raw), v);
+}
+
+/// INS (general): replace one element of V`d` with the low bits of X`n`.
+fn ins_general<E: Emitter>(e: &mut E, raw: u32) {
+    let es = copy_esize(raw);
+    let index = bits(raw, 20, 16) >> (es.trailing_zeros() - 2);
+    let (hi, sh) = elem_pos(es, index);
+    let slot = slot_v(rd(raw), hi);
+    let old = e.get(slot);
+    let keep = e.imm(!(lane_mask(es) << sh));
+    let old = e.bin(BinOp::And, old, keep);
+    let x = x(e, rn(raw));
+    let m = e.imm(lane_mask(es));
+    let x = e.bin(BinOp::And, x, m);
+    let s = e.imm(sh);
+    let x = e.bin(BinOp::Shl, x, s);
+    let v = e.bin(BinOp::Or, old, x);
+    e.set(slot, v);
+}
+
+/// AND, BIC, ORR, ORN, EOR, BSL, BIT, BIF on each 64-bit half.
+fn vector_logic<E: Emitter>(e: &mut E, raw: u32, op: ThreeSame) {
+    let q = bit(raw, 30);
+    let half = |e: &mut E, hi: bool| {
+        let a = e.get(slot_v(rn(raw), hi));
+        let b = e.get(slot_v(rm(raw), hi));
+        match op {
+            ThreeSame::And => e.bin(BinOp::And, a, b),
+            ThreeSame::Bic => e.bin(BinOp::AndNot, a, b),
+            ThreeSame::Orr => e.bin(BinOp::Or, a, b),
+            ThreeSame::Orn => e.bin(BinOp::OrNot, a, b),
+            ThreeSame::Eor => e.bin(BinOp::Xor, a, b),
+            _ => {
+                // BSL: d ? a : b bitwise; BIT: b ? a : d; BIF: b ? d : a.
+                let d = e.get(slot_v(rd(raw), hi));
+                let (sel, x, y) = match op {
+                    ThreeSame::Bsl => (d, a, b),
+                    ThreeSame::Bit => (b, a, d),
+                    _ => (b, d, a),
+                };
+                // y ^ ((x ^ y) & sel)
+                let t = e.bin(BinOp::Xor, x, y);
+                let t = e.bin(BinOp::And, t, sel);
+                e.bin(BinOp::Xor, y, t)
+            }
+        }
+    };
+    let lo = half(e, false);
+    let hi = if q { half(e, true) } else { e.imm(0) };
+    set_v(e, rd(raw), lo, hi, q);
+}
+
+macro_rules! simd_helper {
+    ($(#[$doc:meta])* $name:ident, |$st:ident, $w:ident| $body:expr) => {
+        $(#[$doc])*
+        ///
+        /// # Safety
+        /// `state` must point to the running `CpuState`.
+        unsafe extern "C" fn $name(state: *mut u8, raw: u64, _: u64, _: u64) -> u64 {
+            let $st = cpu(state);
+            let $w = raw as u32;
+            let run = |$st: &mut CpuState, $w: u32| -> Option<()> { $body };
+            let ok = run($st, $w);
+            match ok {
+                Some(()) => 0,
+                None => helper_undef($st, raw),
+            }
+        }
+    };
+}
+
+simd_helper!(
+    /// Vector three-same (integer and FP).
+    three_same_helper,
+    |st, w| {
+        match id::three_same_op(w)? {
+            ThreeSame::Fp { op, double } => fpvec::three_same(st, w, op, double),
+            op => int::three_same(st, w, op),
+        }
+        Some(())
+    }
+);
+
+simd_helper!(three_diff_helper, |st, w| {
+    let (op, unsigned) = id::three_diff_op(w)?;
+    int::three_diff(st, w, op, unsigned);
+    Some(())
+});
+
+simd_helper!(two_reg_helper, |st, w| {
+    match id::two_reg_op(w)? {
+        id::TwoReg::Fp { op, double } => fpvec::two_reg(st, w, op, double, false),
+        id::TwoReg::FcvtN => fpvec::fcvt_vector(st, w, true),
+        id::TwoReg::FcvtL => fpvec::fcvt_vector(st, w, false),
+        id::TwoReg::FcvtXn => fpvec::fcvtxn(st, w, false),
+        op => int::two_reg(st, w, op, false),
+    }
+    Some(())
+});
+
+simd_helper!(across_helper, |st, w| {
+    match id::across_op(w)? {
+        op
+        @ (id::Across::FMaxNmV | id::Across::FMinNmV | id::Across::FMaxV | id::Across::FMinV) => {
+            fpvec::across(st, w, op)
+        }
+        op => int::across(st, w, op),
+    }
+    Some(())
+});
+
+fn shift_imm_common(st: &mut CpuState, w: u32, scalar: bool) -> Option<()> {
+    match id::shift_imm_op(w, scalar)? {
+        ShiftImm::CvtF { unsigned } => fpvec::fixed_conv(st, w, true, unsigned, scalar),
+        ShiftImm::CvtZ { unsigned } => fpvec::fixed_conv(st, w, false, unsigned, scalar),
+        op => int::shift_imm(st, w, op, scalar),
+    }
+    Some(())
+}
+
+simd_helper!(shift_imm_helper, |st, w| shift_imm_common(st, w, false));
+simd_helper!(scalar_shift_imm_helper, |st, w| shift_imm_common(
+    st, w, true
+));
+
+fn by_elem_common(st: &mut CpuState, w: u32, scalar: bool) -> Option<()> {
+    match id::by_elem_op(w, scalar)? {
+        op @ (id::ByElem::FMul { .. }
+        | id::ByElem::FMla { .. }
+        | id::ByElem::FMls { .. }
+        | id::ByElem::FMulX { .. }) => fpvec::by_elem(st, w, op, scalar),
+        op => int::by_elem(st, w, op, scalar),
+    }
+    Some(())
+}
+
+simd_helper!(by_elem_helper, |st, w| by_elem_common(st, w, false));
+simd_helper!(scalar_by_elem_helper, |st, w| by_elem_common(st, w, true));
+
+simd_helper!(permute_helper, |st, w| {
+    permute::permute(st, w);
+    Some(())
+});
+simd_helper!(ext_helper, |st, w| {
+    permute::ext(st, w);
+    Some(())
+});
+simd_helper!(tbl_helper, |st, w| {
+    permute::tbl(st, w);
+    Some(())
+});
+
+simd_helper!(copy_helper, |st, w| {
+    match id::copy_op(w)? {
+        CopyOp::DupElement => permute::dup_element(st, w, false),
+        CopyOp::Smov => permute::smov(st, w),
+        CopyOp::InsElement => permute::ins_element(st, w),
+        _ => return None,
+    }
+    Some(())
+});
+
+simd_helper!(scalar_copy_helper, |st, w| {
+    permute::dup_element(st, w, true);
+    Some(())
+});
+
+simd_helper!(scalar_three_same_helper, |st, w| {
+    match id::scalar_three_same_op(w)? {
+        ThreeSame::Fp { op, double } => fpvec::scalar_three_same(st, w, op, double, false),
+        op => int::scalar_three_same(st, w, op),
+    }
+    Some(())
+});
+
+simd_helper!(scalar_pairwise_helper, |st, w| {
+    match id::scalar_pairwise_op(w)? {
+        ThreeSame::Fp { op, double } => fpvec::scalar_three_same(st, w, op, double, true),
+        op => int::scalar_three_same(st, w, op),
+    }
+    Some(())
+});
+
+simd_helper!(scalar_two_reg_helper, |st, w| {
+    match id::scalar_two_reg_op(w)? {
+        id::TwoReg::Fp { op, double } => fpvec::two_reg(st, w, op, double, true),
+        id::TwoReg::FcvtXn => fpvec::fcvtxn(st, w, true),
+        op => int::two_reg(st, w, op, true),
+    }
+    Some(())
+});
+
+simd_helper!(scalar_three_diff_helper, |st, w| {
+    int::scalar_three_diff(st, w, id::scalar_three_diff_op(w)?);
+    Some(())
+});

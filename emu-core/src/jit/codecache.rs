@@ -1,0 +1,133 @@
+//! Where compiled blocks live: one big read/write/execute mapping filled by a bump
+//! allocator and emptied all at once when full (per-block `mprotect`, as cranelift-jit
+//! does, costs more than compiling a small block), plus the chaining cells that compiled
+//! code reads to jump straight to its successor.
+
+use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Functions start on this boundary (what the x86-64 decoders like for branch targets).
+const CODE_ALIGN: usize = 16;
+
+/// A bump-allocated region of executable memory.
+pub struct CodeCache {
+    base: *mut u8,
+    size: usize,
+    used: usize,
+}
+
+impl CodeCache {
+    /// Maps `size` bytes of RWX memory (rounded up to whole pages).
+    pub fn new(size: usize) -> io::Result<CodeCache> {
+        let size = size.max(4096).next_multiple_of(4096);
+        // SAFETY: a fresh private anonymous mapping that nothing else refers to.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                size,
+                libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(CodeCache {
+            base: p as *mut u8,
+            size,
+            used: 0,
+        })
+    }
+
+    /// Copies `code` into the region; `None` when it does not fit (the caller resets).
+    pub fn install(&mut self, code: &[u8]) -> Option<*const u8> {
+        let start = self.used.next_multiple_of(CODE_ALIGN);
+        let end = start.checked_add(code.len())?;
+        if end > self.size {
+            return None;
+        }
+        // SAFETY: [start, end) lies inside our mapping and holds no live code (bump
+        // allocation never hands out a byte twice between resets).
+        unsafe {
+            std::ptr::copy_nonoverlapping(code.as_ptr(), self.base.add(start), code.len());
+        }
+        self.used = end;
+        // x86-64 keeps instruction fetch coherent with stores: no cache maintenance needed.
+        // SAFETY: start < size.
+        Some(unsafe { self.base.add(start) } as *const u8)
+    }
+
+    /// Forgets every function. The caller must have dropped all pointers into the region.
+    pub fn reset(&mut self) {
+        self.used = 0;
+    }
+
+    pub fn used(&self) -> usize {
+        self.used
+    }
+
+    pub fn size(&self) -> usize {
+        self.size
+    }
+}
+
+impl Drop for CodeCache {
+    fn drop(&mut self) {
+        // SAFETY: our own mapping; nothing runs from it once its owner is dropped.
+        unsafe { libc::munmap(self.base as *mut _, self.size) };
+    }
+}
+
+/// Chaining cells: one 64-bit word per direct-branch exit of compiled code, holding the
+/// entry address that exit tail-calls: the compiled successor once linked, before that
+/// a stub that returns to the run loop. Compiled code reads them; only the run loop
+/// writes them, between blocks.
+pub struct ChainCells {
+    cells: Box<[AtomicU64]>,
+    used: usize,
+}
+
+impl ChainCells {
+    pub fn new(capacity: usize) -> ChainCells {
+        ChainCells {
+            cells: (0..capacity.max(1)).map(|_| AtomicU64::new(0)).collect(),
+            used: 0,
+        }
+    }
+
+    /// A fresh cell pointing at `unlinked`: its index and the host address compiled
+    /// code reads.
+    pub fn alloc(&mut self, unlinked: u64) -> Option<(u32, u64)> {
+        let cell = self.cells.get(self.used)?;
+        cell.store(unlinked, Ordering::Relaxed);
+        let index = u32::try_from(self.used).ok()?;
+        self.used += 1;
+        Some((index, cell.as_ptr() as u64))
+    }
+
+    /// Undoes the allocations past `mark` (a compilation that failed).
+    pub fn truncate(&mut self, mark: usize) {
+        self.used = self.used.min(mark);
+    }
+
+    pub fn mark(&self) -> usize {
+        self.used
+    }
+
+    /// Points cell `index` at `entry`; ignored for a cell that is not allocated.
+    pub fn link(&self, index: u32, entry: u64) -> bool {
+        match self.cells.get(index as usize) {
+            Some(c) if (index as usize) < self.used => {
+                c.store(entry, Ordering::Relaxed);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub fn reset(&mut self) {
+        self.used = 0;
+    }
+}

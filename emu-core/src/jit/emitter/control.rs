@@ -1,0 +1,243 @@
+//! Control flow in compiled code: the entry check, helper calls, traps and faults, and
+//! block ends with chaining.
+//!
+//! Chaining: a direct exit stores the target pc, leaves its cell number in the
+//! link-request word and tail-calls whatever its cell holds: the successor's entry once
+//! the run loop has linked it, else a stub that returns [`Exit::JUMP`] to the run loop,
+//! which then links the cell (see `jit/mod.rs`). Every other exit that returns
+//! [`Exit::JUMP`] clears the word, so a non-zero word on a `JUMP` return always names the
+//! exit that led to the current pc. The interrupt/code-flush check happens at every
+//! block's entry, so a chained loop still stops when asked.
+
+use super::{state_flags, BlockEnd, JitEmitter};
+use crate::emit::*;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::types::I64;
+use cranelift_codegen::ir::{Block, InstBuilder, Value};
+use cranelift_codegen::isa::CallConv;
+
+impl JitEmitter<'_, '_> {
+    /// Block entry: return to the run loop (state.pc is already this block's start) if an
+    /// interrupt is pending or translated code was invalidated since we were compiled.
+    pub(super) fn stop_if_requested(&mut self) {
+        let state = self.state;
+        let interrupt = self
+            .b
+            .ins()
+            .load(I64, state_flags(), state, SLOT_INTERRUPT.0 as i32);
+        let gen_addr = self.b.ins().iconst(I64, self.env.generation_addr as i64);
+        let gen = self.b.ins().load(I64, state_flags(), gen_addr, 0);
+        let stale = self.b.ins().bxor_imm_s(gen, self.env.generation as i64);
+        let stop = self.b.ins().bor(interrupt, stale);
+        let stop_blk = self.b.create_block();
+        let body = self.b.create_block();
+        self.b.set_cold_block(stop_blk);
+        self.b.ins().brif(stop, stop_blk, &[], body, &[]);
+        self.b.seal_block(stop_blk);
+        self.b.seal_block(body);
+        self.b.switch_to_block(stop_blk);
+        // The link-request word is left alone: if a chained exit brought us here, linking
+        // its cell to this very block again is harmless.
+        self.ret_const(Exit::JUMP.0);
+        self.b.switch_to_block(body);
+    }
+
+    /// The shared cold fault block (params: pc, fault_addr, exit code), made on first use
+    /// and filled by [`Self::fill_fault_block`] at the end.
+    pub(super) fn fault_block(&mut self) -> Block {
+        if let Some(b) = self.fault_block {
+            return b;
+        }
+        let b = self.b.create_block();
+        self.b.set_cold_block(b);
+        for _ in 0..3 {
+            self.b.append_block_param(b, I64);
+        }
+        self.fault_block = Some(b);
+        b
+    }
+
+    pub(super) fn fill_fault_block(&mut self) {
+        let Some(blk) = self.fault_block else { return };
+        self.b.switch_to_block(blk);
+        self.b.seal_block(blk);
+        let params = self.b.block_params(blk).to_vec();
+        let [pc, addr, code] = params[..] else {
+            unreachable!("the fault block has three parameters")
+        };
+        self.store_state(SLOT_PC, pc);
+        self.store_state(SLOT_FAULT_ADDR, addr);
+        self.clear_link_request();
+        self.b.ins().return_(&[code]);
+    }
+
+    /// `if cond { pc := this insn; fault_addr := addr; return reason }`, continuing in a
+    /// fresh block.
+    pub(super) fn fault_if(&mut self, cond: Value, reason: Exit, addr: Value) {
+        let args = self.fault_args(addr, reason);
+        let fault = self.fault_block();
+        let cont = self.b.create_block();
+        self.b.ins().brif(cond, fault, &args, cont, &[]);
+        self.b.seal_block(cont);
+        self.b.switch_to_block(cont);
+    }
+
+    pub(super) fn clear_link_request(&mut self) {
+        let addr = self.b.ins().iconst(I64, self.env.link_request_addr as i64);
+        let zero = self.b.ins().iconst(I64, 0);
+        self.b.ins().store(state_flags(), zero, addr, 0);
+    }
+
+    pub(super) fn emit_call_pure(&mut self, f: PureHelper, args: [Value; 3]) -> Value {
+        let sig = self.sig("pure", 3, 1, self.env.host_call_conv);
+        match self.call_host(sig, f as *const () as usize, &args) {
+            Some(v) => v,
+            None => unreachable!("the pure-helper signature has one return value"),
+        }
+    }
+
+    /// Calls a state helper (state is always current: `set` writes through) with a
+    /// precise pc; a non-zero result ends the block with that exit code.
+    pub(super) fn emit_call_state(&mut self, f: StateHelper, args: [Value; 3]) {
+        let pc = self.konst(self.pc);
+        self.store_state(SLOT_PC, pc);
+        let sig = self.sig("state", 4, 1, self.env.host_call_conv);
+        let state = self.state;
+        let r = match self.call_host(
+            sig,
+            f as *const () as usize,
+            &[state, args[0], args[1], args[2]],
+        ) {
+            Some(r) => r,
+            None => unreachable!("the state-helper signature has one return value"),
+        };
+        self.forget_cache();
+        let exit = self.b.create_block();
+        let cont = self.b.create_block();
+        self.b.set_cold_block(exit);
+        self.b.ins().brif(r, exit, &[], cont, &[]);
+        self.b.seal_block(exit);
+        self.b.seal_block(cont);
+        self.b.switch_to_block(exit);
+        // r != 0, so never JUMP: the link-request word does not matter.
+        self.b.ins().return_(&[r]);
+        self.b.switch_to_block(cont);
+    }
+
+    /// Emits the block end that the instruction just executed asked for, if any
+    /// (`goto*`/`exit` only record it, so that everything else the instruction does,
+    /// in any order, is part of the block, as in the interpreter). Returns whether the
+    /// block is over.
+    pub fn end_insn(&mut self) -> bool {
+        match self.pending_end.take() {
+            None => return false,
+            Some(BlockEnd::Goto(t)) => self.emit_goto(t),
+            Some(BlockEnd::GotoCond(c, t, n)) => self.emit_goto_cond(c, t, n),
+            Some(BlockEnd::GotoDyn(t)) => self.emit_goto_dyn(t),
+            Some(BlockEnd::Exit(reason, pc, arg)) => self.emit_exit(reason, pc, arg),
+        }
+        self.after_block_end();
+        true
+    }
+
+    /// Ends a block that runs off its end (length cap, page end): continue at `pc`.
+    pub fn end_block_at(&mut self, pc: u64) {
+        self.emit_goto(pc);
+        self.after_block_end();
+    }
+
+    /// Ends the block at the current instruction with `reason` (semantics that returned
+    /// an exit without going through the emitter): state.pc = this instruction.
+    pub fn exit_here(&mut self, reason: Exit) {
+        let pc = self.konst(self.pc);
+        self.store_state(SLOT_PC, pc);
+        self.clear_link_request();
+        self.ret_const(reason.0);
+        self.after_block_end();
+    }
+
+    /// After a block end, further emission goes to a fresh unreachable block (the
+    /// driver stops, but this keeps stray emission harmless).
+    fn after_block_end(&mut self) {
+        let dead = self.b.create_block();
+        self.b.switch_to_block(dead);
+        self.b.seal_block(dead);
+        self.ended = true;
+    }
+
+    fn emit_goto(&mut self, target: u64) {
+        let t = self.konst(target);
+        self.store_state(SLOT_PC, t);
+        self.chain_exit();
+    }
+
+    fn emit_goto_cond(&mut self, c: Value, taken: u64, not_taken: u64) {
+        if let Some(x) = self.known(c) {
+            return self.emit_goto(if x != 0 { taken } else { not_taken });
+        }
+        let t = self.b.create_block();
+        let n = self.b.create_block();
+        self.b.ins().brif(c, t, &[], n, &[]);
+        self.b.seal_block(t);
+        self.b.seal_block(n);
+        self.b.switch_to_block(t);
+        self.emit_goto(taken);
+        self.b.switch_to_block(n);
+        self.emit_goto(not_taken);
+    }
+
+    /// A direct exit: tail-call through a fresh chaining cell (state.pc already set).
+    fn chain_exit(&mut self) {
+        let Some((index, cell_addr)) = self.env.cells.alloc(self.env.unlinked_entry) else {
+            // Out of cells: still correct, just never chained.
+            self.clear_link_request();
+            self.ret_const(Exit::JUMP.0);
+            return;
+        };
+        let req = self.b.ins().iconst(I64, index as i64 + 1);
+        let req_addr = self.b.ins().iconst(I64, self.env.link_request_addr as i64);
+        self.b.ins().store(state_flags(), req, req_addr, 0);
+        let cell = self.b.ins().iconst(I64, cell_addr as i64);
+        let entry = self.b.ins().load(I64, state_flags(), cell, 0);
+        let sig = self.sig("block", 1, 1, CallConv::Tail);
+        let state = self.state;
+        self.b.ins().return_call_indirect(sig, entry, &[state]);
+    }
+
+    /// An indirect exit: look the target up in the indirect-branch cache and tail-call
+    /// it on a hit (empty entries hold the stub that returns to the run loop).
+    fn emit_goto_dyn(&mut self, target: Value) {
+        self.store_state(SLOT_PC, target);
+        self.clear_link_request();
+        let index = self.b.ins().ushr_imm_s(target, 2);
+        let index = self.b.ins().band_imm_s(index, self.env.ibtc_mask as i64);
+        let offset = self.b.ins().ishl_imm_s(index, 4);
+        let table = self.b.ins().iconst(I64, self.env.ibtc_addr as i64);
+        let pair = self.b.ins().iadd(table, offset);
+        let tag = self.b.ins().load(I64, state_flags(), pair, 0);
+        let hit = self.b.ins().icmp(IntCC::Equal, tag, target);
+        let hit_blk = self.b.create_block();
+        let miss_blk = self.b.create_block();
+        self.b.ins().brif(hit, hit_blk, &[], miss_blk, &[]);
+        self.b.seal_block(hit_blk);
+        self.b.seal_block(miss_blk);
+        self.b.switch_to_block(hit_blk);
+        let entry = self.b.ins().load(I64, state_flags(), pair, 8);
+        let sig = self.sig("block", 1, 1, CallConv::Tail);
+        let state = self.state;
+        self.b.ins().return_call_indirect(sig, entry, &[state]);
+        self.b.switch_to_block(miss_blk);
+        self.ret_const(Exit::JUMP.0);
+    }
+
+    fn emit_exit(&mut self, reason: Exit, pc: u64, arg: u64) {
+        let arg = self.konst(arg);
+        self.store_state(SLOT_EXIT_ARG, arg);
+        let pc = self.konst(pc);
+        self.store_state(SLOT_PC, pc);
+        if reason == Exit::JUMP {
+            self.clear_link_request();
+        }
+        self.ret_const(reason.0);
+    }
+}

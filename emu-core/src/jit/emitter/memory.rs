@@ -1,0 +1,238 @@
+//! Guest memory access in compiled code: the inline check against the permission table,
+//! the cold slow path, and loads, stores and atomics on the host address.
+
+use super::{int_type, state_flags, JitEmitter};
+use crate::emit::{perm, AtomicOp, Exit, Size};
+use crate::mem::MemView;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::types::I64;
+use cranelift_codegen::ir::{AtomicRmwOp, BlockArg, InstBuilder, MemFlagsData, Value};
+
+fn guest_flags() -> MemFlagsData {
+    // Checked before use, so it cannot trap; guest accesses may be unaligned.
+    MemFlagsData::new().with_notrap()
+}
+
+/// The cold-path memory check: exactly [`MemView::check`]. Returns 0 when the access is
+/// fine (e.g. it crosses into a page that is also accessible), else 1 with the first
+/// faulting address in `*out`.
+///
+/// # Safety
+/// `perms`/`limit` must describe a live permission table; `out` must be writable.
+pub unsafe extern "C" fn slow_access_check(
+    addr: u64,
+    size: u64,
+    need: u64,
+    perms: u64,
+    limit: u64,
+    out: *mut u64,
+) -> u64 {
+    let view = MemView {
+        base: 0,
+        perms: perms as usize,
+        limit,
+    };
+    match view.check(addr, size, need as u8) {
+        Ok(()) => 0,
+        Err(at) => {
+            // SAFETY: caller's contract.
+            unsafe { *out = at };
+            1
+        }
+    }
+}
+
+impl JitEmitter<'_, '_> {
+    /// Checks a guest access of `size` bytes at `addr` needing `need` permissions and
+    /// returns the host address. `aligned`: the caller already knows the access cannot
+    /// cross a page. A fault exits exactly as the interpreter does (pc = this
+    /// instruction, fault_addr = the first bad byte as [`MemView::check`] finds it).
+    fn guest_access(&mut self, addr: Value, size: u64, need: u8, aligned: bool) -> Value {
+        let mem = self.env.mem;
+        let fault = if need & perm::WRITE != 0 {
+            Exit::FAULT_WRITE
+        } else {
+            Exit::FAULT_READ
+        };
+        // Fast path: the whole access is below the limit, its first page has the
+        // permissions, and it does not cross into the next page.
+        let last_ok_start = mem.limit.saturating_sub(size);
+        let in_range =
+            self.b
+                .ins()
+                .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, addr, last_ok_start as i64);
+        let page = self.b.ins().ushr_imm_s(addr, 12);
+        let zero = self.b.ins().iconst(I64, 0);
+        // Out of range addresses read page 0's byte instead (the result is ignored).
+        let index = self.b.ins().select(in_range, page, zero);
+        let perms_base = self.b.ins().iconst(I64, mem.perms as i64);
+        let perm_addr = self.b.ins().iadd(perms_base, index);
+        let p = self.b.ins().uload8(I64, state_flags(), perm_addr, 0);
+        let has = self.b.ins().band_imm_s(p, need as i64);
+        let perm_ok = self.b.ins().icmp_imm_s(IntCC::Equal, has, need as i64);
+        let mut ok = self.b.ins().band(in_range, perm_ok);
+        if size > 1 && !aligned {
+            let offset = self.b.ins().band_imm_s(addr, 0xfff);
+            let no_cross =
+                self.b
+                    .ins()
+                    .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, offset, 4096 - size as i64);
+            ok = self.b.ins().band(ok, no_cross);
+        }
+        let access = self.b.create_block();
+        let slow = self.b.create_block();
+        self.b.set_cold_block(slow);
+        self.b.ins().brif(ok, access, &[], slow, &[]);
+        self.b.seal_block(slow);
+
+        // Slow path: ask MemView::check itself (page-crossing accesses that are fine
+        // come back to `access`).
+        self.b.switch_to_block(slow);
+        let sig = self.sig("slow_check", 6, 1, self.env.host_call_conv);
+        let out = self.scratch_addr();
+        let args = [
+            addr,
+            self.b.ins().iconst(I64, size as i64),
+            self.b.ins().iconst(I64, need as i64),
+            perms_base,
+            self.b.ins().iconst(I64, mem.limit as i64),
+            out,
+        ];
+        let r = self
+            .call_host(sig, slow_access_check as *const () as usize, &args)
+            .unwrap_or(zero);
+        let at = self.b.ins().load(I64, state_flags(), out, 0);
+        let fault_args = self.fault_args(at, fault);
+        let fault_blk = self.fault_block();
+        self.b.ins().brif(r, fault_blk, &fault_args, access, &[]);
+        self.b.seal_block(access);
+
+        self.b.switch_to_block(access);
+        let base = self.b.ins().iconst(I64, mem.base as i64);
+        self.b.ins().iadd(base, addr)
+    }
+
+    /// Alignment check of the atomics: ALIGNMENT exit with fault_addr = addr.
+    fn check_aligned(&mut self, addr: Value, size: u64) {
+        if size > 1 {
+            let low = self.b.ins().band_imm_s(addr, (size - 1) as i64);
+            self.fault_if(low, Exit::ALIGNMENT, addr);
+        }
+    }
+
+    fn narrow(&mut self, v: Value, size: Size) -> Value {
+        if size >= 8 {
+            v
+        } else {
+            self.b.ins().ireduce(int_type(size), v)
+        }
+    }
+
+    fn widen(&mut self, v: Value, size: Size) -> Value {
+        if size >= 8 {
+            v
+        } else {
+            self.b.ins().uextend(I64, v)
+        }
+    }
+
+    pub(super) fn emit_load(&mut self, addr: Value, size: Size) -> Value {
+        let host = self.guest_access(addr, size as u64, perm::READ, false);
+        let f = guest_flags();
+        match size {
+            1 => self.b.ins().uload8(I64, f, host, 0),
+            2 => self.b.ins().uload16(I64, f, host, 0),
+            4 => self.b.ins().uload32(f, host, 0),
+            _ => self.b.ins().load(I64, f, host, 0),
+        }
+    }
+
+    pub(super) fn emit_store(&mut self, addr: Value, v: Value, size: Size) {
+        let host = self.guest_access(addr, size as u64, perm::WRITE, false);
+        let f = guest_flags();
+        match size {
+            1 => self.b.ins().istore8(f, v, host, 0),
+            2 => self.b.ins().istore16(f, v, host, 0),
+            4 => self.b.ins().istore32(f, v, host, 0),
+            _ => self.b.ins().store(f, v, host, 0),
+        };
+    }
+
+    pub(super) fn emit_atomic_rmw(
+        &mut self,
+        op: AtomicOp,
+        addr: Value,
+        v: Value,
+        size: Size,
+    ) -> Value {
+        self.check_aligned(addr, size as u64);
+        let host = self.guest_access(addr, size as u64, perm::READ | perm::WRITE, true);
+        let (op, v) = match op {
+            AtomicOp::Add => (AtomicRmwOp::Add, v),
+            AtomicOp::Clr => (AtomicRmwOp::And, self.b.ins().bnot(v)),
+            AtomicOp::Xor => (AtomicRmwOp::Xor, v),
+            AtomicOp::Set => (AtomicRmwOp::Or, v),
+            // Narrow types make these compare `size`-byte values, as Arm does.
+            AtomicOp::SMax => (AtomicRmwOp::Smax, v),
+            AtomicOp::SMin => (AtomicRmwOp::Smin, v),
+            AtomicOp::UMax => (AtomicRmwOp::Umax, v),
+            AtomicOp::UMin => (AtomicRmwOp::Umin, v),
+            AtomicOp::Swap => (AtomicRmwOp::Xchg, v),
+        };
+        let v = self.narrow(v, size);
+        let old = self
+            .b
+            .ins()
+            .atomic_rmw(int_type(size), guest_flags(), op, host, v);
+        self.widen(old, size)
+    }
+
+    pub(super) fn emit_atomic_cas(
+        &mut self,
+        addr: Value,
+        expected: Value,
+        new: Value,
+        size: Size,
+    ) -> Value {
+        self.check_aligned(addr, size as u64);
+        let host = self.guest_access(addr, size as u64, perm::READ | perm::WRITE, true);
+        let e = self.narrow(expected, size);
+        let n = self.narrow(new, size);
+        let old = self.b.ins().atomic_cas(guest_flags(), host, e, n);
+        self.widen(old, size)
+    }
+
+    /// 128-bit CAS through [`crate::interp::cas16_helper`] (`cmpxchg16b`, which
+    /// Cranelift does not expose), old value returned through the scratch slot.
+    pub(super) fn emit_atomic_cas2(
+        &mut self,
+        addr: Value,
+        expected: [Value; 2],
+        new: [Value; 2],
+    ) -> [Value; 2] {
+        self.check_aligned(addr, 16);
+        let host = self.guest_access(addr, 16, perm::READ | perm::WRITE, true);
+        let out = self.scratch_addr();
+        let sig = self.sig("cas16", 6, 0, self.env.host_call_conv);
+        let f = crate::interp::cas16_helper as *const () as usize;
+        self.call_host(
+            sig,
+            f,
+            &[host, expected[0], expected[1], new[0], new[1], out],
+        );
+        let lo = self.b.ins().load(I64, state_flags(), out, 0);
+        let hi = self.b.ins().load(I64, state_flags(), out, 8);
+        [lo, hi]
+    }
+
+    /// Arguments of the shared fault block for a fault of this instruction.
+    pub(super) fn fault_args(&mut self, addr: Value, reason: Exit) -> [BlockArg; 3] {
+        let pc = self.b.ins().iconst(I64, self.pc as i64);
+        let code = self.b.ins().iconst(I64, reason.0 as i64);
+        [
+            BlockArg::Value(pc),
+            BlockArg::Value(addr),
+            BlockArg::Value(code),
+        ]
+    }
+}

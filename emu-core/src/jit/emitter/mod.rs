@@ -1,0 +1,432 @@
+//! [`JitEmitter`]: the [`Emitter`] whose values are Cranelift `Value`s, so running an
+//! instruction's semantics builds its code. Read it side by side with `interp.rs`: every
+//! method must leave the guest state exactly as the interpreter does, on every path.
+//!
+//! Shape of the generated function (`CallConv::Tail`, `fn(state) -> exit code`):
+//! - on entry, a pending interrupt or code flush returns to the run loop at once;
+//! - guest state slots are cached in Cranelift `Variable`s: loaded on first use and
+//!   written through on every `set`, so the state struct is always current and no exit
+//!   needs to spill anything (exits are short, and all faults share one cold block);
+//! - guest memory accesses are checked inline (`memory.rs`);
+//! - direct branches tail-call their successor through a chaining cell (`control.rs`).
+//!
+//! Files: this one (state cache, arithmetic), `memory.rs` (loads, stores, atomics),
+//! `control.rs` (helpers, traps, block ends, chaining).
+
+mod control;
+mod memory;
+
+pub use memory::slow_access_check;
+
+use super::codecache::ChainCells;
+use crate::emit::*;
+use crate::mem::MemView;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::types::{I16, I32, I64, I8};
+use cranelift_codegen::ir::{
+    AbiParam, Block, InstBuilder, MemFlagsData, SigRef, Signature, StackSlot, StackSlotData,
+    StackSlotKind, Type, Value,
+};
+use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
+use cranelift_frontend::{FunctionBuilder, Variable};
+use std::collections::HashMap;
+
+/// What the emitter needs to know about the world outside the function it builds.
+pub struct EmitEnv<'c> {
+    pub mem: MemView,
+    /// Calling convention of helpers (the host's C convention).
+    pub host_call_conv: CallConv,
+    pub frontend: TargetFrontendConfig,
+    pub cells: &'c mut ChainCells,
+    /// Entry of the block-convention stub that returns [`Exit::JUMP`]: what unlinked
+    /// chaining cells point at.
+    pub unlinked_entry: u64,
+    /// Host address of the link-request word: every direct exit leaves `cell index + 1`
+    /// there; every other exit that returns [`Exit::JUMP`] clears it.
+    pub link_request_addr: u64,
+    /// Host address of the indirect-branch target cache: `mask + 1` pairs of
+    /// (guest pc, entry), indexed by `(pc >> 2) & mask`.
+    pub ibtc_addr: u64,
+    pub ibtc_mask: u64,
+    /// Host address of the process-wide code generation counter, and the value it had
+    /// when this code was compiled: compiled code stops as soon as they differ.
+    pub generation_addr: u64,
+    pub generation: u64,
+}
+
+/// How a block ends (recorded by the `goto*`/`exit` methods, emitted after the
+/// instruction).
+#[derive(Clone, Copy)]
+enum BlockEnd {
+    Goto(u64),
+    GotoCond(Value, u64, u64),
+    GotoDyn(Value),
+    Exit(Exit, u64, u64),
+}
+
+struct CachedSlot {
+    var: Variable,
+    /// The variable holds the slot's current value.
+    loaded: bool,
+}
+
+pub struct JitEmitter<'a, 'c> {
+    b: FunctionBuilder<'a>,
+    env: EmitEnv<'c>,
+    state: Value,
+    pc: u64,
+    /// A block end was emitted: the driver stops emitting.
+    pub ended: bool,
+    /// The `goto*`/`exit` call of the current instruction, emitted by [`Self::end_insn`].
+    pending_end: Option<BlockEnd>,
+    slots: HashMap<u32, CachedSlot>,
+    /// Values known at compile time (from `imm`), for folding.
+    consts: HashMap<Value, u64>,
+    /// 16 bytes of stack for helpers' out-parameters, made on first use.
+    scratch: Option<StackSlot>,
+    sigs: HashMap<&'static str, SigRef>,
+    /// The shared cold block of every fault and trap: params (pc, fault_addr, exit code).
+    fault_block: Option<Block>,
+}
+
+fn state_flags() -> MemFlagsData {
+    // CpuState fields are 8-byte aligned and always accessible.
+    MemFlagsData::trusted()
+}
+
+fn int_type(size: Size) -> Type {
+    match size {
+        1 => I8,
+        2 => I16,
+        4 => I32,
+        _ => I64,
+    }
+}
+
+impl<'a, 'c> JitEmitter<'a, 'c> {
+    /// Starts emitting into `b`, whose current block is the (sealed) entry block;
+    /// `state` is the function's state-pointer parameter.
+    pub fn new(b: FunctionBuilder<'a>, state: Value, env: EmitEnv<'c>) -> Self {
+        let mut e = JitEmitter {
+            b,
+            env,
+            state,
+            pc: 0,
+            ended: false,
+            pending_end: None,
+            slots: HashMap::new(),
+            consts: HashMap::new(),
+            scratch: None,
+            sigs: HashMap::new(),
+            fault_block: None,
+        };
+        e.stop_if_requested();
+        e
+    }
+
+    /// Ends the function. Called once the driver has emitted every instruction and the
+    /// block end.
+    pub fn finish(mut self) {
+        if !self.ended {
+            // The driver always ends the block; stay correct anyway.
+            self.clear_link_request();
+            self.ret_const(Exit::JUMP.0);
+        } else {
+            // After a block end we sit in an unreachable block; terminate it.
+            self.ret_const(Exit::JUMP.0);
+        }
+        self.fill_fault_block();
+        self.b.finalize(self.env.frontend);
+    }
+
+    fn konst(&mut self, v: u64) -> Value {
+        let x = self.b.ins().iconst(I64, v as i64);
+        self.consts.insert(x, v);
+        x
+    }
+
+    fn known(&self, v: Value) -> Option<u64> {
+        self.consts.get(&v).copied()
+    }
+
+    fn store_state(&mut self, slot: Slot, v: Value) {
+        let state = self.state;
+        self.b.ins().store(state_flags(), v, state, slot.0 as i32);
+    }
+
+    fn load_state(&mut self, slot: Slot) -> Value {
+        let state = self.state;
+        self.b.ins().load(I64, state_flags(), state, slot.0 as i32)
+    }
+
+    fn ret_const(&mut self, code: u64) {
+        let c = self.b.ins().iconst(I64, code as i64);
+        self.b.ins().return_(&[c]);
+    }
+
+    /// A state helper may have changed any slot: reload everything on next use.
+    fn forget_cache(&mut self) {
+        for s in self.slots.values_mut() {
+            s.loaded = false;
+        }
+    }
+
+    fn sig(&mut self, name: &'static str, params: usize, returns: usize, conv: CallConv) -> SigRef {
+        if let Some(&s) = self.sigs.get(name) {
+            return s;
+        }
+        let mut sig = Signature::new(conv);
+        sig.params.extend((0..params).map(|_| AbiParam::new(I64)));
+        sig.returns.extend((0..returns).map(|_| AbiParam::new(I64)));
+        let s = self.b.import_signature(sig);
+        self.sigs.insert(name, s);
+        s
+    }
+
+    fn scratch_addr(&mut self) -> Value {
+        let ss = match self.scratch {
+            Some(s) => s,
+            None => {
+                let s = self.b.create_sized_stack_slot(StackSlotData::new(
+                    StackSlotKind::ExplicitSlot,
+                    16,
+                    4,
+                ));
+                self.scratch = Some(s);
+                s
+            }
+        };
+        self.b.ins().stack_addr(I64, ss, 0)
+    }
+
+    /// Calls host function `f` (by absolute address: compiled code holds no relocations).
+    fn call_host(&mut self, sig: SigRef, f: usize, args: &[Value]) -> Option<Value> {
+        let callee = self.b.ins().iconst(I64, f as i64);
+        let call = self.b.ins().call_indirect(sig, callee, args);
+        self.b.inst_results(call).first().copied()
+    }
+}
+
+impl Emitter for JitEmitter<'_, '_> {
+    type V = Value;
+
+    fn begin_insn(&mut self, pc: u64) {
+        self.pc = pc;
+    }
+
+    fn imm(&mut self, v: u64) -> Value {
+        self.konst(v)
+    }
+
+    fn get(&mut self, slot: Slot) -> Value {
+        if let Some(s) = self.slots.get(&slot.0) {
+            if s.loaded {
+                let var = s.var;
+                return self.b.use_var(var);
+            }
+        }
+        let v = self.load_state(slot);
+        let var = match self.slots.get(&slot.0) {
+            Some(s) => s.var,
+            None => self.b.declare_var(I64),
+        };
+        self.b.def_var(var, v);
+        self.slots.insert(slot.0, CachedSlot { var, loaded: true });
+        v
+    }
+
+    fn set(&mut self, slot: Slot, v: Value) {
+        // Write-through: the state struct is always current, so exits spill nothing.
+        self.store_state(slot, v);
+        let var = match self.slots.get(&slot.0) {
+            Some(s) => s.var,
+            None => self.b.declare_var(I64),
+        };
+        self.b.def_var(var, v);
+        self.slots.insert(slot.0, CachedSlot { var, loaded: true });
+    }
+
+    fn bin(&mut self, op: BinOp, a: Value, b: Value) -> Value {
+        if let (Some(x), Some(y)) = (self.known(a), self.known(b)) {
+            return self.konst(crate::interp::eval_bin(op, x, y));
+        }
+        match op {
+            BinOp::Add => self.b.ins().iadd(a, b),
+            BinOp::Sub => self.b.ins().isub(a, b),
+            BinOp::And => self.b.ins().band(a, b),
+            BinOp::Or => self.b.ins().bor(a, b),
+            BinOp::Xor => self.b.ins().bxor(a, b),
+            BinOp::AndNot => self.b.ins().band_not(a, b),
+            BinOp::OrNot => self.b.ins().bor_not(a, b),
+            BinOp::XorNot => self.b.ins().bxor_not(a, b),
+            // Cranelift shifts and rotates take the amount modulo the width, like ours.
+            BinOp::Shl => self.b.ins().ishl(a, b),
+            BinOp::Lshr => self.b.ins().ushr(a, b),
+            BinOp::Ashr => self.b.ins().sshr(a, b),
+            BinOp::Rotr => self.b.ins().rotr(a, b),
+            BinOp::Mul => self.b.ins().imul(a, b),
+            BinOp::UMulHi => self.b.ins().umulhi(a, b),
+            BinOp::SMulHi => self.b.ins().smulhi(a, b),
+            BinOp::UDiv => {
+                // Cranelift traps on /0; Arm gives 0. Divide by 1 instead, then pick 0.
+                let is_zero = self.b.ins().icmp_imm_s(IntCC::Equal, b, 0);
+                let one = self.b.ins().iconst(I64, 1);
+                let zero = self.b.ins().iconst(I64, 0);
+                let safe = self.b.ins().select(is_zero, one, b);
+                let q = self.b.ins().udiv(a, safe);
+                self.b.ins().select(is_zero, zero, q)
+            }
+            BinOp::SDiv => {
+                // Cranelift traps on /0 and MIN/-1; Arm gives 0 and MIN. Divide by 1
+                // when b is 0 or -1 ((b + 1) <= 1 unsigned), then fix up: x / -1 = -x.
+                let b_plus_1 = self.b.ins().iadd_imm_s(b, 1);
+                let risky = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, b_plus_1, 1);
+                let one = self.b.ins().iconst(I64, 1);
+                let zero = self.b.ins().iconst(I64, 0);
+                let safe = self.b.ins().select(risky, one, b);
+                let q = self.b.ins().sdiv(a, safe);
+                let neg = self.b.ins().ineg(a);
+                let is_minus_1 = self.b.ins().icmp_imm_s(IntCC::Equal, b, -1);
+                let q = self.b.ins().select(is_minus_1, neg, q);
+                let is_zero = self.b.ins().icmp_imm_s(IntCC::Equal, b, 0);
+                self.b.ins().select(is_zero, zero, q)
+            }
+        }
+    }
+
+    fn un(&mut self, op: UnOp, a: Value) -> Value {
+        if let Some(x) = self.known(a) {
+            return self.konst(crate::interp::eval_un(op, x));
+        }
+        let sext = |s: &mut Self, t: Type| {
+            let n = s.b.ins().ireduce(t, a);
+            s.b.ins().sextend(I64, n)
+        };
+        let zext = |s: &mut Self, t: Type| {
+            let n = s.b.ins().ireduce(t, a);
+            s.b.ins().uextend(I64, n)
+        };
+        match op {
+            UnOp::Not => self.b.ins().bnot(a),
+            UnOp::Neg => self.b.ins().ineg(a),
+            UnOp::Clz => self.b.ins().clz(a),
+            // Cranelift's cls counts the bits after the sign bit equal to it: Arm CLS.
+            UnOp::Cls => self.b.ins().cls(a),
+            UnOp::Ctz => self.b.ins().ctz(a),
+            UnOp::Popcnt => self.b.ins().popcnt(a),
+            UnOp::Bswap => self.b.ins().bswap(a),
+            UnOp::Bitrev => self.b.ins().bitrev(a),
+            UnOp::Sext8 => sext(self, I8),
+            UnOp::Sext16 => sext(self, I16),
+            UnOp::Sext32 => sext(self, I32),
+            UnOp::Zext8 => zext(self, I8),
+            UnOp::Zext16 => zext(self, I16),
+            UnOp::Zext32 => zext(self, I32),
+        }
+    }
+
+    fn cmp(&mut self, cc: Cmp, a: Value, b: Value) -> Value {
+        if let (Some(x), Some(y)) = (self.known(a), self.known(b)) {
+            return self.konst(crate::interp::eval_cmp(cc, x, y));
+        }
+        let cc = match cc {
+            Cmp::Eq => IntCC::Equal,
+            Cmp::Ne => IntCC::NotEqual,
+            Cmp::Ult => IntCC::UnsignedLessThan,
+            Cmp::Ule => IntCC::UnsignedLessThanOrEqual,
+            Cmp::Ugt => IntCC::UnsignedGreaterThan,
+            Cmp::Uge => IntCC::UnsignedGreaterThanOrEqual,
+            Cmp::Slt => IntCC::SignedLessThan,
+            Cmp::Sle => IntCC::SignedLessThanOrEqual,
+            Cmp::Sgt => IntCC::SignedGreaterThan,
+            Cmp::Sge => IntCC::SignedGreaterThanOrEqual,
+        };
+        let r = self.b.ins().icmp(cc, a, b);
+        self.b.ins().uextend(I64, r)
+    }
+
+    fn select(&mut self, c: Value, a: Value, b: Value) -> Value {
+        if let Some(x) = self.known(c) {
+            return if x != 0 { a } else { b };
+        }
+        self.b.ins().select(c, a, b)
+    }
+
+    fn load(&mut self, addr: Value, size: Size) -> Result<Value, Exit> {
+        Ok(self.emit_load(addr, size))
+    }
+
+    fn store(&mut self, addr: Value, v: Value, size: Size) -> Result<(), Exit> {
+        self.emit_store(addr, v, size);
+        Ok(())
+    }
+
+    fn atomic_rmw(
+        &mut self,
+        op: AtomicOp,
+        addr: Value,
+        v: Value,
+        size: Size,
+    ) -> Result<Value, Exit> {
+        Ok(self.emit_atomic_rmw(op, addr, v, size))
+    }
+
+    fn atomic_cas(
+        &mut self,
+        addr: Value,
+        expected: Value,
+        new: Value,
+        size: Size,
+    ) -> Result<Value, Exit> {
+        Ok(self.emit_atomic_cas(addr, expected, new, size))
+    }
+
+    fn atomic_cas2(
+        &mut self,
+        addr: Value,
+        expected: [Value; 2],
+        new: [Value; 2],
+    ) -> Result<[Value; 2], Exit> {
+        Ok(self.emit_atomic_cas2(addr, expected, new))
+    }
+
+    fn fence(&mut self) {
+        self.b.ins().fence();
+    }
+
+    fn call_pure(&mut self, f: PureHelper, args: [Value; 3]) -> Value {
+        self.emit_call_pure(f, args)
+    }
+
+    fn call_state(&mut self, f: StateHelper, args: [Value; 3]) -> Result<(), Exit> {
+        self.emit_call_state(f, args);
+        Ok(())
+    }
+
+    fn trap_if(&mut self, c: Value, reason: Exit, addr: Value) -> Result<(), Exit> {
+        match self.known(c) {
+            Some(0) => {}
+            _ => self.fault_if(c, reason, addr),
+        }
+        Ok(())
+    }
+
+    fn goto(&mut self, target: u64) {
+        self.pending_end = Some(BlockEnd::Goto(target));
+    }
+
+    fn goto_cond(&mut self, c: Value, taken: u64, not_taken: u64) {
+        self.pending_end = Some(BlockEnd::GotoCond(c, taken, not_taken));
+    }
+
+    fn goto_dyn(&mut self, target: Value) {
+        self.pending_end = Some(BlockEnd::GotoDyn(target));
+    }
+
+    fn exit(&mut self, reason: Exit, pc: u64, arg: u64) {
+        self.pending_end = Some(BlockEnd::Exit(reason, pc, arg));
+    }
+}
