@@ -11,7 +11,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use emu_arm::exits;
 use emu_arm::testkit::{run_both, BRK0, CODE};
 use emu_core::emit::Exit;
-use emu_tests::a64gen::{random_instruction, Rng, BASE};
+use emu_tests::a64gen::{
+    fp_register_value, random_fp_simd_instruction, random_fpcr, random_instruction, Rng, BASE,
+};
 
 fn env_number(name: &str, default: u64) -> u64 {
     match std::env::var(name) {
@@ -67,6 +69,8 @@ fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
 fn check_block(words: &[u32], rng: &mut Rng, label: &str) -> Result<(Exit, u64), String> {
     let registers: Vec<u64> = (0..31).map(|_| rng.value()).collect();
     let nzcv = u64::from(rng.below(16)) << 28;
+    let fpcr = random_fpcr(rng);
+    let vregs: Vec<[u64; 2]> = (0..32).map(|_| fp_register_value(rng)).collect();
     let mut code = words.to_vec();
     code.push(BRK0);
     let result = catch_unwind(AssertUnwindSafe(|| {
@@ -77,6 +81,8 @@ fn check_block(words: &[u32], rng: &mut Rng, label: &str) -> Result<(Exit, u64),
                 }
             }
             cpu.set_nzcv(nzcv);
+            cpu.fpcr = fpcr;
+            cpu.vreg.copy_from_slice(&vregs);
         })
     }));
     result
@@ -88,12 +94,31 @@ fn check_block(words: &[u32], rng: &mut Rng, label: &str) -> Result<(Exit, u64),
 /// generator), with random registers and flags: both tiers must agree exactly.
 #[test]
 fn random_valid_blocks_agree_between_tiers() {
+    valid_blocks_agree(false);
+}
+
+/// The same with half of the instructions scalar FP / Advanced SIMD, V registers full of
+/// special values and a random FPCR.
+#[test]
+fn random_fp_simd_blocks_agree_between_tiers() {
+    valid_blocks_agree(true);
+}
+
+fn valid_blocks_agree(with_fp: bool) {
     let blocks = env_number("EMU_TIER_BLOCKS", 300);
     let mut failures = Vec::new();
     for index in 0..blocks {
-        let seed = seed_base() + index;
+        let seed = seed_base() + index + if with_fp { 0x1_0000_0000 } else { 0 };
         let mut rng = Rng::new(seed);
-        let words: Vec<u32> = (0..20).map(|_| random_instruction(&mut rng)).collect();
+        let words: Vec<u32> = (0..20)
+            .map(|_| {
+                if with_fp && rng.bit() == 0 {
+                    random_fp_simd_instruction(&mut rng)
+                } else {
+                    random_instruction(&mut rng)
+                }
+            })
+            .collect();
         let label = format!("block seed {seed:#x}");
         match check_block(&words, &mut rng, &label) {
             // Every instruction is valid and every access inside the scratch buffer, so the
