@@ -138,6 +138,7 @@ fn tier_up_at_low_thresholds() {
         "libc_basics",
         "threads",
         "process",
+        "self_modifying",
     ] {
         let case = guest_case(name);
         for threshold in ["1", "2", "7", "50"] {
