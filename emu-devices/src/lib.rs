@@ -3,4 +3,5 @@
 //! of registering them on the `MmioBus` (DESIGN §2, §7, §8).
 
 pub mod pl011;
+pub mod pl031;
 pub mod primecell;
