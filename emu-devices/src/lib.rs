@@ -2,6 +2,8 @@
 //! drive `IrqLine`s and read the virtual `Clock`, so that wiring them to the CPU is a matter
 //! of registering them on the `MmioBus` (DESIGN §2, §7, §8).
 
+pub mod generic_timer;
 pub mod pl011;
 pub mod pl031;
 pub mod primecell;
+pub mod sysreg;
