@@ -24,6 +24,19 @@ pub trait InterruptSink: Send + Sync {
     fn set_level(&self, source: IrqSource, level: bool);
 }
 
+/// What a CPU needs from its interrupt controller, and nothing more: whether an IRQ or FIQ
+/// is being signalled to it (checked at block entry and after WFI wakes), and the system
+/// registers the controller implements (the GICv3 CPU interface, ICC_*_EL1). `encoding` is
+/// op0:op1:CRn:CRm:op2 as in bits [20:5] of MRS/MSR.
+pub trait CpuInterruptInterface: Send + Sync {
+    fn irq_pending(&self, cpu: usize) -> bool;
+    fn fiq_pending(&self, cpu: usize) -> bool;
+    /// `None`: not a register of this controller (the CPU raises UNDEF).
+    fn read_sysreg(&self, cpu: usize, encoding: u32) -> Option<u64>;
+    /// `false`: not a writable register of this controller (the CPU raises UNDEF).
+    fn write_sysreg(&self, cpu: usize, encoding: u32, value: u64) -> bool;
+}
+
 /// One interrupt output of a device.
 pub struct IrqLine {
     sink: Arc<dyn InterruptSink>,

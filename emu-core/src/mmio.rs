@@ -12,9 +12,13 @@ use std::sync::{Arc, Mutex};
 /// `offset + size` never leaves the window the device was registered with. Everything
 /// else (unknown offsets, unaligned or odd-sized register accesses) the device must handle
 /// itself without panicking: the guest chooses these values.
+///
+/// `cpu` is the index of the vCPU making the access (the bus master): a few devices bank
+/// registers per CPU (the GICv2 distributor's SGI/PPI registers and its CPU interface);
+/// the rest ignore it.
 pub trait MmioDevice: Send {
-    fn read(&mut self, offset: u64, size: u8) -> u64;
-    fn write(&mut self, offset: u64, size: u8, value: u64);
+    fn read(&mut self, cpu: usize, offset: u64, size: u8) -> u64;
+    fn write(&mut self, cpu: usize, offset: u64, size: u8, value: u64);
 }
 
 pub type SharedDevice = Arc<Mutex<dyn MmioDevice>>;
@@ -155,18 +159,18 @@ impl MmioBus {
             .map(|r| r.name.as_str())
     }
 
-    pub fn read(&self, addr: u64, size: u8) -> Result<u64, MmioError> {
+    pub fn read(&self, cpu: usize, addr: u64, size: u8) -> Result<u64, MmioError> {
         let (device, offset) = self.lookup(addr, size)?;
         // A poisoned lock means another vCPU thread panicked inside the device; the
         // device state is still a plain register file, so keep going rather than cascade.
         let mut dev = device.lock().unwrap_or_else(|e| e.into_inner());
-        Ok(dev.read(offset, size) & size_mask(size))
+        Ok(dev.read(cpu, offset, size) & size_mask(size))
     }
 
-    pub fn write(&self, addr: u64, size: u8, value: u64) -> Result<(), MmioError> {
+    pub fn write(&self, cpu: usize, addr: u64, size: u8, value: u64) -> Result<(), MmioError> {
         let (device, offset) = self.lookup(addr, size)?;
         let mut dev = device.lock().unwrap_or_else(|e| e.into_inner());
-        dev.write(offset, size, value & size_mask(size));
+        dev.write(cpu, offset, size, value & size_mask(size));
         Ok(())
     }
 }
@@ -189,10 +193,10 @@ mod tests {
         last_write: Option<(u64, u8, u64)>,
     }
     impl MmioDevice for Probe {
-        fn read(&mut self, offset: u64, _size: u8) -> u64 {
-            offset + 0x100
+        fn read(&mut self, cpu: usize, offset: u64, _size: u8) -> u64 {
+            offset + 0x100 + ((cpu as u64) << 32)
         }
-        fn write(&mut self, offset: u64, size: u8, value: u64) {
+        fn write(&mut self, _cpu: usize, offset: u64, size: u8, value: u64) {
             self.last_write = Some((offset, size, value));
         }
     }
@@ -208,9 +212,12 @@ mod tests {
         let b = probe();
         bus.register("b", 0x0901_0000, 0x1000, b.clone()).unwrap();
         bus.register("a", 0x0900_0000, 0x1000, a.clone()).unwrap();
-        assert_eq!(bus.read(0x0900_0018, 4), Ok(0x118));
-        assert_eq!(bus.read(0x0901_0ffc, 4), Ok(0x100 + 0xffc));
-        bus.write(0x0901_0004, 2, 0xdead_beef).unwrap();
+        assert_eq!(bus.read(0, 0x0900_0018, 4), Ok(0x118));
+        assert_eq!(bus.read(0, 0x0901_0ffc, 4), Ok(0x100 + 0xffc));
+        // The requesting CPU reaches the device; the bus truncates to the access size.
+        assert_eq!(bus.read(3, 0x0900_0000, 8), Ok(0x3_0000_0100));
+        assert_eq!(bus.read(3, 0x0900_0000, 4), Ok(0x100));
+        bus.write(0, 0x0901_0004, 2, 0xdead_beef).unwrap();
         // The bus truncates the value to the access size.
         assert_eq!(b.lock().unwrap().last_write, Some((4, 2, 0xbeef)));
         assert_eq!(a.lock().unwrap().last_write, None);
@@ -222,24 +229,27 @@ mod tests {
     fn rejects_unmapped_straddling_and_bad_sizes() {
         let mut bus = MmioBus::new();
         bus.register("a", 0x1000, 0x1000, probe()).unwrap();
-        assert_eq!(bus.read(0xfff, 1), Err(MmioError::Unmapped { addr: 0xfff }));
         assert_eq!(
-            bus.read(0x2000, 1),
+            bus.read(0, 0xfff, 1),
+            Err(MmioError::Unmapped { addr: 0xfff })
+        );
+        assert_eq!(
+            bus.read(0, 0x2000, 1),
             Err(MmioError::Unmapped { addr: 0x2000 })
         );
         // Last four bytes are inside; an 8-byte access from there crosses the end.
-        assert!(bus.read(0x1ffc, 4).is_ok());
+        assert!(bus.read(0, 0x1ffc, 4).is_ok());
         assert_eq!(
-            bus.read(0x1ffc, 8),
+            bus.read(0, 0x1ffc, 8),
             Err(MmioError::Unmapped { addr: 0x1ffc })
         );
-        assert_eq!(bus.read(0x1000, 3), Err(MmioError::BadSize { size: 3 }));
+        assert_eq!(bus.read(0, 0x1000, 3), Err(MmioError::BadSize { size: 3 }));
         assert_eq!(
-            bus.write(0x1000, 16, 0),
+            bus.write(0, 0x1000, 16, 0),
             Err(MmioError::BadSize { size: 16 })
         );
         assert_eq!(
-            bus.read(u64::MAX, 8),
+            bus.read(0, u64::MAX, 8),
             Err(MmioError::Unmapped { addr: u64::MAX })
         );
     }
@@ -274,7 +284,7 @@ mod tests {
         // A region ending exactly at the top of the address space is allowed.
         bus.register("top", u64::MAX - 0xfff, 0x1000, probe())
             .unwrap();
-        assert!(bus.read(u64::MAX - 7, 8).is_ok());
+        assert!(bus.read(0, u64::MAX - 7, 8).is_ok());
     }
 
     #[test]

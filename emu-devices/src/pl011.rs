@@ -319,7 +319,7 @@ impl Pl011 {
 }
 
 impl MmioDevice for Pl011 {
-    fn read(&mut self, offset: u64, size: u8) -> u64 {
+    fn read(&mut self, _cpu: usize, offset: u64, size: u8) -> u64 {
         self.tick();
         if offset % 4 != 0 {
             tracing::debug!("pl011: unaligned read at {offset:#x} size {size}");
@@ -328,7 +328,7 @@ impl MmioDevice for Pl011 {
         u64::from(self.read_reg(offset))
     }
 
-    fn write(&mut self, offset: u64, size: u8, value: u64) {
+    fn write(&mut self, _cpu: usize, offset: u64, size: u8, value: u64) {
         self.tick();
         if offset % 4 != 0 {
             tracing::debug!("pl011: unaligned write at {offset:#x} size {size}");
@@ -384,10 +384,10 @@ mod tests {
 
     impl Rig {
         fn r(&mut self, off: u64) -> u64 {
-            self.uart.read(off, 4)
+            self.uart.read(0, off, 4)
         }
         fn w(&mut self, off: u64, v: u64) {
-            self.uart.write(off, 4, v)
+            self.uart.write(0, off, 4, v)
         }
         fn line(&self) -> bool {
             self.irq.level(SPI)
@@ -411,7 +411,7 @@ mod tests {
     fn transmit_goes_to_the_sink_and_latches_tx_interrupt() {
         let mut u = rig();
         u.w(DR, 0x148); // bits above the byte are ignored
-        u.uart.write(DR, 1, u64::from(b'i'));
+        u.uart.write(0, DR, 1, u64::from(b'i'));
         assert_eq!(&*u.out.0.lock().unwrap(), b"Hi");
         assert_eq!(u.r(RIS), u64::from(INT_TX));
         assert!(!u.line(), "masked");
@@ -522,8 +522,8 @@ mod tests {
         let mut u = rig();
         for off in [0u64, 1, 2, 3, 0x4c, 0xFDF, 0xFFF, 0xFFC, u64::MAX - 3] {
             for size in [1u8, 2, 4, 8] {
-                u.uart.write(off, size, u64::MAX);
-                let _ = u.uart.read(off, size);
+                u.uart.write(0, off, size, u64::MAX);
+                let _ = u.uart.read(0, off, size);
             }
         }
         // Reserved bits are not writable.

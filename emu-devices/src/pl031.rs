@@ -145,7 +145,7 @@ impl Pl031 {
 }
 
 impl MmioDevice for Pl031 {
-    fn read(&mut self, offset: u64, size: u8) -> u64 {
+    fn read(&mut self, _cpu: usize, offset: u64, size: u8) -> u64 {
         self.tick();
         if offset % 4 != 0 {
             tracing::debug!("pl031: unaligned read at {offset:#x} size {size}");
@@ -154,7 +154,7 @@ impl MmioDevice for Pl031 {
         u64::from(self.read_reg(offset))
     }
 
-    fn write(&mut self, offset: u64, size: u8, value: u64) {
+    fn write(&mut self, _cpu: usize, offset: u64, size: u8, value: u64) {
         self.tick();
         if offset % 4 != 0 {
             tracing::debug!("pl031: unaligned write at {offset:#x} size {size}");
@@ -182,15 +182,15 @@ mod tests {
     #[test]
     fn counts_seconds_from_the_given_time() {
         let (mut rtc, clock, _) = rig(500_000_000, 1_700_000_000);
-        assert_eq!(rtc.read(DR, 4), 1_700_000_000);
+        assert_eq!(rtc.read(0, DR, 4), 1_700_000_000);
         clock.advance(499_999_999);
-        assert_eq!(rtc.read(DR, 4), 1_700_000_000);
+        assert_eq!(rtc.read(0, DR, 4), 1_700_000_000);
         clock.advance(1);
-        assert_eq!(rtc.read(DR, 4), 1_700_000_001);
+        assert_eq!(rtc.read(0, DR, 4), 1_700_000_001);
         clock.advance(60 * NS_PER_SEC);
-        assert_eq!(rtc.read(DR, 4), 1_700_000_061);
-        assert_eq!(rtc.read(CR, 4), 1);
-        let ids: Vec<u64> = (0..8).map(|i| rtc.read(0xFE0 + 4 * i, 4)).collect();
+        assert_eq!(rtc.read(0, DR, 4), 1_700_000_061);
+        assert_eq!(rtc.read(0, CR, 4), 1);
+        let ids: Vec<u64> = (0..8).map(|i| rtc.read(0, 0xFE0 + 4 * i, 4)).collect();
         assert_eq!(ids, [0x31, 0x10, 0x14, 0x00, 0x0D, 0xF0, 0x05, 0xB1]);
     }
 
@@ -202,46 +202,46 @@ mod tests {
             .duration_since(UNIX_EPOCH)
             .unwrap()
             .as_secs();
-        let dr = rtc.read(DR, 4);
+        let dr = rtc.read(0, DR, 4);
         assert!(dr.abs_diff(unix as u32 as u64) <= 1, "{dr} vs {unix}");
     }
 
     #[test]
     fn load_register_sets_the_counter_and_wraps() {
         let (mut rtc, clock, _) = rig(0, 0);
-        rtc.write(LR, 4, 0xFFFF_FFFF);
-        assert_eq!(rtc.read(LR, 4), 0xFFFF_FFFF);
-        assert_eq!(rtc.read(DR, 4), 0xFFFF_FFFF);
+        rtc.write(0, LR, 4, 0xFFFF_FFFF);
+        assert_eq!(rtc.read(0, LR, 4), 0xFFFF_FFFF);
+        assert_eq!(rtc.read(0, DR, 4), 0xFFFF_FFFF);
         clock.advance(NS_PER_SEC);
-        assert_eq!(rtc.read(DR, 4), 0);
-        rtc.write(DR, 4, 5); // read-only
-        assert_eq!(rtc.read(DR, 4), 0);
+        assert_eq!(rtc.read(0, DR, 4), 0);
+        rtc.write(0, DR, 4, 5); // read-only
+        assert_eq!(rtc.read(0, DR, 4), 0);
     }
 
     #[test]
     fn match_interrupt() {
         let (mut rtc, clock, irq) = rig(0, 1000);
-        rtc.write(IMSC, 4, 1);
-        rtc.write(MR, 4, 1003);
+        rtc.write(0, IMSC, 4, 1);
+        rtc.write(0, MR, 4, 1003);
         assert_eq!(rtc.next_deadline_ns(), Some(3 * NS_PER_SEC));
         clock.set(3 * NS_PER_SEC - 1);
         rtc.tick();
         assert!(!irq.level(SPI));
-        assert_eq!(rtc.read(RIS, 4), 0);
+        assert_eq!(rtc.read(0, RIS, 4), 0);
         clock.set(3 * NS_PER_SEC);
         rtc.tick();
         assert!(irq.level(SPI));
-        assert_eq!(rtc.read(MIS, 4), 1);
-        rtc.write(ICR, 4, 1);
+        assert_eq!(rtc.read(0, MIS, 4), 1);
+        rtc.write(0, ICR, 4, 1);
         assert!(!irq.level(SPI));
-        assert_eq!(rtc.read(RIS, 4), 0);
+        assert_eq!(rtc.read(0, RIS, 4), 0);
         // Masked: RIS still latches, the line stays low.
-        rtc.write(IMSC, 4, 0);
-        rtc.write(MR, 4, 1003); // equal to the count now: fires immediately
-        assert_eq!(rtc.read(RIS, 4), 1);
-        assert_eq!(rtc.read(MIS, 4), 0);
+        rtc.write(0, IMSC, 4, 0);
+        rtc.write(0, MR, 4, 1003); // equal to the count now: fires immediately
+        assert_eq!(rtc.read(0, RIS, 4), 1);
+        assert_eq!(rtc.read(0, MIS, 4), 0);
         assert!(!irq.level(SPI));
-        rtc.write(IMSC, 4, 1);
+        rtc.write(0, IMSC, 4, 1);
         assert!(irq.level(SPI));
     }
 
@@ -250,8 +250,8 @@ mod tests {
         let (mut rtc, _, _) = rig(u64::MAX - 10, u64::MAX);
         for off in [0u64, 1, 3, 0x20, 0xFFC, 0xFFF, u64::MAX] {
             for size in [1u8, 2, 4, 8] {
-                rtc.write(off, size, u64::MAX);
-                let _ = rtc.read(off, size);
+                rtc.write(0, off, size, u64::MAX);
+                let _ = rtc.read(0, off, size);
             }
         }
     }
