@@ -3,6 +3,7 @@
 //! of registering them on the `MmioBus` (DESIGN §2, §7, §8).
 
 pub mod generic_timer;
+pub mod gic;
 pub mod pl011;
 pub mod pl031;
 pub mod primecell;
