@@ -153,11 +153,9 @@ impl Pl011 {
     fn bit_period_ns(&self) -> u64 {
         // Baud = UARTCLK / (16 * (IBRD + FBRD/64)) = UARTCLK * 4 / (64 * IBRD + FBRD).
         let divisor = 64 * u64::from(self.ibrd) + u64::from(self.fbrd);
-        let baud = if divisor == 0 {
-            DEFAULT_BAUD
-        } else {
-            (UARTCLK_HZ * 4 / divisor).max(1)
-        };
+        let baud = (UARTCLK_HZ * 4)
+            .checked_div(divisor)
+            .map_or(DEFAULT_BAUD, |b| b.max(1));
         (1_000_000_000 / baud).max(1)
     }
 
@@ -321,7 +319,7 @@ impl Pl011 {
 impl MmioDevice for Pl011 {
     fn read(&mut self, _cpu: usize, offset: u64, size: u8) -> u64 {
         self.tick();
-        if offset % 4 != 0 {
+        if !offset.is_multiple_of(4) {
             tracing::debug!("pl011: unaligned read at {offset:#x} size {size}");
             return 0;
         }
@@ -330,7 +328,7 @@ impl MmioDevice for Pl011 {
 
     fn write(&mut self, _cpu: usize, offset: u64, size: u8, value: u64) {
         self.tick();
-        if offset % 4 != 0 {
+        if !offset.is_multiple_of(4) {
             tracing::debug!("pl011: unaligned write at {offset:#x} size {size}");
             return;
         }

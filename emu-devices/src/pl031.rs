@@ -147,7 +147,7 @@ impl Pl031 {
 impl MmioDevice for Pl031 {
     fn read(&mut self, _cpu: usize, offset: u64, size: u8) -> u64 {
         self.tick();
-        if offset % 4 != 0 {
+        if !offset.is_multiple_of(4) {
             tracing::debug!("pl031: unaligned read at {offset:#x} size {size}");
             return 0;
         }
@@ -156,7 +156,7 @@ impl MmioDevice for Pl031 {
 
     fn write(&mut self, _cpu: usize, offset: u64, size: u8, value: u64) {
         self.tick();
-        if offset % 4 != 0 {
+        if !offset.is_multiple_of(4) {
             tracing::debug!("pl031: unaligned write at {offset:#x} size {size}");
             return;
         }

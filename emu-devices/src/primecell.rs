@@ -11,7 +11,7 @@ pub const CELL_ID: [u8; 4] = [0x0D, 0xF0, 0x05, 0xB1];
 /// ID word at `offset` (a multiple of 4 in 0xFE0..=0xFFC), given the part's PeriphID0..3.
 pub fn id_register(periph_id: [u8; 4], offset: u64) -> Option<u32> {
     let index = usize::try_from(offset.checked_sub(ID_BASE)? / 4).ok()?;
-    if offset % 4 != 0 {
+    if !offset.is_multiple_of(4) {
         return None;
     }
     periph_id

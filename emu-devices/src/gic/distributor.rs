@@ -38,7 +38,7 @@ const V2_DIST_IDS: [u8; 12] = [0x04, 0, 0, 0, 0x90, 0xB4, 0x2B, 0, 0x0D, 0xF0, 0
 
 /// ID register `offset` from a 12-word ID block starting at `base`.
 pub(super) fn id_register(ids: &[u8; 12], base: u64, offset: u64) -> Option<u32> {
-    if offset % 4 != 0 {
+    if !offset.is_multiple_of(4) {
         return None;
     }
     let index = usize::try_from(offset.checked_sub(base)? / 4).ok()?;
@@ -80,9 +80,7 @@ fn read32(st: &GicState, cpu: usize, offset: u64) -> u32 {
         }
         IIDR => IIDR_ARM,
         TYPER2 => 0,
-        _ if !v3 && (SPENDSGIR..SPENDSGIR_END).contains(&offset)
-            || !v3 && (CPENDSGIR..SPENDSGIR).contains(&offset) =>
-        {
+        _ if !v3 && (CPENDSGIR..SPENDSGIR_END).contains(&offset) => {
             // One byte per SGI: the CPUs that have it pending at this CPU.
             let first = (offset & 0xF) as usize;
             st.cpus.get(cpu).map_or(0, |p| {
@@ -190,7 +188,7 @@ impl MmioDevice for GicDistributor {
                     _ => 0,
                 };
             }
-            if offset % 4 != 0 || size > 4 {
+            if !offset.is_multiple_of(4) || size > 4 {
                 tracing::debug!("gicd: unsupported read at {offset:#x} size {size}");
                 return 0;
             }
@@ -239,7 +237,7 @@ impl MmioDevice for GicDistributor {
                 *route = new & IROUTER_MASK;
                 return;
             }
-            if offset % 4 != 0 || size > 4 {
+            if !offset.is_multiple_of(4) || size > 4 {
                 tracing::debug!("gicd: unsupported write at {offset:#x} size {size}");
                 return;
             }

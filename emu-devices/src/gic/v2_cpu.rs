@@ -38,7 +38,9 @@ fn read32(st: &mut GicState, cpu: usize, offset: u64) -> u32 {
     let Some(p) = st.cpus.get(cpu) else { return 0 };
     let iface = &p.iface;
     match offset {
-        CTLR => u32::from(iface.igrpen0) * CTLR_ENABLE | u32::from(iface.eoi_mode) * CTLR_EOIMODE,
+        CTLR => {
+            (u32::from(iface.igrpen0) * CTLR_ENABLE) | (u32::from(iface.eoi_mode) * CTLR_EOIMODE)
+        }
         PMR => u32::from(iface.pmr),
         BPR => u32::from(iface.bpr0),
         RPR => u32::from(iface.running_priority()),
@@ -92,7 +94,7 @@ fn write32(st: &mut GicState, cpu: usize, offset: u64, value: u32) {
 
 impl MmioDevice for GicV2CpuInterface {
     fn read(&mut self, cpu: usize, offset: u64, size: u8) -> u64 {
-        if offset % 4 != 0 || size != 4 {
+        if !offset.is_multiple_of(4) || size != 4 {
             tracing::debug!("gicc: unsupported read at {offset:#x} size {size}");
             return 0;
         }
@@ -100,7 +102,7 @@ impl MmioDevice for GicV2CpuInterface {
     }
 
     fn write(&mut self, cpu: usize, offset: u64, size: u8, value: u64) {
-        if offset % 4 != 0 || size != 4 {
+        if !offset.is_multiple_of(4) || size != 4 {
             tracing::debug!("gicc: unsupported write at {offset:#x} size {size}");
             return;
         }
