@@ -10,3 +10,4 @@ pub mod pl011;
 pub mod pl031;
 pub mod primecell;
 pub mod sysreg;
+pub mod virt;
