@@ -7,8 +7,11 @@
 
 use super::{pat_if, scan, Pat};
 
+mod disas;
 pub mod scalar_fp;
 pub mod simd;
+
+pub use disas::disas;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
