@@ -347,4 +347,31 @@ mod tests {
         t.write_sysreg(CNTV_CVAL_EL0, u64::MAX);
         assert_eq!(t.next_deadline_ns(), None);
     }
+
+    #[test]
+    fn any_register_value_is_handled() {
+        let (mut t, clock, _) = rig();
+        let mut rng = crate::testutil::Rng(7);
+        let all = [
+            CNTFRQ_EL0,
+            CNTPCT_EL0,
+            CNTVCT_EL0,
+            CNTKCTL_EL1,
+            CNTP_TVAL_EL0,
+            CNTP_CTL_EL0,
+            CNTP_CVAL_EL0,
+            CNTV_TVAL_EL0,
+            CNTV_CTL_EL0,
+            CNTV_CVAL_EL0,
+            CNTVOFF_EL2,
+        ];
+        for _ in 0..20_000 {
+            let reg = all[(rng.next() % all.len() as u64) as usize];
+            t.write_sysreg(reg, rng.next());
+            let _ = t.read_sysreg(reg);
+            clock.set(rng.next());
+            let _ = t.next_deadline_ns();
+            t.tick();
+        }
+    }
 }

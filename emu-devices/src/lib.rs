@@ -11,3 +11,6 @@ pub mod pl031;
 pub mod primecell;
 pub mod sysreg;
 pub mod virt;
+
+#[cfg(test)]
+mod testutil;

@@ -522,6 +522,7 @@ mod tests {
                 let _ = u.uart.read(0, off, size);
             }
         }
+        crate::testutil::hammer(&mut u.uart, PL011_SIZE, 50_000);
         // Reserved bits are not writable.
         for reg in [IMSC, FBRD, DMACR] {
             u.w(reg, u64::MAX);

@@ -254,5 +254,6 @@ mod tests {
                 let _ = rtc.read(0, off, size);
             }
         }
+        crate::testutil::hammer(&mut rtc, PL031_SIZE, 50_000);
     }
 }
