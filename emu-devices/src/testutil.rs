@@ -26,7 +26,7 @@ pub fn hammer(dev: &mut dyn MmioDevice, window: u64, iterations: usize) {
         };
         let size = [1u8, 2, 4, 8][(rng.next() % 4) as usize];
         let cpu = (rng.next() % 8) as usize;
-        if rng.next() % 2 == 0 {
+        if rng.next().is_multiple_of(2) {
             dev.write(cpu, offset, size, rng.next());
         } else {
             let _ = dev.read(cpu, offset, size);
