@@ -70,6 +70,12 @@ impl Gic {
         *self.wake.lock().unwrap_or_else(|e| e.into_inner()) = Some(Box::new(hook));
     }
 
+    /// The flag behind `irq_pending(cpu)`, for translated code to test at block entry with
+    /// one load (it lives as long as the GIC).
+    pub fn irq_flag(&self, cpu: usize) -> Option<&AtomicBool> {
+        self.irq_out.get(cpu)
+    }
+
     fn lock(&self) -> MutexGuard<'_, GicState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }

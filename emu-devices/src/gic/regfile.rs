@@ -147,8 +147,9 @@ fn write_bit(st: &mut GicState, cpu: usize, reg: u64, intid: u32, set: bool) {
     if !set {
         return; // set/clear registers: writing 0 has no effect
     }
-    // GICv2 SGIs are permanently enabled, and are made pending through GICD_SPENDSGIR.
-    if v2 && intid < 16 && matches!(reg, ISENABLER | ICENABLER | ISPENDR) {
+    // GICv2 SGIs are permanently enabled, and their per-source pending state is set and
+    // cleared through GICD_SPENDSGIR/CPENDSGIR: the bits here ignore writes.
+    if v2 && intid < 16 && matches!(reg, ISENABLER | ICENABLER | ISPENDR | ICPENDR) {
         return;
     }
     match reg {

@@ -205,6 +205,8 @@ fn wakeup_hook_fires_on_rising_irq() {
     gic.set_level(IrqSource::Spi(UART_SPI), true);
     gic.set_level(IrqSource::Spi(UART_SPI), true);
     assert_eq!(woken.load(Ordering::SeqCst), 1);
+    assert!(gic.irq_flag(0).unwrap().load(Ordering::Acquire));
+    assert!(gic.irq_flag(1).is_none());
 }
 
 #[test]
@@ -251,6 +253,15 @@ fn v2_flow_with_banked_registers_and_sgi_sources() {
     cpuif.write(1, 0x10, 4, 1 << 10 | 3);
     assert_eq!(cpuif.read(1, 0xC, 4), 1023);
     assert!(!gic.irq_pending(0));
+    // SGI pending state moves only through SPENDSGIR/CPENDSGIR.
+    dist.write(0, 0x200, 4, 1 << 3);
+    assert_eq!(dist.read(0, 0x200, 4), 0);
+    dist.write(0, 0xF20, 4, 0b100 << 24); // SGI 3 "from" CPU 2
+    assert_eq!(dist.read(0, 0x200, 4), 1 << 3);
+    dist.write(0, 0x280, 4, 1 << 3);
+    assert_eq!(dist.read(0, 0x200, 4), 1 << 3, "ICPENDR ignores SGIs");
+    dist.write(0, 0xF10, 4, 0b100 << 24);
+    assert_eq!(dist.read(0, 0x200, 4), 0);
     // IGROUPR is RAZ/WI without security extensions; SGI enables are RAO.
     dist.write(0, 0x80, 4, u64::MAX);
     assert_eq!(dist.read(0, 0x80, 4), 0);
