@@ -90,8 +90,7 @@ impl Gic {
 
     fn update_outputs(&self, st: &GicState) {
         for cpu in 0..self.irq_out.len() {
-            let irq = st.irq_signal(cpu);
-            let fiq = st.fiq_signal(cpu);
+            let (irq, fiq) = st.signals(cpu);
             let was_irq = self.irq_out[cpu].swap(irq, Ordering::AcqRel);
             let was_fiq = self.fiq_out[cpu].swap(fiq, Ordering::AcqRel);
             let rose_irq = irq && !was_irq;

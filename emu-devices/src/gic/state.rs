@@ -205,23 +205,48 @@ impl GicState {
     /// optionally restricted to one group: (INTID, priority, group 1). Ties go to the
     /// lowest INTID.
     pub fn highest_pending(&self, cpu: usize, group: Option<bool>) -> Option<(u32, u8, bool)> {
-        let mut best: Option<(u32, u8, bool)> = None;
-        for intid in 0..self.num_irqs() {
-            let Some(irq) = self.irq(cpu, intid) else {
-                continue;
-            };
+        let [g0, g1] = self.best_per_group(cpu);
+        let g0 = g0.map(|(i, p)| (i, p, false));
+        let g1 = g1.map(|(i, p)| (i, p, true));
+        match group {
+            Some(true) => g1,
+            Some(false) => g0,
+            None => match (g0, g1) {
+                (Some(a), Some(b)) => Some(if (b.1, b.0) < (a.1, a.0) { b } else { a }),
+                (a, b) => a.or(b),
+            },
+        }
+    }
+
+    /// One pass over the interrupts of `cpu`: the best candidate (INTID, priority) of
+    /// group 0 and of group 1. This runs after every GIC access, so it touches each
+    /// interrupt's state once and checks routing only for a better candidate.
+    fn best_per_group(&self, cpu: usize) -> [Option<(u32, u8)>; 2] {
+        let mut best: [Option<(u32, u8)>; 2] = [None, None];
+        let Some(p) = self.cpus.get(cpu) else {
+            return best;
+        };
+        let enabled = [
+            self.group_enabled(cpu, false),
+            self.group_enabled(cpu, true),
+        ];
+        if enabled == [false, false] {
+            return best;
+        }
+        let private = p.banked.iter().zip(0u32..);
+        let shared = self.spis.iter().zip(SPI_BASE..);
+        for (irq, intid) in private.chain(shared) {
             if !(irq.enabled && irq.pending() && !irq.active) {
                 continue;
             }
-            if group.is_some_and(|g| g != irq.group1) || !self.group_enabled(cpu, irq.group1) {
+            let g = usize::from(irq.group1);
+            if !enabled[g] || best[g].is_some_and(|(_, prio)| prio <= irq.priority) {
                 continue;
             }
             if intid >= SPI_BASE && !self.spi_targets_cpu(intid, cpu) {
                 continue;
             }
-            if best.is_none_or(|(_, p, _)| irq.priority < p) {
-                best = Some((intid, irq.priority, irq.group1));
-            }
+            best[g] = Some((intid, irq.priority));
         }
         best
     }
@@ -253,14 +278,31 @@ impl GicState {
     /// Is an IRQ (resp. FIQ) being signalled to `cpu`? GICv3 with a single security
     /// state signals group 1 as IRQ and group 0 as FIQ; GICv2 without security signals IRQ.
     pub fn irq_signal(&self, cpu: usize) -> bool {
-        match self.version {
-            Version::V2 => self.signalled(cpu, None).is_some(),
-            Version::V3 => self.signalled(cpu, Some(true)).is_some(),
-        }
+        self.signals(cpu).0
     }
 
     pub fn fiq_signal(&self, cpu: usize) -> bool {
-        self.version == Version::V3 && self.signalled(cpu, Some(false)).is_some()
+        self.signals(cpu).1
+    }
+
+    /// (IRQ, FIQ) signalled to `cpu`, from one pass over the interrupts.
+    pub fn signals(&self, cpu: usize) -> (bool, bool) {
+        let Some(p) = self.cpus.get(cpu) else {
+            return (false, false);
+        };
+        let iface = &p.iface;
+        let running = iface.running_priority();
+        let taken = |best: Option<(u32, u8)>, group1: bool| {
+            best.is_some_and(|(_, prio)| {
+                prio < iface.pmr && self.group_priority(cpu, prio, group1) < running
+            })
+        };
+        let [g0, g1] = self.best_per_group(cpu);
+        match self.version {
+            // One group (IGROUPR is RAZ/WI): everything is group 0, signalled as IRQ.
+            Version::V2 => (taken(g0, false), false),
+            Version::V3 => (taken(g1, true), taken(g0, false)),
+        }
     }
 
     /// ICC_IAR / GICC_IAR: take the signalled interrupt of `group` (None: any) active.

@@ -315,3 +315,27 @@ fn guest_chosen_accesses_never_panic() {
         }
     }
 }
+
+#[test]
+#[ignore = "measurement: cargo test -p emu-devices --release -- --ignored --nocapture gic_cost"]
+fn gic_cost() {
+    for cpus in [1usize, 8] {
+        let (gic, mut dist, mut redist) = v3(cpus);
+        for cpu in 0..cpus {
+            bring_up_cpu(&gic, &mut redist, cpu);
+        }
+        dist.write(0, 0, 4, 0x12);
+        dist.write(0, 0x84, 4, 1 << 1);
+        dist.write(0, 0x104, 4, 1 << 1);
+        let n = 100_000;
+        let start = std::time::Instant::now();
+        for _ in 0..n {
+            gic.set_level(IrqSource::Spi(UART_SPI), true);
+            assert_eq!(gic.read_sysreg(0, ICC_IAR1_EL1), Some(UART_INTID));
+            gic.set_level(IrqSource::Spi(UART_SPI), false);
+            gic.write_sysreg(0, ICC_EOIR1_EL1, UART_INTID);
+        }
+        let per = start.elapsed() / n;
+        eprintln!("{cpus} CPUs: raise + IAR + lower + EOI = {per:?}");
+    }
+}
