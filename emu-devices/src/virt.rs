@@ -156,10 +156,8 @@ impl VirtDevices {
         if let Some(v) = lock(timer).read_sysreg(encoding) {
             return Some(v);
         }
-        match self.config.gic {
-            Version::V3 => self.gic.read_sysreg(cpu, encoding),
-            Version::V2 => None,
-        }
+        // ICC_* (GICv3 only; a GICv2 refuses them).
+        self.gic.read_sysreg(cpu, encoding)
     }
 
     /// MSR to a register the board implements; false if it is not one.
@@ -170,7 +168,7 @@ impl VirtDevices {
         if lock(timer).write_sysreg(encoding, value) {
             return true;
         }
-        self.config.gic == Version::V3 && self.gic.write_sysreg(cpu, encoding, value)
+        self.gic.write_sysreg(cpu, encoding, value)
     }
 
     /// Earliest virtual time at which a device's state changes on its own (timer compare,

@@ -127,15 +127,16 @@ impl CpuInterruptInterface for Gic {
             .is_some_and(|b| b.load(Ordering::Acquire))
     }
 
+    // GICv2 has no system register interface: its ICC_* encodings are UNDEFINED.
     fn read_sysreg(&self, cpu: usize, encoding: u32) -> Option<u64> {
-        if cpu >= self.num_cpus() {
+        if cpu >= self.num_cpus() || self.version() == Version::V2 {
             return None;
         }
         self.with_state(|st| cpu_sysregs::read(st, cpu, encoding))
     }
 
     fn write_sysreg(&self, cpu: usize, encoding: u32, value: u64) -> bool {
-        if cpu >= self.num_cpus() {
+        if cpu >= self.num_cpus() || self.version() == Version::V2 {
             return false;
         }
         self.with_state(|st| cpu_sysregs::write(st, cpu, encoding, value))

@@ -267,6 +267,9 @@ fn v2_flow_with_banked_registers_and_sgi_sources() {
     assert_eq!(dist.read(0, 0x80, 4), 0);
     assert_eq!(dist.read(0, 0x100, 4) & 0xFFFF, 0xFFFF);
     assert_eq!(cpuif.read(0, 0xFC, 4), 0x0202_043B);
+    // No system register interface on GICv2.
+    assert_eq!(gic.read_sysreg(0, ICC_PMR_EL1), None);
+    assert!(!gic.write_sysreg(0, ICC_IGRPEN1_EL1, 1));
 }
 
 #[test]
