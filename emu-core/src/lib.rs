@@ -8,3 +8,4 @@ pub mod interp;
 pub mod jit;
 pub mod mem;
 pub mod runtime;
+pub mod softmmu;

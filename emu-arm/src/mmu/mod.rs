@@ -1,0 +1,62 @@
+//! VMSAv8-64 stage-1 address translation for the EL1&0 regime (Arm ARM D8, "The AArch64
+//! Virtual Memory System Architecture"), as standalone code: the table walk, the faults it
+//! reports (with the ESR/FAR information the exception entry needs), and the `AT S1E*`
+//! result format in PAR_EL1.
+//!
+//! What is modelled follows what `features.rs` advertises: 48-bit PA (PARange = 5), 16-bit
+//! ASIDs, the 4 KiB, 16 KiB and 64 KiB granules, no hardware Access flag or dirty-state
+//! management (ID_AA64MMFR1 = 0, so TCR.HA/HD are ignored and AF = 0 is an Access flag
+//! fault), no PAN, no hierarchical-permission disable (FEAT_HPDS), no 52-bit addresses.
+//!
+//! Descriptors are read through [`PhysMemory`], so the walk runs against a fake memory in
+//! tests and against the board's RAM in system mode. The walk caches nothing: the softmmu
+//! TLB (`emu_core::softmmu`) caches its results.
+
+mod fault;
+mod par;
+mod regs;
+mod walk;
+
+#[cfg(test)]
+mod tests;
+
+pub use fault::{Fault, FaultKind};
+pub use par::{at_s1e, par_el1_for};
+pub use regs::{Granule, TranslationRegs};
+pub use walk::{translate, Permissions, Translation};
+
+/// Physical memory as the table walker sees it: one aligned 64-bit little-endian load.
+/// `None` means nothing answers at that address (reported as a synchronous External abort
+/// on the translation table walk).
+pub trait PhysMemory {
+    fn read_phys_u64(&self, pa: u64) -> Option<u64>;
+}
+
+/// The exception level an access is checked against. `LDTR`/`STTR` at EL1 and `AT S1E0*`
+/// pass `El0`: they are checked with EL0 permissions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExceptionLevel {
+    El0,
+    El1,
+}
+
+/// What the access wants to do with the location.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccessKind {
+    Read,
+    Write,
+    /// Instruction fetch: faults become Instruction Aborts.
+    Fetch,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Access {
+    pub kind: AccessKind,
+    pub el: ExceptionLevel,
+}
+
+impl Access {
+    pub const fn new(kind: AccessKind, el: ExceptionLevel) -> Self {
+        Access { kind, el }
+    }
+}

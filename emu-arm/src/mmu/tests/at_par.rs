@@ -1,0 +1,71 @@
+//! `AT S1E*` results in PAR_EL1 format, and the walk → TLB fill conversion.
+
+use super::*;
+use crate::mmu::{at_s1e, translate};
+use emu_core::softmmu::Backing;
+
+const SH_INNER: u64 = 0b11 << 8;
+
+#[test]
+fn success_reports_pa_attributes_and_shareability() {
+    // AttrIndx 1: Normal write-back (0xff); SH from the descriptor.
+    let mem = tables_4k(page(0x8765_4000, AP_ALL_RO | (1 << 2) | SH_INNER));
+    let par = at_s1e(&regs_4k(), &mem, VA_4K + 0x321, ExceptionLevel::El0, false);
+    assert_eq!(par, 0xff << 56 | 0x8765_4000 | 0b11 << 7);
+
+    // AttrIndx 0: Device memory reports Outer Shareable whatever SH says.
+    let mem = tables_4k(page(0x8765_4000, AP_ALL_RO | SH_INNER));
+    let par = at_s1e(&regs_4k(), &mem, VA_4K, ExceptionLevel::El1, false);
+    assert_eq!(par, 0x8765_4000 | 0b10 << 7);
+
+    // AttrIndx 2: Normal Non-cacheable likewise.
+    let mem = tables_4k(page(0x8765_4000, AP_ALL_RO | (2 << 2)));
+    let par = at_s1e(&regs_4k(), &mem, VA_4K, ExceptionLevel::El1, false);
+    assert_eq!(par, 0x44 << 56 | 0x8765_4000 | 0b10 << 7);
+}
+
+#[test]
+fn faults_report_fst_and_res1_bit_11() {
+    let mem = tables_4k(page(0x8765_4000, AP_ALL_RO));
+    // S1E0W on a read-only page: permission fault level 3 (FST 0x0f).
+    let par = at_s1e(&regs_4k(), &mem, VA_4K, ExceptionLevel::El0, true);
+    assert_eq!(par, 1 | 0x0f << 1 | 1 << 11);
+    // S1E1R in the gap: translation fault level 0 (FST 0x04).
+    let par = at_s1e(&regs_4k(), &mem, 1 << 50, ExceptionLevel::El1, false);
+    assert_eq!(par, 1 | 0x04 << 1 | 1 << 11);
+    // S1E0R where EL0 has no access (AP = 0b00).
+    let mem = tables_4k(page(0x8765_4000, AP_EL1_RW));
+    assert_eq!(
+        at_s1e(&regs_4k(), &mem, VA_4K, ExceptionLevel::El1, true),
+        0x8765_4000 | 0b10 << 7
+    );
+    assert_eq!(
+        at_s1e(&regs_4k(), &mem, VA_4K, ExceptionLevel::El0, false),
+        1 | 0x0f << 1 | 1 << 11
+    );
+}
+
+#[test]
+fn translation_to_tlb_fill_uses_the_permissions_of_the_el() {
+    let mem = tables_4k(page(0x8765_4000, AP_ALL_RO | NG));
+    let mut r = regs_4k();
+    r.ttbr0_el1 |= 7 << 48;
+    let t = translate(&r, &mem, VA_4K + 0x10, EL0_READ).unwrap();
+    let ram = Backing::Ram {
+        host_page: 0x7000_0000,
+    };
+    let fill = t.tlb_fill(VA_4K + 0x10, ExceptionLevel::El0, ram, false);
+    assert_eq!(
+        (fill.readable, fill.writable, fill.executable),
+        (true, false, true)
+    );
+    assert_eq!(
+        (fill.pa, fill.size_shift, fill.asid),
+        (0x8765_4010, 12, Some(7))
+    );
+    let fill = t.tlb_fill(VA_4K, ExceptionLevel::El1, ram, false);
+    assert_eq!(
+        (fill.readable, fill.writable, fill.executable),
+        (true, false, true)
+    );
+}
