@@ -11,8 +11,12 @@ mod field {
     pub const FAULT: u64 = 1 << 0;
     pub const FST_SHIFT: u32 = 1;
     pub const SH_SHIFT: u32 = 7;
-    /// Bit 11 is RES1 in the fault encoding.
-    pub const FAULT_RES1: u64 = 1 << 11;
+    /// Bit 11 is RES1 in the fault encoding and IMPLEMENTATION DEFINED on success; it reads
+    /// 1 in both, as in QEMU (so the two oracles agree).
+    pub const BIT11: u64 = 1 << 11;
+    /// NS on success: the output address is Non-secure (this CPU has no EL3 and runs in
+    /// Non-secure state, like QEMU's `virt` without `secure=on`).
+    pub const NS: u64 = 1 << 9;
     pub const PA_MASK: u64 = 0x0000_ffff_ffff_f000;
     pub const ATTR_SHIFT: u32 = 56;
     /// SH reported for Device and Normal Non-cacheable memory: Outer Shareable.
@@ -37,24 +41,29 @@ pub fn at_s1e(
 
 /// Encodes a translation result in PAR_EL1 format.
 /// Success: PA[47:12], ATTR = the MAIR byte, SH (Outer Shareable for Device and Normal
-/// Non-cacheable memory, whatever the descriptor said), NS = 0, F = 0; bit 11 is
-/// IMPLEMENTATION DEFINED there and reads 0.
+/// Non-cacheable memory, whatever the descriptor said: pseudocode PAREncodeShareability),
+/// NS = 1, bit 11 = 1, F = 0.
 /// Fault: F = 1, FST = the fault status code, PTW = 0 and S = 0 (stage 1; no EL2), bit 11 = 1.
 pub fn par_el1_for(result: &Result<Translation, Fault>) -> u64 {
     match result {
         Ok(t) => {
             let attr = u64::from(t.mair_attr);
             let device = attr & 0xf0 == 0;
-            let normal_non_cacheable = attr == 0x44;
+            // Inner and Outer Non-cacheable (0x40 is the FEAT_XS form).
+            let normal_non_cacheable = attr == 0x44 || attr == 0x40;
             let sh = if device || normal_non_cacheable {
                 field::SH_OUTER_SHAREABLE
             } else {
                 u64::from(t.shareability)
             };
-            (t.pa & field::PA_MASK) | sh << field::SH_SHIFT | attr << field::ATTR_SHIFT
+            (t.pa & field::PA_MASK)
+                | sh << field::SH_SHIFT
+                | attr << field::ATTR_SHIFT
+                | field::NS
+                | field::BIT11
         }
         Err(fault) => {
-            field::FAULT | u64::from(fault.status_code()) << field::FST_SHIFT | field::FAULT_RES1
+            field::FAULT | u64::from(fault.status_code()) << field::FST_SHIFT | field::BIT11
         }
     }
 }

@@ -5,23 +5,25 @@ use crate::mmu::{at_s1e, translate};
 use emu_core::softmmu::Backing;
 
 const SH_INNER: u64 = 0b11 << 8;
+/// NS and bit 11, set in every successful result.
+const PAR_OK: u64 = 1 << 9 | 1 << 11;
 
 #[test]
 fn success_reports_pa_attributes_and_shareability() {
     // AttrIndx 1: Normal write-back (0xff); SH from the descriptor.
     let mem = tables_4k(page(0x8765_4000, AP_ALL_RO | (1 << 2) | SH_INNER));
     let par = at_s1e(&regs_4k(), &mem, VA_4K + 0x321, ExceptionLevel::El0, false);
-    assert_eq!(par, 0xff << 56 | 0x8765_4000 | 0b11 << 7);
+    assert_eq!(par, 0xff << 56 | 0x8765_4000 | 0b11 << 7 | PAR_OK);
 
     // AttrIndx 0: Device memory reports Outer Shareable whatever SH says.
     let mem = tables_4k(page(0x8765_4000, AP_ALL_RO | SH_INNER));
     let par = at_s1e(&regs_4k(), &mem, VA_4K, ExceptionLevel::El1, false);
-    assert_eq!(par, 0x8765_4000 | 0b10 << 7);
+    assert_eq!(par, 0x8765_4000 | 0b10 << 7 | PAR_OK);
 
     // AttrIndx 2: Normal Non-cacheable likewise.
     let mem = tables_4k(page(0x8765_4000, AP_ALL_RO | (2 << 2)));
     let par = at_s1e(&regs_4k(), &mem, VA_4K, ExceptionLevel::El1, false);
-    assert_eq!(par, 0x44 << 56 | 0x8765_4000 | 0b10 << 7);
+    assert_eq!(par, 0x44 << 56 | 0x8765_4000 | 0b10 << 7 | PAR_OK);
 }
 
 #[test]
@@ -37,7 +39,7 @@ fn faults_report_fst_and_res1_bit_11() {
     let mem = tables_4k(page(0x8765_4000, AP_EL1_RW));
     assert_eq!(
         at_s1e(&regs_4k(), &mem, VA_4K, ExceptionLevel::El1, true),
-        0x8765_4000 | 0b10 << 7
+        0x8765_4000 | 0b10 << 7 | PAR_OK
     );
     assert_eq!(
         at_s1e(&regs_4k(), &mem, VA_4K, ExceptionLevel::El0, false),
@@ -68,4 +70,27 @@ fn translation_to_tlb_fill_uses_the_permissions_of_the_el() {
         (fill.readable, fill.writable, fill.executable),
         (true, false, true)
     );
+}
+
+#[test]
+fn mmu_off_reports_the_flat_address_as_device_memory() {
+    let mut r = regs_4k();
+    r.sctlr_el1 = 0;
+    let par = at_s1e(
+        &r,
+        &FakeMemory::default(),
+        0x4000_1234,
+        ExceptionLevel::El1,
+        true,
+    );
+    assert_eq!(par, 0x4000_1000 | 0b10 << 7 | PAR_OK);
+    // Beyond the 48-bit PA: address size fault, level 0 (FST 0x00).
+    let par = at_s1e(
+        &r,
+        &FakeMemory::default(),
+        1 << 52,
+        ExceptionLevel::El1,
+        false,
+    );
+    assert_eq!(par, 1 | 1 << 11);
 }
