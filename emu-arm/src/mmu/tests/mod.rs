@@ -6,6 +6,7 @@ mod at_par;
 mod faults;
 mod granules;
 mod permissions;
+mod random;
 
 use std::collections::HashMap;
 
