@@ -14,6 +14,11 @@ impl Rng {
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
+
+    /// True with probability 1/`n`.
+    fn one_in(&mut self, n: u64) -> bool {
+        self.next().is_multiple_of(n)
+    }
 }
 
 /// Memory whose every word is a pseudo-random descriptor derived from its address, biased
@@ -31,12 +36,12 @@ impl PhysMemory for RandomTables {
         let mut rng = Rng(pa.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ self.seed | 1);
         let raw = rng.next();
         let low_type = [0b11, 0b11, 0b01, 0b00][(rng.next() % 4) as usize];
-        let address = if rng.next() % 8 == 0 {
+        let address = if rng.one_in(8) {
             raw & 0x0000_ffff_ffff_f000
         } else {
             raw & 0x00ff_f000
         };
-        let af = if rng.next() % 8 == 0 { 0 } else { AF };
+        let af = if rng.one_in(8) { 0 } else { AF };
         Some((raw & 0xfff0_0000_0000_0ffc & !AF) | address | af | low_type)
     }
 }
@@ -54,7 +59,7 @@ fn random_configurations_never_panic_and_results_are_consistent() {
         let txsz_low = 16 + rng.next() % 30;
         let txsz_high = 16 + rng.next() % 30;
         let mut tcr = (rng.next() & !0x003f_003f) | txsz_low | txsz_high << 16;
-        if rng.next() % 8 != 0 {
+        if !rng.one_in(8) {
             tcr &= !(TCR_EPD0 | TCR_EPD1);
         }
         let r = TranslationRegs {
