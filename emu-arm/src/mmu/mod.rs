@@ -15,6 +15,7 @@
 mod fault;
 mod par;
 mod regs;
+mod tlb_miss;
 mod walk;
 
 #[cfg(test)]
@@ -23,6 +24,7 @@ mod tests;
 pub use fault::{Fault, FaultKind};
 pub use par::{at_s1e, par_el1_for};
 pub use regs::{Granule, TranslationRegs};
+pub use tlb_miss::{fill_tlb_on_miss, PhysMap};
 pub use walk::{translate, Permissions, Translation};
 
 /// Physical memory as the table walker sees it: one aligned 64-bit little-endian load.

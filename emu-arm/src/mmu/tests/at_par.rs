@@ -94,3 +94,71 @@ fn mmu_off_reports_the_flat_address_as_device_memory() {
     );
     assert_eq!(par, 1 | 1 << 11);
 }
+
+/// RAM is PA [0, 1 GiB) at host address 0x7f00_0000_0000 + pa; page 0x8765_4000 is not RAM
+/// (a device), page 0x3000_0000 holds translated code.
+struct Board;
+
+impl crate::mmu::PhysMap for Board {
+    fn ram_host_page(&self, pa: u64) -> Option<usize> {
+        (pa < 0x4000_0000).then_some(0x7f00_0000_0000 + (pa & !0xfff) as usize)
+    }
+    fn page_holds_code(&self, pa: u64) -> bool {
+        pa & !0xfff == 0x3000_0000
+    }
+}
+
+#[test]
+fn tlb_miss_walks_and_fills_the_tlb() {
+    use crate::mmu::fill_tlb_on_miss;
+    use emu_core::softmmu::{Tlb, TlbAccess, TlbProbe};
+
+    let mut tlb = Tlb::new();
+    let mem = tables_4k(page(0x1234_5000, AP_ALL_RO));
+    let r = regs_4k();
+    assert_eq!(tlb.lookup(VA_4K + 0x10, 4, TlbAccess::Read), None);
+    fill_tlb_on_miss(&mut tlb, &r, &mem, &Board, VA_4K + 0x10, EL0_READ).unwrap();
+    assert_eq!(
+        tlb.lookup(VA_4K + 0x10, 4, TlbAccess::Read),
+        Some(0x7f00_1234_5010)
+    );
+    assert_eq!(tlb.lookup(VA_4K, 4, TlbAccess::Write), None, "read-only");
+    assert!(tlb.lookup(VA_4K, 4, TlbAccess::Execute).is_some());
+
+    // A device page: filled, but every access takes the slow path.
+    let mem = tables_4k(page(0x8765_4000, AP_ALL_RW | UXN));
+    let mut tlb = Tlb::new();
+    fill_tlb_on_miss(&mut tlb, &r, &mem, &Board, VA_4K, EL1_WRITE).unwrap();
+    assert_eq!(tlb.lookup(VA_4K + 8, 4, TlbAccess::Write), None);
+    assert_eq!(
+        tlb.probe(VA_4K + 8, TlbAccess::Write),
+        TlbProbe::Mmio { pa: 0x8765_4008 }
+    );
+
+    // A code page: writes take the slow path.
+    let mem = tables_4k(page(0x3000_0000, AP_EL1_RW));
+    fill_tlb_on_miss(&mut tlb, &r, &mem, &Board, VA_4K, EL1_WRITE).unwrap();
+    assert!(tlb.lookup(VA_4K, 4, TlbAccess::Read).is_some());
+    assert_eq!(tlb.lookup(VA_4K, 4, TlbAccess::Write), None);
+
+    // A fault fills nothing.
+    let mut tlb = Tlb::new();
+    let mem = tables_4k(page(0x1234_5000, AP_EL1_RW));
+    assert!(fill_tlb_on_miss(&mut tlb, &r, &mem, &Board, VA_4K, EL0_READ).is_err());
+    assert_eq!(tlb.probe(VA_4K, TlbAccess::Read), TlbProbe::Miss);
+}
+
+#[test]
+fn untagging_sign_extends_bit_55_only_under_tbi() {
+    let mut r = regs_4k();
+    assert_eq!(r.untagged(0x5a00_0000_1234_5678), 0x5a00_0000_1234_5678);
+    r.tcr_el1 |= TCR_TBI0;
+    assert_eq!(r.untagged(0x5a00_0000_1234_5678), 0x0000_0000_1234_5678);
+    assert_eq!(
+        r.untagged(0x5aff_8000_0000_0000),
+        0x5aff_8000_0000_0000,
+        "TBI1 clear"
+    );
+    r.tcr_el1 |= TCR_TBI1;
+    assert_eq!(r.untagged(0x5aff_8000_0000_0000), 0xffff_8000_0000_0000);
+}
