@@ -623,4 +623,136 @@ mod tests {
         tlb.flush_all();
         assert_eq!(hits(&tlb, 0x3000), [false; 3]);
     }
+    /// Random operation sequences against a simple model (a map of live pieces, with the
+    /// direct-mapped eviction and the flush rules written out plainly): every lookup and
+    /// probe must agree with the model exactly.
+    #[test]
+    fn random_operations_agree_with_a_model() {
+        use std::collections::HashMap;
+
+        struct Rng(u64);
+        impl Rng {
+            fn below(&mut self, n: u64) -> u64 {
+                self.0 ^= self.0 << 13;
+                self.0 ^= self.0 >> 7;
+                self.0 ^= self.0 << 17;
+                self.0 % n
+            }
+        }
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut tlb = Tlb::new();
+        // va page -> (fill, holds code now)
+        let mut model: HashMap<u64, (TlbFill, bool)> = HashMap::new();
+        let stride = TLB_ENTRIES as u64 * PAGE_SIZE;
+        // A few slots, each shared by several pages; some pages inside one 2 MiB block.
+        let random_va = |rng: &mut Rng| {
+            let base = [0x20_0000u64, 0x40_0000, 0xffff_0000_0000_0000][rng.below(3) as usize];
+            base + rng.below(4) * stride + rng.below(8) * PAGE_SIZE + rng.below(PAGE_SIZE)
+        };
+        for _ in 0..20_000 {
+            match rng.below(10) {
+                0..=4 => {
+                    let va = random_va(&mut rng);
+                    let in_block = va & !0x1f_ffff == 0x40_0000;
+                    let fill = TlbFill {
+                        va,
+                        pa: 0x1000_0000 + (va & 0xff_ffff),
+                        size_shift: if in_block { 21 } else { PAGE_SHIFT },
+                        readable: rng.below(4) != 0,
+                        writable: rng.below(2) != 0,
+                        executable: rng.below(2) != 0,
+                        asid: [None, Some(1), Some(2)][rng.below(3) as usize],
+                        backing: if rng.below(5) == 0 {
+                            Backing::Mmio
+                        } else {
+                            Backing::Ram {
+                                host_page: 0x7000_0000_0000 + (va & PAGE_MASK) as usize,
+                            }
+                        },
+                        holds_code: rng.below(6) == 0,
+                    };
+                    tlb.fill(&fill);
+                    model.retain(|&page, _| Tlb::index_of(page) != Tlb::index_of(va));
+                    model.insert(va & PAGE_MASK, (fill, fill.holds_code));
+                }
+                5 => {
+                    let va = random_va(&mut rng);
+                    let asids = [AsidMatch::Any, AsidMatch::Asid(1), AsidMatch::Asid(2)]
+                        [rng.below(3) as usize];
+                    tlb.flush_page(va, asids);
+                    model.retain(|&page, (fill, _)| {
+                        let covers = (page ^ va) >> fill.size_shift == 0;
+                        !(covers && asids.matches(fill.asid))
+                    });
+                }
+                6 => {
+                    let asid = 1 + rng.below(2) as u16;
+                    tlb.flush_asid(asid);
+                    model.retain(|_, (fill, _)| fill.asid != Some(asid));
+                }
+                7 => {
+                    if rng.below(4) == 0 {
+                        tlb.flush_all();
+                        model.clear();
+                    } else {
+                        tlb.flush_non_global();
+                        model.retain(|_, (fill, _)| fill.asid.is_none());
+                    }
+                }
+                _ => {
+                    let phys_page = (0x1000_0000 + (random_va(&mut rng) & 0xff_ffff)) & PAGE_MASK;
+                    let mark = rng.below(2) == 0;
+                    if mark {
+                        tlb.mark_code_page(phys_page);
+                    } else {
+                        tlb.unmark_code_page(phys_page);
+                    }
+                    for (fill, code) in model.values_mut() {
+                        if fill.pa & PAGE_MASK == phys_page {
+                            *code = mark;
+                        }
+                    }
+                }
+            }
+            // Check a few addresses after every operation.
+            for _ in 0..4 {
+                let va = random_va(&mut rng) & !7;
+                for access in [TlbAccess::Read, TlbAccess::Write, TlbAccess::Execute] {
+                    let expected = match model.get(&(va & PAGE_MASK)) {
+                        None => TlbProbe::Miss,
+                        Some((fill, code)) => {
+                            let allowed = match access {
+                                TlbAccess::Read => fill.readable,
+                                TlbAccess::Write => fill.writable,
+                                TlbAccess::Execute => fill.executable,
+                            };
+                            match (allowed, fill.backing) {
+                                (false, _) => TlbProbe::Miss,
+                                (true, Backing::Mmio) => TlbProbe::Mmio {
+                                    pa: (fill.pa & PAGE_MASK) | (va & !PAGE_MASK),
+                                },
+                                (true, Backing::Ram { host_page }) => {
+                                    let host = host_page + (va & !PAGE_MASK) as usize;
+                                    if *code && access == TlbAccess::Write {
+                                        TlbProbe::WriteToCode {
+                                            host,
+                                            phys_page: fill.pa & PAGE_MASK,
+                                        }
+                                    } else {
+                                        TlbProbe::Ram { host }
+                                    }
+                                }
+                            }
+                        }
+                    };
+                    assert_eq!(tlb.probe(va, access), expected, "{va:#x} {access:?}");
+                    let fast = match expected {
+                        TlbProbe::Ram { host } => Some(host),
+                        _ => None,
+                    };
+                    assert_eq!(tlb.lookup(va, 8, access), fast, "{va:#x} {access:?}");
+                }
+            }
+        }
+    }
 }
