@@ -399,6 +399,61 @@ impl Tlb {
     }
 }
 
+/// All the TLBs of one vCPU, one per translation context ("MMU index": e.g. EL0 and EL1 of
+/// the EL1&0 regime). TLB maintenance instructions name a regime, not an EL, so the
+/// flushes apply to every table. Each table's entry array stays at a fixed address for the
+/// life of the set, so the JIT may embed `tlb(i).entries_ptr()`.
+pub struct TlbSet {
+    tlbs: Box<[Tlb]>,
+}
+
+impl TlbSet {
+    pub fn new(contexts: usize) -> Self {
+        TlbSet {
+            tlbs: (0..contexts).map(|_| Tlb::new()).collect(),
+        }
+    }
+
+    /// The TLB of translation context `index`, if there is one.
+    pub fn tlb(&self, index: usize) -> Option<&Tlb> {
+        self.tlbs.get(index)
+    }
+
+    pub fn tlb_mut(&mut self, index: usize) -> Option<&mut Tlb> {
+        self.tlbs.get_mut(index)
+    }
+
+    pub fn flush_all(&mut self) {
+        self.tlbs.iter_mut().for_each(Tlb::flush_all);
+    }
+
+    pub fn flush_page(&mut self, va: u64, asids: AsidMatch) {
+        self.tlbs
+            .iter_mut()
+            .for_each(|tlb| tlb.flush_page(va, asids));
+    }
+
+    pub fn flush_asid(&mut self, asid: u16) {
+        self.tlbs.iter_mut().for_each(|tlb| tlb.flush_asid(asid));
+    }
+
+    pub fn flush_non_global(&mut self) {
+        self.tlbs.iter_mut().for_each(Tlb::flush_non_global);
+    }
+
+    pub fn mark_code_page(&mut self, phys_page: u64) {
+        self.tlbs
+            .iter_mut()
+            .for_each(|tlb| tlb.mark_code_page(phys_page));
+    }
+
+    pub fn unmark_code_page(&mut self, phys_page: u64) {
+        self.tlbs
+            .iter_mut()
+            .for_each(|tlb| tlb.unmark_code_page(phys_page));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -754,5 +809,24 @@ mod tests {
                 }
             }
         }
+    }
+    #[test]
+    fn tlb_set_flushes_every_context() {
+        let mut set = TlbSet::new(2);
+        assert!(set.tlb(2).is_none());
+        for index in 0..2 {
+            let tlb = set.tlb_mut(index).unwrap();
+            tlb.fill(&ram_fill(0x1000, 0x1000, (true, true, true)));
+            tlb.fill(&ram_fill(0x2000, 0x2000, (true, true, true)));
+        }
+        set.mark_code_page(0x2000);
+        set.flush_page(0x1000, AsidMatch::Any);
+        for index in 0..2 {
+            let tlb = set.tlb(index).unwrap();
+            assert_eq!(hits(tlb, 0x1000), [false; 3]);
+            assert_eq!(hits(tlb, 0x2000), [true, false, true]);
+        }
+        set.flush_all();
+        assert_eq!(hits(set.tlb(1).unwrap(), 0x2000), [false; 3]);
     }
 }

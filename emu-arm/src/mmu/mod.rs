@@ -7,6 +7,9 @@
 //! ASIDs, the 4 KiB, 16 KiB and 64 KiB granules, no hardware Access flag or dirty-state
 //! management (ID_AA64MMFR1 = 0, so TCR.HA/HD are ignored and AF = 0 is an Access flag
 //! fault), no PAN, no hierarchical-permission disable (FEAT_HPDS), no 52-bit addresses.
+//! The Contiguous bit is a TLB hint and is ignored (allowed: it never changes a result).
+//! SCTLR_EL1 bits that gate instructions rather than translations (UCI, UCT, DZE...) are
+//! the business of the instructions' semantics, not of the walk.
 //!
 //! Descriptors are read through [`PhysMemory`], so the walk runs against a fake memory in
 //! tests and against the board's RAM in system mode. The walk caches nothing: the softmmu

@@ -75,12 +75,19 @@ impl Granule {
         }
     }
 
-    /// The level the walk starts at for an input address of `input_bits` bits:
-    /// each level below 3 resolves `stride` more bits above the page offset.
+    /// The level the walk starts at for an input address of `input_bits` bits (25..=48
+    /// without FEAT_LVA/FEAT_TTST; other sizes saturate at levels 0 and 3): each level
+    /// below 3 resolves `stride` more bits above the page offset.
     pub const fn start_level(self, input_bits: u32) -> u32 {
-        let bits_above_page = input_bits - self.page_shift();
+        let bits_above_page = input_bits.saturating_sub(self.page_shift());
         let levels = bits_above_page.div_ceil(self.stride());
-        4 - levels
+        if levels > 4 {
+            0
+        } else if levels == 0 {
+            3
+        } else {
+            4 - levels
+        }
     }
 }
 

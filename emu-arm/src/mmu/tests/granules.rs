@@ -235,3 +235,10 @@ fn mmu_off_is_flat_with_a_pa_size_check() {
     let t = translate(&r, &mem, 0x7700_0000_0000_1000, EL1_READ).unwrap();
     assert_eq!(t.pa, 0x1000);
 }
+
+#[test]
+fn start_level_saturates_outside_the_architected_sizes() {
+    assert_eq!(Granule::K4.start_level(64), 0);
+    assert_eq!(Granule::K64.start_level(0), 3);
+    assert_eq!(Granule::K16.start_level(14), 3);
+}
