@@ -242,3 +242,34 @@ fn start_level_saturates_outside_the_architected_sizes() {
     assert_eq!(Granule::K64.start_level(0), 3);
     assert_eq!(Granule::K16.start_level(14), 3);
 }
+
+/// The kernel-half layouts of common Linux configurations, indices computed by hand.
+#[test]
+fn linux_16k_47_bit_kernel_half() {
+    // T1SZ = 17, TG1 = 16K: starts at level 1 (bits 46:36), then 35:25, 24:14.
+    // VA 0xffff_8000_1234_5678: L1 index 0, L2 index 9, L3 index 0xd1, offset 0x1678.
+    let mut mem = FakeMemory::default();
+    mem.set(0x40000, 0, table(0x44000));
+    mem.set(0x44000, 9, table(0x48000));
+    mem.set(0x48000, 0xd1, page(0x8_0000_4000, AP_EL1_RW | NG));
+    let r = regs(TCR_IPS_48 | (17 << 16) | (1 << 30) | TCR_EPD0, 0, 0x40000);
+    let t = translate(&r, &mem, 0xffff_8000_1234_5678, EL1_WRITE).unwrap();
+    assert_eq!(t.pa, 0x8_0000_5678);
+    assert_eq!(mem.reads.get(), 3);
+}
+
+#[test]
+fn linux_4k_39_bit_kernel_half() {
+    // T1SZ = 25, TG1 = 4K: starts at level 1 (bits 38:30).
+    // VA 0xffff_ffc0_0800_1234: L1 index 0x100, L2 index 0x40, L3 index 1, offset 0x234.
+    let mut mem = FakeMemory::default();
+    mem.set(0x50000, 0x100, table(0x51000));
+    mem.set(0x51000, 0x40, table(0x52000));
+    mem.set(0x52000, 1, page(0x4123_4000, AP_EL1_RW));
+    let r = regs(TCR_IPS_48 | (25 << 16) | (2 << 30), 0, 0x50000);
+    let t = translate(&r, &mem, 0xffff_ffc0_0800_1234, EL1_READ).unwrap();
+    assert_eq!(t.pa, 0x4123_4234);
+    // One bit above the 39-bit range clear: in the gap.
+    let f = translate(&r, &mem, 0xffff_ff40_0800_1234, EL1_READ).unwrap_err();
+    assert_eq!((f.kind, f.level), (FaultKind::Translation, 0));
+}
