@@ -17,6 +17,9 @@ pub enum FaultKind {
     Permission,
     /// A descriptor read found nothing at its physical address.
     ExternalAbortOnWalk,
+    /// An unaligned data access to Device memory. Never produced by the walk: the access
+    /// path raises it (see [`Fault::alignment`]) when the TLB says the page is Device.
+    Alignment,
 }
 
 /// A stage-1 fault: what the exception entry needs for ESR_EL1 and FAR_EL1.
@@ -48,11 +51,17 @@ impl Fault {
         }
     }
 
+    /// An Alignment fault on `va` (the level is meaningless and reads 0).
+    pub fn alignment(va: u64, access: Access) -> Self {
+        Fault::new(FaultKind::Alignment, 0, va, access)
+    }
+
     /// The 6-bit fault status code: DFSC for data aborts, IFSC for instruction aborts, FST in
     /// PAR_EL1 (Arm ARM D17, ESR_ELx ISS encoding for an exception from a Data Abort).
-    /// Each kind occupies four codes, one per level: the level is the low two bits.
+    /// Each walk fault kind occupies four codes, one per level: the level is the low two bits.
     pub fn status_code(&self) -> u32 {
         let base = match self.kind {
+            FaultKind::Alignment => return 0b10_0001,
             FaultKind::AddressSize => 0b00_0000,
             FaultKind::Translation => 0b00_0100,
             FaultKind::AccessFlag => 0b00_1000,

@@ -229,7 +229,8 @@ fn va_in_range(va: u64, params: &RangeParams, input_bits: u32) -> bool {
 
 /// Stage 1 disabled: VA = PA (with the tag removed when TBI applies), all accesses allowed,
 /// but a VA beyond the implemented PA size is a level-0 Address size fault. Memory is
-/// Device-nGnRnE for data (MAIR byte 0), which `AT` reports.
+/// Device-nGnRnE for data (MAIR byte 0), which `AT` reports and which makes unaligned data
+/// accesses fault.
 fn translate_mmu_off(
     regs: &TranslationRegs,
     va: u64,
@@ -301,6 +302,7 @@ impl Translation {
         backing: emu_core::softmmu::Backing,
         holds_code: bool,
     ) -> emu_core::softmmu::TlbFill {
+        let check_alignment = self.is_device_memory();
         let (readable, writable, executable) = self.permissions.at(el);
         emu_core::softmmu::TlbFill {
             va,
@@ -312,6 +314,13 @@ impl Translation {
             asid: self.asid,
             backing,
             holds_code,
+            check_alignment,
         }
+    }
+
+    /// Whether the memory type is Device (MAIR attribute 0b0000dd00), where unaligned data
+    /// accesses take an Alignment fault. With the MMU off, data accesses are Device-nGnRnE.
+    pub fn is_device_memory(&self) -> bool {
+        self.mair_attr & 0xf0 == 0
     }
 }

@@ -58,6 +58,9 @@ pub mod tag_flag {
     pub const MMIO: u64 = 1 << 1;
     /// The RAM page holds translated code: writes must invalidate it first.
     pub const CODE: u64 = 1 << 2;
+    /// The guest maps the page as Device memory, where unaligned data accesses fault: data
+    /// accesses take the slow path, which checks alignment (instruction fetches do not).
+    pub const CHECK_ALIGNED: u64 = 1 << 3;
 }
 
 /// One TLB entry, as the JIT sees it: three tags (VA page | flags) and the host addend.
@@ -125,6 +128,8 @@ pub struct TlbFill {
     pub backing: Backing,
     /// The physical page holds translated code (writes must take the slow path).
     pub holds_code: bool,
+    /// The guest's memory type is Device: unaligned data accesses must fault.
+    pub check_alignment: bool,
 }
 
 /// Which ASIDs a by-VA invalidation applies to.
@@ -150,11 +155,16 @@ impl AsidMatch {
 pub enum TlbProbe {
     /// Not cached (or not permitted: the walk decides which): walk and fill.
     Miss,
-    /// A RAM access at this host address.
-    Ram { host: usize },
+    /// A RAM access at this host address; with `check_alignment`, an unaligned data access
+    /// is an Alignment fault instead (Device memory).
+    Ram { host: usize, check_alignment: bool },
     /// A write to a RAM page holding translated code: invalidate the translations of
-    /// physical page `phys_page`, then write at `host`.
-    WriteToCode { host: usize, phys_page: u64 },
+    /// physical page `phys_page`, then write at `host` (alignment as for `Ram`).
+    WriteToCode {
+        host: usize,
+        phys_page: u64,
+        check_alignment: bool,
+    },
     /// A device access at this physical address.
     Mmio { pa: u64 },
 }
@@ -256,13 +266,18 @@ impl Tlb {
             };
         }
         let host = va.wrapping_add(entry.addend) as usize;
+        let check_alignment = tag & tag_flag::CHECK_ALIGNED != 0;
         if tag & tag_flag::CODE != 0 {
             return TlbProbe::WriteToCode {
                 host,
                 phys_page: info.phys_page,
+                check_alignment,
             };
         }
-        TlbProbe::Ram { host }
+        TlbProbe::Ram {
+            host,
+            check_alignment,
+        }
     }
 
     /// Caches a walk result for the 4 KiB page containing `fill.va`, replacing whatever
@@ -290,9 +305,14 @@ impl Tlb {
         else {
             return;
         };
+        let align_flag = if fill.check_alignment {
+            tag_flag::CHECK_ALIGNED
+        } else {
+            0
+        };
         *entry = TlbEntry {
-            addr_read: tag_if(fill.readable, 0),
-            addr_write: tag_if(fill.writable, code_flag),
+            addr_read: tag_if(fill.readable, align_flag),
+            addr_write: tag_if(fill.writable, code_flag | align_flag),
             addr_code: tag_if(fill.executable, 0),
             addend,
         };

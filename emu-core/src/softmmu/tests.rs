@@ -16,6 +16,7 @@ fn ram_fill(va: u64, pa: u64, rwx: (bool, bool, bool)) -> TlbFill {
         asid: None,
         backing: Backing::Ram { host_page: HOST },
         holds_code: false,
+        check_alignment: false,
     }
 }
 
@@ -94,7 +95,10 @@ fn fill_then_hit_with_the_permitted_accesses_only() {
     assert_eq!(tlb.probe(0x4000_1000, TlbAccess::Write), TlbProbe::Miss);
     assert_eq!(
         tlb.probe(0x4000_1008, TlbAccess::Read),
-        TlbProbe::Ram { host: HOST + 8 }
+        TlbProbe::Ram {
+            host: HOST + 8,
+            check_alignment: false
+        }
     );
     // Another page in the same slot does not hit.
     let alias = 0x4000_1000 + (TLB_ENTRIES as u64) * PAGE_SIZE;
@@ -147,7 +151,8 @@ fn writes_to_code_pages_take_the_slow_path() {
         tlb.probe(0x40_0010, TlbAccess::Write),
         TlbProbe::WriteToCode {
             host: HOST + 0x10,
-            phys_page: 0x8_0000
+            phys_page: 0x8_0000,
+            check_alignment: false
         }
     );
     tlb.unmark_code_page(0x8_0000);
@@ -269,6 +274,7 @@ fn random_operations_agree_with_a_model() {
                         }
                     },
                     holds_code: rng.below(6) == 0,
+                    check_alignment: rng.below(4) == 0,
                 };
                 tlb.fill(&fill);
                 model.retain(|&page, _| Tlb::index_of(page) != Tlb::index_of(va));
@@ -332,13 +338,20 @@ fn random_operations_agree_with_a_model() {
                             },
                             (true, Backing::Ram { host_page }) => {
                                 let host = host_page + (va & !PAGE_MASK) as usize;
+                                // Instruction fetches never check data alignment.
+                                let check_alignment =
+                                    fill.check_alignment && access != TlbAccess::Execute;
                                 if *code && access == TlbAccess::Write {
                                     TlbProbe::WriteToCode {
                                         host,
                                         phys_page: fill.pa & PAGE_MASK,
+                                        check_alignment,
                                     }
                                 } else {
-                                    TlbProbe::Ram { host }
+                                    TlbProbe::Ram {
+                                        host,
+                                        check_alignment,
+                                    }
                                 }
                             }
                         }
@@ -346,7 +359,10 @@ fn random_operations_agree_with_a_model() {
                 };
                 assert_eq!(tlb.probe(va, access), expected, "{va:#x} {access:?}");
                 let fast = match expected {
-                    TlbProbe::Ram { host } => Some(host),
+                    TlbProbe::Ram {
+                        host,
+                        check_alignment: false,
+                    } => Some(host),
                     _ => None,
                 };
                 assert_eq!(tlb.lookup(va, 8, access), fast, "{va:#x} {access:?}");
@@ -372,4 +388,27 @@ fn tlb_set_flushes_every_context() {
     }
     set.flush_all();
     assert_eq!(hits(set.tlb(1).unwrap(), 0x2000), [false; 3]);
+}
+
+#[test]
+fn device_memory_data_accesses_take_the_slow_path_for_alignment() {
+    let mut tlb = Tlb::new();
+    let mut fill = ram_fill(0x9000, 0x9000, (true, true, true));
+    fill.check_alignment = true;
+    tlb.fill(&fill);
+    assert_eq!(hits(&tlb, 0x9010), [false, false, true]);
+    assert_eq!(
+        tlb.probe(0x9010, TlbAccess::Read),
+        TlbProbe::Ram {
+            host: HOST + 0x10,
+            check_alignment: true
+        }
+    );
+    assert_eq!(
+        tlb.probe(0x9010, TlbAccess::Execute),
+        TlbProbe::Ram {
+            host: HOST + 0x10,
+            check_alignment: false
+        }
+    );
 }

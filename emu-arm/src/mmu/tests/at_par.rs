@@ -5,6 +5,8 @@ use crate::mmu::{at_s1e, translate};
 use emu_core::softmmu::Backing;
 
 const SH_INNER: u64 = 0b11 << 8;
+/// AttrIndx 1: Normal write-back memory in the test MAIR.
+const NORMAL: u64 = 1 << 2;
 /// NS and bit 11, set in every successful result.
 const PAR_OK: u64 = 1 << 9 | 1 << 11;
 
@@ -114,7 +116,8 @@ fn tlb_miss_walks_and_fills_the_tlb() {
     use emu_core::softmmu::{Tlb, TlbAccess, TlbProbe};
 
     let mut tlb = Tlb::new();
-    let mem = tables_4k(page(0x1234_5000, AP_ALL_RO));
+    // AttrIndx 1: Normal memory (Device would send data accesses to the slow path).
+    let mem = tables_4k(page(0x1234_5000, AP_ALL_RO | NORMAL));
     let r = regs_4k();
     assert_eq!(tlb.lookup(VA_4K + 0x10, 4, TlbAccess::Read), None);
     fill_tlb_on_miss(&mut tlb, &r, &mem, &Board, VA_4K + 0x10, EL0_READ).unwrap();
@@ -136,7 +139,7 @@ fn tlb_miss_walks_and_fills_the_tlb() {
     );
 
     // A code page: writes take the slow path.
-    let mem = tables_4k(page(0x3000_0000, AP_EL1_RW));
+    let mem = tables_4k(page(0x3000_0000, AP_EL1_RW | NORMAL));
     fill_tlb_on_miss(&mut tlb, &r, &mem, &Board, VA_4K, EL1_WRITE).unwrap();
     assert!(tlb.lookup(VA_4K, 4, TlbAccess::Read).is_some());
     assert_eq!(tlb.lookup(VA_4K, 4, TlbAccess::Write), None);
@@ -161,4 +164,43 @@ fn untagging_sign_extends_bit_55_only_under_tbi() {
     );
     r.tcr_el1 |= TCR_TBI1;
     assert_eq!(r.untagged(0x5aff_8000_0000_0000), 0xffff_8000_0000_0000);
+}
+
+#[test]
+fn device_mappings_fill_alignment_checked_entries() {
+    use crate::mmu::{Fault, FaultKind};
+    // AttrIndx 0 is Device-nGnRnE in the test MAIR; AttrIndx 1 is Normal.
+    let device = translate(
+        &regs_4k(),
+        &tables_4k(page(0x5000, AP_EL1_RW)),
+        VA_4K,
+        EL1_READ,
+    );
+    let normal = translate(
+        &regs_4k(),
+        &tables_4k(page(0x5000, AP_EL1_RW | (1 << 2))),
+        VA_4K,
+        EL1_READ,
+    );
+    let ram = Backing::Ram {
+        host_page: 0x7000_0000,
+    };
+    let fill = device
+        .unwrap()
+        .tlb_fill(VA_4K, ExceptionLevel::El1, ram, false);
+    assert!(fill.check_alignment);
+    let fill = normal
+        .unwrap()
+        .tlb_fill(VA_4K, ExceptionLevel::El1, ram, false);
+    assert!(!fill.check_alignment);
+
+    let fault = Fault::alignment(VA_4K + 1, EL0_WRITE);
+    assert_eq!(
+        (fault.kind, fault.status_code()),
+        (FaultKind::Alignment, 0x21)
+    );
+    assert_eq!(
+        fault.esr_el1(ExceptionLevel::El0, false),
+        0x24 << 26 | 1 << 25 | 1 << 6 | 0x21
+    );
 }
