@@ -14,8 +14,26 @@
 //! Descriptors are read through [`PhysMemory`], so the walk runs against a fake memory in
 //! tests and against the board's RAM in system mode. The walk caches nothing: the softmmu
 //! TLB (`emu_core::softmmu`) caches its results.
+//!
+//! Wiring into system mode:
+//! - Each vCPU owns a `TlbSet::new(EL1_AND_0_TLB_CONTEXTS)`; an access at `el` uses TLB
+//!   `el.tlb_context()` (LDTR/STTR at EL1 use EL0's). Keys are untagged VAs
+//!   ([`TranslationRegs::untagged`]).
+//! - On a fast-path miss, [`fill_tlb_on_miss`]; a `Fault` becomes a Data or Instruction
+//!   Abort with ESR from [`Fault::esr_el1`] and FAR = the access's original VA.
+//! - `MSR` to SCTLR_EL1 or TCR_EL1: `flush_all` (changing them without TLBI may keep stale
+//!   entries architecturally, so flushing is always allowed and is simplest). `MSR` to
+//!   TTBR0/TTBR1_EL1: `flush_non_global` when the active ASID
+//!   ([`TranslationRegs::current_asid`]) changes, because the fast path does not compare
+//!   ASIDs; a base-address change alone needs nothing (the guest must TLBI).
+//! - TLBI: `VMALLE1(IS)` → `flush_all`; `VAE1`/`VALE1(IS)` Xt →
+//!   `flush_page(tlbi_va(xt), tlbi_va_asids(xt, regs))`; `VAAE1`/`VAALE1(IS)` →
+//!   `flush_page(tlbi_va(xt), AsidMatch::Any)`; `ASIDE1(IS)` → `flush_asid(tlbi_asid(..))`.
+//!   The IS forms must reach every vCPU's set.
+//! - `AT S1E{0,1}{R,W}` → [`at_s1e`] → PAR_EL1.
 
 mod fault;
+mod maintenance;
 mod par;
 mod regs;
 mod tlb_miss;
@@ -25,6 +43,7 @@ mod walk;
 mod tests;
 
 pub use fault::{Fault, FaultKind};
+pub use maintenance::{tlbi_asid, tlbi_va, tlbi_va_asids, EL1_AND_0_TLB_CONTEXTS};
 pub use par::{at_s1e, par_el1_for};
 pub use regs::{Granule, TranslationRegs};
 pub use tlb_miss::{fill_tlb_on_miss, PhysMap};

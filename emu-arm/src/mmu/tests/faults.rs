@@ -208,3 +208,22 @@ fn ng_tags_the_translation_with_the_current_asid() {
     let global = tables_4k(page(0x8000, AP_EL1_RW));
     assert_eq!(translate(&r, &global, VA_4K, EL1_READ).unwrap().asid, None);
 }
+
+#[test]
+fn tlbi_operands_decode_va_and_asid() {
+    use crate::mmu::{tlbi_asid, tlbi_va, tlbi_va_asids, EL1_AND_0_TLB_CONTEXTS};
+    use emu_core::softmmu::AsidMatch;
+    // VA[55:12] in Xt[43:0]; bit 55 set sign-extends into the upper range.
+    assert_eq!(tlbi_va(0x0000_0000_0401_2345), 0x0000_0401_2345_000);
+    assert_eq!(tlbi_va(0x1234_0ff8_0000_0001), 0xffff_8000_0000_1000);
+    let mut r = regs_4k();
+    assert_eq!(tlbi_asid(0xabcd_0000_0000_0000, &r), 0xcd);
+    r.tcr_el1 |= TCR_AS;
+    assert_eq!(
+        tlbi_va_asids(0xabcd_0000_0000_0000, &r),
+        AsidMatch::Asid(0xabcd)
+    );
+    assert_eq!(ExceptionLevel::El0.tlb_context(), 0);
+    assert_eq!(ExceptionLevel::El1.tlb_context(), 1);
+    assert!(ExceptionLevel::El1.tlb_context() < EL1_AND_0_TLB_CONTEXTS);
+}
