@@ -6,6 +6,7 @@
 use super::{aes, pmull};
 use crate::decode::fp_simd::crypto::Aes;
 use crate::exits;
+use crate::sem::fp_simd::fp::tests::Case;
 use crate::state::CpuState;
 use crate::testkit::{run_both, BRK0};
 
@@ -409,4 +410,15 @@ fn sha1h_zeroes_upper_bits() {
         st.vreg[1] = [0xffff_ffff_8000_0001, 7];
     });
     assert_eq!(st.vreg[0], [0x6000_0000, 0]);
+}
+
+#[rustfmt::skip]
+#[path = "oracle_crypto.rs"]
+mod oracle_crypto;
+
+/// Every crypto instruction against values measured under qemu-aarch64
+/// (`fp/oracle/mkcases_crypto.py`), incl. aliased registers and unallocated neighbours.
+#[test]
+fn crypto_matches_oracle() {
+    crate::sem::fp_simd::fp::tests::run_cases(oracle_crypto::CASES);
 }
