@@ -14,7 +14,7 @@ pub fn disassemble(insn: &Insn, pc: u64) -> String {
         Kind::Branch(op) => decode::branch::disas(op, raw, pc),
         Kind::System(op) => decode::system::disas(op, raw, pc),
         Kind::LdSt(op) => decode::ldst::disas(op, raw, pc),
-        Kind::FpSimd(op) => format!("{op:?}"),
+        Kind::FpSimd(op) => decode::fp_simd::disas(op, raw),
     };
     format!("{raw:08x}  {text}")
 }
