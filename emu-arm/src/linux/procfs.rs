@@ -1,5 +1,6 @@
-//! The few /proc files whose host version would describe the emulator instead of the
-//! guest (as qemu-aarch64 does): /proc/self/maps, /proc/self/auxv, /proc/self/cmdline.
+//! The few /proc files whose host version would describe the emulator or the host CPU
+//! instead of the guest (as qemu-aarch64 does): /proc/self/maps, /proc/self/auxv,
+//! /proc/self/cmdline and /proc/cpuinfo.
 //! Opening one returns a memfd holding the guest's version; /proc/self/exe is handled by
 //! path translation (it names the guest program).
 
@@ -10,6 +11,9 @@ use std::fmt::Write as _;
 /// The per-process file a guest path names, if it is one we emulate: "maps" for
 /// "/proc/self/maps", "/proc/<our pid>/maps" or "/proc/thread-self/maps".
 pub fn emulated_file(path: &[u8]) -> Option<&'static str> {
+    if path == b"/proc/cpuinfo" {
+        return Some("cpuinfo");
+    }
     let rest = path.strip_prefix(b"/proc/")?;
     let slash = rest.iter().position(|&b| b == b'/')?;
     let (who, file) = (&rest[..slash], &rest[slash + 1..]);
@@ -21,6 +25,42 @@ pub fn emulated_file(path: &[u8]) -> Option<&'static str> {
     ["maps", "auxv", "cmdline"]
         .into_iter()
         .find(|f| f.as_bytes() == file)
+}
+
+/// /proc/cpuinfo as an arm64 kernel prints it, for our CPU (features from
+/// `features::USER_HWCAP`, identification from MIDR_EL1), one entry per host CPU.
+pub fn cpuinfo() -> Vec<u8> {
+    use crate::features::{MIDR_EL1, USER_HWCAP};
+    // AT_HWCAP bit n is named HWCAP_NAMES[n] (arch/arm64/kernel/cpuinfo.c, hwcap_str).
+    const HWCAP_NAMES: [&str; 32] = [
+        "fp", "asimd", "evtstrm", "aes", "pmull", "sha1", "sha2", "crc32", "atomics", "fphp",
+        "asimdhp", "cpuid", "asimdrdm", "jscvt", "fcma", "lrcpc", "dcpop", "sha3", "sm3", "sm4",
+        "asimddp", "sha512", "sve", "asimdfhm", "dit", "uscat", "ilrcpc", "flagm", "ssbs", "sb",
+        "paca", "pacg",
+    ];
+    let features: Vec<&str> = HWCAP_NAMES
+        .iter()
+        .enumerate()
+        .filter(|&(bit, _)| USER_HWCAP & (1 << bit) != 0)
+        .map(|(_, &n)| n)
+        .collect();
+    // SAFETY: sysconf has no preconditions.
+    let cpus = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) }.max(1);
+    let mut out = String::new();
+    for n in 0..cpus {
+        let _ = write!(
+            out,
+            "processor\t: {n}\nBogoMIPS\t: 2000.00\nFeatures\t: {}\n\
+             CPU implementer\t: {:#04x}\nCPU architecture: 8\nCPU variant\t: {:#x}\n\
+             CPU part\t: {:#05x}\nCPU revision\t: {}\n\n",
+            features.join(" "),
+            (MIDR_EL1 >> 24) & 0xff,
+            (MIDR_EL1 >> 20) & 0xf,
+            (MIDR_EL1 >> 4) & 0xfff,
+            MIDR_EL1 & 0xf,
+        );
+    }
+    out.into_bytes()
 }
 
 /// The guest's memory map in /proc/<pid>/maps format.
@@ -64,6 +104,7 @@ pub fn maps(t: &Thread) -> Vec<u8> {
 pub fn contents(t: &Thread, file: &str) -> Vec<u8> {
     match file {
         "maps" => maps(t),
+        "cpuinfo" => cpuinfo(),
         "auxv" => t
             .proc
             .auxv
@@ -112,5 +153,21 @@ mod tests {
         assert_eq!(emulated_file(b"/proc/1/maps"), None);
         assert_eq!(emulated_file(b"/proc/self/status"), None);
         assert_eq!(emulated_file(b"/proc/self"), None);
+        assert_eq!(emulated_file(b"/proc/cpuinfo"), Some("cpuinfo"));
+    }
+
+    #[test]
+    fn cpuinfo_lists_the_advertised_features() {
+        let text = String::from_utf8(cpuinfo()).unwrap();
+        let first = text.split("\n\n").next().unwrap();
+        assert!(first.starts_with("processor\t: 0\n"), "{first}");
+        let feat = first
+            .lines()
+            .find_map(|l| l.strip_prefix("Features\t: "))
+            .unwrap();
+        assert!(feat.split(' ').any(|f| f == "fp") && feat.split(' ').any(|f| f == "asimd"));
+        let bits = (crate::features::USER_HWCAP & 0xffff_ffff).count_ones() as usize;
+        assert_eq!(feat.split(' ').count(), bits, "{feat}");
+        assert!(first.contains("CPU part\t: 0x051"), "{first}");
     }
 }
