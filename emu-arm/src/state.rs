@@ -27,6 +27,10 @@ pub struct CpuState {
     pub excl_size: u64,
     /// V0–V31 as (low 64 bits, high 64 bits).
     pub vreg: [[u64; 2]; 32],
+    /// Non-zero after `IC IVAU` until the next context synchronisation (ISB, SVC), which
+    /// is when translated code must be dropped: one flush per cache-maintenance sequence
+    /// instead of one per cache line.
+    pub code_dirty: u64,
 }
 
 impl Default for CpuState {
@@ -47,6 +51,7 @@ impl Default for CpuState {
             excl_val2: 0,
             excl_size: 0,
             vreg: [[0; 2]; 32],
+            code_dirty: 0,
         }
     }
 }
@@ -94,6 +99,7 @@ pub const SLOT_EXCL_ADDR: Slot = slot(offset_of!(CpuState, excl_addr));
 pub const SLOT_EXCL_VAL: Slot = slot(offset_of!(CpuState, excl_val));
 pub const SLOT_EXCL_VAL2: Slot = slot(offset_of!(CpuState, excl_val2));
 pub const SLOT_EXCL_SIZE: Slot = slot(offset_of!(CpuState, excl_size));
+pub const SLOT_CODE_DIRTY: Slot = slot(offset_of!(CpuState, code_dirty));
 /// Slot of the low (`hi = false`) or high 64 bits of V`n`.
 pub const fn slot_v(n: u32, hi: bool) -> Slot {
     slot(offset_of!(CpuState, vreg) + 16 * n as usize + if hi { 8 } else { 0 })

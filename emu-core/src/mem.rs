@@ -140,6 +140,21 @@ fn host_prot(p: u8) -> i32 {
     prot
 }
 
+/// Releases the reservation and the permission table. Whoever drops a `GuestSpace` must
+/// make sure no thread still runs guest code on its [`MemView`] (user mode keeps the space
+/// for the life of the process; tests create and drop many).
+impl Drop for GuestSpace {
+    fn drop(&mut self) {
+        let v = self.view;
+        // SAFETY: both regions were reserved by `new` with exactly these lengths and are
+        // owned by this value alone.
+        unsafe {
+            libc::munmap(v.base as *mut _, v.limit as usize + PAGE_SIZE as usize);
+            libc::munmap(v.perms as *mut _, (v.limit >> PAGE_SHIFT) as usize);
+        }
+    }
+}
+
 impl GuestSpace {
     /// Reserves a guest address space of `limit` bytes (a multiple of the page size).
     pub fn new(limit: u64) -> io::Result<GuestSpace> {

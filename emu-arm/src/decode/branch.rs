@@ -107,6 +107,11 @@ mod tests {
         assert_eq!(decode(0xd61f_081f), None);
         assert_eq!(decode(0xd65f_0bff), None);
         assert_eq!(decode(0xd73f_0801), None);
+        // ... and no other group takes them either: they raise UNDEF.
+        for pac_branch in [0xd61f_081f, 0xd65f_0bff, 0xd73f_0801, 0xd71f_0800] {
+            let kind = crate::decode::decode(pac_branch).kind;
+            assert_eq!(kind, crate::decode::Kind::Undefined, "{pac_branch:08x}");
+        }
         // eret and svc are left to the system group.
         assert_eq!(decode(0xd69f_03e0), None);
         assert_eq!(decode(0xd400_0001), None);

@@ -115,15 +115,12 @@ fn ror_elem(v: u64, r: u32, esize: u32) -> u64 {
     ((v >> r) | (v << (esize - r))) & mask
 }
 
-/// Repeats the `esize`-bit element `v` to fill `datasize` bits.
+/// Repeats the `esize`-bit element `v` to fill `datasize` bits. Multiplying by the
+/// pattern 0..010..01 (a one every `esize` bits) copies the element into every slot
+/// without a loop: this runs on every interpreted logical immediate.
 fn replicate(v: u64, esize: u32, datasize: u32) -> u64 {
-    let mut out = 0u64;
-    let mut pos = 0;
-    while pos < datasize {
-        out |= v << pos;
-        pos += esize;
-    }
-    out
+    let every_esize = u64::MAX / ones(esize);
+    v.wrapping_mul(every_esize) & ones(datasize)
 }
 
 /// Logical (immediate): N=1 with sf=0 is unallocated; reserved bitmask encodings UNDEF.
@@ -368,6 +365,46 @@ mod tests {
         assert!(decode_bit_masks(false, 0b111101, 0, true, 32).is_none());
         // N=0 with imms=11111x has no valid element size.
         assert!(decode_bit_masks(false, 0b111110, 0, true, 32).is_none());
+    }
+
+    /// Every (N, immr, imms) against a direct transcription of the pseudocode's
+    /// element-by-element Replicate.
+    #[test]
+    fn bit_masks_match_the_pseudocode_everywhere() {
+        let reference = |n: bool, imms: u32, immr: u32, datasize: u32| {
+            let combined = ((n as u32) << 6) | (!imms & 0x3f);
+            let len = 31u32.checked_sub(combined.leading_zeros())?;
+            let esize = 1u32 << len;
+            let levels = esize - 1;
+            if len < 1 || esize > datasize || imms & levels == levels {
+                return None;
+            }
+            let (s, r) = (imms & levels, immr & levels);
+            let mut elem = 0u64;
+            for i in 0..esize {
+                // Bit i of ROR(ones(s + 1), r) within the element.
+                let src = (i + r) % esize;
+                if src <= s {
+                    elem |= 1 << i;
+                }
+            }
+            let mut out = 0u64;
+            for k in 0..datasize / esize {
+                out |= elem << (k * esize);
+            }
+            Some(out)
+        };
+        for datasize in [32, 64] {
+            for n in [false, true] {
+                for immr in 0..64 {
+                    for imms in 0..64 {
+                        let got = decode_bit_masks(n, imms, immr, true, datasize).map(|m| m.0);
+                        let want = reference(n, imms, immr, datasize);
+                        assert_eq!(got, want, "N={n} immr={immr} imms={imms} size={datasize}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -126,7 +126,8 @@ pub static TABLE: &[Pat<Op>] = &[
         "1 op54=00 11011 U=1 01 Rm:5 o0:1 Ra:5 Rn:5 Rd:5",
         Op::UMulAddLong,
     ),
-    // SMULH/UMULH: Ra "should be" 11111; like QEMU and hardware we ignore it.
+    // SMULH/UMULH: Ra "should be" 11111 (other values are CONSTRAINED UNPREDICTABLE);
+    // like QEMU, we ignore it.
     pat(
         "1 op54=00 11011 U=0 10 Rm:5 o0=0 Ra:5 Rn:5 Rd:5",
         Op::SMulHigh,
@@ -587,5 +588,37 @@ mod tests {
             accepted += 1;
         }
         assert!(accepted > 50_000, "sweep accepted only {accepted} words");
+    }
+
+    /// Not a check: writes "<word> <kind>" for a sweep of words in the integer and branch
+    /// spaces, the input of `sem/dp_reg/vectors/gen_qemu_vectors.py`. Run with
+    /// `cargo test -p emu-arm --lib write_decoder_sweep -- --ignored`; the file is
+    /// `$EMU_DECODER_SWEEP` or /tmp/int_words.txt.
+    #[test]
+    #[ignore]
+    fn write_decoder_sweep() {
+        use std::io::Write;
+        let path = std::env::var("EMU_DECODER_SWEEP").unwrap_or("/tmp/int_words.txt".into());
+        let file = std::fs::File::create(&path).expect("create the sweep file");
+        let mut out = std::io::BufWriter::new(file);
+        let mut x: u32 = 0x1357_9bdf;
+        for i in 0..1_500_000u32 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            // Steer the words into the groups, and into the sparse dp-reg subgroups.
+            let word = match i % 8 {
+                0 => (x & !(0xf << 25)) | (0b1000 << 25) | ((x & 1) << 25),
+                1 => (x & !(0x7 << 25)) | (0b101 << 25),
+                2 => (x & !(0x7 << 26)) | (0b101 << 26),
+                3 => (x & !(0xff << 21)) | (0b1101_0110 << 21),
+                4 => (x & !(0xff << 21)) | (0b1101_0010 << 21),
+                5 => (x & !(0xff << 21)) | (0b1101_0100 << 21),
+                6 => (x & !(0xff << 21)) | (0b1101_0000 << 21),
+                _ => (x & !(0x1f << 24)) | (0b11011 << 24),
+            };
+            let kind = crate::decode::decode(word).kind;
+            writeln!(out, "{word:08x} {kind:?}").expect("write the sweep file");
+        }
     }
 }

@@ -7,7 +7,7 @@
 //! and their semantics raise UNDEF. Which system registers and SYS operations EL0 may use
 //! is decided by [`sysreg`] and [`sys_op`], shared by the semantics and [`ends_block`].
 
-use super::{bits, pat, scan, Pat};
+use super::{bits, pat, rd, scan, Pat};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
@@ -188,10 +188,162 @@ pub fn ends_block(op: Op, raw: u32) -> bool {
         | Op::Sysl => true,
         Op::Hint => hint_number(raw) == HINT_YIELD,
         Op::Clrex | Op::Dsb | Op::Dmb => false,
-        // IC IVAU exits to flush translations; anything EL0 cannot use raises UNDEF.
-        Op::Sys => !matches!(sys_op(raw), Some(SysOp::DcZva | SysOp::DcClean)),
+        // IC IVAU only marks translations stale (ISB or SVC flushes them); anything EL0
+        // cannot use raises UNDEF.
+        Op::Sys => sys_op(raw).is_none(),
         Op::Mrs => sysreg(raw).is_none(),
         Op::Msr => !sysreg(raw).is_some_and(SysReg::writable),
+    }
+}
+
+/// A barrier option name (`ish`, `sy`, ...) or the raw number.
+fn barrier_option(crm: u32) -> String {
+    const NAMES: [&str; 16] = [
+        "", "oshld", "oshst", "osh", "", "nshld", "nshst", "nsh", "", "ishld", "ishst", "ish", "",
+        "ld", "st", "sy",
+    ];
+    match NAMES[crm as usize & 15] {
+        "" => format!("#{crm:#x}"),
+        name => name.to_string(),
+    }
+}
+
+/// The hint names objdump uses (PAC and BTI hints included).
+fn hint_name(n: u32) -> Option<&'static str> {
+    Some(match n {
+        0 => "nop",
+        1 => "yield",
+        2 => "wfe",
+        3 => "wfi",
+        4 => "sev",
+        5 => "sevl",
+        7 => "xpaclri",
+        8 => "pacia1716",
+        10 => "pacib1716",
+        12 => "autia1716",
+        14 => "autib1716",
+        16 => "esb",
+        20 => "csdb",
+        24 => "paciaz",
+        25 => "paciasp",
+        26 => "pacibz",
+        27 => "pacibsp",
+        28 => "autiaz",
+        29 => "autiasp",
+        30 => "autibz",
+        31 => "autibsp",
+        32 => "bti",
+        34 => "bti c",
+        36 => "bti j",
+        38 => "bti jc",
+        _ => return None,
+    })
+}
+
+/// The name of a system register (op0 op1 CRn CRm op2 in bits 20:5), or the generic
+/// `s<op0>_<op1>_c<n>_c<m>_<op2>` form.
+fn sysreg_name(raw: u32) -> String {
+    let key = (
+        bits(raw, 20, 19),
+        bits(raw, 18, 16),
+        bits(raw, 15, 12),
+        bits(raw, 11, 8),
+        bits(raw, 7, 5),
+    );
+    let name = match key {
+        (3, 3, 4, 2, 0) => "nzcv",
+        (3, 3, 4, 2, 1) => "daif",
+        (3, 3, 4, 4, 0) => "fpcr",
+        (3, 3, 4, 4, 1) => "fpsr",
+        (3, 3, 13, 0, 2) => "tpidr_el0",
+        (3, 3, 13, 0, 3) => "tpidrro_el0",
+        (3, 3, 0, 0, 1) => "ctr_el0",
+        (3, 3, 0, 0, 7) => "dczid_el0",
+        (3, 3, 14, 0, 0) => "cntfrq_el0",
+        (3, 3, 14, 0, 1) => "cntpct_el0",
+        (3, 3, 14, 0, 2) => "cntvct_el0",
+        (3, 0, 4, 2, 2) => "currentel",
+        (3, 0, 0, 0, 0) => "midr_el1",
+        (3, 0, 0, 0, 5) => "mpidr_el1",
+        (3, 0, 0, 0, 6) => "revidr_el1",
+        (3, 0, 0, 4, 0) => "id_aa64pfr0_el1",
+        (3, 0, 0, 4, 1) => "id_aa64pfr1_el1",
+        (3, 0, 0, 4, 4) => "id_aa64zfr0_el1",
+        (3, 0, 0, 5, 0) => "id_aa64dfr0_el1",
+        (3, 0, 0, 5, 1) => "id_aa64dfr1_el1",
+        (3, 0, 0, 6, 0) => "id_aa64isar0_el1",
+        (3, 0, 0, 6, 1) => "id_aa64isar1_el1",
+        (3, 0, 0, 7, 0) => "id_aa64mmfr0_el1",
+        (3, 0, 0, 7, 1) => "id_aa64mmfr1_el1",
+        (3, 0, 0, 7, 2) => "id_aa64mmfr2_el1",
+        (op0, op1, n, m, op2) => return format!("s{op0}_{op1}_c{n}_c{m}_{op2}"),
+    };
+    name.to_string()
+}
+
+/// Assembler syntax of a word of this group (objdump's style), for `--trace in_asm`.
+pub fn disas(op: Op, raw: u32, _pc: u64) -> String {
+    let imm16 = bits(raw, 20, 5);
+    let (op1, crn, crm, op2) = (
+        bits(raw, 18, 16),
+        bits(raw, 15, 12),
+        bits(raw, 11, 8),
+        bits(raw, 7, 5),
+    );
+    let xt = super::dp_reg::reg(rd(raw), true, false);
+    match op {
+        Op::Svc => format!("svc #{imm16:#x}"),
+        Op::Hvc => format!("hvc #{imm16:#x}"),
+        Op::Smc => format!("smc #{imm16:#x}"),
+        Op::Brk => format!("brk #{imm16:#x}"),
+        Op::Hlt => format!("hlt #{imm16:#x}"),
+        Op::Dcps if imm16 == 0 => format!("dcps{}", bits(raw, 1, 0)),
+        Op::Dcps => format!("dcps{} #{imm16:#x}", bits(raw, 1, 0)),
+        Op::Eret => "eret".to_string(),
+        Op::Drps => "drps".to_string(),
+        Op::Hint => match hint_name(hint_number(raw)) {
+            Some(name) => name.to_string(),
+            None => format!("hint #{:#x}", hint_number(raw)),
+        },
+        Op::Clrex if crm == 15 => "clrex".to_string(),
+        Op::Clrex => format!("clrex #{crm}"),
+        Op::Dsb if crm == 0 => "ssbb".to_string(),
+        Op::Dsb if crm == 4 => "pssbb".to_string(),
+        Op::Dsb => format!("dsb {}", barrier_option(crm)),
+        Op::Dmb => format!("dmb {}", barrier_option(crm)),
+        Op::Isb if crm == 15 => "isb".to_string(),
+        Op::Isb => format!("isb #{crm:#x}"),
+        Op::MsrImm => {
+            let field = match (op1, op2) {
+                (0, 3) => "uao",
+                (0, 4) => "pan",
+                (0, 5) => "spsel",
+                (3, 1) => "ssbs",
+                (3, 2) => "dit",
+                (3, 4) => "tco",
+                (3, 6) => "daifset",
+                (3, 7) => "daifclr",
+                _ => return format!("msr s0_{op1}_c4_c{crm}_{op2}, xzr"),
+            };
+            format!("msr {field}, #{crm:#x}")
+        }
+        Op::Sys => match sys_op(raw) {
+            Some(SysOp::DcZva) => format!("dc zva, {xt}"),
+            Some(SysOp::IcIvau) => format!("ic ivau, {xt}"),
+            Some(SysOp::DcClean) => {
+                let name = match crm {
+                    11 => "cvau",
+                    10 => "cvac",
+                    _ => "civac",
+                };
+                format!("dc {name}, {xt}")
+            }
+            None if rd(raw) == 31 => format!("sys #{op1}, C{crn}, C{crm}, #{op2}"),
+            None => format!("sys #{op1}, C{crn}, C{crm}, #{op2}, {xt}"),
+        },
+        Op::Sysl => format!("sysl {xt}, #{op1}, C{crn}, C{crm}, #{op2}"),
+        Op::Mrs => format!("mrs {xt}, {}", sysreg_name(raw)),
+        Op::Msr => format!("msr {}, {xt}", sysreg_name(raw)),
     }
 }
 
@@ -246,7 +398,6 @@ mod tests {
             0xd4200000, // brk #0
             0xd5033fdf, // isb
             0xd503203f, // yield
-            0xd50b7520, // ic ivau, x0
             0xd5384240, // mrs x0, currentel (UNDEF)
             0xd51bd060, // msr tpidrro_el0, x0 (UNDEF)
         ] {
@@ -260,8 +411,42 @@ mod tests {
             0xd53b4200, // mrs x0, nzcv
             0xd51b4400, // msr fpcr, x0
             0xd50b7420, // dc zva, x0
+            0xd50b7520, // ic ivau, x0
         ] {
             assert!(!ends(w), "{w:#010x} does not end its block");
+        }
+    }
+
+    #[test]
+    fn disassembly_matches_objdump() {
+        let cases: &[(u32, &str)] = &[
+            (0xd4024681, "svc #0x1234"),
+            (0xd4200840, "brk #0x42"),
+            (0xd45e0000, "hlt #0xf000"),
+            (0xd4a00001, "dcps1"),
+            (0xd69f03e0, "eret"),
+            (0xd503203f, "yield"),
+            (0xd503233f, "paciasp"),
+            (0xd503245f, "bti c"),
+            (0xd5032fff, "hint #0x7f"),
+            (0xd5033bbf, "dmb ish"),
+            (0xd5033f9f, "dsb sy"),
+            (0xd5033fdf, "isb"),
+            (0xd5033f5f, "clrex"),
+            (0xd50342df, "msr daifset, #0x2"),
+            (0xd53b4202, "mrs x2, nzcv"),
+            (0xd51bd047, "msr tpidr_el0, x7"),
+            (0xd5380612, "mrs x18, id_aa64isar0_el1"),
+            (0xd53803f5, "mrs x21, s3_0_c0_c3_7"),
+            (0xd50b7421, "dc zva, x1"),
+            (0xd50b7e21, "dc civac, x1"),
+            (0xd50b7521, "ic ivau, x1"),
+            (0xd50891ff, "sys #0, C9, C1, #7"),
+            (0xd52b7520, "sysl x0, #3, C7, C5, #1"),
+        ];
+        for &(w, want) in cases {
+            let op = decode(w).expect("allocated");
+            assert_eq!(disas(op, w, 0), want, "{w:#010x}");
         }
     }
 }

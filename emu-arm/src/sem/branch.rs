@@ -24,17 +24,18 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
             if cond >= 0b1110 {
                 e.goto(target);
             } else {
-                let holds = cond_holds(e, cond);
-                e.goto_cond(holds, target, next);
+                let (base, inverted) = super::dp_reg::cond_parts(e, cond);
+                if inverted {
+                    e.goto_cond(base, next, target);
+                } else {
+                    e.goto_cond(base, target, next);
+                }
             }
         }
         Op::CompareBranch => {
             let target = pc.wrapping_add(imm19_offset(raw));
             let v = xw(e, bits(raw, 4, 0), bit(raw, 31));
-            let zero = e.imm(0);
-            let cc = if bit(raw, 24) { Cmp::Ne } else { Cmp::Eq };
-            let taken = e.cmp(cc, v, zero);
-            e.goto_cond(taken, target, next);
+            branch_on_nonzero(e, v, bit(raw, 24), target, next);
         }
         Op::TestBranch => {
             let offset = sext(bits(raw, 18, 5) as u64, 14) << 2;
@@ -43,10 +44,7 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
             let v = x(e, bits(raw, 4, 0));
             let mask = e.imm(1u64 << bit_pos);
             let tested = e.bin(BinOp::And, v, mask);
-            let zero = e.imm(0);
-            let cc = if bit(raw, 24) { Cmp::Ne } else { Cmp::Eq };
-            let taken = e.cmp(cc, tested, zero);
-            e.goto_cond(taken, target, next);
+            branch_on_nonzero(e, tested, bit(raw, 24), target, next);
         }
         Op::Br | Op::Ret => {
             let target = x(e, rn(raw));
@@ -61,6 +59,16 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
         }
     }
     Ok(())
+}
+
+/// CBNZ/TBNZ (`if_nonzero`) or CBZ/TBZ: `goto_cond` already tests "non-zero", so the
+/// zero forms swap the outcomes instead of emitting a comparison.
+fn branch_on_nonzero<E: Emitter>(e: &mut E, v: E::V, if_nonzero: bool, target: u64, next: u64) {
+    if if_nonzero {
+        e.goto_cond(v, target, next);
+    } else {
+        e.goto_cond(v, next, target);
+    }
 }
 
 /// The byte offset of B.cond/CBZ/CBNZ: imm19 (bits 23..5) × 4, sign-extended.

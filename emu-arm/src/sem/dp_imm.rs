@@ -145,15 +145,16 @@ fn bitfield<E: Emitter>(e: &mut E, raw: u32, sf: bool, pc: u64) -> Result<(), Ex
     // Move the field's top bit (bit S of the source) to bit 63, then shift right so the
     // field lands at `pos`; the shift kind chooses sign or zero extension above it.
     let src = x(e, rn(raw));
-    let up = e.imm(63 - s as u64);
-    let top_aligned = e.bin(BinOp::Shl, src, up);
-    let down = e.imm((64 - width - pos) as u64);
+    // Shifts by zero (LSR/ASR have S = 63; extracts reaching bit 63 need no move down)
+    // are skipped rather than emitted.
+    let top_aligned = shift_imm(e, BinOp::Shl, src, 63 - s);
+    let down = 64 - width - pos;
     let result = match opc {
-        0 => e.bin(BinOp::Ashr, top_aligned, down),
-        2 => e.bin(BinOp::Lshr, top_aligned, down),
+        0 => shift_imm(e, BinOp::Ashr, top_aligned, down),
+        2 => shift_imm(e, BinOp::Lshr, top_aligned, down),
         _ => {
             // BFM: insert the field into the old Rd.
-            let field = e.bin(BinOp::Lshr, top_aligned, down);
+            let field = shift_imm(e, BinOp::Lshr, top_aligned, down);
             let mask = ones64(width) << pos;
             let old = x(e, rd(raw));
             let keep = e.imm(!mask);
@@ -163,6 +164,16 @@ fn bitfield<E: Emitter>(e: &mut E, raw: u32, sf: bool, pc: u64) -> Result<(), Ex
     };
     set_xw(e, rd(raw), result, sf);
     Ok(())
+}
+
+/// `v` shifted by a constant amount; nothing is emitted for an amount of 0.
+fn shift_imm<E: Emitter>(e: &mut E, op: BinOp, v: E::V, amount: u32) -> E::V {
+    if amount == 0 {
+        v
+    } else {
+        let k = e.imm(amount as u64);
+        e.bin(op, v, k)
+    }
 }
 
 /// `n` ones in the low bits (1 ≤ n ≤ 64).

@@ -16,11 +16,24 @@ pub const FPSR_WRITABLE: u64 = 0x0800_009f;
 pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit> {
     let imm16 = bits(raw, 20, 5) as u64;
     match op {
-        // The preferred return address of SVC is the next instruction.
-        Op::Svc => e.exit(exits::SVC, pc + 4, imm16),
+        // The preferred return address of SVC is the next instruction. Exception entry
+        // synchronises context, so pending code invalidations take effect first; the
+        // exception return clears the exclusive monitor (as QEMU's user mode does after
+        // every syscall), so an LDXR/STXR pair around a syscall fails and retries.
+        Op::Svc => {
+            synchronize_code(e)?;
+            clear_exclusive_monitor(e);
+            e.exit(exits::SVC, pc + 4, imm16)
+        }
         // Breakpoints report the instruction itself.
-        Op::Brk => e.exit(exits::BRK, pc, imm16),
-        Op::Hlt => e.exit(exits::HLT, pc, imm16),
+        Op::Brk => {
+            clear_exclusive_monitor(e);
+            e.exit(exits::BRK, pc, imm16)
+        }
+        Op::Hlt => {
+            clear_exclusive_monitor(e);
+            e.exit(exits::HLT, pc, imm16)
+        }
         // Not available at EL0.
         Op::Hvc | Op::Smc | Op::Dcps | Op::Eret | Op::Drps | Op::MsrImm | Op::Sysl => {
             return undef(e, raw, pc)
@@ -33,14 +46,11 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
                 e.exit(exits::YIELD, pc + 4, 0);
             }
         }
-        Op::Clrex => {
-            let open = e.imm(u64::MAX);
-            e.set(SLOT_EXCL_ADDR, open);
-        }
+        Op::Clrex => clear_exclusive_monitor(e),
         Op::Dsb | Op::Dmb => e.fence(),
         // The block ends after ISB (see `ends_block`), which is all the context
-        // synchronisation user mode needs.
-        Op::Isb => {}
+        // synchronisation user mode needs besides applying pending code invalidations.
+        Op::Isb => synchronize_code(e)?,
         Op::Sys => return sys(e, raw, pc),
         Op::Mrs => return mrs(e, raw, pc),
         Op::Msr => return msr(e, raw, pc),
@@ -71,10 +81,32 @@ fn sys<E: Emitter>(e: &mut E, raw: u32, pc: u64) -> Result<(), Exit> {
         // The host keeps caches coherent; QEMU does not fault on unmapped addresses here
         // either.
         SysOp::DcClean => {}
-        // Code may have changed: drop translations and continue after this instruction.
-        SysOp::IcIvau => e.exit(Exit::FLUSH_CODE, pc + 4, 0),
+        // Code may have changed. The architecture only promises the new instructions
+        // after a context synchronisation (the ISB that ends every cache-maintenance
+        // sequence, or an exception), so the flush waits for it: a `__clear_cache` over
+        // N cache lines then costs one flush of the translations instead of N.
+        SysOp::IcIvau => {
+            let one = e.imm(1);
+            e.set(SLOT_CODE_DIRTY, one);
+        }
     }
     Ok(())
+}
+
+/// Opens the exclusive monitor: the next store-exclusive fails.
+fn clear_exclusive_monitor<E: Emitter>(e: &mut E) {
+    let open = e.imm(u64::MAX);
+    e.set(SLOT_EXCL_ADDR, open);
+}
+
+/// At a context synchronisation event: if an `IC IVAU` is pending, clear it and exit with
+/// [`Exit::FLUSH_CODE`] at this same instruction, which the runtime re-runs (now with
+/// nothing pending) once it has dropped its translations.
+fn synchronize_code<E: Emitter>(e: &mut E) -> Result<(), Exit> {
+    let pending = e.get(SLOT_CODE_DIRTY);
+    let zero = e.imm(0);
+    e.set(SLOT_CODE_DIRTY, zero);
+    e.trap_if(pending, Exit::FLUSH_CODE, zero)
 }
 
 /// The host's CLOCK_MONOTONIC in nanoseconds: CNTVCT_EL0 ticks at CNTFRQ_EL0 = 1 GHz.
@@ -293,6 +325,46 @@ mod tests {
     }
 
     #[test]
+    fn every_emulated_id_register_reads_features() {
+        use crate::features as f;
+        // (CRm, op2, value) over the space Linux emulates for EL0: CRm 0 (MIDR, MPIDR,
+        // REVIDR) and CRm 2..=7, where unnamed registers read as zero.
+        let mut cases = vec![
+            (0, 0, f::MIDR_EL1),
+            (0, 5, f::MPIDR_EL1),
+            (0, 6, f::REVIDR_EL1),
+        ];
+        let named = [
+            (4, 0, f::ID_AA64PFR0_EL1),
+            (4, 1, f::ID_AA64PFR1_EL1),
+            (4, 4, f::ID_AA64ZFR0_EL1),
+            (5, 0, f::ID_AA64DFR0_EL1),
+            (5, 1, f::ID_AA64DFR1_EL1),
+            (6, 0, f::ID_AA64ISAR0_EL1),
+            (6, 1, f::ID_AA64ISAR1_EL1),
+            (7, 0, f::ID_AA64MMFR0_EL1),
+            (7, 1, f::ID_AA64MMFR1_EL1),
+            (7, 2, f::ID_AA64MMFR2_EL1),
+        ];
+        for crm in 2..=7u32 {
+            for op2 in 0..8u32 {
+                let v = named
+                    .iter()
+                    .find(|&&(c, o, _)| c == crm && o == op2)
+                    .map_or(0, |&(_, _, v)| v);
+                cases.push((crm, op2, v));
+            }
+        }
+        for (crm, op2, want) in cases {
+            // mrs x5, s3_0_c0_c<crm>_<op2>
+            let word = 0xd538_0005 | (crm << 8) | (op2 << 5);
+            let (cpu, e) = run_both(&[word, BRK0], |c| c.x[5] = 0x5555);
+            assert_eq!(e, exits::BRK, "{word:#010x}");
+            assert_eq!(cpu.x[5], want, "s3_0_c0_c{crm}_{op2}");
+        }
+    }
+
+    #[test]
     fn virtual_counter_counts_host_nanoseconds() {
         let code = [
             0xd53be04d, // mrs x13, cntvct_el0
@@ -339,21 +411,64 @@ mod tests {
     }
 
     #[test]
-    fn ic_ivau_flushes_translations_and_continues() {
+    fn ic_ivau_flushes_translations_at_the_next_isb() {
         let code = [
             0xd50b7521, // ic ivau, x1
+            0xd50b7521, // ic ivau, x1
             0x91000400, // add x0, x0, #1
+            0xd5033fdf, // isb      (flushes, then runs again with nothing pending)
+            0x91000400, // add x0, x0, #1
+            0xd5033fdf, // isb
             BRK0,
         ];
         for tier in [Tier::Interp, Tier::Jit] {
             let mut b = Bare::new(&code, tier);
             b.cpu.x[1] = CODE;
             let e = b.run();
-            assert_eq!((e, b.cpu.core.pc, b.cpu.x[0]), (exits::BRK, CODE + 8, 1));
+            assert_eq!((e, b.cpu.core.pc, b.cpu.x[0]), (exits::BRK, CODE + 24, 2));
+            assert_eq!(b.cpu.code_dirty, 0);
             assert!(
                 b.rt.stats.flushes >= 1,
                 "the runtime dropped its translations"
             );
+        }
+    }
+
+    #[test]
+    fn ic_ivau_alone_only_marks_code_stale() {
+        // ic ivau, x1; add x0, x0, #1; brk #0: one block, nothing flushed yet.
+        let (cpu, e) = run_both(&[0xd50b7521, 0x91000400, BRK0], |c| c.x[1] = CODE);
+        assert_eq!((e, cpu.core.pc, cpu.x[0]), (exits::BRK, CODE + 8, 1));
+        assert_eq!(cpu.code_dirty, 1);
+    }
+
+    #[test]
+    fn syscalls_clear_the_exclusive_monitor() {
+        let code = [
+            0xc85f7f80, // ldxr x0, [x28]
+            0xd4000001, // svc #0
+            0xc8017f82, // stxr w1, x2, [x28]
+            BRK0,
+        ];
+        for tier in [Tier::Interp, Tier::Jit] {
+            let mut b = Bare::new(&code, tier);
+            assert_eq!(b.run(), exits::SVC);
+            assert_eq!(b.cpu.excl_addr, u64::MAX);
+            assert_eq!(b.run(), exits::BRK);
+            assert_eq!(b.cpu.x[1], 1, "the store-exclusive fails after the syscall");
+        }
+    }
+
+    #[test]
+    fn pending_code_flush_happens_before_svc() {
+        // ic ivau, x1; svc #0: the exit is still SVC, after the flush.
+        for tier in [Tier::Interp, Tier::Jit] {
+            let mut b = Bare::new(&[0xd50b7521, 0xd4000001, BRK0], tier);
+            b.cpu.x[1] = CODE;
+            let e = b.run();
+            assert_eq!((e, b.cpu.core.pc), (exits::SVC, CODE + 8));
+            assert_eq!(b.cpu.code_dirty, 0);
+            assert!(b.rt.stats.flushes >= 1);
         }
     }
 }

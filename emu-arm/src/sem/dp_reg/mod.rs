@@ -5,6 +5,7 @@
 #[cfg(test)]
 mod compiled_tests;
 mod cond;
+pub(crate) use cond::cond_parts;
 mod crc;
 mod misc;
 mod mul;

@@ -85,8 +85,60 @@ pub enum BinOp {
     Div,
 }
 
+/// Whether the fast path may run: round to nearest, no flush-to-zero, no default NaN, and
+/// Inexact already recorded in FPSR (it is sticky, so an inexact result changes nothing).
+#[inline(always)]
+fn fast_env(env: &Env) -> bool {
+    env.fpcr & (0xf << 22) == 0 && (env.sticky | env.flags) & fpsr::IXC != 0
+}
+
+/// Finite (not infinity or NaN).
+#[inline(always)]
+fn finite(f: Fmt, x: u64) -> bool {
+    f.exp_field(x) != f.exp_max()
+}
+
+/// A result the fast path may return as is: finite and above the smallest normal, so
+/// there was no overflow, no invalid operation, no division by zero and (since the exact
+/// value was not below the smallest normal either) no underflow.
+#[inline(always)]
+fn quiet_result(f: Fmt, r: u64) -> bool {
+    finite(f, r) && f.abs(r) > f.min_normal(false)
+}
+
+/// The host's own round-to-nearest arithmetic (Rust leaves MXCSR at its default), used
+/// when [`fast_env`] holds and the operands and result are ordinary numbers: then it
+/// produces exactly Arm's result and raises no flag that is not already set.
+fn fast_binop(f: Fmt, op: BinOp, a: u64, b: u64) -> u64 {
+    if f == D {
+        let (x, y) = (f64::from_bits(a), f64::from_bits(b));
+        match op {
+            BinOp::Add => x + y,
+            BinOp::Sub => x - y,
+            BinOp::Mul => x * y,
+            BinOp::Div => x / y,
+        }
+        .to_bits()
+    } else {
+        let (x, y) = (f32::from_bits(a as u32), f32::from_bits(b as u32));
+        match op {
+            BinOp::Add => x + y,
+            BinOp::Sub => x - y,
+            BinOp::Mul => x * y,
+            BinOp::Div => x / y,
+        }
+        .to_bits() as u64
+    }
+}
+
 /// FADD, FSUB, FMUL, FDIV.
 pub fn binop(f: Fmt, op: BinOp, a: u64, b: u64, env: &mut Env) -> u64 {
+    if fast_env(env) && finite(f, a) && finite(f, b) {
+        let r = fast_binop(f, op, a, b);
+        if quiet_result(f, r) {
+            return r;
+        }
+    }
     let va = unpack(f, a, env);
     let vb = unpack(f, b, env);
     if let Some(n) = process_nans2(f, a, b, env) {
@@ -103,6 +155,7 @@ pub fn binop(f: Fmt, op: BinOp, a: u64, b: u64, env: &mut Env) -> u64 {
 }
 
 /// The operand's bits with a flushed denormal replaced by its signed zero.
+#[inline(always)]
 fn flushed(f: Fmt, v: Val, b: u64) -> u64 {
     match v {
         Val::Zero(s) => f.zero(s),
@@ -122,6 +175,13 @@ pub fn sqrt(f: Fmt, a: u64, env: &mut Env) -> u64 {
 /// `FPMulAdd(addend, op1, op2)`: addend + op1 * op2 with one rounding. Callers negate
 /// operands (with `Fmt::neg`, which flips NaN signs too) for FMSUB/FNMADD/FNMSUB/FMLS.
 pub fn mul_add(f: Fmt, addend: u64, op1: u64, op2: u64, env: &mut Env) -> u64 {
+    if fast_env(env) && finite(f, addend) && finite(f, op1) && finite(f, op2) {
+        if let Some(r) = sse::fma_nearest(f == D, op1, op2, addend) {
+            if quiet_result(f, r) {
+                return r;
+            }
+        }
+    }
     let va = unpack(f, addend, env);
     let v1 = unpack(f, op1, env);
     let v2 = unpack(f, op2, env);
@@ -143,7 +203,7 @@ pub fn mul_add(f: Fmt, addend: u64, op1: u64, op2: u64, env: &mut Env) -> u64 {
         flushed(f, v1, op1),
         flushed(f, v2, op2),
     );
-    host_op(f, sse::Op::MulAdd, x, y, a, env)
+    fused(f, x, y, a, env)
 }
 
 /// FMAX/FMIN (`nm` false) and FMAXNM/FMINNM (`nm` true).
@@ -409,7 +469,7 @@ pub fn step_fused(f: Fmt, a: u64, b: u64, rsqrt: bool, env: &mut Env) -> u64 {
     }
     let (a, b) = (flushed(f, va, a), flushed(f, vb, b));
     if !rsqrt {
-        return host_op(f, sse::Op::MulAdd, a, b, two(f, false), env);
+        return fused(f, a, b, two(f, false), env);
     }
     // (3 + a*b) / 2 = 1.5 + (a/2)*b with a single rounding: halve an operand whose halving
     // is exact (biased exponent >= 2). When both are tiny the product is far below half
@@ -423,7 +483,7 @@ pub fn step_fused(f: Fmt, a: u64, b: u64, rsqrt: bool, env: &mut Env) -> u64 {
     } else {
         (a, b)
     };
-    host_op(f, sse::Op::MulAdd, a, b, one_half, env)
+    fused(f, a, b, one_half, env)
 }
 
 /// Arm's `RecipEstimate`: `a` in 256..512 (0.5 <= x < 1 in units of 1/512).
@@ -570,5 +630,180 @@ pub fn ursqrte(x: u64) -> u64 {
         0xffff_ffff
     } else {
         recip_sqrt_estimate((x >> 23) & 0x1ff) << 23
+    }
+}
+
+/// `x * y + a` with one rounding, for NaN-free, already flushed operands: on the host's
+/// FMA unit, or in software on hosts without FMA3.
+fn fused(f: Fmt, x: u64, y: u64, a: u64, env: &mut Env) -> u64 {
+    if sse::has_fma() {
+        host_op(f, sse::Op::MulAdd, x, y, a, env)
+    } else {
+        soft_fma(f, x, y, a, env)
+    }
+}
+
+/// A value as (sign, mantissa, exponent), or None for zero; infinities are not accepted.
+fn parts(f: Fmt, b: u64) -> Option<(bool, u128, i32)> {
+    let e = f.exp_field(b) as i32;
+    let frac = (b & f.frac_mask()) as u128;
+    if e == 0 && frac == 0 {
+        return None;
+    }
+    let (m, e) = if e == 0 {
+        (frac, 1)
+    } else {
+        (frac | 1 << f.fbits, e)
+    };
+    Some((f.sign(b), m, e - f.bias() - f.fbits as i32))
+}
+
+/// Exact software fused multiply-add (`x * y + a`, NaN-free, flushed operands): the
+/// product is exact in 128 bits, the addend is aligned with the far-away bits folded into
+/// a sticky bit, and `round` applies Arm's rounding, tininess and flush rules.
+pub fn soft_fma(f: Fmt, x: u64, y: u64, a: u64, env: &mut Env) -> u64 {
+    let mode = env.rounding();
+    let (sx, sy, sa) = (f.sign(x), f.sign(y), f.sign(a));
+    let sp = sx != sy;
+    let (ix, iy, ia) = (f.is_inf(x), f.is_inf(y), f.is_inf(a));
+    let (zx, zy) = (f.abs(x) == 0, f.abs(y) == 0);
+    if ((ix || iy) && (zx || zy)) || ((ix || iy) && ia && sp != sa) {
+        env.raise(fpsr::IOC);
+        return f.default_nan();
+    }
+    if ix || iy {
+        return f.inf(sp);
+    }
+    if ia {
+        return f.inf(sa);
+    }
+    // An exact zero sum of non-zero terms is -0 only when rounding toward minus infinity.
+    let exact_zero = f.zero(mode == Rounding::NegInf);
+    let product = match (parts(f, x), parts(f, y)) {
+        (Some((_, mx, ex)), Some((_, my, ey))) => Some((mx * my, ex + ey)),
+        _ => None,
+    };
+    let addend = parts(f, a);
+    let Some((pm, pe)) = product else {
+        // A zero product: the addend alone, or a sum of zeros.
+        return match addend {
+            Some(_) => a,
+            None if sa == sp => f.zero(sa),
+            None => exact_zero,
+        };
+    };
+    let Some((_, am, ae)) = addend else {
+        return round(f, sp, pm, pe, mode, env.fz(f), env);
+    };
+    // Both non-zero: put each mantissa's top bit at bit 125 and align the smaller one,
+    // folding anything shifted out into a sticky bit 0 (the rounding position stays more
+    // than two bits above it, so rounding sees the right side of every half-way point).
+    const TOP: i32 = 125;
+    let norm = |m: u128, e: i32| {
+        let sh = TOP - (127 - m.leading_zeros() as i32);
+        (m << sh, e - sh)
+    };
+    let (pm, pe) = norm(pm, pe);
+    let (am, ae) = norm(am, ae);
+    let align = |m: u128, by: i32| -> u128 {
+        if by <= 0 {
+            m
+        } else if by >= 127 {
+            (m != 0) as u128
+        } else {
+            (m >> by) | ((m & ((1u128 << by) - 1)) != 0) as u128
+        }
+    };
+    let e = pe.max(ae);
+    let (pm, am) = (align(pm, e - pe), align(am, e - ae));
+    let (sign, mant) = if sp == sa {
+        (sp, pm + am)
+    } else if pm >= am {
+        (sp, pm - am)
+    } else {
+        (sa, am - pm)
+    };
+    if mant == 0 {
+        return exact_zero;
+    }
+    round(f, sign, mant, e, mode, env.fz(f), env)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sem::fp_simd::fp::arm_float::{flush_input, S};
+
+    /// The software FMA (used on hosts without FMA3) against the host's FMA unit: same
+    /// result bits and flags for random operands (close exponents for cancellation, short
+    /// mantissas for exact results and ties, tiny, huge, zero, infinite), in every
+    /// rounding mode with and without FZ.
+    #[test]
+    fn soft_fma_matches_host_fma() {
+        if !sse::has_fma() {
+            return;
+        }
+        let mut seed: u64 = 0x853c_49e6_748f_ea9b;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for f in [S, D] {
+            let one = (f.bias() as u64) << f.fbits;
+            let special = [
+                0,
+                f.sign_mask(),
+                f.inf(false),
+                f.inf(true),
+                1,
+                f.min_normal(false),
+                one,
+                one | f.quiet_bit() | f.sign_mask(),
+                f.max_normal(false),
+            ];
+            for i in 0..200_000u32 {
+                let base_exp = next() % f.exp_max();
+                let val = |next: &mut dyn FnMut() -> u64| {
+                    let r = next();
+                    let sign = (r >> 20 & 1) << (f.width() - 1);
+                    match r % 8 {
+                        0 => special[(r >> 8) as usize % special.len()],
+                        // Exponents near a shared one: cancellation and close alignment.
+                        1..=4 => {
+                            let e = (base_exp + (r >> 8) % 5).min(f.exp_max() - 1);
+                            (next() & f.frac_mask()) | e << f.fbits | sign
+                        }
+                        // Short mantissas: exact products and sums, ties.
+                        5 => {
+                            let e = (base_exp + (r >> 8) % 40).min(f.exp_max() - 1);
+                            let short = f.frac_mask() & !(f.frac_mask() >> 6);
+                            (next() & short) | e << f.fbits | sign
+                        }
+                        _ => next() & f.mask(),
+                    }
+                };
+                let (x, y, a) = (val(&mut next), val(&mut next), val(&mut next));
+                if f.is_nan(x) || f.is_nan(y) || f.is_nan(a) {
+                    continue;
+                }
+                let fpcr = ((i as u64 % 4) << 22) | if i % 8 >= 4 { 1 << 24 } else { 0 };
+                let mut e0 = Env::new(fpcr);
+                let (x, y, a) = (
+                    flush_input(f, x, &mut e0),
+                    flush_input(f, y, &mut e0),
+                    flush_input(f, a, &mut e0),
+                );
+                let (mut eh, mut es) = (Env::new(fpcr), Env::new(fpcr));
+                let h = host_op(f, sse::Op::MulAdd, x, y, a, &mut eh);
+                let s = soft_fma(f, x, y, a, &mut es);
+                assert_eq!(
+                    (h, eh.flags),
+                    (s, es.flags),
+                    "{x:#x} * {y:#x} + {a:#x}, fpcr {fpcr:#x}"
+                );
+            }
+        }
     }
 }

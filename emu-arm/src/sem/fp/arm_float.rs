@@ -74,11 +74,18 @@ impl Rounding {
 pub struct Env {
     pub fpcr: u64,
     pub flags: u32,
+    /// The FPSR exception flags already set before this instruction (they are sticky, so
+    /// an operation that could only raise those need not compute them).
+    pub sticky: u32,
 }
 
 impl Env {
     pub fn new(fpcr: u64) -> Env {
-        Env { fpcr, flags: 0 }
+        Env {
+            fpcr,
+            flags: 0,
+            sticky: 0,
+        }
     }
     pub fn rounding(&self) -> Rounding {
         Rounding::from_rmode(self.fpcr >> 22)
@@ -97,24 +104,31 @@ impl Env {
 }
 
 impl Fmt {
+    #[inline(always)]
     pub const fn width(self) -> u32 {
         1 + self.ebits + self.fbits
     }
+    #[inline(always)]
     pub const fn bias(self) -> i32 {
         (1 << (self.ebits - 1)) - 1
     }
+    #[inline(always)]
     pub const fn sign_mask(self) -> u64 {
         1 << (self.ebits + self.fbits)
     }
+    #[inline(always)]
     pub const fn frac_mask(self) -> u64 {
         (1 << self.fbits) - 1
     }
+    #[inline(always)]
     pub const fn exp_max(self) -> u64 {
         (1 << self.ebits) - 1
     }
+    #[inline(always)]
     pub const fn quiet_bit(self) -> u64 {
         1 << (self.fbits - 1)
     }
+    #[inline(always)]
     pub const fn mask(self) -> u64 {
         if self.width() == 64 {
             u64::MAX
@@ -122,31 +136,40 @@ impl Fmt {
             (1 << self.width()) - 1
         }
     }
+    #[inline(always)]
     pub fn exp_field(self, b: u64) -> u64 {
         (b >> self.fbits) & self.exp_max()
     }
+    #[inline(always)]
     pub fn sign(self, b: u64) -> bool {
         b & self.sign_mask() != 0
     }
+    #[inline(always)]
     pub fn is_nan(self, b: u64) -> bool {
         self.exp_field(b) == self.exp_max() && b & self.frac_mask() != 0
     }
+    #[inline(always)]
     pub fn is_snan(self, b: u64) -> bool {
         self.is_nan(b) && b & self.quiet_bit() == 0
     }
+    #[inline(always)]
     pub fn is_inf(self, b: u64) -> bool {
         self.exp_field(b) == self.exp_max() && b & self.frac_mask() == 0
     }
     /// Zero or (not flushed) denormal: biased exponent 0.
+    #[inline(always)]
     pub fn is_zero_or_denormal(self, b: u64) -> bool {
         self.exp_field(b) == 0
     }
+    #[inline(always)]
     pub fn default_nan(self) -> u64 {
         (self.exp_max() << self.fbits) | self.quiet_bit()
     }
+    #[inline(always)]
     pub fn inf(self, sign: bool) -> u64 {
         (self.exp_max() << self.fbits) | if sign { self.sign_mask() } else { 0 }
     }
+    #[inline(always)]
     pub fn zero(self, sign: bool) -> u64 {
         if sign {
             self.sign_mask()
@@ -154,15 +177,19 @@ impl Fmt {
             0
         }
     }
+    #[inline(always)]
     pub fn max_normal(self, sign: bool) -> u64 {
         ((self.exp_max() - 1) << self.fbits) | self.frac_mask() | self.zero(sign)
     }
+    #[inline(always)]
     pub fn min_normal(self, sign: bool) -> u64 {
         (1 << self.fbits) | self.zero(sign)
     }
+    #[inline(always)]
     pub fn abs(self, b: u64) -> u64 {
         b & !self.sign_mask() & self.mask()
     }
+    #[inline(always)]
     pub fn neg(self, b: u64) -> u64 {
         (b ^ self.sign_mask()) & self.mask()
     }
@@ -371,6 +398,11 @@ pub fn round_env(f: Fmt, sign: bool, mant: u128, exp: i32, env: &mut Env) -> u64
 /// `FPConvert` between formats (FCVT, FCVTL, FCVTN). Half precision uses the
 /// alternative format (no infinities or NaNs) when FPCR.AHP is set.
 pub fn convert(from: Fmt, to: Fmt, b: u64, env: &mut Env) -> u64 {
+    // Single to double without flush-to-zero is exact and raises nothing for any finite
+    // input (denormals included).
+    if from == S && to == D && env.fpcr & fpcr::FZ == 0 && from.exp_field(b) != from.exp_max() {
+        return (f32::from_bits(b as u32) as f64).to_bits();
+    }
     let ahp = env.fpcr & fpcr::AHP != 0;
     let sign = from.sign(b);
     // Alternative half precision input: exponent 31 is an ordinary normal number.

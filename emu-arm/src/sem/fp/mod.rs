@@ -8,7 +8,7 @@ pub mod scalar;
 pub mod sse;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use crate::state::CpuState;
 use arm_float::Env;
@@ -24,6 +24,7 @@ pub unsafe fn cpu<'a>(state: *mut u8) -> &'a mut CpuState {
 /// Runs `f` with the FP environment of `st` and ORs the raised flags into FPSR.
 pub fn with_env<R>(st: &mut CpuState, f: impl FnOnce(&mut CpuState, &mut Env) -> R) -> R {
     let mut env = Env::new(st.fpcr);
+    env.sticky = st.fpsr as u32;
     let r = f(st, &mut env);
     st.fpsr |= env.flags as u64;
     r

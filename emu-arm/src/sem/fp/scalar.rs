@@ -146,8 +146,8 @@ pub unsafe extern "C" fn cond_compare(state: *mut u8, raw: u64, _: u64, _: u64) 
     0
 }
 
-fn int_rounding(w: u32, env: &super::Env) -> Rounding {
-    let _ = env;
+/// The rounding of FCVT{N,P,M,Z,A}{S,U}: FCVTA* by opcode, the others by rmode.
+fn int_rounding(w: u32) -> Rounding {
     if bits(w, 18, 17) == 0b10 {
         // FCVTAS/FCVTAU
         return Rounding::TieAway;
@@ -177,7 +177,7 @@ pub unsafe extern "C" fn int_conv(state: *mut u8, raw: u64, _: u64, _: u64) -> u
             let a = scalar(st, rn(w)) & f.mask();
             let unsigned = opcode & 1 == 1;
             let r = with_env(st, |_, env| {
-                let mode = int_rounding(w, env);
+                let mode = int_rounding(w);
                 arith::to_fixed(f, a, 0, unsigned, width, mode, env)
             });
             set_xreg(st, rd(w), r, sf);

@@ -98,6 +98,42 @@ macro_rules! fma_op {
     }};
 }
 
+/// `a * b + c` rounded to nearest under the host's default MXCSR (which Rust code runs
+/// with), raising nothing we look at: the fast path of `arith::mul_add`. `None` without
+/// FMA3.
+pub fn fma_nearest(double: bool, a: u64, b: u64, c: u64) -> Option<u64> {
+    if !has_fma() {
+        return None;
+    }
+    macro_rules! fma_default {
+        ($insn:literal, $ty:ty, $a:expr, $b:expr, $c:expr) => {{
+            let mut x: $ty = $a;
+            // SAFETY: register-only arithmetic; the FMA feature was checked above.
+            unsafe {
+                asm!(
+                    concat!($insn, " {x}, {y}, {z}"),
+                    x = inout(xmm_reg) x,
+                    y = in(xmm_reg) $b,
+                    z = in(xmm_reg) $c,
+                    options(pure, nomem, nostack),
+                );
+            }
+            x
+        }};
+    }
+    Some(if double {
+        let (a, b, c) = (f64::from_bits(a), f64::from_bits(b), f64::from_bits(c));
+        fma_default!("vfmadd213sd", f64, a, b, c).to_bits()
+    } else {
+        let (a, b, c) = (
+            f32::from_bits(a as u32),
+            f32::from_bits(b as u32),
+            f32::from_bits(c as u32),
+        );
+        fma_default!("vfmadd213ss", f32, a, b, c).to_bits() as u64
+    })
+}
+
 /// Whether the host has FMA3 (checked once; every x86-64 CPU since 2013 does).
 pub fn has_fma() -> bool {
     std::arch::is_x86_feature_detected!("fma")
@@ -149,9 +185,8 @@ pub fn op32(op: Op, a: u64, b: u64, c: u64, mode: Rounding) -> (u64, u32) {
     (r.to_bits() as u64, fl)
 }
 
-/// Fallback for hosts without FMA3: `f64::mul_add` is correctly rounded to nearest, but
-/// other rounding modes and the exact flags are not available this way. Known limitation,
-/// only on pre-2013 hosts.
+/// Defensive fallback for hosts without FMA3 (`arith::fused` uses the exact software FMA
+/// there and never calls `Op::MulAdd`): correctly rounded to nearest only.
 fn soft_fma64(a: f64, b: f64, c: f64, _mode: Rounding) -> (f64, u32) {
     let r = a.mul_add(b, c);
     (r, if r.is_nan() { IE } else { 0 })

@@ -6,11 +6,14 @@
 //! between goes unnoticed), which no lock-free algorithm built on LL/SC can observe.
 //!
 //! On x86-64 every load is an acquire and every locked operation a full barrier, but the
-//! emitter promises no ordering for plain accesses, so the acquire/release forms carry an
-//! explicit `fence` where the Arm ordering needs one.
+//! emitter promises no ordering for plain accesses, so the acquiring loads carry an
+//! explicit `fence`. The releasing store-exclusives need none: their compare-and-swap is
+//! an emitter atomic, which is sequentially consistent (see `atomic.rs`).
 
 use super::*;
-use crate::decode::{bit, bits, ra, rd, rm, rn};
+use crate::decode::ldst::reg_xfer;
+use crate::decode::{bit, bits, ra, rd, rm, rn, sext};
+use emu_core::emit::AtomicOp;
 
 /// The access size in bytes (size field, bits 31:30).
 fn size_bytes(raw: u32) -> u8 {
@@ -81,9 +84,6 @@ pub fn store<E: Emitter>(e: &mut E, raw: u32) -> Result<(), Exit> {
     let addr = x_sp(e, rn(raw));
     let data = x(e, rd(raw));
     check_aligned(e, addr, size as u64)?;
-    if ordered(raw) {
-        e.fence();
-    }
     let matches = monitor_matches(e, addr, size as u64);
     let expected = e.get(SLOT_EXCL_VAL);
     let new = e.select(matches, data, expected);
@@ -134,9 +134,6 @@ pub fn store_pair<E: Emitter>(e: &mut E, raw: u32) -> Result<(), Exit> {
     let d2 = x(e, ra(raw));
     if bit(raw, 30) {
         check_aligned(e, addr, 16)?;
-        if ordered(raw) {
-            e.fence();
-        }
         let matches = monitor_matches(e, addr, 16);
         let exp_lo = e.get(SLOT_EXCL_VAL);
         let exp_hi = e.get(SLOT_EXCL_VAL2);
@@ -151,9 +148,6 @@ pub fn store_pair<E: Emitter>(e: &mut E, raw: u32) -> Result<(), Exit> {
         write_status(e, raw, success);
     } else {
         check_aligned(e, addr, 8)?;
-        if ordered(raw) {
-            e.fence();
-        }
         let lo = e.un(UnOp::Zext32, d1);
         let k32 = e.imm(32);
         let hi = e.bin(BinOp::Shl, d2, k32);
@@ -181,16 +175,38 @@ pub fn load_acquire<E: Emitter>(e: &mut E, raw: u32) -> Result<(), Exit> {
     Ok(())
 }
 
-/// STLR (and STLLR): earlier accesses complete first; the trailing fence keeps a later
-/// LDAR from passing the store (Arm's release/acquire is sequentially consistent, and
-/// x86-64 may otherwise satisfy the load before the store drains).
+/// STLR (and STLLR) as an atomic swap whose old value is dropped: the emitter's atomics
+/// are sequentially consistent, which gives both the release ordering and the store-load
+/// ordering a later LDAR needs (Arm's release/acquire is RCsc), in one locked instruction
+/// on x86-64 instead of two fences around a plain store.
 pub fn store_release<E: Emitter>(e: &mut E, raw: u32) -> Result<(), Exit> {
     let size = size_bytes(raw);
     let addr = x_sp(e, rn(raw));
     let v = x(e, rd(raw));
     check_aligned(e, addr, size as u64)?;
-    e.fence();
-    e.store(addr, v, size)?;
-    e.fence();
+    e.atomic_rmw(AtomicOp::Swap, addr, v, size)?;
+    Ok(())
+}
+
+/// LDAPUR*/STLUR*: load-acquire/store-release with an unscaled offset (incl. the
+/// sign-extending loads). Like LDAR/STLR they need natural alignment (without FEAT_LSE2).
+pub fn ordered_unscaled<E: Emitter>(e: &mut E, raw: u32, pc: u64) -> Result<(), Exit> {
+    let Some(xfer) = reg_xfer(raw) else {
+        return undef(e, raw, pc);
+    };
+    let base = x_sp(e, rn(raw));
+    let addr = offset(e, base, sext(bits(raw, 20, 12) as u64, 9));
+    check_aligned(e, addr, xfer.bytes() as u64)?;
+    match super::load(e, xfer, addr)? {
+        Some(v) => {
+            e.fence();
+            write_reg(e, rd(raw), v);
+        }
+        None => {
+            // As STLR: a swap (the register forms here are all general registers).
+            let v = x(e, rd(raw));
+            e.atomic_rmw(AtomicOp::Swap, addr, v, xfer.bytes())?;
+        }
+    }
     Ok(())
 }

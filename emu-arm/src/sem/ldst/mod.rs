@@ -39,6 +39,9 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
         Op::Cas => atomic::cas(e, raw),
         Op::Casp => atomic::casp(e, raw),
         Op::AtomicRmw => atomic::rmw(e, raw),
+        // RCpc's weaker acquire is implemented as LDAR's (always a valid implementation).
+        Op::LoadAcquirePc => exclusive::load_acquire(e, raw),
+        Op::OrderedUnscaled => exclusive::ordered_unscaled(e, raw, pc),
         Op::SimdMultiple => structs::multiple(e, raw, pc),
         Op::SimdSingle => structs::single(e, raw, pc),
     }

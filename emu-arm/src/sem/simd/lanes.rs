@@ -16,6 +16,7 @@ pub fn vset(st: &mut CpuState, n: u32, v: u128, full: bool) {
 }
 
 /// All-ones in the low `es` bits.
+#[inline(always)]
 pub fn ones(es: u32) -> u64 {
     if es >= 64 {
         u64::MAX
@@ -25,6 +26,7 @@ pub fn ones(es: u32) -> u64 {
 }
 
 /// Element `i` of `es` bits (zero-extended). Out-of-range lanes read as 0.
+#[inline(always)]
 pub fn lane(v: u128, es: u32, i: u32) -> u64 {
     let sh = i * es;
     if sh >= 128 {
@@ -34,6 +36,7 @@ pub fn lane(v: u128, es: u32, i: u32) -> u64 {
 }
 
 /// Replaces element `i` of `es` bits; out-of-range lanes are ignored.
+#[inline(always)]
 pub fn set_lane(v: &mut u128, es: u32, i: u32, x: u64) {
     let sh = i * es;
     if sh >= 128 {
@@ -44,16 +47,19 @@ pub fn set_lane(v: &mut u128, es: u32, i: u32, x: u64) {
 }
 
 /// Number of `es`-bit lanes in a 64-bit (`q` false) or 128-bit vector.
+#[inline(always)]
 pub fn count(q: bool, es: u32) -> u32 {
     (if q { 128 } else { 64 }) / es
 }
 
 /// Sign-extends an `es`-bit element.
+#[inline(always)]
 pub fn sx(x: u64, es: u32) -> i128 {
     (((x << (64 - es)) as i64) >> (64 - es)) as i128
 }
 
 /// Extends an `es`-bit element, signed or not.
+#[inline(always)]
 pub fn ext(x: u64, es: u32, signed: bool) -> i128 {
     if signed {
         sx(x, es)

@@ -6,6 +6,7 @@
 //! halves; everything else is a state helper working on whole 128-bit values.
 
 pub mod fpvec;
+pub mod inline;
 pub mod int;
 pub mod lanes;
 pub mod permute;
@@ -38,7 +39,18 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
                 ins_general(e, raw);
                 Ok(())
             }
-            Some(_) => helper(e, copy_helper, raw),
+            Some(CopyOp::DupElement) => {
+                dup_element(e, raw);
+                Ok(())
+            }
+            Some(CopyOp::InsElement) => {
+                ins_element(e, raw);
+                Ok(())
+            }
+            Some(CopyOp::Smov) => {
+                smov(e, raw);
+                Ok(())
+            }
             None => undef(e, raw, pc),
         },
         Op::SimdThreeSame => match id::three_same_op(raw) {
@@ -55,13 +67,73 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
                 vector_logic(e, raw, op);
                 Ok(())
             }
+            Some(ThreeSame::AddP) if bits(raw, 23, 22) < 3 => {
+                pairwise_inline(e, raw, inline::PairOp::Add);
+                Ok(())
+            }
+            Some(ThreeSame::MaxP { unsigned: true }) => {
+                pairwise_inline(e, raw, inline::PairOp::UMax);
+                Ok(())
+            }
+            Some(ThreeSame::MinP { unsigned: true }) => {
+                pairwise_inline(e, raw, inline::PairOp::UMin);
+                Ok(())
+            }
+            Some(
+                op @ (ThreeSame::Add
+                | ThreeSame::Sub
+                | ThreeSame::CmEq
+                | ThreeSame::CmTst
+                | ThreeSame::CmGt { .. }
+                | ThreeSame::CmGe { .. }
+                | ThreeSame::Max { .. }
+                | ThreeSame::Min { .. }),
+            ) => {
+                lanewise_binary(e, raw, op);
+                Ok(())
+            }
             Some(_) => helper(e, three_same_helper, raw),
             None => undef(e, raw, pc),
         },
+        Op::SimdTwoReg => match id::two_reg_op(raw) {
+            Some(id::TwoReg::CmZero(c)) => {
+                compare_zero(e, raw, c);
+                Ok(())
+            }
+            Some(id::TwoReg::Xtn) => {
+                narrow_inline(e, raw, id::esize(bits(raw, 23, 22)), 0);
+                Ok(())
+            }
+            Some(_) => helper(e, two_reg_helper, raw),
+            None => undef(e, raw, pc),
+        },
+        Op::SimdShiftImm => match id::shift_imm_op(raw, false) {
+            Some(ShiftImm::Shrn {
+                round: false,
+                sat: None,
+            }) => {
+                let immh = bits(raw, 22, 19);
+                let es = 8 << (31 - immh.leading_zeros());
+                narrow_inline(e, raw, es, 2 * es - bits(raw, 22, 16));
+                Ok(())
+            }
+            Some(ShiftImm::Shl) => {
+                shift_imm_inline(e, raw, true);
+                Ok(())
+            }
+            Some(ShiftImm::ShrR {
+                unsigned,
+                round: false,
+                accumulate,
+            }) => {
+                shift_right_inline(e, raw, unsigned, accumulate);
+                Ok(())
+            }
+            Some(_) => helper(e, shift_imm_helper, raw),
+            None => undef(e, raw, pc),
+        },
         Op::SimdThreeDiff => helper(e, three_diff_helper, raw),
-        Op::SimdTwoReg => helper(e, two_reg_helper, raw),
         Op::SimdAcross => helper(e, across_helper, raw),
-        Op::SimdShiftImm => helper(e, shift_imm_helper, raw),
         Op::SimdByElem => helper(e, by_elem_helper, raw),
         Op::SimdPermute => helper(e, permute_helper, raw),
         Op::SimdExt => helper(e, ext_helper, raw),
@@ -115,6 +187,182 @@ fn lane_mask(es: u32) -> u64 {
     lanes::ones(es)
 }
 
+/// ADD, SUB, CMEQ, CMTST, CMGT/CMHI, CMGE/CMHS, SMAX/UMAX, SMIN/UMIN (vector) lane-wise
+/// on each half.
+fn lanewise_binary<E: Emitter>(e: &mut E, raw: u32, op: ThreeSame) {
+    let q = bit(raw, 30);
+    let es = id::esize(bits(raw, 23, 22));
+    let half = |e: &mut E, hi: bool| {
+        let a = e.get(slot_v(rn(raw), hi));
+        let b = e.get(slot_v(rm(raw), hi));
+        match op {
+            ThreeSame::Add => inline::add_sub(e, a, b, es, false),
+            ThreeSame::Sub => inline::add_sub(e, a, b, es, true),
+            ThreeSame::CmEq => {
+                let x = e.bin(BinOp::Xor, a, b);
+                inline::eq_zero(e, x, es)
+            }
+            // a > b is b < a; a >= b is not a < b.
+            ThreeSame::CmGt { unsigned } => inline::less_than(e, b, a, es, !unsigned),
+            ThreeSame::CmGe { unsigned } => {
+                let lt = inline::less_than(e, a, b, es, !unsigned);
+                e.un(UnOp::Not, lt)
+            }
+            ThreeSame::Max { unsigned } => {
+                let lt = inline::less_than(e, a, b, es, !unsigned);
+                inline::select_bits(e, lt, b, a)
+            }
+            ThreeSame::Min { unsigned } => {
+                let lt = inline::less_than(e, a, b, es, !unsigned);
+                inline::select_bits(e, lt, a, b)
+            }
+            _ => {
+                // CMTST: lanes where a & b is non-zero.
+                let x = e.bin(BinOp::And, a, b);
+                let z = inline::eq_zero(e, x, es);
+                e.un(UnOp::Not, z)
+            }
+        }
+    };
+    let lo = half(e, false);
+    let hi = if q { half(e, true) } else { e.imm(0) };
+    set_v(e, rd(raw), lo, hi, q);
+}
+
+/// CMEQ, CMGT, CMGE, CMLE, CMLT (vector, zero).
+fn compare_zero<E: Emitter>(e: &mut E, raw: u32, c: id::CmpZero) {
+    let q = bit(raw, 30);
+    let es = id::esize(bits(raw, 23, 22));
+    let half = |e: &mut E, hi: bool| {
+        let a = e.get(slot_v(rn(raw), hi));
+        match c {
+            id::CmpZero::Eq => inline::eq_zero(e, a, es),
+            id::CmpZero::Lt => inline::negative(e, a, es),
+            id::CmpZero::Ge => {
+                let n = inline::negative(e, a, es);
+                e.un(UnOp::Not, n)
+            }
+            id::CmpZero::Le | id::CmpZero::Gt => {
+                let n = inline::negative(e, a, es);
+                let z = inline::eq_zero(e, a, es);
+                let le = e.bin(BinOp::Or, n, z);
+                if c == id::CmpZero::Le {
+                    le
+                } else {
+                    e.un(UnOp::Not, le)
+                }
+            }
+        }
+    };
+    let lo = half(e, false);
+    let hi = if q { half(e, true) } else { e.imm(0) };
+    set_v(e, rd(raw), lo, hi, q);
+}
+
+/// SHL and USHR (vector, immediate).
+fn shift_imm_inline<E: Emitter>(e: &mut E, raw: u32, left: bool) {
+    let q = bit(raw, 30);
+    let immh = bits(raw, 22, 19);
+    let es = 8 << (31 - immh.leading_zeros());
+    let immhb = bits(raw, 22, 16);
+    let n = if left { immhb - es } else { 2 * es - immhb };
+    let half = |e: &mut E, hi: bool| {
+        let a = e.get(slot_v(rn(raw), hi));
+        inline::shift_lanes(e, a, es, n, left)
+    };
+    let lo = half(e, false);
+    let hi = if q { half(e, true) } else { e.imm(0) };
+    set_v(e, rd(raw), lo, hi, q);
+}
+
+/// USHR, SSHR, USRA, SSRA (vector, immediate).
+fn shift_right_inline<E: Emitter>(e: &mut E, raw: u32, unsigned: bool, accumulate: bool) {
+    let q = bit(raw, 30);
+    let immh = bits(raw, 22, 19);
+    let es = 8 << (31 - immh.leading_zeros());
+    let n = 2 * es - bits(raw, 22, 16);
+    let half = |e: &mut E, hi: bool| {
+        let a = e.get(slot_v(rn(raw), hi));
+        let s = if unsigned {
+            inline::shift_lanes(e, a, es, n, false)
+        } else {
+            inline::sshr_lanes(e, a, es, n)
+        };
+        if accumulate {
+            let d = e.get(slot_v(rd(raw), hi));
+            inline::add_sub(e, d, s, es, false)
+        } else {
+            s
+        }
+    };
+    let lo = half(e, false);
+    let hi = if q { half(e, true) } else { e.imm(0) };
+    set_v(e, rd(raw), lo, hi, q);
+}
+
+/// XTN/XTN2 and SHRN/SHRN2: narrow each 2*es-bit lane of V`n` (shifted right by `n`) to
+/// `es` bits; the "2" forms write the upper half and keep the lower.
+fn narrow_inline<E: Emitter>(e: &mut E, raw: u32, es: u32, n: u32) {
+    let lo = e.get(slot_v(rn(raw), false));
+    let hi = e.get(slot_v(rn(raw), true));
+    let lo = inline::narrow_half(e, lo, es, n);
+    let hi = inline::narrow_half(e, hi, es, n);
+    let k = e.imm(32);
+    let hi = e.bin(BinOp::Shl, hi, k);
+    let packed = e.bin(BinOp::Or, lo, hi);
+    if bit(raw, 30) {
+        e.set(slot_v(rd(raw), true), packed);
+    } else {
+        set_v(e, rd(raw), packed, packed, false);
+    }
+}
+
+/// ADDP, UMAXP, UMINP (vector, lanes below 64 bits): pairs of Vn:Vm concatenated, the
+/// low half of the result from Vn and the high half from Vm.
+fn pairwise_inline<E: Emitter>(e: &mut E, raw: u32, op: inline::PairOp) {
+    let q = bit(raw, 30);
+    let es = id::esize(bits(raw, 23, 22));
+    let k32 = e.imm(32);
+    // One 64-bit result from the pairs of a whole source register (or its low half).
+    let from = |e: &mut E, n: u32| {
+        let lo = e.get(slot_v(n, false));
+        let lo = inline::pairwise_half(e, lo, es, op);
+        if q {
+            let hi = e.get(slot_v(n, true));
+            let hi = inline::pairwise_half(e, hi, es, op);
+            let hi = e.bin(BinOp::Shl, hi, k32);
+            e.bin(BinOp::Or, lo, hi)
+        } else {
+            lo
+        }
+    };
+    let a = from(e, rn(raw));
+    let b = from(e, rm(raw));
+    if q {
+        set_v(e, rd(raw), a, b, true);
+    } else {
+        // Two 32-bit halves: Vn's pairs then Vm's.
+        let b = e.bin(BinOp::Shl, b, k32);
+        let v = e.bin(BinOp::Or, a, b);
+        set_v(e, rd(raw), v, v, false);
+    }
+}
+
+/// DUP (element, vector): one element of V`n` replicated.
+fn dup_element<E: Emitter>(e: &mut E, raw: u32) {
+    let es = copy_esize(raw);
+    let index = bits(raw, 20, 16) >> (es.trailing_zeros() - 2);
+    let (hi, sh) = elem_pos(es, index);
+    let v = e.get(slot_v(rn(raw), hi));
+    let s = e.imm(sh);
+    let v = e.bin(BinOp::Lshr, v, s);
+    let m = e.imm(lane_mask(es));
+    let v = e.bin(BinOp::And, v, m);
+    let rep = e.imm(u64::MAX / lane_mask(es));
+    let v = e.bin(BinOp::Mul, v, rep);
+    set_v(e, rd(raw), v, v, bit(raw, 30));
+}
+
 /// DUP (general): the low element of X`n` replicated.
 fn dup_general<E: Emitter>(e: &mut E, raw: u32) {
     let es = copy_esize(raw);
@@ -144,6 +392,41 @@ fn umov<E: Emitter>(e: &mut E, raw: u32) {
     let m = e.imm(lane_mask(es));
     let v = e.bin(BinOp::And, v, m);
     set_x(e, rd(raw), v);
+}
+
+/// SMOV: a sign-extended element to W (Q = 0, zero-extended into X) or X.
+fn smov<E: Emitter>(e: &mut E, raw: u32) {
+    let es = copy_esize(raw);
+    let index = bits(raw, 20, 16) >> (es.trailing_zeros() - 2);
+    let (hi, sh) = elem_pos(es, index);
+    let v = e.get(slot_v(rn(raw), hi));
+    // Move the element to the top, then shift it back arithmetically.
+    let up = e.imm(64 - es as u64 - sh);
+    let v = e.bin(BinOp::Shl, v, up);
+    let down = e.imm(64 - es as u64);
+    let v = e.bin(BinOp::Ashr, v, down);
+    set_xw(e, rd(raw), v, bit(raw, 30));
+}
+
+/// INS (element): V`d`[imm5 index] = V`n`[imm4 index].
+fn ins_element<E: Emitter>(e: &mut E, raw: u32) {
+    let es = copy_esize(raw);
+    let size = es.trailing_zeros() - 3;
+    let (src_hi, src_sh) = elem_pos(es, bits(raw, 14, 11) >> size);
+    let (dst_hi, dst_sh) = elem_pos(es, bits(raw, 20, 16) >> (size + 1));
+    let v = e.get(slot_v(rn(raw), src_hi));
+    let s = e.imm(src_sh);
+    let v = e.bin(BinOp::Lshr, v, s);
+    let m = e.imm(lane_mask(es));
+    let v = e.bin(BinOp::And, v, m);
+    let s = e.imm(dst_sh);
+    let v = e.bin(BinOp::Shl, v, s);
+    let slot = slot_v(rd(raw), dst_hi);
+    let old = e.get(slot);
+    let keep = e.imm(!(lane_mask(es) << dst_sh));
+    let old = e.bin(BinOp::And, old, keep);
+    let v = e.bin(BinOp::Or, old, v);
+    e.set(slot, v);
 }
 
 /// INS (general): replace one element of V`d` with the low bits of X`n`.
@@ -293,16 +576,6 @@ simd_helper!(ext_helper, |st, w| {
 });
 simd_helper!(tbl_helper, |st, w| {
     permute::tbl(st, w);
-    Some(())
-});
-
-simd_helper!(copy_helper, |st, w| {
-    match id::copy_op(w)? {
-        CopyOp::DupElement => permute::dup_element(st, w, false),
-        CopyOp::Smov => permute::smov(st, w),
-        CopyOp::InsElement => permute::ins_element(st, w),
-        _ => return None,
-    }
     Some(())
 });
 

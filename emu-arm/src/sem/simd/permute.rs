@@ -1,10 +1,8 @@
-//! Data movement: ZIP/UZP/TRN, EXT, TBL/TBX, and the element copies that are not
-//! emitted inline (DUP element, SMOV, INS element, scalar DUP).
+//! Data movement: ZIP/UZP/TRN, EXT, TBL/TBX, and DUP (element, scalar).
 
 use super::lanes::*;
 use crate::decode::fp_simd::simd::{esize, imm5_size};
 use crate::decode::{bit, bits, rd, rm, rn};
-use crate::sem::fp_simd::fp::set_xreg;
 use crate::state::CpuState;
 
 /// ZIP1/ZIP2, UZP1/UZP2, TRN1/TRN2.
@@ -106,25 +104,4 @@ pub fn dup_element(st: &mut CpuState, w: u32, scalar: bool) {
         set_lane(&mut r, es, i, e);
     }
     vset(st, rd(w), r, q);
-}
-
-/// SMOV: a sign-extended element to W (Q = 0) or X.
-pub fn smov(st: &mut CpuState, w: u32) {
-    let imm5 = bits(w, 20, 16);
-    let Some(size) = imm5_size(imm5) else { return };
-    let es = 8 << size;
-    let e = sx(lane(vget(st, rn(w)), es, imm5 >> (size + 1)), es) as u64;
-    set_xreg(st, rd(w), e, bit(w, 30));
-}
-
-/// INS (element): Vd[imm5 index] = Vn[imm4 index].
-pub fn ins_element(st: &mut CpuState, w: u32) {
-    let imm5 = bits(w, 20, 16);
-    let Some(size) = imm5_size(imm5) else { return };
-    let es = 8 << size;
-    let src = bits(w, 14, 11) >> size;
-    let e = lane(vget(st, rn(w)), es, src);
-    let mut r = vget(st, rd(w));
-    set_lane(&mut r, es, imm5 >> (size + 1), e);
-    vset(st, rd(w), r, true);
 }

@@ -3,8 +3,9 @@
 qemu-aarch64 (the oracle) with chosen register and flag inputs, and the results.
 
 Usage: gen_qemu_vectors.py WORDS > qemu_vectors.txt
-WORDS: lines "<hex word> <decode kind>" (a sweep of words our decoder accepts, e.g. from
-a decoder dump); this script picks a sample per kind, restricts the register fields to
+WORDS: lines "<hex word> <decode kind>", a sweep of words through our decoder, written by
+`cargo test -p emu-arm --lib write_decoder_sweep -- --ignored` (to /tmp/int_words.txt);
+this script picks a sample per kind, restricts the register fields to
 x0-x7 and x31, keeps only words objdump knows, and runs each once under qemu-aarch64.
 
 Needs aarch64-linux-gnu-as/ld/objdump and qemu-aarch64. The committed test only reads

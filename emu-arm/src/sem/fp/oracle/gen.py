@@ -5,7 +5,7 @@ under qemu-aarch64 (whose FP emulation is bit-exact to Arm), and writes them as 
 Usage: gen.py CASES.txt OUT.rs   (needs aarch64-linux-gnu-gcc/as and qemu-aarch64)
 
 Case file: one instruction per line, `asm ; key=value ...`, a line starting with `#` is a comment.
-Keys: fpcr, nzcv, x0..x7 (64-bit), v0..v7 as `lo` or `lo:hi` (hi defaults to 0),
+Keys: fpcr, nzcv, fpsr (the flags already set), x0..x7 (64-bit), v0..v7 as `lo` or `lo:hi` (hi defaults to 0),
 s0..s7/d0..d7 (sets lo, hi = 0). Registers not given hold a background pattern
 (see `background`), so a failure to zero the upper half of a register shows up.
 The Rust test (`tests.rs`) rebuilds the same initial state and compares every register.
@@ -26,10 +26,10 @@ def parse(path):
         if not line or line.startswith('#'):
             continue
         asm, _, rest = line.partition(';')
-        c = {'asm': asm.strip(), 'fpcr': 0, 'nzcv': 0, 'x': {}, 'v': {}, 'line': lineno}
+        c = {'asm': asm.strip(), 'fpcr': 0, 'nzcv': 0, 'fpsr': 0, 'x': {}, 'v': {}, 'line': lineno}
         for kv in rest.split():
             k, _, val = kv.partition('=')
-            if k in ('fpcr', 'nzcv'):
+            if k in ('fpcr', 'nzcv', 'fpsr'):
                 c[k] = int(val, 0)
             elif re.fullmatch(r'x[0-7]', k):
                 c['x'][int(k[1])] = int(val, 0) & (2**64 - 1)
@@ -45,6 +45,8 @@ def assemble(cases, tmp):
     src = os.path.join(tmp, 'c.s')
     with open(src, 'w') as f:
         f.write('.text\n')
+        # The crypto extension's mnemonics need it enabled; no other encoding changes.
+        f.write('.arch armv8-a+crypto\n')
         for c in cases:
             f.write(c['asm'] + '\n')
     obj = os.path.join(tmp, 'c.o')
@@ -71,7 +73,7 @@ def main():
             for i, val in c['v'].items():
                 v[i] = list(val)
             inits.append((x, v))
-            nums = [w, c['fpcr'], c['nzcv']] + x + [h for p in v for h in p]
+            nums = [w, c['fpcr'], c['nzcv'], c['fpsr']] + x + [h for p in v for h in p]
             lines.append(' '.join('%x' % n for n in nums))
         out = subprocess.run(['qemu-aarch64', exe], input='\n'.join(lines) + '\n',
                              capture_output=True, text=True, check=True).stdout.split('\n')
@@ -79,15 +81,20 @@ def main():
           '// under qemu-aarch64. Do not edit; add cases there and regenerate.',
           'use super::Case;', '', 'pub const CASES: &[Case] = &[']
     for c, w, (x, v), res in zip(cases, words, inits, out):
+        if res.strip() == 'undef':
+            rs.append('    Case { asm: "%s", insn: %#010x, fpcr: %#x, nzcv: %#x, fpsr: %#x, x: &[], v: &[], '
+                      'out_x: &[], out_v: &[], out_nzcv: 0, out_fpsr: 0, undef: true },' % (
+                          c['asm'], w, c['fpcr'], c['nzcv'], c['fpsr']))
+            continue
         n = [int(t, 16) for t in res.split()]
         ox, ov, onzcv, ofpsr = n[0:8], [n[8 + 2 * i: 10 + 2 * i] for i in range(8)], n[24], n[25]
         dx = [(i, ox[i]) for i in range(8) if ox[i] != x[i]]
         dv = [(i, ov[i][0], ov[i][1]) for i in range(8) if ov[i] != v[i]]
         sx = ', '.join('(%d, %#x)' % (i, val) for i, val in sorted(c['x'].items()))
         sv = ', '.join('(%d, %#x, %#x)' % (i, a, b) for i, (a, b) in sorted(c['v'].items()))
-        rs.append('    Case { asm: "%s", insn: %#010x, fpcr: %#x, nzcv: %#x, x: &[%s], v: &[%s], '
-                  'out_x: &[%s], out_v: &[%s], out_nzcv: %#x, out_fpsr: %#x },' % (
-                      c['asm'], w, c['fpcr'], c['nzcv'], sx, sv,
+        rs.append('    Case { asm: "%s", insn: %#010x, fpcr: %#x, nzcv: %#x, fpsr: %#x, x: &[%s], v: &[%s], '
+                  'out_x: &[%s], out_v: &[%s], out_nzcv: %#x, out_fpsr: %#x, undef: false },' % (
+                      c['asm'], w, c['fpcr'], c['nzcv'], c['fpsr'], sx, sv,
                       ', '.join('(%d, %#x)' % d for d in dx),
                       ', '.join('(%d, %#x, %#x)' % d for d in dv), onzcv, ofpsr))
     rs.append('];')

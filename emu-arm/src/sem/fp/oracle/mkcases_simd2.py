@@ -109,6 +109,35 @@ for _ in range(20):
     out.append(f'frsqrte s0, s1 ; v1={x:#x}')
     out.append(f'frecpe d0, d1 ; v1={y:#x}')
     out.append(f'frsqrte d0, d1 ; v1={y:#x}')
+# The inline (SWAR) paths, with lanes biased to the edges.
+def edgevec(es):
+    n = 128 // es
+    pool = [0, 1, (1 << (es - 1)) - 1, 1 << (es - 1), (1 << es) - 1, 2, (1 << (es - 1)) + 1]
+    v = 0
+    for i in range(n):
+        x = random.choice(pool) if random.random() < 0.7 else random.getrandbits(es)
+        v |= x << (i * es)
+    return f'{v & M64:#x}:{v >> 64:#x}'
+for a, es in [('8b', 8), ('16b', 8), ('4h', 16), ('8h', 16), ('2s', 32), ('4s', 32), ('2d', 64)]:
+    ops = ['add', 'sub', 'cmeq', 'cmtst', 'cmgt', 'cmhi', 'cmge', 'cmhs', 'addp']
+    if es < 64:
+        ops += ['umaxp', 'uminp', 'smax', 'umax', 'smin', 'umin']
+    for op in ops:
+        for _ in range(6):
+            out.append(f'{op} v0.{a}, v1.{a}, v2.{a} ; v1={edgevec(es)} v2={edgevec(es)} v0={vec()}')
+    for op in ['cmeq', 'cmgt', 'cmge', 'cmle', 'cmlt']:
+        for _ in range(4):
+            out.append(f'{op} v0.{a}, v1.{a}, #0 ; v1={edgevec(es)} v0={vec()}')
+    for sh in [1, es // 2, es]:
+        out.append(f'sshr v0.{a}, v1.{a}, #{sh} ; v1={edgevec(es)} v0={vec()}')
+        out.append(f'ssra v0.{a}, v1.{a}, #{sh} ; v1={edgevec(es)} v0={edgevec(es)}')
+    out.append(f'smov x0, v1.{ {8: "b", 16: "h", 32: "s", 64: "d"}[es] }[1] ; v1={edgevec(es)}' if es < 64 else f'umov x0, v1.d[1] ; v1={edgevec(es)}')
+for d, s_, es in [('8b', '8h', 8), ('4h', '4s', 16), ('2s', '2d', 32)]:
+    d2 = {'8b': '16b', '4h': '8h', '2s': '4s'}[d]
+    for sh in [1, 4, es]:
+        out.append(f'shrn v0.{d}, v1.{s_}, #{sh} ; v1={edgevec(2 * es)} v0={vec()}')
+        out.append(f'shrn2 v0.{d2}, v1.{s_}, #{sh} ; v1={edgevec(2 * es)} v0={vec()}')
+    out.append(f'xtn2 v0.{d2}, v1.{s_} ; v1={edgevec(2 * es)} v0={vec()}')
 out.append('# FCVTXN: round to odd')
 out += '''fcvtxn v0.2s, v1.2d ; v1=0x3fb999999999999a:0x3ff0000000000001 v0=0x1111:0x2222
 fcvtxn2 v0.4s, v1.2d ; v1=0x7fefffffffffffff:0x380fffffffffffff v0=0x1111:0x2222

@@ -144,3 +144,53 @@ fn lor_forms_act_as_acquire_release() {
     assert_eq!(r.cpu.x[0], INITIAL[0]);
     assert_eq!(r.u64_at(0), P2);
 }
+
+#[test]
+fn rcpc_acquire_and_release_forms() {
+    let code = [
+        0xf8bfc020, // ldapr    x0, [x1]
+        0x38bfc022, // ldaprb   w2, [x1]
+        0x78bfc023, // ldaprh   w3, [x1]
+        0xb8bfc024, // ldapr    w4, [x1]
+        0xd9008025, // stlur    x5, [x1, #8]
+        0x191ff025, // stlurb   w5, [x1, #-1]
+        0x591fc025, // stlurh   w5, [x1, #-4]
+        0x99010025, // stlur    w5, [x1, #16]
+        0xd9408026, // ldapur   x6, [x1, #8]
+        0x199ff027, // ldapursb x7, [x1, #-1]
+        0x19dff028, // ldapursb w8, [x1, #-1]
+        0x599fc029, // ldapursh x9, [x1, #-4]
+        0x59dfc02a, // ldapursh w10, [x1, #-4]
+        0x9981002b, // ldapursw x11, [x1, #16]
+        0x195ff02c, // ldapurb  w12, [x1, #-1]
+        0x595fc02d, // ldapurh  w13, [x1, #-4]
+        0x9941002e, // ldapur   w14, [x1, #16]
+        0xd95fd02f, // ldapur   x15, [x1, #-3]   (misaligned: faults)
+        BRK0,
+    ];
+    let mut data = vec![0u8; 64];
+    data[32..40].copy_from_slice(&PATTERN.to_le_bytes());
+    let x5 = 0x8182_8384_8586_8788u64;
+    let r = run_mem(&code, &data, |c| {
+        c.x[1] = DATA + 32;
+        c.x[5] = x5;
+    });
+    assert_eq!(r.exit, Exit::ALIGNMENT);
+    assert_eq!(
+        (r.cpu.core.pc, r.cpu.core.fault_addr),
+        (CODE + 4 * 17, DATA + 29)
+    );
+    let x = &r.cpu.x;
+    assert_eq!(
+        (x[0], x[2], x[3], x[4]),
+        (PATTERN, 0xff, 0xeeff, 0xccdd_eeff)
+    );
+    assert_eq!(r.u64_at(40), x5);
+    assert_eq!((r.data[28], r.data[29], r.data[31]), (0x88, 0x87, 0x88));
+    assert_eq!(r.data[48..52], [0x88, 0x87, 0x86, 0x85]);
+    assert_eq!(x[6], x5);
+    assert_eq!((x[7], x[8]), (0xffff_ffff_ffff_ff88, 0xffff_ff88));
+    assert_eq!((x[9], x[10]), (0xffff_ffff_ffff_8788, 0xffff_8788));
+    assert_eq!(x[11], 0xffff_ffff_8586_8788);
+    assert_eq!((x[12], x[13], x[14]), (0x88, 0x8788, 0x8586_8788));
+}

@@ -4,6 +4,7 @@
 
 mod atomic;
 mod exclusive;
+mod fuzz;
 mod pair;
 mod single;
 mod structs;

@@ -4,7 +4,10 @@
 //! [`pair_xfer`], [`multi_layout`], [`single_layout`]) turn the size/opc/V bits into what
 //! is transferred. They are shared by the table's validity checks and by the semantics, so
 //! "decodes" and "has a meaning" cannot disagree. Everything not listed (memory tagging,
-//! RCpc, LSE2 unscaled acquire/release, pointer authentication loads, LDAPR) is Undefined.
+//! pointer authentication loads, LS64, MOPS) is Undefined.
+
+mod disas;
+pub use disas::disas;
 
 use super::{bit, bits, pat, pat_if, scan, Pat};
 
@@ -46,6 +49,10 @@ pub enum Op {
     Casp,
     /// LDADD/LDCLR/LDEOR/LDSET/LDSMAX/LDSMIN/LDUMAX/LDUMIN (and the ST* aliases), SWP.
     AtomicRmw,
+    /// LDAPR/LDAPRB/LDAPRH (RCpc: implemented as the stronger LDAR; QEMU has them too).
+    LoadAcquirePc,
+    /// LDAPUR*/STLUR* (RCpc with an unscaled immediate offset).
+    OrderedUnscaled,
     /// LD1–LD4/ST1–ST4 (multiple structures), offset and post-index forms.
     SimdMultiple,
     /// LD1–LD4/ST1–ST4 (single structure) and LD1R–LD4R, offset and post-index forms.
@@ -157,8 +164,8 @@ pub static TABLE: &[Pat<Op>] = &[
         Op::RegOffset,
         |r| bit(r, 14) && reg_xfer(r).is_some(),
     ),
-    // Atomic memory operations: o3=0 is the LD<op> family, o3=1 opc=000 is SWP (the rest,
-    // e.g. LDAPR, is not implemented).
+    // Atomic memory operations: o3=0 is the LD<op> family, o3=1 opc=000 is SWP, and
+    // o3=1 opc=100 with A=1 R=0 Rs=11111 is LDAPR.
     pat(
         "size:2 111 V=0 00 A:1 R:1 1 Rs:5 o3=0 opc:3 00 Rn:5 Rt:5",
         Op::AtomicRmw,
@@ -166,6 +173,17 @@ pub static TABLE: &[Pat<Op>] = &[
     pat(
         "size:2 111 V=0 00 A:1 R:1 1 Rs:5 o3=1 opc=000 00 Rn:5 Rt:5",
         Op::AtomicRmw,
+    ),
+    pat(
+        "size:2 111 V=0 00 A=1 R=0 1 11111 o3=1 opc=100 00 Rn:5 Rt:5",
+        Op::LoadAcquirePc,
+    ),
+    // LDAPUR*/STLUR* (RCpc, unscaled offset): the same size/opc meanings as the ordinary
+    // unscaled forms, without prefetch.
+    pat_if(
+        "size:2 011001 opc:2 0 imm9:9 00 Rn:5 Rt:5",
+        Op::OrderedUnscaled,
+        |r| matches!(reg_xfer(r), Some(x) if x != Xfer::Prefetch),
     ),
 ];
 
@@ -449,7 +467,8 @@ mod tests {
             (0x885f7c20, Some(Op::LoadExclusive)),      // ldxr w0, [x1]
             (0x88027c20, Some(Op::StoreExclusive)),     // stxr w2, w0, [x1]
             (0xf8a10020, Some(Op::AtomicRmw)),          // ldadda x1, x0, [x1]
-            (0xf8bfc020, None),                         // ldapr x0, [x1] (RCpc: not implemented)
+            (0xf8bfc020, Some(Op::LoadAcquirePc)),      // ldapr x0, [x1]
+            (0xf8bec020, None),                         // "ldapr" with Rs != 11111
             (0xf8a06820, Some(Op::RegOffset)),          // prfm pldl1keep, [x1, x0]
             (0xf8624820, Some(Op::RegOffset)),          // ldr x0, [x1, w2, uxtw]
             (0xf8622820, None),                         // register offset with option = 001
@@ -471,5 +490,51 @@ mod tests {
         // ld3r {v0.4h-v2.4h}, [x0]
         let l = single_layout(0x0d40e400).expect("allocated");
         assert_eq!((l.selem, l.ebytes, l.replicate), (3, 2, true));
+    }
+
+    #[test]
+    fn disassembly_matches_objdump() {
+        // Expected text from aarch64-linux-gnu-objdump (tabs as spaces).
+        let cases: &[(u32, &str)] = &[
+            (0xf9400420, "ldr x0, [x1, #8]"),
+            (0x39c02386, "ldrsb w6, [x28, #8]"),
+            (0x789ff005, "ldursh x5, [x0, #-1]"),
+            (0xb8809807, "ldtrsw x7, [x0, #9]"),
+            (0xf8010c01, "str x1, [x0, #16]!"),
+            (0xf85f0403, "ldr x3, [x0], #-16"),
+            (0xf8645808, "ldr x8, [x0, w4, uxtw #3]"),
+            (0x7865f809, "ldrh w9, [x0, x5, sxtx #1]"),
+            (0x3862780a, "ldrb w10, [x0, x2, lsl #0]"),
+            (0xf8a06820, "prfm pldl1keep, [x1, x0]"),
+            (0x3ce27b87, "ldr q7, [x28, x2, lsl #4]"),
+            (0xa9bf0801, "stp x1, x2, [x0, #-16]!"),
+            (0x69c1380d, "ldpsw x13, x14, [x0, #8]!"),
+            (0xac452788, "ldnp q8, q9, [x28, #160]"),
+            (0xc8017f82, "stxr w1, x2, [x28]"),
+            (0x085fff83, "ldaxrb w3, [x28]"),
+            (0x88318b85, "stlxp w17, w5, w2, [x28]"),
+            (0xc8dfff92, "ldar x18, [x28]"),
+            (0x08e0fc41, "casalb w0, w1, [x2]"),
+            (0x4864fc46, "caspal x4, x5, x6, x7, [x2]"),
+            (0x7861128b, "ldclrlh w1, w11, [x20]"),
+            (0xb821027f, "stadd w1, [x19]"),
+            (0xf8e18372, "swpal x1, x18, [x27]"),
+            (0x38bfc022, "ldaprb w2, [x1]"),
+            (0x199ff027, "ldapursb x7, [x1, #-1]"),
+            (0x4c402380, "ld1 {v0.16b-v3.16b}, [x28]"),
+            (0x0c40af85, "ld1 {v5.1d, v6.1d}, [x28]"),
+            (0x0cc2883e, "ld2 {v30.2s, v31.2s}, [x1], x2"),
+            (0x4c9f4889, "st3 {v9.4s-v11.4s}, [x4], #48"),
+            (0x4dff1c1f, "ld2 {v31.b, v0.b}[15], [x0], #2"),
+            (0x4d92797e, "st3 {v30.h, v31.h, v0.h}[7], [x11], x18"),
+            (0x0ddfe792, "ld3r {v18.4h-v20.4h}, [x28], #6"),
+        ];
+        for &(w, want) in cases {
+            let op = decode(w).expect("allocated");
+            assert_eq!(disas(op, w, 0), want, "{w:#010x}");
+        }
+        // Literal targets are pc-relative: ldr x0, <pc + 0x24>.
+        let op = decode(0x58000120).expect("allocated");
+        assert_eq!(disas(op, 0x58000120, 0x1000), "ldr x0, 0x1024");
     }
 }
