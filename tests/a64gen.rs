@@ -570,3 +570,27 @@ pub fn random_fp_simd_instruction(rng: &mut Rng) -> u32 {
         }
     }
 }
+
+/// One random Armv8.0 cryptographic extension instruction (what `AT_HWCAP` advertises:
+/// AES, PMULL, SHA1, SHA2): AESE/AESD/AESMC/AESIMC, SHA1C/P/M/SU0/H/SU1,
+/// SHA256H/H2/SU0/SU1, and PMULL/PMULL2 on 8-bit and 64-bit lanes.
+pub fn random_crypto_instruction(rng: &mut Rng) -> u32 {
+    let (rd, rn, rm) = (rng.reg(), rng.reg(), rng.reg());
+    match rng.below(4) {
+        0 => {
+            [0x4e28_4800u32, 0x4e28_5800, 0x4e28_6800, 0x4e28_7800][rng.below(4) as usize]
+                | (rn << 5)
+                | rd
+        }
+        1 => {
+            // Three-register SHA1C/P/M/SU0 and SHA256H/H2/SU1 (opcode in bits 14:12).
+            let opcode = [0u32, 1, 2, 3, 4, 5, 6][rng.below(7) as usize];
+            0x5e00_0000 | (rm << 16) | (opcode << 12) | (rn << 5) | rd
+        }
+        2 => [0x5e28_0800u32, 0x5e28_1800, 0x5e28_2800][rng.below(3) as usize] | (rn << 5) | rd,
+        _ => {
+            let size = if rng.bit() == 0 { 0 } else { 3 };
+            0x0e20_e000 | (rng.bit() << 30) | (size << 22) | (rm << 16) | (rn << 5) | rd
+        }
+    }
+}

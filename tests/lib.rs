@@ -106,9 +106,11 @@ pub fn find_on_path(name: &str) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// Prints why a test is being skipped (visible with `--nocapture` and in failure logs).
+/// Prints why a test is being skipped. Written to the stderr handle directly rather than
+/// with `eprintln!`, which the test harness captures and hides for passing tests.
 pub fn skip(test: &str, why: &str) {
-    eprintln!("SKIPPED {test}: {why}");
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED {test}: {why}");
 }
 
 /// How a process ended.

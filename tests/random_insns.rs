@@ -4,7 +4,8 @@
 //! (every tier) and qemu-aarch64, and must leave bit-identical registers, flags and memory.
 //! A second set of blocks mixes in scalar FP and Advanced SIMD instructions, with V
 //! registers full of special values and a random FPCR (rounding mode, FZ, DN, AHP), and
-//! also compares V0-V31, FPSR and FPCR.
+//! also compares V0-V31, FPSR and FPCR. A third set adds the crypto extension (AES, SHA1,
+//! SHA256, PMULL), which user mode advertises.
 //!
 //! The template is tests/guest/random_harness (see its .S): the test patches the
 //! instruction words, the initial registers/NZCV/FPCR/V registers and the scratch buffer
@@ -21,8 +22,8 @@
 #![allow(clippy::unusual_byte_groupings)]
 
 use emu_tests::a64gen::{
-    fp_register_value, random_fp_simd_instruction, random_fpcr, random_instruction, valid_bitmask,
-    Rng, BASE, SCRATCH_BYTES,
+    fp_register_value, random_crypto_instruction, random_fp_simd_instruction, random_fpcr,
+    random_instruction, valid_bitmask, Rng, BASE, SCRATCH_BYTES,
 };
 use std::path::Path;
 use std::process::Command;
@@ -103,6 +104,8 @@ enum Mix {
     Integer,
     /// Half FP/SIMD, half integer (so values flow between the register files).
     FloatingPoint,
+    /// Half crypto extension, a quarter FP/SIMD, a quarter integer.
+    Crypto,
 }
 
 fn generate(seed: u64, length: usize, mix: Mix) -> Case {
@@ -124,6 +127,11 @@ fn generate(seed: u64, length: usize, mix: Mix) -> Case {
     let words = (0..length)
         .map(|_| match mix {
             Mix::FloatingPoint if rng.bit() == 0 => random_fp_simd_instruction(&mut rng),
+            Mix::Crypto => match rng.below(4) {
+                0 | 1 => random_crypto_instruction(&mut rng),
+                2 => random_fp_simd_instruction(&mut rng),
+                _ => random_instruction(&mut rng),
+            },
             _ => random_instruction(&mut rng),
         })
         .collect();
@@ -254,6 +262,7 @@ fn seed_offset(mix: Mix) -> u64 {
     match mix {
         Mix::Integer => 0,
         Mix::FloatingPoint => 0x1_0000_0000,
+        Mix::Crypto => 0x2_0000_0000,
     }
 }
 
@@ -383,4 +392,20 @@ fn generator_encodings_match_the_assembler() {
         generate(42, 20, Mix::FloatingPoint).words,
         generate(43, 20, Mix::FloatingPoint).words
     );
+}
+#[test]
+fn random_crypto_blocks_shard_0() {
+    run_shard(0, Mix::Crypto);
+}
+#[test]
+fn random_crypto_blocks_shard_1() {
+    run_shard(1, Mix::Crypto);
+}
+#[test]
+fn random_crypto_blocks_shard_2() {
+    run_shard(2, Mix::Crypto);
+}
+#[test]
+fn random_crypto_blocks_shard_3() {
+    run_shard(3, Mix::Crypto);
 }
