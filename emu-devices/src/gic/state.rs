@@ -9,10 +9,24 @@
 pub const SPURIOUS: u32 = 1023;
 /// First SPI INTID.
 pub const SPI_BASE: u32 = 32;
-/// Implemented priority bits: 5, as QEMU's GICs (the low 3 bits of a priority read 0).
-pub const PRIORITY_MASK: u8 = 0xF8;
-/// Smallest BPR for group 0 (7 - implemented bits); group 1's is one more.
-pub const BPR0_MIN: u8 = 2;
+/// Priority bits, measured on QEMU 7.2's virt: both distributors keep all 8 bits of
+/// IPRIORITYR; the GICv3 CPU interface implements 5 (ICC_PMR_EL1 reads 0xF8 after 0xFF,
+/// BPR0/BPR1 floor at 2/3), the GICv2 one all 8 (GICC_PMR keeps 0xFF, GICC_BPR goes to 0).
+pub fn pmr_mask(version: Version) -> u8 {
+    match version {
+        Version::V2 => 0xFF,
+        Version::V3 => 0xF8,
+    }
+}
+
+/// Smallest BPR for group 0 (7 - implemented CPU interface priority bits); for GICv3
+/// group 1 it is one more.
+pub fn bpr0_min(version: Version) -> u8 {
+    match version {
+        Version::V2 => 0,
+        Version::V3 => 2,
+    }
+}
 /// Idle running priority.
 pub const IDLE_PRIORITY: u8 = 0xFF;
 
@@ -56,12 +70,12 @@ pub struct CpuInterface {
     pub active_priorities: Vec<(u32, u8, bool)>,
 }
 
-impl Default for CpuInterface {
-    fn default() -> Self {
+impl CpuInterface {
+    fn reset(version: Version) -> Self {
         Self {
             pmr: 0,
-            bpr0: BPR0_MIN,
-            bpr1: BPR0_MIN + 1,
+            bpr0: bpr0_min(version),
+            bpr1: bpr0_min(version) + 1,
             igrpen0: false,
             igrpen1: false,
             eoi_mode: false,
@@ -103,6 +117,8 @@ pub struct GicState {
     pub spi_targets: Vec<u8>,
 }
 
+/// GICD_IROUTER.IRM: "any CPU" (1 of N). Like QEMU (GICD_TYPER.No1N = 1) this GIC does
+/// not implement 1-of-N delivery: such an SPI reaches no CPU.
 pub const IROUTER_IRM: u64 = 1 << 31;
 
 /// MPIDR affinity of CPU `n` on the virt board: 16 CPUs per cluster with GICv3 (Aff0 is
@@ -128,7 +144,7 @@ impl GicState {
             .map(|_| CpuPrivate {
                 banked,
                 sgi_sources: [0; 16],
-                iface: CpuInterface::default(),
+                iface: CpuInterface::reset(version),
                 processor_sleep: true,
             })
             .collect();
@@ -183,8 +199,7 @@ impl GicState {
                 .get(n)
                 .is_some_and(|&t| cpu < 8 && t & (1 << cpu) != 0),
             Version::V3 => self.spi_route.get(n).is_some_and(|&route| {
-                // 1 of N: any CPU may take it; whichever acknowledges first wins.
-                route & IROUTER_IRM != 0 || route & 0xFF_00FF_FFFF == affinity(self.version, cpu)
+                route & IROUTER_IRM == 0 && route & 0xFF_00FF_FFFF == affinity(self.version, cpu)
             }),
         }
     }
@@ -507,10 +522,11 @@ mod tests {
         g.spi_route[60 - 32] = 0x101;
         assert!(!g.irq_signal(0));
         assert!(g.irq_signal(17));
-        g.spi_route[60 - 32] = IROUTER_IRM;
-        assert!(g.irq_signal(0) && g.irq_signal(19));
-        assert_eq!(g.acknowledge(5, Some(true)), 60);
-        assert!(!g.irq_signal(0), "taken by CPU 5");
+        g.spi_route[60 - 32] = IROUTER_IRM | 0x101;
+        assert!(
+            (0..20).all(|cpu| !g.irq_signal(cpu)),
+            "1 of N is not implemented"
+        );
     }
 
     #[test]
