@@ -3,6 +3,7 @@
 
 use super::icc::*;
 use super::*;
+use emu_core::irq::IrqLine;
 use emu_core::mmio::MmioDevice;
 use std::sync::atomic::AtomicUsize;
 
@@ -201,6 +202,35 @@ fn v3_sgis_to_target_lists() {
     assert_eq!(gic.read_sysreg(0, ICC_EOIR1_EL1), None);
     assert_eq!(gic.read_sysreg(0, ICC_SGI1R_EL1), None);
     assert_eq!(gic.read_sysreg(99, ICC_PMR_EL1), None);
+}
+
+#[test]
+fn edge_triggered_spi_latches_pulses() {
+    // virtio-mmio 0 is SPI 16 (INTID 48), edge-triggered.
+    let (gic, mut dist, mut redist) = v3(1);
+    bring_up_cpu(&gic, &mut redist, 0);
+    dist.write(0, 0, 4, 2);
+    dist.write(0, 0x80 + 4, 4, 1 << 16);
+    dist.write(0, 0xC00 + 48 / 4, 1, 2); // ICFGR3: INTID 48 edge
+    assert_eq!(dist.read(0, 0xC0C, 4), 2);
+    dist.write(0, 0x100 + 4, 4, 1 << 16);
+    let line = IrqLine::new(gic.clone(), IrqSource::Spi(16));
+    line.pulse();
+    assert!(
+        gic.irq_pending(0),
+        "the edge is latched after the line fell"
+    );
+    line.pulse(); // a second edge before acknowledge merges with the first
+    assert_eq!(gic.read_sysreg(0, ICC_IAR1_EL1), Some(48));
+    assert!(!gic.irq_pending(0));
+    line.pulse(); // an edge while active: active and pending
+    assert_eq!(dist.read(0, 0x200 + 4, 4), 1 << 16);
+    assert!(!gic.irq_pending(0));
+    gic.write_sysreg(0, ICC_EOIR1_EL1, 48);
+    assert!(gic.irq_pending(0));
+    assert_eq!(gic.read_sysreg(0, ICC_IAR1_EL1), Some(48));
+    gic.write_sysreg(0, ICC_EOIR1_EL1, 48);
+    assert!(!gic.irq_pending(0));
 }
 
 #[test]
