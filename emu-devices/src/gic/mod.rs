@@ -96,13 +96,14 @@ impl Gic {
     }
 
     fn update_outputs(&self, st: &GicState) {
-        for cpu in 0..self.irq_out.len() {
-            let (irq, fiq) = st.signals(cpu);
-            let was_irq = self.irq_out[cpu].swap(irq, Ordering::AcqRel);
-            let was_fiq = self.fiq_out[cpu].swap(fiq, Ordering::AcqRel);
-            let rose_irq = irq && !was_irq;
-            let rose_fiq = fiq && !was_fiq;
-            if rose_irq || rose_fiq {
+        let outputs = self.irq_out.iter().zip(&self.fiq_out);
+        for (cpu, ((irq, fiq), (irq_out, fiq_out))) in
+            st.all_signals().into_iter().zip(outputs).enumerate()
+        {
+            // Both swaps must run (the outputs also fall), so no short-circuit here.
+            let was_irq = irq_out.swap(irq, Ordering::AcqRel);
+            let was_fiq = fiq_out.swap(fiq, Ordering::AcqRel);
+            if (irq && !was_irq) || (fiq && !was_fiq) {
                 if let Some(wake) = &*self.wake.lock().unwrap_or_else(|e| e.into_inner()) {
                     wake(cpu);
                 }
