@@ -14,8 +14,9 @@ pub const REVIDR_EL1: u64 = 0;
 /// ID_AA64PFR0_EL1: EL0 and EL1 AArch64-only (1), FP and AdvSIMD implemented (0).
 pub const ID_AA64PFR0_EL1: u64 = 0x11;
 pub const ID_AA64PFR1_EL1: u64 = 0;
-/// ID_AA64ISAR0_EL1: CRC32 (bits 19:16 = 1) and LSE atomics (bits 23:20 = 2).
-pub const ID_AA64ISAR0_EL1: u64 = (1 << 16) | (2 << 20);
+/// ID_AA64ISAR0_EL1: AES with PMULL 1Q (bits 7:4 = 2), SHA1 (bits 11:8 = 1), SHA256 but
+/// not SHA512 (bits 15:12 = 1), CRC32 (bits 19:16 = 1) and LSE atomics (bits 23:20 = 2).
+pub const ID_AA64ISAR0_EL1: u64 = (2 << 4) | (1 << 8) | (1 << 12) | (1 << 16) | (2 << 20);
 pub const ID_AA64ISAR1_EL1: u64 = 0;
 /// ID_AA64MMFR0_EL1: 48-bit PA (5), 16-bit ASID (2 << 4), 4 KiB granule (TGran4 = 0),
 /// 16 KiB granule (TGran16 = 1 << 20) and 64 KiB granule (TGran64 = 0).
@@ -53,6 +54,14 @@ pub mod hwcap {
 }
 
 /// What user mode advertises in `AT_HWCAP`.
-pub const USER_HWCAP: u64 = hwcap::FP | hwcap::ASIMD | hwcap::CRC32 | hwcap::ATOMICS | hwcap::CPUID;
+pub const USER_HWCAP: u64 = hwcap::FP
+    | hwcap::ASIMD
+    | hwcap::AES
+    | hwcap::PMULL
+    | hwcap::SHA1
+    | hwcap::SHA2
+    | hwcap::CRC32
+    | hwcap::ATOMICS
+    | hwcap::CPUID;
 /// `AT_HWCAP2`: nothing beyond the base features.
 pub const USER_HWCAP2: u64 = 0;

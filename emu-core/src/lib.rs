@@ -11,3 +11,4 @@ pub mod jit;
 pub mod mem;
 pub mod mmio;
 pub mod runtime;
+pub mod softmmu;

@@ -5,8 +5,9 @@
 //! we implement, so everything else decodes to Undefined. The semantics read the fields
 //! from the raw word.
 
-use super::{pat_if, scan, Pat};
+use super::{pat, pat_if, scan, Pat};
 
+pub mod crypto;
 mod disas;
 pub mod scalar_fp;
 pub mod simd;
@@ -57,6 +58,14 @@ pub enum Op {
     ScalarCopy,
     ScalarShiftImm,
     ScalarByElem,
+    /// AESE, AESD, AESMC, AESIMC.
+    CryptoAes,
+    /// SHA1C, SHA1P, SHA1M, SHA1SU0, SHA256H, SHA256H2, SHA256SU1.
+    CryptoShaThree,
+    /// SHA1H, SHA1SU1, SHA256SU0.
+    CryptoShaTwo,
+    /// PMULL, PMULL2 with the 1Q arrangement (64x64 -> 128-bit polynomial multiply).
+    PmullQ,
 }
 
 use scalar_fp as sf;
@@ -107,6 +116,27 @@ pub static TABLE: &[Pat<Op>] = &[
         "sf:1 00 11110 ftype:2 0 rmode:2 opcode:3 scale:6 Rn:5 Rd:5",
         Op::FpFixedConv,
         sf::fixed_conv,
+    ),
+    // Cryptographic extension (before the Advanced SIMD lines: PMULL 1Q is the size = 11
+    // corner of "three different", which that class's check rejects).
+    pat_if(
+        "0100 1110 size:2 10100 opcode:5 10 Rn:5 Rd:5",
+        Op::CryptoAes,
+        crypto::aes,
+    ),
+    pat_if(
+        "0101 1110 size:2 0 Rm:5 0 opcode:3 00 Rn:5 Rd:5",
+        Op::CryptoShaThree,
+        crypto::sha_three_reg,
+    ),
+    pat_if(
+        "0101 1110 size:2 10100 opcode:5 10 Rn:5 Rd:5",
+        Op::CryptoShaTwo,
+        crypto::sha_two_reg,
+    ),
+    pat(
+        "0 Q:1 U=0 01110 size=11 1 Rm:5 opcode=1110 00 Rn:5 Rd:5",
+        Op::PmullQ,
     ),
     // Advanced SIMD vector.
     pat_if(

@@ -12,6 +12,8 @@ use crate::decode::fp_simd::Op;
 use crate::decode::{bit, bits, rd, rm, rn};
 use emu_core::emit::StateHelper;
 
+#[path = "crypto/mod.rs"]
+pub mod crypto;
 #[path = "fp/mod.rs"]
 pub mod fp;
 #[path = "simd/mod.rs"]
@@ -30,6 +32,9 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
         Op::FpIntConv if bits(raw, 18, 17) == 0b11 => fmov_general(e, raw),
         Op::FpIntConv => helper(e, fp::scalar::int_conv, raw),
         Op::FpFixedConv => helper(e, fp::scalar::fixed_conv, raw),
+        Op::CryptoAes | Op::CryptoShaThree | Op::CryptoShaTwo | Op::PmullQ => {
+            crypto::exec(e, op, raw)
+        }
         _ => simd::exec(e, op, raw, pc),
     }
 }

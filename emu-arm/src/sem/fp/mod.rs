@@ -8,7 +8,7 @@ pub mod scalar;
 pub mod sse;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use crate::state::CpuState;
 use arm_float::Env;

@@ -5,6 +5,7 @@
 use super::Op;
 use crate::decode::bits;
 
+mod crypto;
 mod scalar;
 mod vector;
 
@@ -79,7 +80,8 @@ fn ftype_es(raw: u32) -> u32 {
 }
 
 pub fn disas(op: Op, raw: u32) -> String {
-    scalar::scalar_fp(op, raw)
+    crypto::crypto(op, raw)
+        .or_else(|| scalar::scalar_fp(op, raw))
         .or_else(|| vector::simd(op, raw))
         .unwrap_or_else(|| format!("{op:?}"))
 }

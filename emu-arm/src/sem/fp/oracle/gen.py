@@ -45,6 +45,8 @@ def assemble(cases, tmp):
     src = os.path.join(tmp, 'c.s')
     with open(src, 'w') as f:
         f.write('.text\n')
+        # The crypto extension's mnemonics need it enabled; no other encoding changes.
+        f.write('.arch armv8-a+crypto\n')
         for c in cases:
             f.write(c['asm'] + '\n')
     obj = os.path.join(tmp, 'c.o')
