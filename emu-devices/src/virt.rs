@@ -82,7 +82,7 @@ impl VirtDevices {
                 max,
             });
         }
-        let gic = Gic::new(config.gic, config.num_cpus, gic::VIRT_NUM_SPIS);
+        let gic = Gic::new(config.gic, config.num_cpus, gic::virt_num_spis(config.gic));
         let sink: Arc<dyn InterruptSink> = gic.clone();
         let line = |source| IrqLine::new(sink.clone(), source);
 
@@ -291,7 +291,7 @@ mod tests {
         assert_eq!(b.bus.name_at(GIC_REDIST_BASE), None);
         assert_eq!(b.read_sysreg(0, ICC_PMR_EL1), None);
         assert!(!b.write_sysreg(0, ICC_PMR_EL1, 0xF0));
-        assert_eq!(b.bus.read(0, GIC_V2_CPU_BASE + 0xFC, 4), Ok(0x0202_043B));
+        assert_eq!(b.bus.read(0, GIC_V2_CPU_BASE + 0xFC, 4), Ok(0x0002_043B));
         // RTC reads host time through the bus.
         assert!(b.bus.read(0, RTC_BASE, 4).unwrap() > 1_700_000_000);
         let blob = b

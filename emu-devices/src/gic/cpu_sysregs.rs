@@ -1,7 +1,7 @@
 //! The GICv3 CPU interface: ICC_*_EL1 system registers, read and written by the CPU through
 //! `CpuInterruptInterface`. Single security state, 5 priority bits, 16-bit INTID field.
 
-use super::state::{GicState, BPR0_MIN, PRIORITY_MASK, SPURIOUS};
+use super::state::{bpr0_min, pmr_mask, GicState, Version, SPURIOUS};
 use crate::sysreg::encode;
 
 pub mod regs {
@@ -125,9 +125,9 @@ pub fn write(st: &mut GicState, cpu: usize, encoding: u32, value: u64) -> bool {
     };
     let iface = &mut p.iface;
     match encoding {
-        ICC_PMR_EL1 => iface.pmr = value as u8 & PRIORITY_MASK,
-        ICC_BPR0_EL1 => iface.bpr0 = (value as u8 & 7).max(BPR0_MIN),
-        ICC_BPR1_EL1 => iface.bpr1 = (value as u8 & 7).max(BPR0_MIN + 1),
+        ICC_PMR_EL1 => iface.pmr = value as u8 & pmr_mask(Version::V3),
+        ICC_BPR0_EL1 => iface.bpr0 = (value as u8 & 7).max(bpr0_min(Version::V3)),
+        ICC_BPR1_EL1 => iface.bpr1 = (value as u8 & 7).max(bpr0_min(Version::V3) + 1),
         ICC_CTLR_EL1 => iface.eoi_mode = value & CTLR_EOIMODE != 0,
         ICC_SRE_EL1 => {}
         ICC_IGRPEN0_EL1 => iface.igrpen0 = value & 1 != 0,

@@ -73,10 +73,13 @@ fn read32(st: &GicState, cpu: usize, offset: u64) -> u32 {
         CTLR => st.dist_ctlr & 1,
         TYPER => {
             let lines = st.num_irqs() / 32 - 1;
-            let cpus = (st.num_cpus.min(8) as u32 - 1) << 5;
-            // GICv3: IDbits = 9 (10-bit INTIDs), no LPIs, no security extension.
-            let id_bits = if v3 { 9 << 19 } else { 0 };
-            lines | cpus | id_bits
+            if v3 {
+                // CPUNumber = 0 (affinity routing is always on), IDbits = 9 (10-bit
+                // INTIDs, no LPIs), No1N = 1 (no 1-of-N SPIs), no security extension.
+                lines | 9 << 19 | 1 << 25
+            } else {
+                lines | (st.num_cpus.min(8) as u32 - 1) << 5
+            }
         }
         IIDR => IIDR_ARM,
         TYPER2 => 0,

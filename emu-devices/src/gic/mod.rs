@@ -31,8 +31,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub const DIST_SIZE: u64 = 0x1_0000;
 /// Size of the GICv2 CPU interface window on the virt board.
 pub const V2_CPU_SIZE: u64 = 0x1_0000;
-/// SPIs the virt board's GIC implements (QEMU's NUM_IRQS).
-pub const VIRT_NUM_SPIS: usize = 256;
+/// SPIs the virt board's GIC implements. QEMU builds both with 256 SPIs, but its GICv3
+/// reports GICD_TYPER.ITLinesNumber = 7 (it counts only external lines), so a guest sees
+/// 224 there: this board implements what the guest is told.
+pub fn virt_num_spis(version: Version) -> usize {
+    match version {
+        Version::V2 => 256,
+        Version::V3 => 224,
+    }
+}
 
 type WakeHook = Box<dyn Fn(usize) + Send + Sync>;
 
@@ -89,13 +96,14 @@ impl Gic {
     }
 
     fn update_outputs(&self, st: &GicState) {
-        for cpu in 0..self.irq_out.len() {
-            let (irq, fiq) = st.signals(cpu);
-            let was_irq = self.irq_out[cpu].swap(irq, Ordering::AcqRel);
-            let was_fiq = self.fiq_out[cpu].swap(fiq, Ordering::AcqRel);
-            let rose_irq = irq && !was_irq;
-            let rose_fiq = fiq && !was_fiq;
-            if rose_irq || rose_fiq {
+        let outputs = self.irq_out.iter().zip(&self.fiq_out);
+        for (cpu, ((irq, fiq), (irq_out, fiq_out))) in
+            st.all_signals().into_iter().zip(outputs).enumerate()
+        {
+            // Both swaps must run (the outputs also fall), so no short-circuit here.
+            let was_irq = irq_out.swap(irq, Ordering::AcqRel);
+            let was_fiq = fiq_out.swap(fiq, Ordering::AcqRel);
+            if (irq && !was_irq) || (fiq && !was_fiq) {
                 if let Some(wake) = &*self.wake.lock().unwrap_or_else(|e| e.into_inner()) {
                     wake(cpu);
                 }

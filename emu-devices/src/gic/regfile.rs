@@ -4,7 +4,7 @@
 //! no guest access can index out of range; INTIDs outside the view's range read 0 and
 //! ignore writes.
 
-use super::state::{GicState, Version, PRIORITY_MASK};
+use super::state::{GicState, Version};
 use std::ops::Range;
 
 pub const IGROUPR: u64 = 0x080;
@@ -113,7 +113,8 @@ pub fn write(st: &mut GicState, v: &View, offset: u64, size: u8, value: u64) {
                 let intid = (at - base) as u32;
                 if v.intids.contains(&intid) {
                     if let Some(irq) = st.irq_mut(v.cpu, intid) {
-                        irq.priority = b & PRIORITY_MASK;
+                        // All 8 bits are kept (QEMU's distributors do the same).
+                        irq.priority = b;
                     }
                 }
             }

@@ -9,10 +9,24 @@
 pub const SPURIOUS: u32 = 1023;
 /// First SPI INTID.
 pub const SPI_BASE: u32 = 32;
-/// Implemented priority bits: 5, as QEMU's GICs (the low 3 bits of a priority read 0).
-pub const PRIORITY_MASK: u8 = 0xF8;
-/// Smallest BPR for group 0 (7 - implemented bits); group 1's is one more.
-pub const BPR0_MIN: u8 = 2;
+/// Priority bits, measured on QEMU 7.2's virt: both distributors keep all 8 bits of
+/// IPRIORITYR; the GICv3 CPU interface implements 5 (ICC_PMR_EL1 reads 0xF8 after 0xFF,
+/// BPR0/BPR1 floor at 2/3), the GICv2 one all 8 (GICC_PMR keeps 0xFF, GICC_BPR goes to 0).
+pub fn pmr_mask(version: Version) -> u8 {
+    match version {
+        Version::V2 => 0xFF,
+        Version::V3 => 0xF8,
+    }
+}
+
+/// Smallest BPR for group 0 (7 - implemented CPU interface priority bits); for GICv3
+/// group 1 it is one more.
+pub fn bpr0_min(version: Version) -> u8 {
+    match version {
+        Version::V2 => 0,
+        Version::V3 => 2,
+    }
+}
 /// Idle running priority.
 pub const IDLE_PRIORITY: u8 = 0xFF;
 
@@ -56,12 +70,12 @@ pub struct CpuInterface {
     pub active_priorities: Vec<(u32, u8, bool)>,
 }
 
-impl Default for CpuInterface {
-    fn default() -> Self {
+impl CpuInterface {
+    fn reset(version: Version) -> Self {
         Self {
             pmr: 0,
-            bpr0: BPR0_MIN,
-            bpr1: BPR0_MIN + 1,
+            bpr0: bpr0_min(version),
+            bpr1: bpr0_min(version) + 1,
             igrpen0: false,
             igrpen1: false,
             eoi_mode: false,
@@ -103,6 +117,8 @@ pub struct GicState {
     pub spi_targets: Vec<u8>,
 }
 
+/// GICD_IROUTER.IRM: "any CPU" (1 of N). Like QEMU (GICD_TYPER.No1N = 1) this GIC does
+/// not implement 1-of-N delivery: such an SPI reaches no CPU.
 pub const IROUTER_IRM: u64 = 1 << 31;
 
 /// MPIDR affinity of CPU `n` on the virt board: 16 CPUs per cluster with GICv3 (Aff0 is
@@ -128,7 +144,7 @@ impl GicState {
             .map(|_| CpuPrivate {
                 banked,
                 sgi_sources: [0; 16],
-                iface: CpuInterface::default(),
+                iface: CpuInterface::reset(version),
                 processor_sleep: true,
             })
             .collect();
@@ -174,6 +190,62 @@ impl GicState {
         }
     }
 
+    /// The CPU a GICv3 IROUTER value names, if it names one of ours.
+    fn routed_cpu(&self, route: u64) -> Option<usize> {
+        let (aff0, aff1) = (route & 0xFF, (route >> 8) & 0xFF);
+        let upper = route & 0xFF_00FF_0000; // Aff3, Aff2
+        if route & IROUTER_IRM != 0 || upper != 0 || aff0 >= 16 {
+            return None;
+        }
+        let cpu = (aff1 * 16 + aff0) as usize;
+        (cpu < self.num_cpus).then_some(cpu)
+    }
+
+    /// `best_per_group` for every CPU at once: each SPI is looked at once and offered to
+    /// the CPUs it is routed to, so the cost is SPIs + 32 per CPU, not CPUs x all.
+    fn best_all_cpus(&self) -> Vec<[Option<(u32, u8)>; 2]> {
+        let n = self.cpus.len();
+        let enabled: Vec<[bool; 2]> = (0..n)
+            .map(|c| [self.group_enabled(c, false), self.group_enabled(c, true)])
+            .collect();
+        let mut best: Vec<[Option<(u32, u8)>; 2]> = vec![[None, None]; n];
+        // Interrupts are visited in INTID order, so only a strictly higher priority
+        // replaces a candidate: ties go to the lowest INTID, as in `best_per_group`.
+        let mut offer = |cpu: usize, intid: u32, irq: &IrqState| {
+            let g = usize::from(irq.group1);
+            if enabled[cpu][g] && best[cpu][g].is_none_or(|(_, prio)| irq.priority < prio) {
+                best[cpu][g] = Some((intid, irq.priority));
+            }
+        };
+        for (cpu, p) in self.cpus.iter().enumerate() {
+            for (irq, intid) in p.banked.iter().zip(0u32..) {
+                if irq.enabled && irq.pending() && !irq.active {
+                    offer(cpu, intid, irq);
+                }
+            }
+        }
+        for ((irq, intid), n_spi) in self.spis.iter().zip(SPI_BASE..).zip(0usize..) {
+            if !(irq.enabled && irq.pending() && !irq.active) {
+                continue;
+            }
+            match self.version {
+                Version::V2 => {
+                    let targets = self.spi_targets.get(n_spi).copied().unwrap_or(0);
+                    for cpu in (0..n.min(8)).filter(|c| targets & (1 << c) != 0) {
+                        offer(cpu, intid, irq);
+                    }
+                }
+                Version::V3 => {
+                    let route = self.spi_route.get(n_spi).copied().unwrap_or(0);
+                    if let Some(cpu) = self.routed_cpu(route) {
+                        offer(cpu, intid, irq);
+                    }
+                }
+            }
+        }
+        best
+    }
+
     /// Does SPI `intid` go to `cpu`?
     fn spi_targets_cpu(&self, intid: u32, cpu: usize) -> bool {
         let n = (intid - SPI_BASE) as usize;
@@ -182,10 +254,10 @@ impl GicState {
                 .spi_targets
                 .get(n)
                 .is_some_and(|&t| cpu < 8 && t & (1 << cpu) != 0),
-            Version::V3 => self.spi_route.get(n).is_some_and(|&route| {
-                // 1 of N: any CPU may take it; whichever acknowledges first wins.
-                route & IROUTER_IRM != 0 || route & 0xFF_00FF_FFFF == affinity(self.version, cpu)
-            }),
+            Version::V3 => self
+                .spi_route
+                .get(n)
+                .is_some_and(|&route| self.routed_cpu(route) == Some(cpu)),
         }
     }
 
@@ -287,6 +359,20 @@ impl GicState {
 
     /// (IRQ, FIQ) signalled to `cpu`, from one pass over the interrupts.
     pub fn signals(&self, cpu: usize) -> (bool, bool) {
+        self.signals_from(cpu, self.best_per_group(cpu))
+    }
+
+    /// (IRQ, FIQ) for every CPU, from one pass over the SPIs and each CPU's banked
+    /// interrupts: what the GIC recomputes after every access.
+    pub fn all_signals(&self) -> Vec<(bool, bool)> {
+        let best = self.best_all_cpus();
+        best.into_iter()
+            .enumerate()
+            .map(|(cpu, b)| self.signals_from(cpu, b))
+            .collect()
+    }
+
+    fn signals_from(&self, cpu: usize, [g0, g1]: [Option<(u32, u8)>; 2]) -> (bool, bool) {
         let Some(p) = self.cpus.get(cpu) else {
             return (false, false);
         };
@@ -297,7 +383,6 @@ impl GicState {
                 prio < iface.pmr && self.group_priority(cpu, prio, group1) < running
             })
         };
-        let [g0, g1] = self.best_per_group(cpu);
         match self.version {
             // One group (IGROUPR is RAZ/WI): everything is group 0, signalled as IRQ.
             Version::V2 => (taken(g0, false), false),
@@ -507,10 +592,11 @@ mod tests {
         g.spi_route[60 - 32] = 0x101;
         assert!(!g.irq_signal(0));
         assert!(g.irq_signal(17));
-        g.spi_route[60 - 32] = IROUTER_IRM;
-        assert!(g.irq_signal(0) && g.irq_signal(19));
-        assert_eq!(g.acknowledge(5, Some(true)), 60);
-        assert!(!g.irq_signal(0), "taken by CPU 5");
+        g.spi_route[60 - 32] = IROUTER_IRM | 0x101;
+        assert!(
+            (0..20).all(|cpu| !g.irq_signal(cpu)),
+            "1 of N is not implemented"
+        );
     }
 
     #[test]
@@ -528,6 +614,51 @@ mod tests {
         );
         g.dist_ctlr = 2;
         assert!(!g.fiq_signal(0));
+    }
+
+    /// The all-CPU pass and the per-CPU pass must agree on every state.
+    #[test]
+    fn all_cpu_pass_agrees_with_per_cpu_pass() {
+        let mut rng = crate::testutil::Rng(0xDEAD_BEEF);
+        for version in [Version::V2, Version::V3] {
+            for _ in 0..300 {
+                let cpus = 1 + (rng.next() % 6) as usize;
+                let mut g = GicState::new(version, cpus, 64);
+                g.dist_ctlr = (rng.next() % 4) as u32;
+                for p in &mut g.cpus {
+                    p.iface.igrpen0 = !rng.next().is_multiple_of(4);
+                    p.iface.igrpen1 = !rng.next().is_multiple_of(4);
+                }
+                for _ in 0..40 {
+                    let cpu = (rng.next() as usize) % cpus;
+                    let intid = (rng.next() % 96) as u32;
+                    let r = rng.next();
+                    if let Some(irq) = g.irq_mut(cpu, intid) {
+                        irq.enabled = r & 1 != 0;
+                        irq.pending_latch = r & 2 != 0;
+                        irq.level = r & 4 != 0;
+                        irq.active = r & 8 == 0 && r & 16 != 0;
+                        irq.edge = r & 32 != 0;
+                        irq.group1 = r & 64 != 0;
+                        irq.priority = (r >> 8) as u8 & 0xE0; // few levels: many ties
+                    }
+                    let n = (intid as usize) % 32;
+                    g.spi_targets[n] = (r >> 16) as u8;
+                    g.spi_route[n] = match r >> 24 & 3 {
+                        0 => (r >> 32) % 8,
+                        1 => IROUTER_IRM,
+                        2 => 0x100 | ((r >> 32) % 4),
+                        _ => (r >> 32) % 3,
+                    };
+                }
+                let all = g.best_all_cpus();
+                for (cpu, best) in all.iter().enumerate() {
+                    assert_eq!(*best, g.best_per_group(cpu), "{version:?} cpu {cpu}");
+                }
+                let signals: Vec<_> = (0..cpus).map(|c| g.signals(c)).collect();
+                assert_eq!(g.all_signals(), signals);
+            }
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use super::icc::*;
 use super::*;
+use emu_core::irq::IrqLine;
 use emu_core::mmio::MmioDevice;
 use std::sync::atomic::AtomicUsize;
 
@@ -10,7 +11,7 @@ const UART_SPI: u32 = 1;
 const UART_INTID: u64 = 33;
 
 fn v3(cpus: usize) -> (Arc<Gic>, GicDistributor, GicRedistributors) {
-    let gic = Gic::new(Version::V3, cpus, VIRT_NUM_SPIS);
+    let gic = Gic::new(Version::V3, cpus, virt_num_spis(Version::V3));
     (
         gic.clone(),
         GicDistributor::new(gic.clone()),
@@ -39,14 +40,13 @@ fn bring_up_cpu(gic: &Gic, redist: &mut GicRedistributors, cpu: usize) {
 
 #[test]
 fn v3_identification() {
-    let (_, mut dist, mut redist) = v3(4);
+    let (gic, mut dist, mut redist) = v3(4);
     // PIDR2.ArchRev = 3 in both.
     assert_eq!(dist.read(0, 0xFFE8, 4) >> 4 & 0xF, 3);
     assert_eq!(redist.read(0, 0xFFE8, 4) >> 4 & 0xF, 3);
-    let typer = dist.read(0, 0x4, 4);
-    assert_eq!(typer & 0x1F, 8, "ITLinesNumber: 288 INTIDs");
-    assert_eq!(typer >> 19 & 0x1F, 9, "IDbits");
-    assert_eq!(typer & (1 << 10), 0, "no security extension");
+    // ITLinesNumber 7 (256 INTIDs, what QEMU 7.2 reports), IDbits 9, No1N; QEMU's own
+    // 0x037a0007 also has LPIS/A3V and 16-bit IDs, which this GIC does not implement.
+    assert_eq!(dist.read(0, 0x4, 4), 0x0248_0007);
     assert_eq!(dist.read(0, 0x8, 4), 0x43B);
     // ARE and DS read as one.
     assert_eq!(dist.read(0, 0, 4), 0x50);
@@ -65,6 +65,22 @@ fn v3_identification() {
         );
     }
     assert_eq!(redist.region_size(), 4 * REDIST_STRIDE);
+    // CPU interface reset values and implemented bits, as QEMU 7.2 reads them.
+    assert_eq!(gic.read_sysreg(0, ICC_CTLR_EL1), Some(0x400));
+    assert_eq!(gic.read_sysreg(0, ICC_BPR1_EL1), Some(3));
+    assert_eq!(gic.read_sysreg(0, ICC_BPR0_EL1), Some(2));
+    assert_eq!(gic.read_sysreg(0, ICC_RPR_EL1), Some(0xFF));
+    assert_eq!(gic.read_sysreg(0, ICC_HPPIR1_EL1), Some(1023));
+    gic.write_sysreg(0, ICC_PMR_EL1, 0xFF);
+    assert_eq!(gic.read_sysreg(0, ICC_PMR_EL1), Some(0xF8));
+    gic.write_sysreg(0, ICC_BPR1_EL1, 0);
+    assert_eq!(gic.read_sysreg(0, ICC_BPR1_EL1), Some(3));
+    dist.write(0, 0x420, 4, 0xFFFF_FFFF);
+    assert_eq!(
+        dist.read(0, 0x420, 4),
+        0xFFFF_FFFF,
+        "the distributor keeps 8 bits"
+    );
     // Beyond the last CPU's frames: nothing.
     assert_eq!(redist.read(0, 4 * REDIST_STRIDE + 8, 8), 0);
 }
@@ -189,6 +205,35 @@ fn v3_sgis_to_target_lists() {
 }
 
 #[test]
+fn edge_triggered_spi_latches_pulses() {
+    // virtio-mmio 0 is SPI 16 (INTID 48), edge-triggered.
+    let (gic, mut dist, mut redist) = v3(1);
+    bring_up_cpu(&gic, &mut redist, 0);
+    dist.write(0, 0, 4, 2);
+    dist.write(0, 0x80 + 4, 4, 1 << 16);
+    dist.write(0, 0xC00 + 48 / 4, 1, 2); // ICFGR3: INTID 48 edge
+    assert_eq!(dist.read(0, 0xC0C, 4), 2);
+    dist.write(0, 0x100 + 4, 4, 1 << 16);
+    let line = IrqLine::new(gic.clone(), IrqSource::Spi(16));
+    line.pulse();
+    assert!(
+        gic.irq_pending(0),
+        "the edge is latched after the line fell"
+    );
+    line.pulse(); // a second edge before acknowledge merges with the first
+    assert_eq!(gic.read_sysreg(0, ICC_IAR1_EL1), Some(48));
+    assert!(!gic.irq_pending(0));
+    line.pulse(); // an edge while active: active and pending
+    assert_eq!(dist.read(0, 0x200 + 4, 4), 1 << 16);
+    assert!(!gic.irq_pending(0));
+    gic.write_sysreg(0, ICC_EOIR1_EL1, 48);
+    assert!(gic.irq_pending(0));
+    assert_eq!(gic.read_sysreg(0, ICC_IAR1_EL1), Some(48));
+    gic.write_sysreg(0, ICC_EOIR1_EL1, 48);
+    assert!(!gic.irq_pending(0));
+}
+
+#[test]
 fn wakeup_hook_fires_on_rising_irq() {
     let (gic, mut dist, mut redist) = v3(1);
     let woken = Arc::new(AtomicUsize::new(0));
@@ -211,17 +256,22 @@ fn wakeup_hook_fires_on_rising_irq() {
 
 #[test]
 fn v2_flow_with_banked_registers_and_sgi_sources() {
-    let gic = Gic::new(Version::V2, 2, VIRT_NUM_SPIS);
+    let gic = Gic::new(Version::V2, 2, virt_num_spis(Version::V2));
     let mut dist = GicDistributor::new(gic.clone());
     let mut cpuif = GicV2CpuInterface::new(gic.clone());
     assert_eq!(dist.read(0, 0xFE8, 4) >> 4 & 0xF, 2, "ArchRev 2");
-    assert_eq!(dist.read(0, 4, 4) >> 5 & 7, 1, "two CPUs");
+    assert_eq!(dist.read(0, 4, 4), 0x28, "288 INTIDs, two CPUs");
     // ITARGETSR of private interrupts reads as the accessing CPU.
     assert_eq!(dist.read(1, 0x800, 4), 0x0202_0202);
     dist.write(0, 0x800 + UART_INTID, 1, 0x2);
     assert_eq!(dist.read(0, 0x820, 4), 0x0200);
     dist.write(0, 0x400 + UART_INTID, 1, 0xFF);
-    assert_eq!(dist.read(0, 0x400 + UART_INTID, 1), 0xF8, "5 priority bits");
+    assert_eq!(dist.read(0, 0x400 + UART_INTID, 1), 0xFF, "8 priority bits");
+    // GICC_PMR keeps 8 bits and GICC_BPR goes down to 0 (QEMU 7.2 measured).
+    cpuif.write(0, 0x4, 4, 0xFF);
+    assert_eq!(cpuif.read(0, 0x4, 4), 0xFF);
+    cpuif.write(0, 0x8, 4, 0);
+    assert_eq!(cpuif.read(0, 0x8, 4), 0);
     dist.write(0, 0x400 + UART_INTID, 1, 0xA0);
     dist.write(0, 0x104, 4, 1 << 1);
     dist.write(0, 0, 4, 1);
@@ -266,7 +316,7 @@ fn v2_flow_with_banked_registers_and_sgi_sources() {
     dist.write(0, 0x80, 4, u64::MAX);
     assert_eq!(dist.read(0, 0x80, 4), 0);
     assert_eq!(dist.read(0, 0x100, 4) & 0xFFFF, 0xFFFF);
-    assert_eq!(cpuif.read(0, 0xFC, 4), 0x0202_043B);
+    assert_eq!(cpuif.read(0, 0xFC, 4), 0x0002_043B);
     // No system register interface on GICv2.
     assert_eq!(gic.read_sysreg(0, ICC_PMR_EL1), None);
     assert!(!gic.write_sysreg(0, ICC_IGRPEN1_EL1, 1));
@@ -275,7 +325,7 @@ fn v2_flow_with_banked_registers_and_sgi_sources() {
 #[test]
 fn guest_chosen_accesses_never_panic() {
     for version in [Version::V2, Version::V3] {
-        let gic = Gic::new(version, 3, VIRT_NUM_SPIS);
+        let gic = Gic::new(version, 3, virt_num_spis(version));
         let mut devices: Vec<Box<dyn MmioDevice>> = vec![
             Box::new(GicDistributor::new(gic.clone())),
             Box::new(GicRedistributors::new(gic.clone())),

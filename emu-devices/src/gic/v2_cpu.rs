@@ -2,7 +2,7 @@
 //! security extensions there is one group and GICC_CTLR has Enable (bit 0) and EOImode
 //! (bit 9).
 
-use super::state::{GicState, BPR0_MIN, PRIORITY_MASK, SPURIOUS};
+use super::state::{bpr0_min, pmr_mask, GicState, Version, SPURIOUS};
 use super::Gic;
 use emu_core::mmio::MmioDevice;
 use std::sync::Arc;
@@ -21,8 +21,8 @@ const DIR: u64 = 0x1000;
 
 const CTLR_ENABLE: u32 = 1 << 0;
 const CTLR_EOIMODE: u32 = 1 << 9;
-/// ProductID 0x020, architecture version 2, implementer ARM (as QEMU reports).
-const IIDR_VALUE: u32 = 0x0202_043B;
+/// Architecture version 2, implementer ARM: the value QEMU 7.2 reports.
+const IIDR_VALUE: u32 = 0x0002_043B;
 
 pub struct GicV2CpuInterface {
     gic: Arc<Gic>,
@@ -44,10 +44,7 @@ fn read32(st: &mut GicState, cpu: usize, offset: u64) -> u32 {
         PMR => u32::from(iface.pmr),
         BPR => u32::from(iface.bpr0),
         RPR => u32::from(iface.running_priority()),
-        APR0 => iface
-            .active_priorities
-            .iter()
-            .fold(0, |acc, &(_, prio, _)| acc | 1 << (prio >> 3)),
+        APR0 => 0,
         IIDR => IIDR_VALUE,
         IAR => st.acknowledge(cpu, None),
         HPPIR => match st.highest_pending(cpu, None) {
@@ -85,9 +82,10 @@ fn write32(st: &mut GicState, cpu: usize, offset: u64, value: u32) {
             iface.igrpen0 = value & CTLR_ENABLE != 0;
             iface.eoi_mode = value & CTLR_EOIMODE != 0;
         }
-        PMR => iface.pmr = value as u8 & PRIORITY_MASK,
-        BPR => iface.bpr0 = (value as u8 & 7).max(BPR0_MIN),
-        APR0 if value == 0 => iface.active_priorities.clear(),
+        PMR => iface.pmr = value as u8 & pmr_mask(Version::V2),
+        BPR => iface.bpr0 = (value as u8 & 7).max(bpr0_min(Version::V2)),
+        // The active priority registers are not modelled (Linux's driver never uses them).
+        APR0 => tracing::debug!("gicc: write to GICC_APR0 ignored"),
         _ => tracing::debug!("gicc: write to unknown or read-only register {offset:#x}"),
     }
 }
