@@ -19,14 +19,14 @@ impl ExceptionLevel {
 }
 
 /// The address of a by-VA TLBI (`VAE1`, `VALE1`, `VAAE1`, `VAALE1` and their IS forms):
-/// Xt[43:0] holds VA[55:12]; the result is sign-extended from bit 55, the form TLB keys
+/// `Xt[43:0]` holds `VA[55:12]`; the result is sign-extended from bit 55, the form TLB keys
 /// use (see [`TranslationRegs::untagged`]), so upper-range addresses match.
 pub fn tlbi_va(xt: u64) -> u64 {
     let va = (xt & ((1 << 44) - 1)) << 12;
     (((va << 8) as i64) >> 8) as u64
 }
 
-/// The ASID named by a TLBI operand (Xt[63:48]); only its low 8 bits with 8-bit ASIDs
+/// The ASID named by a TLBI operand (`Xt[63:48]`); only its low 8 bits with 8-bit ASIDs
 /// (TCR_EL1.AS = 0), where the upper bits are ignored.
 pub fn tlbi_asid(xt: u64, regs: &TranslationRegs) -> u16 {
     let asid = (xt >> 48) as u16;

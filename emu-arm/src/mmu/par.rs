@@ -40,7 +40,7 @@ pub fn at_s1e(
 }
 
 /// Encodes a translation result in PAR_EL1 format.
-/// Success: PA[47:12], ATTR = the MAIR byte, SH (Outer Shareable for Device and Normal
+/// Success: `PA[47:12]`, ATTR = the MAIR byte, SH (Outer Shareable for Device and Normal
 /// Non-cacheable memory, whatever the descriptor said: pseudocode PAREncodeShareability),
 /// NS = 1, bit 11 = 1, F = 0.
 /// Fault: F = 1, FST = the fault status code, PTW = 0 and S = 0 (stage 1; no EL2), bit 11 = 1.

@@ -189,7 +189,7 @@ impl TranslationRegs {
         }
     }
 
-    /// Whether the top byte of `va` is a tag (TBI0 or TBI1, chosen by VA[55]).
+    /// Whether the top byte of `va` is a tag (TBI0 or TBI1, chosen by `VA[55]`).
     pub fn top_byte_ignored(&self, va: u64) -> bool {
         self.range_params(self.range_of(va)).top_byte_ignored
     }

@@ -39,7 +39,7 @@ pub fn fill_tlb_on_miss(
 }
 
 impl TranslationRegs {
-    /// `va` with its address tag removed when TBI applies to its range: bits [63:56] become
+    /// `va` with its address tag removed when TBI applies to its range: bits `[63:56]` become
     /// copies of bit 55, which selects the range. This is the VA the TLB is indexed and
     /// tagged with, so that differently tagged pointers share entries.
     pub fn untagged(&self, va: u64) -> u64 {

@@ -63,7 +63,7 @@ pub struct Translation {
     /// not modelled, but `AT` reports it and device memory may matter to callers).
     pub attr_index: u8,
     pub mair_attr: u8,
-    /// The descriptor's SH[1:0] field.
+    /// The descriptor's `SH[1:0]` field.
     pub shareability: u8,
 }
 

@@ -18,7 +18,8 @@
 //! (the compared value never does): no permission or empty ([`tag_flag::INVALID`]), MMIO
 //! ([`tag_flag::MMIO`]: no host addend, the slow path calls the device) or a RAM page holding
 //! translated code ([`tag_flag::CODE`], write tag only: the slow path invalidates the
-//! translations before writing; self-modifying-code detection). The slow path calls
+//! translations before writing; self-modifying-code detection), or Device memory
+//! ([`tag_flag::CHECK_ALIGNED`], data tags only: unaligned accesses fault). The slow path calls
 //! [`Tlb::probe`] to tell these apart, and refills on a true miss.
 //!
 //! Callers pass the VA with any address tag removed (TBI): tags are part of the compared

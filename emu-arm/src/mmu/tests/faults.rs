@@ -214,7 +214,7 @@ fn tlbi_operands_decode_va_and_asid() {
     use crate::mmu::{tlbi_asid, tlbi_va, tlbi_va_asids, EL1_AND_0_TLB_CONTEXTS};
     use emu_core::softmmu::AsidMatch;
     // VA[55:12] in Xt[43:0]; bit 55 set sign-extends into the upper range.
-    assert_eq!(tlbi_va(0x0000_0000_0401_2345), 0x0000_0401_2345_000);
+    assert_eq!(tlbi_va(0x0000_0000_0401_2345), 0x0000_0040_1234_5000);
     assert_eq!(tlbi_va(0x1234_0ff8_0000_0001), 0xffff_8000_0000_1000);
     let mut r = regs_4k();
     assert_eq!(tlbi_asid(0xabcd_0000_0000_0000, &r), 0xcd);
