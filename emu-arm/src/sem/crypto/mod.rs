@@ -8,6 +8,8 @@
 pub mod aes;
 pub mod pmull;
 pub mod sha;
+#[cfg(target_arch = "x86_64")]
+mod sha_host;
 #[cfg(test)]
 mod tests;
 

@@ -222,6 +222,26 @@ fn aes_host_and_software_agree() {
     }
 }
 
+/// The host SHA-NI path (when present) and the software transcription agree on every
+/// three-register operation for random registers.
+#[test]
+fn sha_host_and_software_agree() {
+    use crate::decode::fp_simd::crypto::Sha3Reg::*;
+    use crate::sem::fp_simd::crypto::sha;
+    let mut seed = 0x5eed_0000_1111_2222;
+    let mut r128 = || (xorshift(&mut seed) as u128) << 64 | xorshift(&mut seed) as u128;
+    for _ in 0..2000 {
+        let (d, n, m) = (r128(), r128(), r128());
+        for op in [Sha1C, Sha1P, Sha1M, Sha1Su0, Sha256H, Sha256H2, Sha256Su1] {
+            assert_eq!(
+                sha::three_reg(op, d, n, m),
+                sha::three_reg_software(op, d, n, m),
+                "{op:?} {d:#x} {n:#x} {m:#x}"
+            );
+        }
+    }
+}
+
 /// The message block of "abc" after SHA padding, as four vectors of big-endian words
 /// (what LD1 + REV32 gives the kernel's code).
 fn abc_schedule() -> [u128; 4] {
