@@ -7,32 +7,14 @@
 //! the W operand), so the SHA-1 path subtracts it first. The lanes are rearranged here in
 //! plain Rust; the tests compare every result with the software transcription.
 
+use super::host_vec::{from_vec, to_vec};
 use crate::decode::fp_simd::crypto::Sha3Reg;
 use std::arch::x86_64::*;
 
-fn elems(v: u128) -> [u32; 4] {
-    std::array::from_fn(|e| (v >> (32 * e)) as u32)
-}
-
-fn from_elems(e: [u32; 4]) -> u128 {
-    e.iter()
-        .rev()
-        .fold(0u128, |acc, &x| (acc << 32) | x as u128)
-}
-
-/// # Safety
-/// SSE2 only (always present on x86-64).
-unsafe fn load(v: u128) -> __m128i {
-    _mm_loadu_si128(&v as *const u128 as *const __m128i)
-}
-
-/// # Safety
-/// SSE2 only (always present on x86-64).
-unsafe fn store(v: __m128i) -> u128 {
-    let mut out = 0u128;
-    _mm_storeu_si128(&mut out as *mut u128 as *mut __m128i, v);
-    out
-}
+/// `_mm_shuffle_epi32` selector reversing the four lanes.
+const REVERSE: i32 = 0x1b;
+/// `_mm_shuffle_epi32` selector swapping the lanes within each 64-bit half.
+const SWAP_PAIRS: i32 = 0xb1;
 
 /// The SHA-1 round constants in the order of SHA1RNDS4's function selector.
 const SHA1_K: [u32; 4] = [0x5a82_7999, 0x6ed9_eba1, 0x8f1b_bcdc, 0xca62_c1d6];
@@ -56,33 +38,30 @@ pub unsafe fn rounds(op: Sha3Reg, d: u128, n: u128, w: u128) -> Option<u128> {
 }
 
 #[target_feature(enable = "sha,sse4.1")]
-unsafe fn sha1<const FUNC: i32>(abcd: u128, e: u32, w: u128) -> u128 {
-    let [a, b, c, d] = elems(abcd);
-    let k = SHA1_K[FUNC as usize];
-    let [w0, w1, w2, w3] = elems(w).map(|x| x.wrapping_sub(k));
-    let msg = from_elems([w3, w2, w1, w0.wrapping_add(e)]);
-    let r = elems(store(_mm_sha1rnds4_epu32::<FUNC>(
-        load(from_elems([d, c, b, a])),
-        load(msg),
-    )));
-    from_elems([r[3], r[2], r[1], r[0]])
+fn sha1<const FUNC: i32>(abcd: u128, e: u32, w: u128) -> u128 {
+    let k = _mm_set1_epi32(SHA1_K[FUNC as usize] as i32);
+    let w = _mm_shuffle_epi32::<REVERSE>(_mm_sub_epi32(to_vec(w), k));
+    let msg = _mm_add_epi32(w, _mm_set_epi32(e as i32, 0, 0, 0));
+    let abcd = _mm_shuffle_epi32::<REVERSE>(to_vec(abcd));
+    from_vec(_mm_shuffle_epi32::<REVERSE>(_mm_sha1rnds4_epu32::<FUNC>(
+        abcd, msg,
+    )))
 }
 
 /// `SHA256hash(x = ABCD, y = EFGH, w, part1)`: four rounds as two SHA256RNDS2.
 #[target_feature(enable = "sha,sse4.1")]
-unsafe fn sha256(x: u128, y: u128, w: u128, part1: bool) -> u128 {
-    let [a, b, c, d] = elems(x);
-    let [e, f, g, h] = elems(y);
-    let abef = load(from_elems([f, e, b, a]));
-    let cdgh = load(from_elems([h, g, d, c]));
-    let wk = load(w);
+fn sha256(x: u128, y: u128, w: u128, part1: bool) -> u128 {
+    let (x, y, wk) = (to_vec(x), to_vec(y), to_vec(w));
+    // Lanes (low first) [e f a b] -> [f e b a] = ABEF; [g h c d] -> [h g d c] = CDGH.
+    let abef = _mm_shuffle_epi32::<SWAP_PAIRS>(_mm_unpacklo_epi64(y, x));
+    let cdgh = _mm_shuffle_epi32::<SWAP_PAIRS>(_mm_unpackhi_epi64(y, x));
     // Rounds 0-1 leave the new ABEF; the old ABEF is then the state's CDGH half.
     let abef2 = _mm_sha256rnds2_epu32(cdgh, abef, wk);
     let abef4 = _mm_sha256rnds2_epu32(abef, abef2, _mm_shuffle_epi32::<0x0e>(wk));
-    let (s0, s1) = (elems(store(abef4)), elems(store(abef2)));
-    if part1 {
-        from_elems([s0[3], s0[2], s1[3], s1[2]])
+    // ABEF after four rounds = [f e b a], CDGH = ABEF after two = [h g d c].
+    from_vec(_mm_shuffle_epi32::<SWAP_PAIRS>(if part1 {
+        _mm_unpackhi_epi64(abef4, abef2)
     } else {
-        from_elems([s0[1], s0[0], s1[1], s1[0]])
-    }
+        _mm_unpacklo_epi64(abef4, abef2)
+    }))
 }
