@@ -23,7 +23,7 @@ impl Rng {
     pub fn new(seed: u64) -> Rng {
         Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -31,7 +31,7 @@ impl Rng {
     }
     /// Uniform in 0..n (n > 0).
     pub fn below(&mut self, n: u32) -> u32 {
-        (self.next() % u64::from(n)) as u32
+        (self.next_u64() % u64::from(n)) as u32
     }
     pub fn bit(&mut self) -> u32 {
         self.below(2)
@@ -67,8 +67,8 @@ impl Rng {
         ];
         match self.below(4) {
             0 => EDGES[self.below(EDGES.len() as u32) as usize],
-            1 => self.next() & 0xffff,
-            _ => self.next(),
+            1 => self.next_u64() & 0xffff,
+            _ => self.next_u64(),
         }
     }
 }
@@ -393,6 +393,180 @@ pub fn random_instruction(rng: &mut Rng) -> u32 {
                     | (BASE << 5)
                     | even(rng)
             }
+        }
+    }
+}
+
+/// A 128-bit V register value whose lanes are biased towards the floating-point values
+/// that find bugs: signed zeros, infinities, quiet and signalling NaNs, denormals, the
+/// largest finite values, exact integers at the rounding limit, and halves.
+pub fn fp_register_value(rng: &mut Rng) -> [u64; 2] {
+    const DOUBLES: [u64; 12] = [
+        0,
+        0x8000_0000_0000_0000,
+        0x3ff0_0000_0000_0000,
+        0x7ff0_0000_0000_0000,
+        0xfff0_0000_0000_0000,
+        0x7ff8_0000_0000_0000,
+        0x7ff0_0000_0000_0001,
+        0x0000_0000_0000_0001,
+        0x000f_ffff_ffff_ffff,
+        0x7fef_ffff_ffff_ffff,
+        0x4330_0000_0000_0001,
+        0x3fe0_0000_0000_0000,
+    ];
+    const SINGLES: [u32; 12] = [
+        0,
+        0x8000_0000,
+        0x3f80_0000,
+        0x7f80_0000,
+        0xff80_0000,
+        0x7fc0_0000,
+        0x7f80_0001,
+        0x0000_0001,
+        0x007f_ffff,
+        0x7f7f_ffff,
+        0x4b00_0001,
+        0xbf00_0000,
+    ];
+    let half = |rng: &mut Rng| -> u64 {
+        match rng.below(4) {
+            0 => DOUBLES[rng.below(12) as usize],
+            1 => {
+                let lo = SINGLES[rng.below(12) as usize];
+                let hi = SINGLES[rng.below(12) as usize];
+                (u64::from(hi) << 32) | u64::from(lo)
+            }
+            // Small integers and ordinary values: conversions and compares see both.
+            2 => {
+                (rng.next_u64() & 0x800f_ffff_ffff_ffff)
+                    | (u64::from(0x3f0 + rng.below(0x60)) << 52)
+            }
+            _ => rng.next_u64(),
+        }
+    };
+    [half(rng), half(rng)]
+}
+
+/// FPCR with random rounding mode (bits 23:22), flush-to-zero (24), default NaN (25) and
+/// alternative half precision (26); the trap enables stay 0 as Linux leaves them.
+pub fn random_fpcr(rng: &mut Rng) -> u64 {
+    u64::from(rng.below(32)) << 22
+}
+
+/// One random valid scalar floating-point or Advanced SIMD instruction: FP arithmetic
+/// (2- and 3-source, 1-source with rounding and precision conversion), compares (flags),
+/// conditional select/compare, FP<->integer conversions and moves, FMOV immediate, and
+/// vector integer/logical/compare/FP arithmetic. Single and double precision only
+/// (half-precision arithmetic needs FEAT_FP16, which is not advertised); conversions
+/// to and from half precision are base Armv8 and are included.
+pub fn random_fp_simd_instruction(rng: &mut Rng) -> u32 {
+    let ftype = rng.bit(); // 0 = single, 1 = double
+    let (rd, rn, rm, ra) = (rng.reg(), rng.reg(), rng.reg(), rng.reg());
+    match rng.below(12) {
+        // FMUL/FDIV/FADD/FSUB/FMAX/FMIN/FMAXNM/FMINNM/FNMUL.
+        0 | 1 => 0x1e20_0800 | (ftype << 22) | (rm << 16) | (rng.below(9) << 12) | (rn << 5) | rd,
+        // FMADD/FMSUB/FNMADD/FNMSUB.
+        2 => {
+            0x1f00_0000
+                | (ftype << 22)
+                | (rng.bit() << 21)
+                | (rm << 16)
+                | (rng.bit() << 15)
+                | (ra << 10)
+                | (rn << 5)
+                | rd
+        }
+        // FMOV/FABS/FNEG/FSQRT, FRINT{N,P,M,Z,A,X,I}, FCVT between precisions.
+        3 | 4 => {
+            let (source_type, opcode) = match rng.below(4) {
+                0 => (ftype, rng.below(4)),
+                1 | 2 => (ftype, [8, 9, 10, 11, 12, 14, 15][rng.below(7) as usize]),
+                _ => {
+                    // FCVT: any two different types among single (0), double (1), half (3).
+                    let types = [0u32, 1, 3];
+                    let from = types[rng.below(3) as usize];
+                    let to = loop {
+                        let t = types[rng.below(3) as usize];
+                        if t != from {
+                            break t;
+                        }
+                    };
+                    (from, 0b000100 | to)
+                }
+            };
+            0x1e20_4000 | (source_type << 22) | (opcode << 15) | (rn << 5) | rd
+        }
+        // FCMP/FCMPE, with a register or with zero.
+        5 => {
+            let opc2 = [0b00000, 0b10000, 0b01000, 0b11000][rng.below(4) as usize];
+            let rm = if opc2 & 0b01000 != 0 { 0 } else { rm };
+            0x1e20_2000 | (ftype << 22) | (rm << 16) | (rn << 5) | opc2
+        }
+        // FCSEL and FCCMP/FCCMPE.
+        6 => {
+            if rng.bit() == 0 {
+                0x1e20_0c00 | (ftype << 22) | (rm << 16) | (rng.below(16) << 12) | (rn << 5) | rd
+            } else {
+                0x1e20_0400
+                    | (ftype << 22)
+                    | (rm << 16)
+                    | (rng.below(16) << 12)
+                    | (rn << 5)
+                    | (rng.bit() << 4)
+                    | rng.below(16)
+            }
+        }
+        // FP -> integer: FCVT{N,P,M,Z}{S,U}, FCVTA{S,U}; the destination is a GPR.
+        7 => {
+            let sf = rng.bit();
+            let (rmode, opcode) = if rng.below(3) == 0 {
+                (0, 4 + rng.bit())
+            } else {
+                (rng.below(4), rng.bit())
+            };
+            (sf << 31)
+                | 0x1e20_0000
+                | (ftype << 22)
+                | (rmode << 19)
+                | (opcode << 16)
+                | (rn << 5)
+                | rng.dest()
+        }
+        // Integer -> FP: SCVTF/UCVTF from a GPR.
+        8 => (rng.bit() << 31) | 0x1e22_0000 | (ftype << 22) | (rng.bit() << 16) | (rn << 5) | rd,
+        // FMOV between a GPR and an FP register of the same width, and FMOV (immediate).
+        9 => match rng.below(3) {
+            0 => (ftype << 31) | 0x1e26_0000 | (ftype << 22) | (rn << 5) | rng.dest(), // FP -> GPR
+            1 => (ftype << 31) | 0x1e27_0000 | (ftype << 22) | (rn << 5) | rd,         // GPR -> FP
+            _ => 0x1e20_1000 | (ftype << 22) | (rng.below(256) << 13) | rd,
+        },
+        // Vector integer: ADD/SUB (any size), MUL (not 64-bit), CMGT/CMHI/CMEQ, logical.
+        10 => {
+            let q = rng.bit();
+            let size = if q == 1 { rng.below(4) } else { rng.below(3) };
+            let small = rng.below(3);
+            let base = match rng.below(6) {
+                0 => 0x0e20_8400 | (rng.bit() << 29) | (size << 22),
+                1 => 0x0e20_9c00 | (small << 22),
+                2 => 0x0e20_3400 | (rng.bit() << 29) | (size << 22),
+                3 => 0x2e20_8c00 | (size << 22),
+                _ => 0x0e20_1c00 | (rng.bit() << 29) | (rng.below(4) << 22),
+            };
+            base | (q << 30) | (rm << 16) | (rn << 5) | rd
+        }
+        // Vector FP: FADD/FSUB/FMUL/FMAXNM/FMINNM (double lanes need Q = 1).
+        _ => {
+            let sz = rng.bit();
+            let q = if sz == 1 { 1 } else { rng.bit() };
+            let base = [
+                0x0e20_d400u32,
+                0x0ea0_d400,
+                0x2e20_dc00,
+                0x0e20_c400,
+                0x0ea0_c400,
+            ][rng.below(5) as usize];
+            base | (q << 30) | (sz << 22) | (rm << 16) | (rn << 5) | rd
         }
     }
 }

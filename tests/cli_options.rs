@@ -138,6 +138,7 @@ fn tier_up_at_low_thresholds() {
         "libc_basics",
         "threads",
         "process",
+        "self_modifying",
     ] {
         let case = guest_case(name);
         for threshold in ["1", "2", "7", "50"] {
@@ -238,4 +239,33 @@ fn stdin_and_large_exit_status() {
         stderr_tail(&outcome)
     );
     assert_eq!(outcome.stdout_text(), "SHOUT THIS\n");
+}
+
+/// A large initial stack: thousands of arguments and one of 100 KB, all passed intact, and
+/// the exit status (argument count) truncated to 8 bits as by the kernel.
+#[test]
+fn many_and_long_arguments() {
+    let mut args: Vec<String> = (0..3000)
+        .map(|i| format!("argument-number-{i:05}-padded-to-forty-b"))
+        .collect();
+    args.push("x".repeat(100_000));
+    let outcome = run_command(
+        emu_command(None, None, &hello(), &args),
+        b"",
+        DEFAULT_TIMEOUT,
+    );
+    assert_eq!(
+        outcome.status,
+        Status::Exit((args.len() % 256) as i32),
+        "stderr:\n{}",
+        stderr_tail(&outcome)
+    );
+    let mut expected = String::from("hello from a raw-syscall guest\n");
+    for arg in &args {
+        expected.push_str(arg);
+        expected.push('\n');
+    }
+    if let Some(diff) = describe_difference(expected.as_bytes(), &outcome.stdout) {
+        panic!("arguments changed on the way: {diff}");
+    }
 }

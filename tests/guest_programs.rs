@@ -80,6 +80,7 @@ guest_case_tests! {
     threads_dyn,
     process,
     exec_other,
+    self_modifying,
     fault_undef,
     fault_segv,
     fault_brk,

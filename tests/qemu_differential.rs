@@ -82,6 +82,7 @@ differential_tests! {
     threads_dyn,
     process,
     exec_other,
+    self_modifying,
     fault_undef,
     fault_segv,
     fault_brk,

@@ -2,9 +2,13 @@
 //! (data processing immediate/register, bitfield, conditional select/compare,
 //! multiply/divide, CRC32, loads/stores and LSE atomics on a scratch buffer) run under emu
 //! (every tier) and qemu-aarch64, and must leave bit-identical registers, flags and memory.
+//! A second set of blocks mixes in scalar FP and Advanced SIMD instructions, with V
+//! registers full of special values and a random FPCR (rounding mode, FZ, DN, AHP), and
+//! also compares V0-V31, FPSR and FPCR.
 //!
 //! The template is tests/guest/random_harness (see its .S): the test patches the
-//! instruction words, the initial registers/NZCV and the scratch buffer into a copy of it,
+//! instruction words, the initial registers/NZCV/FPCR/V registers and the scratch buffer
+//! into a copy of it,
 //! at file offsets found through its symbol table. X28 is the scratch base and is never a
 //! destination, so every memory access stays inside the buffer.
 //!
@@ -16,7 +20,10 @@
 // Binary literals are grouped by the Arm ARM encoding fields, not in fours.
 #![allow(clippy::unusual_byte_groupings)]
 
-use emu_tests::a64gen::{random_instruction, valid_bitmask, Rng, BASE, SCRATCH_BYTES};
+use emu_tests::a64gen::{
+    fp_register_value, random_fp_simd_instruction, random_fpcr, random_instruction, valid_bitmask,
+    Rng, BASE, SCRATCH_BYTES,
+};
 use std::path::Path;
 use std::process::Command;
 
@@ -28,8 +35,12 @@ const DEFAULT_CASES: u64 = 200;
 const DEFAULT_LEN: usize = 20;
 /// Cases are split over this many #[test] functions so they run on both cores.
 const SHARDS: u64 = 4;
-/// 33 words (X0-X30, SP, NZCV) then the scratch buffer.
-const DUMP_BYTES: usize = 33 * 8 + SCRATCH_BYTES;
+/// What the harness prints: 36 words (X0-X30, SP, NZCV, FPSR, FPCR, 0), V0-V31, scratch.
+const WORDS_BYTES: usize = 36 * 8;
+const VREGS_BYTES: usize = 32 * 16;
+const DUMP_BYTES: usize = WORDS_BYTES + VREGS_BYTES + SCRATCH_BYTES;
+/// Byte offset of V0 in harness_init (after X0-X27, NZCV, FPCR).
+const INIT_VREGS: usize = 240;
 
 /// The harness template and where to patch it.
 struct Template {
@@ -81,10 +92,20 @@ struct Case {
     words: Vec<u32>,
     registers: [u64; 28],
     nzcv: u64,
+    fpcr: u64,
+    vregs: [[u64; 2]; 32],
     scratch: [u8; SCRATCH_BYTES],
 }
 
-fn generate(seed: u64, length: usize) -> Case {
+/// Which instructions a block is made of.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mix {
+    Integer,
+    /// Half FP/SIMD, half integer (so values flow between the register files).
+    FloatingPoint,
+}
+
+fn generate(seed: u64, length: usize, mix: Mix) -> Case {
     let mut rng = Rng::new(seed);
     let mut registers = [0u64; 28];
     for value in registers.iter_mut() {
@@ -93,14 +114,26 @@ fn generate(seed: u64, length: usize) -> Case {
     let nzcv = u64::from(rng.below(16)) << 28;
     let mut scratch = [0u8; SCRATCH_BYTES];
     for byte in scratch.iter_mut() {
-        *byte = rng.next() as u8;
+        *byte = rng.next_u64() as u8;
     }
-    let words = (0..length).map(|_| random_instruction(&mut rng)).collect();
+    let fpcr = random_fpcr(&mut rng);
+    let mut vregs = [[0u64; 2]; 32];
+    for value in vregs.iter_mut() {
+        *value = fp_register_value(&mut rng);
+    }
+    let words = (0..length)
+        .map(|_| match mix {
+            Mix::FloatingPoint if rng.bit() == 0 => random_fp_simd_instruction(&mut rng),
+            _ => random_instruction(&mut rng),
+        })
+        .collect();
     Case {
         seed,
         words,
         registers,
         nzcv,
+        fpcr,
+        vregs,
         scratch,
     }
 }
@@ -114,11 +147,16 @@ fn patched_binary(template: &Template, case: &Case) -> Vec<u8> {
     for (i, value) in case
         .registers
         .iter()
-        .chain(std::iter::once(&case.nzcv))
+        .chain([&case.nzcv, &case.fpcr])
         .enumerate()
     {
         let at = template.init + 8 * i;
         bytes[at..at + 8].copy_from_slice(&value.to_le_bytes());
+    }
+    for (i, halves) in case.vregs.iter().enumerate() {
+        let at = template.init + INIT_VREGS + 16 * i;
+        bytes[at..at + 8].copy_from_slice(&halves[0].to_le_bytes());
+        bytes[at + 8..at + 16].copy_from_slice(&halves[1].to_le_bytes());
     }
     bytes[template.scratch..template.scratch + SCRATCH_BYTES].copy_from_slice(&case.scratch);
     bytes
@@ -155,27 +193,39 @@ fn word(dump: &[u8], index: usize) -> Option<u64> {
         .map(|bytes| u64::from_le_bytes(bytes.try_into().unwrap_or_default()))
 }
 
-/// The two dumps side by side, differences marked.
+const SCRATCH_AT: usize = WORDS_BYTES + VREGS_BYTES;
+
+/// The two dumps side by side, differences marked (V registers only where they differ).
 fn compare_dumps(expected: &[u8], actual: &[u8]) -> String {
     let mut text = String::from("            qemu-aarch64        emu\n");
-    for index in 0..33 {
+    for index in 0..(WORDS_BYTES + VREGS_BYTES) / 8 {
         let name = match index {
             0..=30 => format!("x{index}"),
             31 => "sp".to_string(),
-            _ => "nzcv".to_string(),
+            32 => "nzcv".to_string(),
+            33 => "fpsr".to_string(),
+            34 => "fpcr".to_string(),
+            35 => continue,
+            _ => format!(
+                "v{}.{}",
+                (index - 36) / 2,
+                if index % 2 == 0 { "lo" } else { "hi" }
+            ),
         };
         let (e, a) = (word(expected, index), word(actual, index));
         let show = |v: Option<u64>| v.map_or("(missing)".to_string(), |v| format!("{v:016x}"));
         let mark = if e != a { "  <-- differs" } else { "" };
-        text.push_str(&format!("  {name:>5}  {}  {}{mark}\n", show(e), show(a)));
+        if index < 36 || e != a {
+            text.push_str(&format!("  {name:>8}  {}  {}{mark}\n", show(e), show(a)));
+        }
     }
     let differing: Vec<String> = (0..SCRATCH_BYTES)
-        .filter(|&i| expected.get(264 + i) != actual.get(264 + i))
+        .filter(|&i| expected.get(SCRATCH_AT + i) != actual.get(SCRATCH_AT + i))
         .map(|i| {
             format!(
                 "[{i}] {:02x?} vs {:02x?}",
-                expected.get(264 + i),
-                actual.get(264 + i)
+                expected.get(SCRATCH_AT + i),
+                actual.get(SCRATCH_AT + i)
             )
         })
         .collect();
@@ -199,7 +249,15 @@ fn env_number(name: &str, default: u64) -> u64 {
 }
 
 /// Runs the cases whose index is `shard` modulo SHARDS.
-fn run_shard(shard: u64) {
+/// FP blocks use other seeds than integer blocks with the same EMU_RANDOM_SEED.
+fn seed_offset(mix: Mix) -> u64 {
+    match mix {
+        Mix::Integer => 0,
+        Mix::FloatingPoint => 0x1_0000_0000,
+    }
+}
+
+fn run_shard(shard: u64, mix: Mix) {
     let Some(qemu) = qemu() else {
         skip("random_insns", "qemu-aarch64 is not installed");
         return;
@@ -213,7 +271,7 @@ fn run_shard(shard: u64) {
     let program = dir.path().join("case");
     let mut failures = Vec::new();
     for index in (shard..cases).step_by(SHARDS as usize) {
-        let case = generate(seed_base + index, length);
+        let case = generate(seed_base + index + seed_offset(mix), length, mix);
         std::fs::write(&program, patched_binary(&template, &case)).expect("temp dir is writable");
         std::fs::set_permissions(
             &program,
@@ -242,7 +300,7 @@ fn run_shard(shard: u64) {
                     "seed {:#x} (EMU_RANDOM_SEED={} EMU_RANDOM_CASES=1 reproduces it), --tier {tier}: status {:?}\n\
                      instructions:\n{}\n{}emu stderr: {}",
                     case.seed,
-                    case.seed,
+                    case.seed - seed_offset(mix),
                     actual.status,
                     listing(&case, dir.path()),
                     compare_dumps(&expected.stdout, &actual.stdout),
@@ -265,19 +323,35 @@ fn run_shard(shard: u64) {
 
 #[test]
 fn random_blocks_shard_0() {
-    run_shard(0);
+    run_shard(0, Mix::Integer);
 }
 #[test]
 fn random_blocks_shard_1() {
-    run_shard(1);
+    run_shard(1, Mix::Integer);
 }
 #[test]
 fn random_blocks_shard_2() {
-    run_shard(2);
+    run_shard(2, Mix::Integer);
 }
 #[test]
 fn random_blocks_shard_3() {
-    run_shard(3);
+    run_shard(3, Mix::Integer);
+}
+#[test]
+fn random_fp_simd_blocks_shard_0() {
+    run_shard(0, Mix::FloatingPoint);
+}
+#[test]
+fn random_fp_simd_blocks_shard_1() {
+    run_shard(1, Mix::FloatingPoint);
+}
+#[test]
+fn random_fp_simd_blocks_shard_2() {
+    run_shard(2, Mix::FloatingPoint);
+}
+#[test]
+fn random_fp_simd_blocks_shard_3() {
+    run_shard(3, Mix::FloatingPoint);
 }
 
 /// The generator's encodings, checked against words produced by the GNU assembler, so a
@@ -301,6 +375,12 @@ fn generator_encodings_match_the_assembler() {
     let ldp: u32 = (0b101_0_010 << 23) | (1 << 22) | (2 << 15) | (2 << 10) | (BASE << 5) | 1;
     assert_eq!(ldp, 0x2941_0b81);
     // Generation is a pure function of the seed.
-    assert_eq!(generate(42, 20).words, generate(42, 20).words);
-    assert_ne!(generate(42, 20).words, generate(43, 20).words);
+    assert_eq!(
+        generate(42, 20, Mix::FloatingPoint).words,
+        generate(42, 20, Mix::FloatingPoint).words
+    );
+    assert_ne!(
+        generate(42, 20, Mix::FloatingPoint).words,
+        generate(43, 20, Mix::FloatingPoint).words
+    );
 }

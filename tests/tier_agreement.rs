@@ -8,8 +8,12 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use emu_arm::testkit::{run_both, BRK0};
-use emu_tests::a64gen::{random_instruction, Rng, BASE};
+use emu_arm::exits;
+use emu_arm::testkit::{run_both, BRK0, CODE};
+use emu_core::emit::Exit;
+use emu_tests::a64gen::{
+    fp_register_value, random_fp_simd_instruction, random_fpcr, random_instruction, Rng, BASE,
+};
 
 fn env_number(name: &str, default: u64) -> u64 {
     match std::env::var(name) {
@@ -61,10 +65,12 @@ fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
 }
 
 /// Runs `words` in both tiers with registers and flags from `rng` (the scratch memory at
-/// X28 starts zeroed in both); returns a failure report.
-fn check_block(words: &[u32], rng: &mut Rng, label: &str) -> Option<String> {
+/// X28 starts zeroed in both); returns a failure report, or the exit and final pc.
+fn check_block(words: &[u32], rng: &mut Rng, label: &str) -> Result<(Exit, u64), String> {
     let registers: Vec<u64> = (0..31).map(|_| rng.value()).collect();
     let nzcv = u64::from(rng.below(16)) << 28;
+    let fpcr = random_fpcr(rng);
+    let vregs: Vec<[u64; 2]> = (0..32).map(|_| fp_register_value(rng)).collect();
     let mut code = words.to_vec();
     code.push(BRK0);
     let result = catch_unwind(AssertUnwindSafe(|| {
@@ -75,28 +81,59 @@ fn check_block(words: &[u32], rng: &mut Rng, label: &str) -> Option<String> {
                 }
             }
             cpu.set_nzcv(nzcv);
+            cpu.fpcr = fpcr;
+            cpu.vreg.copy_from_slice(&vregs);
         })
     }));
     result
-        .err()
-        .map(|payload| format!("{label}: {}\n{}", panic_text(payload), listing(words)))
+        .map(|(cpu, exit)| (exit, cpu.core.pc))
+        .map_err(|payload| format!("{label}: {}\n{}", panic_text(payload), listing(words)))
 }
 
 /// Blocks of valid integer/load/store/atomic instructions (the qemu differential test's
 /// generator), with random registers and flags: both tiers must agree exactly.
 #[test]
 fn random_valid_blocks_agree_between_tiers() {
+    valid_blocks_agree(false);
+}
+
+/// The same with half of the instructions scalar FP / Advanced SIMD, V registers full of
+/// special values and a random FPCR.
+#[test]
+fn random_fp_simd_blocks_agree_between_tiers() {
+    valid_blocks_agree(true);
+}
+
+fn valid_blocks_agree(with_fp: bool) {
     let blocks = env_number("EMU_TIER_BLOCKS", 300);
     let mut failures = Vec::new();
     for index in 0..blocks {
-        let seed = seed_base() + index;
+        let seed = seed_base() + index + if with_fp { 0x1_0000_0000 } else { 0 };
         let mut rng = Rng::new(seed);
-        let words: Vec<u32> = (0..20).map(|_| random_instruction(&mut rng)).collect();
-        if let Some(report) = check_block(&words, &mut rng, &format!("block seed {seed:#x}")) {
-            failures.push(report);
-            if failures.len() >= 3 {
-                break;
-            }
+        let words: Vec<u32> = (0..20)
+            .map(|_| {
+                if with_fp && rng.bit() == 0 {
+                    random_fp_simd_instruction(&mut rng)
+                } else {
+                    random_instruction(&mut rng)
+                }
+            })
+            .collect();
+        let label = format!("block seed {seed:#x}");
+        match check_block(&words, &mut rng, &label) {
+            // Every instruction is valid and every access inside the scratch buffer, so the
+            // block must run to the final BRK.
+            Ok((exit, pc)) if exit == exits::BRK && pc == CODE + 4 * words.len() as u64 => {}
+            Ok((exit, pc)) => failures.push(format!(
+                "{label}: stopped with {} at pc {pc:#x} (instruction {} of the block), expected the final BRK\n{}",
+                exits::name(exit),
+                pc.wrapping_sub(CODE) / 4,
+                listing(&words)
+            )),
+            Err(report) => failures.push(report),
+        }
+        if failures.len() >= 3 {
+            break;
         }
     }
     assert!(
@@ -126,12 +163,12 @@ fn arbitrary_words_agree_between_tiers() {
     let mut failures = Vec::new();
     let mut tried = 0;
     while tried < count {
-        let word = rng.next() as u32;
+        let word = rng.next_u64() as u32;
         if branches_to_itself(word) {
             continue;
         }
         tried += 1;
-        if let Some(report) = check_block(&[word], &mut rng, &format!("word {word:08x}")) {
+        if let Err(report) = check_block(&[word], &mut rng, &format!("word {word:08x}")) {
             failures.push(report);
             if failures.len() >= 5 {
                 break;
@@ -151,7 +188,7 @@ fn arbitrary_words_agree_between_tiers() {
 fn decoder_never_panics() {
     let mut rng = Rng::new(seed_base() ^ 0xdec0de);
     for _ in 0..2_000_000 {
-        let word = rng.next() as u32;
+        let word = rng.next_u64() as u32;
         let result = catch_unwind(|| emu_arm::decode::decode(word));
         assert!(result.is_ok(), "decode({word:#010x}) panicked");
     }

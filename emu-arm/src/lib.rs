@@ -7,6 +7,7 @@ pub mod exits;
 pub mod features;
 pub mod guest;
 pub mod linux;
+pub mod mmu;
 pub mod sem;
 pub mod state;
 pub mod testkit;

@@ -74,13 +74,16 @@ struct RunArgs {
     #[arg(long, value_name = "FILTER")]
     trace: Option<String>,
     /// argv[0] for the guest (default: PROGRAM), as qemu's -0.
-    #[arg(long, value_name = "NAME", hide = true)]
+    #[arg(long, value_name = "NAME", hide = true, allow_hyphen_values = true)]
     argv0: Option<OsString>,
+    /// Start the guest with SIGPIPE ignored (passed on by a guest execve; the Rust runtime
+    /// hides whether our parent ignored it).
+    #[arg(long, hide = true)]
+    sigpipe_ignored: bool,
     /// The program and its arguments.
     #[arg(
         required = true,
         trailing_var_arg = true,
-        allow_hyphen_values = true,
         value_name = "PROGRAM [ARGS]..."
     )]
     command: Vec<OsString>,
@@ -103,6 +106,7 @@ fn init_logging(filter: Option<&str>) {
     tracing_subscriber::fmt()
         .with_env_filter(f)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .without_time()
         .init();
 }
@@ -187,13 +191,18 @@ fn run(a: RunArgs) -> ! {
         reexec.push(t.into());
     }
     let opts = Options {
-        sysroot: a.sysroot.clone(),
+        // Absolute, so a guest chdir cannot change where its paths resolve.
+        sysroot: a
+            .sysroot
+            .as_ref()
+            .map(|r| std::fs::canonicalize(r).unwrap_or(r.clone())),
         tier,
         stats: a.stats,
         trace_in_asm: trace.contains("in_asm"),
         trace_exec: trace.contains("exec"),
         emulator: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe")),
         reexec_options: reexec,
+        sigpipe_ignored: a.sigpipe_ignored,
     };
     let mut command = a.command.into_iter();
     let Some(program) = command.next() else {
@@ -230,9 +239,16 @@ fn main() {
             }
             // One line: clap's first line without its "error: " prefix.
             let text = e.to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments");
-            let first = first.strip_prefix("error: ").unwrap_or(first);
-            eprintln!("emu: arguments: {first}");
+            let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+            let first = lines.next().unwrap_or("invalid arguments");
+            let mut line = first.strip_prefix("error: ").unwrap_or(first).to_string();
+            // "the following required arguments were not provided:" names them below.
+            if line.ends_with(':') {
+                if let Some(next) = lines.next() {
+                    line = format!("{line} {next}");
+                }
+            }
+            eprintln!("emu: arguments: {line}");
             std::process::exit(EMULATOR_ERROR);
         }
     };

@@ -127,7 +127,10 @@ fn expect_error(path: &std::path::Path, extra: &[&str], expect_in_msg: &str) {
     assert_eq!(o.status.code(), Some(EMULATOR_ERROR), "stderr: {err}");
     assert_eq!(err.lines().count(), 1, "stderr: {err}");
     assert!(err.starts_with("emu: "), "stderr: {err}");
-    assert!(err.contains(expect_in_msg), "expected {expect_in_msg:?} in: {err}");
+    assert!(
+        err.contains(expect_in_msg),
+        "expected {expect_in_msg:?} in: {err}"
+    );
 }
 
 fn scratch(name: &str, bytes: &[u8]) -> PathBuf {
@@ -140,7 +143,11 @@ fn scratch(name: &str, bytes: &[u8]) -> PathBuf {
 
 #[test]
 fn bad_programs_are_one_line_errors() {
-    expect_error(std::path::Path::new("/nonexistent/prog"), &[], "No such file");
+    expect_error(
+        std::path::Path::new("/nonexistent/prog"),
+        &[],
+        "No such file",
+    );
     expect_error(&scratch("text", b"just some text\n"), &[], "not an ELF");
     let hello = std::fs::read(program("hello")).expect("read hello");
     expect_error(&scratch("truncated", &hello[..100]), &[], "truncated");
@@ -171,6 +178,8 @@ fn bad_options_are_one_line_errors() {
         vec!["run", "--jit-threshold", "many", "x"],
         vec!["run", "--env", "NOEQUALS", "x"],
         vec!["run", "--sysroot", "/nonexistent-root", "x"],
+        vec!["run", "--no-such-option", "x"],
+        vec!["run"],
         vec!["frobnicate"],
     ] {
         let o = emu().args(&args).output().expect("spawn emu");
@@ -185,4 +194,62 @@ fn bad_options_are_one_line_errors() {
 fn boot_is_not_implemented_yet() {
     let o = emu().args(["boot"]).output().expect("spawn emu");
     assert_eq!(o.status.code(), Some(EMULATOR_ERROR));
+}
+
+#[test]
+fn static_glibc_program() {
+    let expected = std::fs::read_to_string(program("glibc.expected")).expect("read glibc.expected");
+    for tier in ["interp", "jit", "tiered"] {
+        let o = run_with(tier, "glibc", &[]);
+        assert_eq!(stdout(&o), expected, "glibc ({tier}): {:?}", o.status);
+        assert_eq!(o.status.code(), Some(0), "glibc ({tier})");
+    }
+}
+
+#[test]
+fn dynamic_glibc_program_with_sysroot() {
+    let root = std::path::Path::new("/usr/aarch64-linux-gnu");
+    if !root.join("lib/ld-linux-aarch64.so.1").exists() {
+        eprintln!("skipped: no AArch64 sysroot at {}", root.display());
+        return;
+    }
+    let o = emu()
+        .args(["run", "--sysroot"])
+        .arg(root)
+        .arg(program("dynamic-hello"))
+        .output()
+        .expect("spawn emu");
+    assert_eq!(stdout(&o), "hello from glibc\n", "{:?}", o.status);
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn broken_pipe_kills_with_sigpipe() {
+    // The Rust runtime ignores SIGPIPE in emu itself; the guest must still get the default.
+    let o = run_with("tiered", "sigpipe", &[]);
+    assert_eq!(o.status.signal(), Some(libc::SIGPIPE), "{:?}", o.status);
+    assert_eq!(stdout(&o), "");
+}
+
+#[test]
+fn shebang_script_runs_its_interpreter() {
+    // Like the kernel: argv = [interpreter, optional argument, script path, args...].
+    let interp = program("args");
+    let script = scratch(
+        "script",
+        format!("#!{} one-arg\n", interp.display()).as_bytes(),
+    );
+    let o = emu()
+        .arg("run")
+        .arg(&script)
+        .arg("extra")
+        .output()
+        .expect("spawn emu");
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "argc=4", "{out}");
+    assert_eq!(lines[1], format!("argv[0]={}", interp.display()));
+    assert_eq!(lines[2], "argv[1]=one-arg");
+    assert_eq!(lines[3], format!("argv[2]={}", script.display()));
+    assert_eq!(lines[4], "argv[3]=extra");
 }

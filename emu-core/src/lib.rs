@@ -2,9 +2,13 @@
 //! semantics are written against, the interpreter and Cranelift tiers, and the runtime
 //! that moves blocks between them.
 
+pub mod clock;
 pub mod emit;
 pub mod guest;
 pub mod interp;
+pub mod irq;
 pub mod jit;
 pub mod mem;
+pub mod mmio;
 pub mod runtime;
+pub mod softmmu;

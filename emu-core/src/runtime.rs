@@ -102,12 +102,23 @@ pub struct Runtime<G: Guest> {
 unsafe impl<G: Guest> Send for Runtime<G> {}
 
 impl<G: Guest> Runtime<G> {
+    /// A runtime for one guest thread. If the JIT cannot be set up (no executable
+    /// memory), it logs a warning and interprets everything.
     pub fn new(mem: MemView, cfg: TierConfig) -> Result<Self, String> {
         let generation = CODE_GENERATION.load(Ordering::SeqCst);
         let jit = if cfg.jit {
-            let mut j = Jit::with_settings(mem, cfg.jit_settings)?;
-            j.set_generation(&CODE_GENERATION, generation);
-            Some(j)
+            match Jit::with_settings(mem, cfg.jit_settings) {
+                Ok(mut j) => {
+                    j.set_generation(&CODE_GENERATION, generation);
+                    Some(j)
+                }
+                Err(e) => {
+                    // E.g. a host that refuses writable+executable mappings: the
+                    // interpreter still runs everything, just slower.
+                    tracing::warn!("JIT unavailable ({e}); running interpreter-only");
+                    None
+                }
+            }
         } else {
             None
         };

@@ -166,6 +166,40 @@ fn unops_and_compares_agree_with_known_values() {
 }
 
 #[test]
+fn negated_comparisons_feed_selects_and_branches() {
+    // The JIT turns `cmp ^ 1` and `cmp == 0` into the opposite comparison and fuses
+    // comparisons into selects and branches; the results must not change.
+    for (x, y) in [(1u64, 2u64), (2, 1), (5, 5), (u64::MAX, 0)] {
+        let code = [
+            enc(CMP, 3, 1, 2, 2),  // r3 = r1 <u r2
+            enc(BINI, 4, 3, 4, 1), // r4 = r3 ^ 1
+            enc(MOVI, 6, 0, 0, 0),
+            enc(CMP, 5, 3, 6, 0), // r5 = r3 == 0
+            enc(CMP, 7, 4, 6, 1), // r7 = r4 != 0
+            enc(MOVI, 8, 0, 0, 11),
+            enc(MOVI, 9, 0, 0, 22),
+            enc(BIN, 10, 5, 5, 3), // r10 = r5 | r5: a plain copy
+            enc(SEL, 5, 8, 9, 0),  // r5 = r5 ? 11 : 22
+            enc(BCOND, 4, 0, 0, 2),
+            enc(HALT, 0, 0, 0, 1),
+            enc(HALT, 0, 0, 0, 2),
+        ];
+        let o = run_all(&code, &|t| {
+            t.r[1] = x;
+            t.r[2] = y;
+        });
+        let lt = (x < y) as u64;
+        assert_eq!(o.cpu.r[3], lt);
+        assert_eq!(
+            (o.cpu.r[4], o.cpu.r[7], o.cpu.r[10]),
+            (1 - lt, 1 - lt, 1 - lt)
+        );
+        assert_eq!(o.cpu.r[5], if lt == 0 { 11 } else { 22 });
+        assert_eq!(o.cpu.core.exit_arg, if lt == 0 { 2 } else { 1 });
+    }
+}
+
+#[test]
 fn loads_and_stores_of_every_size_including_page_crossing() {
     let mut code = Vec::new();
     // Loads from addresses around the RW page boundary (the wider ones cross it), then
@@ -229,6 +263,41 @@ fn faulting_accesses_report_the_first_bad_byte() {
     fault_case(load8, u64::MAX - 3, Exit::FAULT_READ, u64::MAX - 3);
     fault_case(enc(LOAD, 3, 1, 0, 0), u64::MAX, Exit::FAULT_READ, u64::MAX);
     fault_case(store8, 0, Exit::FAULT_WRITE, 0);
+}
+
+#[test]
+fn accesses_near_the_end_of_an_odd_sized_space() {
+    // 0x30000 bytes = 48 pages, not a power of two: the JIT's permission-table index
+    // cannot wrap and must be clamped instead.
+    let limit = 0x30000;
+    let cases: [(u32, u64, Exit, u64); 5] = [
+        (
+            enc(LOAD, 3, 1, 3, 0),
+            limit - 4,
+            Exit::FAULT_READ,
+            limit - 4,
+        ), // unmapped
+        (enc(LOAD, 3, 1, 3, 0), limit, Exit::FAULT_READ, limit),
+        (
+            enc(STORE, 2, 1, 2, 0),
+            u64::MAX - 1,
+            Exit::FAULT_WRITE,
+            u64::MAX - 1,
+        ),
+        (enc(LOAD, 3, 1, 0, 0), 1 << 40, Exit::FAULT_READ, 1 << 40),
+        (enc(LOAD, 3, 1, 3, 0), RW + 0xffc, HALT_EXIT, 0),
+    ];
+    for (insn, base, exit, fault_addr) in cases {
+        let code = [insn, halt()];
+        let setup = |t: &mut Toy| t.r[1] = base;
+        let interp = run_in_space(&code, interp_only(), limit, &setup);
+        let jit = run_in_space(&code, jit_always(), limit, &setup);
+        assert_same(&interp, &jit, &format!("{insn:#x} at {base:#x}"));
+        assert_eq!(jit.exit, exit);
+        if exit != HALT_EXIT {
+            assert_eq!(jit.cpu.core.fault_addr, fault_addr);
+        }
+    }
 }
 
 #[test]
@@ -430,6 +499,30 @@ fn state_written_after_a_goto_in_the_same_instruction_counts() {
 }
 
 #[test]
+fn direct_jumps_are_compiled_through() {
+    // GOTO → GOTO → CALL → code that reads pc and returns: with jump following, the
+    // whole path is one compiled function.
+    let code = [
+        enc(GOTO, 0, 0, 0, 2),  // 0 → 2
+        enc(HALT, 0, 0, 0, 9),  // 1: never
+        enc(BINI, 1, 1, 0, 5),  // 2
+        enc(CALL, 7, 0, 0, 2),  // 3: r7 = 4*4 + CODE, → 5
+        enc(HALT, 0, 0, 0, 1),  // 4: return lands here
+        enc(GETPC, 6, 0, 0, 0), // 5: pc as the jump left it
+        enc(JR, 7, 0, 0, 0),
+    ];
+    let o = run_all(&code, &|_| {});
+    assert_eq!((o.exit, o.cpu.core.exit_arg), (HALT_EXIT, 1));
+    assert_eq!(o.cpu.r[6], CODE + 20);
+    assert_eq!(o.cpu.r[7], CODE + 16);
+    let jit = run_with(&code, jit_always(), &|_| {});
+    assert_eq!(
+        jit.stats.blocks_compiled, 2,
+        "the path 0 → 2 → 5 is one function, the return target another"
+    );
+}
+
+#[test]
 fn undefined_and_cut_blocks() {
     // 70 straight-line instructions: the block is cut at 64 and continues.
     let mut code: Vec<u32> = (0..70).map(|i| enc(BINI, 1, 1, 0, i)).collect();
@@ -478,6 +571,8 @@ fn a_full_code_cache_is_reset_and_execution_continues() {
     let small = TierConfig {
         jit_settings: JitSettings {
             code_cache_bytes: 4096,
+            // One function per block, so 200 of them overflow the cache.
+            follow_jumps: false,
             ..JitSettings::default()
         },
         ..jit_always()
@@ -531,9 +626,17 @@ impl Rng {
 /// interesting boundaries and are never written.
 fn random_program(rng: &mut Rng) -> Vec<u32> {
     let len = 5 + rng.below(40) as usize;
+    let mut code = random_body(rng, len, 12);
+    code.push(halt());
+    code
+}
+
+/// `len` random instructions writing only registers below `dests`; forward branches
+/// stay inside the body (at most to the instruction right after it).
+fn random_body(rng: &mut Rng, len: usize, dests: u64) -> Vec<u32> {
     let mut code = Vec::with_capacity(len + 1);
     for i in 0..len {
-        let a = rng.below(12) as u32;
+        let a = rng.below(dests) as u32;
         let b = rng.below(16) as u32;
         let c = rng.below(16) as u32;
         let imm = rng.below(4096) as i32;
@@ -567,6 +670,29 @@ fn random_program(rng: &mut Rng) -> Vec<u32> {
             w
         };
         code.push(w);
+    }
+    code
+}
+
+/// A loop around a random body: r8 counts iterations, r7 holds the loop head, and the
+/// back edge is either a conditional branch or a jump through r7 (so loops run chained
+/// through direct exits and through the indirect-branch cache).
+fn random_loop_program(rng: &mut Rng) -> Vec<u32> {
+    let mut code = vec![
+        enc(MOVI, 8, 0, 0, 1 + rng.below(20) as i32),
+        enc(MOVI, 7, 0, 1, 8), // CODE + 8: the loop head
+    ];
+    assert_eq!(CODE + 8, 0x1008);
+    let len = 3 + rng.below(20) as usize;
+    code.extend(random_body(rng, len, 7));
+    code.push(enc(BINI, 8, 8, 1, 1)); // r8 -= 1
+    if rng.below(2) == 0 {
+        let back = 2 - code.len() as i32;
+        code.push(enc(BCOND, 8, 0, 0, back));
+    } else {
+        code.push(enc(BCOND, 8, 0, 0, 2));
+        code.push(enc(GOTO, 0, 0, 0, 2));
+        code.push(enc(JR, 7, 0, 0, 0));
     }
     code.push(halt());
     code
@@ -622,4 +748,54 @@ fn random_programs_agree_between_tiers() {
         let jit = run_with(&code, jit_always(), &setup);
         assert_same(&interp, &jit, &format!("program {n}: {code:x?}"));
     }
+}
+
+#[test]
+fn random_loops_agree_between_tiers_chained_and_mixed() {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let (mut completed, mut linked) = (0, 0);
+    for n in 0..150 {
+        let code = random_loop_program(&mut rng);
+        let seeds: Vec<u64> = (0..16).map(|_| rng.next()).collect();
+        let setup = |t: &mut Toy| {
+            for (i, &s) in seeds.iter().enumerate().take(7) {
+                t.r[i] = VALUES[(s >> 8) as usize % VALUES.len()] ^ (s & 0xff);
+            }
+            for i in 12..16 {
+                t.r[i] = POINTERS[(seeds[i] >> 4) as usize % POINTERS.len()];
+            }
+        };
+        let what = format!("loop program {n}: {code:x?}");
+        let interp = run_with(&code, interp_only(), &setup);
+        completed += (interp.exit == HALT_EXIT) as u32;
+        for cfg in [
+            jit_always(),
+            TierConfig {
+                jit_settings: JitSettings {
+                    follow_jumps: false,
+                    ..JitSettings::default()
+                },
+                ..jit_always()
+            },
+            TierConfig {
+                threshold: 2,
+                ..jit_always()
+            },
+            TierConfig {
+                chaining: false,
+                ..jit_always()
+            },
+        ] {
+            let jit = run_with(&code, cfg, &setup);
+            assert_same(&interp, &jit, &what);
+            linked += (jit.stats.chain_links > 0) as u32;
+        }
+    }
+    // The programs must mostly loop to the end (not fault at once) and chain, or this
+    // test would not exercise what it is for.
+    assert!(
+        completed >= 30,
+        "only {completed} of 150 loop programs ran to the end"
+    );
+    assert!(linked >= 30, "only {linked} runs chained blocks");
 }

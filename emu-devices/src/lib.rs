@@ -1,2 +1,16 @@
-//! The `virt` board's devices. System mode is a later milestone (issue 4); this crate
-//! exists now so the dependency direction (devices depend only on emu-core) is fixed.
+//! The `virt` board's devices: standalone models that implement emu-core's `MmioDevice`,
+//! drive `IrqLine`s and read the virtual `Clock`, so that wiring them to the CPU is a matter
+//! of registering them on the `MmioBus` (DESIGN §2, §7, §8).
+
+pub mod board;
+pub mod fdt;
+pub mod generic_timer;
+pub mod gic;
+pub mod pl011;
+pub mod pl031;
+pub mod primecell;
+pub mod sysreg;
+pub mod virt;
+
+#[cfg(test)]
+mod testutil;

@@ -42,6 +42,7 @@ if [[ "${1:-}" != "--expected" ]]; then
     build threads_dyn threads.c -pthread
     build process process.c -static
     build exec_other exec_other.c -static
+    build self_modifying self_modifying.c -static
 fi
 
 # run_qemu LINK BINARY ARGS... : runs one program in a scratch directory (QEMU writes

@@ -1,12 +1,13 @@
 // Template for the random instruction differential test (tests/random_insns.rs).
 // The test copies this binary and patches three places found through its symbol table:
-//   harness_init     29 words: initial X0-X27, then NZCV (bits 31:28)
+//   harness_init     initial state: X0-X27 (28 words), NZCV (word 28, bits 31:28),
+//                    FPCR (word 29), then at byte 240 V0-V31 (32 x 16 bytes)
 //   harness_scratch  256 bytes: the memory that generated loads/stores/atomics use
 //   harness_block    HARNESS_SLOTS instruction words (NOPs here)
 // X28 holds the scratch address throughout (generated code never writes it); X29, X30
-// and SP start at fixed values. After the block, X0-X30, SP, NZCV and the scratch
-// buffer are written to stdout as raw little-endian bytes (33 words: X0-X30, SP, NZCV;
-// then the 256 scratch bytes) and the program exits with status 0.
+// and SP start at fixed values, FPSR at 0. After the block it writes to stdout, as raw
+// little-endian bytes: X0-X30, SP, NZCV, FPSR, FPCR, a zero word (36 words), V0-V31
+// (512 bytes), then the 256 scratch bytes; and exits with status 0.
         .set    HARNESS_SLOTS, 64
         .set    SCRATCH_BYTES, 256
 
@@ -17,6 +18,25 @@ _start:
         add     x29, x29, :lo12:harness_init
         ldr     x30, [x29, #28 * 8]
         msr     nzcv, x30
+        ldr     x30, [x29, #29 * 8]
+        msr     fpcr, x30
+        msr     fpsr, xzr
+        ldp     q0, q1, [x29, #240 + 0]
+        ldp     q2, q3, [x29, #240 + 32]
+        ldp     q4, q5, [x29, #240 + 64]
+        ldp     q6, q7, [x29, #240 + 96]
+        ldp     q8, q9, [x29, #240 + 128]
+        ldp     q10, q11, [x29, #240 + 160]
+        ldp     q12, q13, [x29, #240 + 192]
+        ldp     q14, q15, [x29, #240 + 224]
+        ldp     q16, q17, [x29, #240 + 256]
+        ldp     q18, q19, [x29, #240 + 288]
+        ldp     q20, q21, [x29, #240 + 320]
+        ldp     q22, q23, [x29, #240 + 352]
+        ldp     q24, q25, [x29, #240 + 384]
+        ldp     q26, q27, [x29, #240 + 416]
+        ldp     q28, q29, [x29, #240 + 448]
+        ldp     q30, q31, [x29, #240 + 480]
         adrp    x30, harness_stack_top
         add     x30, x30, :lo12:harness_stack_top
         mov     sp, x30                 // SP at a fixed address, identical on every runner
@@ -70,10 +90,32 @@ harness_block_end:
         str     x0, [x28, #SCRATCH_BYTES + 248]
         mrs     x0, nzcv
         str     x0, [x28, #SCRATCH_BYTES + 256]
-        // write(1, dump area, 33 words) then write(1, scratch, 256)
+        mrs     x0, fpsr
+        str     x0, [x28, #SCRATCH_BYTES + 264]
+        mrs     x0, fpcr
+        str     x0, [x28, #SCRATCH_BYTES + 272]
+        str     xzr, [x28, #SCRATCH_BYTES + 280]
+        add     x0, x28, #SCRATCH_BYTES + 288
+        stp     q0, q1, [x0, #0]
+        stp     q2, q3, [x0, #32]
+        stp     q4, q5, [x0, #64]
+        stp     q6, q7, [x0, #96]
+        stp     q8, q9, [x0, #128]
+        stp     q10, q11, [x0, #160]
+        stp     q12, q13, [x0, #192]
+        stp     q14, q15, [x0, #224]
+        stp     q16, q17, [x0, #256]
+        stp     q18, q19, [x0, #288]
+        stp     q20, q21, [x0, #320]
+        stp     q22, q23, [x0, #352]
+        stp     q24, q25, [x0, #384]
+        stp     q26, q27, [x0, #416]
+        stp     q28, q29, [x0, #448]
+        stp     q30, q31, [x0, #480]
+        // write(1, dump area, 36 words + 512 bytes) then write(1, scratch, 256)
         mov     x0, #1
         add     x1, x28, #SCRATCH_BYTES
-        mov     x2, #33 * 8
+        mov     x2, #36 * 8 + 512
         mov     x8, #64
         svc     #0
         mov     x0, #1
@@ -89,13 +131,15 @@ harness_block_end:
         .balign 16
         .globl  harness_init
 harness_init:
-        .fill   29, 8, 0
+        .fill   30, 8, 0
+        .balign 16
+        .fill   64, 8, 0
         .balign 16
         .globl  harness_scratch
 harness_scratch:
         .fill   SCRATCH_BYTES, 1, 0
 harness_dump:
-        .fill   33, 8, 0
+        .fill   36 * 8 + 512, 1, 0
         .bss
         .balign 16
 harness_stack:

@@ -44,6 +44,15 @@ pub fn host_ret(r: i64) -> SysResult {
     }
 }
 
+/// Converts a raw kernel result (`-errno` on failure) into a guest result.
+pub fn kernel_ret(r: i64) -> SysResult {
+    if (-4095..0).contains(&r) {
+        Err(-r)
+    } else {
+        Ok(r)
+    }
+}
+
 /// Converts an `io::Error` into a guest errno.
 pub fn io_errno(e: &std::io::Error) -> i64 {
     e.raw_os_error().map_or(EIO, |e| e as i64)

@@ -33,6 +33,8 @@ pub struct Options {
     /// emulator for the new guest program (sysroot, tier, ...).
     pub emulator: PathBuf,
     pub reexec_options: Vec<OsString>,
+    /// The guest starts with SIGPIPE ignored (it was ignored across the guest's execve).
+    pub sigpipe_ignored: bool,
 }
 
 /// Why the program could not be started: printed as `emu: <what>: <why>`.
@@ -48,8 +50,21 @@ impl fmt::Display for StartError {
     }
 }
 
-/// Bytes of the main thread's stack (mapped up front; host pages are allocated lazily).
-const STACK_SIZE: u64 = 8 << 20;
+/// Bytes of the main thread's stack: RLIMIT_STACK as Linux lets the stack grow to, within
+/// [8 MiB, 1 GiB] (mapped up front; host pages are allocated only when touched).
+fn stack_size() -> u64 {
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit into a local.
+    let cur = if unsafe { libc::getrlimit(libc::RLIMIT_STACK, &mut r) } == 0 {
+        r.rlim_cur
+    } else {
+        0
+    };
+    (cur & !(PAGE_SIZE - 1)).clamp(8 << 20, 1 << 30)
+}
 /// Gap between the stack and the top of the mmap area, as Linux leaves room for growth.
 const STACK_GAP: u64 = 256 << 20;
 /// Nothing is mapped below this (Linux's default vm.mmap_min_addr).
@@ -62,6 +77,12 @@ pub struct Process {
     pub opts: Options,
     /// The host path of the running guest program (what /proc/self/exe shows).
     pub exe_path: PathBuf,
+    /// The initial auxiliary vector (for /proc/self/auxv).
+    pub auxv: Vec<(u64, u64)>,
+    /// argv joined with NULs (for /proc/self/cmdline).
+    pub cmdline: Vec<u8>,
+    /// The main thread's stack range (shown as [stack] in /proc/self/maps).
+    pub stack_range: (u64, u64),
     /// The guest's signal dispositions, index = signal number (0 unused).
     pub actions: Mutex<[SigAction; signal::NSIG + 1]>,
     /// Guest address of the `rt_sigreturn` trampoline handlers return to.
@@ -181,6 +202,11 @@ impl Thread {
                 self.force(signal::SIGILL, signal::ILL_ILLOPC, pc);
             }
             exits::BRK => self.force(signal::SIGTRAP, signal::TRAP_BRKPT, pc),
+            Exit::FAULT_EXEC if !self.cpu.core.fault_addr.is_multiple_of(4) => {
+                // A misaligned pc is an alignment fault on arm64 Linux, not a SEGV.
+                let addr = self.cpu.core.fault_addr;
+                self.force(signal::SIGBUS, signal::BUS_ADRALN, addr);
+            }
             Exit::FAULT_READ | Exit::FAULT_WRITE | Exit::FAULT_EXEC => {
                 let addr = self.cpu.core.fault_addr;
                 let page = addr & !(PAGE_SIZE - 1);
@@ -229,6 +255,12 @@ impl Thread {
             self.cpu.x[5],
         ];
         match syscall::dispatch(self, nr, args) {
+            syscall::Outcome::Return(Err(super::safe_syscall::ERESTARTSYS)) => {
+                // A signal arrived before the host call started: deliver it, then run
+                // the SVC again (arguments are still in X0-X5).
+                self.cpu.core.pc -= 4;
+                Flow::Continue
+            }
             syscall::Outcome::Return(r) => {
                 if r == Err(super::errno::EINTR) && syscall::restartable(nr) {
                     // The host call was interrupted by a signal for the guest. With
@@ -454,7 +486,8 @@ pub fn start(
     let space = reserve_space().map_err(fail)?;
     let limit = space.view().limit;
     let stack_top = limit;
-    let stack_bottom = stack_top - STACK_SIZE;
+    let stack_len = stack_size();
+    let stack_bottom = stack_top - stack_len;
     let mut mm = MemMap::new(MMAP_MIN, stack_bottom - STACK_GAP);
 
     let main = elf::load(
@@ -495,7 +528,7 @@ pub fn start(
 
     let stack_perms = perm::READ | perm::WRITE | if main.exec_stack { perm::EXEC } else { 0 };
     space
-        .map_anon(stack_bottom, STACK_SIZE, stack_perms)
+        .map_anon(stack_bottom, stack_len, stack_perms)
         .map_err(|e| fail(format!("cannot map the stack: {e}")))?;
     mm.insert(stack_bottom, stack_top);
 
@@ -532,6 +565,13 @@ pub fn start(
         mm: Mutex::new(mm),
         opts,
         exe_path,
+        auxv: st.auxv.clone(),
+        cmdline: prog
+            .args
+            .iter()
+            .flat_map(|a| a.iter().copied().chain([0]))
+            .collect(),
+        stack_range: (stack_bottom, stack_top),
         actions: Mutex::new([SigAction::default(); signal::NSIG + 1]),
         sigreturn_trampoline: tramp,
         threads: Mutex::new(HashMap::new()),
@@ -547,6 +587,13 @@ pub fn start(
     signal::init_process(proc);
     let code = thread.run();
     thread.finish();
+    if proc.thread_count() > 0 {
+        // The main thread called `exit` while others run: like Linux, end only this
+        // thread (returning from main would end the whole process); the last thread's
+        // exit ends the process.
+        // SAFETY: ends the calling host thread only; nothing of it is used afterwards.
+        unsafe { libc::syscall(libc::SYS_exit, code) };
+    }
     print_stats(proc, &Stats::default());
     Ok(code)
 }

@@ -23,6 +23,7 @@ pub const SIGBUS: usize = 7;
 pub const SIGFPE: usize = 8;
 pub const SIGKILL: usize = 9;
 pub const SIGSEGV: usize = 11;
+pub const SIGPIPE: usize = 13;
 pub const SIGCHLD: usize = 17;
 pub const SIGCONT: usize = 18;
 pub const SIGSTOP: usize = 19;
@@ -198,12 +199,25 @@ pub fn set_current(s: &Arc<ThreadSignals>) {
     CURRENT.with(|c| c.set(Arc::as_ptr(s)));
 }
 
+/// The interrupt flag of the guest thread running on this host thread, if any.
+pub fn current_interrupt_flag() -> Option<*const u64> {
+    CURRENT.with(|c| {
+        let t = c.get();
+        if t.is_null() {
+            return None;
+        }
+        // SAFETY: CURRENT is cleared before its ThreadSignals can be dropped.
+        let p = unsafe { (*t).interrupt.load(Ordering::SeqCst) };
+        (!p.is_null()).then_some(p as *const u64)
+    })
+}
+
 pub fn clear_current() {
     CURRENT.with(|c| c.set(std::ptr::null()));
 }
 
 /// The host handler for every signal the guest catches: queue it for the guest.
-extern "C" fn host_handler(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
+extern "C" fn host_handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
     CURRENT.with(|c| {
         let t = c.get();
         if t.is_null() || info.is_null() {
@@ -214,7 +228,42 @@ extern "C" fn host_handler(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *
         unsafe { std::ptr::copy_nonoverlapping(info as *const u8, raw.as_mut_ptr(), 128) };
         // SAFETY: CURRENT is cleared before the ThreadSignals can be dropped.
         unsafe { (*t).raise(sig as usize, &raw) };
+        // SAFETY: ctx is the handler's ucontext.
+        unsafe { super::safe_syscall::rewind_if_before_syscall(ctx) };
     });
+}
+
+/// The host handler for fault-type signals the guest catches. Sent ones (kill, tgkill:
+/// si_code <= 0) are queued for the guest like any other signal; one the host kernel
+/// raised for a fault is an emulator bug: fall back to the default action, so returning
+/// re-executes the faulting host instruction and the process dies as it would have.
+extern "C" fn host_sync_handler(
+    sig: libc::c_int,
+    info: *mut libc::siginfo_t,
+    ctx: *mut libc::c_void,
+) {
+    // SAFETY: the kernel passes a valid siginfo_t.
+    let sent = !info.is_null() && unsafe { (*info).si_code } <= 0;
+    if sent {
+        host_handler(sig, info, ctx);
+        return;
+    }
+    let dfl = KernelSigaction {
+        handler: libc::SIG_DFL,
+        flags: HOST_SA_RESTORER,
+        restorer: host_restorer as *const () as usize,
+        mask: 0,
+    };
+    // SAFETY: restoring the default action from a signal handler is async-signal-safe.
+    unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigaction,
+            sig,
+            &dfl as *const KernelSigaction,
+            std::ptr::null_mut::<KernelSigaction>(),
+            8usize,
+        );
+    }
 }
 
 /// x86-64 `rt_sigreturn` trampoline for the host handler (the raw `rt_sigaction` we use
@@ -238,18 +287,26 @@ const HOST_SA_RESTORER: u64 = 0x0400_0000;
 /// Installs the host disposition that implements guest action `act` for `sig`. Uses the
 /// raw syscall so real-time signals 32 and 33, which glibc keeps for itself, work too.
 pub fn install_host(sig: usize, act: &SigAction) {
-    if sig == 0 || sig > NSIG || bit(sig) & (UNBLOCKABLE | HOST_SYNCHRONOUS) != 0 {
+    if sig == 0 || sig > NSIG || bit(sig) & UNBLOCKABLE != 0 {
         return;
     }
+    // Fault-type signals always go through the handler that tells a sent signal (for
+    // the guest, whatever its disposition) from a host fault (fatal, as without us).
+    let synchronous = bit(sig) & HOST_SYNCHRONOUS != 0;
     let ksa = match act.handler {
-        SIG_DFL | SIG_IGN => KernelSigaction {
+        SIG_DFL | SIG_IGN if !synchronous => KernelSigaction {
             handler: act.handler as usize,
             flags: HOST_SA_RESTORER,
             restorer: host_restorer as *const () as usize,
             mask: 0,
         },
         _ => KernelSigaction {
-            handler: host_handler as *const () as usize,
+            // SIG_DFL/SIG_IGN only reach here for fault-type signals.
+            handler: if synchronous {
+                host_sync_handler as *const () as usize
+            } else {
+                host_handler as *const () as usize
+            },
             // No SA_RESTART: a blocking host syscall must return EINTR so that the guest's
             // handler runs; the run loop restarts the guest syscall if the guest asked.
             flags: libc::SA_SIGINFO as u64 | HOST_SA_RESTORER,
@@ -301,10 +358,30 @@ pub fn init_process(proc: &Process) {
     unsafe { libc::setrlimit(libc::RLIMIT_CORE, &zero) };
     let mut acts = lock(&proc.actions);
     for (sig, act) in acts.iter_mut().enumerate().skip(1) {
+        if sig == SIGPIPE {
+            // The Rust runtime ignores SIGPIPE before main, so the host disposition says
+            // nothing about what we inherited; the command line does (execve passes it on).
+            continue;
+        }
         if host_handler_of(sig) == libc::SIG_IGN {
             act.handler = SIG_IGN;
         }
     }
+    for sig in 1..=NSIG {
+        if bit(sig) & HOST_SYNCHRONOUS != 0 {
+            install_host(sig, &acts[sig]);
+        }
+    }
+    let pipe = SigAction {
+        handler: if proc.opts.sigpipe_ignored {
+            SIG_IGN
+        } else {
+            SIG_DFL
+        },
+        ..SigAction::default()
+    };
+    acts[SIGPIPE] = pipe;
+    install_host(SIGPIPE, &pipe);
 }
 
 /// The host thread's blocked mask.
@@ -573,6 +650,24 @@ pub fn sigreturn(t: &mut Thread) -> Result<(), u64> {
     cpu.excl_addr = u64::MAX;
     let mask = get_u64(&buf, UC_SIGMASK);
     t.set_mask(mask);
+    // The kernel's restore_altstack: the saved alternate stack comes back, unless the
+    // handler is running on the current one (then sigaltstack would fail with EPERM).
+    if !t.altstack.contains(frame) {
+        let flags = get_u32(&buf, UC_STACK + 8) as i32;
+        t.altstack = if flags & SS_DISABLE != 0 {
+            AltStack {
+                sp: 0,
+                size: 0,
+                flags: SS_DISABLE,
+            }
+        } else {
+            AltStack {
+                sp: get_u64(&buf, UC_STACK),
+                size: get_u64(&buf, UC_STACK + 16),
+                flags: 0,
+            }
+        };
+    }
     Ok(())
 }
 

@@ -10,9 +10,11 @@ done
 # The same hello as a position-independent (ET_DYN) executable.
 $CC -static-pie -nostdlib -o hello-pie hello.S
 CFLAGS="-static -nostdlib -no-pie -ffreestanding -fno-builtin -fno-stack-protector -mgeneral-regs-only -O1"
-for c in args mem signals proc; do
+for c in args mem signals proc sigpipe; do
     $CC $CFLAGS -o $c $c.c
 done
 # Dynamically linked against glibc: runs with --sysroot /usr/aarch64-linux-gnu (and serves
 # the missing-interpreter error test with an empty sysroot).
 $CC -O1 -o dynamic-hello dynamic-hello.c
+# A static glibc program (expected output in glibc.expected, checked under qemu-aarch64).
+$CC -O2 -static -pthread -s -o glibc glibc.c

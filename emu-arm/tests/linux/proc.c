@@ -76,6 +76,19 @@ int main(int argc, char **argv, char **envp) {
         check("/proc/self/exe basename is proc", seq(base, "proc"));
     }
 
+    /* /proc/self/maps describes the guest's memory (the stack among it). */
+    int fd = (int)sys4(SYS_openat, -100, "/proc/self/maps", 0, 0);
+    n = fd >= 0 ? sys3(SYS_read, fd, buf, sizeof buf - 1) : -1;
+    int has_stack = 0;
+    if (n > 0) {
+        buf[n] = 0;
+        for (i64 i = 0; i + 7 <= n; i++)
+            if (sprefix(buf + i, "[stack]"))
+                has_stack = 1;
+    }
+    check("/proc/self/maps shows the guest stack", has_stack);
+    sys1(SYS_close, fd);
+
     pid = sys2(SYS_clone, SIGCHLD, 0);
     if (pid == 0) {
         char *args[] = {argv[0], "exec-child", 0};

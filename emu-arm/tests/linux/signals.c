@@ -27,6 +27,33 @@ static void raise_(int sig) { sys3(SYS_tgkill, sys0(SYS_getpid), sys0(SYS_gettid
 
 static u8 altstack[16384] __attribute__((aligned(16)));
 
+static volatile int segv_code = 1234;
+static void on_segv_sent(int sig, struct siginfo *si, void *uc) {
+    segv_code = si->code;
+    (void)sig; (void)uc;
+}
+
+#define SIGALRM 14
+#define SA_RESTART 0x10000000
+#define SYS_setitimer 103
+#define EINTR 4
+static int alarm_pipe[2];
+static volatile int alarms;
+static void on_alarm(int sig) {
+    alarms++;
+    sys3(SYS_write, alarm_pipe[1], "x", 1);
+    (void)sig;
+}
+/* Blocks in read() on an empty pipe until a timer signal's handler writes to it. */
+static i64 read_interrupted_by_alarm(u64 flags) {
+    struct ksigaction sa = {on_alarm, flags, 0, 0};
+    sys4(SYS_rt_sigaction, SIGALRM, &sa, 0, 8);
+    struct { i64 isec, iusec, sec, usec; } it = {0, 0, 0, 50000};
+    sys3(SYS_setitimer, 0, &it, 0);
+    char c;
+    return sys3(SYS_read, alarm_pipe[0], &c, 1);
+}
+
 int main(int argc, char **argv, char **envp) {
     (void)argc; (void)argv; (void)envp;
     struct ksigaction sa = {on_usr1, 0, 0, 0};
@@ -69,5 +96,20 @@ int main(int argc, char **argv, char **envp) {
     check("siginfo handler ran", usr2_count == 1);
     sys4(SYS_rt_sigaction, SIGUSR2, 0, &old, 8);
     check("SA_RESETHAND reset the handler", old.handler == 0);
+
+    /* A fault-type signal sent (not raised by a fault) reaches the handler, with the
+     * sender's si_code (SI_TKILL = -6), and execution simply continues. */
+    struct ksigaction ss_ = {on_segv_sent, SA_SIGINFO, 0, 0};
+    sys4(SYS_rt_sigaction, 11, &ss_, 0, 8);
+    raise_(11);
+    check("sent SIGSEGV handled (SI_TKILL)", segv_code == -6);
+
+    sys2(SYS_pipe2, alarm_pipe, 0);
+    i64 r = read_interrupted_by_alarm(0);
+    check("blocking read interrupted: EINTR", r == -EINTR && alarms == 1);
+    char c;
+    sys3(SYS_read, alarm_pipe[0], &c, 1); /* drain the handler's byte */
+    r = read_interrupted_by_alarm(SA_RESTART);
+    check("SA_RESTART restarts the read", r == 1 && alarms == 2);
     return failures;
 }

@@ -89,10 +89,20 @@ pub struct ChainCells {
     used: usize,
 }
 
+/// `n` zeroed words, without touching the memory (a big zeroed allocation comes from
+/// fresh pages, so only the cells ever used cost anything; a runtime per guest thread
+/// makes this matter).
+fn zeroed_atomics(n: usize) -> Box<[AtomicU64]> {
+    let words = vec![0u64; n].into_boxed_slice();
+    // SAFETY: AtomicU64 has the same size, alignment and bit validity as u64
+    // (documented), so a boxed slice of one is a boxed slice of the other.
+    unsafe { Box::from_raw(Box::into_raw(words) as *mut [AtomicU64]) }
+}
+
 impl ChainCells {
     pub fn new(capacity: usize) -> ChainCells {
         ChainCells {
-            cells: (0..capacity.max(1)).map(|_| AtomicU64::new(0)).collect(),
+            cells: zeroed_atomics(capacity.max(1)),
             used: 0,
         }
     }

@@ -18,24 +18,32 @@
 //! together ([`Jit::flush`], or a full cache), which bumps [`Jit::epoch`] so stale link
 //! requests are ignored. Every block checks the interrupt flag and the code generation
 //! on entry, so chained code stops when asked.
+//!
+//! Debugging: `EMU_DUMP_CLIF=1` prints each block's IR; `EMU_PERF_MAP=1` writes
+//! `/tmp/perf-PID.map` so `perf report` names compiled code `guest_<pc>`; the tracing
+//! target `out_clif` (TRACE) logs the IR too.
 
 pub mod codecache;
 pub mod emitter;
 
 pub use emitter::JitEmitter;
 
+use crate::emit::perm;
 use crate::emit::{Emitter, Exit};
 use crate::guest::Guest;
-use crate::mem::MemView;
+use crate::mem::{MemView, PAGE_SIZE};
 use codecache::{ChainCells, CodeCache};
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::types::I64;
-use cranelift_codegen::ir::{AbiParam, Function, InstBuilder, Signature, UserFuncName};
+use cranelift_codegen::ir::{
+    AbiParam, Function, InstBuilder, MemFlagsData, Signature, UserFuncName,
+};
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use emitter::EmitEnv;
+use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Entry point of one compiled block (a `CallConv::Tail` function; run it with
@@ -66,6 +74,10 @@ pub struct JitSettings {
     pub code_cache_bytes: usize,
     /// Run Cranelift's IR verifier on every function (roughly doubles compile time).
     pub verifier: bool,
+    /// When a block ends with a direct jump (B, BL), compile the code at the target into
+    /// the same function, so straight-line paths through jumps and calls run without
+    /// block transitions.
+    pub follow_jumps: bool,
 }
 
 impl Default for JitSettings {
@@ -75,6 +87,7 @@ impl Default for JitSettings {
             backtracking: true,
             code_cache_bytes: 64 << 20,
             verifier: cfg!(debug_assertions),
+            follow_jumps: true,
         }
     }
 }
@@ -82,6 +95,10 @@ impl Default for JitSettings {
 /// One chaining cell per this many bytes of code cache (blocks average ~1 KiB of code
 /// and have at most two direct exits).
 const CODE_BYTES_PER_CELL: usize = 256;
+
+/// Most guest instructions in one compiled function when following direct jumps (the
+/// first block alone may be longer).
+const MAX_FOLLOWED_INSNS: usize = 96;
 
 /// Entries of the indirect-branch target cache (a power of two).
 const IBTC_ENTRIES: usize = 4096;
@@ -96,16 +113,28 @@ pub struct Jit {
     stub_cache: CodeCache,
     trampoline: *const u8,
     return_stub: *const u8,
+    /// `preserve_all` entry of the memory slow path (see `build_slow_check_stub`).
+    slow_check_stub: *const u8,
+    /// Where the slow path leaves (fault address, fault?) for the compiled code.
+    slow_check_out: Box<[AtomicU64; 2]>,
     /// Indirect-branch target cache read inline by `goto_dyn`: pairs (guest pc, entry),
     /// direct-mapped by pc.
     ibtc: Box<[AtomicU64]>,
     cells: ChainCells,
-    /// Written by compiled code: `cell index + 1` of the last unlinked exit taken.
+    /// Written by compiled code: `cell index + 1` of the last direct exit taken, or 0
+    /// after any other exit that returns [`Exit::JUMP`].
     link_request: Box<AtomicU64>,
     epoch: u64,
     /// Address and current value of the process-wide code generation counter.
     generation_addr: u64,
     generation: u64,
+    /// `/tmp/perf-PID.map`, when `EMU_PERF_MAP` is set: names compiled blocks by guest
+    /// pc for `perf report`.
+    perf_map: Option<std::fs::File>,
+    /// `EMU_DUMP_CLIF` is set: print every block's Cranelift IR on stderr.
+    dump_clif: bool,
+    /// Compile through direct jumps into their targets (see `JitSettings`).
+    follow_jumps: bool,
 }
 
 // SAFETY: the raw pointers point into mappings the Jit owns.
@@ -166,15 +195,27 @@ impl Jit {
             stub_cache,
             trampoline: std::ptr::null(),
             return_stub: std::ptr::null(),
+            slow_check_stub: std::ptr::null(),
+            slow_check_out: Box::new([AtomicU64::new(0), AtomicU64::new(0)]),
             ibtc: (0..2 * IBTC_ENTRIES).map(|_| AtomicU64::new(0)).collect(),
             cells,
             link_request: Box::new(AtomicU64::new(0)),
             epoch: 0,
             generation_addr: 0,
             generation: 0,
+            perf_map: std::env::var_os("EMU_PERF_MAP").and_then(|_| {
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(format!("/tmp/perf-{}.map", std::process::id()))
+                    .ok()
+            }),
+            dump_clif: std::env::var_os("EMU_DUMP_CLIF").is_some(),
+            follow_jumps: s.follow_jumps,
         };
         jit.trampoline = jit.build_trampoline()?;
         jit.return_stub = jit.build_return_stub()?;
+        jit.slow_check_stub = jit.build_slow_check_stub()?;
         jit.clear_ibtc();
         Ok(jit)
     }
@@ -201,6 +242,36 @@ impl Jit {
         self.build_stub(block_signature(), |b, _| {
             let zero = b.ins().iconst(I64, Exit::JUMP.0 as i64);
             b.ins().return_(&[zero]);
+        })
+    }
+
+    /// The memory slow path as compiled code calls it: `fn(state, addr, size | need << 8,
+    /// perms, limit, out)` with the `preserve_all` convention, wrapping
+    /// [`emitter::slow_access_check`]: `out[0]` receives the fault address, `out[1]` 1 on
+    /// a fault, else 0. Because the call clobbers no register, blocks need no
+    /// callee-saved registers just for this cold path; `state` (unused) is passed first
+    /// so it can stay in the register it arrives in. (`preserve_all` functions cannot
+    /// return values, hence `out`.)
+    fn build_slow_check_stub(&mut self) -> Result<*const u8, String> {
+        let mut sig = Signature::new(CallConv::PreserveAll);
+        sig.params.extend((0..6).map(|_| AbiParam::new(I64)));
+        let host_conv = self.isa.default_call_conv();
+        self.build_stub(sig, |b, p| {
+            let mut helper_sig = Signature::new(host_conv);
+            helper_sig.params.extend((0..6).map(|_| AbiParam::new(I64)));
+            helper_sig.returns.push(AbiParam::new(I64));
+            let helper_sig = b.import_signature(helper_sig);
+            let f = b
+                .ins()
+                .iconst(I64, emitter::slow_access_check as *const () as usize as i64);
+            let size = b.ins().band_imm_s(p[2], 0xff);
+            let need = b.ins().ushr_imm_s(p[2], 8);
+            let call = b
+                .ins()
+                .call_indirect(helper_sig, f, &[p[1], size, need, p[3], p[4], p[5]]);
+            let fault = b.inst_results(call)[0];
+            b.ins().store(MemFlagsData::trusted(), fault, p[5], 8);
+            b.ins().return_(&[]);
         })
     }
 
@@ -275,6 +346,7 @@ impl Jit {
         } else {
             self.generation_addr
         };
+        let (mem, follow_jumps) = (self.mem, self.follow_jumps);
         {
             let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fb_ctx);
             let entry = b.create_block();
@@ -283,11 +355,14 @@ impl Jit {
             b.seal_block(entry);
             let state = b.block_params(entry)[0];
             let env = EmitEnv {
+                block_pc: pc,
                 mem: self.mem,
                 host_call_conv: self.isa.default_call_conv(),
                 frontend: self.isa.frontend_config(),
                 cells: &mut self.cells,
                 unlinked_entry: self.return_stub as u64,
+                slow_check_entry: self.slow_check_stub as u64,
+                slow_check_out: self.slow_check_out.as_ptr() as u64,
                 link_request_addr: self.link_request.as_ptr() as u64,
                 ibtc_addr: self.ibtc.as_ptr() as u64,
                 ibtc_mask: (IBTC_ENTRIES - 1) as u64,
@@ -299,29 +374,54 @@ impl Jit {
                 },
             };
             let mut e = JitEmitter::new(b, state, env);
-            let mut ipc = pc;
-            for insn in insns {
-                e.begin_insn(ipc);
-                if let Err(reason) = G::exec(&mut e, insn, ipc) {
-                    // Our emitter never fails; this came from the semantics themselves.
-                    e.exit_here(reason);
-                    break;
+            // The block, then (if it ends with a direct jump) the code at the jump
+            // target, and so on: one function runs the whole straight-line path.
+            let mut segment: Vec<G::Insn> = insns.to_vec();
+            let mut segment_pc = pc;
+            let mut visited = vec![pc];
+            let mut emitted = 0;
+            'segments: loop {
+                let mut ipc = segment_pc;
+                for insn in &segment {
+                    e.begin_insn(ipc);
+                    emitted += 1;
+                    if let Err(reason) = G::exec(&mut e, insn, ipc) {
+                        // Our emitter never fails; this came from the semantics themselves.
+                        e.exit_here(reason);
+                        break 'segments;
+                    }
+                    if let Some(target) = e.pending_direct_jump() {
+                        if follow_jumps
+                            && emitted < MAX_FOLLOWED_INSNS
+                            && !visited.contains(&target)
+                        {
+                            let next = Self::fetch::<G>(mem, target, MAX_FOLLOWED_INSNS - emitted);
+                            if !next.is_empty() {
+                                e.continue_at_jump_target();
+                                visited.push(target);
+                                segment = next;
+                                segment_pc = target;
+                                continue 'segments;
+                            }
+                        }
+                    }
+                    if e.end_insn() {
+                        break 'segments;
+                    }
+                    ipc = ipc.wrapping_add(4);
                 }
-                if e.end_insn() {
-                    break;
+                if !e.ended {
+                    // The block was cut (length cap, page end): continue after it.
+                    e.end_block_at(ipc);
                 }
-                ipc = ipc.wrapping_add(4);
-            }
-            if !e.ended {
-                // The block was cut (length cap, page end): continue after it.
-                e.end_block_at(ipc);
+                break;
             }
             e.finish();
         }
         if tracing::enabled!(target: "out_clif", tracing::Level::TRACE) {
             tracing::trace!(target: "out_clif", "block {pc:#x}:\n{}", self.ctx.func.display());
         }
-        if std::env::var_os("EMU_DUMP_CLIF").is_some() {
+        if self.dump_clif {
             eprintln!("block {pc:#x}:\n{}", self.ctx.func.display());
         }
         let compiled = match self.ctx.compile(&*self.isa, &mut ControlPlane::default()) {
@@ -338,13 +438,42 @@ impl Jit {
             self.cells.truncate(cell_mark);
             return Err(CompileError::Failed);
         }
+        let len = compiled.code_buffer().len();
         match self.cache.install(compiled.code_buffer()) {
-            Some(entry) => Ok(JitFn { entry }),
+            Some(entry) => {
+                if let Some(map) = &mut self.perf_map {
+                    // perf's JIT symbol format: "START SIZE NAME" in hex.
+                    let _ = writeln!(map, "{:x} {len:x} guest_{pc:x}", entry as usize);
+                }
+                Ok(JitFn { entry })
+            }
             None => {
                 self.cells.truncate(cell_mark);
                 Err(CompileError::CacheFull)
             }
         }
+    }
+
+    /// Decodes up to `max` instructions from `pc` like the runtime's translator (up to a
+    /// block end, the end of the page, or an unexecutable page); empty if `pc` cannot
+    /// be fetched.
+    fn fetch<G: Guest>(mem: MemView, pc: u64, max: usize) -> Vec<G::Insn> {
+        let mut out = Vec::new();
+        let mut a = pc;
+        if !a.is_multiple_of(4) {
+            return out;
+        }
+        while out.len() < max && mem.page_perms(a) & perm::EXEC != 0 {
+            // SAFETY: the page is mapped executable, hence readable by the host.
+            let raw = unsafe { (mem.host(a) as *const u32).read_unaligned() };
+            let insn = G::decode(u32::from_le(raw));
+            out.push(insn);
+            a = a.wrapping_add(4);
+            if G::ends_block(&insn) || a.is_multiple_of(PAGE_SIZE) {
+                break;
+            }
+        }
+        out
     }
 
     /// Runs compiled code (and whatever it chains to) until it exits.

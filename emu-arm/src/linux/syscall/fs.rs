@@ -114,6 +114,9 @@ fn fstat(t: &Thread, fd: u64, buf: u64) -> SysResult {
 }
 
 fn openat(t: &Thread, dirfd: u64, path: u64, flags: u64, mode: u64) -> SysResult {
+    if let Some(file) = crate::linux::procfs::emulated_file(&cstr(&t.mem(), path)?) {
+        return crate::linux::procfs::open(t, file);
+    }
     let p = host_path(t, path)?;
     host!(
         libc::SYS_openat,
@@ -204,23 +207,25 @@ fn fcntl(t: &Thread, fd: u64, cmd: u64, arg: u64) -> SysResult {
 fn ioctl_arg_size(req: u64) -> Option<(u64, bool)> {
     // (size, whether the kernel writes it)
     Some(match req {
-        0x5401 => (36, true),           // TCGETS (struct termios)
-        0x5402..=0x5404 => (36, false), // TCSETS, TCSETSW, TCSETSF
-        0x5405 => (44, true),           // TCGETA (struct termio is 18; be generous)
-        0x5409..=0x540B => (0, false),  // TCSBRK, TCXONC, TCFLSH
-        0x540E | 0x5422 => (0, false),  // TIOCSCTTY, TIOCNOTTY
-        0x540F => (4, true),            // TIOCGPGRP
-        0x5410 => (4, false),           // TIOCSPGRP
-        0x5411 => (4, true),            // TIOCOUTQ
-        0x5413 => (8, true),            // TIOCGWINSZ
-        0x5414 => (8, false),           // TIOCSWINSZ
-        0x541B => (4, true),            // FIONREAD
-        0x5421 | 0x5452 => (4, false),  // FIONBIO, FIOASYNC
-        0x5429 => (4, true),            // TIOCGSID
-        0x5450 | 0x5451 => (0, false),  // FIONCLEX, FIOCLEX
-        0x8004_5430 => (4, true),       // TIOCGPTN
-        0x4004_5431 => (4, false),      // TIOCSPTLCK
-        0x5441 => (0, false),           // TIOCGPTPEER
+        0x5401 => (36, true),                     // TCGETS (struct termios)
+        0x5402..=0x5404 => (36, false),           // TCSETS, TCSETSW, TCSETSF
+        0x5405 => (44, true),                     // TCGETA (struct termio is 18; be generous)
+        0x5409..=0x540B => (0, false),            // TCSBRK, TCXONC, TCFLSH
+        0x540E | 0x5422 => (0, false),            // TIOCSCTTY, TIOCNOTTY
+        0x540F => (4, true),                      // TIOCGPGRP
+        0x5410 => (4, false),                     // TIOCSPGRP
+        0x5411 => (4, true),                      // TIOCOUTQ
+        0x5413 => (8, true),                      // TIOCGWINSZ
+        0x5414 => (8, false),                     // TIOCSWINSZ
+        0x541B => (4, true),                      // FIONREAD
+        0x5421 | 0x5452 => (4, false),            // FIONBIO, FIOASYNC
+        0x5429 => (4, true),                      // TIOCGSID
+        0x5450 | 0x5451 => (0, false),            // FIONCLEX, FIOCLEX
+        0x8004_5430 => (4, true),                 // TIOCGPTN
+        0x4004_5431 => (4, false),                // TIOCSPTLCK
+        0x5441 => (0, false),                     // TIOCGPTPEER
+        0x802c_542a => (44, true),                // TCGETS2 (struct termios2)
+        0x402c_542b..=0x402c_542d => (44, false), // TCSETS2, TCSETSW2, TCSETSF2
         _ => return None,
     })
 }

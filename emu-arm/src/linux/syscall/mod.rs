@@ -6,9 +6,6 @@
 //! `base + address`) after checking the guest page permissions, so a bad guest pointer
 //! is EFAULT, never a host fault.
 
-// See `host_syscall!`: its arguments are checked values, not hidden unsafe code.
-#![allow(clippy::macro_metavars_in_unsafe)]
-
 pub mod fs;
 pub mod io;
 pub mod mem;
@@ -108,9 +105,14 @@ pub fn cstr(mem: &MemView, addr: u64) -> Result<Vec<u8>, i64> {
 #[macro_export]
 macro_rules! host_syscall {
     ($nr:expr $(, $a:expr)* $(,)?) => {
-        // SAFETY: every pointer argument was produced by the guest-pointer helpers
-        // (checked guest memory) or points at a live local buffer of the right size.
-        $crate::linux::errno::host_ret(unsafe { libc::syscall($nr $(, $a)*) } as i64)
+        // Every pointer argument was produced by the guest-pointer helpers (checked guest
+        // memory) or points at a live local buffer of the right size. Through
+        // safe_syscall, a guest signal arriving just before a blocking call makes it
+        // return -ERESTARTSYS instead of sleeping (the SVC is re-run after delivery).
+        $crate::linux::errno::kernel_ret($crate::linux::safe_syscall::call(
+            $nr as i64,
+            &[$($a as i64),*],
+        ))
     };
 }
 pub use crate::host_syscall as host;
@@ -136,6 +138,13 @@ pub fn restartable(nr: u64) -> bool {
 
 /// Runs syscall `nr` for thread `t`.
 pub fn dispatch(t: &mut Thread, nr: u64, a: [u64; 6]) -> Outcome {
+    if matches!(
+        nr,
+        nr::EXIT | nr::EXIT_GROUP | nr::EXECVE | nr::RT_SIGRETURN
+    ) {
+        // These do not come back with a result to log.
+        tracing::debug!(target: "syscall", "{}({:#x}, {:#x}, {:#x})", nr::name(nr), a[0], a[1], a[2]);
+    }
     let r = match nr {
         // Process, identity, resources.
         nr::EXIT => return proc::exit(t, a[0] as i32),
@@ -198,11 +207,73 @@ pub fn dispatch(t: &mut Thread, nr: u64, a: [u64; 6]) -> Outcome {
             {
                 r
             } else {
-                tracing::warn!(target: "syscall", "unimplemented syscall {nr} ({:#x}, {:#x}, {:#x})", a[0], a[1], a[2]);
+                tracing::warn!(target: "syscall", "unimplemented syscall {nr} ({}) ({:#x}, {:#x}, {:#x}): ENOSYS", nr::name(nr), a[0], a[1], a[2]);
                 Err(ENOSYS)
             }
         }
     };
-    tracing::debug!(target: "syscall", "syscall {nr}({:#x}, {:#x}, {:#x}, {:#x}) = {:?}", a[0], a[1], a[2], a[3], r);
+    tracing::debug!(target: "syscall", "{}({:#x}, {:#x}, {:#x}, {:#x}) = {}", nr::name(nr), a[0], a[1], a[2], a[3],
+        match r { Ok(v) => format!("{v:#x}"), Err(e) => format!("-{e} ({})", std::io::Error::from_raw_os_error(e as i32)) });
     Outcome::Return(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use emu_core::mem::GuestSpace;
+
+    fn space() -> GuestSpace {
+        let s = GuestSpace::new(1 << 24).unwrap();
+        s.map_anon(0x1000, 0x2000, perm::READ | perm::WRITE)
+            .unwrap();
+        s.map_anon(0x3000, 0x1000, perm::READ).unwrap();
+        s
+    }
+
+    #[test]
+    fn guest_pointers_are_checked() {
+        let s = space();
+        let m = s.view();
+        assert!(rd(&m, 0x1000, 0x3000).is_ok()); // rw + r pages
+        assert_eq!(wr(&m, 0x2ff0, 0x20), Err(EFAULT)); // runs into the read-only page
+        assert_eq!(rd(&m, 0x3ff0, 0x20), Err(EFAULT)); // runs off the mapping
+        assert_eq!(rd(&m, u64::MAX - 4, 16), Err(EFAULT)); // wraps
+        assert!(opt_wr(&m, 0, 100).unwrap().is_null());
+        assert_eq!(opt_wr(&m, 0x3000, 1), Err(EFAULT));
+    }
+
+    #[test]
+    fn strings_are_bounded() {
+        let s = space();
+        let m = s.view();
+        m.write_bytes(0x1000, b"/etc/passwd\0").unwrap();
+        assert_eq!(cstr(&m, 0x1000).unwrap(), b"/etc/passwd");
+        // 8 KiB of non-NUL bytes: longer than PATH_MAX.
+        m.write_bytes(0x1000, &[b'a'; 0x2000]).unwrap();
+        assert_eq!(cstr(&m, 0x1000), Err(ENAMETOOLONG));
+        // A string running into unmapped memory (from 0x4000) is a bad pointer.
+        s.protect(0x3000, 0x1000, perm::READ | perm::WRITE).unwrap();
+        m.write_bytes(0x3ff0, &[b'a'; 0x10]).unwrap();
+        assert_eq!(cstr(&m, 0x3ff0), Err(EFAULT));
+    }
+
+    #[test]
+    fn iovecs_translate_and_check_every_buffer() {
+        let s = space();
+        let m = s.view();
+        // Two iovecs: (0x1800, 16) and (0x3000, 8) — the second is read-only.
+        let mut raw = Vec::new();
+        for (b, l) in [(0x1800u64, 16u64), (0x3000, 8)] {
+            raw.extend(b.to_le_bytes());
+            raw.extend(l.to_le_bytes());
+        }
+        m.write_bytes(0x1000, &raw).unwrap();
+        let v = io::iovecs(&m, 0x1000, 2, false).unwrap();
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[0].iov_base as usize, m.host(0x1800) as usize);
+        assert_eq!(v[1].iov_len, 8);
+        // For reading into them, the read-only buffer is EFAULT.
+        assert_eq!(io::iovecs(&m, 0x1000, 2, true).err(), Some(EFAULT));
+        assert_eq!(io::iovecs(&m, 0x1000, 1025, false).err(), Some(EINVAL));
+    }
 }

@@ -106,6 +106,36 @@ fn sendmmsg(mem: &MemView, fd: i32, vec: u64, n: u64, flags: u64) -> SysResult {
     Ok(sent)
 }
 
+/// recvmmsg as recvmsg calls: the first with the caller's flags, the rest without
+/// waiting, stopping at the first that would block (the timeout argument is not
+/// supported: it must be NULL).
+fn recvmmsg(mem: &MemView, fd: i32, vec: u64, n: u64, flags: u64, timeout: u64) -> SysResult {
+    const MSG_DONTWAIT: u64 = 0x40;
+    const MSG_WAITFORONE: u64 = 0x10000;
+    if timeout != 0 {
+        return Err(EINVAL);
+    }
+    let n = n.min(1024);
+    let mut got = 0;
+    for i in 0..n {
+        let entry = vec + 64 * i;
+        let f = if got > 0 && flags & MSG_WAITFORONE != 0 {
+            (flags & !MSG_WAITFORONE) | MSG_DONTWAIT
+        } else {
+            flags & !MSG_WAITFORONE
+        };
+        match recvmsg(mem, fd, entry, f) {
+            Ok(len) => {
+                write_bytes(mem, entry + 56, &(len as u32).to_le_bytes())?;
+                got += 1;
+            }
+            Err(e) if got == 0 => return Err(e),
+            Err(_) => break,
+        }
+    }
+    Ok(got)
+}
+
 pub fn dispatch(t: &mut Thread, nr: u64, a: [u64; 6]) -> Option<SysResult> {
     let mem = t.mem();
     let fd = a[0] as i32;
@@ -187,6 +217,7 @@ pub fn dispatch(t: &mut Thread, nr: u64, a: [u64; 6]) -> Option<SysResult> {
         nr::SENDMSG => sendmsg(&mem, fd, a[1], a[2]),
         nr::RECVMSG => recvmsg(&mem, fd, a[1], a[2]),
         nr::SENDMMSG => sendmmsg(&mem, fd, a[1], a[2], a[3]),
+        nr::RECVMMSG => recvmmsg(&mem, fd, a[1], a[2], a[3], a[4]),
         _ => return None,
     })
 }

@@ -85,6 +85,8 @@ fn pselect6(t: &mut Thread, a: [u64; 6]) -> SysResult {
 }
 
 const EPOLL_CTL_DEL: u64 = 2;
+/// The most events one epoll_pwait hands back (the guest may ask for up to 2^27).
+const MAX_EVENTS_PER_CALL: i32 = 4096;
 
 fn epoll_ctl(t: &Thread, a: [u64; 6]) -> SysResult {
     let mem = t.mem();
@@ -118,6 +120,8 @@ fn epoll_pwait(t: &mut Thread, a: [u64; 6], timeout_is_timespec: bool) -> SysRes
         return Err(EINVAL);
     }
     wr(&mem, a[1], 16 * max as u64)?;
+    // Returning fewer events than asked is always allowed; this bounds our buffer.
+    let max = max.min(MAX_EVENTS_PER_CALL);
     let ts = if timeout_is_timespec {
         opt_rd(&mem, a[3], 16)? as i64
     } else {

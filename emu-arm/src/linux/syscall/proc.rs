@@ -5,7 +5,14 @@ use crate::linux::process;
 
 /// `exit`: ends the calling thread. The last thread's exit ends the process.
 pub fn exit(t: &mut Thread, code: i32) -> Outcome {
-    if t.proc.thread_count() <= 1 {
+    // Leaving the registry and looking at what remains is one step, so of two threads
+    // exiting at once exactly one sees itself as the last.
+    let last = {
+        let mut threads = crate::linux::process::lock(&t.proc.threads);
+        threads.remove(&t.tid);
+        threads.is_empty()
+    };
+    if last {
         process::exit_group(t, code);
     }
     Outcome::ExitThread(code)

@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::linux::elf;
-use crate::linux::process::Thread;
+use crate::linux::process::{lock, Thread};
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
 
@@ -38,9 +38,43 @@ pub fn clone(t: &mut Thread, a: [u64; 6]) -> SysResult {
     fork(t, flags, newsp, ptid, tls, ctid)
 }
 
-/// A new process: host fork (vfork is a fork too, as in qemu-aarch64).
+/// A new process: host fork. vfork is a fork too (as in qemu-aarch64), but the parent
+/// waits, as with vfork, until the child has exec'd or exited: it reads a close-on-exec
+/// pipe whose write end only the child holds.
 fn fork(t: &mut Thread, flags: u64, newsp: u64, ptid: u64, tls: u64, ctid: u64) -> SysResult {
+    let vfork_pipe = if flags & CLONE_VFORK != 0 {
+        let mut fds = [0i32; 2];
+        // SAFETY: pipe2 into a local array.
+        (unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } == 0).then_some(fds)
+    } else {
+        None
+    };
+    let r = fork_inner(t, flags, newsp, ptid, tls, ctid);
+    if let Some([rd, wr]) = vfork_pipe {
+        let child = matches!(r, Ok(0));
+        // SAFETY: closing and reading our own pipe.
+        unsafe {
+            if child {
+                libc::close(rd);
+            } else {
+                libc::close(wr);
+                let mut b = 0u8;
+                while libc::read(rd, (&mut b as *mut u8).cast(), 1) < 0 && host_errno() == EINTR {}
+                libc::close(rd);
+            }
+        }
+    }
+    r
+}
+
+fn fork_inner(t: &mut Thread, flags: u64, newsp: u64, ptid: u64, tls: u64, ctid: u64) -> SysResult {
     let exit_signal = flags & CSIGNAL;
+    // Hold the process locks across the fork, so the child never inherits one taken by a
+    // thread that does not exist there (it would stay locked forever).
+    let proc = t.proc;
+    let mm_guard = lock(&proc.mm);
+    let actions_guard = lock(&proc.actions);
+    let mut threads_guard = lock(&proc.threads);
     // SAFETY: the child continues only in this thread, which owns everything it uses.
     let pid = if exit_signal == libc::SIGCHLD as u64 {
         unsafe { libc::fork() }
@@ -50,13 +84,19 @@ fn fork(t: &mut Thread, flags: u64, newsp: u64, ptid: u64, tls: u64, ctid: u64) 
             libc::syscall(libc::SYS_clone, exit_signal, 0usize, 0usize, 0usize, 0usize) as i32
         }
     };
-    if pid < 0 {
-        return Err(host_errno());
+    let fork_error = (pid < 0).then(host_errno);
+    if pid == 0 {
+        // The child: only this thread exists now.
+        threads_guard.clear();
+    }
+    drop(threads_guard);
+    drop(actions_guard);
+    drop(mm_guard);
+    if let Some(e) = fork_error {
+        return Err(e);
     }
     let mem = t.mem();
     if pid == 0 {
-        // The child: only this thread exists now.
-        crate::linux::process::lock(&t.proc.threads).clear();
         t.register();
         if newsp != 0 {
             t.cpu.x[31] = newsp;
@@ -204,9 +244,14 @@ pub fn execve(t: &mut Thread, path: u64, argv: u64, envp: u64) -> SysResult {
         b"run".to_vec(),
     ];
     cmd.extend(opts.reexec_options.iter().map(|o| o.as_bytes().to_vec()));
+    if t.proc.action(crate::linux::signal::SIGPIPE).handler == crate::linux::signal::SIG_IGN {
+        cmd.push(b"--sigpipe-ignored".to_vec());
+    }
     let argv0 = args.first().cloned().unwrap_or_default();
-    cmd.push(b"--argv0".to_vec());
-    cmd.push(argv0);
+    // One `--argv0=NAME` word, so a name like "-sh" (a login shell) is not an option.
+    let mut argv0_opt = b"--argv0=".to_vec();
+    argv0_opt.extend(argv0);
+    cmd.push(argv0_opt);
     cmd.push(b"--".to_vec());
     cmd.push(host_path.as_bytes().to_vec());
     cmd.extend(args.into_iter().skip(1));

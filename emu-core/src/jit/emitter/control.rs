@@ -17,8 +17,9 @@ use cranelift_codegen::ir::{Block, InstBuilder, Value};
 use cranelift_codegen::isa::CallConv;
 
 impl JitEmitter<'_, '_> {
-    /// Block entry: return to the run loop (state.pc is already this block's start) if an
-    /// interrupt is pending or translated code was invalidated since we were compiled.
+    /// Block entry (and loop head): return to the run loop (state.pc is this block's
+    /// start) if an interrupt is pending or translated code was invalidated since we were
+    /// compiled.
     pub(super) fn stop_if_requested(&mut self) {
         let state = self.state;
         let interrupt = self
@@ -36,6 +37,7 @@ impl JitEmitter<'_, '_> {
         self.b.seal_block(stop_blk);
         self.b.seal_block(body);
         self.b.switch_to_block(stop_blk);
+        // state.pc is this block's start here, however we came in.
         // The link-request word is left alone: if a chained exit brought us here, linking
         // its cell to this very block again is harmless.
         self.ret_const(Exit::JUMP.0);
@@ -74,7 +76,9 @@ impl JitEmitter<'_, '_> {
     /// `if cond { pc := this insn; fault_addr := addr; return reason }`, continuing in a
     /// fresh block.
     pub(super) fn fault_if(&mut self, cond: Value, reason: Exit, addr: Value) {
+        self.sync();
         let args = self.fault_args(addr, reason);
+        let cond = self.condition(cond);
         let fault = self.fault_block();
         let cont = self.b.create_block();
         self.b.ins().brif(cond, fault, &args, cont, &[]);
@@ -96,9 +100,10 @@ impl JitEmitter<'_, '_> {
         }
     }
 
-    /// Calls a state helper (state is always current: `set` writes through) with a
-    /// precise pc; a non-zero result ends the block with that exit code.
+    /// Calls a state helper with the state written back and a precise pc; a non-zero
+    /// result ends the block with that exit code.
     pub(super) fn emit_call_state(&mut self, f: StateHelper, args: [Value; 3]) {
+        self.sync();
         let pc = self.konst(self.pc);
         self.store_state(SLOT_PC, pc);
         let sig = self.sig("state", 4, 1, self.env.host_call_conv);
@@ -129,6 +134,11 @@ impl JitEmitter<'_, '_> {
     /// in any order, is part of the block, as in the interpreter). Returns whether the
     /// block is over.
     pub fn end_insn(&mut self) -> bool {
+        if self.pending_end.is_none() {
+            return false;
+        }
+        // Before any branching: every exit path needs the state written back.
+        self.sync();
         match self.pending_end.take() {
             None => return false,
             Some(BlockEnd::Goto(t)) => self.emit_goto(t),
@@ -140,8 +150,28 @@ impl JitEmitter<'_, '_> {
         true
     }
 
+    /// The target of the instruction just executed if it ended with a direct jump
+    /// elsewhere than this block's start (a candidate to continue compiling at).
+    pub fn pending_direct_jump(&self) -> Option<u64> {
+        match self.pending_end {
+            Some(BlockEnd::Goto(t)) if t != self.env.block_pc => Some(t),
+            _ => None,
+        }
+    }
+
+    /// Takes the pending direct jump as "continue here": the following instructions
+    /// (the driver emits those at the target) run inside this function, and pc reads
+    /// as the jump left it.
+    pub fn continue_at_jump_target(&mut self) {
+        if let Some(BlockEnd::Goto(t)) = self.pending_end.take() {
+            let tv = self.konst(t);
+            self.set(SLOT_PC, tv);
+        }
+    }
+
     /// Ends a block that runs off its end (length cap, page end): continue at `pc`.
     pub fn end_block_at(&mut self, pc: u64) {
+        self.sync();
         self.emit_goto(pc);
         self.after_block_end();
     }
@@ -149,6 +179,7 @@ impl JitEmitter<'_, '_> {
     /// Ends the block at the current instruction with `reason` (semantics that returned
     /// an exit without going through the emitter): state.pc = this instruction.
     pub fn exit_here(&mut self, reason: Exit) {
+        self.sync();
         let pc = self.konst(self.pc);
         self.store_state(SLOT_PC, pc);
         self.clear_link_request();
@@ -167,6 +198,15 @@ impl JitEmitter<'_, '_> {
 
     fn emit_goto(&mut self, target: u64) {
         let t = self.konst(target);
+        if target == self.env.block_pc {
+            // A loop onto this very block: jump back to the entry check (the state is
+            // synced, and the body reloads what it uses). pc is stored as on any entry:
+            // semantics may read it.
+            self.store_state(SLOT_PC, t);
+            let head = self.loop_head;
+            self.b.ins().jump(head, &[]);
+            return;
+        }
         self.store_state(SLOT_PC, t);
         self.chain_exit();
     }
@@ -175,6 +215,7 @@ impl JitEmitter<'_, '_> {
         if let Some(x) = self.known(c) {
             return self.emit_goto(if x != 0 { taken } else { not_taken });
         }
+        let c = self.condition(c);
         let t = self.b.create_block();
         let n = self.b.create_block();
         self.b.ins().brif(c, t, &[], n, &[]);

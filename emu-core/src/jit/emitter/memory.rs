@@ -7,6 +7,7 @@ use crate::mem::MemView;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::I64;
 use cranelift_codegen::ir::{AtomicRmwOp, BlockArg, InstBuilder, MemFlagsData, Value};
+use cranelift_codegen::isa::CallConv;
 
 fn guest_flags() -> MemFlagsData {
     // Checked before use, so it cannot trap; guest accesses may be unaligned.
@@ -48,6 +49,8 @@ impl JitEmitter<'_, '_> {
     /// cross a page. A fault exits exactly as the interpreter does (pc = this
     /// instruction, fault_addr = the first bad byte as [`MemView::check`] finds it).
     fn guest_access(&mut self, addr: Value, size: u64, need: u8, aligned: bool) -> Value {
+        // The access may fault: the state struct must be current.
+        self.sync();
         let mem = self.env.mem;
         let fault = if need & perm::WRITE != 0 {
             Exit::FAULT_WRITE
@@ -62,9 +65,16 @@ impl JitEmitter<'_, '_> {
                 .ins()
                 .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, addr, last_ok_start as i64);
         let page = self.b.ins().ushr_imm_s(addr, 12);
-        let zero = self.b.ins().iconst(I64, 0);
-        // Out of range addresses read page 0's byte instead (the result is ignored).
-        let index = self.b.ins().select(in_range, page, zero);
+        // Out-of-range addresses must still read a byte inside the table (the result is
+        // ignored): wrap the page number when the table size is a power of two, else
+        // read page 0's byte.
+        let pages = mem.limit >> 12;
+        let index = if pages.is_power_of_two() {
+            self.b.ins().band_imm_s(page, (pages - 1) as i64)
+        } else {
+            let zero = self.b.ins().iconst(I64, 0);
+            self.b.ins().select(in_range, page, zero)
+        };
         let perms_base = self.b.ins().iconst(I64, mem.perms as i64);
         let perm_addr = self.b.ins().iadd(perms_base, index);
         let p = self.b.ins().uload8(I64, state_flags(), perm_addr, 0);
@@ -88,20 +98,20 @@ impl JitEmitter<'_, '_> {
         // Slow path: ask MemView::check itself (page-crossing accesses that are fine
         // come back to `access`).
         self.b.switch_to_block(slow);
-        let sig = self.sig("slow_check", 6, 1, self.env.host_call_conv);
-        let out = self.scratch_addr();
+        let sig = self.sig("slow_check", 6, 0, CallConv::PreserveAll);
+        let out = self.b.ins().iconst(I64, self.env.slow_check_out as i64);
         let args = [
+            self.state,
             addr,
-            self.b.ins().iconst(I64, size as i64),
-            self.b.ins().iconst(I64, need as i64),
+            self.b.ins().iconst(I64, (size | (need as u64) << 8) as i64),
             perms_base,
             self.b.ins().iconst(I64, mem.limit as i64),
             out,
         ];
-        let r = self
-            .call_host(sig, slow_access_check as *const () as usize, &args)
-            .unwrap_or(zero);
+        let callee = self.b.ins().iconst(I64, self.env.slow_check_entry as i64);
+        self.b.ins().call_indirect(sig, callee, &args);
         let at = self.b.ins().load(I64, state_flags(), out, 0);
+        let r = self.b.ins().load(I64, state_flags(), out, 8);
         let fault_args = self.fault_args(at, fault);
         let fault_blk = self.fault_block();
         self.b.ins().brif(r, fault_blk, &fault_args, access, &[]);

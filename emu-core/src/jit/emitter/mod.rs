@@ -4,9 +4,12 @@
 //!
 //! Shape of the generated function (`CallConv::Tail`, `fn(state) -> exit code`):
 //! - on entry, a pending interrupt or code flush returns to the run loop at once;
-//! - guest state slots are cached in Cranelift `Variable`s: loaded on first use and
-//!   written through on every `set`, so the state struct is always current and no exit
-//!   needs to spill anything (exits are short, and all faults share one cold block);
+//! - guest state slots are cached in Cranelift `Variable`s: loaded on first use; a `set`
+//!   only marks the slot dirty, and dirty slots are written back at *sync points* on the
+//!   main path: before anything that can fault or exit (memory access, trap, state
+//!   helper) and at block ends. So the state struct is current wherever control can
+//!   leave, all faults share one cold block that spills nothing, and repeated writes
+//!   of a slot between sync points cost one store;
 //! - guest memory accesses are checked inline (`memory.rs`);
 //! - direct branches tail-call their successor through a chaining cell (`control.rs`).
 //!
@@ -21,7 +24,7 @@ pub use memory::slow_access_check;
 use super::codecache::ChainCells;
 use crate::emit::*;
 use crate::mem::MemView;
-use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::condcodes::{CondCode, IntCC};
 use cranelift_codegen::ir::types::{I16, I32, I64, I8};
 use cranelift_codegen::ir::{
     AbiParam, Block, InstBuilder, MemFlagsData, SigRef, Signature, StackSlot, StackSlotData,
@@ -29,10 +32,13 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, Variable};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// What the emitter needs to know about the world outside the function it builds.
 pub struct EmitEnv<'c> {
+    /// Guest address of the block being compiled (a branch back to it loops inside the
+    /// function).
+    pub block_pc: u64,
     pub mem: MemView,
     /// Calling convention of helpers (the host's C convention).
     pub host_call_conv: CallConv,
@@ -41,6 +47,10 @@ pub struct EmitEnv<'c> {
     /// Entry of the block-convention stub that returns [`Exit::JUMP`]: what unlinked
     /// chaining cells point at.
     pub unlinked_entry: u64,
+    /// Entry of the `preserve_all` stub `fn(addr, size, need, perms, limit, out)` around
+    /// [`slow_access_check`], and the two words it writes: fault address, fault?.
+    pub slow_check_entry: u64,
+    pub slow_check_out: u64,
     /// Host address of the link-request word: every direct exit leaves `cell index + 1`
     /// there; every other exit that returns [`Exit::JUMP`] clears it.
     pub link_request_addr: u64,
@@ -68,6 +78,8 @@ struct CachedSlot {
     var: Variable,
     /// The variable holds the slot's current value.
     loaded: bool,
+    /// The variable is newer than the state struct (written back at the next sync).
+    dirty: bool,
 }
 
 pub struct JitEmitter<'a, 'c> {
@@ -79,14 +91,22 @@ pub struct JitEmitter<'a, 'c> {
     pub ended: bool,
     /// The `goto*`/`exit` call of the current instruction, emitted by [`Self::end_insn`].
     pending_end: Option<BlockEnd>,
-    slots: HashMap<u32, CachedSlot>,
+    /// Ordered, so write-back code is deterministic.
+    slots: BTreeMap<u32, CachedSlot>,
     /// Values known at compile time (from `imm`), for folding.
     consts: HashMap<Value, u64>,
+    /// Comparison results (0/1 in an i64) and the comparison that made them, so a
+    /// branch, select or trap on one re-emits the comparison right there and Cranelift
+    /// fuses it (cmp + jcc/cmov instead of setcc, extend, test).
+    bools: HashMap<Value, (IntCC, Value, Value)>,
     /// 16 bytes of stack for helpers' out-parameters, made on first use.
     scratch: Option<StackSlot>,
     sigs: HashMap<&'static str, SigRef>,
     /// The shared cold block of every fault and trap: params (pc, fault_addr, exit code).
     fault_block: Option<Block>,
+    /// Where a branch back to this block's own start jumps: the entry check, then the
+    /// body (sealed at the end, when all back edges are known).
+    loop_head: Block,
 }
 
 fn state_flags() -> MemFlagsData {
@@ -106,7 +126,10 @@ fn int_type(size: Size) -> Type {
 impl<'a, 'c> JitEmitter<'a, 'c> {
     /// Starts emitting into `b`, whose current block is the (sealed) entry block;
     /// `state` is the function's state-pointer parameter.
-    pub fn new(b: FunctionBuilder<'a>, state: Value, env: EmitEnv<'c>) -> Self {
+    pub fn new(mut b: FunctionBuilder<'a>, state: Value, env: EmitEnv<'c>) -> Self {
+        let loop_head = b.create_block();
+        b.ins().jump(loop_head, &[]);
+        b.switch_to_block(loop_head);
         let mut e = JitEmitter {
             b,
             env,
@@ -114,11 +137,13 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
             pc: 0,
             ended: false,
             pending_end: None,
-            slots: HashMap::new(),
+            slots: BTreeMap::new(),
             consts: HashMap::new(),
+            bools: HashMap::new(),
             scratch: None,
             sigs: HashMap::new(),
             fault_block: None,
+            loop_head,
         };
         e.stop_if_requested();
         e
@@ -129,12 +154,14 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
     pub fn finish(mut self) {
         if !self.ended {
             // The driver always ends the block; stay correct anyway.
+            self.sync();
             self.clear_link_request();
             self.ret_const(Exit::JUMP.0);
         } else {
             // After a block end we sit in an unreachable block; terminate it.
             self.ret_const(Exit::JUMP.0);
         }
+        self.b.seal_block(self.loop_head);
         self.fill_fault_block();
         self.b.finalize(self.env.frontend);
     }
@@ -147,6 +174,23 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
 
     fn known(&self, v: Value) -> Option<u64> {
         self.consts.get(&v).copied()
+    }
+
+    /// `a cc b` as 0/1, remembered as a comparison.
+    fn bool_of(&mut self, cc: IntCC, a: Value, b: Value) -> Value {
+        let r = self.b.ins().icmp(cc, a, b);
+        let wide = self.b.ins().uextend(I64, r);
+        self.bools.insert(wide, (cc, a, b));
+        wide
+    }
+
+    /// A value to branch or select on for "`c` != 0": the comparison itself when `c` is
+    /// a comparison result.
+    fn condition(&mut self, c: Value) -> Value {
+        match self.bools.get(&c) {
+            Some(&(cc, a, b)) => self.b.ins().icmp(cc, a, b),
+            None => c,
+        }
     }
 
     fn store_state(&mut self, slot: Slot, v: Value) {
@@ -164,10 +208,30 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
         self.b.ins().return_(&[c]);
     }
 
-    /// A state helper may have changed any slot: reload everything on next use.
+    /// Writes every dirty slot back to the state struct. Called on the main path before
+    /// anything that can leave the block or look at the state.
+    fn sync(&mut self) {
+        let dirty: Vec<(u32, Variable)> = self
+            .slots
+            .iter_mut()
+            .filter(|(_, s)| s.dirty)
+            .map(|(&off, s)| {
+                s.dirty = false;
+                (off, s.var)
+            })
+            .collect();
+        for (off, var) in dirty {
+            let v = self.b.use_var(var);
+            self.store_state(Slot(off), v);
+        }
+    }
+
+    /// A state helper may have changed any slot: reload everything on next use (the
+    /// caller synced first, so nothing is dirty).
     fn forget_cache(&mut self) {
         for s in self.slots.values_mut() {
             s.loaded = false;
+            s.dirty = false;
         }
     }
 
@@ -231,24 +295,44 @@ impl Emitter for JitEmitter<'_, '_> {
             None => self.b.declare_var(I64),
         };
         self.b.def_var(var, v);
-        self.slots.insert(slot.0, CachedSlot { var, loaded: true });
+        self.slots.insert(
+            slot.0,
+            CachedSlot {
+                var,
+                loaded: true,
+                dirty: false,
+            },
+        );
         v
     }
 
     fn set(&mut self, slot: Slot, v: Value) {
-        // Write-through: the state struct is always current, so exits spill nothing.
-        self.store_state(slot, v);
         let var = match self.slots.get(&slot.0) {
             Some(s) => s.var,
             None => self.b.declare_var(I64),
         };
         self.b.def_var(var, v);
-        self.slots.insert(slot.0, CachedSlot { var, loaded: true });
+        self.slots.insert(
+            slot.0,
+            CachedSlot {
+                var,
+                loaded: true,
+                dirty: true,
+            },
+        );
     }
 
     fn bin(&mut self, op: BinOp, a: Value, b: Value) -> Value {
         if let (Some(x), Some(y)) = (self.known(a), self.known(b)) {
             return self.konst(crate::interp::eval_bin(op, x, y));
+        }
+        if op == BinOp::Xor {
+            // `cond ^ 1` on a comparison result is the opposite comparison.
+            for (x, k) in [(a, b), (b, a)] {
+                if let (Some(&(cc, p, q)), Some(1)) = (self.bools.get(&x), self.known(k)) {
+                    return self.bool_of(cc.complement(), p, q);
+                }
+            }
         }
         match op {
             BinOp::Add => self.b.ins().iadd(a, b),
@@ -332,6 +416,16 @@ impl Emitter for JitEmitter<'_, '_> {
         if let (Some(x), Some(y)) = (self.known(a), self.known(b)) {
             return self.konst(crate::interp::eval_cmp(cc, x, y));
         }
+        // A comparison result compared with 0: itself, or the opposite comparison.
+        if let (Some(&(pcc, p, q)), Some(0), Cmp::Eq | Cmp::Ne) =
+            (self.bools.get(&a), self.known(b), cc)
+        {
+            return if cc == Cmp::Ne {
+                a
+            } else {
+                self.bool_of(pcc.complement(), p, q)
+            };
+        }
         let cc = match cc {
             Cmp::Eq => IntCC::Equal,
             Cmp::Ne => IntCC::NotEqual,
@@ -344,14 +438,14 @@ impl Emitter for JitEmitter<'_, '_> {
             Cmp::Sgt => IntCC::SignedGreaterThan,
             Cmp::Sge => IntCC::SignedGreaterThanOrEqual,
         };
-        let r = self.b.ins().icmp(cc, a, b);
-        self.b.ins().uextend(I64, r)
+        self.bool_of(cc, a, b)
     }
 
     fn select(&mut self, c: Value, a: Value, b: Value) -> Value {
         if let Some(x) = self.known(c) {
             return if x != 0 { a } else { b };
         }
+        let c = self.condition(c);
         self.b.ins().select(c, a, b)
     }
 
