@@ -1,7 +1,7 @@
 //! Data processing — scalar floating-point and Advanced SIMD (Arm ARM C4.1.90).
 //!
 //! One table line per encoding class of the Arm ARM; each class has a check function
-//! (in `scalar_fp.rs` and `simd.rs`) that accepts exactly the opcode/size combinations
+//! (in `scalar_fp.rs`, `simd/` and `crypto.rs`) that accepts exactly the opcode/size combinations
 //! we implement, so everything else decodes to Undefined. The semantics read the fields
 //! from the raw word.
 

@@ -116,6 +116,7 @@ fn mix_columns(b: [u8; 16], m: [u8; 4]) -> [u8; 16] {
 
 #[cfg(target_arch = "x86_64")]
 mod aesni {
+    use super::super::host_vec::{from_vec, to_vec};
     use super::Aes;
     use std::arch::x86_64::*;
 
@@ -123,8 +124,7 @@ mod aesni {
     /// The host must support AES-NI (and SSE2, which every x86-64 has).
     #[target_feature(enable = "aes")]
     pub unsafe fn run(op: Aes, d: u128, n: u128) -> u128 {
-        let d = _mm_loadu_si128(&d as *const u128 as *const __m128i);
-        let n = _mm_loadu_si128(&n as *const u128 as *const __m128i);
+        let (d, n) = (to_vec(d), to_vec(n));
         let zero = _mm_setzero_si128();
         let r = match op {
             Aes::Encrypt => _mm_aesenclast_si128(_mm_xor_si128(d, n), zero),
@@ -132,8 +132,6 @@ mod aesni {
             Aes::MixColumns => _mm_aesenc_si128(_mm_aesdeclast_si128(n, zero), zero),
             Aes::InvMixColumns => _mm_aesimc_si128(n),
         };
-        let mut out = 0u128;
-        _mm_storeu_si128(&mut out as *mut u128 as *mut __m128i, r);
-        out
+        from_vec(r)
     }
 }

@@ -6,8 +6,12 @@
 //! inline, and the host's AES-NI and PCLMULQDQ make the helpers cheap.
 
 pub mod aes;
+#[cfg(target_arch = "x86_64")]
+mod host_vec;
 pub mod pmull;
 pub mod sha;
+#[cfg(target_arch = "x86_64")]
+mod sha_host;
 #[cfg(test)]
 mod tests;
 

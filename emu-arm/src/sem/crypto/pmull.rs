@@ -23,9 +23,11 @@ pub fn clmul_software(a: u64, b: u64) -> u128 {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "pclmulqdq")]
 unsafe fn clmul_host(a: u64, b: u64) -> u128 {
+    use super::host_vec::{from_vec, to_vec};
     use std::arch::x86_64::*;
-    let r = _mm_clmulepi64_si128(_mm_set_epi64x(0, a as i64), _mm_set_epi64x(0, b as i64), 0);
-    let mut out = 0u128;
-    _mm_storeu_si128(&mut out as *mut u128 as *mut __m128i, r);
-    out
+    from_vec(_mm_clmulepi64_si128(
+        to_vec(a as u128),
+        to_vec(b as u128),
+        0,
+    ))
 }

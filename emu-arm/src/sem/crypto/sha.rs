@@ -80,8 +80,21 @@ fn sha256_hash(x: u128, y: u128, w: u128, part1: bool) -> u128 {
     }
 }
 
-/// A three-register instruction: `d`, `n`, `m` are the whole registers Vd, Vn, Vm.
+/// A three-register instruction: `d`, `n`, `m` are the whole registers Vd, Vn, Vm. The
+/// round instructions use the host's SHA extensions when it has them.
 pub fn three_reg(op: Sha3Reg, d: u128, n: u128, m: u128) -> u128 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("sha") && std::arch::is_x86_feature_detected!("sse4.1") {
+        // SAFETY: the host supports both (checked just above).
+        if let Some(r) = unsafe { super::sha_host::rounds(op, d, n, m) } {
+            return r;
+        }
+    }
+    three_reg_software(op, d, n, m)
+}
+
+/// [`three_reg`] as the Arm ARM pseudocode, in portable software.
+pub fn three_reg_software(op: Sha3Reg, d: u128, n: u128, m: u128) -> u128 {
     match op {
         Sha3Reg::Sha1C => sha1_rounds(choose, d, n as u32, m),
         Sha3Reg::Sha1P => sha1_rounds(parity, d, n as u32, m),

@@ -127,6 +127,22 @@ fn aese_aesmc_first_round_fips197() {
     });
     assert_eq!(get_v(&st, 0), block("d4bf5d30e0b452aeb84111f11e2798e5"));
     assert_eq!(get_v(&st, 2), block("046681e5e0cb199a48f8d37a2806264c"));
+    // The same vector through the portable software (the instructions above take the
+    // host's AES-NI when it has it).
+    let round1 = aes::software(
+        Aes::Encrypt,
+        block("3243f6a8885a308d313198a2e0370734"),
+        block("2b7e151628aed2a6abf7158809cf4f3c"),
+    );
+    assert_eq!(round1, block("d4bf5d30e0b452aeb84111f11e2798e5"));
+    let mixed = aes::software(Aes::MixColumns, 0, round1);
+    assert_eq!(mixed, block("046681e5e0cb199a48f8d37a2806264c"));
+    assert_eq!(aes::software(Aes::InvMixColumns, 0, mixed), round1);
+    // AESD with a zero key undoes the substitution and row shift of AESE.
+    assert_eq!(
+        aes::software(Aes::Decrypt, round1, 0),
+        block("3243f6a8885a308d313198a2e0370734") ^ block("2b7e151628aed2a6abf7158809cf4f3c")
+    );
 }
 
 /// The AES-128 encryption of the linux/OpenSSL arm64 code: nine AESE+AESMC rounds, a last
@@ -219,6 +235,26 @@ fn aes_host_and_software_agree() {
         // The inverses really invert.
         let mc = aes::software(Aes::MixColumns, k, s);
         assert_eq!(aes::software(Aes::InvMixColumns, k, mc), s);
+    }
+}
+
+/// The host SHA-NI path (when present) and the software transcription agree on every
+/// three-register operation for random registers.
+#[test]
+fn sha_host_and_software_agree() {
+    use crate::decode::fp_simd::crypto::Sha3Reg::*;
+    use crate::sem::fp_simd::crypto::sha;
+    let mut seed = 0x5eed_0000_1111_2222;
+    let mut r128 = || (xorshift(&mut seed) as u128) << 64 | xorshift(&mut seed) as u128;
+    for _ in 0..2000 {
+        let (d, n, m) = (r128(), r128(), r128());
+        for op in [Sha1C, Sha1P, Sha1M, Sha1Su0, Sha256H, Sha256H2, Sha256Su1] {
+            assert_eq!(
+                sha::three_reg(op, d, n, m),
+                sha::three_reg_software(op, d, n, m),
+                "{op:?} {d:#x} {n:#x} {m:#x}"
+            );
+        }
     }
 }
 
