@@ -324,7 +324,9 @@ impl<G: Guest> Runtime<G> {
     fn lookup(&mut self, pc: u64) -> Result<*mut Block<G>, u64> {
         let slot = ((pc >> 2) as usize) & (JUMP_CACHE_SIZE - 1);
         let (tag, ptr) = self.jump_cache[slot];
-        if tag == pc {
+        // Empty slots are tagged u64::MAX with a null pointer; a guest can jump to that pc
+        // (it is misaligned, so it faults below), so an empty slot must never match.
+        if tag == pc && !ptr.is_null() {
             return Ok(ptr);
         }
         let ptr: *mut Block<G> = match self.blocks.get_mut(&pc) {

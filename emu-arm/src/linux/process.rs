@@ -341,7 +341,14 @@ impl Thread {
             }
         }
         signal::clear_current();
-        lock(&self.proc.threads).remove(&self.tid);
+        {
+            // Under the threads lock (which raise_internal holds while it raises), so no
+            // other thread can write through the interrupt pointer after our CPU state,
+            // which it points into, is freed.
+            let mut threads = lock(&self.proc.threads);
+            threads.remove(&self.tid);
+            self.sig.set_interrupt_target(std::ptr::null_mut());
+        }
         add_stats(&mut lock(&self.proc.finished_stats), &self.rt.stats);
     }
 }
@@ -427,13 +434,31 @@ pub fn find_in_sysroot(sysroot: Option<&Path>, guest: &Path) -> PathBuf {
     guest.to_path_buf()
 }
 
+/// Reads a program or interpreter file. Like the kernel's execve, only a regular file will
+/// do (`/dev/zero` or a FIFO would otherwise be read without end), and a size cap keeps a
+/// huge file from exhausting host memory.
+fn read_executable(path: &Path) -> std::io::Result<Vec<u8>> {
+    const MAX_PROGRAM_SIZE: u64 = 1 << 30;
+    let meta = std::fs::metadata(path)?;
+    if meta.is_dir() {
+        return Err(std::io::Error::from_raw_os_error(libc::EISDIR));
+    }
+    if !meta.is_file() {
+        return Err(std::io::Error::from_raw_os_error(libc::EACCES));
+    }
+    if meta.len() > MAX_PROGRAM_SIZE {
+        return Err(std::io::Error::from_raw_os_error(libc::EFBIG));
+    }
+    std::fs::read(path)
+}
+
 /// Reads a program, following `#!` lines the way the kernel's binfmt_script does.
 fn read_program(opts: &Options, path: &Path, args: Vec<Vec<u8>>) -> Result<Program, StartError> {
     let what = path.display().to_string();
     let mut path = path.to_path_buf();
     let mut args = args;
     for _ in 0..5 {
-        let data = std::fs::read(&path).map_err(|e| StartError {
+        let data = read_executable(&path).map_err(|e| StartError {
             what: path.display().to_string(),
             why: io_message(&e),
         })?;
@@ -502,7 +527,7 @@ pub fn start(
     let interp: Option<LoadedElf> = match &main.interp {
         Some(name) => {
             let host = find_in_sysroot(opts.sysroot.as_deref(), Path::new(name));
-            let data = std::fs::read(&host).map_err(|e| {
+            let data = read_executable(&host).map_err(|e| {
                 let root = opts
                     .sysroot
                     .as_ref()

@@ -118,13 +118,38 @@ fn openat(t: &Thread, dirfd: u64, path: u64, flags: u64, mode: u64) -> SysResult
         return crate::linux::procfs::open(t, file);
     }
     let p = host_path(t, path)?;
-    host!(
+    let fd = host!(
         libc::SYS_openat,
         dirfd as i32,
         p.as_ptr(),
         open_flags_to_host(flags),
         mode as u32
-    )
+    )?;
+    if is_own_proc_mem(fd) {
+        // /proc/<our pid>/mem is the emulator's memory, not the guest's: writing it would
+        // corrupt the host process. Checked on the opened file, so no spelling of the path
+        // (task/<tid>/mem, a /proc dirfd, symlinks) gets past it.
+        // SAFETY: fd was just opened by us and is not shared yet.
+        unsafe { libc::close(fd as i32) };
+        return Err(EACCES);
+    }
+    Ok(fd)
+}
+
+/// Whether host fd `fd` is `/proc/<this process>/mem` or `/proc/<this process>/task/*/mem`.
+fn is_own_proc_mem(fd: i64) -> bool {
+    let Ok(target) = std::fs::read_link(format!("/proc/self/fd/{fd}")) else {
+        return false;
+    };
+    let target = target.to_string_lossy();
+    let Some(rest) = target.strip_prefix(&format!("/proc/{}/", std::process::id())) else {
+        return false;
+    };
+    rest == "mem"
+        || rest
+            .strip_prefix("task/")
+            .and_then(|r| r.split_once('/'))
+            .is_some_and(|(tid, file)| tid.bytes().all(|b| b.is_ascii_digit()) && file == "mem")
 }
 
 fn readlinkat(t: &Thread, dirfd: u64, path: u64, buf: u64, size: u64) -> SysResult {

@@ -316,7 +316,28 @@ pub fn madvise(t: &Thread, addr: u64, len: u64, advice: u64) -> SysResult {
     if advice == MADV_HWPOISON || advice == MADV_SOFT_OFFLINE {
         return Err(EPERM);
     }
-    // MADV_DONTNEED on private anonymous memory zeroes it in the host as in the guest.
+    // Only advice that cannot make a later host access fault is passed on: e.g.
+    // MADV_GUARD_INSTALL (102) would turn a guest access into a host SIGSEGV inside the
+    // emulator. Anything else is accepted and ignored (advice is a hint).
+    const PASSED_THROUGH: &[u64] = &[
+        0,  // NORMAL
+        1,  // RANDOM
+        2,  // SEQUENTIAL
+        3,  // WILLNEED
+        4,  // DONTNEED (zeroes private anonymous memory, in the host as in the guest)
+        8,  // FREE
+        14, // HUGEPAGE
+        15, // NOHUGEPAGE
+        16, // DONTDUMP
+        17, // DODUMP
+        18, // WIPEONFORK
+        19, // KEEPONFORK
+        20, // COLD
+        21, // PAGEOUT
+    ];
+    if !PASSED_THROUGH.contains(&advice) {
+        return Ok(0);
+    }
     let h = t.mem().host(start);
     host!(libc::SYS_madvise, h, end - start, advice as i32)
 }

@@ -146,13 +146,16 @@ pub fn dispatch(t: &mut Thread, nr: u64, a: [u64; 6]) -> Option<SysResult> {
             host!(libc::SYS_socketpair, fd, a[1] as i32, a[2] as i32, sv)
         })(),
         nr::BIND | nr::CONNECT => (|| {
-            let addr = rd(&mem, a[1], a[2].min(4096))?;
+            // The kernel reads exactly the length it is given, so it must be the length
+            // that was checked against guest memory.
+            let len = a[2].min(4096);
+            let addr = rd(&mem, a[1], len)?;
             let sys = if nr == nr::BIND {
                 libc::SYS_bind
             } else {
                 libc::SYS_connect
             };
-            host!(sys, fd, addr, a[2] as u32)
+            host!(sys, fd, addr, len as u32)
         })(),
         nr::LISTEN => host!(libc::SYS_listen, fd, a[1] as i32),
         nr::ACCEPT | nr::ACCEPT4 => (|| {
@@ -176,8 +179,9 @@ pub fn dispatch(t: &mut Thread, nr: u64, a: [u64; 6]) -> Option<SysResult> {
         nr::SENDTO => (|| {
             let n = a[2].min(MAX_RW);
             let buf = rd(&mem, a[1], n)?;
-            let addr = opt_rd(&mem, a[4], a[5].min(4096))?;
-            host!(libc::SYS_sendto, fd, buf, n, a[3] as i32, addr, a[5] as u32)
+            let addr_len = a[5].min(4096);
+            let addr = opt_rd(&mem, a[4], addr_len)?;
+            host!(libc::SYS_sendto, fd, buf, n, a[3] as i32, addr, addr_len as u32)
         })(),
         nr::RECVFROM => (|| {
             let n = a[2].min(MAX_RW);
@@ -186,14 +190,15 @@ pub fn dispatch(t: &mut Thread, nr: u64, a: [u64; 6]) -> Option<SysResult> {
             host!(libc::SYS_recvfrom, fd, buf, n, a[3] as i32, addr, lenp)
         })(),
         nr::SETSOCKOPT => (|| {
-            let val = opt_rd(&mem, a[3], a[4].min(1 << 16))?;
+            let len = a[4].min(1 << 16);
+            let val = opt_rd(&mem, a[3], len)?;
             host!(
                 libc::SYS_setsockopt,
                 fd,
                 a[1] as i32,
                 a[2] as i32,
                 val,
-                a[4] as u32
+                len as u32
             )
         })(),
         nr::GETSOCKOPT => (|| {

@@ -182,8 +182,13 @@ pub fn dispatch(t: &mut Thread, nr: u64, a: [u64; 6]) -> Option<SysResult> {
             host!(libc::SYS_getrandom, p, n, a[2] as u32)
         })(),
         nr::PRLIMIT64 => (|| {
-            let new = opt_rd(&mem, a[2], 16)?;
+            let mut new = opt_rd(&mem, a[2], 16)?;
             let old = opt_wr(&mem, a[3], 16)?;
+            let own = a[0] as i32 == 0 || a[0] as i32 == std::process::id() as i32;
+            if own && limits_the_emulator(a[1]) {
+                // Reported, never applied: see limits_the_emulator.
+                new = std::ptr::null();
+            }
             host!(libc::SYS_prlimit64, a[0] as i32, a[1] as u32, new, old)
         })(),
         nr::GETRLIMIT => (|| {
@@ -192,6 +197,9 @@ pub fn dispatch(t: &mut Thread, nr: u64, a: [u64; 6]) -> Option<SysResult> {
         })(),
         nr::SETRLIMIT => (|| {
             let p = rd(&mem, a[1], 16)?;
+            if limits_the_emulator(a[0]) {
+                return Ok(0);
+            }
             host!(libc::SYS_setrlimit, a[0] as u32, p)
         })(),
         nr::GETRUSAGE => (|| {
@@ -244,4 +252,15 @@ pub fn dispatch(t: &mut Thread, nr: u64, a: [u64; 6]) -> Option<SysResult> {
         })(),
         _ => return None,
     })
+}
+
+/// Resource limits that would constrain the emulator itself rather than the guest: the
+/// host process's address space holds the whole guest reservation, the JIT's code cache and
+/// the emulator's own heap, so a guest `RLIMIT_AS`/`RLIMIT_DATA`/`RLIMIT_STACK` would make
+/// host allocations fail and abort the emulator. Like QEMU, accept them without applying.
+fn limits_the_emulator(resource: u64) -> bool {
+    const RLIMIT_DATA: u64 = 2;
+    const RLIMIT_STACK: u64 = 3;
+    const RLIMIT_AS: u64 = 9;
+    matches!(resource, RLIMIT_DATA | RLIMIT_STACK | RLIMIT_AS)
 }

@@ -224,7 +224,10 @@ fn raise_internal(t: &Thread, tid: i32, signo: usize) -> Option<SysResult> {
     if bit(signo) & HOST_SYNCHRONOUS == 0 {
         return None;
     }
-    let target = lock(&t.proc.threads).get(&tid).cloned()?;
+    // Raised with the threads lock held: a thread clears its interrupt pointer under the
+    // same lock as it exits (Thread::finish), so the pointer is live while we write it.
+    let threads = lock(&t.proc.threads);
+    let target = threads.get(&tid)?;
     target.raise(signo, &SigInfo::sent(signo, sig::SI_TKILL).0);
     Some(Ok(0))
 }
