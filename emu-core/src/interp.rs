@@ -225,7 +225,7 @@ impl Emitter for Interp {
     }
 
     fn atomic_rmw(&mut self, op: AtomicOp, addr: u64, v: u64, size: Size) -> Result<u64, Exit> {
-        if addr % size as u64 != 0 {
+        if !addr.is_multiple_of(size as u64) {
             return Err(self.fault(Exit::ALIGNMENT, addr));
         }
         let p = self.access(addr, size, perm::READ | perm::WRITE)?;
@@ -242,7 +242,7 @@ impl Emitter for Interp {
     }
 
     fn atomic_cas(&mut self, addr: u64, expected: u64, new: u64, size: Size) -> Result<u64, Exit> {
-        if addr % size as u64 != 0 {
+        if !addr.is_multiple_of(size as u64) {
             return Err(self.fault(Exit::ALIGNMENT, addr));
         }
         let p = self.access(addr, size, perm::READ | perm::WRITE)?;
@@ -255,7 +255,7 @@ impl Emitter for Interp {
         expected: [u64; 2],
         new: [u64; 2],
     ) -> Result<[u64; 2], Exit> {
-        if addr % 16 != 0 {
+        if !addr.is_multiple_of(16) {
             return Err(self.fault(Exit::ALIGNMENT, addr));
         }
         let p = self.access(addr, 16, perm::READ | perm::WRITE)?;

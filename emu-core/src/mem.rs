@@ -158,7 +158,7 @@ impl Drop for GuestSpace {
 impl GuestSpace {
     /// Reserves a guest address space of `limit` bytes (a multiple of the page size).
     pub fn new(limit: u64) -> io::Result<GuestSpace> {
-        assert!(limit % PAGE_SIZE == 0 && limit > 0);
+        assert!(limit.is_multiple_of(PAGE_SIZE) && limit > 0);
         let reserve = |len: usize| -> io::Result<usize> {
             // SAFETY: a fresh anonymous reservation; nothing else refers to it.
             let p = unsafe {
@@ -202,8 +202,8 @@ impl GuestSpace {
     }
 
     fn check_range(&self, addr: u64, len: u64) -> io::Result<()> {
-        if addr % PAGE_SIZE != 0
-            || len % PAGE_SIZE != 0
+        if !addr.is_multiple_of(PAGE_SIZE)
+            || !len.is_multiple_of(PAGE_SIZE)
             || addr.checked_add(len).is_none_or(|e| e > self.view.limit)
         {
             return Err(io::Error::from_raw_os_error(libc::EINVAL));

@@ -181,7 +181,15 @@ pub fn dispatch(t: &mut Thread, nr: u64, a: [u64; 6]) -> Option<SysResult> {
             let buf = rd(&mem, a[1], n)?;
             let addr_len = a[5].min(4096);
             let addr = opt_rd(&mem, a[4], addr_len)?;
-            host!(libc::SYS_sendto, fd, buf, n, a[3] as i32, addr, addr_len as u32)
+            host!(
+                libc::SYS_sendto,
+                fd,
+                buf,
+                n,
+                a[3] as i32,
+                addr,
+                addr_len as u32
+            )
         })(),
         nr::RECVFROM => (|| {
             let n = a[2].min(MAX_RW);
