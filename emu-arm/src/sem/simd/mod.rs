@@ -26,33 +26,21 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
             }
             None => undef(e, raw, pc),
         },
-        Op::SimdCopy => match id::copy_op(raw) {
-            Some(CopyOp::DupGeneral) => {
-                dup_general(e, raw);
-                Ok(())
+        Op::SimdCopy => {
+            // Every copy form is an inline data move.
+            let Some(copy) = id::copy_op(raw) else {
+                return undef(e, raw, pc);
+            };
+            match copy {
+                CopyOp::DupGeneral => dup_general(e, raw),
+                CopyOp::Umov => umov(e, raw),
+                CopyOp::InsGeneral => ins_general(e, raw),
+                CopyOp::DupElement => dup_element(e, raw),
+                CopyOp::InsElement => ins_element(e, raw),
+                CopyOp::Smov => smov(e, raw),
             }
-            Some(CopyOp::Umov) => {
-                umov(e, raw);
-                Ok(())
-            }
-            Some(CopyOp::InsGeneral) => {
-                ins_general(e, raw);
-                Ok(())
-            }
-            Some(CopyOp::DupElement) => {
-                dup_element(e, raw);
-                Ok(())
-            }
-            Some(CopyOp::InsElement) => {
-                ins_element(e, raw);
-                Ok(())
-            }
-            Some(CopyOp::Smov) => {
-                smov(e, raw);
-                Ok(())
-            }
-            None => undef(e, raw, pc),
-        },
+            Ok(())
+        }
         Op::SimdThreeSame => match id::three_same_op(raw) {
             Some(
                 op @ (ThreeSame::And
