@@ -28,6 +28,9 @@ pub struct TierConfig {
     pub jit_settings: JitSettings,
     /// Link compiled blocks' direct branches to their compiled successors.
     pub chaining: bool,
+    /// Count guest instructions in `CoreState::icount` (per block, in both tiers) and
+    /// return [`Exit::INTERRUPT`] before a block once `icount >= icount_limit`.
+    pub count_insns: bool,
 }
 
 impl Default for TierConfig {
@@ -38,6 +41,7 @@ impl Default for TierConfig {
             max_block_insns: 64,
             jit_settings: JitSettings::default(),
             chaining: true,
+            count_insns: false,
         }
     }
 }
@@ -111,8 +115,9 @@ unsafe impl<G: Guest> Send for Runtime<G> {}
 impl<G: Guest> Runtime<G> {
     /// A runtime for one guest thread. If the JIT cannot be set up (no executable
     /// memory), it logs a warning and interprets everything.
-    pub fn new(mem: impl Into<MemModel>, cfg: TierConfig) -> Result<Self, String> {
+    pub fn new(mem: impl Into<MemModel>, mut cfg: TierConfig) -> Result<Self, String> {
         let mem = mem.into();
+        cfg.jit_settings.count_insns = cfg.count_insns;
         let generation = CODE_GENERATION.load(Ordering::SeqCst);
         let jit = if cfg.jit {
             match Jit::with_settings(mem, cfg.jit_settings) {
@@ -187,6 +192,10 @@ impl<G: Guest> Runtime<G> {
         loop {
             // SAFETY: caller's contract; `interrupt` may be written by signal handlers.
             if unsafe { std::ptr::read_volatile(&(*core).interrupt) } != 0 {
+                return Exit::INTERRUPT;
+            }
+            // SAFETY: caller's contract.
+            if self.cfg.count_insns && unsafe { (*core).icount >= (*core).icount_limit } {
                 return Exit::INTERRUPT;
             }
             let gen = CODE_GENERATION.load(Ordering::Relaxed);
@@ -266,6 +275,10 @@ impl<G: Guest> Runtime<G> {
                 }
                 _ => {
                     self.stats.interp_block_runs += 1;
+                    if self.cfg.count_insns {
+                        // SAFETY: caller's contract.
+                        unsafe { (*core).icount += n_insns as u64 };
+                    }
                     // SAFETY: caller's contract; blk is alive (see above).
                     unsafe { Self::interpret(&*blk, state, self.mem) }
                 }

@@ -79,6 +79,9 @@ pub struct JitSettings {
     /// the same function, so straight-line paths through jumps and calls run without
     /// block transitions.
     pub follow_jumps: bool,
+    /// Count guest instructions in `CoreState::icount` and stop at `icount_limit` (see
+    /// `TierConfig::count_insns`, which sets this).
+    pub count_insns: bool,
 }
 
 impl Default for JitSettings {
@@ -89,6 +92,7 @@ impl Default for JitSettings {
             code_cache_bytes: 64 << 20,
             verifier: cfg!(debug_assertions),
             follow_jumps: true,
+            count_insns: false,
         }
     }
 }
@@ -136,6 +140,7 @@ pub struct Jit {
     dump_clif: bool,
     /// Compile through direct jumps into their targets (see `JitSettings`).
     follow_jumps: bool,
+    count_insns: bool,
 }
 
 // SAFETY: the raw pointers point into mappings the Jit owns.
@@ -216,6 +221,7 @@ impl Jit {
             // Following jumps reads code through user mode's flat view; in system mode a
             // jump target may live in another page with another translation.
             follow_jumps: s.follow_jumps && !mem.is_system(),
+            count_insns: s.count_insns,
         };
         jit.trampoline = jit.build_trampoline()?;
         jit.return_stub = jit.build_return_stub()?;
@@ -370,6 +376,7 @@ impl Jit {
                 link_request_addr: self.link_request.as_ptr() as u64,
                 ibtc_addr: self.ibtc.as_ptr() as u64,
                 ibtc_mask: (IBTC_ENTRIES - 1) as u64,
+                count_insns: self.count_insns,
                 generation_addr,
                 generation: if self.generation_addr == 0 {
                     0
