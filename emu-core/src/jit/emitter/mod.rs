@@ -256,6 +256,21 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
         }
     }
 
+    /// Writes the dirty slots back without marking them clean: for a cold path that may
+    /// leave the block (a fault) while the hot path goes on with the values cached.
+    fn spill_dirty(&mut self) {
+        let dirty: Vec<(u32, Variable)> = self
+            .slots
+            .iter()
+            .filter(|(_, s)| s.dirty)
+            .map(|(&off, s)| (off, s.var))
+            .collect();
+        for (off, var) in dirty {
+            let v = self.b.use_var(var);
+            self.store_state(Slot(off), v);
+        }
+    }
+
     /// A state helper may have changed any slot: reload everything on next use (the
     /// caller synced first, so nothing is dirty).
     fn forget_cache(&mut self) {
