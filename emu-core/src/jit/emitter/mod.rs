@@ -401,6 +401,14 @@ impl Emitter for JitEmitter<'_, '_> {
             BinOp::Lshr => self.b.ins().ushr(a, b),
             BinOp::Ashr => self.b.ins().sshr(a, b),
             BinOp::Rotr => self.b.ins().rotr(a, b),
+            BinOp::Rotr32 => {
+                let a32 = self.b.ins().ireduce(I32, a);
+                let b32 = self.b.ins().ireduce(I32, b);
+                let r = self.b.ins().rotr(a32, b32);
+                let r = self.b.ins().uextend(I64, r);
+                self.narrow.insert(r, 32);
+                r
+            }
             BinOp::Mul => self.b.ins().imul(a, b),
             BinOp::UMulHi => self.b.ins().umulhi(a, b),
             BinOp::SMulHi => self.b.ins().smulhi(a, b),
