@@ -30,6 +30,8 @@ pub mod sysops;
 pub mod sysreg;
 #[cfg(test)]
 pub(crate) mod testing;
+#[cfg(test)]
+mod tests;
 
 use crate::mmu::{Fault, TranslationRegs};
 use crate::state::CpuState;

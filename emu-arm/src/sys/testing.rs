@@ -2,8 +2,7 @@
 //! interrupt line that tests set by hand.
 
 use super::regs::enc;
-use super::{attach, Platform, SysCpu};
-use crate::state::CpuState;
+use super::{Platform, SysCpu};
 use emu_core::phys::PhysRam;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -73,12 +72,4 @@ pub fn test_board() -> Arc<TestBoard> {
 /// A SysCpu on a fresh test board (not attached to any state).
 pub fn sys_cpu_for_tests() -> Box<SysCpu> {
     SysCpu::new(0, test_board())
-}
-
-/// Attaches a fresh system half (on `board`) to `cpu` and resets it to EL1h at `pc`,
-/// keeping the caller's registers. The box must outlive every use of `cpu`.
-pub fn attach_for_tests(cpu: &mut CpuState, board: Arc<TestBoard>) -> Box<SysCpu> {
-    let mut sys = SysCpu::new(0, board);
-    attach(cpu, &mut sys);
-    sys
 }
