@@ -5,7 +5,11 @@
 //! - `exits::UNDEF` (pc = the instruction, exit_arg = its bits);
 //! - `exits::SYSREG_TRAP` (pc = the instruction, fault_addr = its bits);
 //! - a fault exit (fault_addr = the address; the fault is in `SysCpu::fault`);
-//! - `exits::WFI` (pc = the next instruction) or `exits::EXCEPTION` (pc = a vector).
+//! - `exits::WFI` (pc = the next instruction) or `exits::EXCEPTION` (pc = a vector);
+//! - `Exit::INTERRUPT` (pc = the next instruction) after an MSR or ERET that leaves an
+//!   unmasked interrupt pending, so the loop takes it now: translated code runs on from
+//!   block to block without asking the loop, and the device that raised the line while
+//!   it was masked will not ask again.
 //!
 //! `call_state` has already stored the instruction's pc and written back every register.
 
@@ -57,6 +61,18 @@ fn set_rt(cpu: &mut CpuState, raw: u32, v: u64) {
     }
 }
 
+/// Continue at `next_pc`, through the loop if an interrupt became deliverable.
+fn continue_checking_interrupts(cpu: &mut CpuState, sys: &SysCpu, next_pc: u64) -> u64 {
+    let irq = sys.daif & daif::I == 0 && sys.platform.irq_pending(sys.index);
+    let fiq = sys.daif & daif::F == 0 && sys.platform.fiq_pending(sys.index);
+    if irq || fiq {
+        cpu.core.pc = next_pc;
+        Exit::INTERRUPT.0
+    } else {
+        0
+    }
+}
+
 /// What user mode reads for an MRS the semantics do not do inline.
 fn user_mrs(raw: u32) -> Option<u64> {
     Some(match el0_sysreg(raw)? {
@@ -103,8 +119,12 @@ pub unsafe extern "C" fn msr(state: *mut u8, a: u64, b: u64, _: u64) -> u64 {
     match sys {
         // User mode writes only the registers the semantics handle inline.
         None => undef(cpu, raw),
+        // Any MSR may unmask or raise an interrupt (DAIF, ICC_PMR/EOIR, timer controls).
         Some(sys) => match sysreg::write(cpu, sys, encoding_of(raw), b) {
-            Ok(()) => 0,
+            Ok(()) => {
+                let next = cpu.core.pc.wrapping_add(4);
+                continue_checking_interrupts(cpu, sys, next)
+            }
             Err(d) => denied(cpu, raw, d),
         },
     }
@@ -136,7 +156,8 @@ pub unsafe extern "C" fn msr_imm(state: *mut u8, a: u64, _: u64, _: u64) -> u64 
         }
         (3, 7) => {
             sys.daif &= !(crm << 6);
-            0
+            let next = cpu.core.pc.wrapping_add(4);
+            continue_checking_interrupts(cpu, sys, next)
         }
         (0, 5) if sys.el == 1 => {
             set_pstate_mode(cpu, sys, 1, (crm & 1) as u8);
@@ -211,10 +232,18 @@ pub unsafe extern "C" fn eret(state: *mut u8, a: u64, _: u64, _: u64) -> u64 {
     match sys {
         Some(sys) if sys.el >= 1 => {
             exception::exception_return(cpu, sys);
-            0
+            let target = cpu.core.pc;
+            continue_checking_interrupts(cpu, sys, target)
         }
         _ => undef(cpu, a as u32),
     }
+}
+
+/// CNTKCTL_EL1.EVNTEN: the generic timer generates a periodic event stream.
+fn event_stream_on(sys: &SysCpu) -> bool {
+    const EVNTEN: u64 = 1 << 2;
+    let ctl = sys.platform.read_sysreg(sys.index, sysreg::r::CNTKCTL_EL1);
+    ctl.unwrap_or(0) & EVNTEN != 0
 }
 
 /// Hint numbers with a system-mode meaning.
@@ -229,7 +258,10 @@ pub mod hint {
 /// User mode: NOPs (an event or interrupt may always arrive spuriously). System mode:
 /// WFI, and WFE without a pending event, exit to the loop to sleep; at EL0 they trap to
 /// EL1 unless SCTLR_EL1.nTWI / nTWE allow them; SEV/SEVL set the event register (one CPU:
-/// SEV's event reaches only itself).
+/// SEV's event reaches only itself). With the timer's event stream on (CNTKCTL_EL1.EVNTEN)
+/// WFE returns at once, standing in for the stream's next event: software relies on the
+/// stream to bound WFE (Linux's `udelay` loops on WFE), and the loop's sleep knows only
+/// interrupts and device deadlines.
 ///
 /// # Safety
 /// A state helper.
@@ -246,7 +278,7 @@ pub unsafe extern "C" fn wait_or_event(state: *mut u8, a: u64, b: u64, _: u64) -
             sys.event = true;
             0
         }
-        hint::WFE if sys.event => {
+        hint::WFE if sys.event || event_stream_on(sys) => {
             sys.event = false;
             0
         }

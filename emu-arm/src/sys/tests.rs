@@ -396,6 +396,34 @@ fn interrupts_respect_masks_and_pick_vectors() {
 }
 
 #[test]
+fn unmasking_a_pending_interrupt_returns_to_the_loop() {
+    for tier in TIERS {
+        // msr daifclr, #2 with an IRQ pending: exit INTERRUPT after the MSR.
+        let mut m = Machine::new(&[0xd50342ff, BRK0], tier);
+        m.board.irq.store(true, Ordering::Relaxed);
+        assert_eq!(m.run(), Exit::INTERRUPT, "{tier:?}");
+        assert_eq!(m.b.cpu.core.pc, CODE + 4);
+        assert!(take_pending_interrupt(&mut m.b.cpu));
+        assert_eq!((m.b.cpu.core.pc, m.sys.regs.elr), (VBAR + 0x280, CODE + 4));
+        // msr daif, x1 (all clear) and eret to an unmasked EL0 likewise.
+        let mut m = Machine::new(&[0xd51b4221, BRK0], tier);
+        m.board.irq.store(true, Ordering::Relaxed);
+        assert_eq!(m.run(), Exit::INTERRUPT);
+        assert_eq!(m.b.cpu.core.pc, CODE + 4);
+        let mut m = Machine::new(&[0xd69f03e0, BRK0], tier);
+        m.board.irq.store(true, Ordering::Relaxed);
+        m.sys.regs.spsr = 0;
+        m.sys.regs.elr = CODE + 4;
+        assert_eq!(m.run(), Exit::INTERRUPT);
+        assert_eq!((m.b.cpu.core.pc, m.sys.el), (CODE + 4, 0));
+        // Still masked: no exit.
+        let mut m = Machine::new(&[0xd50342ff, BRK0], tier);
+        m.board.fiq.store(true, Ordering::Relaxed);
+        assert_eq!(m.run(), exits::BRK);
+    }
+}
+
+#[test]
 fn faults_become_aborts() {
     // A read fault the softmmu did not describe (here: the flat test memory) is a data
     // abort with FAR = the address.
