@@ -20,6 +20,8 @@
 //!   slow path of data accesses (walk, TLB fill, MMIO, page-crossing accesses, faults),
 //!   instruction-fetch translation, TLB context selection and maintenance.
 
+#[cfg(test)]
+mod cpu_tests;
 pub mod exception;
 pub mod insn;
 pub mod psci;
@@ -30,8 +32,6 @@ pub mod sysops;
 pub mod sysreg;
 #[cfg(test)]
 pub(crate) mod testing;
-#[cfg(test)]
-mod tests;
 
 use crate::mmu::{Fault, TranslationRegs};
 use crate::state::CpuState;
@@ -196,3 +196,6 @@ pub fn attach(cpu: &mut CpuState, sys: &mut SysCpu) {
     cpu.sys = sys as *mut SysCpu as u64;
     softmmu::select_tlb(cpu);
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,564 +1,301 @@
-//! The system-mode CPU on raw instruction words, in both tiers: the user-mode test
-//! runtime (`testkit::Bare`) with a system half attached, so the helpers run in system
-//! mode while memory is flat. Exceptions are entered by `handle_exit`, as the vCPU loop
-//! does.
+//! System-mode memory through the runtime, in both tiers: RAM and device accesses with the
+//! MMU off, stage-1 translation with aliasing, page-crossing accesses and precise
+//! permission faults, faults on unbacked addresses, and self-modifying code caught by the
+//! code-page write tracking.
 
-use super::exception::{handle_exit, take_pending_interrupt, Outcome};
-use super::testing::{test_board, TestBoard, COUNTER};
-use super::{attach, regs, reset, SysCpu};
+use super::softmmu::{memory_model, translation_regs_written, TranslationReg};
+use super::{attach, Platform, SysCpu};
 use crate::exits;
-use crate::testkit::{Bare, Tier, BRK0, CODE, STACK_TOP};
+use crate::guest::A64;
+use crate::mmu::FaultKind;
+use crate::state::CpuState;
 use emu_core::emit::Exit;
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use emu_core::phys::PhysRam;
+use emu_core::runtime::{Runtime, TierConfig};
+use std::sync::{Arc, Mutex};
 
-const TIERS: [Tier; 2] = [Tier::Interp, Tier::Jit];
-/// The vector base the tests use (2 KiB aligned; nothing needs to be there).
-const VBAR: u64 = 0x8000_0000;
+const RAM_BASE: u64 = 0x4000_0000;
+const UART: u64 = 0x0900_0000;
+
+/// RAM plus one fake device at `UART` (a page): reads return `0xabc0 + offset`, writes
+/// are recorded.
+struct TestBoard {
+    ram: PhysRam,
+    writes: Mutex<Vec<(u64, u8, u64)>>,
+}
+
+impl Platform for TestBoard {
+    fn ram(&self) -> &PhysRam {
+        &self.ram
+    }
+    fn mmio_read(&self, _cpu: usize, pa: u64, _size: u8) -> Option<u64> {
+        (UART..UART + 0x1000)
+            .contains(&pa)
+            .then_some(0xabc0 + (pa - UART))
+    }
+    fn mmio_write(&self, _cpu: usize, pa: u64, size: u8, value: u64) -> bool {
+        let ok = (UART..UART + 0x1000).contains(&pa);
+        if ok {
+            self.writes.lock().unwrap().push((pa, size, value));
+        }
+        ok
+    }
+    fn read_sysreg(&self, _: usize, _: u32) -> Option<u64> {
+        None
+    }
+    fn write_sysreg(&self, _: usize, _: u32, _: u64) -> bool {
+        false
+    }
+    fn irq_pending(&self, _: usize) -> bool {
+        false
+    }
+    fn fiq_pending(&self, _: usize) -> bool {
+        false
+    }
+}
 
 struct Machine {
-    b: Bare,
-    sys: Box<SysCpu>,
     board: Arc<TestBoard>,
+    sys: Box<SysCpu>,
+    cpu: Box<CpuState>,
+    rt: Runtime<A64>,
 }
 
 impl Machine {
-    fn new(code: &[u32], tier: Tier) -> Machine {
-        let board = test_board();
-        let mut b = Bare::new(code, tier);
+    fn new(code: &[u32], jit: bool) -> Machine {
+        let board = Arc::new(TestBoard {
+            ram: PhysRam::new(RAM_BASE, 16 << 20).unwrap(),
+            writes: Mutex::new(Vec::new()),
+        });
+        let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
+        board.ram.write(RAM_BASE, &bytes).unwrap();
         let mut sys = SysCpu::new(0, board.clone());
-        attach(&mut b.cpu, &mut sys);
-        sys.regs.vbar = VBAR;
-        Machine { b, sys, board }
+        let mut cpu = Box::new(CpuState::default());
+        cpu.core.pc = RAM_BASE;
+        attach(&mut cpu, &mut sys);
+        let cfg = TierConfig {
+            jit,
+            threshold: 0,
+            ..TierConfig::default()
+        };
+        let rt = Runtime::new(memory_model(), cfg).unwrap();
+        Machine {
+            board,
+            sys,
+            cpu,
+            rt,
+        }
     }
+
     fn run(&mut self) -> Exit {
-        self.b.run()
+        let p = self.cpu.as_mut_ptr();
+        // SAFETY: the CPU state and its SysCpu live in self; one thread.
+        unsafe { self.rt.run(p) }
     }
-    /// Runs to the next exit and lets the system half handle it.
-    fn step(&mut self) -> (Exit, Outcome) {
-        let e = self.b.run();
-        (e, handle_exit(&mut self.b.cpu, e))
-    }
-    /// Drops to EL0 (SP_EL0 = `sp`) at the current pc, as an ERET would.
-    fn enter_el0(&mut self, sp: u64) {
-        super::pstate::set_pstate_mode(&mut self.b.cpu, &mut self.sys, 0, 0);
-        self.b.cpu.x[31] = sp;
+
+    /// Identity-maps 0x4000_0000..0x8000_0000 (a 1 GiB block, EL1 RW, Normal memory) and
+    /// maps VA 0x2000_0000 → PA 0x4010_0000 (RW) and VA 0x2000_1000 → PA 0x4020_0000
+    /// (read-only) with 4 KiB pages; 39-bit VAs, 4 KiB granule; turns the MMU on.
+    fn enable_mmu(&mut self) {
+        let (l1, l2, l3) = (0x4060_0000u64, 0x4060_1000u64, 0x4060_2000u64);
+        let w = |pa: u64, v: u64| self.board.ram.write(pa, &v.to_le_bytes()).unwrap();
+        const AF: u64 = 1 << 10;
+        const TABLE: u64 = 0b11;
+        const BLOCK: u64 = 0b01;
+        const PAGE: u64 = 0b11;
+        const RO: u64 = 1 << 7;
+        w(l1 + 8, 0x4000_0000 | AF | BLOCK);
+        w(l1, l2 | TABLE);
+        w(l2 + 8 * 256, l3 | TABLE);
+        w(l3, 0x4010_0000 | AF | PAGE);
+        w(l3 + 8, 0x4020_0000 | AF | PAGE | RO);
+        let sys = &mut *self.sys;
+        translation_regs_written(sys, TranslationReg::Mair, 0xff);
+        translation_regs_written(sys, TranslationReg::Ttbr0, l1);
+        // T0SZ = 25 (39-bit), TG0 = 4K, EPD1 (no TTBR1 walks), IPS = 48-bit.
+        translation_regs_written(sys, TranslationReg::Tcr, 25 | (1 << 23) | (5 << 32));
+        translation_regs_written(sys, TranslationReg::Sctlr, 1);
     }
 }
 
-fn esr_class(esr: u64) -> u64 {
-    esr >> 26
+fn both(code: &[u32], setup: impl Fn(&mut Machine), check: impl Fn(&Machine, Exit)) {
+    for jit in [false, true] {
+        let mut m = Machine::new(code, jit);
+        setup(&mut m);
+        let e = m.run();
+        check(&m, e);
+    }
+}
+
+const PROG_A: [u32; 10] = [
+    0xd2a81001, // mov x1, #0x40800000
+    0xd2824682, // mov x2, #0x1234
+    0xf9000022, // str x2, [x1]
+    0xf9400023, // ldr x3, [x1]
+    0xd2a12004, // mov x4, #0x9000000
+    0x39000082, // strb w2, [x4]
+    0xb9401885, // ldr w5, [x4, #24]
+    0xd2a20006, // mov x6, #0x10000000
+    0xf94000c7, // ldr x7, [x6]       (nothing there: abort)
+    0xd4200000, // brk #0
+];
+
+#[test]
+fn mmu_off_ram_device_and_unbacked_accesses() {
+    both(
+        &PROG_A,
+        |_| {},
+        |m, e| {
+            assert_eq!(e, Exit::FAULT_READ);
+            assert_eq!(m.cpu.core.pc, RAM_BASE + 8 * 4);
+            assert_eq!(m.cpu.core.fault_addr, 0x1000_0000);
+            assert_eq!(m.cpu.x[3], 0x1234);
+            assert_eq!(m.cpu.x[5], 0xabc0 + 0x18);
+            assert_eq!(*m.board.writes.lock().unwrap(), vec![(UART, 1, 0x34)]);
+            let mut b = [0; 8];
+            m.board.ram.read(0x4080_0000, &mut b).unwrap();
+            assert_eq!(u64::from_le_bytes(b), 0x1234);
+            let f = m.sys.fault.expect("fault recorded");
+            assert_eq!(f.va, 0x1000_0000);
+        },
+    );
+}
+
+const PROG_B: [u32; 12] = [
+    0xd2a40001, // mov x1, #0x20000000
+    0xd28acf02, // mov x2, #0x5678
+    0xf9000422, // str x2, [x1, #8]
+    0xf9400423, // ldr x3, [x1, #8]
+    0xd2a80209, // mov x9, #0x40100000
+    0xf9400524, // ldr x4, [x9, #8]    (the same bytes through the identity map)
+    0xf9480025, // ldr x5, [x1, #4096] (the read-only page)
+    0xd281ff86, // mov x6, #0xffc
+    0x8b0100c6, // add x6, x6, x1
+    0xf94000c7, // ldr x7, [x6]        (crosses into the read-only page: fine)
+    0xf90000c2, // str x2, [x6]        (crosses into it: permission fault, nothing written)
+    0xd4200000, // brk #0
+];
+
+#[test]
+fn mmu_on_translation_aliasing_page_crossing_and_permission_fault() {
+    both(
+        &PROG_B,
+        |m| {
+            m.board
+                .ram
+                .write(0x4020_0000, &0x1122_3344_5566_7788u64.to_le_bytes())
+                .unwrap();
+            m.board
+                .ram
+                .write(0x4010_0ff8, &0xaabb_ccdd_0000_0000u64.to_le_bytes())
+                .unwrap();
+            m.enable_mmu();
+        },
+        |m, e| {
+            assert_eq!(e, Exit::FAULT_WRITE, "pc {:#x}", m.cpu.core.pc);
+            assert_eq!(m.cpu.core.pc, RAM_BASE + 10 * 4);
+            assert_eq!(m.cpu.x[3], 0x5678);
+            assert_eq!(m.cpu.x[4], 0x5678);
+            assert_eq!(m.cpu.x[5], 0x1122_3344_5566_7788);
+            assert_eq!(m.cpu.x[7], 0x5566_7788_aabb_ccdd);
+            let f = m.sys.fault.expect("fault recorded");
+            assert_eq!(f.kind, FaultKind::Permission);
+            assert_eq!(f.va, 0x2000_1000);
+            let mut b = [0; 8];
+            m.board.ram.read(0x4010_0ff8, &mut b).unwrap();
+            assert_eq!(
+                u64::from_le_bytes(b),
+                0xaabb_ccdd_0000_0000,
+                "no partial write"
+            );
+        },
+    );
+}
+
+const PROG_C: [u32; 12] = [
+    0xd2800005, // mov x5, #0
+    0x94000009, // loop: bl target
+    0xb50000e5, // cbnz x5, done
+    0xd2800025, // mov x5, #1
+    0x5280a802, // mov w2, #0x540
+    0x72ba5002, // movk w2, #0xd280, lsl #16   (w2 = `mov x0, #42`)
+    0x10000081, // adr x1, target
+    0xb9000022, // str w2, [x1]
+    0x17fffff9, // b loop
+    0xd4200000, // done: brk #0
+    0xd2800020, // target: mov x0, #1
+    0xd65f03c0, // ret
+];
+
+#[test]
+fn stores_to_translated_code_take_effect() {
+    both(
+        &PROG_C,
+        |m| m.enable_mmu(),
+        |m, e| {
+            assert_eq!(e, exits::BRK);
+            assert_eq!(m.cpu.x[0], 42, "the rewritten instruction ran");
+        },
+    );
+    // And with the MMU off.
+    both(
+        &PROG_C,
+        |_| {},
+        |m, e| {
+            assert_eq!(e, exits::BRK);
+            assert_eq!(m.cpu.x[0], 42);
+        },
+    );
 }
 
 #[test]
-fn el1_registers_round_trip() {
+fn fetch_from_unmapped_memory_faults() {
+    // br x1 to a VA with no mapping.
     let code = [
-        0xd518c001, // msr vbar_el1, x1
-        0xd538c000, // mrs x0, vbar_el1
-        0xd5184021, // msr elr_el1, x1
-        0xd5384022, // mrs x2, elr_el1
-        0xd518d081, // msr tpidr_el1, x1
-        0xd538d098, // mrs x24, tpidr_el1
-        0xd51bd061, // msr tpidrro_el0, x1   (writable at EL1)
-        0xd53bd066, // mrs x6, tpidrro_el0
-        0xd5384243, // mrs x3, currentel
-        0xd53800a4, // mrs x4, mpidr_el1
-        0xd5380405, // mrs x5, id_aa64pfr0_el1
-        0xd5381007, // mrs x7, sctlr_el1
-        BRK0,
+        0xd2a40101, /* mov x1, #0x20080000 */
+        0xd61f0020, /* br x1 */
     ];
-    for tier in TIERS {
-        let mut m = Machine::new(&code, tier);
-        m.b.cpu.x[1] = 0xffff_8000_1234_5fff;
-        assert_eq!(m.run(), exits::BRK, "{tier:?}");
-        let x = &m.b.cpu.x;
-        assert_eq!(x[0], 0xffff_8000_1234_5800, "VBAR bits 10:0 are RES0");
-        assert_eq!(x[2], 0xffff_8000_1234_5fff);
-        assert_eq!(x[24], 0xffff_8000_1234_5fff);
-        assert_eq!(x[6], 0xffff_8000_1234_5fff);
-        assert_eq!(x[3], 4, "CurrentEL = EL1");
-        assert_eq!(x[4], 0x8000_0000);
-        assert_eq!(x[5] >> 24 & 0xf, 1, "GICv3 system registers advertised");
-        assert_eq!(x[5] & 0xff, 0x11);
-        assert_eq!(x[7], regs::sctlr::RESET);
-        assert_eq!(x[7] & 1, 0, "MMU off at reset");
-    }
+    both(
+        &code,
+        |m| m.enable_mmu(),
+        |m, e| {
+            assert_eq!(e, Exit::FAULT_EXEC);
+            assert_eq!(m.cpu.core.pc, 0x2008_0000);
+            let f = m.sys.fault.expect("fault recorded");
+            assert_eq!(f.kind, FaultKind::Translation);
+        },
+    );
 }
 
 #[test]
-fn translation_registers_reach_the_mmu() {
-    let code = [
-        0xd5181001, // msr sctlr_el1, x1
-        0xd5381002, // mrs x2, sctlr_el1
-        0xd5182041, // msr tcr_el1, x1
-        0xd5382052, // mrs x18, tcr_el1
-        0xd5182001, // msr ttbr0_el1, x1
-        0xd5382019, // mrs x25, ttbr0_el1
-        0xd518a201, // msr mair_el1, x1
-        0xd538a21a, // mrs x26, mair_el1
-        BRK0,
-    ];
-    for tier in TIERS {
-        // Every bit set: RES0 bits must read as 0, RES1 as 1. The MMU turns "on" here but
-        // the flat test memory does not translate; only the registers are checked.
-        let mut m = Machine::new(&code, tier);
-        m.b.cpu.x[1] = u64::MAX;
-        assert_eq!(m.run(), exits::BRK, "{tier:?}");
-        let x = &m.b.cpu.x;
-        let sctlr = regs::sctlr::WRITABLE | regs::sctlr::RES1;
-        assert_eq!((x[2], m.sys.mmu.sctlr_el1), (sctlr, sctlr));
-        assert_eq!(x[18], 0x77_ffff_ffbf, "TCR: HA/HD and RES0 bits clear");
-        assert_eq!(m.sys.mmu.tcr_el1, x[18]);
-        assert_eq!((x[25], m.sys.mmu.ttbr0_el1), (!1, !1), "CnP is RES0");
-        assert_eq!((x[26], m.sys.mmu.mair_el1), (u64::MAX, u64::MAX));
-    }
-}
-
-#[test]
-fn cache_id_registers() {
-    let code = [
-        0xd51a0001, // msr csselr_el1, x1
-        0xd539000c, // mrs x12, ccsidr_el1
-        0xd539002d, // mrs x13, clidr_el1
-        BRK0,
-    ];
-    for tier in TIERS {
-        for (sel, want) in [(0, 0x701f_e00a), (1, 0x201f_e012), (2, 0x70ff_e07a), (4, 0)] {
-            let mut m = Machine::new(&code, tier);
-            m.b.cpu.x[1] = sel;
-            assert_eq!(m.run(), exits::BRK);
-            assert_eq!(m.b.cpu.x[12], want, "CCSIDR for CSSELR {sel}");
-            assert_eq!(m.b.cpu.x[13], crate::features::CLIDR_EL1);
+fn instruction_counting_agrees_between_tiers_and_stops_at_the_limit() {
+    // mov x0, #10; loop: subs x0, x0, #1; b.ne loop; brk #0
+    let code = [0xd2800140, 0xf1000400, 0x54ffffe1, 0xd4200000];
+    for limit in [u64::MAX, 10] {
+        let mut results = Vec::new();
+        for jit in [false, true] {
+            let mut m = Machine::new(&code, jit);
+            m.rt = Runtime::new(
+                memory_model(),
+                TierConfig {
+                    jit,
+                    threshold: 0,
+                    count_insns: true,
+                    ..TierConfig::default()
+                },
+            )
+            .unwrap();
+            m.cpu.core.icount_limit = limit;
+            let e = m.run();
+            results.push((e, m.cpu.core.icount, m.cpu.core.pc, m.cpu.x[0]));
+        }
+        assert_eq!(results[0], results[1], "tiers disagree (limit {limit})");
+        if limit == u64::MAX {
+            // First block 3, the loop block 2 × 9, the BRK block 1.
+            assert_eq!(results[0], (exits::BRK, 22, RAM_BASE + 12, 0));
+        } else {
+            // Blocks start at counts 0, 3, 5, 7, 9, 11: the one at 11 does not run.
+            assert_eq!(results[0], (Exit::INTERRUPT, 11, RAM_BASE + 4, 5));
         }
     }
-}
-
-#[test]
-fn stack_pointer_banking() {
-    let code = [
-        0xd5184101, // msr sp_el0, x1
-        0xd5384107, // mrs x7, sp_el0
-        0xd50040bf, // msr spsel, #0      (SP is now SP_EL0)
-        0x910003e8, // mov x8, sp
-        0xd50041bf, // msr spsel, #1      (back to SP_EL1)
-        0x910003e9, // mov x9, sp
-        BRK0,
-    ];
-    for tier in TIERS {
-        let mut m = Machine::new(&code, tier);
-        m.b.cpu.x[1] = 0x5000;
-        assert_eq!(m.run(), exits::BRK, "{tier:?}");
-        let x = &m.b.cpu.x;
-        assert_eq!((x[7], x[8], x[9]), (0x5000, 0x5000, STACK_TOP));
-        assert_eq!(m.sys.sp_el0, 0x5000, "the inactive SP_EL0 is banked");
-    }
-    // MRS SP_EL0 while SP_EL0 is the stack pointer is UNDEFINED.
-    for tier in TIERS {
-        let mut m = Machine::new(&[0xd50040bf, 0xd5384107, BRK0], tier);
-        assert_eq!(m.run(), exits::UNDEF);
-        assert_eq!(m.b.cpu.core.pc, CODE + 4);
-    }
-}
-
-#[test]
-fn daif_masks() {
-    let code = [
-        0xd50342ff, // msr daifclr, #2   (unmask IRQ)
-        0xd53b4228, // mrs x8, daif
-        0xd5034fdf, // msr daifset, #0xf
-        0xd53b422a, // mrs x10, daif
-        0xd51b4221, // msr daif, x1
-        0xd53b422b, // mrs x11, daif
-        BRK0,
-    ];
-    for tier in TIERS {
-        let mut m = Machine::new(&code, tier);
-        m.b.cpu.x[1] = 0xffff_ffff;
-        assert_eq!(m.run(), exits::BRK, "{tier:?}");
-        let x = &m.b.cpu.x;
-        assert_eq!((x[8], x[10], x[11]), (0x340, 0x3c0, 0x3c0));
-    }
-}
-
-#[test]
-fn unimplemented_and_el2_registers_are_undefined() {
-    for word in [
-        0xd538f00e, // mrs x14, s3_0_c15_c0_0   (IMPLEMENTATION DEFINED: none)
-        0xd518f001, // msr s3_0_c15_c0_0, x1
-        0xd53ce076, // mrs x22, cntvoff_el2     (no EL2)
-        0xd500419f, // msr pan, #1              (PAN not advertised)
-        0xd53001b5, // mrs x21, dbgbcr1_el1     (one breakpoint only)
-        0xd5184243, // msr s3_0_c4_c2_2, x3     (CurrentEL is read-only)
-    ] {
-        for tier in TIERS {
-            let mut m = Machine::new(&[word, BRK0], tier);
-            let (e, o) = m.step();
-            assert_eq!((e, o), (exits::UNDEF, Outcome::Continue), "{word:#010x}");
-            // Taken at EL1h: current EL with SP_ELx.
-            assert_eq!(m.b.cpu.core.pc, VBAR + 0x200);
-            assert_eq!(m.sys.regs.esr, 1 << 25, "EC 0 (unknown), IL");
-            assert_eq!(m.sys.regs.elr, CODE);
-        }
-    }
-}
-
-#[test]
-fn svc_from_el0_and_eret_back() {
-    // At EL0: svc #0x42. The handler is not run; the test checks the entry, then
-    // executes an ERET at EL1 (placed after the SVC) to return.
-    let code = [
-        0xd4000841, // svc #0x42         (EL0)
-        BRK0,       // EL0 resumes here after the ERET
-        0xd69f03e0, // eret               (EL1, "handler")
-    ];
-    for tier in TIERS {
-        let mut m = Machine::new(&code, tier);
-        m.enter_el0(0x7000);
-        m.sys.daif = 0;
-        m.b.cpu.set_nzcv(0x6000_0000);
-        let (e, o) = m.step();
-        assert_eq!((e, o), (exits::SVC, Outcome::Continue), "{tier:?}");
-        assert_eq!(
-            m.b.cpu.core.pc,
-            VBAR + 0x400,
-            "lower EL, AArch64, synchronous"
-        );
-        assert_eq!(m.sys.regs.esr, 0x15 << 26 | 1 << 25 | 0x42);
-        assert_eq!(m.sys.regs.elr, CODE + 4);
-        assert_eq!(
-            m.sys.regs.spsr, 0x6000_0000,
-            "EL0t, nothing masked, Z and C"
-        );
-        assert_eq!((m.sys.el, m.sys.spsel, m.sys.daif), (1, 1, 0x3c0));
-        assert_eq!(m.b.cpu.x[31], STACK_TOP, "SP_EL1 is current again");
-        // The handler: ERET from CODE + 8.
-        m.b.cpu.core.pc = CODE + 8;
-        m.b.cpu.set_nzcv(0);
-        assert_eq!(m.run(), exits::BRK);
-        assert_eq!(m.b.cpu.core.pc, CODE + 4);
-        assert_eq!(
-            (m.sys.el, m.b.cpu.x[31], m.b.cpu.nzcv()),
-            (0, 0x7000, 0x6000_0000)
-        );
-        assert_eq!(m.sys.daif, 0);
-    }
-}
-
-#[test]
-fn el0_restrictions() {
-    for (word, want) in [
-        (0xd5384243u32, exits::UNDEF),    // mrs x3, currentel
-        (0xd69f03e0, exits::UNDEF),       // eret
-        (0xd4000002, exits::UNDEF),       // hvc #0
-        (0xd508831f, exits::UNDEF),       // tlbi vmalle1is
-        (0xd51bd061, exits::UNDEF),       // msr tpidrro_el0, x1
-        (0xd50342ff, exits::SYSREG_TRAP), // msr daifclr, #2   (SCTLR.UMA = 0)
-        (0xd53b002a, exits::SYSREG_TRAP), // mrs x10, ctr_el0  (SCTLR.UCT = 0)
-        (0xd50b7421, exits::SYSREG_TRAP), // dc zva, x1        (SCTLR.DZE = 0)
-        (0xd50b7e21, exits::SYSREG_TRAP), // dc civac, x1      (SCTLR.UCI = 0)
-        (0xd53be049, exits::SYSREG_TRAP), // mrs x9, cntvct_el0 (CNTKCTL = 0)
-    ] {
-        for tier in TIERS {
-            let mut m = Machine::new(&[word, BRK0], tier);
-            m.enter_el0(0x7000);
-            m.b.cpu.x[1] = 0x1000;
-            let (e, o) = m.step();
-            assert_eq!((e, o), (want, Outcome::Continue), "{word:#010x} {tier:?}");
-            assert_eq!(m.b.cpu.core.pc, VBAR + 0x400);
-            assert_eq!(m.sys.regs.elr, CODE);
-            let class = if want == exits::UNDEF { 0 } else { 0x18 };
-            assert_eq!(esr_class(m.sys.regs.esr), class, "{word:#010x}");
-        }
-    }
-    // The trap syndrome of `mrs x9, cntvct_el0`: Op0 3, Op2 2, Op1 3, CRn 14, Rt 9, CRm 0,
-    // read.
-    assert_eq!(
-        super::exception::sys64_iss(0xd53be049),
-        3 << 20 | 2 << 17 | 3 << 14 | 14 << 10 | 9 << 5 | 1
-    );
-}
-
-#[test]
-fn el0_access_opened_by_el1_controls() {
-    let code = [
-        0xd53be049, // mrs x9, cntvct_el0
-        0xd53b002a, // mrs x10, ctr_el0
-        0xd53b00f7, // mrs x23, dczid_el0
-        0xd50b7421, // dc zva, x1
-        0xd53bd066, // mrs x6, tpidrro_el0
-        BRK0,
-    ];
-    for tier in TIERS {
-        let mut m = Machine::new(&code, tier);
-        m.board.cntkctl.store(2, Ordering::Relaxed); // EL0VCTEN
-        let sctlr = m.sys.mmu.sctlr_el1 | regs::sctlr::UCT | regs::sctlr::DZE;
-        super::softmmu::translation_regs_written(
-            &mut m.sys,
-            super::softmmu::TranslationReg::Sctlr,
-            sctlr,
-        );
-        m.enter_el0(0x7000);
-        m.b.cpu.x[1] = crate::testkit::DATA;
-        m.b.cpu.tpidrro_el0 = 0x77;
-        assert_eq!(m.run(), exits::BRK, "{tier:?}");
-        let x = &m.b.cpu.x;
-        assert_eq!(x[9], COUNTER);
-        assert_eq!(x[10], crate::features::CTR_EL0);
-        assert_eq!(x[23], 4, "DZP clear: DC ZVA allowed");
-        assert_eq!(x[6], 0x77);
-    }
-    // Without DZE, DCZID_EL0.DZP reads 1 at EL0.
-    for tier in TIERS {
-        let mut m = Machine::new(&[0xd53b00f7, BRK0], tier);
-        m.enter_el0(0x7000);
-        assert_eq!(m.run(), exits::BRK);
-        assert_eq!(m.b.cpu.x[23], 0x14);
-    }
-}
-
-#[test]
-fn psci_over_hvc() {
-    for tier in TIERS {
-        let mut m = Machine::new(&[0xd4000002, 0xd4000003, BRK0], tier);
-        m.b.cpu.x[0] = 0x8400_0000; // PSCI_VERSION
-        let (e, o) = m.step();
-        assert_eq!((e, o), (exits::HVC, Outcome::Continue));
-        assert_eq!((m.b.cpu.x[0], m.b.cpu.core.pc), (0x1_0000, CODE + 4));
-        m.b.cpu.x[0] = 0x8400_0008; // SYSTEM_OFF, over SMC
-        assert_eq!(m.step(), (exits::SMC, Outcome::PowerOff));
-    }
-    for (fid, want) in [
-        (0x8400_0009, Outcome::Reset),
-        (0x8400_0002, Outcome::CpuOff),
-        (0xc400_0001, Outcome::WaitForInterrupt),
-    ] {
-        let mut m = Machine::new(&[0xd4000002, BRK0], Tier::Interp);
-        m.b.cpu.x[0] = fid;
-        assert_eq!(m.step(), (exits::HVC, want));
-    }
-}
-
-#[test]
-fn wait_for_interrupt_and_events() {
-    for tier in TIERS {
-        // wfi; sevl; wfe (returns at once: the event is set); wfe (sleeps).
-        let mut m = Machine::new(
-            &[0xd503207f, 0xd50320bf, 0xd503205f, 0xd503205f, BRK0],
-            tier,
-        );
-        assert_eq!(m.step(), (exits::WFI, Outcome::WaitForInterrupt));
-        assert_eq!(m.b.cpu.core.pc, CODE + 4);
-        assert_eq!(m.step(), (exits::WFI, Outcome::WaitForInterrupt));
-        assert_eq!(
-            m.b.cpu.core.pc,
-            CODE + 16,
-            "the first WFE consumed the event"
-        );
-        assert!(!m.sys.event);
-    }
-    // At EL0 with SCTLR.nTWI clear, WFI traps to EL1 (EC 1, TI = 0).
-    for tier in TIERS {
-        let mut m = Machine::new(&[0xd503207f, BRK0], tier);
-        let sctlr = m.sys.mmu.sctlr_el1 & !regs::sctlr::NTWI;
-        super::softmmu::translation_regs_written(
-            &mut m.sys,
-            super::softmmu::TranslationReg::Sctlr,
-            sctlr,
-        );
-        m.enter_el0(0x7000);
-        assert_eq!(m.step(), (exits::EXCEPTION, Outcome::Continue));
-        assert_eq!(m.b.cpu.core.pc, VBAR + 0x400);
-        assert_eq!(m.sys.regs.esr, 1 << 26 | 1 << 25 | 1 << 24 | 0xe << 20);
-    }
-}
-
-#[test]
-fn interrupts_respect_masks_and_pick_vectors() {
-    let mut m = Machine::new(&[BRK0], Tier::Interp);
-    m.board.irq.store(true, Ordering::Relaxed);
-    assert!(
-        !take_pending_interrupt(&mut m.b.cpu),
-        "DAIF.I masks the IRQ"
-    );
-    m.sys.daif = regs::daif::F;
-    m.b.cpu.core.pc = 0x1234;
-    assert!(take_pending_interrupt(&mut m.b.cpu));
-    assert_eq!(m.b.cpu.core.pc, VBAR + 0x280, "IRQ, current EL with SP_ELx");
-    assert_eq!((m.sys.regs.elr, m.sys.regs.spsr), (0x1234, 0x045));
-    assert_eq!(m.sys.daif, 0x3c0);
-    // From EL0 with SP_EL0: an FIQ goes to the lower-EL group.
-    m.sys.daif = 0;
-    m.enter_el0(0x7000);
-    m.board.fiq.store(true, Ordering::Relaxed);
-    assert!(take_pending_interrupt(&mut m.b.cpu));
-    assert_eq!(m.b.cpu.core.pc, VBAR + 0x500);
-    assert!(super::exception::wakeup_pending(&mut m.b.cpu));
-}
-
-#[test]
-fn unmasking_a_pending_interrupt_returns_to_the_loop() {
-    for tier in TIERS {
-        // msr daifclr, #2 with an IRQ pending: exit INTERRUPT after the MSR.
-        let mut m = Machine::new(&[0xd50342ff, BRK0], tier);
-        m.board.irq.store(true, Ordering::Relaxed);
-        assert_eq!(m.run(), Exit::INTERRUPT, "{tier:?}");
-        assert_eq!(m.b.cpu.core.pc, CODE + 4);
-        assert!(take_pending_interrupt(&mut m.b.cpu));
-        assert_eq!((m.b.cpu.core.pc, m.sys.regs.elr), (VBAR + 0x280, CODE + 4));
-        // msr daif, x1 (all clear) and eret to an unmasked EL0 likewise.
-        let mut m = Machine::new(&[0xd51b4221, BRK0], tier);
-        m.board.irq.store(true, Ordering::Relaxed);
-        assert_eq!(m.run(), Exit::INTERRUPT);
-        assert_eq!(m.b.cpu.core.pc, CODE + 4);
-        let mut m = Machine::new(&[0xd69f03e0, BRK0], tier);
-        m.board.irq.store(true, Ordering::Relaxed);
-        m.sys.regs.spsr = 0;
-        m.sys.regs.elr = CODE + 4;
-        assert_eq!(m.run(), Exit::INTERRUPT);
-        assert_eq!((m.b.cpu.core.pc, m.sys.el), (CODE + 4, 0));
-        // Still masked: no exit.
-        let mut m = Machine::new(&[0xd50342ff, BRK0], tier);
-        m.board.fiq.store(true, Ordering::Relaxed);
-        assert_eq!(m.run(), exits::BRK);
-    }
-}
-
-#[test]
-fn faults_become_aborts() {
-    // A read fault the softmmu did not describe (here: the flat test memory) is a data
-    // abort with FAR = the address.
-    for tier in TIERS {
-        let mut m = Machine::new(&[0xf9400020 /* ldr x0, [x1] */, BRK0], tier);
-        m.b.cpu.x[1] = 0xdead_0000;
-        let (e, o) = m.step();
-        assert_eq!((e, o), (Exit::FAULT_READ, Outcome::Continue));
-        assert_eq!(m.b.cpu.core.pc, VBAR + 0x200);
-        assert_eq!(esr_class(m.sys.regs.esr), 0x25, "data abort, same EL");
-        assert_eq!((m.sys.regs.far, m.sys.regs.elr), (0xdead_0000, CODE));
-    }
-    // A fault the softmmu recorded is reported as recorded.
-    let mut m = Machine::new(&[BRK0], Tier::Interp);
-    m.enter_el0(0x7000);
-    m.sys.fault = Some(crate::mmu::Fault {
-        kind: crate::mmu::FaultKind::Permission,
-        level: 3,
-        va: 0x4321,
-        access: crate::mmu::Access::new(
-            crate::mmu::AccessKind::Write,
-            crate::mmu::ExceptionLevel::El0,
-        ),
-    });
-    m.b.cpu.core.pc = 0x8888;
-    assert_eq!(
-        handle_exit(&mut m.b.cpu, Exit::FAULT_WRITE),
-        Outcome::Continue
-    );
-    assert_eq!(m.sys.regs.esr, 0x24 << 26 | 1 << 25 | 1 << 6 | 0b001111);
-    assert_eq!((m.sys.regs.far, m.sys.regs.elr), (0x4321, 0x8888));
-    assert!(m.sys.fault.is_none(), "the fault is consumed");
-    // A misaligned pc (an ERET or BR there) is a PC alignment fault.
-    m.b.cpu.core.pc = 0x1002;
-    assert_eq!(
-        handle_exit(&mut m.b.cpu, Exit::FAULT_EXEC),
-        Outcome::Continue
-    );
-    assert_eq!(esr_class(m.sys.regs.esr), 0x22);
-    assert_eq!((m.sys.regs.far, m.sys.regs.elr), (0x1002, 0x1002));
-}
-
-#[test]
-fn cache_maintenance_faults_carry_cm() {
-    // MMU off: a VA beyond the 48-bit PA space does not translate.
-    for tier in TIERS {
-        let mut m = Machine::new(&[0xd50b7e21 /* dc civac, x1 */, BRK0], tier);
-        m.b.cpu.x[1] = 1 << 50;
-        let (e, o) = m.step();
-        assert_eq!((e, o), (Exit::FAULT_READ, Outcome::Continue), "{tier:?}");
-        assert_eq!(esr_class(m.sys.regs.esr), 0x25);
-        assert_eq!(
-            m.sys.regs.esr & (1 << 8 | 1 << 6),
-            1 << 8 | 1 << 6,
-            "CM and WnR"
-        );
-        assert_eq!(m.sys.regs.far, 1 << 50);
-    }
-}
-
-#[test]
-fn tlbi_at_and_ic_at_el1() {
-    let code = [
-        0xd508831f, // tlbi vmalle1is
-        0xd5088721, // tlbi vae1, x1
-        0xd508751f, // ic iallu
-        0xd50b7521, // ic ivau, x1
-        0xd5087621, // dc ivac, x1
-        0xd5087801, // at s1e1r, x1
-        0xd538740b, // mrs x11, par_el1
-        BRK0,
-    ];
-    for tier in TIERS {
-        let mut m = Machine::new(&code, tier);
-        m.b.cpu.x[1] = 0x4008_1234;
-        assert_eq!(m.run(), exits::BRK, "{tier:?}");
-        // MMU off: PA = VA; bit 11 and NS read 1 as on QEMU.
-        assert_eq!(m.b.cpu.x[11] & 0x0000_ffff_ffff_f001, 0x4008_1000);
-        assert_eq!(m.b.cpu.code_dirty, 0, "IC IVAU is a no-op in system mode");
-    }
-}
-
-#[test]
-fn debug_registers_linux_touches() {
-    let code = [
-        0xd5100241, // msr mdscr_el1, x1
-        0xd5301193, // mrs x19, oslsr_el1  (locked at reset)
-        0xd510109f, // msr oslar_el1, xzr
-        0xd5301194, // mrs x20, oslsr_el1
-        0xd51000a1, // msr dbgbcr0_el1, x1
-        0xd53000b5, // mrs x21, dbgbcr0_el1
-        BRK0,
-    ];
-    for tier in TIERS {
-        let mut m = Machine::new(&code, tier);
-        m.b.cpu.x[1] = 0x1000;
-        assert_eq!(m.run(), exits::BRK, "{tier:?}");
-        let x = &m.b.cpu.x;
-        assert_eq!((x[19], x[20], x[21]), (0b1010, 0b1000, 0x1000));
-        assert_eq!(m.sys.regs.mdscr, 0x1000);
-    }
-}
-
-#[test]
-fn illegal_exception_return() {
-    for tier in TIERS {
-        let mut m = Machine::new(&[0xd69f03e0 /* eret */, BRK0], tier);
-        m.sys.regs.spsr = 0x3c9; // EL2h: not implemented
-        m.sys.regs.elr = 0x4000;
-        // The exception is entered at once; the test memory has nothing at the vector,
-        // so the run stops when fetching it.
-        assert_eq!(m.run(), Exit::FAULT_EXEC, "{tier:?}");
-        assert_eq!(m.b.cpu.core.pc, VBAR + 0x200);
-        assert_eq!(esr_class(m.sys.regs.esr), 0x0e, "illegal execution state");
-        assert_eq!(m.sys.regs.elr, 0x4000);
-        assert_eq!(m.sys.regs.spsr & regs::spsr::IL, regs::spsr::IL);
-        assert_eq!(m.sys.el, 1);
-    }
-}
-
-#[test]
-fn reset_restores_the_boot_state() {
-    let mut m = Machine::new(&[BRK0], Tier::Interp);
-    m.enter_el0(0x7000);
-    m.sys.daif = 0;
-    m.sys.regs.vbar = 0x1000;
-    m.b.cpu.x[5] = 9;
-    reset(&mut m.b.cpu, 0x4008_0000, 0x4800_0000);
-    assert_eq!(
-        (m.b.cpu.core.pc, m.b.cpu.x[0], m.b.cpu.x[5]),
-        (0x4008_0000, 0x4800_0000, 0)
-    );
-    assert_eq!((m.sys.el, m.sys.spsel, m.sys.daif), (1, 1, 0x3c0));
-    assert_eq!(m.sys.regs.vbar, 0);
-    assert_eq!(m.sys.mmu.sctlr_el1, regs::sctlr::RESET);
-    assert_ne!(m.b.cpu.sys, 0, "still attached");
-    assert_ne!(m.b.cpu.tlb, 0, "EL1's TLB selected");
 }
