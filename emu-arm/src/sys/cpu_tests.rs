@@ -562,3 +562,130 @@ fn reset_restores_the_boot_state() {
     assert_ne!(m.b.cpu.sys, 0, "still attached");
     assert_ne!(m.b.cpu.tlb, 0, "EL1's TLB selected");
 }
+
+/// A bare-metal program through the system-mode runtime and a vCPU loop like the board's
+/// (take_pending_interrupt → run → handle_exit), in both tiers: it installs its vectors,
+/// ERETs to EL0 with an IRQ pending (taken at once, acknowledged through a device write),
+/// makes an SVC, an undefined instruction, an access to unbacked memory and an EL0 read
+/// of CurrentEL (the handler counts and skips each), and powers off with PSCI over HVC.
+#[test]
+fn bare_metal_program_through_the_system_runtime() {
+    use super::softmmu::memory_model;
+    use super::testing::RAM_BASE;
+    use crate::guest::A64;
+    use emu_core::runtime::{Runtime, TierConfig};
+    // The words were assembled with aarch64-linux-gnu-as; offsets from RAM_BASE.
+    let chunks: [(u64, &[u32]); 4] = [
+        (
+            0x000,
+            &[
+                0x10004000, // adr x0, vectors (+0x800)
+                0xd518c000, // msr vbar_el1, x0
+                0x10000121, // adr x1, el0_code (+0x2c)
+                0xd5184021, // msr elr_el1, x1
+                0xd2800002, // mov x2, #0              (SPSR: EL0t, nothing masked)
+                0xd5184002, // msr spsr_el1, x2
+                0xd2a80203, // mov x3, #0x40100000
+                0xd5184103, // msr sp_el0, x3
+                0xd2a80404, // mov x4, #0x40200000
+                0x9100009f, // mov sp, x4
+                0xd69f03e0, // eret
+                // el0_code:
+                0xd280002a, // mov x10, #1
+                0xd40000e1, // svc #7
+                0x9100054a, // add x10, x10, #1
+                0x00000000, // udf #0
+                0x9100294a, // add x10, x10, #10
+                0xd2a20005, // mov x5, #0x10000000
+                0xf94000a6, // ldr x6, [x5]            (nothing there: data abort)
+                0x9101914a, // add x10, x10, #100
+                0xd5384247, // mrs x7, currentel       (UNDEF at EL0)
+                0x910003e8, // mov x8, sp
+                0xd4001fe1, // svc #0xff               ("power off, please")
+            ],
+        ),
+        // vectors + 0x400: synchronous exception from EL0.
+        (
+            0xc00,
+            &[
+                0xd5385214, // mrs x20, esr_el1
+                0xd35afe95, // lsr x21, x20, #26
+                0xf10056bf, // cmp x21, #0x15
+                0x540000c1, // b.ne not_svc
+                0x92403e96, // and x22, x20, #0xffff
+                0xf103fedf, // cmp x22, #0xff
+                0x54000120, // b.eq power_off
+                0x9100056b, // add x11, x11, #1
+                0xd69f03e0, // eret
+                // not_svc: skip the instruction
+                0xd5384037, // mrs x23, elr_el1
+                0x910012f7, // add x23, x23, #4
+                0xd5184037, // msr elr_el1, x23
+                0x9100058c, // add x12, x12, #1
+                0xd5386018, // mrs x24, far_el1
+                0xd69f03e0, // eret
+                // power_off:
+                0x910003f9, // mov x25, sp
+                0x52800100, // mov w0, #0x8
+                0x72b08000, // movk w0, #0x8400, lsl #16   (PSCI SYSTEM_OFF)
+                0xd4000002, // hvc #0
+                0x14000000, // b .
+            ],
+        ),
+        // vectors + 0x480: IRQ from EL0.
+        (
+            0xc80,
+            &[
+                0x910005ad, // add x13, x13, #1
+                0xd2a1201a, // mov x26, #0x09000000    (the test board's IRQ_ACK)
+                0xb900035f, // str wzr, [x26]
+                0xd69f03e0, // eret
+            ],
+        ),
+        // Every other vector: b . (never reached).
+        (0x800, &[0x14000000]),
+    ];
+    for jit in [false, true] {
+        let board = test_board();
+        for (offset, words) in chunks {
+            let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+            board
+                .ram
+                .write(RAM_BASE + offset, &bytes)
+                .expect("program fits");
+        }
+        board.irq.store(true, Ordering::Relaxed);
+        let mut sys = SysCpu::new(0, board.clone());
+        let mut cpu = Box::new(crate::state::CpuState::default());
+        attach(&mut cpu, &mut sys);
+        reset(&mut cpu, RAM_BASE, 0);
+        let cfg = TierConfig {
+            jit,
+            threshold: 0,
+            ..TierConfig::default()
+        };
+        let mut rt = Runtime::<A64>::new(memory_model(), cfg).expect("runtime");
+        let mut outcome = Outcome::Continue;
+        for _ in 0..100 {
+            take_pending_interrupt(&mut cpu);
+            let p = cpu.as_mut_ptr();
+            // SAFETY: the state and its SysCpu live here; one thread.
+            let e = unsafe { rt.run(p) };
+            outcome = handle_exit(&mut cpu, e);
+            if outcome != Outcome::Continue {
+                break;
+            }
+        }
+        assert_eq!(outcome, Outcome::PowerOff, "jit: {jit}");
+        let x = &cpu.x;
+        assert_eq!(x[10], 112, "every EL0 instruction after a skipped one ran");
+        assert_eq!(
+            (x[11], x[12], x[13]),
+            (1, 3, 1),
+            "SVCs, skipped faults, IRQs"
+        );
+        assert_eq!(x[24], 0x1000_0000, "FAR of the data abort");
+        assert_eq!((x[7], x[8], x[25]), (0, 0x4010_0000, 0x4020_0000));
+        assert!(!board.irq.load(Ordering::Relaxed));
+    }
+}

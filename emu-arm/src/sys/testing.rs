@@ -11,6 +11,8 @@ pub const RAM_BASE: u64 = 0x4000_0000;
 pub const RAM_SIZE: u64 = 16 << 20;
 pub const CNTKCTL_EL1: u32 = enc(3, 0, 14, 1, 0);
 pub const CNTVCT_EL0: u32 = enc(3, 3, 14, 0, 2);
+/// The one device register: writing it lowers the IRQ line.
+pub const IRQ_ACK: u64 = 0x0900_0000;
 /// What the test board's CNTVCT_EL0 reads.
 pub const COUNTER: u64 = 0x1234_5678;
 
@@ -29,8 +31,12 @@ impl Platform for TestBoard {
     fn mmio_read(&self, _: usize, _: u64, _: u8) -> Option<u64> {
         None
     }
-    fn mmio_write(&self, _: usize, _: u64, _: u8, _: u64) -> bool {
-        false
+    /// A write to [`IRQ_ACK`] lowers the IRQ line (the guest's "acknowledge").
+    fn mmio_write(&self, _: usize, pa: u64, _: u8, _: u64) -> bool {
+        if pa == IRQ_ACK {
+            self.irq.store(false, Ordering::Relaxed);
+        }
+        pa == IRQ_ACK
     }
     fn read_sysreg(&self, _: usize, encoding: u32) -> Option<u64> {
         match encoding {
