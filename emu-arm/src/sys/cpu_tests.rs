@@ -403,6 +403,7 @@ fn unmasking_a_pending_interrupt_returns_to_the_loop() {
         m.board.irq.store(true, Ordering::Relaxed);
         assert_eq!(m.run(), Exit::INTERRUPT, "{tier:?}");
         assert_eq!(m.b.cpu.core.pc, CODE + 4);
+        assert_eq!(m.b.cpu.core.interrupt, 1, "the runtime is asked to stop");
         assert!(take_pending_interrupt(&mut m.b.cpu));
         assert_eq!((m.b.cpu.core.pc, m.sys.regs.elr), (VBAR + 0x280, CODE + 4));
         // msr daif, x1 (all clear) and eret to an unmasked EL0 likewise.
@@ -667,6 +668,7 @@ fn bare_metal_program_through_the_system_runtime() {
         let mut rt = Runtime::<A64>::new(memory_model(), cfg).expect("runtime");
         let mut outcome = Outcome::Continue;
         for _ in 0..100 {
+            cpu.core.interrupt = 0; // the loop's "kick" is consumed before it looks
             take_pending_interrupt(&mut cpu);
             let p = cpu.as_mut_ptr();
             // SAFETY: the state and its SysCpu live here; one thread.

@@ -5,11 +5,12 @@
 //! - `exits::UNDEF` (pc = the instruction, exit_arg = its bits);
 //! - `exits::SYSREG_TRAP` (pc = the instruction, fault_addr = its bits);
 //! - a fault exit (fault_addr = the address; the fault is in `SysCpu::fault`);
-//! - `exits::WFI` (pc = the next instruction) or `exits::EXCEPTION` (pc = a vector);
-//! - `Exit::INTERRUPT` (pc = the next instruction) after an MSR or ERET that leaves an
-//!   unmasked interrupt pending, so the loop takes it now: translated code runs on from
-//!   block to block without asking the loop, and the device that raised the line while
-//!   it was masked will not ask again.
+//! - `exits::WFI` (pc = the next instruction) or `exits::EXCEPTION` (pc = a vector).
+//!
+//! An MSR or ERET that leaves an unmasked interrupt pending asks the runtime to stop at
+//! the next block boundary (`exception::recheck_interrupts`): translated code runs on from
+//! block to block without asking the loop, and the device that raised the line while it
+//! was masked will not ask again.
 //!
 //! `call_state` has already stored the instruction's pc and written back every register.
 
@@ -58,18 +59,6 @@ fn set_rt(cpu: &mut CpuState, raw: u32, v: u64) {
     let rt = bits(raw, 4, 0) as usize;
     if rt != 31 {
         cpu.x[rt] = v;
-    }
-}
-
-/// Continue at `next_pc`, through the loop if an interrupt became deliverable.
-fn continue_checking_interrupts(cpu: &mut CpuState, sys: &SysCpu, next_pc: u64) -> u64 {
-    let irq = sys.daif & daif::I == 0 && sys.platform.irq_pending(sys.index);
-    let fiq = sys.daif & daif::F == 0 && sys.platform.fiq_pending(sys.index);
-    if irq || fiq {
-        cpu.core.pc = next_pc;
-        Exit::INTERRUPT.0
-    } else {
-        0
     }
 }
 
@@ -122,8 +111,8 @@ pub unsafe extern "C" fn msr(state: *mut u8, a: u64, b: u64, _: u64) -> u64 {
         // Any MSR may unmask or raise an interrupt (DAIF, ICC_PMR/EOIR, timer controls).
         Some(sys) => match sysreg::write(cpu, sys, encoding_of(raw), b) {
             Ok(()) => {
-                let next = cpu.core.pc.wrapping_add(4);
-                continue_checking_interrupts(cpu, sys, next)
+                exception::recheck_interrupts(cpu, sys);
+                0
             }
             Err(d) => denied(cpu, raw, d),
         },
@@ -156,8 +145,8 @@ pub unsafe extern "C" fn msr_imm(state: *mut u8, a: u64, _: u64, _: u64) -> u64 
         }
         (3, 7) => {
             sys.daif &= !(crm << 6);
-            let next = cpu.core.pc.wrapping_add(4);
-            continue_checking_interrupts(cpu, sys, next)
+            exception::recheck_interrupts(cpu, sys);
+            0
         }
         (0, 5) if sys.el == 1 => {
             set_pstate_mode(cpu, sys, 1, (crm & 1) as u8);
@@ -232,8 +221,7 @@ pub unsafe extern "C" fn eret(state: *mut u8, a: u64, _: u64, _: u64) -> u64 {
     match sys {
         Some(sys) if sys.el >= 1 => {
             exception::exception_return(cpu, sys);
-            let target = cpu.core.pc;
-            continue_checking_interrupts(cpu, sys, target)
+            0
         }
         _ => undef(cpu, a as u32),
     }
