@@ -63,7 +63,11 @@ pub struct CodePage {
 ///
 /// # Safety
 /// `state` is the vCPU's state struct.
-pub type FetchFn = unsafe fn(state: *mut u8, va: u64) -> Result<CodePage, ()>;
+pub type FetchFn = unsafe fn(state: *mut u8, va: u64) -> Result<CodePage, FetchFault>;
+
+/// An instruction fetch faulted (the architecture recorded the details).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FetchFault;
 
 /// Tells the architecture that physical page `pa` now holds translated code (so stores to
 /// it must take the slow path).
@@ -71,6 +75,12 @@ pub type FetchFn = unsafe fn(state: *mut u8, va: u64) -> Result<CodePage, ()>;
 /// # Safety
 /// `state` is the vCPU's state struct.
 pub type MarkCodeFn = unsafe fn(state: *mut u8, pa: u64);
+
+/// Tells the architecture that every translation was dropped (no page holds code now).
+///
+/// # Safety
+/// `state` is the vCPU's state struct.
+pub type CodeFlushedFn = unsafe fn(state: *mut u8);
 
 /// The system-mode memory model: what the architecture supplies.
 #[derive(Clone, Copy, Debug)]
@@ -83,6 +93,7 @@ pub struct SystemMemory {
     pub slow_access: SlowAccessFn,
     pub fetch: FetchFn,
     pub mark_code: MarkCodeFn,
+    pub code_flushed: CodeFlushedFn,
 }
 
 /// Which memory model a runtime (and its two tiers) uses.

@@ -94,3 +94,6 @@ pub fn attach(cpu: &mut CpuState, sys: &mut SysCpu) {
     cpu.sys = sys as *mut SysCpu as u64;
     softmmu::select_tlb(cpu);
 }
+
+#[cfg(test)]
+mod tests;

@@ -16,7 +16,9 @@ use crate::mmu::{
     FaultKind, PhysMap, PhysMemory,
 };
 use crate::state::{CpuState, SLOT_SLOW_VALUE, SLOT_TLB};
-use emu_core::memmodel::{slow_op, CodePage, MemModel, SystemMemory, SLOW_DONE, SLOW_FAULT};
+use emu_core::memmodel::{
+    slow_op, CodePage, FetchFault, MemModel, SystemMemory, SLOW_DONE, SLOW_FAULT,
+};
 use emu_core::phys::PhysRam;
 use emu_core::softmmu::{AsidMatch, TlbProbe, PAGE_MASK, PAGE_SIZE};
 
@@ -28,6 +30,7 @@ pub fn memory_model() -> MemModel {
         slow_access,
         fetch,
         mark_code,
+        code_flushed,
     })
 }
 
@@ -271,6 +274,11 @@ fn write_in_page(sys: &mut SysCpu, va: u64, size: u64, value: u64) -> Result<(),
             Ok(())
         }
         Target::Mmio(pa) => {
+            let value = if size >= 8 {
+                value
+            } else {
+                value & ((1u64 << (8 * size)) - 1)
+            };
             if sys.platform.mmio_write(sys.index, pa, size as u8, value) {
                 Ok(())
             } else {
@@ -368,16 +376,16 @@ fn atomic_host_address(sys: &mut SysCpu, va: u64, size: u64) -> Result<u64, Faul
 ///
 /// # Safety
 /// `state` is a live system-mode `CpuState`.
-pub unsafe fn fetch(state: *mut u8, va: u64) -> Result<CodePage, ()> {
+pub unsafe fn fetch(state: *mut u8, va: u64) -> Result<CodePage, FetchFault> {
     // SAFETY: caller's contract.
     let Some(sys) = (unsafe { sys_cpu(state) }) else {
-        return Err(());
+        return Err(FetchFault);
     };
     match fetch_page(sys, va) {
         Ok(page) => Ok(page),
         Err(f) => {
             sys.fault = Some(f);
-            Err(())
+            Err(FetchFault)
         }
     }
 }
@@ -424,4 +432,17 @@ pub fn peek_virtual(sys: &SysCpu, va: u64, out: &mut [u8]) -> Option<()> {
         done += n;
     }
     Some(())
+}
+
+/// See `emu_core::memmodel::CodeFlushedFn`: no RAM page holds translated code any more.
+/// TLB entries keep their `CODE` write flags; the next store through one takes the slow
+/// path once, finds the page unmarked and clears the flag.
+///
+/// # Safety
+/// `state` is a live system-mode `CpuState`.
+pub unsafe fn code_flushed(state: *mut u8) {
+    // SAFETY: caller's contract.
+    if let Some(sys) = unsafe { sys_cpu(state) } {
+        sys.platform.ram().clear_all_code();
+    }
 }

@@ -18,12 +18,13 @@
 
 mod control;
 mod memory;
+mod sysmem;
 
 pub use memory::slow_access_check;
 
 use super::codecache::ChainCells;
 use crate::emit::*;
-use crate::mem::MemView;
+use crate::memmodel::MemModel;
 use cranelift_codegen::ir::condcodes::{CondCode, IntCC};
 use cranelift_codegen::ir::types::{I16, I32, I64, I8};
 use cranelift_codegen::ir::{
@@ -39,7 +40,7 @@ pub struct EmitEnv<'c> {
     /// Guest address of the block being compiled (a branch back to it loops inside the
     /// function).
     pub block_pc: u64,
-    pub mem: MemView,
+    pub mem: MemModel,
     /// Calling convention of helpers (the host's C convention).
     pub host_call_conv: CallConv,
     pub frontend: TargetFrontendConfig,
