@@ -12,9 +12,13 @@ use std::sync::Arc;
 /// A machine ready to run.
 pub struct Loaded {
     pub board: Arc<Board>,
-    /// Where the CPU starts, and x0 (the DTB's physical address).
+    /// Where the CPU starts.
     pub entry: u64,
     pub dtb_addr: u64,
+    /// x0 at entry: the DTB's address for the Linux boot protocol (Image, raw binary); 0
+    /// for an ELF file, which QEMU enters with no boot protocol (its DTB, when it fits
+    /// below the image, is at the base of RAM).
+    pub x0: u64,
     /// The device tree the guest gets.
     pub dtb: Vec<u8>,
 }
@@ -123,6 +127,7 @@ pub fn build(
         board: Arc::new(board),
         entry: placement.entry,
         dtb_addr,
+        x0: if placement.is_linux { dtb_addr } else { 0 },
         dtb,
     })
 }
