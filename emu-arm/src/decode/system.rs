@@ -191,7 +191,8 @@ pub fn ends_block(op: Op, raw: u32) -> bool {
         // IC IVAU only marks translations stale (ISB or SVC flushes them); anything EL0
         // cannot use raises UNDEF.
         Op::Sys => sys_op(raw).is_none(),
-        Op::Mrs => sysreg(raw).is_none(),
+        // A register read changes nothing; one that faults or UNDEFs exits from its helper.
+        Op::Mrs => false,
         Op::Msr => !sysreg(raw).is_some_and(SysReg::writable),
     }
 }
@@ -398,7 +399,6 @@ mod tests {
             0xd4200000, // brk #0
             0xd5033fdf, // isb
             0xd503203f, // yield
-            0xd5384240, // mrs x0, currentel (UNDEF)
             0xd51bd060, // msr tpidrro_el0, x0 (UNDEF)
         ] {
             assert!(ends(w), "{w:#010x} ends its block");
@@ -409,6 +409,7 @@ mod tests {
             0xd5033bbf, // dmb ish
             0xd5033f5f, // clrex
             0xd53b4200, // mrs x0, nzcv
+            0xd5384240, // mrs x0, currentel (UNDEF at EL0, from its helper)
             0xd51b4400, // msr fpcr, x0
             0xd50b7420, // dc zva, x0
             0xd50b7520, // ic ivau, x0
