@@ -147,6 +147,7 @@ pub fn exception_return(cpu: &mut CpuState, sys: &mut SysCpu) {
     let target = sys.regs.elr;
     cpu.set_nzcv(saved & spsr::NZCV);
     sys.daif = saved & daif::ALL;
+    recheck_interrupts(cpu, sys);
     sys.event = true;
     cpu.excl_addr = u64::MAX;
     match mode_from_spsr(saved) {
@@ -159,6 +160,19 @@ pub fn exception_return(cpu: &mut CpuState, sys: &mut SysCpu) {
             enter_sync(cpu, sys, ec::ILLEGAL_STATE, 0, None, target);
             sys.regs.spsr |= spsr::IL;
         }
+    }
+}
+
+/// Call after PSTATE.I or F may have been cleared (ERET, MSR DAIFClr, MSR DAIF): an
+/// interrupt the board already signals must now be taken, but the vCPU loop only looks at
+/// interrupts when the runtime returns, and the GIC kicked it (on the rising edge) while
+/// the interrupt was still masked. Asking the runtime to stop at the next block boundary
+/// gets it taken there.
+pub fn recheck_interrupts(cpu: &mut CpuState, sys: &SysCpu) {
+    let irq = sys.daif & daif::I == 0 && sys.platform.irq_pending(sys.index);
+    let fiq = sys.daif & daif::F == 0 && sys.platform.fiq_pending(sys.index);
+    if irq || fiq {
+        cpu.core.interrupt = 1;
     }
 }
 

@@ -136,6 +136,7 @@ pub unsafe extern "C" fn msr_imm(state: *mut u8, a: u64, _: u64, _: u64) -> u64 
         }
         (3, 7) => {
             sys.daif &= !(crm << 6);
+            exception::recheck_interrupts(cpu, sys);
             0
         }
         (0, 5) if sys.el == 1 => {

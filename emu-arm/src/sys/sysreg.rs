@@ -344,7 +344,10 @@ pub fn write(
         r::SP_EL0 => set_sp_el0(cpu, sys, value),
         r::SPSEL => set_pstate_mode(cpu, sys, 1, (value & 1) as u8),
         r::NZCV => cpu.set_nzcv(value),
-        r::DAIF => sys.daif = value & daif::ALL,
+        r::DAIF => {
+            sys.daif = value & daif::ALL;
+            super::exception::recheck_interrupts(cpu, sys);
+        }
         r::FPCR => cpu.fpcr = value & FPCR_WRITABLE,
         r::FPSR => cpu.fpsr = value & FPSR_WRITABLE,
         r::ESR_EL1 => regs.esr = value & 0xffff_ffff,

@@ -33,6 +33,14 @@ pub fn exit(code: i32) -> ! {
     std::process::exit(code)
 }
 
+/// Restores the terminal, prints `emu: WHAT: WHY` and exits with the emulator-error
+/// status (125).
+pub fn exit_with_error(what: &str, why: &str) -> ! {
+    restore_terminal();
+    eprintln!("emu: {what}: {why}");
+    exit(crate::EMULATOR_ERROR)
+}
+
 extern "C" fn restore_and_die(sig: libc::c_int) {
     restore_terminal();
     // SAFETY: resetting the disposition and re-raising are async-signal-safe; the default

@@ -14,8 +14,9 @@ mod loader;
 mod machine;
 mod options;
 mod setup;
+mod vcpu;
 
-use crate::{fail, init_logging, Tier, EMULATOR_ERROR};
+use crate::{fail, init_logging, Tier};
 use emu_core::clock::{Clock, HostClock};
 use emu_core::runtime::TierConfig;
 use emu_devices::gic::Version;
@@ -198,7 +199,7 @@ pub fn main(a: BootArgs) -> ! {
             Err(e) => fail(&path.display().to_string(), &loader::io_reason(&e)),
         },
     };
-    let loaded = match setup::build(&plan, clock, uart_out, events.clone()) {
+    let loaded = match setup::build(&plan, clock.clone(), uart_out, events) {
         Ok(l) => l,
         Err(e) => fail(&e.what, &e.why),
     };
@@ -208,6 +209,5 @@ pub fn main(a: BootArgs) -> ! {
         }
         std::process::exit(0);
     }
-    let _ = EMULATOR_ERROR;
-    fail("boot", "the vCPU loop is not wired yet")
+    vcpu::run(loaded, &plan, clock)
 }

@@ -14,7 +14,6 @@ pub struct Loaded {
     pub board: Arc<Board>,
     /// Where the CPU starts.
     pub entry: u64,
-    pub dtb_addr: u64,
     /// x0 at entry: the DTB's address for the Linux boot protocol (Image, raw binary); 0
     /// for an ELF file, which QEMU enters with no boot protocol (its DTB, when it fits
     /// below the image, is at the base of RAM).
@@ -126,7 +125,6 @@ pub fn build(
     Ok(Loaded {
         board: Arc::new(board),
         entry: placement.entry,
-        dtb_addr,
         x0: if placement.is_linux { dtb_addr } else { 0 },
         dtb,
     })
