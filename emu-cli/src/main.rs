@@ -7,6 +7,8 @@
 //! with status [`EMULATOR_ERROR`] (125), which no ordinary guest exit is mistaken for
 //! (the convention of `env`, `nohup` and container runtimes).
 
+mod boot;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use emu_arm::linux::process::{self, Options};
 use emu_core::runtime::TierConfig;
@@ -32,11 +34,8 @@ struct Cli {
 enum Command {
     /// Run an AArch64 Linux program in user mode.
     Run(RunArgs),
-    /// Boot a machine (system mode): not implemented yet.
-    Boot {
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<OsString>,
-    },
+    /// Boot a QEMU-virt-compatible machine (system mode), e.g. an arm64 Linux kernel.
+    Boot(boot::BootArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -254,6 +253,6 @@ fn main() {
     };
     match cli.cmd {
         Command::Run(a) => run(a),
-        Command::Boot { .. } => fail("boot", "system mode is not implemented yet"),
+        Command::Boot(a) => boot::main(a),
     }
 }
