@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Boots an arm64 kernel + initramfs under qemu-system-aarch64 (the reference for emu's
+# system mode), plays the console conversation of images/boot-checks.txt on the serial
+# port, and reports the time to the shell prompt.
+#
+#   tests/boot-qemu-reference.sh [--gic 2|3] demo      images/Image.gz + images/initramfs.cpio.gz
+#   tests/boot-qemu-reference.sh [--gic 2|3] debian    tests/.cache/kernel/ (tests/fetch-debian-kernel.sh)
+#   tests/boot-qemu-reference.sh [--gic 2|3] KERNEL INITRD
+#
+# Environment: STEP_TIMEOUT (seconds each step may take, default 60), QEMU (the binary),
+# APPEND (extra kernel command line), LOG (a file to keep the console log in), CHECKS
+# (another conversation file, default images/boot-checks.txt). Exit status 0 when every step passed; the whole
+# console log is printed when one fails. Needs no root and writes only to a temporary dir.
+set -euo pipefail
+export LC_ALL=C
+cd "$(dirname "$0")/.."
+
+gic=3
+if [[ ${1:-} == --gic ]]; then
+    gic=${2:-}
+    shift 2 || true
+fi
+[[ $gic == 2 || $gic == 3 ]] || { echo "usage: $0 [--gic 2|3] demo|debian|KERNEL INITRD" >&2; exit 2; }
+case ${1:-} in
+    demo) kernel=images/Image.gz initrd=images/initramfs.cpio.gz ;;
+    debian) kernel=tests/.cache/kernel/vmlinuz initrd=tests/.cache/kernel/initramfs.cpio.gz ;;
+    *) kernel=${1:-} initrd=${2:-} ;;
+esac
+[[ -n $kernel && -n $initrd ]] || { echo "usage: $0 [--gic 2|3] demo|debian|KERNEL INITRD" >&2; exit 2; }
+for f in "$kernel" "$initrd"; do
+    [[ -f $f ]] || { echo "boot-qemu-reference: $f not found" >&2; exit 2; }
+done
+qemu=${QEMU:-qemu-system-aarch64}
+step_timeout=${STEP_TIMEOUT:-60}
+checks=${CHECKS:-images/boot-checks.txt}
+
+work=$(mktemp -d)
+log=$work/console.log
+qemu_pid=
+cleanup() {
+    [[ -n $qemu_pid ]] && kill "$qemu_pid" 2>/dev/null || true
+    [[ -n ${LOG:-} && -f $log ]] && cp "$log" "$LOG"
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# -nic none: no network (and no need for QEMU's efi-virtio.rom option ROM).
+cmd=("$qemu" -M "virt,gic-version=$gic" -cpu cortex-a57 -m 512M -nographic -nic none
+     -kernel "$kernel" -initrd "$initrd" -append "console=ttyAMA0 earlycon ${APPEND:-}")
+echo "boot-qemu-reference: ${cmd[*]}"
+mkfifo "$work/console.in"
+started=$(date +%s%N)
+"${cmd[@]}" <"$work/console.in" >"$log" 2>&1 &
+qemu_pid=$!
+exec 3>"$work/console.in"
+
+elapsed() { echo "$(( ($(date +%s%N) - started) / 1000000 ))" | sed -E 's/([0-9]{3})$/.\1/; s/^\./0./'; }
+fail() {
+    echo "boot-qemu-reference: FAILED at $(elapsed)s: $*" >&2
+    echo "----- console log -----" >&2
+    cat -v "$log" >&2
+    exit 1
+}
+
+# Byte offset in the log just past the previous match: each expect searches after it.
+matched_to=0
+expect() {
+    local text=$1 deadline=$(( $(date +%s) + step_timeout )) content rest before
+    while :; do
+        content=$(<"$log")
+        rest=${content:matched_to}
+        if [[ $rest == *"$text"* ]]; then
+            before=${rest%%"$text"*}
+            matched_to=$(( matched_to + ${#before} + ${#text} ))
+            return 0
+        fi
+        kill -0 "$qemu_pid" 2>/dev/null || fail "QEMU exited while waiting for '$text'"
+        (( $(date +%s) < deadline )) || fail "no '$text' within ${step_timeout}s"
+        sleep 0.1
+    done
+}
+
+wait_exit() {
+    local want=$1 deadline=$(( $(date +%s) + step_timeout )) status=0
+    while kill -0 "$qemu_pid" 2>/dev/null; do
+        (( $(date +%s) < deadline )) || fail "the machine did not end within ${step_timeout}s"
+        sleep 0.1
+    done
+    wait "$qemu_pid" || status=$?
+    qemu_pid=
+    (( status == want )) || fail "the machine ended with status $status, expected $want"
+}
+
+while IFS= read -r line; do
+    [[ -z $line || $line == \#* ]] && continue
+    verb=${line%% *}
+    arg=${line#"$verb"}
+    arg=${arg# }
+    case $verb in
+        expect)
+            expect "$arg"
+            [[ $arg == EMU-BOOT-OK ]] && echo "boot-qemu-reference: shell ready after $(elapsed)s"
+            ;;
+        send) printf '%s\n' "$arg" >&3 ;;
+        ctrl-c) printf '\003' >&3 ;;
+        exit) wait_exit "$arg" ;;
+        *) fail "unknown step in $checks: $line" ;;
+    esac
+done <"$checks"
+
+# The GIC version asked for is the one the kernel drove.
+if [[ $gic == 3 ]]; then
+    grep -q 'GICv3: ' "$log" || fail "the kernel log does not mention GICv3"
+else
+    grep -q 'GICv3: ' "$log" && fail "GICv3 in the kernel log of a GICv2 machine"
+fi
+echo "boot-qemu-reference: all steps of $checks passed in $(elapsed)s (gic v$gic, $kernel)"
