@@ -126,7 +126,10 @@ while IFS= read -r line; do
     esac
 done <"$checks"
 
-# The timer interrupt is wired through the GIC asked for (see images/boot-checks.txt).
-if [[ $gic == 3 ]]; then gic_name=GICv3; else gic_name=GIC-0; fi
-grep -q "timer ticks on $gic_name" "$log" || fail "the timer interrupt does not go through $gic_name"
+# The timer interrupt is wired through the GIC asked for (when the conversation prints it:
+# see images/boot-checks.txt).
+if grep -q '^expect timer ticks on GIC' "$checks"; then
+    if [[ $gic == 3 ]]; then gic_name=GICv3; else gic_name=GIC-0; fi
+    grep -q "timer ticks on $gic_name" "$log" || fail "the timer interrupt does not go through $gic_name"
+fi
 echo "boot-qemu-reference: all steps of $checks passed in $(elapsed)s (gic v$gic, $kernel)"
