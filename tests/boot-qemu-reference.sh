@@ -8,13 +8,14 @@
 #   tests/boot-qemu-reference.sh [--gic 2|3] KERNEL INITRD
 #
 # With `--emu PATH` first, the same conversation runs on emu's system mode instead
-# (`PATH boot --kernel K --initrd I --append A --memory 512M --gic vN`), so the two can be
-# compared with the same expectations and timings.
+# (`PATH boot --kernel K --initrd I --append A --memory 512M --gic vN --no-reboot`), so the
+# two can be compared with the same expectations and timings.
 #
 # Environment: STEP_TIMEOUT (seconds each step may take, default 60), QEMU (the binary),
 # APPEND (extra kernel command line), LOG (a file to keep the console log in), CHECKS
-# (another conversation file, default images/boot-checks.txt). Exit status 0 when every step passed; the whole
-# console log is printed when one fails. Needs no root and writes only to a temporary dir.
+# (another conversation file, default images/boot-checks.txt). Exit status 0 when every
+# step passed; the whole console log is printed when one fails. Needs no root and writes
+# only to a temporary directory.
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
@@ -55,13 +56,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-append="console=ttyAMA0 earlycon${APPEND:+ $APPEND}"
+# panic=-1 + no reboot: a kernel panic ends the machine at once (the next expect then
+# fails) instead of hanging until the step timeout.
+append="console=ttyAMA0 earlycon panic=-1${APPEND:+ $APPEND}"
 if [[ -n $emu ]]; then
-    cmd=("$emu" boot --kernel "$kernel" --initrd "$initrd" --append "$append" --memory 512M --gic "v$gic")
+    cmd=("$emu" boot --kernel "$kernel" --initrd "$initrd" --append "$append" --memory 512M
+         --gic "v$gic" --no-reboot)
 else
     # -nic none: no network (and no need for QEMU's efi-virtio.rom option ROM).
     cmd=("$qemu" -M "virt,gic-version=$gic" -cpu cortex-a57 -m 512M -nographic -nic none
-         -kernel "$kernel" -initrd "$initrd" -append "$append")
+         -no-reboot -kernel "$kernel" -initrd "$initrd" -append "$append")
 fi
 shown=()
 for a in "${cmd[@]}"; do [[ $a == *' '* ]] && shown+=("\"$a\"") || shown+=("$a"); done
@@ -72,7 +76,10 @@ started=$(date +%s%N)
 qemu_pid=$!
 exec 3>"$work/console.in"
 
-elapsed() { echo "$(( ($(date +%s%N) - started) / 1000000 ))" | sed -E 's/([0-9]{3})$/.\1/; s/^\./0./'; }
+elapsed() {
+    local ms=$(( ($(date +%s%N) - started) / 1000000 ))
+    printf '%d.%03d' $((ms / 1000)) $((ms % 1000))
+}
 fail() {
     echo "boot-qemu-reference: FAILED at $(elapsed)s: $*" >&2
     echo "----- console log -----" >&2
@@ -85,7 +92,8 @@ matched_to=0
 expect() {
     local text=$1 deadline=$(( $(date +%s) + step_timeout )) content rest before
     while :; do
-        content=$(<"$log")
+        # (NUL bytes removed: bash variables cannot hold them.)
+        content=$(tr -d '\0' <"$log")
         rest=${content:matched_to}
         if [[ $rest == *"$text"* ]]; then
             before=${rest%%"$text"*}
