@@ -26,6 +26,8 @@
 
 #[path = "fp_coverage/encodings.rs"]
 mod encodings;
+#[path = "fp_coverage/expected_file.rs"]
+mod expected_file;
 #[path = "fp_coverage/values.rs"]
 mod values;
 
@@ -34,6 +36,7 @@ use emu_tests::{
     emu_command, guest_dir, qemu, qemu_command, run_command, skip, workspace_root, TempDir,
 };
 use encodings::{all_encodings, Encoding};
+use expected_file::{ExpectedCase, ENCODING_MARK};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -655,4 +658,155 @@ fn the_encoding_list_covers_the_decoder_table() {
     ] {
         assert!(keys.contains(&key), "{key} is not listed");
     }
+}
+
+/// The registers an instance may read, so the committed cases can leave all others zero:
+/// each register field's number, for TBL/TBX the three after Rn (the table), and for the
+/// by-element forms the register 16 above (bit M can be the register number's top bit).
+/// X30 holds the harness's slot address and is recorded whenever it is named.
+fn referenced_registers(encoding: &Encoding, word: u32) -> (Vec<usize>, Vec<usize>) {
+    use emu_arm::decode::fp_simd::Op;
+    let mut x = Vec::new();
+    let mut v = Vec::new();
+    for field in &encoding.registers {
+        let n = ((word >> field.lo) & ((1 << field.width) - 1)) as usize;
+        if n < 31 && !x.contains(&n) {
+            x.push(n);
+        }
+        let mut numbers = vec![n];
+        match encoding.class {
+            Op::SimdTbl => numbers.extend([(n + 1) % 32, (n + 2) % 32, (n + 3) % 32]),
+            Op::SimdByElem | Op::ScalarByElem => numbers.push(n ^ 16),
+            _ => {}
+        }
+        for m in numbers {
+            if !v.contains(&m) {
+                v.push(m);
+            }
+        }
+    }
+    x.sort_unstable();
+    v.sort_unstable();
+    (x, v)
+}
+
+/// Cases per encoding in tests/fp_coverage/expected.txt.
+const EXPECTED_PER_ENCODING: u32 = 2;
+
+/// Regenerates tests/fp_coverage/expected.txt from qemu-aarch64: EXPECTED_PER_ENCODING
+/// cases of every encoding, each under an FPCR setting picked from its instance, with
+/// unreferenced registers zero. Run it after a decoder change:
+/// `cargo test -p emu-tests --test fp_coverage -- --ignored record_expected_cases`.
+#[test]
+#[ignore = "regenerates a committed file; needs qemu-aarch64"]
+fn record_expected_cases() {
+    let qemu = qemu().expect("recording needs qemu-aarch64");
+    let harness = load_harness();
+    let encodings = all_encodings();
+    let mut cases = Vec::new();
+    for (index, encoding) in encodings.iter().enumerate() {
+        let settings = fpcr_settings(encoding.uses_ahp);
+        for instance in 0..EXPECTED_PER_ENCODING {
+            let pick = fnv1a(&format!("{}#{instance}", encoding.key)) as usize % settings.len();
+            let mut case = make_case(encoding, index, DEFAULT_SEED, instance, settings[pick]);
+            let (x, v) = referenced_registers(encoding, case.word);
+            for (n, value) in case.x.iter_mut().enumerate() {
+                if !x.contains(&n) {
+                    *value = 0;
+                }
+            }
+            for (n, value) in case.v.iter_mut().enumerate() {
+                if !v.contains(&n) {
+                    *value = [0, 0];
+                }
+            }
+            cases.push(case);
+        }
+    }
+    let dir = TempDir::new("fp-record");
+    let program = dir.path().join("fp_batch");
+    let mut lines = vec![
+        "# Expected results of FP/SIMD/crypto cases, recorded under qemu-aarch64 by".to_string(),
+        "# tests/fp_coverage.rs (record_expected_cases); checked by tests/fp_expected.rs."
+            .to_string(),
+        "# Format: see tests/fp_coverage/expected_file.rs.".to_string(),
+    ];
+    for chunk in cases.chunks(harness.slots) {
+        let mut binary = harness.bytes.clone();
+        let mut records = Vec::new();
+        for (slot, case) in chunk.iter().enumerate() {
+            let at = harness.slots_file_offset + 8 * slot;
+            binary[at..at + 4].copy_from_slice(&case.word.to_le_bytes());
+            records.push(record(case, harness.slots_address + 8 * slot as u64));
+        }
+        std::fs::write(&program, &binary).expect("temp dir is writable");
+        std::fs::set_permissions(
+            &program,
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .expect("temp file permissions can be set");
+        let views: Vec<&[u8]> = records.iter().map(Vec::as_slice).collect();
+        let outputs = run_records(&qemu, Runner::Qemu, &program, &views);
+        for ((case, input), output) in chunk.iter().zip(&records).zip(outputs) {
+            let output = output.unwrap_or_else(|why| panic!("{:08x}: {why}", case.word));
+            let encoding = &encodings[case.encoding];
+            let (x_refs, v_refs) = referenced_registers(encoding, case.word);
+            let mut expected = ExpectedCase {
+                word: case.word,
+                fpcr: case.fpcr,
+                nzcv: case.nzcv,
+                x_in: x_refs.iter().map(|&n| (n, word_at(input, 8 * n))).collect(),
+                v_in: v_refs.iter().map(|&n| (n, case.v[n])).collect(),
+                out_nzcv: word_at(&output, 8 * 31),
+                out_fpsr: word_at(&output, 8 * 32),
+                comment: format!(
+                    "{}{ENCODING_MARK}{}",
+                    match emu_arm::decode::decode(case.word).kind {
+                        emu_arm::decode::Kind::FpSimd(op) => {
+                            emu_arm::decode::fp_simd::disas(op, case.word)
+                        }
+                        _ => String::new(),
+                    },
+                    encoding.key
+                ),
+                ..ExpectedCase::default()
+            };
+            assert_eq!(word_at(&output, 8 * 33), case.fpcr, "FPCR is not written");
+            for n in 0..31 {
+                let (before, after) = (word_at(input, 8 * n), word_at(&output, 8 * n));
+                if before != after {
+                    expected.x_out.push((n, after));
+                }
+            }
+            for n in 0..32 {
+                let at = 8 * OUT_WORDS + 16 * n;
+                let after = [word_at(&output, at), word_at(&output, at + 8)];
+                if after != case.v[n] {
+                    expected.v_out.push((n, after));
+                }
+            }
+            lines.push(expected.to_line());
+        }
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fp_coverage/expected.txt");
+    std::fs::write(&path, lines.join("\n") + "\n")
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    eprintln!("wrote {} cases to {}", cases.len(), path.display());
+}
+
+#[test]
+fn expected_file_lines_round_trip() {
+    let case = ExpectedCase {
+        word: 0x4e22_d420,
+        fpcr: 0x0140_0000,
+        nzcv: 0x6000_0000,
+        x_in: vec![(1, 0x1234)],
+        v_in: vec![(1, [1, 2]), (2, [3, 0x7ff8_0000_0000_0000])],
+        out_nzcv: 0x6000_0000,
+        out_fpsr: 0x10,
+        x_out: vec![],
+        v_out: vec![(0, [5, 6])],
+        comment: "fadd v0.4s, v1.4s, v2.4s".into(),
+    };
+    assert_eq!(ExpectedCase::parse(&case.to_line()), Ok(case));
 }
