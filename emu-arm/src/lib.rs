@@ -9,5 +9,6 @@ pub mod guest;
 pub mod linux;
 pub mod mmu;
 pub mod sem;
+pub mod semihosting;
 pub mod state;
 pub mod testkit;
