@@ -5,14 +5,18 @@
 //! with the same signal. When the emulator itself cannot run the program (bad options, a
 //! missing or unsupported file) it prints one line `emu: <what>: <why>` on stderr and exits
 //! with status [`EMULATOR_ERROR`] (125), which no ordinary guest exit is mistaken for
-//! (the convention of `env`, `nohup` and container runtimes).
+//! (the convention of `env`, `nohup` and container runtimes). `--timeout` ends a run that
+//! takes too long with [`TIMEOUT_STATUS`] (124, as `timeout(1)`); a semihosting guest's
+//! SYS_EXIT status is ours too. README.md lists every status.
 
 use clap::{Parser, Subcommand, ValueEnum};
 use emu_arm::linux::process::{self, Options};
 use emu_core::runtime::TierConfig;
+use emu_core::timeout::{Timeout, TIMEOUT_STATUS};
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Exit status for errors of the emulator itself (not of the guest).
 pub const EMULATOR_ERROR: i32 = 125;
@@ -29,6 +33,8 @@ struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
+// Parsed once per run: the size of the `run` variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Run an AArch64 Linux program in user mode.
     Run(RunArgs),
@@ -66,13 +72,39 @@ struct RunArgs {
     /// Runs of a block in the interpreter before it is compiled (tiered mode).
     #[arg(long, value_name = "N")]
     jit_threshold: Option<u32>,
-    /// Print runtime counters on stderr when the guest exits.
+    /// Print runtime counters on stderr when the guest exits (blocks translated, guest
+    /// instructions executed, exits by reason, translation time).
     #[arg(long)]
     stats: bool,
-    /// Log filter (tracing targets: syscall, in_asm, exec; or EnvFilter syntax). The
-    /// EMU_LOG environment variable works too.
-    #[arg(long, value_name = "FILTER")]
+    /// What to trace, comma-separated: in_asm (translated blocks, disassembled), exec
+    /// (blocks run), syscall (each syscall with its result), int (signals delivered),
+    /// unimp (unimplemented syscalls and instructions); or `tracing` EnvFilter
+    /// directives. The EMU_LOG environment variable works too.
+    #[arg(long, value_name = "LIST")]
     trace: Option<String>,
+    /// Trace only blocks starting in [START, END) (in_asm, exec); hex with 0x, or decimal.
+    #[arg(long, value_name = "START-END", value_parser = parse_range)]
+    trace_range: Option<std::ops::Range<u64>>,
+    /// Write traces to this file instead of stderr.
+    #[arg(long, value_name = "PATH")]
+    trace_file: Option<PathBuf>,
+    /// Append to --trace-file instead of truncating it (passed on by a guest execve).
+    #[arg(long, hide = true)]
+    trace_append: bool,
+    /// Stop the guest after SECS seconds of wall-clock time and exit with status 124.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    timeout: Option<Duration>,
+    /// The --timeout deadline in milliseconds since the Unix epoch (passed on by a guest
+    /// execve, so the new program gets what is left, not a fresh timeout).
+    #[arg(long, hide = true, value_name = "MS")]
+    timeout_at: Option<u64>,
+    /// Arm semihosting: `HLT #0xF000` is a semihosting call (console, files, exit status)
+    /// instead of an illegal instruction.
+    #[arg(long)]
+    semihosting: bool,
+    /// The directory semihosting file access is confined to (default: the current one).
+    #[arg(long, value_name = "DIR", requires = "semihosting")]
+    semihosting_root: Option<PathBuf>,
     /// argv[0] for the guest (default: PROGRAM), as qemu's -0.
     #[arg(long, value_name = "NAME", hide = true, allow_hyphen_values = true)]
     argv0: Option<OsString>,
@@ -94,21 +126,127 @@ fn fail(what: &str, why: &str) -> ! {
     std::process::exit(EMULATOR_ERROR)
 }
 
-fn init_logging(filter: Option<&str>) {
-    let spec = filter
-        .map(str::to_string)
-        .or_else(|| std::env::var("EMU_LOG").ok())
-        .unwrap_or_else(|| "error".to_string());
-    let f = match tracing_subscriber::EnvFilter::try_new(&spec) {
+/// `--trace-range START-END`.
+fn parse_range(text: &str) -> Result<std::ops::Range<u64>, String> {
+    let number = |t: &str| {
+        let t = t.trim();
+        match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+            Some(hex) => u64::from_str_radix(hex, 16),
+            None => t.parse(),
+        }
+        .map_err(|e| format!("'{t}': {e}"))
+    };
+    let (start, end) = text
+        .split_once('-')
+        .ok_or_else(|| "expected START-END".to_string())?;
+    let (start, end) = (number(start)?, number(end)?);
+    if start >= end {
+        return Err(format!("empty range {start:#x}-{end:#x}"));
+    }
+    Ok(start..end)
+}
+
+/// `--timeout SECS` (fractions allowed).
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let secs: f64 = text.trim().parse().map_err(|e| format!("'{text}': {e}"))?;
+    if !(secs > 0.0 && secs < 1e9) {
+        return Err(format!("'{text}': must be a positive number of seconds"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// `--trace` turned into a `tracing` filter and the runtime's own trace switches.
+struct TraceSpec {
+    filter: String,
+    in_asm: bool,
+    exec: bool,
+}
+
+/// The `--trace` categories and the `tracing` target and level each enables.
+const TRACE_CATEGORIES: [(&str, &str); 5] = [
+    ("in_asm", "in_asm=info"),
+    ("exec", "exec=trace"),
+    ("syscall", "syscall=debug"),
+    ("int", "int=debug"),
+    ("unimp", "unimp=debug"),
+];
+
+fn parse_trace(list: Option<&str>) -> TraceSpec {
+    let Some(list) = list else {
+        let filter = std::env::var("EMU_LOG").unwrap_or_else(|_| "error".to_string());
+        let targets = |name: &str| filter.split(',').any(|d| d.split('=').next() == Some(name));
+        return TraceSpec {
+            in_asm: targets("in_asm"),
+            exec: targets("exec"),
+            filter,
+        };
+    };
+    let mut directives = vec!["error".to_string()];
+    let (mut in_asm, mut exec) = (false, false);
+    for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let target = item.split('=').next().unwrap_or(item);
+        in_asm |= target == "in_asm";
+        exec |= target == "exec";
+        match TRACE_CATEGORIES.iter().find(|(name, _)| *name == item) {
+            Some((_, directive)) => directives.push(directive.to_string()),
+            // Anything else is EnvFilter syntax (e.g. `syscall=trace`, `debug`).
+            None => directives.push(item.to_string()),
+        }
+    }
+    TraceSpec {
+        filter: directives.join(","),
+        in_asm,
+        exec,
+    }
+}
+
+fn init_logging(filter: &str, file: Option<&std::path::Path>, append: bool) {
+    let f = match tracing_subscriber::EnvFilter::try_new(filter) {
         Ok(f) => f,
         Err(e) => fail("--trace", &e.to_string()),
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(f)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .without_time()
-        .init();
+    let builder = tracing_subscriber::fmt().with_env_filter(f).without_time();
+    match file {
+        Some(path) => {
+            let mut options = std::fs::OpenOptions::new();
+            options.create(true);
+            // Appending keeps lines of forked and re-executed guests whole and in order.
+            if append {
+                options.append(true);
+            } else {
+                options.write(true).truncate(true);
+            }
+            let out = match options.open(path) {
+                Ok(f) => f,
+                Err(e) => fail(&path.display().to_string(), &format!("--trace-file: {e}")),
+            };
+            builder
+                .with_writer(std::sync::Arc::new(out))
+                .with_ansi(false)
+                .init();
+        }
+        None => builder
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+    }
+}
+
+/// Starts the `--timeout` timer: at the deadline the whole process (every guest thread,
+/// blocked in a syscall or not) ends with [`TIMEOUT_STATUS`].
+fn start_timeout(deadline: SystemTime, limit: Option<Duration>) {
+    let what = match limit {
+        Some(d) => format!("the guest ran for longer than {} s", d.as_secs_f64()),
+        None => "the guest ran past its deadline".to_string(),
+    };
+    let started = Timeout::start(deadline, move || {
+        eprintln!("emu: --timeout: {what}; stopped");
+        // SAFETY: ends the process at once; no guest thread needs unwinding.
+        unsafe { libc::_exit(TIMEOUT_STATUS) }
+    });
+    if let Err(e) = started {
+        fail("--timeout", &format!("cannot start the timer thread: {e}"));
+    }
 }
 
 /// The guest environment: ours, with `--env` added/replaced and `--unset-env` removed.
@@ -143,7 +281,41 @@ fn guest_env(set: &[OsString], unset: &[OsString]) -> Vec<Vec<u8>> {
 }
 
 fn run(a: RunArgs) -> ! {
-    init_logging(a.trace.as_deref());
+    let trace = parse_trace(a.trace.as_deref());
+    // Relative to where emu started, like every other path option.
+    let trace_file = a
+        .trace_file
+        .as_ref()
+        .map(|p| std::path::absolute(p).unwrap_or(p.clone()));
+    init_logging(&trace.filter, trace_file.as_deref(), a.trace_append);
+    let deadline = match (a.timeout_at, a.timeout) {
+        (Some(ms), _) => Some(UNIX_EPOCH + Duration::from_millis(ms)),
+        (None, Some(d)) => Some(SystemTime::now() + d),
+        (None, None) => None,
+    };
+    if let Some(deadline) = deadline {
+        start_timeout(deadline, a.timeout);
+    }
+    let semihosting_root = if a.semihosting {
+        let dir = match &a.semihosting_root {
+            Some(d) => d.clone(),
+            None => std::env::current_dir()
+                .unwrap_or_else(|e| fail("--semihosting", &format!("no current directory: {e}"))),
+        };
+        match std::fs::canonicalize(&dir) {
+            Ok(d) if d.is_dir() => Some(d),
+            Ok(_) => fail(
+                &dir.display().to_string(),
+                "--semihosting-root is not a directory",
+            ),
+            Err(e) => fail(
+                &dir.display().to_string(),
+                &format!("--semihosting-root: {e}"),
+            ),
+        }
+    } else {
+        None
+    };
     let tier = match a.tier {
         Tier::Interp => TierConfig {
             jit: false,
@@ -164,7 +336,6 @@ fn run(a: RunArgs) -> ! {
             fail(&root.display().to_string(), "sysroot is not a directory");
         }
     }
-    let trace = a.trace.clone().unwrap_or_default();
     let mut reexec: Vec<OsString> = Vec::new();
     if let Some(root) = &a.sysroot {
         reexec.push("--sysroot".into());
@@ -190,6 +361,28 @@ fn run(a: RunArgs) -> ! {
         reexec.push("--trace".into());
         reexec.push(t.into());
     }
+    if let Some(r) = &a.trace_range {
+        reexec.push("--trace-range".into());
+        reexec.push(format!("{:#x}-{:#x}", r.start, r.end).into());
+    }
+    if let Some(path) = &trace_file {
+        reexec.push("--trace-file".into());
+        reexec.push(path.into());
+        reexec.push("--trace-append".into());
+    }
+    if let Some(deadline) = deadline {
+        let ms = deadline
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis();
+        reexec.push("--timeout-at".into());
+        reexec.push(ms.to_string().into());
+    }
+    if let Some(root) = &semihosting_root {
+        reexec.push("--semihosting".into());
+        reexec.push("--semihosting-root".into());
+        reexec.push(root.into());
+    }
     let opts = Options {
         // Absolute, so a guest chdir cannot change where its paths resolve.
         sysroot: a
@@ -198,8 +391,10 @@ fn run(a: RunArgs) -> ! {
             .map(|r| std::fs::canonicalize(r).unwrap_or(r.clone())),
         tier,
         stats: a.stats,
-        trace_in_asm: trace.contains("in_asm"),
-        trace_exec: trace.contains("exec"),
+        trace_in_asm: trace.in_asm,
+        trace_exec: trace.exec,
+        trace_range: a.trace_range.clone(),
+        semihosting_root,
         emulator: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe")),
         reexec_options: reexec,
         sigpipe_ignored: a.sigpipe_ignored,

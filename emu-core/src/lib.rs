@@ -12,3 +12,4 @@ pub mod mem;
 pub mod mmio;
 pub mod runtime;
 pub mod softmmu;
+pub mod timeout;

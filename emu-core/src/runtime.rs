@@ -56,6 +56,10 @@ pub struct Stats {
     pub cache_resets: u64,
     /// Direct-branch exits linked to their compiled successor.
     pub chain_links: u64,
+    /// Guest instructions in the blocks run (only with `count_insns`).
+    pub guest_insns: u64,
+    /// Time spent fetching and decoding blocks.
+    pub translate_time: Duration,
 }
 
 /// Bumped whenever translated code anywhere in the process may be stale (code pages
@@ -96,6 +100,11 @@ pub struct Runtime<G: Guest> {
     /// Log each block executed (`--trace exec`; chained blocks are not logged, so
     /// tracing turns chaining off).
     pub trace_exec: bool,
+    /// Only blocks starting in this range are traced (in_asm, exec).
+    pub trace_range: std::ops::Range<u64>,
+    /// Count guest instructions (block length per block run) in `stats.guest_insns`.
+    /// Chained blocks would bypass the count, so counting turns chaining off.
+    pub count_insns: bool,
 }
 
 // SAFETY: the raw pointers in the jump cache point into this runtime's own boxes.
@@ -133,6 +142,8 @@ impl<G: Guest> Runtime<G> {
             stats: Stats::default(),
             trace_in_asm: false,
             trace_exec: false,
+            trace_range: 0..u64::MAX,
+            count_insns: false,
         })
     }
 
@@ -201,7 +212,10 @@ impl<G: Guest> Runtime<G> {
                 let b = unsafe { &*blk };
                 (b.pc, b.insns.len(), b.code, b.compile_failed)
             };
-            if self.trace_exec {
+            if self.count_insns {
+                self.stats.guest_insns += n_insns as u64;
+            }
+            if self.trace_exec && self.trace_range.contains(&blk_pc) {
                 tracing::trace!(target: "exec", "block {blk_pc:#x} ({n_insns} insns)");
             }
             if code.is_none() && self.jit.is_some() && !compile_failed {
@@ -219,7 +233,7 @@ impl<G: Guest> Runtime<G> {
             let pending = self.pending_link.take();
             let exit = match (code, &mut self.jit) {
                 (Some(code), Some(jit)) => {
-                    let chaining = self.cfg.chaining && !self.trace_exec;
+                    let chaining = self.cfg.chaining && !self.trace_exec && !self.count_insns;
                     if chaining {
                         if let Some(req) = pending {
                             if jit.link(req, code) {
@@ -332,7 +346,10 @@ impl<G: Guest> Runtime<G> {
         let ptr: *mut Block<G> = match self.blocks.get_mut(&pc) {
             Some(b) => &mut **b,
             None => {
-                let mut b = Box::new(self.translate(pc)?);
+                let started = Instant::now();
+                let translated = self.translate(pc);
+                self.stats.translate_time += started.elapsed();
+                let mut b = Box::new(translated?);
                 let p: *mut Block<G> = &mut *b;
                 if self.cfg.jit && self.cfg.threshold == 0 {
                     self.compile(p);
@@ -373,7 +390,7 @@ impl<G: Guest> Runtime<G> {
             }
         }
         self.stats.blocks_translated += 1;
-        if self.trace_in_asm {
+        if self.trace_in_asm && self.trace_range.contains(&pc) {
             let mut text = format!("IN: {pc:#x}\n");
             for (i, insn) in insns.iter().enumerate() {
                 let ipc = pc + 4 * i as u64;

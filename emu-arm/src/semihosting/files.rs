@@ -151,7 +151,7 @@ impl Handle {
     }
 
     /// The length of the file.
-    pub fn len(&self) -> Result<u64, Errno> {
+    pub fn length(&self) -> Result<u64, Errno> {
         match self {
             Handle::Console(_) => Err(libc::EINVAL),
             Handle::File(f) => f.metadata().map(|m| m.len()).map_err(|e| io_errno(&e)),
@@ -251,7 +251,7 @@ mod tests {
         assert_eq!(h.seek(4), Ok(()));
         assert_eq!(h.read(&mut buf), Ok(1));
         assert_eq!(h.seek(6), Err(libc::EINVAL));
-        assert_eq!(h.len(), Ok(5));
+        assert_eq!(h.length(), Ok(5));
         assert_eq!(h.write(b"x"), Err(libc::EBADF));
     }
 

@@ -230,7 +230,7 @@ impl Semihosting {
             }
             op::FLEN => {
                 let [handle] = params(t, arg)?;
-                self.files.get(handle)?.len()
+                self.files.get(handle)?.length()
             }
             op::TMPNAM => {
                 let [buf, id, len] = params(t, arg)?;
