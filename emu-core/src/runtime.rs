@@ -103,7 +103,9 @@ pub struct Runtime<G: Guest> {
     /// Only blocks starting in this range are traced (in_asm, exec).
     pub trace_range: std::ops::Range<u64>,
     /// Count guest instructions (block length per block run) in `stats.guest_insns`.
-    /// Chained blocks would bypass the count, so counting turns chaining off.
+    /// Chained blocks would bypass the count, so counting turns chaining off; the JIT's
+    /// `follow_jumps` and `self_loops` must be off too (they keep execution inside one
+    /// compiled function).
     pub count_insns: bool,
 }
 

@@ -193,7 +193,15 @@ pub fn gettid() -> i32 {
 
 impl Thread {
     pub fn new(proc: &'static Process, cpu: Box<CpuState>) -> Result<Thread, String> {
-        let mut rt = Runtime::new(proc.mem(), proc.opts.tier)?;
+        let mut tier = proc.opts.tier;
+        if proc.opts.stats || proc.opts.trace_exec {
+            // The instruction count and the exec trace are taken per block by the run
+            // loop, so every block must pass through it: no jumps followed into one
+            // compiled function, no loops inside one (and both turn chaining off).
+            tier.jit_settings.follow_jumps = false;
+            tier.jit_settings.self_loops = false;
+        }
+        let mut rt = Runtime::new(proc.mem(), tier)?;
         rt.trace_in_asm = proc.opts.trace_in_asm;
         rt.trace_exec = proc.opts.trace_exec;
         if let Some(r) = &proc.opts.trace_range {

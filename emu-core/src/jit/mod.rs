@@ -78,6 +78,10 @@ pub struct JitSettings {
     /// the same function, so straight-line paths through jumps and calls run without
     /// block transitions.
     pub follow_jumps: bool,
+    /// A branch back to a block's own start loops inside its compiled function (off:
+    /// it leaves like any other direct branch, so a run loop that counts blocks sees
+    /// every iteration).
+    pub self_loops: bool,
 }
 
 impl Default for JitSettings {
@@ -88,6 +92,7 @@ impl Default for JitSettings {
             code_cache_bytes: 64 << 20,
             verifier: cfg!(debug_assertions),
             follow_jumps: true,
+            self_loops: true,
         }
     }
 }
@@ -135,6 +140,8 @@ pub struct Jit {
     dump_clif: bool,
     /// Compile through direct jumps into their targets (see `JitSettings`).
     follow_jumps: bool,
+    /// Loop inside the function on a branch to the block's own start (`JitSettings`).
+    self_loops: bool,
 }
 
 // SAFETY: the raw pointers point into mappings the Jit owns.
@@ -212,6 +219,7 @@ impl Jit {
             }),
             dump_clif: std::env::var_os("EMU_DUMP_CLIF").is_some(),
             follow_jumps: s.follow_jumps,
+            self_loops: s.self_loops,
         };
         jit.trampoline = jit.build_trampoline()?;
         jit.return_stub = jit.build_return_stub()?;
@@ -367,6 +375,7 @@ impl Jit {
                 ibtc_addr: self.ibtc.as_ptr() as u64,
                 ibtc_mask: (IBTC_ENTRIES - 1) as u64,
                 generation_addr,
+                self_loops: self.self_loops,
                 generation: if self.generation_addr == 0 {
                     0
                 } else {

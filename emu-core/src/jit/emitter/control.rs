@@ -198,7 +198,7 @@ impl JitEmitter<'_, '_> {
 
     fn emit_goto(&mut self, target: u64) {
         let t = self.konst(target);
-        if target == self.env.block_pc {
+        if self.env.self_loops && target == self.env.block_pc {
             // A loop onto this very block: jump back to the entry check (the state is
             // synced, and the body reloads what it uses). pc is stored as on any entry:
             // semantics may read it.

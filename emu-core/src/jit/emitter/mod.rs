@@ -62,6 +62,8 @@ pub struct EmitEnv<'c> {
     /// when this code was compiled: compiled code stops as soon as they differ.
     pub generation_addr: u64,
     pub generation: u64,
+    /// A branch to `block_pc` loops inside the function (else it is an ordinary exit).
+    pub self_loops: bool,
 }
 
 /// How a block ends (recorded by the `goto*`/`exit` methods, emitted after the
