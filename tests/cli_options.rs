@@ -468,7 +468,11 @@ fn stats_count_the_same_instructions_in_every_tier() {
         let count: u64 = text
             .split("guest instructions executed ")
             .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
+            .map(|rest| {
+                rest.chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect::<String>()
+            })
             .and_then(|n| n.parse().ok())
             .unwrap_or_else(|| panic!("{tier}: no instruction count in {text}"));
         assert!(text.contains("exits to the run loop: svc "), "{text}");

@@ -73,7 +73,7 @@ struct RunArgs {
     #[arg(long, value_name = "N")]
     jit_threshold: Option<u32>,
     /// Print runtime counters on stderr when the guest exits (blocks translated, guest
-    /// instructions executed, exits by reason, translation time).
+    /// instructions executed, exits by reason, compile time).
     #[arg(long)]
     stats: bool,
     /// What to trace, comma-separated: in_asm (translated blocks, disassembled), exec

@@ -8,7 +8,8 @@ use crate::emit::{perm, CoreState, Emitter, Exit, SLOT_PC};
 use crate::guest::Guest;
 use crate::interp::Interp;
 use crate::jit::{CompileError, Jit, JitFn, JitSettings, LinkRequest};
-use crate::mem::{MemView, PAGE_SIZE};
+use crate::mem::PAGE_SIZE;
+use crate::memmodel::{CodePage, MemModel};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -27,6 +28,9 @@ pub struct TierConfig {
     pub jit_settings: JitSettings,
     /// Link compiled blocks' direct branches to their compiled successors.
     pub chaining: bool,
+    /// Count guest instructions in `CoreState::icount` (per block, in both tiers) and
+    /// return [`Exit::INTERRUPT`] before a block once `icount >= icount_limit`.
+    pub count_insns: bool,
 }
 
 impl Default for TierConfig {
@@ -37,6 +41,7 @@ impl Default for TierConfig {
             max_block_insns: 64,
             jit_settings: JitSettings::default(),
             chaining: true,
+            count_insns: false,
         }
     }
 }
@@ -56,10 +61,6 @@ pub struct Stats {
     pub cache_resets: u64,
     /// Direct-branch exits linked to their compiled successor.
     pub chain_links: u64,
-    /// Guest instructions in the blocks run (only with `count_insns`).
-    pub guest_insns: u64,
-    /// Time spent fetching and decoding blocks.
-    pub translate_time: Duration,
 }
 
 /// Bumped whenever translated code anywhere in the process may be stale (code pages
@@ -73,6 +74,9 @@ pub fn invalidate_all_code() {
 
 struct Block<G: Guest> {
     pc: u64,
+    /// Physical address of `pc` in system mode (the block is only valid while `pc`
+    /// translates there); equal to `pc` in user mode.
+    pa: u64,
     insns: Box<[G::Insn]>,
     runs: u32,
     code: Option<JitFn>,
@@ -84,9 +88,10 @@ const JUMP_CACHE_SIZE: usize = 4096;
 
 /// One per guest thread: its block cache, jump cache and compiler.
 pub struct Runtime<G: Guest> {
-    mem: MemView,
+    mem: MemModel,
     cfg: TierConfig,
-    blocks: HashMap<u64, Box<Block<G>>>,
+    /// Keyed by (pc, pa): one VA may hold different code in different address spaces.
+    blocks: HashMap<(u64, u64), Box<Block<G>>>,
     /// Direct-mapped pc → block, in front of the hash map.
     jump_cache: Box<[(u64, *mut Block<G>)]>,
     jit: Option<Jit>,
@@ -94,6 +99,8 @@ pub struct Runtime<G: Guest> {
     /// The chaining cell the last compiled block left through, waiting for its
     /// successor (the block at the new pc) to be compiled.
     pending_link: Option<LinkRequest>,
+    /// Guest pc of the block that filed `pending_link`.
+    pending_link_from: u64,
     pub stats: Stats,
     /// Log each block translated (`--trace in_asm`).
     pub trace_in_asm: bool,
@@ -102,11 +109,6 @@ pub struct Runtime<G: Guest> {
     pub trace_exec: bool,
     /// Only blocks starting in this range are traced (in_asm, exec).
     pub trace_range: std::ops::Range<u64>,
-    /// Count guest instructions (block length per block run) in `stats.guest_insns`.
-    /// Chained blocks would bypass the count, so counting turns chaining off; the JIT's
-    /// `follow_jumps` and `self_loops` must be off too (they keep execution inside one
-    /// compiled function).
-    pub count_insns: bool,
 }
 
 // SAFETY: the raw pointers in the jump cache point into this runtime's own boxes.
@@ -115,7 +117,9 @@ unsafe impl<G: Guest> Send for Runtime<G> {}
 impl<G: Guest> Runtime<G> {
     /// A runtime for one guest thread. If the JIT cannot be set up (no executable
     /// memory), it logs a warning and interprets everything.
-    pub fn new(mem: MemView, cfg: TierConfig) -> Result<Self, String> {
+    pub fn new(mem: impl Into<MemModel>, mut cfg: TierConfig) -> Result<Self, String> {
+        let mem = mem.into();
+        cfg.jit_settings.count_insns = cfg.count_insns;
         let generation = CODE_GENERATION.load(Ordering::SeqCst);
         let jit = if cfg.jit {
             match Jit::with_settings(mem, cfg.jit_settings) {
@@ -141,11 +145,11 @@ impl<G: Guest> Runtime<G> {
             jit,
             generation,
             pending_link: None,
+            pending_link_from: 0,
             stats: Stats::default(),
             trace_in_asm: false,
             trace_exec: false,
             trace_range: 0..u64::MAX,
-            count_insns: false,
         })
     }
 
@@ -193,14 +197,22 @@ impl<G: Guest> Runtime<G> {
             if unsafe { std::ptr::read_volatile(&(*core).interrupt) } != 0 {
                 return Exit::INTERRUPT;
             }
+            // SAFETY: caller's contract.
+            if self.cfg.count_insns && unsafe { (*core).icount >= (*core).icount_limit } {
+                return Exit::INTERRUPT;
+            }
             let gen = CODE_GENERATION.load(Ordering::Relaxed);
             if gen != self.generation {
                 self.generation = gen;
                 self.flush();
+                if let MemModel::System(sm) = self.mem {
+                    // SAFETY: caller's contract.
+                    unsafe { (sm.code_flushed)(state) };
+                }
             }
             // SAFETY: caller's contract.
             let pc = unsafe { (*core).pc };
-            let blk = match self.lookup(pc) {
+            let blk = match self.lookup(state, pc) {
                 Ok(b) => b,
                 Err(addr) => {
                     // SAFETY: caller's contract.
@@ -214,9 +226,6 @@ impl<G: Guest> Runtime<G> {
                 let b = unsafe { &*blk };
                 (b.pc, b.insns.len(), b.code, b.compile_failed)
             };
-            if self.count_insns {
-                self.stats.guest_insns += n_insns as u64;
-            }
             if self.trace_exec && self.trace_range.contains(&blk_pc) {
                 tracing::trace!(target: "exec", "block {blk_pc:#x} ({n_insns} insns)");
             }
@@ -235,14 +244,24 @@ impl<G: Guest> Runtime<G> {
             let pending = self.pending_link.take();
             let exit = match (code, &mut self.jit) {
                 (Some(code), Some(jit)) => {
-                    let chaining = self.cfg.chaining && !self.trace_exec && !self.count_insns;
+                    let chaining = self.cfg.chaining && !self.trace_exec;
+                    let system = self.mem.is_system();
                     if chaining {
                         if let Some(req) = pending {
-                            if jit.link(req, code) {
+                            // System mode links only within a page: the target's
+                            // translation is then the one the source block was entered
+                            // under (a mapping change always exits to this loop first).
+                            let same_page =
+                                self.pending_link_from / PAGE_SIZE == blk_pc / PAGE_SIZE;
+                            if (!system || same_page) && jit.link(req, code) {
                                 self.stats.chain_links += 1;
                             }
                         }
-                        jit.remember_indirect_target(blk_pc, code);
+                        // The inline indirect-branch cache is keyed by VA only, which is
+                        // ambiguous across address spaces: user mode only.
+                        if !system {
+                            jit.remember_indirect_target(blk_pc, code);
+                        }
                     }
                     self.stats.jit_block_runs += 1;
                     // SAFETY: code belongs to this Jit's current epoch (every flush and
@@ -251,11 +270,18 @@ impl<G: Guest> Runtime<G> {
                     let request = jit.take_link_request();
                     if chaining && e == Exit::JUMP {
                         self.pending_link = request;
+                        // The exit may come from a chained successor in the same page; its
+                        // page is what matters, and chaining never leaves the page.
+                        self.pending_link_from = blk_pc;
                     }
                     e
                 }
                 _ => {
                     self.stats.interp_block_runs += 1;
+                    if self.cfg.count_insns {
+                        // SAFETY: caller's contract.
+                        unsafe { (*core).icount += n_insns as u64 };
+                    }
                     // SAFETY: caller's contract; blk is alive (see above).
                     unsafe { Self::interpret(&*blk, state, self.mem) }
                 }
@@ -280,7 +306,7 @@ impl<G: Guest> Runtime<G> {
     ///
     /// # Safety
     /// As for [`Runtime::run`].
-    unsafe fn interpret(blk: &Block<G>, state: *mut u8, mem: MemView) -> Exit {
+    unsafe fn interpret(blk: &Block<G>, state: *mut u8, mem: MemModel) -> Exit {
         // SAFETY: caller's contract.
         let mut it = unsafe { Interp::new(state, mem) };
         let mut pc = blk.pc;
@@ -336,27 +362,42 @@ impl<G: Guest> Runtime<G> {
         jit.compile_block::<G>(blk.pc, &blk.insns)
     }
 
+    /// Where the code at `pc` lives: in system mode, its translation now (which may fault:
+    /// `Err(pc)`, the architecture has recorded why); in user mode, `pc` itself.
+    fn locate(&self, state: *mut u8, pc: u64) -> Result<Option<CodePage>, u64> {
+        match self.mem {
+            MemModel::User(_) => Ok(None),
+            MemModel::System(sm) => {
+                if !pc.is_multiple_of(4) {
+                    return Err(pc);
+                }
+                // SAFETY: `run`'s contract on `state`.
+                unsafe { (sm.fetch)(state, pc) }.map(Some).map_err(|_| pc)
+            }
+        }
+    }
+
     /// Finds or translates the block at `pc`. `Err` is the address whose fetch faulted.
-    fn lookup(&mut self, pc: u64) -> Result<*mut Block<G>, u64> {
+    fn lookup(&mut self, state: *mut u8, pc: u64) -> Result<*mut Block<G>, u64> {
+        let page = self.locate(state, pc)?;
+        let pa = page.map_or(pc, |p| p.pa);
         let slot = ((pc >> 2) as usize) & (JUMP_CACHE_SIZE - 1);
         let (tag, ptr) = self.jump_cache[slot];
         // Empty slots are tagged u64::MAX with a null pointer; a guest can jump to that pc
         // (it is misaligned, so it faults below), so an empty slot must never match.
-        if tag == pc && !ptr.is_null() {
+        // SAFETY: non-null jump cache pointers point at live boxed blocks.
+        if tag == pc && !ptr.is_null() && unsafe { (*ptr).pa } == pa {
             return Ok(ptr);
         }
-        let ptr: *mut Block<G> = match self.blocks.get_mut(&pc) {
+        let ptr: *mut Block<G> = match self.blocks.get_mut(&(pc, pa)) {
             Some(b) => &mut **b,
             None => {
-                let started = Instant::now();
-                let translated = self.translate(pc);
-                self.stats.translate_time += started.elapsed();
-                let mut b = Box::new(translated?);
+                let mut b = Box::new(self.translate(state, pc, page)?);
                 let p: *mut Block<G> = &mut *b;
                 if self.cfg.jit && self.cfg.threshold == 0 {
                     self.compile(p);
                 }
-                self.blocks.insert(pc, b);
+                self.blocks.insert((pc, pa), b);
                 p
             }
         };
@@ -366,21 +407,35 @@ impl<G: Guest> Runtime<G> {
 
     /// Fetches and decodes instructions from `pc` up to a block end, a page end, an
     /// unreadable instruction or the length cap.
-    fn translate(&mut self, pc: u64) -> Result<Block<G>, u64> {
+    fn translate(
+        &mut self,
+        state: *mut u8,
+        pc: u64,
+        page: Option<CodePage>,
+    ) -> Result<Block<G>, u64> {
         if !pc.is_multiple_of(4) {
             return Err(pc);
         }
         let mut insns = Vec::new();
         let mut a = pc;
         loop {
-            if self.mem.page_perms(a) & perm::EXEC == 0 {
-                if insns.is_empty() {
-                    return Err(a);
+            let host = match (self.mem, page) {
+                (MemModel::User(mem), _) => {
+                    if mem.page_perms(a) & perm::EXEC == 0 {
+                        if insns.is_empty() {
+                            return Err(a);
+                        }
+                        break;
+                    }
+                    mem.host(a) as usize
                 }
-                break;
-            }
-            // SAFETY: the page is mapped executable (hence readable by the host).
-            let raw = unsafe { (self.mem.host(a) as *const u32).read_unaligned() };
+                // A block never leaves its page, which `page` says is executable RAM.
+                (MemModel::System(_), Some(p)) => p.host + (a - pc) as usize,
+                (MemModel::System(_), None) => return Err(a),
+            };
+            // SAFETY: the page is mapped executable, hence readable by the host (user
+            // mode), or is guest RAM (system mode).
+            let raw = unsafe { (host as *const u32).read_unaligned() };
             let insn = G::decode(u32::from_le(raw));
             insns.push(insn);
             a += 4;
@@ -400,8 +455,18 @@ impl<G: Guest> Runtime<G> {
             }
             tracing::info!(target: "in_asm", "{text}");
         }
+        let pa = match (self.mem, page) {
+            (MemModel::System(sm), Some(p)) => {
+                // Stores to this page must now drop the translation.
+                // SAFETY: `run`'s contract on `state`.
+                unsafe { (sm.mark_code)(state, p.pa) };
+                p.pa
+            }
+            _ => pc,
+        };
         Ok(Block {
             pc,
+            pa,
             insns: insns.into_boxed_slice(),
             runs: 0,
             code: None,

@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// How the emulator was asked to run the program (from the command line).
@@ -98,6 +99,8 @@ pub struct Process {
     pub finished_stats: Mutex<Stats>,
     /// Exits of exited threads' run loops, by reason (for `--stats`).
     pub finished_exits: Mutex<ExitCounts>,
+    /// Guest instructions executed by exited threads (for `--stats`).
+    pub finished_insns: AtomicU64,
     /// The main thread's initial stack pointer.
     pub initial_sp: u64,
     /// Semihosting state, with `--semihosting`.
@@ -194,20 +197,14 @@ pub fn gettid() -> i32 {
 impl Thread {
     pub fn new(proc: &'static Process, cpu: Box<CpuState>) -> Result<Thread, String> {
         let mut tier = proc.opts.tier;
-        if proc.opts.stats || proc.opts.trace_exec {
-            // The instruction count and the exec trace are taken per block by the run
-            // loop, so every block must pass through it: no jumps followed into one
-            // compiled function, no loops inside one (and both turn chaining off).
-            tier.jit_settings.follow_jumps = false;
-            tier.jit_settings.self_loops = false;
-        }
+        // --stats reports guest instructions executed (counted per block by both tiers).
+        tier.count_insns |= proc.opts.stats;
         let mut rt = Runtime::new(proc.mem(), tier)?;
         rt.trace_in_asm = proc.opts.trace_in_asm;
         rt.trace_exec = proc.opts.trace_exec;
         if let Some(r) = &proc.opts.trace_range {
             rt.trace_range = r.clone();
         }
-        rt.count_insns = proc.opts.stats;
         let tid = gettid();
         let mut t = Thread {
             proc,
@@ -425,6 +422,9 @@ impl Thread {
         }
         add_stats(&mut lock(&self.proc.finished_stats), &self.rt.stats);
         lock(&self.proc.finished_exits).add(&self.exits);
+        self.proc
+            .finished_insns
+            .fetch_add(self.cpu.core.icount, Ordering::Relaxed);
     }
 }
 
@@ -436,31 +436,31 @@ fn add_stats(into: &mut Stats, s: &Stats) {
     into.interp_block_runs += s.interp_block_runs;
     into.jit_block_runs += s.jit_block_runs;
     into.flushes += s.flushes;
-    into.guest_insns += s.guest_insns;
-    into.translate_time += s.translate_time;
 }
 
-/// Prints `--stats` counters for the whole process (exited threads plus `current`).
-pub fn print_stats(proc: &Process, current: &Stats, current_exits: &ExitCounts) {
+/// Prints `--stats` counters for the whole process: exited threads plus `current` (the
+/// thread that is ending the process, if it has not finished yet).
+pub fn print_stats(proc: &Process, current: Option<&Thread>) {
     if !proc.opts.stats {
         return;
     }
     let mut s = *lock(&proc.finished_stats);
-    add_stats(&mut s, current);
     let mut exits = lock(&proc.finished_exits).clone();
-    exits.add(current_exits);
+    let mut insns = proc.finished_insns.load(Ordering::Relaxed);
+    if let Some(t) = current {
+        add_stats(&mut s, &t.rt.stats);
+        exits.add(&t.exits);
+        insns += t.cpu.core.icount;
+    }
     eprintln!(
-        "emu: stats: blocks translated {}, compiled {} (failed {}), translation time: \
-         decode {:.3} ms, compile {:.3} ms\n\
-         emu: stats: guest instructions executed {} (whole blocks: a block left early by a \
-         fault counts whole), block runs: interpreter {} jit {}, code flushes {}\n\
+        "emu: stats: blocks translated {}, compiled {} (failed {}), compile time {:.3} ms\n\
+         emu: stats: guest instructions executed {insns}, block runs: interpreter {} jit {} \
+         (entries from the run loop), code flushes {}\n\
          emu: stats: exits to the run loop: {}",
         s.blocks_translated,
         s.blocks_compiled,
         s.compile_failures,
-        s.translate_time.as_secs_f64() * 1e3,
         s.compile_time.as_secs_f64() * 1e3,
-        s.guest_insns,
         s.interp_block_runs,
         s.jit_block_runs,
         s.flushes,
@@ -470,7 +470,7 @@ pub fn print_stats(proc: &Process, current: &Stats, current_exits: &ExitCounts) 
 
 /// Ends the whole process with `code` (exit_group), after `--stats`.
 pub fn exit_group(t: &Thread, code: i32) -> ! {
-    print_stats(t.proc, &t.rt.stats, &t.exits);
+    print_stats(t.proc, Some(t));
     // SAFETY: _exit ends the process; nothing needs unwinding.
     unsafe { libc::_exit(code) }
 }
@@ -700,6 +700,7 @@ pub fn start(
         threads: Mutex::new(HashMap::new()),
         finished_stats: Mutex::new(Stats::default()),
         finished_exits: Mutex::new(ExitCounts::default()),
+        finished_insns: AtomicU64::new(0),
         initial_sp: st.sp,
         semihosting,
     }));
@@ -720,6 +721,6 @@ pub fn start(
         // SAFETY: ends the calling host thread only; nothing of it is used afterwards.
         unsafe { libc::syscall(libc::SYS_exit, code) };
     }
-    print_stats(proc, &Stats::default(), &ExitCounts::default());
+    print_stats(proc, None);
     Ok(code)
 }

@@ -423,7 +423,7 @@ pub fn host_view_of_mask(mask: u64) -> u64 {
 /// Ends the process as if killed by `sig`, so the parent sees the same wait status as for
 /// a native program (and the shell prints e.g. "Illegal instruction").
 pub fn die_by_signal(t: &Thread, sig: usize) -> ! {
-    print_stats(t.proc, &t.rt.stats, &t.exits);
+    print_stats(t.proc, Some(t));
     let dfl = KernelSigaction {
         handler: libc::SIG_DFL,
         flags: HOST_SA_RESTORER,
