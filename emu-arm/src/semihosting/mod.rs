@@ -8,7 +8,8 @@
 //! result goes to X0.
 //!
 //! Mode-independent: guest memory and registers are reached through [`Target`], which
-//! user mode implements over its flat guest memory and system mode over its page tables.
+//! user mode implements over its flat guest memory (`linux/semihosting.rs`) and system
+//! mode over the vCPU's translation regime ([`system`]).
 //! Host files are confined to one directory ([`sandbox::Root`]). Deliberate differences
 //! from QEMU: SYS_SYSTEM (run a host shell command) is refused, since a test program must
 //! not escape its sandbox; SYS_TMPNAM names a file inside the root; an unknown operation
@@ -16,6 +17,7 @@
 
 pub mod files;
 pub mod sandbox;
+pub mod system;
 
 use files::{Handle, Table};
 use sandbox::{Errno, Root};
