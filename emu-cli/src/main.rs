@@ -9,7 +9,10 @@
 //! takes too long with [`TIMEOUT_STATUS`] (124, as `timeout(1)`); a semihosting guest's
 //! SYS_EXIT status is ours too. README.md lists every status.
 
+mod diagnostics;
+
 use clap::{Parser, Subcommand, ValueEnum};
+use diagnostics::{parse_range, parse_seconds};
 use emu_arm::linux::process::{self, Options};
 use emu_core::runtime::TierConfig;
 use emu_core::timeout::{Timeout, TIMEOUT_STATUS};
@@ -126,112 +129,6 @@ fn fail(what: &str, why: &str) -> ! {
     std::process::exit(EMULATOR_ERROR)
 }
 
-/// `--trace-range START-END`.
-fn parse_range(text: &str) -> Result<std::ops::Range<u64>, String> {
-    let number = |t: &str| {
-        let t = t.trim();
-        match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-            Some(hex) => u64::from_str_radix(hex, 16),
-            None => t.parse(),
-        }
-        .map_err(|e| format!("'{t}': {e}"))
-    };
-    let (start, end) = text
-        .split_once('-')
-        .ok_or_else(|| "expected START-END".to_string())?;
-    let (start, end) = (number(start)?, number(end)?);
-    if start >= end {
-        return Err(format!("empty range {start:#x}-{end:#x}"));
-    }
-    Ok(start..end)
-}
-
-/// `--timeout SECS` (fractions allowed).
-fn parse_seconds(text: &str) -> Result<Duration, String> {
-    let secs: f64 = text.trim().parse().map_err(|e| format!("'{text}': {e}"))?;
-    if !(secs > 0.0 && secs < 1e9) {
-        return Err(format!("'{text}': must be a positive number of seconds"));
-    }
-    Ok(Duration::from_secs_f64(secs))
-}
-
-/// `--trace` turned into a `tracing` filter and the runtime's own trace switches.
-struct TraceSpec {
-    filter: String,
-    in_asm: bool,
-    exec: bool,
-}
-
-/// The `--trace` categories and the `tracing` target and level each enables.
-const TRACE_CATEGORIES: [(&str, &str); 5] = [
-    ("in_asm", "in_asm=info"),
-    ("exec", "exec=trace"),
-    ("syscall", "syscall=debug"),
-    ("int", "int=debug"),
-    ("unimp", "unimp=debug"),
-];
-
-fn parse_trace(list: Option<&str>) -> TraceSpec {
-    let Some(list) = list else {
-        let filter = std::env::var("EMU_LOG").unwrap_or_else(|_| "error".to_string());
-        let targets = |name: &str| filter.split(',').any(|d| d.split('=').next() == Some(name));
-        return TraceSpec {
-            in_asm: targets("in_asm"),
-            exec: targets("exec"),
-            filter,
-        };
-    };
-    let mut directives = vec!["error".to_string()];
-    let (mut in_asm, mut exec) = (false, false);
-    for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
-        let target = item.split('=').next().unwrap_or(item);
-        in_asm |= target == "in_asm";
-        exec |= target == "exec";
-        match TRACE_CATEGORIES.iter().find(|(name, _)| *name == item) {
-            Some((_, directive)) => directives.push(directive.to_string()),
-            // Anything else is EnvFilter syntax (e.g. `syscall=trace`, `debug`).
-            None => directives.push(item.to_string()),
-        }
-    }
-    TraceSpec {
-        filter: directives.join(","),
-        in_asm,
-        exec,
-    }
-}
-
-fn init_logging(filter: &str, file: Option<&std::path::Path>, append: bool) {
-    let f = match tracing_subscriber::EnvFilter::try_new(filter) {
-        Ok(f) => f,
-        Err(e) => fail("--trace", &e.to_string()),
-    };
-    let builder = tracing_subscriber::fmt().with_env_filter(f).without_time();
-    match file {
-        Some(path) => {
-            let mut options = std::fs::OpenOptions::new();
-            options.create(true);
-            // Appending keeps lines of forked and re-executed guests whole and in order.
-            if append {
-                options.append(true);
-            } else {
-                options.write(true).truncate(true);
-            }
-            let out = match options.open(path) {
-                Ok(f) => f,
-                Err(e) => fail(&path.display().to_string(), &format!("--trace-file: {e}")),
-            };
-            builder
-                .with_writer(std::sync::Arc::new(out))
-                .with_ansi(false)
-                .init();
-        }
-        None => builder
-            .with_writer(std::io::stderr)
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            .init(),
-    }
-}
-
 /// Starts the `--timeout` timer: at the deadline the whole process (every guest thread,
 /// blocked in a syscall or not) ends with [`TIMEOUT_STATUS`].
 fn start_timeout(deadline: SystemTime, limit: Option<Duration>) {
@@ -281,13 +178,16 @@ fn guest_env(set: &[OsString], unset: &[OsString]) -> Vec<Vec<u8>> {
 }
 
 fn run(a: RunArgs) -> ! {
-    let trace = parse_trace(a.trace.as_deref());
+    let trace = diagnostics::parse_trace(a.trace.as_deref(), std::env::var("EMU_LOG").ok());
     // Relative to where emu started, like every other path option.
     let trace_file = a
         .trace_file
         .as_ref()
         .map(|p| std::path::absolute(p).unwrap_or(p.clone()));
-    init_logging(&trace.filter, trace_file.as_deref(), a.trace_append);
+    if let Err(e) = diagnostics::init_logging(&trace.filter, trace_file.as_deref(), a.trace_append)
+    {
+        fail("arguments", &e);
+    }
     let deadline = match (a.timeout_at, a.timeout) {
         (Some(ms), _) => Some(UNIX_EPOCH + Duration::from_millis(ms)),
         (None, Some(d)) => Some(SystemTime::now() + d),
