@@ -275,15 +275,26 @@ fn spin() -> PathBuf {
     emu_tests::guest_dir().join("spin")
 }
 
-/// `--timeout`: a guest spinning in its own code, and one blocked in a host syscall, are
-/// both stopped after about the limit with status 124 (README: exit statuses).
+/// `--timeout`: a guest spinning in its own code, one blocked in a host syscall, and one
+/// that has replaced itself with execve are all stopped after about the limit with
+/// status 124 (README: exit statuses).
 #[test]
 fn timeout_stops_spinning_and_blocked_guests_with_status_124() {
-    for (what, args) in [("spinning", &[][..]), ("blocked in ppoll", &["block"][..])] {
+    let spin_path = spin().display().to_string();
+    for (what, program, args) in [
+        ("spinning", spin(), vec![]),
+        ("blocked in ppoll", spin(), vec!["block"]),
+        // emu re-executes itself for the guest's execve: the deadline goes with it.
+        (
+            "after an execve",
+            guest_case("exec_other").binary,
+            vec![spin_path.as_str()],
+        ),
+    ] {
         let mut command = std::process::Command::new(emu_tests::emu_binary());
         command
             .args(["run", "--timeout", "1.5"])
-            .arg(spin())
+            .arg(program)
             .args(args);
         let started = std::time::Instant::now();
         let outcome = run_command(command, b"", DEFAULT_TIMEOUT);
