@@ -312,3 +312,53 @@ fn exit_statuses() {
     // An unreadable block is an error return, not an exit.
     assert_eq!(f.call(op::EXIT, 0), FAILED);
 }
+
+/// Arbitrary operation numbers and parameter blocks never panic: every call returns a
+/// value or ends the run. (SYS_READC is left out: it reads the test's stdin.)
+#[test]
+fn arbitrary_calls_do_not_panic() {
+    let mut f = Fixture::new("arbitrary");
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let interesting = [
+        0,
+        1,
+        2,
+        3,
+        4,
+        8,
+        0xff,
+        0x1000,
+        1 << 40,
+        u64::MAX,
+        BASE,
+        BUF,
+        NAME,
+    ];
+    for _ in 0..5000 {
+        let operation = next() % 0x40;
+        if operation == op::READC {
+            continue;
+        }
+        // Parameter fields: small numbers, handles, sizes and pointers in and out of memory.
+        let fields: Vec<u64> = (0..4)
+            .map(|_| {
+                let r = next();
+                if r & 1 == 0 {
+                    interesting[(r >> 1) as usize % interesting.len()]
+                } else {
+                    BASE + (r >> 8) % (SIZE as u64 + 64)
+                }
+            })
+            .collect();
+        f.cpu.params(&fields);
+        let arg = if next() & 3 == 0 { next() } else { BLOCK };
+        f.cpu.x = [operation, arg];
+        let _ = f.sh.call(&mut f.cpu);
+    }
+}
