@@ -107,6 +107,8 @@ pub struct Runtime<G: Guest> {
     /// Log each block executed (`--trace exec`; chained blocks are not logged, so
     /// tracing turns chaining off).
     pub trace_exec: bool,
+    /// Only blocks starting in this range are traced (in_asm, exec).
+    pub trace_range: std::ops::Range<u64>,
 }
 
 // SAFETY: the raw pointers in the jump cache point into this runtime's own boxes.
@@ -147,6 +149,7 @@ impl<G: Guest> Runtime<G> {
             stats: Stats::default(),
             trace_in_asm: false,
             trace_exec: false,
+            trace_range: 0..u64::MAX,
         })
     }
 
@@ -223,7 +226,7 @@ impl<G: Guest> Runtime<G> {
                 let b = unsafe { &*blk };
                 (b.pc, b.insns.len(), b.code, b.compile_failed)
             };
-            if self.trace_exec {
+            if self.trace_exec && self.trace_range.contains(&blk_pc) {
                 tracing::trace!(target: "exec", "block {blk_pc:#x} ({n_insns} insns)");
             }
             if code.is_none() && self.jit.is_some() && !compile_failed {
@@ -444,7 +447,7 @@ impl<G: Guest> Runtime<G> {
             }
         }
         self.stats.blocks_translated += 1;
-        if self.trace_in_asm {
+        if self.trace_in_asm && self.trace_range.contains(&pc) {
             let mut text = format!("IN: {pc:#x}\n");
             for (i, insn) in insns.iter().enumerate() {
                 let ipc = pc + 4 * i as u64;
