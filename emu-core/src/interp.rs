@@ -1,6 +1,7 @@
 //! The cold tier: an [`Emitter`] whose values are concrete `u64`s, so running an
 //! instruction's semantics executes it directly.
 
+use crate::debug::Watchpoint;
 use crate::emit::*;
 use crate::mem::MemView;
 use std::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering::SeqCst};
@@ -11,6 +12,9 @@ pub struct Interp {
     pc: u64,
     /// Set by the `goto*`/`exit` family: the block is over.
     pub ended: Option<Exit>,
+    /// Debugger watchpoints checked on every data access (empty: no check); see
+    /// [`crate::debug`]. Points into the runtime's debug hooks.
+    watchpoints: *const [Watchpoint],
 }
 
 /// Arm integer semantics of the binary operations, shared with constant folding.
@@ -112,7 +116,29 @@ impl Interp {
             mem,
             pc: 0,
             ended: None,
+            watchpoints: &[],
         }
+    }
+
+    /// Makes data accesses that touch a watched range stop with [`Exit::DEBUG`] before
+    /// the instruction runs.
+    ///
+    /// # Safety
+    /// `list` must stay alive and unchanged while this interpreter runs.
+    pub unsafe fn set_watchpoints(&mut self, list: &[Watchpoint]) {
+        self.watchpoints = list;
+    }
+
+    #[cold]
+    fn check_watchpoints(&mut self, addr: u64, size: Size, need: u8) -> Result<(), Exit> {
+        // SAFETY: set_watchpoints' contract.
+        let list = unsafe { &*self.watchpoints };
+        if let Some(arg) = crate::debug::watch_hit(list, addr, size as u64, need) {
+            // SAFETY: header field.
+            unsafe { *self.slot_ptr(SLOT_EXIT_ARG) = arg };
+            return Err(self.fault(Exit::DEBUG, addr));
+        }
+        Ok(())
     }
 
     #[inline(always)]
@@ -134,7 +160,12 @@ impl Interp {
     #[inline(always)]
     fn access(&mut self, addr: u64, size: Size, need: u8) -> Result<*mut u8, Exit> {
         match self.mem.check(addr, size as u64, need) {
-            Ok(()) => Ok(self.mem.host(addr)),
+            Ok(()) => {
+                if !self.watchpoints.is_empty() {
+                    self.check_watchpoints(addr, size, need)?;
+                }
+                Ok(self.mem.host(addr))
+            }
             Err(at) => {
                 let reason = if need & perm::WRITE != 0 {
                     Exit::FAULT_WRITE

@@ -43,6 +43,9 @@ if [[ "${1:-}" != "--expected" ]]; then
     build process process.c -static
     build exec_other exec_other.c -static
     build self_modifying self_modifying.c -static
+    # Debugged by tests/gdb_user.rs: with symbols and line tables, unoptimised, unstripped.
+    echo "build.sh: gdb_target <- gdb_target.c -g -O0 -static"
+    "$CC" -g -O0 -static -Wall -Wl,--build-id=none -ffile-prefix-map="$guest_dir"=. -o gdb_target gdb_target.c
 fi
 
 # run_qemu LINK BINARY ARGS... : runs one program in a scratch directory (QEMU writes

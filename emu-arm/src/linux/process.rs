@@ -35,6 +35,9 @@ pub struct Options {
     pub reexec_options: Vec<OsString>,
     /// The guest starts with SIGPIPE ignored (it was ignored across the guest's execve).
     pub sigpipe_ignored: bool,
+    /// `--gdb HOST:PORT`: wait there for gdb before the first instruction, then run
+    /// under its control (not passed on to programs the guest executes).
+    pub gdb: Option<String>,
 }
 
 /// Why the program could not be started: printed as `emu: <what>: <why>`.
@@ -194,7 +197,7 @@ impl Thread {
         }
     }
 
-    fn handle_exit(&mut self, exit: Exit) -> Flow {
+    pub(crate) fn handle_exit(&mut self, exit: Exit) -> Flow {
         let pc = self.cpu.core.pc;
         match exit {
             exits::SVC => return self.svc(),
@@ -385,6 +388,7 @@ pub fn print_stats(proc: &Process, current: &Stats) {
 
 /// Ends the whole process with `code` (exit_group), after `--stats`.
 pub fn exit_group(t: &Thread, code: i32) -> ! {
+    crate::gdb::notify_process_end(crate::gdb::Stop::Exited(code));
     print_stats(t.proc, &t.rt.stats);
     // SAFETY: _exit ends the process; nothing needs unwinding.
     unsafe { libc::_exit(code) }
@@ -606,11 +610,24 @@ pub fn start(
     let mut cpu = Box::new(CpuState::default());
     cpu.core.pc = interp.as_ref().map_or(main.entry, |i| i.entry);
     cpu.x[31] = st.sp;
+    let gdb_listener = match &proc.opts.gdb {
+        Some(addr) => {
+            let l = std::net::TcpListener::bind(addr.as_str())
+                .map_err(|e| fail(format!("--gdb {addr}: {}", io_message(&e))))?;
+            let shown = l.local_addr().map_or(addr.clone(), |a| a.to_string());
+            eprintln!("emu: gdb: waiting for a connection on {shown}");
+            Some(l)
+        }
+        None => None,
+    };
     let mut thread = Thread::new(proc, cpu).map_err(fail)?;
     // Like execve, keep the blocked mask and the ignored signals we inherited.
     thread.set_mask(signal::host_mask());
     signal::init_process(proc);
-    let code = thread.run();
+    let code = match gdb_listener {
+        Some(l) => super::debug_target::run_under_gdb(&mut thread, l),
+        None => thread.run(),
+    };
     thread.finish();
     if proc.thread_count() > 0 {
         // The main thread called `exit` while others run: like Linux, end only this
