@@ -93,7 +93,9 @@ fn code_words(start: u64, end: u64) -> Vec<(u64, u32)> {
 struct Debuggee {
     child: Child,
     port: u16,
-    stdout: std::thread::JoinHandle<Vec<u8>>,
+    /// The guest's output so far.
+    stdout: Arc<Mutex<Vec<u8>>>,
+    stdout_reader: std::thread::JoinHandle<()>,
     stderr: Arc<Mutex<String>>,
 }
 
@@ -112,10 +114,19 @@ impl Debuggee {
             .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("emu starts");
         let mut out = child.stdout.take().expect("piped");
-        let stdout = std::thread::spawn(move || {
-            let mut v = Vec::new();
-            let _ = out.read_to_end(&mut v);
-            v
+        let stdout = Arc::new(Mutex::new(Vec::new()));
+        let stdout_sink = stdout.clone();
+        let stdout_reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = out.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                stdout_sink
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend_from_slice(&buf[..n]);
+            }
         });
         let err = child.stderr.take().expect("piped");
         let stderr = Arc::new(Mutex::new(String::new()));
@@ -146,7 +157,28 @@ impl Debuggee {
             child,
             port,
             stdout,
+            stdout_reader,
             stderr,
+        }
+    }
+
+    /// Waits until the guest has printed `needle`.
+    fn wait_for_output(&self, needle: &str) {
+        let started = Instant::now();
+        loop {
+            let out = self
+                .stdout
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            if String::from_utf8_lossy(&out).contains(needle) {
+                return;
+            }
+            assert!(
+                started.elapsed() < TIMEOUT,
+                "the guest never printed {needle:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 
@@ -168,7 +200,12 @@ impl Debuggee {
             }
             std::thread::sleep(Duration::from_millis(10));
         };
-        let out = self.stdout.join().unwrap_or_default();
+        let _ = self.stdout_reader.join();
+        let out = self
+            .stdout
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         if status == Status::TimedOut {
             eprintln!(
                 "emu stderr:\n{}",
@@ -225,26 +262,6 @@ impl Gdb {
             child,
             transcript,
             reader,
-        }
-    }
-
-    fn text(&self) -> String {
-        self.transcript
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    /// Waits until gdb has printed `needle`.
-    fn wait_for(&self, needle: &str) {
-        let started = Instant::now();
-        while !self.text().contains(needle) {
-            assert!(
-                started.elapsed() < TIMEOUT,
-                "gdb never printed {needle:?}; transcript:\n{}",
-                self.text()
-            );
-            std::thread::sleep(Duration::from_millis(20));
         }
     }
 
@@ -317,8 +334,8 @@ fn registers(transcript: &str) -> Vec<(String, u64, String)> {
             let raw = parts.next()?.strip_prefix("0x")?;
             let value = u64::from_str_radix(raw, 16).ok()?;
             let natural: Vec<&str> = parts.collect();
-            let known = name.starts_with('x')
-                || ["sp", "pc", "cpsr", "fpsr", "fpcr"].contains(&name);
+            let known =
+                name.starts_with('x') || ["sp", "pc", "cpsr", "fpsr", "fpcr"].contains(&name);
             known.then(|| (name.to_string(), value, natural.join(" ")))
         })
         .collect()
@@ -368,7 +385,10 @@ fn break_backtrace_locals_registers_and_disassembly() {
         &t,
         &format!("Breakpoint 1 at {bp:#x}: file ./gdb_target.c, line 16."),
     );
-    assert_line(&t, "Breakpoint 1, add_scaled (a=0, b=1) at ./gdb_target.c:16");
+    assert_line(
+        &t,
+        "Breakpoint 1, add_scaled (a=0, b=1) at ./gdb_target.c:16",
+    );
     assert_line(&t, "16\t    int scaled = b * multiplier;");
     assert_line(&t, "#0  add_scaled (a=0, b=1) at ./gdb_target.c:16");
     let return_addr = compute + 0x28; // after the `bl add_scaled`
@@ -399,7 +419,10 @@ fn break_backtrace_locals_registers_and_disassembly() {
             multiplier & 0xfff
         ),
     );
-    assert_line(&t, &format!("   {:#x} <add_scaled+20>:\tldr\tw0, [x0]", bp + 8));
+    assert_line(
+        &t,
+        &format!("   {:#x} <add_scaled+20>:\tldr\tw0, [x0]", bp + 8),
+    );
     assert_line(
         &t,
         &format!("   {:#x} <add_scaled+24>:\tldr\tw1, [sp, #8]", bp + 12),
@@ -431,9 +454,12 @@ fn break_backtrace_locals_registers_and_disassembly() {
     assert_eq!(reg("fpsr").1, 0);
     assert_eq!(reg("fpcr").1, 0);
     // Unmapped memory is an error reply, not a crash.
-    assert_line(&t, "Cannot access memory at address 0x0");
+    assert_line(&t, "0x0:\tCannot access memory at address 0x0");
     // The second call: total = 3, i = 2.
-    assert_line(&t, "Breakpoint 1, add_scaled (a=3, b=2) at ./gdb_target.c:16");
+    assert_line(
+        &t,
+        "Breakpoint 1, add_scaled (a=3, b=2) at ./gdb_target.c:16",
+    );
     assert_eq!(printed_values(&t), ["0", "1", "3", "2"]);
     assert!(exited_with(&t, "036"), "no exit in:\n{t}");
     assert_eq!(status, Status::Exit(30));
@@ -456,7 +482,11 @@ fn stepi_runs_exactly_one_instruction() {
         .map(|(a, _)| a)
         .collect();
     assert!(!svcs.is_empty(), "write() has an svc");
-    let mut commands = vec![format!("break *{:#x}", compute + 0x18), "continue".into()];
+    let mut commands = vec![
+        format!("break *{:#x}", compute + 0x18),
+        "continue".into(),
+        "monitor icount".into(),
+    ];
     for _ in 0..8 {
         commands.push("stepi".into());
         commands.push("p/x $pc".into());
@@ -468,13 +498,7 @@ fn stepi_runs_exactly_one_instruction() {
         commands.push(format!("break *{a:#x}"));
     }
     commands.extend(cmds(&[
-        "continue",
-        "p/x $pc",
-        "stepi",
-        "p/x $pc",
-        "p $x0",
-        "delete",
-        "continue",
+        "continue", "p/x $pc", "stepi", "p/x $pc", "p $x0", "delete", "continue",
     ]));
     let (t, status, stdout) = debug_session(&gdb, Some("jit"), &[], &commands);
     // From the `b` into the loop condition: cmp, b.le back to the body, into the call.
@@ -489,11 +513,20 @@ fn stepi_runs_exactly_one_instruction() {
         add_scaled,
     ];
     let values = printed_values(&t);
-    assert!(values.len() >= 13, "too few values in:\n{t}");
+    assert_eq!(values.len(), 12, "values printed in:\n{t}");
     let pcs: Vec<String> = expected_pcs.iter().map(|a| format!("{a:#x}")).collect();
     assert_eq!(values[..8], pcs[..], "transcript:\n{t}");
     assert_eq!(values[8], format!("{:#x}", compute + 0x28), "x30 after bl");
-    assert_line(&t, "8 instructions single-stepped in this session (instructions run by continue are not counted: translated code has no instruction counter)");
+    assert_line(&t, "0 instructions single-stepped in this session");
+    assert_line(&t, "8 instructions single-stepped in this session");
+    // The guest's instruction counter advanced by exactly the 8 steps.
+    let executed: Vec<u64> = t
+        .lines()
+        .filter_map(|l| l.strip_suffix(" instructions executed")?.parse().ok())
+        .collect();
+    assert_eq!(executed.len(), 2, "two icount reports in:\n{t}");
+    assert!(executed[0] > 1000, "start-up ran: {executed:?}");
+    assert_eq!(executed[1] - executed[0], 8, "transcript:\n{t}");
     // The svc breakpoint, then one step: the write happened (x0 = bytes written).
     let at_svc = u64::from_str_radix(values[9].trim_start_matches("0x"), 16).expect("hex pc");
     assert!(svcs.contains(&at_svc), "stopped at {at_svc:#x}, not an svc");
@@ -596,10 +629,10 @@ fn ctrl_c_interrupts_a_running_guest() {
             "continue",
         ]),
     );
-    session.wait_for("Continuing.");
+    emu.wait_for_output("spinning\n");
     // Let the guest spin for a while (its loop gets compiled and chained), then press
     // Ctrl-C: gdb sends 0x03.
-    std::thread::sleep(Duration::from_millis(1500));
+    std::thread::sleep(Duration::from_millis(500));
     // SAFETY: sends SIGINT to the gdb process this test started.
     unsafe { libc::kill(session.child.id() as i32, libc::SIGINT) };
     let t = session.finish();
@@ -607,12 +640,13 @@ fn ctrl_c_interrupts_a_running_guest() {
     assert_line(&t, "Program received signal SIGINT, Interrupt.");
     assert_eq!(printed_values(&t), ["1"], "the loop ran; transcript:\n{t}");
     assert!(
-        t.lines().any(|l| l.starts_with("#0 ") && l.contains("spin () at ./gdb_target.c:3")),
+        t.lines()
+            .any(|l| l.starts_with("#0 ") && l.contains("spin () at ./gdb_target.c:3")),
         "not stopped in spin():\n{t}"
     );
     assert!(exited_with(&t, "036"), "no exit in:\n{t}");
     assert_eq!(status, Status::Exit(30));
-    assert_eq!(stdout, "result=30 counter=42\n");
+    assert_eq!(stdout, "spinning\nresult=30 counter=42\n");
 }
 
 #[test]
@@ -637,7 +671,10 @@ fn monitor_commands_and_kill() {
             "kill",
         ]),
     );
-    assert_line(&t, "  translate ADDR   how virtual address ADDR maps (user mode: the page's mapping)");
+    assert_line(
+        &t,
+        "  translate ADDR   how virtual address ADDR maps (user mode: the page's mapping)",
+    );
     assert!(
         t.lines().any(|l| l.starts_with(&format!(
             "{counter:#x}: user mode, no page tables: guest VA = host 0x"
@@ -651,8 +688,13 @@ fn monitor_commands_and_kill() {
     );
     assert_line(&t, "0x10: not mapped");
     assert!(t.contains("not applicable in user mode"), "{t}");
-    assert_line(&t, "reset is not supported in user mode (restart the program instead)");
-    assert!(t.contains("0 instructions single-stepped in this session"), "{t}");
+    assert_line(
+        &t,
+        "reset is not supported in user mode (restart the program instead)",
+    );
+    assert_line(&t, "0 instructions single-stepped in this session");
+    // Nothing ran yet: gdb attached before the first instruction.
+    assert_line(&t, "0 instructions executed");
     assert!(
         t.lines()
             .any(|l| l.starts_with("[Inferior 1 (process ") && l.ends_with(") killed]")),
@@ -673,7 +715,10 @@ fn detach_lets_the_program_run_to_its_end() {
         &[],
         &cmds(&["break add_scaled", "continue", "detach"]),
     );
-    assert_line(&t, "Breakpoint 1, add_scaled (a=0, b=1) at ./gdb_target.c:16");
+    assert_line(
+        &t,
+        "Breakpoint 1, add_scaled (a=0, b=1) at ./gdb_target.c:16",
+    );
     assert!(
         t.lines()
             .any(|l| l.starts_with("[Inferior 1 (process ") && l.ends_with(") detached]")),

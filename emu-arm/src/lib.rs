@@ -11,4 +11,5 @@ pub mod linux;
 pub mod mmu;
 pub mod sem;
 pub mod state;
+pub mod sys;
 pub mod testkit;

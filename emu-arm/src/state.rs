@@ -31,6 +31,16 @@ pub struct CpuState {
     /// is when translated code must be dropped: one flush per cache-maintenance sequence
     /// instead of one per cache line.
     pub code_dirty: u64,
+    /// System mode only (0 in user mode): the address of this vCPU's [`crate::sys::SysCpu`]
+    /// (exception level, system registers, TLBs, the board). Helpers reach it through
+    /// [`crate::sys::sys_cpu`].
+    pub sys: u64,
+    /// System mode only: `*const TlbEntry`, the entry array of the TLB of the current
+    /// translation context, which compiled code indexes inline (see
+    /// `emu_core::memmodel`). Updated whenever the exception level changes.
+    pub tlb: u64,
+    /// System mode only: where the softmmu slow path leaves a loaded value.
+    pub slow_value: u64,
 }
 
 impl Default for CpuState {
@@ -52,6 +62,9 @@ impl Default for CpuState {
             excl_size: 0,
             vreg: [[0; 2]; 32],
             code_dirty: 0,
+            sys: 0,
+            tlb: 0,
+            slow_value: 0,
         }
     }
 }
@@ -100,6 +113,9 @@ pub const SLOT_EXCL_VAL: Slot = slot(offset_of!(CpuState, excl_val));
 pub const SLOT_EXCL_VAL2: Slot = slot(offset_of!(CpuState, excl_val2));
 pub const SLOT_EXCL_SIZE: Slot = slot(offset_of!(CpuState, excl_size));
 pub const SLOT_CODE_DIRTY: Slot = slot(offset_of!(CpuState, code_dirty));
+pub const SLOT_SYS: Slot = slot(offset_of!(CpuState, sys));
+pub const SLOT_TLB: Slot = slot(offset_of!(CpuState, tlb));
+pub const SLOT_SLOW_VALUE: Slot = slot(offset_of!(CpuState, slow_value));
 /// Slot of the low (`hi = false`) or high 64 bits of V`n`.
 pub const fn slot_v(n: u32, hi: bool) -> Slot {
     slot(offset_of!(CpuState, vreg) + 16 * n as usize + if hi { 8 } else { 0 })

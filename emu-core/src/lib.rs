@@ -10,6 +10,8 @@ pub mod interp;
 pub mod irq;
 pub mod jit;
 pub mod mem;
+pub mod memmodel;
 pub mod mmio;
+pub mod phys;
 pub mod runtime;
 pub mod softmmu;

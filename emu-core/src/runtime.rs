@@ -9,7 +9,8 @@ use crate::emit::{perm, CoreState, Emitter, Exit, SLOT_PC};
 use crate::guest::Guest;
 use crate::interp::Interp;
 use crate::jit::{CompileError, Jit, JitFn, JitSettings, LinkRequest};
-use crate::mem::{MemView, PAGE_SIZE};
+use crate::mem::PAGE_SIZE;
+use crate::memmodel::{CodePage, MemModel};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -28,6 +29,9 @@ pub struct TierConfig {
     pub jit_settings: JitSettings,
     /// Link compiled blocks' direct branches to their compiled successors.
     pub chaining: bool,
+    /// Count guest instructions in `CoreState::icount` (per block, in both tiers) and
+    /// return [`Exit::INTERRUPT`] before a block once `icount >= icount_limit`.
+    pub count_insns: bool,
 }
 
 impl Default for TierConfig {
@@ -38,6 +42,7 @@ impl Default for TierConfig {
             max_block_insns: 64,
             jit_settings: JitSettings::default(),
             chaining: true,
+            count_insns: false,
         }
     }
 }
@@ -70,6 +75,9 @@ pub fn invalidate_all_code() {
 
 struct Block<G: Guest> {
     pc: u64,
+    /// Physical address of `pc` in system mode (the block is only valid while `pc`
+    /// translates there); equal to `pc` in user mode.
+    pa: u64,
     insns: Box<[G::Insn]>,
     runs: u32,
     code: Option<JitFn>,
@@ -81,9 +89,10 @@ const JUMP_CACHE_SIZE: usize = 4096;
 
 /// One per guest thread: its block cache, jump cache and compiler.
 pub struct Runtime<G: Guest> {
-    mem: MemView,
+    mem: MemModel,
     cfg: TierConfig,
-    blocks: HashMap<u64, Box<Block<G>>>,
+    /// Keyed by (pc, pa): one VA may hold different code in different address spaces.
+    blocks: HashMap<(u64, u64), Box<Block<G>>>,
     /// Direct-mapped pc → block, in front of the hash map.
     jump_cache: Box<[(u64, *mut Block<G>)]>,
     jit: Option<Jit>,
@@ -91,6 +100,8 @@ pub struct Runtime<G: Guest> {
     /// The chaining cell the last compiled block left through, waiting for its
     /// successor (the block at the new pc) to be compiled.
     pending_link: Option<LinkRequest>,
+    /// Guest pc of the block that filed `pending_link`.
+    pending_link_from: u64,
     pub stats: Stats,
     /// Log each block translated (`--trace in_asm`).
     pub trace_in_asm: bool,
@@ -109,7 +120,9 @@ unsafe impl<G: Guest> Send for Runtime<G> {}
 impl<G: Guest> Runtime<G> {
     /// A runtime for one guest thread. If the JIT cannot be set up (no executable
     /// memory), it logs a warning and interprets everything.
-    pub fn new(mem: MemView, cfg: TierConfig) -> Result<Self, String> {
+    pub fn new(mem: impl Into<MemModel>, mut cfg: TierConfig) -> Result<Self, String> {
+        let mem = mem.into();
+        cfg.jit_settings.count_insns = cfg.count_insns;
         let generation = CODE_GENERATION.load(Ordering::SeqCst);
         let jit = if cfg.jit {
             match Jit::with_settings(mem, cfg.jit_settings) {
@@ -135,6 +148,7 @@ impl<G: Guest> Runtime<G> {
             jit,
             generation,
             pending_link: None,
+            pending_link_from: 0,
             stats: Stats::default(),
             trace_in_asm: false,
             trace_exec: false,
@@ -149,10 +163,18 @@ impl<G: Guest> Runtime<G> {
 
     /// Installs a debugger's breakpoints, watchpoints and single-step request (see
     /// [`crate::debug`]). A changed breakpoint set drops all translations, since blocks
-    /// that ran over a new breakpoint address must be cut there.
+    /// that ran over a new breakpoint address must be cut there; while breakpoints are
+    /// set, compiled code does not follow jumps (it would run past them).
     pub fn set_debug_hooks(&mut self, hooks: DebugHooks) {
         let breakpoints_changed = hooks.breakpoints != self.debug.breakpoints;
         self.debugging = hooks != DebugHooks::default();
+        if breakpoints_changed {
+            if let Some(jit) = &mut self.jit {
+                jit.set_follow_jumps(
+                    self.cfg.jit_settings.follow_jumps && hooks.breakpoints.is_empty(),
+                );
+            }
+        }
         self.debug = hooks;
         if breakpoints_changed {
             self.flush();
@@ -203,10 +225,18 @@ impl<G: Guest> Runtime<G> {
             if unsafe { std::ptr::read_volatile(&(*core).interrupt) } != 0 {
                 return Exit::INTERRUPT;
             }
+            // SAFETY: caller's contract.
+            if self.cfg.count_insns && unsafe { (*core).icount >= (*core).icount_limit } {
+                return Exit::INTERRUPT;
+            }
             let gen = CODE_GENERATION.load(Ordering::Relaxed);
             if gen != self.generation {
                 self.generation = gen;
                 self.flush();
+                if let MemModel::System(sm) = self.mem {
+                    // SAFETY: caller's contract.
+                    unsafe { (sm.code_flushed)(state) };
+                }
             }
             // SAFETY: caller's contract.
             let pc = unsafe { (*core).pc };
@@ -216,7 +246,7 @@ impl<G: Guest> Runtime<G> {
                     return exit;
                 }
             }
-            let blk = match self.lookup(pc) {
+            let blk = match self.lookup(state, pc) {
                 Ok(b) => b,
                 Err(addr) => {
                     // SAFETY: caller's contract.
@@ -255,13 +285,23 @@ impl<G: Guest> Runtime<G> {
             let exit = match (code, &mut self.jit) {
                 (Some(code), Some(jit)) => {
                     let chaining = self.cfg.chaining && !self.trace_exec;
+                    let system = self.mem.is_system();
                     if chaining {
                         if let Some(req) = pending {
-                            if jit.link(req, code) {
+                            // System mode links only within a page: the target's
+                            // translation is then the one the source block was entered
+                            // under (a mapping change always exits to this loop first).
+                            let same_page =
+                                self.pending_link_from / PAGE_SIZE == blk_pc / PAGE_SIZE;
+                            if (!system || same_page) && jit.link(req, code) {
                                 self.stats.chain_links += 1;
                             }
                         }
-                        jit.remember_indirect_target(blk_pc, code);
+                        // The inline indirect-branch cache is keyed by VA only, which is
+                        // ambiguous across address spaces: user mode only.
+                        if !system {
+                            jit.remember_indirect_target(blk_pc, code);
+                        }
                     }
                     self.stats.jit_block_runs += 1;
                     // SAFETY: code belongs to this Jit's current epoch (every flush and
@@ -270,11 +310,18 @@ impl<G: Guest> Runtime<G> {
                     let request = jit.take_link_request();
                     if chaining && e == Exit::JUMP {
                         self.pending_link = request;
+                        // The exit may come from a chained successor in the same page; its
+                        // page is what matters, and chaining never leaves the page.
+                        self.pending_link_from = blk_pc;
                     }
                     e
                 }
                 _ => {
                     self.stats.interp_block_runs += 1;
+                    if self.cfg.count_insns {
+                        // SAFETY: caller's contract.
+                        unsafe { (*core).icount += n_insns as u64 };
+                    }
                     // SAFETY: caller's contract; blk is alive (see above).
                     unsafe { Self::interpret(&*blk, state, self.mem, &self.debug.watchpoints) }
                 }
@@ -323,7 +370,10 @@ impl<G: Guest> Runtime<G> {
     /// As for [`Runtime::run`].
     unsafe fn step_one(&mut self, pc: u64, state: *mut u8) -> Exit {
         let core = state as *mut CoreState;
-        let blk = match self.translate(pc, 1) {
+        let blk = match self
+            .locate(state, pc)
+            .and_then(|page| self.translate(state, pc, page, 1))
+        {
             Ok(b) => b,
             Err(addr) => {
                 // SAFETY: caller's contract.
@@ -335,6 +385,10 @@ impl<G: Guest> Runtime<G> {
         // FLUSH_CODE at itself and runs for real the second time.
         for _ in 0..2 {
             self.stats.interp_block_runs += 1;
+            if self.cfg.count_insns {
+                // SAFETY: caller's contract.
+                unsafe { (*core).icount += 1 };
+            }
             // SAFETY: caller's contract.
             let exit = unsafe { Self::interpret(&blk, state, self.mem, &self.debug.watchpoints) };
             self.after_exit(exit, state);
@@ -360,7 +414,7 @@ impl<G: Guest> Runtime<G> {
     unsafe fn interpret(
         blk: &Block<G>,
         state: *mut u8,
-        mem: MemView,
+        mem: MemModel,
         watchpoints: &[Watchpoint],
     ) -> Exit {
         // SAFETY: caller's contract.
@@ -422,24 +476,43 @@ impl<G: Guest> Runtime<G> {
         jit.compile_block::<G>(blk.pc, &blk.insns)
     }
 
+    /// Where the code at `pc` lives: in system mode, its translation now (which may fault:
+    /// `Err(pc)`, the architecture has recorded why); in user mode, `pc` itself.
+    fn locate(&self, state: *mut u8, pc: u64) -> Result<Option<CodePage>, u64> {
+        match self.mem {
+            MemModel::User(_) => Ok(None),
+            MemModel::System(sm) => {
+                if !pc.is_multiple_of(4) {
+                    return Err(pc);
+                }
+                // SAFETY: `run`'s contract on `state`.
+                unsafe { (sm.fetch)(state, pc) }.map(Some).map_err(|_| pc)
+            }
+        }
+    }
+
     /// Finds or translates the block at `pc`. `Err` is the address whose fetch faulted.
-    fn lookup(&mut self, pc: u64) -> Result<*mut Block<G>, u64> {
+    fn lookup(&mut self, state: *mut u8, pc: u64) -> Result<*mut Block<G>, u64> {
+        let page = self.locate(state, pc)?;
+        let pa = page.map_or(pc, |p| p.pa);
         let slot = ((pc >> 2) as usize) & (JUMP_CACHE_SIZE - 1);
         let (tag, ptr) = self.jump_cache[slot];
         // Empty slots are tagged u64::MAX with a null pointer; a guest can jump to that pc
         // (it is misaligned, so it faults below), so an empty slot must never match.
-        if tag == pc && !ptr.is_null() {
+        // SAFETY: non-null jump cache pointers point at live boxed blocks.
+        if tag == pc && !ptr.is_null() && unsafe { (*ptr).pa } == pa {
             return Ok(ptr);
         }
-        let ptr: *mut Block<G> = match self.blocks.get_mut(&pc) {
+        let ptr: *mut Block<G> = match self.blocks.get_mut(&(pc, pa)) {
             Some(b) => &mut **b,
             None => {
-                let mut b = Box::new(self.translate(pc, self.cfg.max_block_insns)?);
+                let max_insns = self.cfg.max_block_insns;
+                let mut b = Box::new(self.translate(state, pc, page, max_insns)?);
                 let p: *mut Block<G> = &mut *b;
                 if self.cfg.jit && self.cfg.threshold == 0 {
                     self.compile(p);
                 }
-                self.blocks.insert(pc, b);
+                self.blocks.insert((pc, pa), b);
                 p
             }
         };
@@ -449,25 +522,40 @@ impl<G: Guest> Runtime<G> {
 
     /// Fetches and decodes instructions from `pc` up to a block end, a page end, an
     /// unreadable instruction, a debugger breakpoint or `max_insns`.
-    fn translate(&mut self, pc: u64, max_insns: usize) -> Result<Block<G>, u64> {
+    fn translate(
+        &mut self,
+        state: *mut u8,
+        pc: u64,
+        page: Option<CodePage>,
+        max_insns: usize,
+    ) -> Result<Block<G>, u64> {
         if !pc.is_multiple_of(4) {
             return Err(pc);
         }
         let mut insns = Vec::new();
         let mut a = pc;
         loop {
-            if self.mem.page_perms(a) & perm::EXEC == 0 {
-                if insns.is_empty() {
-                    return Err(a);
-                }
-                break;
-            }
             if !insns.is_empty() && self.debug.is_breakpoint(a) {
                 // The run loop must see the breakpoint address as a block start.
                 break;
             }
-            // SAFETY: the page is mapped executable (hence readable by the host).
-            let raw = unsafe { (self.mem.host(a) as *const u32).read_unaligned() };
+            let host = match (self.mem, page) {
+                (MemModel::User(mem), _) => {
+                    if mem.page_perms(a) & perm::EXEC == 0 {
+                        if insns.is_empty() {
+                            return Err(a);
+                        }
+                        break;
+                    }
+                    mem.host(a) as usize
+                }
+                // A block never leaves its page, which `page` says is executable RAM.
+                (MemModel::System(_), Some(p)) => p.host + (a - pc) as usize,
+                (MemModel::System(_), None) => return Err(a),
+            };
+            // SAFETY: the page is mapped executable, hence readable by the host (user
+            // mode), or is guest RAM (system mode).
+            let raw = unsafe { (host as *const u32).read_unaligned() };
             let insn = G::decode(u32::from_le(raw));
             insns.push(insn);
             a += 4;
@@ -484,8 +572,18 @@ impl<G: Guest> Runtime<G> {
             }
             tracing::info!(target: "in_asm", "{text}");
         }
+        let pa = match (self.mem, page) {
+            (MemModel::System(sm), Some(p)) => {
+                // Stores to this page must now drop the translation.
+                // SAFETY: `run`'s contract on `state`.
+                unsafe { (sm.mark_code)(state, p.pa) };
+                p.pa
+            }
+            _ => pc,
+        };
         Ok(Block {
             pc,
+            pa,
             insns: insns.into_boxed_slice(),
             runs: 0,
             code: None,

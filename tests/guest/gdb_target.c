@@ -2,7 +2,7 @@
  * Built with -g -O0 (and not stripped) so gdb sees every local and line.
  *   no arguments: computes 3 * (1 + 2 + 3 + 4) = 30, writes the watched global, prints
  *                 "result=30 counter=42" and exits with status 30 (result).
- *   "spin":       also loops until the debugger clears keep_spinning (Ctrl-C test). */
+ *   "spin":       prints "spinning", loops until gdb clears keep_spinning (Ctrl-C). */
 #include <stdio.h>
 #include <string.h>
 
@@ -43,8 +43,11 @@ int main(int argc, char **argv)
     int limit = 4;
     int result = compute(limit);
     bump_counter();
-    if (argc > 1 && strcmp(argv[1], "spin") == 0)
+    if (argc > 1 && strcmp(argv[1], "spin") == 0) {
+        puts("spinning"); /* tells the test that the loop is about to start */
+        fflush(stdout);
         spin();
+    }
     printf("result=%d counter=%d\n", result, watched_counter);
     return result & 0x7f;
 }

@@ -125,6 +125,8 @@ pub trait DebugTarget {
     fn el1_state(&mut self) -> Result<String, String>;
     /// `monitor translate ADDR`: how a virtual address maps, as text.
     fn translate(&mut self, addr: u64) -> String;
+    /// `monitor icount`: guest instructions executed so far, if the machine counts them.
+    fn instructions_executed(&mut self) -> Option<u64>;
 }
 
 /// How the session ends the process from inside a syscall (`exit_group`, death by a

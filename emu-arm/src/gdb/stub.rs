@@ -301,7 +301,15 @@ fn session_loop<T: DebugTarget>(
                     DisconnectReason::TargetTerminated(sig) => Outcome::Terminated(sig.0),
                     DisconnectReason::Disconnect => Outcome::Detached,
                     DisconnectReason::Kill => {
-                        // gdb considers the process gone: no final packet.
+                        // gdbstub leaves `vKill` unanswered outside extended mode, but
+                        // gdb waits for its OK (a `k` gets none; the extra packet is
+                        // harmless as the connection closes).
+                        let mut g = g;
+                        let conn = g.borrow_conn();
+                        let _ = Write::write_all(conn, b"$OK#9a");
+                        let _ = Write::flush(conn);
+                        let _ = conn.set_read_timeout(Some(std::time::Duration::from_millis(500)));
+                        let _ = ConnectionExt::read(conn);
                         super::set_process_end_notifier(None);
                         session.target.kill()
                     }
@@ -643,7 +651,7 @@ monitor commands:
   quit             end the emulator now
   regs             EL1 system registers (system mode only)
   translate ADDR   how virtual address ADDR maps (user mode: the page's mapping)
-  icount           instructions single-stepped in this session";
+  icount           instructions executed, and single-stepped in this session";
 
 /// Parses a number as gdb users write it: `0x` hex or decimal.
 fn parse_address(s: &str) -> Option<u64> {
@@ -684,12 +692,17 @@ impl<T: DebugTarget> MonitorCmd for Session<'_, T> {
                 }
                 None => outputln!(out, "usage: monitor translate ADDR"),
             },
-            "icount" => outputln!(
-                out,
-                "{} instructions single-stepped in this session (instructions run by \
-                 continue are not counted: translated code has no instruction counter)",
-                self.stepped_insns
-            ),
+            "icount" => {
+                match self.target.instructions_executed() {
+                    Some(n) => outputln!(out, "{n} instructions executed"),
+                    None => outputln!(out, "this machine does not count instructions"),
+                }
+                outputln!(
+                    out,
+                    "{} instructions single-stepped in this session",
+                    self.stepped_insns
+                );
+            }
             other => outputln!(out, "unknown monitor command '{other}'; try 'monitor help'"),
         }
         Ok(())

@@ -212,6 +212,16 @@ impl DebugTarget for UserDebugTarget<'_> {
         )
     }
 
+    fn instructions_executed(&mut self) -> Option<u64> {
+        // Counted by the runtime when TierConfig::count_insns is on (process::start turns
+        // it on for --gdb).
+        self.thread
+            .rt
+            .config()
+            .count_insns
+            .then_some(self.thread.cpu.core.icount)
+    }
+
     fn translate(&mut self, addr: u64) -> String {
         let mem = self.thread.mem();
         let p = mem.page_perms(addr);

@@ -504,6 +504,11 @@ pub fn start(
     args: Vec<Vec<u8>>,
     env: Vec<Vec<u8>>,
 ) -> Result<i32, StartError> {
+    let mut opts = opts;
+    if opts.gdb.is_some() {
+        // `monitor icount` reports the guest's instruction count.
+        opts.tier.count_insns = true;
+    }
     let prog = read_program(&opts, program, args)?;
     let what = prog.path.display().to_string();
     let fail = |why: String| StartError {

@@ -1,9 +1,11 @@
 //! Guest memory access in compiled code: the inline check against the permission table,
 //! the cold slow path, and loads, stores and atomics on the host address.
 
+use super::sysmem::SysAccess;
 use super::{int_type, state_flags, JitEmitter};
 use crate::emit::{perm, AtomicOp, Exit, Size};
 use crate::mem::MemView;
+use crate::memmodel::MemModel;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::I64;
 use cranelift_codegen::ir::{AtomicRmwOp, BlockArg, InstBuilder, MemFlagsData, Value};
@@ -48,10 +50,16 @@ impl JitEmitter<'_, '_> {
     /// returns the host address. `aligned`: the caller already knows the access cannot
     /// cross a page. A fault exits exactly as the interpreter does (pc = this
     /// instruction, fault_addr = the first bad byte as [`MemView::check`] finds it).
-    fn guest_access(&mut self, addr: Value, size: u64, need: u8, aligned: bool) -> Value {
+    fn guest_access(
+        &mut self,
+        mem: MemView,
+        addr: Value,
+        size: u64,
+        need: u8,
+        aligned: bool,
+    ) -> Value {
         // The access may fault: the state struct must be current.
         self.sync();
-        let mem = self.env.mem;
         let fault = if need & perm::WRITE != 0 {
             Exit::FAULT_WRITE
         } else {
@@ -122,6 +130,15 @@ impl JitEmitter<'_, '_> {
         self.b.ins().iadd(base, addr)
     }
 
+    /// The host address of an access that needs it as a whole (atomics): user mode's
+    /// checked `base + addr`, or system mode's TLB / slow-path answer.
+    fn host_address(&mut self, addr: Value, size: u64, need: u8, aligned: bool) -> Value {
+        match self.env.mem {
+            MemModel::User(mem) => self.guest_access(mem, addr, size, need, aligned),
+            MemModel::System(sm) => self.sys_access(sm, addr, size as Size, SysAccess::HostAddress),
+        }
+    }
+
     /// Alignment check of the atomics: ALIGNMENT exit with fault_addr = addr.
     fn check_aligned(&mut self, addr: Value, size: u64) {
         if size > 1 {
@@ -147,7 +164,11 @@ impl JitEmitter<'_, '_> {
     }
 
     pub(super) fn emit_load(&mut self, addr: Value, size: Size) -> Value {
-        let host = self.guest_access(addr, size as u64, perm::READ, false);
+        let mem = match self.env.mem {
+            MemModel::User(mem) => mem,
+            MemModel::System(sm) => return self.sys_access(sm, addr, size, SysAccess::Load),
+        };
+        let host = self.guest_access(mem, addr, size as u64, perm::READ, false);
         let f = guest_flags();
         let v = match size {
             1 => self.b.ins().uload8(I64, f, host, 0),
@@ -163,7 +184,14 @@ impl JitEmitter<'_, '_> {
     }
 
     pub(super) fn emit_store(&mut self, addr: Value, v: Value, size: Size) {
-        let host = self.guest_access(addr, size as u64, perm::WRITE, false);
+        let mem = match self.env.mem {
+            MemModel::User(mem) => mem,
+            MemModel::System(sm) => {
+                self.sys_access(sm, addr, size, SysAccess::Store(v));
+                return;
+            }
+        };
+        let host = self.guest_access(mem, addr, size as u64, perm::WRITE, false);
         let f = guest_flags();
         match size {
             1 => self.b.ins().istore8(f, v, host, 0),
@@ -181,7 +209,7 @@ impl JitEmitter<'_, '_> {
         size: Size,
     ) -> Value {
         self.check_aligned(addr, size as u64);
-        let host = self.guest_access(addr, size as u64, perm::READ | perm::WRITE, true);
+        let host = self.host_address(addr, size as u64, perm::READ | perm::WRITE, true);
         let (op, v) = match op {
             AtomicOp::Add => (AtomicRmwOp::Add, v),
             AtomicOp::Clr => (AtomicRmwOp::And, self.b.ins().bnot(v)),
@@ -210,7 +238,7 @@ impl JitEmitter<'_, '_> {
         size: Size,
     ) -> Value {
         self.check_aligned(addr, size as u64);
-        let host = self.guest_access(addr, size as u64, perm::READ | perm::WRITE, true);
+        let host = self.host_address(addr, size as u64, perm::READ | perm::WRITE, true);
         let e = self.narrow(expected, size);
         let n = self.narrow(new, size);
         let old = self.b.ins().atomic_cas(guest_flags(), host, e, n);
@@ -226,7 +254,7 @@ impl JitEmitter<'_, '_> {
         new: [Value; 2],
     ) -> [Value; 2] {
         self.check_aligned(addr, 16);
-        let host = self.guest_access(addr, 16, perm::READ | perm::WRITE, true);
+        let host = self.host_address(addr, 16, perm::READ | perm::WRITE, true);
         let out = self.scratch_addr();
         let sig = self.sig("cas16", 6, 0, self.env.host_call_conv);
         let f = crate::interp::cas16_helper as *const () as usize;

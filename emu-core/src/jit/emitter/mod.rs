@@ -18,12 +18,13 @@
 
 mod control;
 mod memory;
+mod sysmem;
 
 pub use memory::slow_access_check;
 
 use super::codecache::ChainCells;
 use crate::emit::*;
-use crate::mem::MemView;
+use crate::memmodel::MemModel;
 use cranelift_codegen::ir::condcodes::{CondCode, IntCC};
 use cranelift_codegen::ir::types::{I16, I32, I64, I8};
 use cranelift_codegen::ir::{
@@ -39,7 +40,7 @@ pub struct EmitEnv<'c> {
     /// Guest address of the block being compiled (a branch back to it loops inside the
     /// function).
     pub block_pc: u64,
-    pub mem: MemView,
+    pub mem: MemModel,
     /// Calling convention of helpers (the host's C convention).
     pub host_call_conv: CallConv,
     pub frontend: TargetFrontendConfig,
@@ -62,6 +63,9 @@ pub struct EmitEnv<'c> {
     /// when this code was compiled: compiled code stops as soon as they differ.
     pub generation_addr: u64,
     pub generation: u64,
+    /// Add the function's guest instruction count to `CoreState::icount` on entry and
+    /// stop at `icount_limit`.
+    pub count_insns: bool,
 }
 
 /// How a block ends (recorded by the `goto*`/`exit` methods, emitted after the
@@ -110,6 +114,11 @@ pub struct JitEmitter<'a, 'c> {
     /// Where a branch back to this block's own start jumps: the entry check, then the
     /// body (sealed at the end, when all back edges are known).
     loop_head: Block,
+    /// Guest instructions emitted so far (the whole function's count at the end).
+    insns: u64,
+    /// With instruction counting: the `iconst` at entry that [`Self::finish`] rewrites
+    /// to the function's instruction count once it is known.
+    icount_increment: Option<cranelift_codegen::ir::Inst>,
 }
 
 fn state_flags() -> MemFlagsData {
@@ -148,6 +157,8 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
             sigs: HashMap::new(),
             fault_block: None,
             loop_head,
+            insns: 0,
+            icount_increment: None,
         };
         e.stop_if_requested();
         e
@@ -156,6 +167,12 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
     /// Ends the function. Called once the driver has emitted every instruction and the
     /// block end.
     pub fn finish(mut self) {
+        if let Some(inst) = self.icount_increment {
+            self.b.func.dfg.insts[inst] = cranelift_codegen::ir::InstructionData::UnaryImm {
+                opcode: cranelift_codegen::ir::Opcode::Iconst,
+                imm: cranelift_codegen::ir::immediates::Imm64::new(self.insns as i64),
+            };
+        }
         if !self.ended {
             // The driver always ends the block; stay correct anyway.
             self.sync();
@@ -289,6 +306,7 @@ impl Emitter for JitEmitter<'_, '_> {
 
     fn begin_insn(&mut self, pc: u64) {
         self.pc = pc;
+        self.insns += 1;
     }
 
     fn imm(&mut self, v: u64) -> Value {
