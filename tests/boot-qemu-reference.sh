@@ -50,7 +50,7 @@ work=$(mktemp -d)
 log=$work/console.log
 qemu_pid=
 cleanup() {
-    [[ -n $qemu_pid ]] && kill "$qemu_pid" 2>/dev/null || true
+    if [[ -n $qemu_pid ]]; then kill "$qemu_pid" 2>/dev/null || true; fi
     [[ -n ${LOG:-} && -f $log ]] && cp "$log" "$LOG"
     rm -rf "$work"
 }
