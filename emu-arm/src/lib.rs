@@ -5,6 +5,7 @@ pub mod decode;
 pub mod disas;
 pub mod exits;
 pub mod features;
+pub mod gdb;
 pub mod guest;
 pub mod linux;
 pub mod mmu;

@@ -11,6 +11,8 @@
 
 mod diagnostics;
 
+mod boot;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use diagnostics::{parse_range, parse_seconds};
 use emu_arm::linux::process::{self, Options};
@@ -41,11 +43,8 @@ struct Cli {
 enum Command {
     /// Run an AArch64 Linux program in user mode.
     Run(RunArgs),
-    /// Boot a machine (system mode): not implemented yet.
-    Boot {
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<OsString>,
-    },
+    /// Boot a QEMU-virt-compatible machine (system mode), e.g. an arm64 Linux kernel.
+    Boot(boot::BootArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -115,6 +114,16 @@ struct RunArgs {
     /// hides whether our parent ignored it).
     #[arg(long, hide = true)]
     sigpipe_ignored: bool,
+    /// Listen for gdb (remote protocol) on HOST:PORT (port 0: any free port, printed on
+    /// stderr). Like qemu-aarch64's -g, the program waits for gdb before its first
+    /// instruction.
+    #[arg(long, value_name = "HOST:PORT")]
+    gdb: Option<String>,
+    /// Stop before the first instruction until gdb attaches. Implied by --gdb in user
+    /// mode (a program that ran before gdb could attach could not be debugged from its
+    /// start, and qemu-aarch64 -g waits too); accepted for symmetry with `emu boot`.
+    #[arg(long, requires = "gdb")]
+    gdb_wait: bool,
     /// The program and its arguments.
     #[arg(
         required = true,
@@ -298,7 +307,10 @@ fn run(a: RunArgs) -> ! {
         emulator: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe")),
         reexec_options: reexec,
         sigpipe_ignored: a.sigpipe_ignored,
+        gdb: a.gdb.clone(),
     };
+    // --gdb-wait adds nothing in user mode: --gdb always waits for gdb.
+    let _ = a.gdb_wait;
     let mut command = a.command.into_iter();
     let Some(program) = command.next() else {
         fail("run", "no program given");
@@ -349,6 +361,6 @@ fn main() {
     };
     match cli.cmd {
         Command::Run(a) => run(a),
-        Command::Boot { .. } => fail("boot", "system mode is not implemented yet"),
+        Command::Boot(a) => boot::main(a),
     }
 }

@@ -3,6 +3,7 @@
 //! that moves blocks between them.
 
 pub mod clock;
+pub mod debug;
 pub mod emit;
 pub mod guest;
 pub mod interp;

@@ -41,6 +41,9 @@ pub struct Options {
     pub semihosting_root: Option<PathBuf>,
     /// `--trace-range`: only blocks starting in this range are traced (in_asm, exec).
     pub trace_range: Option<std::ops::Range<u64>>,
+    /// `--gdb HOST:PORT`: wait there for gdb before the first instruction, then run
+    /// under its control (not passed on to programs the guest executes).
+    pub gdb: Option<String>,
 }
 
 /// Why the program could not be started: printed as `emu: <what>: <why>`.
@@ -250,7 +253,7 @@ impl Thread {
         }
     }
 
-    fn handle_exit(&mut self, exit: Exit) -> Flow {
+    pub(crate) fn handle_exit(&mut self, exit: Exit) -> Flow {
         let pc = self.cpu.core.pc;
         if self.proc.opts.stats {
             self.exits.count(exit);
@@ -470,6 +473,7 @@ pub fn print_stats(proc: &Process, current: Option<&Thread>) {
 
 /// Ends the whole process with `code` (exit_group), after `--stats`.
 pub fn exit_group(t: &Thread, code: i32) -> ! {
+    crate::gdb::notify_process_end(crate::gdb::Stop::Exited(code));
     print_stats(t.proc, Some(t));
     // SAFETY: _exit ends the process; nothing needs unwinding.
     unsafe { libc::_exit(code) }
@@ -585,6 +589,11 @@ pub fn start(
     args: Vec<Vec<u8>>,
     env: Vec<Vec<u8>>,
 ) -> Result<i32, StartError> {
+    let mut opts = opts;
+    if opts.gdb.is_some() {
+        // `monitor icount` reports the guest's instruction count.
+        opts.tier.count_insns = true;
+    }
     let prog = read_program(&opts, program, args)?;
     let what = prog.path.display().to_string();
     let fail = |why: String| StartError {
@@ -708,11 +717,24 @@ pub fn start(
     let mut cpu = Box::new(CpuState::default());
     cpu.core.pc = interp.as_ref().map_or(main.entry, |i| i.entry);
     cpu.x[31] = st.sp;
+    let gdb_listener = match &proc.opts.gdb {
+        Some(addr) => {
+            let l = std::net::TcpListener::bind(addr.as_str())
+                .map_err(|e| fail(format!("--gdb {addr}: {}", io_message(&e))))?;
+            let shown = l.local_addr().map_or(addr.clone(), |a| a.to_string());
+            eprintln!("emu: gdb: waiting for a connection on {shown}");
+            Some(l)
+        }
+        None => None,
+    };
     let mut thread = Thread::new(proc, cpu).map_err(fail)?;
     // Like execve, keep the blocked mask and the ignored signals we inherited.
     thread.set_mask(signal::host_mask());
     signal::init_process(proc);
-    let code = thread.run();
+    let code = match gdb_listener {
+        Some(l) => super::debug_target::run_under_gdb(&mut thread, l),
+        None => thread.run(),
+    };
     thread.finish();
     if proc.thread_count() > 0 {
         // The main thread called `exit` while others run: like Linux, end only this

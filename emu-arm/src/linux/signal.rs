@@ -423,6 +423,9 @@ pub fn host_view_of_mask(mask: u64) -> u64 {
 /// Ends the process as if killed by `sig`, so the parent sees the same wait status as for
 /// a native program (and the shell prints e.g. "Illegal instruction").
 pub fn die_by_signal(t: &Thread, sig: usize) -> ! {
+    crate::gdb::notify_process_end(crate::gdb::Stop::Terminated(
+        super::debug_target::linux_to_gdb_signal(sig),
+    ));
     print_stats(t.proc, Some(t));
     let dfl = KernelSigaction {
         handler: libc::SIG_DFL,

@@ -345,6 +345,12 @@ impl Jit {
         self.generation = value;
     }
 
+    /// Turns jump following on or off for blocks compiled from now on (the runtime turns
+    /// it off while a debugger has breakpoints set: a followed path would run past them).
+    pub fn set_follow_jumps(&mut self, on: bool) {
+        self.follow_jumps = on && !self.mem.is_system();
+    }
+
     /// Compiles one block: `insns` start at guest `pc`.
     pub fn compile_block<G: Guest>(
         &mut self,
