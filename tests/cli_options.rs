@@ -432,6 +432,8 @@ fn trace_syscall_shows_each_call_and_result() {
     for (line, want) in lines.iter().zip(expected) {
         assert!(line.ends_with(want), "{line:?} should end in {want:?}");
     }
+    // Each line names its thread, as strace -f does.
+    assert!(lines.iter().all(|l| l.contains("syscall: [")), "{lines:#?}");
     assert!(lines[3].contains("exit(0x1"), "{lines:#?}");
     assert_eq!(
         outcome.stdout_text(),

@@ -147,7 +147,7 @@ pub fn dispatch(t: &mut Thread, nr: u64, a: [u64; 6]) -> Outcome {
         nr::EXIT | nr::EXIT_GROUP | nr::EXECVE | nr::RT_SIGRETURN
     ) {
         // These do not come back with a result to log.
-        tracing::debug!(target: "syscall", "{}({})", nr::name(nr), shown.as_deref().unwrap_or(""));
+        tracing::debug!(target: "syscall", "[{}] {}({})", t.tid, nr::name(nr), shown.as_deref().unwrap_or(""));
     }
     let r = match nr {
         // Process, identity, resources.
@@ -216,7 +216,9 @@ pub fn dispatch(t: &mut Thread, nr: u64, a: [u64; 6]) -> Outcome {
             }
         }
     };
-    tracing::debug!(target: "syscall", "{}({}) = {}", nr::name(nr), shown.as_deref().unwrap_or(""),
+    // Prefixed with the thread id, as `strace -f` does: threads and forked processes
+    // (which may share a --trace-file) interleave.
+    tracing::debug!(target: "syscall", "[{}] {}({}) = {}", t.tid, nr::name(nr), shown.as_deref().unwrap_or(""),
         match r { Ok(v) => format!("{v:#x}"), Err(e) => format!("-{e} ({})", std::io::Error::from_raw_os_error(e as i32)) });
     Outcome::Return(r)
 }
