@@ -41,12 +41,14 @@ pub struct TraceSpec {
 }
 
 /// The `--trace` categories and the `tracing` target and level each enables.
-const TRACE_CATEGORIES: [(&str, &str); 5] = [
+const TRACE_CATEGORIES: [(&str, &str); 6] = [
     ("in_asm", "in_asm=info"),
     ("exec", "exec=trace"),
     ("syscall", "syscall=debug"),
     ("int", "int=debug"),
     ("unimp", "unimp=debug"),
+    // System mode: TLB fills (trace) and translation faults (debug).
+    ("mmu", "mmu=trace"),
 ];
 
 /// `emu_log` is the EMU_LOG variable, the filter used when there is no `--trace`.

@@ -99,10 +99,19 @@ pub fn enter(
     if let Some(far) = far {
         sys.regs.far = far;
     }
+    let from_el = sys.el;
     set_pstate_mode(cpu, sys, 1, 1);
     sys.daif = daif::ALL;
     cpu.excl_addr = u64::MAX;
     cpu.core.pc = (sys.regs.vbar & !0x7ff) + group + vector as u64;
+    // `--trace int`: ESR and FAR are shown only when this exception set them.
+    tracing::debug!(
+        target: "int",
+        "{vector:?} from EL{from_el} to EL1: esr {} elr {return_pc:#x} far {} -> vector {:#x}",
+        esr.map_or("-".into(), |v| format!("{v:#x}")),
+        far.map_or("-".into(), |v| format!("{v:#x}")),
+        cpu.core.pc
+    );
 }
 
 /// A synchronous exception with class `class` and syndrome `iss`.

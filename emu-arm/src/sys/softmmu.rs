@@ -152,6 +152,15 @@ enum Target {
     Mmio(u64),
 }
 
+/// TLB misses filled by a page-table walk (or the flat map with the MMU off), for
+/// `--stats`: one relaxed add per miss, process-wide.
+static TLB_FILLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many TLB fills all vCPUs have done.
+pub fn tlb_fills() -> u64 {
+    TLB_FILLS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Resolves an access of `size` bytes at `va` that lies within one page, for the current
 /// EL, filling the TLB on a miss. Stores to code pages invalidate translations here.
 fn resolve(sys: &mut SysCpu, va: u64, size: u64, kind: AccessKind) -> Result<Target, Fault> {
@@ -190,10 +199,14 @@ fn resolve(sys: &mut SysCpu, va: u64, size: u64, kind: AccessKind) -> Result<Tar
                 let Some(tlb) = sys.tlbs.tlb_mut(ctx) else {
                     return Err(Fault::alignment(va, access));
                 };
+                TLB_FILLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 fill_tlb_on_miss(tlb, &regs, &board, &board, key, access).map_err(|mut f| {
                     f.va = va;
+                    tracing::debug!(target: "mmu", "fault: {:?} level {} at va {va:#x} ({kind:?} at {el:?})",
+                        f.kind, f.level);
                     f
                 })?;
+                tracing::trace!(target: "mmu", "tlb fill: va {va:#x} ({kind:?} at {el:?})");
                 filled = true;
                 continue;
             }

@@ -8,7 +8,7 @@
 //! - a running vCPU is stopped at its next block boundary through its `core.interrupt` word,
 //!   which translated code and the interpreter test at every block entry.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -27,6 +27,9 @@ pub struct Events {
     timer_wake: Condvar,
     /// Address of the vCPU's `core.interrupt` word (0: none registered yet).
     interrupt_word: AtomicUsize,
+    /// `--deterministic`: a deadline change also stops the running vCPU at its next block
+    /// boundary, so that its instruction limit is recomputed at once.
+    stop_cpu_on_deadline_change: AtomicBool,
 }
 
 impl Events {
@@ -97,8 +100,21 @@ impl Events {
         drop(flags);
     }
 
+    /// See `stop_cpu_on_deadline_change`.
+    pub fn set_stop_cpu_on_deadline_change(&self, on: bool) {
+        self.stop_cpu_on_deadline_change
+            .store(on, Ordering::Release);
+    }
+
     /// A device deadline may have moved: the timer thread recomputes it.
     pub fn deadlines_changed(&self) {
+        if self.stop_cpu_on_deadline_change.load(Ordering::Acquire) {
+            let word = self.interrupt_word.load(Ordering::Acquire);
+            if word != 0 {
+                // SAFETY: as in `kick_cpu`.
+                unsafe { AtomicU64::from_ptr(word as *mut u64) }.store(1, Ordering::Release);
+            }
+        }
         self.lock().deadlines_changed = true;
         self.timer_wake.notify_all();
     }

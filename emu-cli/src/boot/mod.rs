@@ -7,15 +7,21 @@
 //! - `events.rs`: how threads wake each other (WFI, device deadlines, interrupts).
 //! - `console.rs`: stdin to the UART, raw terminal mode, `Ctrl-A` commands.
 //! - `vcpu.rs`: the vCPU loop and the timer thread.
+//! - `control.rs`, `expect.rs`, `deterministic.rs`: the test-pipeline options (`--expect`,
+//!   `--fail-on`, `--timeout`, `--deterministic`, `--semihosting`, `--stats`).
 
 mod console;
+mod control;
+mod deterministic;
 mod events;
+mod expect;
 mod loader;
 mod machine;
 mod options;
 mod setup;
 mod vcpu;
 
+use crate::diagnostics::{parse_range, parse_seconds};
 use crate::{diagnostics, fail, Tier};
 use emu_core::clock::{Clock, HostClock};
 use emu_core::runtime::TierConfig;
@@ -23,6 +29,7 @@ use emu_devices::gic::Version;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum GicArg {
@@ -72,10 +79,50 @@ pub struct BootArgs {
     /// Print runtime counters on stderr when the machine stops.
     #[arg(long)]
     stats: bool,
-    /// Log filter (tracing targets such as unimp, exception; or EnvFilter syntax). The
-    /// EMU_LOG environment variable works too.
-    #[arg(long, value_name = "FILTER")]
+    /// What to trace, comma-separated: in_asm (translated blocks, disassembled), exec
+    /// (blocks run), int (exceptions and interrupts taken), mmu (TLB fills and translation
+    /// faults), unimp (unimplemented registers and instructions); or `tracing` EnvFilter
+    /// directives. The EMU_LOG environment variable works too.
+    #[arg(long, value_name = "LIST")]
     trace: Option<String>,
+    /// Trace only blocks starting in [START, END) (in_asm, exec); hex with 0x, or decimal.
+    #[arg(long, value_name = "START-END", value_parser = parse_range)]
+    trace_range: Option<std::ops::Range<u64>>,
+    /// Write traces to this file instead of stderr.
+    #[arg(long, value_name = "PATH")]
+    trace_file: Option<PathBuf>,
+    /// Stop the machine after SECS seconds of wall-clock time and exit with status 124.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    timeout: Option<Duration>,
+    /// Exit with status 0 as soon as a line of serial output matches REGEX (Rust regex
+    /// syntax; the current, unfinished line counts, so a prompt matches).
+    #[arg(long, value_name = "REGEX")]
+    expect: Option<String>,
+    /// Exit with status 1 as soon as a line of serial output matches REGEX (checked before
+    /// --expect).
+    #[arg(long, value_name = "REGEX")]
+    fail_on: Option<String>,
+    /// Reproducible runs: virtual time advances with guest instructions, timers fire at
+    /// exact instruction counts, WFI skips idle time, the RTC starts at --rtc-epoch, the
+    /// device tree has no random seeds, and serial input reaches the guest only while it
+    /// idles waiting for it.
+    #[arg(long)]
+    deterministic: bool,
+    /// With --deterministic: virtual nanoseconds per guest instruction.
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "deterministic",
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    icount_ns: u64,
+    /// The RTC's start, in seconds since the Unix epoch (default: the host's time, or
+    /// 2025-01-01 00:00:00 UTC with --deterministic).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u32))]
+    rtc_epoch: Option<u32>,
+    /// Arm semihosting: `HLT #0xF000` at EL1 is a semihosting call (console, files,
+    /// SYS_EXIT's status becomes ours) instead of an undefined instruction.
+    #[arg(long)]
+    semihosting: bool,
+    /// The directory semihosting file access is confined to (default: the current one).
+    #[arg(long, value_name = "DIR", requires = "semihosting")]
+    semihosting_root: Option<PathBuf>,
 }
 
 /// Everything `emu boot` was asked to do, checked.
@@ -91,6 +138,16 @@ pub struct BootPlan {
     pub serial: options::Serial,
     pub tier: TierConfig,
     pub stats: bool,
+    pub trace_in_asm: bool,
+    pub trace_exec: bool,
+    pub trace_range: Option<std::ops::Range<u64>>,
+    pub timeout: Option<Duration>,
+    pub patterns: expect::Patterns,
+    /// `--deterministic`: virtual ns per instruction.
+    pub icount_ns: Option<u64>,
+    pub rtc_epoch: Option<u32>,
+    /// `--semihosting`: the (canonical) root directory.
+    pub semihosting_root: Option<PathBuf>,
 }
 
 fn tier_config(tier: Tier, threshold: Option<u32>) -> TierConfig {
@@ -129,8 +186,46 @@ fn bundled_images_dir() -> Option<PathBuf> {
         .find(|d| d.join("Image.gz").is_file())
 }
 
-fn plan(a: BootArgs) -> Result<BootPlan, (String, String)> {
+/// `--semihosting-root` (default: the current directory), checked and made absolute.
+fn semihosting_root(dir: Option<&Path>) -> Result<PathBuf, String> {
+    let dir = match dir {
+        Some(d) => d.to_path_buf(),
+        None => std::env::current_dir().map_err(|e| format!("no current directory: {e}"))?,
+    };
+    match std::fs::canonicalize(&dir) {
+        Ok(d) if d.is_dir() => Ok(d),
+        Ok(_) => Err(format!("{}: not a directory", dir.display())),
+        Err(e) => Err(format!("{}: {e}", dir.display())),
+    }
+}
+
+fn plan(a: BootArgs, trace: &diagnostics::TraceSpec) -> Result<BootPlan, (String, String)> {
     let err = |what: &str, why: String| (what.to_string(), why);
+    let patterns = expect::Patterns {
+        expect: a
+            .expect
+            .as_deref()
+            .map(|p| expect::compile("--expect", p))
+            .transpose()
+            .map_err(|e| err("arguments", e))?,
+        fail_on: a
+            .fail_on
+            .as_deref()
+            .map(|p| expect::compile("--fail-on", p))
+            .transpose()
+            .map_err(|e| err("arguments", e))?,
+    };
+    let semihosting_root = if a.semihosting {
+        Some(
+            semihosting_root(a.semihosting_root.as_deref())
+                .map_err(|e| err("--semihosting-root", e))?,
+        )
+    } else {
+        None
+    };
+    let mut tier = tier_config(a.tier, a.jit_threshold);
+    // Deterministic time is the instruction count; --stats reports it.
+    tier.count_insns = a.deterministic || a.stats;
     if a.smp != 1 {
         return Err(err(
             "--smp",
@@ -173,23 +268,38 @@ fn plan(a: BootArgs) -> Result<BootPlan, (String, String)> {
         },
         no_reboot: a.no_reboot,
         serial,
-        tier: tier_config(a.tier, a.jit_threshold),
+        tier,
         stats: a.stats,
+        trace_in_asm: trace.in_asm,
+        trace_exec: trace.exec,
+        trace_range: a.trace_range,
+        timeout: a.timeout,
+        patterns,
+        icount_ns: a.deterministic.then_some(a.icount_ns),
+        rtc_epoch: a.rtc_epoch,
+        semihosting_root,
     })
 }
 
 /// `emu boot`.
 pub fn main(a: BootArgs) -> ! {
     let trace = diagnostics::parse_trace(a.trace.as_deref(), std::env::var("EMU_LOG").ok());
-    if let Err(e) = diagnostics::init_logging(&trace.filter, None, false) {
+    if let Err(e) = diagnostics::init_logging(&trace.filter, a.trace_file.as_deref(), false) {
         fail("arguments", &e);
     }
-    let plan = match plan(a) {
+    let plan = match plan(a, &trace) {
         Ok(p) => p,
         Err((what, why)) => fail(&what, &why),
     };
     let events = Arc::new(events::Events::new());
-    let clock: Arc<dyn Clock> = Arc::new(HostClock::new());
+    let instruction_clock = plan
+        .icount_ns
+        .map(|ns| Arc::new(deterministic::InstructionClock::new(ns)));
+    let clock: Arc<dyn Clock> = match &instruction_clock {
+        Some(c) => c.clone(),
+        None => Arc::new(HostClock::new()),
+    };
+    let stop = Arc::new(expect::StopRequest::default());
     let uart_out: Box<dyn Write + Send> = match &plan.serial {
         options::Serial::Stdio => Box::new(std::io::stdout()),
         options::Serial::None => Box::new(std::io::sink()),
@@ -202,6 +312,20 @@ pub fn main(a: BootArgs) -> ! {
             Err(e) => fail(&path.display().to_string(), &loader::io_reason(&e)),
         },
     };
+    let uart_out: Box<dyn Write + Send> = if plan.patterns.is_empty() {
+        uart_out
+    } else {
+        let patterns = expect::Patterns {
+            expect: plan.patterns.expect.clone(),
+            fail_on: plan.patterns.fail_on.clone(),
+        };
+        Box::new(expect::SerialWatch::new(
+            uart_out,
+            patterns,
+            stop.clone(),
+            events.clone(),
+        ))
+    };
     let loaded = match setup::build(&plan, clock.clone(), uart_out, events) {
         Ok(l) => l,
         Err(e) => fail(&e.what, &e.why),
@@ -212,5 +336,42 @@ pub fn main(a: BootArgs) -> ! {
         }
         std::process::exit(0);
     }
-    vcpu::run(loaded, &plan, clock)
+    let control = match control_for(&plan, &loaded, stop, instruction_clock) {
+        Ok(c) => c,
+        Err((what, why)) => fail(&what, &why),
+    };
+    vcpu::run(loaded, &plan, clock, control)
+}
+
+/// The loop's part of the test-pipeline options.
+fn control_for(
+    plan: &BootPlan,
+    loaded: &setup::Loaded,
+    stop: Arc<expect::StopRequest>,
+    instruction_clock: Option<Arc<deterministic::InstructionClock>>,
+) -> Result<control::Control, (String, String)> {
+    let semihosting = match &plan.semihosting_root {
+        Some(root) => {
+            // As QEMU without `-semihosting-config arg=`: the kernel's name, then the
+            // kernel command line.
+            let mut cmdline = plan.kernel.display().to_string();
+            if let Some(append) = &plan.append {
+                cmdline.push(' ');
+                cmdline.push_str(append);
+            }
+            let state = emu_arm::semihosting::Semihosting::new(root, cmdline.into_bytes())
+                .map_err(|e| ("--semihosting-root".to_string(), e.to_string()))?;
+            Some((state, loaded.heap_info()))
+        }
+        None => None,
+    };
+    let deterministic = instruction_clock.map(|clock| {
+        deterministic::Deterministic::new(clock, plan.serial == options::Serial::Stdio)
+    });
+    Ok(control::Control::new(
+        stop,
+        deterministic,
+        semihosting,
+        plan.stats,
+    ))
 }

@@ -20,6 +20,9 @@ pub struct Loaded {
     pub x0: u64,
     /// The device tree the guest gets.
     pub dtb: Vec<u8>,
+    /// Physical ranges [start, end) the kernel, initrd and DTB occupy (semihosting's
+    /// SYS_HEAPINFO places the heap in the largest gap of RAM between them).
+    pub images: Vec<(u64, u64)>,
 }
 
 /// 64 bytes of entropy from the host for /chosen (rng-seed, kaslr-seed), as QEMU provides.
@@ -105,7 +108,12 @@ pub fn build(
             blob
         }
         None => {
-            let entropy = host_entropy();
+            // --deterministic: no seeds, so that nothing in the guest depends on the host.
+            let entropy = if plan.icount_ns.is_some() {
+                None
+            } else {
+                host_entropy()
+            };
             board
                 .devices
                 .fdt(|c| {
@@ -122,11 +130,17 @@ pub fn build(
     ram.write(dtb_addr, &dtb)
         .map_err(|pa| LoadError::new("boot", format!("cannot write the DTB at {pa:#x}")))?;
     tracing::info!(target: "boot", "dtb: {} bytes at {dtb_addr:#x}", dtb.len());
+    let mut images = vec![
+        (placement.low, placement.high),
+        (dtb_addr, dtb_addr + dtb.len() as u64),
+    ];
+    images.extend(initrd);
     Ok(Loaded {
         board: Arc::new(board),
         entry: placement.entry,
         x0: if placement.is_linux { dtb_addr } else { 0 },
         dtb,
+        images,
     })
 }
 

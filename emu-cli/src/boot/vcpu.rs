@@ -10,6 +10,7 @@
 //! on a condition variable the same kick signals).
 
 use super::console;
+use super::control::Control;
 use super::events::Events;
 use super::setup::Loaded;
 use super::BootPlan;
@@ -54,7 +55,7 @@ fn restart() -> ! {
 }
 
 /// Runs the machine until it powers off (or fails); never returns.
-pub fn run(loaded: Loaded, plan: &BootPlan, clock: Arc<dyn Clock>) -> ! {
+pub fn run(loaded: Loaded, plan: &BootPlan, clock: Arc<dyn Clock>, mut control: Control) -> ! {
     let board = loaded.board.clone();
     let events: Arc<Events> = board.events.clone();
     let platform: Arc<dyn Platform> = board.clone();
@@ -64,22 +65,27 @@ pub fn run(loaded: Loaded, plan: &BootPlan, clock: Arc<dyn Clock>) -> ! {
     let cpu: &'static mut CpuState = Box::leak(Box::default());
     // SAFETY: the state is leaked, so the word stays valid for the rest of the process.
     unsafe { events.set_interrupt_word(&mut cpu.core.interrupt) };
+    sys.semihosting = control.semihosting.is_some();
     sys::attach(cpu, sys);
     sys::reset(cpu, loaded.entry, loaded.x0);
     let mut rt = match Runtime::<A64>::new(softmmu::memory_model(), plan.tier) {
         Ok(rt) => rt,
         Err(e) => console::exit_with_error("boot", &e),
     };
+    control.prepare(cpu, &mut rt, &board, plan);
 
+    // In deterministic mode the vCPU loop itself keeps time and reads the console.
     let timer_board = board.clone();
     let timer_clock = clock.clone();
-    if let Err(e) = std::thread::Builder::new()
-        .name("timers".into())
-        .spawn(move || timer_thread(timer_board, timer_clock))
-    {
-        console::exit_with_error("boot", &format!("cannot start the timer thread: {e}"));
+    if control.deterministic.is_none() {
+        if let Err(e) = std::thread::Builder::new()
+            .name("timers".into())
+            .spawn(move || timer_thread(timer_board, timer_clock))
+        {
+            console::exit_with_error("boot", &format!("cannot start the timer thread: {e}"));
+        }
     }
-    if plan.serial == super::options::Serial::Stdio {
+    if plan.serial == super::options::Serial::Stdio && control.deterministic.is_none() {
         let terminal = console::enter_raw_mode();
         let queue = Arc::new(console::InputQueue::new(
             board.devices.uart.clone(),
@@ -88,42 +94,38 @@ pub fn run(loaded: Loaded, plan: &BootPlan, clock: Arc<dyn Clock>) -> ! {
         console::spawn_input(queue, terminal);
     }
 
-    let stop = |rt: &Runtime<A64>, code: i32| -> ! {
-        if plan.stats {
-            console::restore_terminal();
-            eprintln!("emu: {:?}", rt.stats);
-        }
-        console::exit(code)
-    };
     loop {
+        control.before_run(&rt, cpu, &board);
         // A kick that arrives from here on stops the next run at once, so nothing signalled
         // after this check is missed.
         events.take_kick();
         exception::take_pending_interrupt(cpu);
         // SAFETY: the state is leaked (valid forever) and only this thread runs it.
         let exit = unsafe { rt.run(cpu.as_mut_ptr()) };
+        control.after_run(exit);
         match exception::handle_exit(cpu, exit) {
             Outcome::Continue => {}
             Outcome::WaitForInterrupt => {
                 let cpu_index = sys_index(cpu);
-                events.wait_for_kick(
-                    || board.irq_pending(cpu_index) || board.fiq_pending(cpu_index),
-                    None,
-                );
+                if !control.wait_for_interrupt(&board, cpu_index, &events) {
+                    events.wait_for_kick(
+                        || board.irq_pending(cpu_index) || board.fiq_pending(cpu_index),
+                        None,
+                    );
+                }
             }
-            Outcome::PowerOff => stop(&rt, 0),
-            Outcome::Reset if plan.no_reboot => stop(&rt, 0),
+            Outcome::PowerOff => control.finish(&rt, cpu, 0, "PSCI SYSTEM_OFF"),
+            Outcome::Reset if plan.no_reboot => {
+                control.finish(&rt, cpu, 0, "PSCI SYSTEM_RESET with --no-reboot")
+            }
             Outcome::Reset => restart(),
             Outcome::CpuOff => {
                 // With one CPU nothing can turn it back on: the machine is halted for good.
                 console::restore_terminal();
                 eprintln!("emu: the only CPU turned itself off (PSCI CPU_OFF): halted");
-                stop(&rt, 0)
+                control.finish(&rt, cpu, 0, "PSCI CPU_OFF")
             }
-            Outcome::Semihosting => {
-                // emu boot never enables semihosting, so the CPU does not ask for it.
-                console::exit_with_error("boot", "semihosting call, but it is not enabled")
-            }
+            Outcome::Semihosting => control.semihosting_call(&rt, cpu),
             Outcome::Fatal(why) => {
                 let pc = cpu.core.pc;
                 console::exit_with_error("boot", &format!("{why} (pc {pc:#x})"))
