@@ -68,12 +68,13 @@ pub const USER_HWCAP2: u64 = 0;
 
 /// System mode: ID_AA64PFR0_EL1 as EL1 reads it. As in user mode (EL0 and EL1 AArch64
 /// only, no EL2/EL3, FP and AdvSIMD), plus GIC = 1 when the board's interrupt controller
-/// has the GICv3 system-register interface, CSV2 = 1 and CSV3 = 1: an emulator does not
-/// speculate, so neither branch-target injection nor Meltdown-style leaks exist, and
-/// Linux rightly skips those mitigations (KPTI, branch-predictor hardening calls).
+/// has the GICv3 system-register interface, CSV2 = 3 (FEAT_CSV2_3: branch targets and
+/// branch history cannot leak between contexts; SCXTNUM_ELx not implemented) and CSV3 = 1
+/// (no Meltdown-style leaks): an emulator does not speculate at all, and Linux rightly
+/// skips those mitigations (KPTI when not forced by KASLR, Spectre-v2/BHB hardening).
 pub const fn system_id_aa64pfr0(gic_sysregs: bool) -> u64 {
     let gic = if gic_sysregs { 1 << 24 } else { 0 };
-    ID_AA64PFR0_EL1 | gic | (1 << 56) | (1 << 60)
+    ID_AA64PFR0_EL1 | gic | (3 << 56) | (1 << 60)
 }
 
 /// CLIDR_EL1 (system mode): L1 separate instruction and data caches, L2 unified; LoUIS =

@@ -79,6 +79,7 @@ fn el1_registers_round_trip() {
         assert_eq!(x[3], 4, "CurrentEL = EL1");
         assert_eq!(x[4], 0x8000_0000);
         assert_eq!(x[5] >> 24 & 0xf, 1, "GICv3 system registers advertised");
+        assert_eq!((x[5] >> 56 & 0xf, x[5] >> 60), (3, 1), "CSV2_3, CSV3: no speculation");
         assert_eq!(x[5] & 0xff, 0x11);
         assert_eq!(x[7], regs::sctlr::RESET);
         assert_eq!(x[7] & 1, 0, "MMU off at reset");
