@@ -79,7 +79,11 @@ fn el1_registers_round_trip() {
         assert_eq!(x[3], 4, "CurrentEL = EL1");
         assert_eq!(x[4], 0x8000_0000);
         assert_eq!(x[5] >> 24 & 0xf, 1, "GICv3 system registers advertised");
-        assert_eq!((x[5] >> 56 & 0xf, x[5] >> 60), (3, 1), "CSV2_3, CSV3: no speculation");
+        assert_eq!(
+            (x[5] >> 56 & 0xf, x[5] >> 60),
+            (3, 1),
+            "CSV2_3, CSV3: no speculation"
+        );
         assert_eq!(x[5] & 0xff, 0x11);
         assert_eq!(x[7], regs::sctlr::RESET);
         assert_eq!(x[7] & 1, 0, "MMU off at reset");
@@ -691,4 +695,71 @@ fn bare_metal_program_through_the_system_runtime() {
         assert_eq!((x[7], x[8], x[25]), (0, 0x4010_0000, 0x4020_0000));
         assert!(!board.irq.load(Ordering::Relaxed));
     }
+}
+
+#[test]
+fn breakpoints_semihosting_and_vector_groups() {
+    for tier in TIERS {
+        // brk #0x800 at EL1t (SPSel = 0): the "current EL with SP_EL0" group at offset 0.
+        let mut m = Machine::new(&[0xd4210000, BRK0], tier);
+        super::pstate::set_pstate_mode(&mut m.b.cpu, &mut m.sys, 1, 0);
+        assert_eq!(m.step(), (exits::BRK, Outcome::Continue));
+        assert_eq!(m.b.cpu.core.pc, VBAR);
+        assert_eq!(m.sys.regs.esr, 0x3c << 26 | 1 << 25 | 0x800);
+        assert_eq!((m.sys.regs.elr, m.sys.regs.spsr & 0xf), (CODE, 0b0100));
+        // hlt #0xf000: semihosting when enabled (pc stays at the HLT), else UNDEF.
+        let mut m = Machine::new(&[0xd45e0000, BRK0], tier);
+        m.sys.semihosting = true;
+        assert_eq!(m.step(), (exits::HLT, Outcome::Semihosting));
+        assert_eq!(m.b.cpu.core.pc, CODE);
+        let mut m = Machine::new(&[0xd45e0000, BRK0], tier);
+        assert_eq!(m.step(), (exits::HLT, Outcome::Continue));
+        assert_eq!(
+            (m.b.cpu.core.pc, esr_class(m.sys.regs.esr)),
+            (VBAR + 0x200, 0)
+        );
+    }
+}
+
+#[test]
+fn more_el0_undefined_forms() {
+    for word in [
+        0xd50040bf, // msr spsel, #0
+        0xd5087621, // dc ivac, x1
+        0xd5087841, // at s1e0r, x1
+        0xd538c111, // mrs x17, isr_el1
+        0xd4000003, // smc #0
+    ] {
+        for tier in TIERS {
+            let mut m = Machine::new(&[word, BRK0], tier);
+            m.enter_el0(0x7000);
+            assert_eq!(m.step(), (exits::UNDEF, Outcome::Continue), "{word:#010x}");
+            assert_eq!(esr_class(m.sys.regs.esr), 0);
+        }
+    }
+}
+
+#[test]
+fn interrupt_status_and_gic_version() {
+    let mut m = Machine::new(&[0xd538c111 /* mrs x17, isr_el1 */, BRK0], Tier::Interp);
+    m.board.irq.store(true, Ordering::Relaxed);
+    assert_eq!(m.run(), exits::BRK);
+    assert_eq!(
+        m.b.cpu.x[17],
+        regs::daif::I,
+        "ISR_EL1 shows the pending IRQ, masked or not"
+    );
+    // A board without the GICv3 CPU interface: ID_AA64PFR0_EL1.GIC = 0.
+    let board = Arc::new(TestBoard {
+        gicv3: false,
+        ..Arc::into_inner(test_board()).expect("sole owner")
+    });
+    let mut b = Bare::new(
+        &[0xd5380405 /* mrs x5, id_aa64pfr0_el1 */, BRK0],
+        Tier::Interp,
+    );
+    let mut sys = SysCpu::new(0, board);
+    attach(&mut b.cpu, &mut sys);
+    assert_eq!(b.run(), exits::BRK);
+    assert_eq!(b.cpu.x[5] >> 24 & 0xf, 0);
 }
