@@ -85,3 +85,10 @@ pub const CLIDR_EL1: u64 = 0x0a20_0023;
 /// instruction: 48 KiB, 3-way, 64-byte lines), 2 (L2: 2 MiB, 16-way, 64-byte lines);
 /// Cortex-A57's values. Other selections read 0.
 pub const CCSIDR_EL1: [u64; 3] = [0x701f_e00a, 0x201f_e012, 0x70ff_e07a];
+
+/// System mode: CTR_EL0 with IDC = 1 (bit 28) and DIC = 1 (bit 29). Neither data-cache
+/// cleaning nor instruction-cache invalidation is needed for instruction fetches to see
+/// stores: there are no caches, and the softmmu drops the translations of any physical
+/// page that is written. (User mode keeps DIC = 0: there, `IC IVAU` is how we learn that
+/// code changed.) Linux then skips the DC CVAU/IC IVAU loops on every executable page.
+pub const SYSTEM_CTR_EL0: u64 = CTR_EL0 | (1 << 28) | (1 << 29);

@@ -308,7 +308,7 @@ fn el0_access_opened_by_el1_controls() {
         assert_eq!(m.run(), exits::BRK, "{tier:?}");
         let x = &m.b.cpu.x;
         assert_eq!(x[9], COUNTER);
-        assert_eq!(x[10], crate::features::CTR_EL0);
+        assert_eq!(x[10], crate::features::CTR_EL0 | 3 << 28, "IDC and DIC");
         assert_eq!(x[23], 4, "DZP clear: DC ZVA allowed");
         assert_eq!(x[6], 0x77);
     }
