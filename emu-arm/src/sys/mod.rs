@@ -19,6 +19,9 @@
 //! - `softmmu.rs`: the softmmu's Arm half — the memory model handed to the runtime, the
 //!   slow path of data accesses (walk, TLB fill, MMIO, page-crossing accesses, faults),
 //!   instruction-fetch translation, TLB context selection and maintenance.
+//! - `cpu_tests.rs` (with the test board in `testing.rs`): the CPU's instructions and
+//!   exceptions in both tiers, and a bare-metal program through the system runtime;
+//!   `tests.rs`: the softmmu through the runtime.
 
 #[cfg(test)]
 mod cpu_tests;
