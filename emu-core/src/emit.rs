@@ -42,6 +42,9 @@ impl Exit {
     pub const INTERRUPT: Exit = Exit(5);
     /// Translated code for the page of `pc` must be discarded (e.g. `IC IVAU`).
     pub const FLUSH_CODE: Exit = Exit(6);
+    /// A debugger event (breakpoint, finished single step, watchpoint): `exit_arg` says
+    /// which, see [`crate::debug::reason`].
+    pub const DEBUG: Exit = Exit(7);
     /// First architecture-defined code.
     pub const ARCH_BASE: u64 = 16;
 
@@ -121,6 +124,8 @@ pub enum BinOp {
     Lshr,
     Ashr,
     Rotr,
+    /// Rotate the low 32 bits right by the amount modulo 32; the result is zero-extended.
+    Rotr32,
     Mul,
     /// High 64 bits of the unsigned 128-bit product.
     UMulHi,
