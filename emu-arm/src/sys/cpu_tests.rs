@@ -809,3 +809,25 @@ fn every_system_register_encoding_is_safe_at_every_el() {
         );
     }
 }
+
+/// The MRS/MSR helpers in user mode (no system half), called directly: the registers the
+/// semantics keep inline work through them too, EL1 ones UNDEF.
+#[test]
+fn user_mode_helpers_are_complete() {
+    use super::insn::{mrs, msr};
+    let mut cpu = crate::state::CpuState::default();
+    let p = cpu.as_mut_ptr();
+    // SAFETY: a live state with no system half, used by this thread only.
+    unsafe {
+        assert_eq!(msr(p, 0xd51bd047, 0x77, 0), 0); // msr tpidr_el0, x7
+        assert_eq!(msr(p, 0xd51b4201, 0xa000_0000, 0), 0); // msr nzcv, x1
+        assert_eq!(mrs(p, 0xd53bd048, 0, 0), 0); // mrs x8, tpidr_el0
+        assert_eq!(mrs(p, 0xd53b4202, 0, 0), 0); // mrs x2, nzcv
+        assert_eq!(msr(p, 0xd518c001, 1, 0), exits::UNDEF.0); // msr vbar_el1, x1
+        assert_eq!(mrs(p, 0xd5384243, 0, 0), exits::UNDEF.0); // mrs x3, currentel
+    }
+    assert_eq!(
+        (cpu.x[8], cpu.x[2], cpu.core.exit_arg),
+        (0x77, 0xa000_0000, 0xd5384243)
+    );
+}
