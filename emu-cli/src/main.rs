@@ -257,6 +257,7 @@ fn run(a: RunArgs) -> ! {
         reexec.push(n.to_string().into());
     }
     if a.stats {
+        emu_arm::linux::process::keep_stderr();
         reexec.push("--stats".into());
     }
     if let Some(t) = &a.trace {
