@@ -7,15 +7,17 @@
 //           branch target), NZCV (word 31, bits 31:28), FPCR (word 32), a pad word,
 //           then at byte 272 V0-V31 (32 x 16 bytes)                      784 bytes
 //   output  filled in here: X0-X30, NZCV, FPSR, FPCR (34 words), V0-V31   784 bytes
+//   scratch memory the case's loads and stores use, in place                512 bytes
 // The test patches slot i's first word (a NOP here) with case i's instruction; the
 // second word branches to the dump code. After the last case the whole record area is
 // written to stdout and the process exits with status 0.
 //
 // SP points at the current record throughout: the instructions under test (scalar FP,
-// Advanced SIMD and crypto data processing) never read or write SP, and X30 is given the
-// slot address, so no general register has to be reserved.
+// Advanced SIMD and crypto data processing, and SIMD loads/stores whose base the test
+// points into the record's scratch area) never use SP, and X30 is given the slot
+// address, so no general register has to be reserved.
         .set    HARNESS_SLOTS, 4096
-        .set    RECORD, 1568
+        .set    RECORD, 2080
         .set    OUT, 784
         .set    VIN, 272
 
@@ -184,6 +186,7 @@ harness_slots_end:
         .balign 16
 harness_remaining:
         .skip   16
+        // Record i starts at harness_records + 16 + i * RECORD (after the header).
         .globl  harness_records
 harness_records:
         .skip   HARNESS_SLOTS * RECORD + 16
