@@ -53,6 +53,8 @@ const OUT: usize = 784;
 const SCRATCH: usize = 1568;
 const SCRATCH_BYTES: usize = 512;
 const BASE_OFFSET: u64 = 256;
+/// FPSR's cumulative flags: QC, IDC, IXC, UFC, OFC, DZC, IOC.
+const FPSR_CUMULATIVE: u64 = 0x0800_009f;
 const OUT_WORDS: usize = 34;
 const VIN: usize = 272;
 const HEADER: usize = 16;
@@ -127,6 +129,8 @@ struct Case {
     word: u32,
     fpcr: u64,
     nzcv: u64,
+    /// FPSR before the instruction: its cumulative flags must be kept, not overwritten.
+    fpsr: u64,
     x: [u64; 30],
     v: [[u64; 2]; 32],
     scratch: Vec<u8>,
@@ -219,11 +223,19 @@ fn make_case(encoding: &Encoding, index: usize, seed: u64, instance: u32, fpcr: 
         };
         *value = values::vector(&mut rng, bits);
     }
+    let nzcv = u64::from(rng.below(16)) << 28;
+    // Half the cases start with some of QC, IDC, IXC, UFC, OFC, DZC, IOC already set.
+    let fpsr = if rng.bit() == 0 {
+        0
+    } else {
+        rng.next_u64() & FPSR_CUMULATIVE
+    };
     Case {
         encoding: index,
         word,
         fpcr,
-        nzcv: u64::from(rng.below(16)) << 28,
+        nzcv,
+        fpsr,
         x,
         v,
         scratch,
@@ -245,6 +257,7 @@ fn record(case: &Case, slot_address: u64, record_address: u64) -> Vec<u8> {
     put(8 * 30, slot_address);
     put(8 * 31, case.nzcv);
     put(8 * 32, case.fpcr);
+    put(8 * 33, case.fpsr);
     for (i, halves) in case.v.iter().enumerate() {
         put(VIN + 16 * i, halves[0]);
         put(VIN + 16 * i + 8, halves[1]);
@@ -503,11 +516,12 @@ fn mismatch_report(
         ));
     }
     format!(
-        "{} [{}] {:08x} ({ours}{theirs}), {}, NZCV {:x}, {}:\n{inputs}{detail}",
+        "{} [{}] {:08x} ({ours}{theirs}), {}, FPSR {:#x}, NZCV {:x}, {}:\n{inputs}{detail}",
         encoding.key,
         encoding.class.name(),
         case.word,
         fpcr_text(case.fpcr),
+        case.fpsr,
         case.nzcv >> 28,
         tier.name(),
     )
@@ -859,6 +873,7 @@ fn record_expected_cases() {
         for instance in 0..EXPECTED_PER_ENCODING {
             let pick = fnv1a(&format!("{}#{instance}", encoding.key)) as usize % settings.len();
             let mut case = make_case(encoding, index, DEFAULT_SEED, instance, settings[pick]);
+            case.fpsr = 0; // the file's format has no input FPSR
             let (x, v) = referenced_registers(encoding, case.word);
             for (n, value) in case.x.iter_mut().enumerate() {
                 if !x.contains(&n) {
