@@ -15,8 +15,10 @@ pub const REVIDR_EL1: u64 = 0;
 pub const ID_AA64PFR0_EL1: u64 = 0x11;
 pub const ID_AA64PFR1_EL1: u64 = 0;
 /// ID_AA64ISAR0_EL1: AES with PMULL 1Q (bits 7:4 = 2), SHA1 (bits 11:8 = 1), SHA256 but
-/// not SHA512 (bits 15:12 = 1), CRC32 (bits 19:16 = 1) and LSE atomics (bits 23:20 = 2).
-pub const ID_AA64ISAR0_EL1: u64 = (2 << 4) | (1 << 8) | (1 << 12) | (1 << 16) | (2 << 20);
+/// not SHA512 (bits 15:12 = 1), CRC32 (bits 19:16 = 1), LSE atomics (bits 23:20 = 2),
+/// SQRDMLAH/SQRDMLSH (RDM, bits 31:28 = 1) and SDOT/UDOT (DP, bits 47:44 = 1).
+pub const ID_AA64ISAR0_EL1: u64 =
+    (2 << 4) | (1 << 8) | (1 << 12) | (1 << 16) | (2 << 20) | (1 << 28) | (1 << 44);
 pub const ID_AA64ISAR1_EL1: u64 = 0;
 /// ID_AA64MMFR0_EL1: 48-bit PA (5), 16-bit ASID (2 << 4), 4 KiB granule (TGran4 = 0),
 /// 16 KiB granule (TGran16 = 1 << 20) and 64 KiB granule (TGran64 = 0).
@@ -51,6 +53,8 @@ pub mod hwcap {
     pub const ASIMDHP: u64 = 1 << 10;
     /// EL0 may read the ID registers (the kernel emulates `MRS` of them).
     pub const CPUID: u64 = 1 << 11;
+    pub const ASIMDRDM: u64 = 1 << 12;
+    pub const ASIMDDP: u64 = 1 << 20;
 }
 
 /// What user mode advertises in `AT_HWCAP`.
@@ -62,6 +66,8 @@ pub const USER_HWCAP: u64 = hwcap::FP
     | hwcap::SHA2
     | hwcap::CRC32
     | hwcap::ATOMICS
-    | hwcap::CPUID;
+    | hwcap::CPUID
+    | hwcap::ASIMDRDM
+    | hwcap::ASIMDDP;
 /// `AT_HWCAP2`: nothing beyond the base features.
 pub const USER_HWCAP2: u64 = 0;

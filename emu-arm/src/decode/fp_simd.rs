@@ -35,6 +35,8 @@ pub enum Op {
     /// FCVTZ{S,U}, SCVTF, UCVTF with fraction bits.
     FpFixedConv,
     SimdThreeSame,
+    /// SQRDMLAH, SQRDMLSH (FEAT_RDM), SDOT, UDOT (FEAT_DotProd).
+    SimdThreeSameExtra,
     SimdThreeDiff,
     SimdTwoReg,
     SimdAcross,
@@ -50,6 +52,8 @@ pub enum Op {
     /// TBL, TBX.
     SimdTbl,
     ScalarThreeSame,
+    /// SQRDMLAH, SQRDMLSH (scalar, FEAT_RDM).
+    ScalarThreeSameExtra,
     /// SQDMLAL, SQDMLSL, SQDMULL (scalar).
     ScalarThreeDiff,
     ScalarTwoReg,
@@ -145,6 +149,11 @@ pub static TABLE: &[Pat<Op>] = &[
         simd::three_same,
     ),
     pat_if(
+        "0 Q:1 U:1 01110 size:2 0 Rm:5 1 opcode:4 1 Rn:5 Rd:5",
+        Op::SimdThreeSameExtra,
+        simd::three_same_extra,
+    ),
+    pat_if(
         "0 Q:1 U:1 01110 size:2 1 Rm:5 opcode:4 00 Rn:5 Rd:5",
         Op::SimdThreeDiff,
         simd::three_diff,
@@ -199,6 +208,11 @@ pub static TABLE: &[Pat<Op>] = &[
         "01 U:1 11110 size:2 1 Rm:5 opcode:5 1 Rn:5 Rd:5",
         Op::ScalarThreeSame,
         simd::scalar_three_same,
+    ),
+    pat_if(
+        "01 U:1 11110 size:2 0 Rm:5 1 opcode:4 1 Rn:5 Rd:5",
+        Op::ScalarThreeSameExtra,
+        simd::scalar_three_same_extra,
     ),
     pat_if(
         "01 U:1 11110 size:2 1 Rm:5 opcode:4 00 Rn:5 Rd:5",
