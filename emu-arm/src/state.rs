@@ -31,6 +31,20 @@ pub struct CpuState {
     /// is when translated code must be dropped: one flush per cache-maintenance sequence
     /// instead of one per cache line.
     pub code_dirty: u64,
+    /// System mode only (0 in user mode): the address of this vCPU's [`crate::sys::SysCpu`]
+    /// (exception level, system registers, TLBs, the board). Helpers reach it through
+    /// [`crate::sys::sys_cpu`].
+    pub sys: u64,
+    /// System mode only: `*const TlbEntry`, the entry array of the TLB of the current
+    /// translation context, which compiled code indexes inline (see
+    /// `emu_core::memmodel`). Updated whenever the exception level changes.
+    pub tlb: u64,
+    /// System mode only: where the softmmu slow path leaves a loaded value.
+    pub slow_value: u64,
+    /// System mode only: 1 while at EL0 with SCTLR_EL1.DZE clear, so that `DC ZVA` (hot in
+    /// `memset`) checks its EL0 trap inline instead of calling a helper. Kept up to date
+    /// by `sys::pstate`; always 0 in user mode.
+    pub dc_zva_trap: u64,
 }
 
 impl Default for CpuState {
@@ -52,6 +66,10 @@ impl Default for CpuState {
             excl_size: 0,
             vreg: [[0; 2]; 32],
             code_dirty: 0,
+            sys: 0,
+            tlb: 0,
+            slow_value: 0,
+            dc_zva_trap: 0,
         }
     }
 }
@@ -100,6 +118,10 @@ pub const SLOT_EXCL_VAL: Slot = slot(offset_of!(CpuState, excl_val));
 pub const SLOT_EXCL_VAL2: Slot = slot(offset_of!(CpuState, excl_val2));
 pub const SLOT_EXCL_SIZE: Slot = slot(offset_of!(CpuState, excl_size));
 pub const SLOT_CODE_DIRTY: Slot = slot(offset_of!(CpuState, code_dirty));
+pub const SLOT_SYS: Slot = slot(offset_of!(CpuState, sys));
+pub const SLOT_TLB: Slot = slot(offset_of!(CpuState, tlb));
+pub const SLOT_SLOW_VALUE: Slot = slot(offset_of!(CpuState, slow_value));
+pub const SLOT_DC_ZVA_TRAP: Slot = slot(offset_of!(CpuState, dc_zva_trap));
 /// Slot of the low (`hi = false`) or high 64 bits of V`n`.
 pub const fn slot_v(n: u32, hi: bool) -> Slot {
     slot(offset_of!(CpuState, vreg) + 16 * n as usize + if hi { 8 } else { 0 })

@@ -1,16 +1,30 @@
 //! The cold tier: an [`Emitter`] whose values are concrete `u64`s, so running an
 //! instruction's semantics executes it directly.
 
+use crate::debug::Watchpoint;
 use crate::emit::*;
 use crate::mem::MemView;
+use crate::memmodel::{slow_op, MemModel, SystemMemory, SLOW_DONE, SLOW_FAULT};
+use crate::softmmu::{lookup_in, TlbAccess, TlbEntry};
 use std::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering::SeqCst};
 
 pub struct Interp {
     state: *mut u8,
-    mem: MemView,
+    mem: MemModel,
     pc: u64,
     /// Set by the `goto*`/`exit` family: the block is over.
     pub ended: Option<Exit>,
+    /// Debugger watchpoints checked on every data access (empty: no check); see
+    /// [`crate::debug`]. Points into the runtime's debug hooks.
+    watchpoints: *const [Watchpoint],
+}
+
+/// Where a system-mode access stands after the TLB / slow path.
+enum SysAccessResult {
+    /// Perform it at this host address.
+    Host(*mut u8),
+    /// The slow path performed it.
+    Done,
 }
 
 /// Arm integer semantics of the binary operations, shared with constant folding.
@@ -29,6 +43,7 @@ pub fn eval_bin(op: BinOp, a: u64, b: u64) -> u64 {
         BinOp::Lshr => a.wrapping_shr(b as u32 & 63),
         BinOp::Ashr => ((a as i64).wrapping_shr(b as u32 & 63)) as u64,
         BinOp::Rotr => a.rotate_right(b as u32 & 63),
+        BinOp::Rotr32 => (a as u32).rotate_right(b as u32 & 31) as u64,
         BinOp::Mul => a.wrapping_mul(b),
         BinOp::UMulHi => ((a as u128 * b as u128) >> 64) as u64,
         BinOp::SMulHi => ((a as i64 as i128 * b as i64 as i128) >> 64) as u64,
@@ -106,13 +121,45 @@ impl Interp {
     /// # Safety
     /// `state` must point to a live guest CPU state struct whose fields are the slots the
     /// semantics use, and `mem` must describe live guest memory.
-    pub unsafe fn new(state: *mut u8, mem: MemView) -> Interp {
+    pub unsafe fn new(state: *mut u8, mem: impl Into<MemModel>) -> Interp {
         Interp {
             state,
-            mem,
+            mem: mem.into(),
             pc: 0,
             ended: None,
+            watchpoints: &[],
         }
+    }
+
+    /// Makes data accesses that touch a watched range stop with [`Exit::DEBUG`] before
+    /// the instruction runs.
+    ///
+    /// # Safety
+    /// `list` must stay alive and unchanged while this interpreter runs.
+    pub unsafe fn set_watchpoints(&mut self, list: &[Watchpoint]) {
+        self.watchpoints = list;
+    }
+
+    /// Stops before an access that triggers a debugger watchpoint (one length test when
+    /// none is set).
+    #[inline(always)]
+    fn check_watchpoints(&mut self, addr: u64, size: Size, need: u8) -> Result<(), Exit> {
+        if self.watchpoints.is_empty() {
+            return Ok(());
+        }
+        self.watchpoint_hit(addr, size, need)
+    }
+
+    #[cold]
+    fn watchpoint_hit(&mut self, addr: u64, size: Size, need: u8) -> Result<(), Exit> {
+        // SAFETY: set_watchpoints' contract.
+        let list = unsafe { &*self.watchpoints };
+        if let Some(arg) = crate::debug::watch_hit(list, addr, size as u64, need) {
+            // SAFETY: header field.
+            unsafe { *self.slot_ptr(SLOT_EXIT_ARG) = arg };
+            return Err(self.fault(Exit::DEBUG, addr));
+        }
+        Ok(())
     }
 
     #[inline(always)]
@@ -131,18 +178,76 @@ impl Interp {
         reason
     }
 
+    /// The host address of an access: user mode's checked `base + addr`, or system mode's
+    /// TLB / slow-path answer (a system-mode load or store that the slow path performs
+    /// itself never comes here: see [`Interp::sys_access`]).
     #[inline(always)]
     fn access(&mut self, addr: u64, size: Size, need: u8) -> Result<*mut u8, Exit> {
-        match self.mem.check(addr, size as u64, need) {
-            Ok(()) => Ok(self.mem.host(addr)),
+        self.check_watchpoints(addr, size, need)?;
+        let mem = match self.mem {
+            MemModel::User(mem) => mem,
+            MemModel::System(sm) => {
+                return match self.sys_access(sm, addr, size, slow_op::ATOMIC, 0)? {
+                    SysAccessResult::Host(p) => Ok(p),
+                    // The slow path never performs atomics itself.
+                    SysAccessResult::Done => Err(self.fault(Exit::FAULT_WRITE, addr)),
+                };
+            }
+        };
+        Self::user_access(mem, addr, size, need).map_err(|(reason, at)| self.fault(reason, at))
+    }
+
+    #[inline(always)]
+    fn user_access(mem: MemView, addr: u64, size: Size, need: u8) -> Result<*mut u8, (Exit, u64)> {
+        match mem.check(addr, size as u64, need) {
+            Ok(()) => Ok(mem.host(addr)),
             Err(at) => {
                 let reason = if need & perm::WRITE != 0 {
                     Exit::FAULT_WRITE
                 } else {
                     Exit::FAULT_READ
                 };
-                Err(self.fault(reason, at))
+                Err((reason, at))
             }
+        }
+    }
+
+    /// A system-mode access: the TLB fast path, else the architecture's slow path.
+    #[inline(always)]
+    fn sys_access(
+        &mut self,
+        sm: SystemMemory,
+        addr: u64,
+        size: Size,
+        kind: u64,
+        value: u64,
+    ) -> Result<SysAccessResult, Exit> {
+        // SAFETY: the architecture keeps a live TLB entry array at `tlb_slot`.
+        let entries = unsafe { *self.slot_ptr(sm.tlb_slot) } as *const TlbEntry;
+        let tlb_access = if kind == slow_op::READ {
+            TlbAccess::Read
+        } else {
+            TlbAccess::Write
+        };
+        // SAFETY: as above.
+        if let Some(host) = unsafe { lookup_in(entries, addr, size as u64, tlb_access) } {
+            return Ok(SysAccessResult::Host(host as *mut u8));
+        }
+        // SAFETY: helpers see a precise pc (faults report it).
+        unsafe { *self.slot_ptr(SLOT_PC) = self.pc };
+        // SAFETY: the slow path is written for this state layout.
+        let r = unsafe { (sm.slow_access)(self.state, addr, value, size as u64 | kind) };
+        match r {
+            SLOW_FAULT => {
+                let reason = if kind == slow_op::READ {
+                    Exit::FAULT_READ
+                } else {
+                    Exit::FAULT_WRITE
+                };
+                Err(self.fault(reason, addr))
+            }
+            SLOW_DONE => Ok(SysAccessResult::Done),
+            host => Ok(SysAccessResult::Host(host as *mut u8)),
         }
     }
 
@@ -197,7 +302,16 @@ impl Emitter for Interp {
 
     #[inline(always)]
     fn load(&mut self, addr: u64, size: Size) -> Result<u64, Exit> {
-        let p = self.access(addr, size, perm::READ)?;
+        self.check_watchpoints(addr, size, perm::READ)?;
+        let p = match self.mem {
+            MemModel::User(mem) => Self::user_access(mem, addr, size, perm::READ)
+                .map_err(|(reason, at)| self.fault(reason, at))?,
+            MemModel::System(sm) => match self.sys_access(sm, addr, size, slow_op::READ, 0)? {
+                SysAccessResult::Host(p) => p,
+                // SAFETY: the slow path left the value in its slot.
+                SysAccessResult::Done => return Ok(unsafe { *self.slot_ptr(sm.value_slot) }),
+            },
+        };
         // SAFETY: access() checked the whole range.
         unsafe {
             Ok(match size {
@@ -211,7 +325,15 @@ impl Emitter for Interp {
 
     #[inline(always)]
     fn store(&mut self, addr: u64, v: u64, size: Size) -> Result<(), Exit> {
-        let p = self.access(addr, size, perm::WRITE)?;
+        self.check_watchpoints(addr, size, perm::WRITE)?;
+        let p = match self.mem {
+            MemModel::User(mem) => Self::user_access(mem, addr, size, perm::WRITE)
+                .map_err(|(reason, at)| self.fault(reason, at))?,
+            MemModel::System(sm) => match self.sys_access(sm, addr, size, slow_op::WRITE, v)? {
+                SysAccessResult::Host(p) => p,
+                SysAccessResult::Done => return Ok(()),
+            },
+        };
         // SAFETY: access() checked the whole range.
         unsafe {
             match size {

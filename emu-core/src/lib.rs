@@ -3,12 +3,16 @@
 //! that moves blocks between them.
 
 pub mod clock;
+pub mod debug;
 pub mod emit;
 pub mod guest;
 pub mod interp;
 pub mod irq;
 pub mod jit;
 pub mod mem;
+pub mod memmodel;
 pub mod mmio;
+pub mod phys;
 pub mod runtime;
 pub mod softmmu;
+pub mod timeout;

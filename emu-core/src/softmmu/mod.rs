@@ -95,6 +95,33 @@ pub const TLB_OFFSET_ADDR_WRITE: i32 = offset_of!(TlbEntry, addr_write) as i32;
 pub const TLB_OFFSET_ADDR_CODE: i32 = offset_of!(TlbEntry, addr_code) as i32;
 pub const TLB_OFFSET_ADDEND: i32 = offset_of!(TlbEntry, addend) as i32;
 
+/// The fast path on a raw entry array (the interpreter's version of the JIT's inline
+/// sequence): the host address for an access of `size` bytes at `va`, or `None` for the
+/// slow path.
+///
+/// # Safety
+/// `entries` points to a live array of [`TLB_ENTRIES`] entries.
+#[inline(always)]
+pub unsafe fn lookup_in(
+    entries: *const TlbEntry,
+    va: u64,
+    size: u64,
+    access: TlbAccess,
+) -> Option<usize> {
+    // SAFETY: the index is masked to the array's size (caller's contract).
+    let entry = unsafe { &*entries.add(Tlb::index_of(va)) };
+    let tag = match access {
+        TlbAccess::Read => entry.addr_read,
+        TlbAccess::Write => entry.addr_write,
+        TlbAccess::Execute => entry.addr_code,
+    };
+    let last_byte_page = va.wrapping_add(size.max(1) - 1) & PAGE_MASK;
+    if last_byte_page != tag {
+        return None;
+    }
+    Some(va.wrapping_add(entry.addend) as usize)
+}
+
 /// The kind of access a lookup is for: selects the tag.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TlbAccess {

@@ -1,9 +1,11 @@
 //! Guest memory access in compiled code: the inline check against the permission table,
 //! the cold slow path, and loads, stores and atomics on the host address.
 
+use super::sysmem::SysAccess;
 use super::{int_type, state_flags, JitEmitter};
 use crate::emit::{perm, AtomicOp, Exit, Size};
 use crate::mem::MemView;
+use crate::memmodel::MemModel;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::I64;
 use cranelift_codegen::ir::{AtomicRmwOp, BlockArg, InstBuilder, MemFlagsData, Value};
@@ -48,56 +50,68 @@ impl JitEmitter<'_, '_> {
     /// returns the host address. `aligned`: the caller already knows the access cannot
     /// cross a page. A fault exits exactly as the interpreter does (pc = this
     /// instruction, fault_addr = the first bad byte as [`MemView::check`] finds it).
-    fn guest_access(&mut self, addr: Value, size: u64, need: u8, aligned: bool) -> Value {
-        // The access may fault: the state struct must be current.
-        self.sync();
-        let mem = self.env.mem;
+    fn guest_access(
+        &mut self,
+        mem: MemView,
+        addr: Value,
+        size: u64,
+        need: u8,
+        aligned: bool,
+    ) -> Value {
+        // No `sync` here: a fault is rare, so the cold path writes the dirty guest
+        // registers back itself (see `spill_dirty`) and the hot path stores nothing.
         let fault = if need & perm::WRITE != 0 {
             Exit::FAULT_WRITE
         } else {
             Exit::FAULT_READ
         };
-        // Fast path: the whole access is below the limit, its first page has the
-        // permissions, and it does not cross into the next page.
+        // Fast path, as three fused compare-and-branch steps to the cold slow path: the
+        // whole access is below the limit; its first page has the permissions (the table
+        // is only read for in-range addresses, so no index masking); it does not cross
+        // into the next page.
+        let slow = self.b.create_block();
+        self.b.set_cold_block(slow);
         let last_ok_start = mem.limit.saturating_sub(size);
         let in_range =
             self.b
                 .ins()
                 .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, addr, last_ok_start as i64);
+        let range_ok = self.b.create_block();
+        self.b.ins().brif(in_range, range_ok, &[], slow, &[]);
+        self.b.seal_block(range_ok);
+        self.b.switch_to_block(range_ok);
         let page = self.b.ins().ushr_imm_s(addr, 12);
-        // Out-of-range addresses must still read a byte inside the table (the result is
-        // ignored): wrap the page number when the table size is a power of two, else
-        // read page 0's byte.
-        let pages = mem.limit >> 12;
-        let index = if pages.is_power_of_two() {
-            self.b.ins().band_imm_s(page, (pages - 1) as i64)
-        } else {
-            let zero = self.b.ins().iconst(I64, 0);
-            self.b.ins().select(in_range, page, zero)
-        };
         let perms_base = self.b.ins().iconst(I64, mem.perms as i64);
-        let perm_addr = self.b.ins().iadd(perms_base, index);
+        let perm_addr = self.b.ins().iadd(perms_base, page);
         let p = self.b.ins().uload8(I64, state_flags(), perm_addr, 0);
         let has = self.b.ins().band_imm_s(p, need as i64);
-        let perm_ok = self.b.ins().icmp_imm_s(IntCC::Equal, has, need as i64);
-        let mut ok = self.b.ins().band(in_range, perm_ok);
+        let perm_ok = if need.count_ones() == 1 {
+            has
+        } else {
+            self.b.ins().icmp_imm_s(IntCC::Equal, has, need as i64)
+        };
+        let access = self.b.create_block();
         if size > 1 && !aligned {
+            let perm_ok_blk = self.b.create_block();
+            self.b.ins().brif(perm_ok, perm_ok_blk, &[], slow, &[]);
+            self.b.seal_block(perm_ok_blk);
+            self.b.switch_to_block(perm_ok_blk);
             let offset = self.b.ins().band_imm_s(addr, 0xfff);
             let no_cross =
                 self.b
                     .ins()
                     .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, offset, 4096 - size as i64);
-            ok = self.b.ins().band(ok, no_cross);
+            self.b.ins().brif(no_cross, access, &[], slow, &[]);
+        } else {
+            self.b.ins().brif(perm_ok, access, &[], slow, &[]);
         }
-        let access = self.b.create_block();
-        let slow = self.b.create_block();
-        self.b.set_cold_block(slow);
-        self.b.ins().brif(ok, access, &[], slow, &[]);
         self.b.seal_block(slow);
 
         // Slow path: ask MemView::check itself (page-crossing accesses that are fine
         // come back to `access`).
         self.b.switch_to_block(slow);
+        self.spill_dirty();
+        let perms_base = self.b.ins().iconst(I64, mem.perms as i64);
         let sig = self.sig("slow_check", 6, 0, CallConv::PreserveAll);
         let out = self.b.ins().iconst(I64, self.env.slow_check_out as i64);
         let args = [
@@ -120,6 +134,15 @@ impl JitEmitter<'_, '_> {
         self.b.switch_to_block(access);
         let base = self.b.ins().iconst(I64, mem.base as i64);
         self.b.ins().iadd(base, addr)
+    }
+
+    /// The host address of an access that needs it as a whole (atomics): user mode's
+    /// checked `base + addr`, or system mode's TLB / slow-path answer.
+    fn host_address(&mut self, addr: Value, size: u64, need: u8, aligned: bool) -> Value {
+        match self.env.mem {
+            MemModel::User(mem) => self.guest_access(mem, addr, size, need, aligned),
+            MemModel::System(sm) => self.sys_access(sm, addr, size as Size, SysAccess::HostAddress),
+        }
     }
 
     /// Alignment check of the atomics: ALIGNMENT exit with fault_addr = addr.
@@ -147,7 +170,11 @@ impl JitEmitter<'_, '_> {
     }
 
     pub(super) fn emit_load(&mut self, addr: Value, size: Size) -> Value {
-        let host = self.guest_access(addr, size as u64, perm::READ, false);
+        let mem = match self.env.mem {
+            MemModel::User(mem) => mem,
+            MemModel::System(sm) => return self.sys_access(sm, addr, size, SysAccess::Load),
+        };
+        let host = self.guest_access(mem, addr, size as u64, perm::READ, false);
         let f = guest_flags();
         let v = match size {
             1 => self.b.ins().uload8(I64, f, host, 0),
@@ -163,7 +190,14 @@ impl JitEmitter<'_, '_> {
     }
 
     pub(super) fn emit_store(&mut self, addr: Value, v: Value, size: Size) {
-        let host = self.guest_access(addr, size as u64, perm::WRITE, false);
+        let mem = match self.env.mem {
+            MemModel::User(mem) => mem,
+            MemModel::System(sm) => {
+                self.sys_access(sm, addr, size, SysAccess::Store(v));
+                return;
+            }
+        };
+        let host = self.guest_access(mem, addr, size as u64, perm::WRITE, false);
         let f = guest_flags();
         match size {
             1 => self.b.ins().istore8(f, v, host, 0),
@@ -181,7 +215,7 @@ impl JitEmitter<'_, '_> {
         size: Size,
     ) -> Value {
         self.check_aligned(addr, size as u64);
-        let host = self.guest_access(addr, size as u64, perm::READ | perm::WRITE, true);
+        let host = self.host_address(addr, size as u64, perm::READ | perm::WRITE, true);
         let (op, v) = match op {
             AtomicOp::Add => (AtomicRmwOp::Add, v),
             AtomicOp::Clr => (AtomicRmwOp::And, self.b.ins().bnot(v)),
@@ -210,7 +244,7 @@ impl JitEmitter<'_, '_> {
         size: Size,
     ) -> Value {
         self.check_aligned(addr, size as u64);
-        let host = self.guest_access(addr, size as u64, perm::READ | perm::WRITE, true);
+        let host = self.host_address(addr, size as u64, perm::READ | perm::WRITE, true);
         let e = self.narrow(expected, size);
         let n = self.narrow(new, size);
         let old = self.b.ins().atomic_cas(guest_flags(), host, e, n);
@@ -226,7 +260,7 @@ impl JitEmitter<'_, '_> {
         new: [Value; 2],
     ) -> [Value; 2] {
         self.check_aligned(addr, 16);
-        let host = self.guest_access(addr, 16, perm::READ | perm::WRITE, true);
+        let host = self.host_address(addr, 16, perm::READ | perm::WRITE, true);
         let out = self.scratch_addr();
         let sig = self.sig("cas16", 6, 0, self.env.host_call_conv);
         let f = crate::interp::cas16_helper as *const () as usize;
