@@ -1,12 +1,14 @@
 //! End to end with real Debian arm64 binaries (fetched into tests/.cache by
 //! tests/fetch-debian-arm64.sh; skipped with a message when missing): busybox-static, and
-//! with --sysroot the dynamically linked coreutils, xz, bzip2 and python3.11.
+//! with --sysroot the dynamically linked coreutils, xz, bzip2, gzip and python3.11.
 //!
 //! Each check runs the same command under emu and qemu-aarch64 and requires byte-identical
 //! stdout and the same exit status. Without qemu-aarch64 a check falls back to its own
 //! expectation where it has one (round trips restore the input, known outputs of known
-//! inputs), and is skipped otherwise. Inputs are small: the whole file runs in well under
-//! a minute in the dev profile.
+//! inputs), and is skipped otherwise. Two tests also compare with the host's own programs
+//! (x86-64, computed natively): python3_floats (the portable part of a float-heavy script)
+//! and sha256sum_xz_gzip_agree_with_host_tools. Inputs are small: the whole file runs in
+//! about a minute in the dev profile.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
