@@ -19,7 +19,8 @@ pub const ID_AA64PFR1_EL1: u64 = 0;
 /// SQRDMLAH/SQRDMLSH (RDM, bits 31:28 = 1) and SDOT/UDOT (DP, bits 47:44 = 1).
 pub const ID_AA64ISAR0_EL1: u64 =
     (2 << 4) | (1 << 8) | (1 << 12) | (1 << 16) | (2 << 20) | (1 << 28) | (1 << 44);
-pub const ID_AA64ISAR1_EL1: u64 = 0;
+/// ID_AA64ISAR1_EL1: FJCVTZS (JSCVT, bits 15:12 = 1).
+pub const ID_AA64ISAR1_EL1: u64 = 1 << 12;
 /// ID_AA64MMFR0_EL1: 48-bit PA (5), 16-bit ASID (2 << 4), 4 KiB granule (TGran4 = 0),
 /// 16 KiB granule (TGran16 = 1 << 20) and 64 KiB granule (TGran64 = 0).
 pub const ID_AA64MMFR0_EL1: u64 = 5 | (2 << 4) | (1 << 20);
@@ -54,6 +55,7 @@ pub mod hwcap {
     /// EL0 may read the ID registers (the kernel emulates `MRS` of them).
     pub const CPUID: u64 = 1 << 11;
     pub const ASIMDRDM: u64 = 1 << 12;
+    pub const JSCVT: u64 = 1 << 13;
     pub const ASIMDDP: u64 = 1 << 20;
 }
 
@@ -68,6 +70,7 @@ pub const USER_HWCAP: u64 = hwcap::FP
     | hwcap::ATOMICS
     | hwcap::CPUID
     | hwcap::ASIMDRDM
+    | hwcap::JSCVT
     | hwcap::ASIMDDP;
 /// `AT_HWCAP2`: nothing beyond the base features.
 pub const USER_HWCAP2: u64 = 0;

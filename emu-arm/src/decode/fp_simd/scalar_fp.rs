@@ -50,6 +50,8 @@ pub fn int_conv(raw: u32) -> bool {
         0b000 | 0b001 => ftype_sd(raw),
         // SCVTF/UCVTF, FCVTA{S,U}
         0b010..=0b101 => rmode == 0 && ftype_sd(raw),
+        // FJCVTZS Wd, Dn (FEAT_JSCVT).
+        0b110 if (sf, ftype, rmode) == (false, 1, 3) => true,
         // FMOV Wd<->Sn, Xd<->Dn, Xd<->Vn.D[1]
         _ => matches!(
             (sf, ftype, rmode),

@@ -193,6 +193,20 @@ pub unsafe extern "C" fn int_conv(state: *mut u8, raw: u64, _: u64, _: u64) -> u
     0
 }
 
+/// FJCVTZS: JavaScript's ToInt32 of a double; NZCV = 0Z00 (Z: exact and in range).
+///
+/// # Safety
+/// `state` must point to the running `CpuState`.
+pub unsafe extern "C" fn fjcvtzs(state: *mut u8, raw: u64, _: u64, _: u64) -> u64 {
+    let st = cpu(state);
+    let w = raw as u32;
+    let a = scalar(st, rn(w));
+    let (r, exact) = with_env(st, |_, env| super::jscvt::fjcvtzs(a, env));
+    set_xreg(st, rd(w), r, false);
+    st.set_nzcv(u64::from(exact) << 30);
+    0
+}
+
 /// FCVTZS/FCVTZU/SCVTF/UCVTF with fraction bits (scale = 64 - fbits).
 ///
 /// # Safety

@@ -65,6 +65,7 @@ pub fn scalar_fp(op: Op, raw: u32) -> Option<String> {
             let opcode = bits(raw, 18, 16);
             let rmode = bits(raw, 20, 19);
             match opcode {
+                0b110 if rmode == 3 => format!("fjcvtzs {}, {n}", greg(false, rd(raw))),
                 0b110 | 0b111 => {
                     let (v, g) = if bits(raw, 23, 22) == 2 {
                         (
