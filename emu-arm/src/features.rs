@@ -19,8 +19,9 @@ pub const ID_AA64PFR1_EL1: u64 = 0;
 /// SQRDMLAH/SQRDMLSH (RDM, bits 31:28 = 1) and SDOT/UDOT (DP, bits 47:44 = 1).
 pub const ID_AA64ISAR0_EL1: u64 =
     (2 << 4) | (1 << 8) | (1 << 12) | (1 << 16) | (2 << 20) | (1 << 28) | (1 << 44);
-/// ID_AA64ISAR1_EL1: FJCVTZS (JSCVT, bits 15:12 = 1).
-pub const ID_AA64ISAR1_EL1: u64 = 1 << 12;
+/// ID_AA64ISAR1_EL1: FJCVTZS (JSCVT, bits 15:12 = 1) and FRINT32*/FRINT64* (FRINTTS,
+/// bits 35:32 = 1).
+pub const ID_AA64ISAR1_EL1: u64 = (1 << 12) | (1 << 32);
 /// ID_AA64MMFR0_EL1: 48-bit PA (5), 16-bit ASID (2 << 4), 4 KiB granule (TGran4 = 0),
 /// 16 KiB granule (TGran16 = 1 << 20) and 64 KiB granule (TGran64 = 0).
 pub const ID_AA64MMFR0_EL1: u64 = 5 | (2 << 4) | (1 << 20);
@@ -72,8 +73,13 @@ pub const USER_HWCAP: u64 = hwcap::FP
     | hwcap::ASIMDRDM
     | hwcap::JSCVT
     | hwcap::ASIMDDP;
-/// `AT_HWCAP2`: nothing beyond the base features.
-pub const USER_HWCAP2: u64 = 0;
+/// Linux `AT_HWCAP2` bits.
+pub mod hwcap2 {
+    pub const FRINT: u64 = 1 << 8;
+}
+
+/// What user mode advertises in `AT_HWCAP2`.
+pub const USER_HWCAP2: u64 = hwcap2::FRINT;
 
 /// System mode: ID_AA64PFR0_EL1 as EL1 reads it. As in user mode (EL0 and EL1 AArch64
 /// only, no EL2/EL3, FP and AdvSIMD), plus GIC = 1 when the board's interrupt controller

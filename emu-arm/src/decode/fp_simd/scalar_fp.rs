@@ -20,6 +20,8 @@ pub fn dp1(raw: u32) -> bool {
         0b000000..=0b000011 => ftype_sd(raw),
         // FRINT*; 0b001101 is unallocated.
         0b001000..=0b001111 => opcode != 0b001101 && ftype_sd(raw),
+        // FRINT32Z, FRINT32X, FRINT64Z, FRINT64X (FEAT_FRINTTS).
+        0b010000..=0b010011 => ftype_sd(raw),
         _ => false,
     }
 }

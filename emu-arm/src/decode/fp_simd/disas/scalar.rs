@@ -25,7 +25,11 @@ pub fn scalar_fp(op: Op, raw: u32) -> Option<String> {
                 11 => "frintz",
                 12 => "frinta",
                 14 => "frintx",
-                _ => "frinti",
+                15 => "frinti",
+                16 => "frint32z",
+                17 => "frint32x",
+                18 => "frint64z",
+                _ => "frint64x",
             };
             format!("{name} {d}, {n}")
         }

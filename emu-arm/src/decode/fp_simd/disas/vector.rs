@@ -167,6 +167,10 @@ fn two_reg_name(op: id::TwoReg) -> String {
             use id::FpTwo::*;
             match op {
                 Rint(m) => format!("frint{}", rint_letter(m)),
+                RintInt {
+                    int_bits,
+                    fpcr_rounding,
+                } => format!("frint{int_bits}{}", if fpcr_rounding { "x" } else { "z" }),
                 ToInt { mode, unsigned } => {
                     format!(
                         "fcvt{}{}",
