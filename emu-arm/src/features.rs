@@ -14,11 +14,12 @@ pub const REVIDR_EL1: u64 = 0;
 /// ID_AA64PFR0_EL1: EL0 and EL1 AArch64-only (1), FP and AdvSIMD implemented (0).
 pub const ID_AA64PFR0_EL1: u64 = 0x11;
 pub const ID_AA64PFR1_EL1: u64 = 0;
-/// ID_AA64ISAR0_EL1: AES with PMULL 1Q (bits 7:4 = 2), SHA1 (bits 11:8 = 1), SHA256 but
-/// not SHA512 (bits 15:12 = 1), CRC32 (bits 19:16 = 1), LSE atomics (bits 23:20 = 2),
-/// SQRDMLAH/SQRDMLSH (RDM, bits 31:28 = 1) and SDOT/UDOT (DP, bits 47:44 = 1).
+/// ID_AA64ISAR0_EL1: AES with PMULL 1Q (bits 7:4 = 2), SHA1 (bits 11:8 = 1), SHA256 and
+/// SHA512 (bits 15:12 = 2), CRC32 (bits 19:16 = 1), LSE atomics (bits 23:20 = 2),
+/// SQRDMLAH/SQRDMLSH (RDM, bits 31:28 = 1), EOR3/BCAX/RAX1/XAR (SHA3, bits 35:32 = 1) and
+/// SDOT/UDOT (DP, bits 47:44 = 1). SM3/SM4 (bits 39:36, 43:40) are not implemented.
 pub const ID_AA64ISAR0_EL1: u64 =
-    (2 << 4) | (1 << 8) | (1 << 12) | (1 << 16) | (2 << 20) | (1 << 28) | (1 << 44);
+    (2 << 4) | (1 << 8) | (2 << 12) | (1 << 16) | (2 << 20) | (1 << 28) | (1 << 32) | (1 << 44);
 /// ID_AA64ISAR1_EL1: FJCVTZS (JSCVT, bits 15:12 = 1) and FRINT32*/FRINT64* (FRINTTS,
 /// bits 35:32 = 1).
 pub const ID_AA64ISAR1_EL1: u64 = (1 << 12) | (1 << 32);
@@ -57,7 +58,9 @@ pub mod hwcap {
     pub const CPUID: u64 = 1 << 11;
     pub const ASIMDRDM: u64 = 1 << 12;
     pub const JSCVT: u64 = 1 << 13;
+    pub const SHA3: u64 = 1 << 17;
     pub const ASIMDDP: u64 = 1 << 20;
+    pub const SHA512: u64 = 1 << 21;
 }
 
 /// What user mode advertises in `AT_HWCAP`.
@@ -72,7 +75,9 @@ pub const USER_HWCAP: u64 = hwcap::FP
     | hwcap::CPUID
     | hwcap::ASIMDRDM
     | hwcap::JSCVT
-    | hwcap::ASIMDDP;
+    | hwcap::SHA3
+    | hwcap::ASIMDDP
+    | hwcap::SHA512;
 /// Linux `AT_HWCAP2` bits.
 pub mod hwcap2 {
     pub const FRINT: u64 = 1 << 8;

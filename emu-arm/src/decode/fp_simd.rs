@@ -70,6 +70,14 @@ pub enum Op {
     CryptoShaTwo,
     /// PMULL, PMULL2 with the 1Q arrangement (64x64 -> 128-bit polynomial multiply).
     PmullQ,
+    /// SHA512H, SHA512H2, SHA512SU1, RAX1.
+    CryptoSha512Three,
+    /// SHA512SU0.
+    CryptoSha512Two,
+    /// EOR3, BCAX.
+    CryptoFourReg,
+    /// XAR.
+    CryptoXar,
 }
 
 use scalar_fp as sf;
@@ -142,6 +150,22 @@ pub static TABLE: &[Pat<Op>] = &[
         "0 Q:1 U=0 01110 size=11 1 Rm:5 opcode=1110 00 Rn:5 Rd:5",
         Op::PmullQ,
     ),
+    pat_if(
+        "11001110 011 Rm:5 1 O:1 00 opcode:2 Rn:5 Rd:5",
+        Op::CryptoSha512Three,
+        crypto::sha512_three_reg,
+    ),
+    pat_if(
+        "11001110 11000000 1000 opcode:2 Rn:5 Rd:5",
+        Op::CryptoSha512Two,
+        crypto::sha512_two_reg,
+    ),
+    pat_if(
+        "11001110 0 Op0:2 Rm:5 0 Ra:5 Rn:5 Rd:5",
+        Op::CryptoFourReg,
+        crypto::four_reg,
+    ),
+    pat("11001110 100 Rm:5 imm6:6 Rn:5 Rd:5", Op::CryptoXar),
     // Advanced SIMD vector.
     pat_if(
         "0 Q:1 U:1 01110 size:2 1 Rm:5 opcode:5 1 Rn:5 Rd:5",

@@ -34,9 +34,14 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
         Op::FpIntConv if bits(raw, 18, 17) == 0b11 => fmov_general(e, raw),
         Op::FpIntConv => helper(e, fp::scalar::int_conv, raw),
         Op::FpFixedConv => helper(e, fp::scalar::fixed_conv, raw),
-        Op::CryptoAes | Op::CryptoShaThree | Op::CryptoShaTwo | Op::PmullQ => {
-            crypto::exec(e, op, raw)
-        }
+        Op::CryptoAes
+        | Op::CryptoShaThree
+        | Op::CryptoShaTwo
+        | Op::PmullQ
+        | Op::CryptoSha512Three
+        | Op::CryptoSha512Two
+        | Op::CryptoFourReg
+        | Op::CryptoXar => crypto::exec(e, op, raw),
         _ => simd::exec(e, op, raw, pc),
     }
 }
