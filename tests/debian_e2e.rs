@@ -562,3 +562,62 @@ fn sha256sum_xz_gzip_agree_with_host_tools() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Python's hashlib (OpenSSL's libcrypto, which picks its SHA-1/SHA-256/SHA-512 code from
+/// AT_HWCAP, so under emu it runs the SHA1*, SHA256* and SHA512* instructions) digests
+/// inputs around the block sizes identically to qemu-aarch64 and to the host's python3.
+#[test]
+fn python3_hashlib_crypto_extensions() {
+    let Some(root) = need_sysroot("python3_hashlib_crypto_extensions") else {
+        return;
+    };
+    let script = "import hashlib\n\
+        data = bytes((i * 7 + 3) % 256 for i in range(100000))\n\
+        for name in ['md5', 'sha1', 'sha256', 'sha512', 'sha3_256', 'sha3_512', 'blake2b']:\n\
+        \x20   print(name, [hashlib.new(name, data[:n]).hexdigest() for n in (0, 3, 55, 56, 111, 112, 128, 1000, 100000)])\n";
+    let workdir = TempDir::new("python3_hashlib");
+    let check = Check::new(
+        "hashlib digests",
+        "usr/bin/python3.11",
+        &["-S", "-c", script],
+    );
+    let emulated = run_on_emu(&check, &root, workdir.path());
+    assert!(
+        emulated.status == Status::Exit(0) && emulated.stdout_text().lines().count() == 7,
+        "hashlib under emu: {:?}\n{}",
+        emulated.status,
+        stderr_tail(&emulated)
+    );
+    let mut failures = Vec::new();
+    let mut compare = |who: &str, outcome: Outcome| {
+        if outcome.status != Status::Exit(0) {
+            failures.push(format!("{who}: {:?}", outcome.status));
+        } else if let Some(diff) = describe_difference(&outcome.stdout, &emulated.stdout) {
+            failures.push(format!("emu vs {who}: {diff}"));
+        }
+    };
+    match qemu() {
+        None => skip(
+            "python3_hashlib (qemu comparison)",
+            "qemu-aarch64 is not installed",
+        ),
+        Some(qemu) => {
+            let mut command =
+                qemu_command(&qemu, Some(&root), &root.join(check.program), &check.args);
+            guest_environment(&mut command);
+            command.current_dir(workdir.path());
+            compare("qemu-aarch64", run_command(command, b"", DEFAULT_TIMEOUT));
+        }
+    }
+    match host_python311() {
+        None => skip(
+            "python3_hashlib (host comparison)",
+            "the host has no python3.11",
+        ),
+        Some(host) => compare(
+            "the host's python3",
+            run_on_host(&host, &check.args, b"", workdir.path()),
+        ),
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
