@@ -12,6 +12,8 @@
 //! Breakpoints and watchpoints never patch guest memory: the runtime honours them while
 //! translating and running (see `emu_core::debug`).
 
+#[cfg(test)]
+mod runtime_tests;
 pub mod stub;
 mod tdesc;
 
