@@ -557,6 +557,11 @@ fn watchpoints_stop_after_the_access_at_the_right_line() {
             "continue",
             "p/x $pc",
             "delete",
+            "awatch watched_counter",
+            "continue",
+            "p/x $pc",
+            "continue",
+            "delete",
             "continue",
         ]),
     );
@@ -576,9 +581,26 @@ fn watchpoints_stop_after_the_access_at_the_right_line() {
             bump + 0x1c
         ),
     );
+    // An access watchpoint: the store of line 32 (same value), then main's read.
+    assert_line(
+        &t,
+        "Hardware access (read/write) watchpoint 3: watched_counter",
+    );
+    assert_line(&t, "bump_counter () at ./gdb_target.c:33");
+    assert!(
+        t.lines().any(|l| l.starts_with("0x")
+            && l.contains(" in main (argc=1, argv=0x")
+            && l.ends_with(") at ./gdb_target.c:51")),
+        "no stop at main's read of the counter in:\n{t}"
+    );
+    let values = printed_values(&t);
     assert_eq!(
-        printed_values(&t),
-        [format!("{:#x}", bump + 0x10), format!("{:#x}", bump + 0x1c)]
+        values,
+        [
+            format!("{:#x}", bump + 0x10),
+            format!("{:#x}", bump + 0x1c),
+            format!("{:#x}", bump + 0x28)
+        ]
     );
     assert!(exited_with(&t, "036"), "no exit in:\n{t}");
     assert_eq!(status, Status::Exit(30));
@@ -595,7 +617,7 @@ fn set_var_changes_the_programs_output() {
         None,
         &[],
         &cmds(&[
-            "break compute",
+            "hbreak compute",
             "continue",
             "p n",
             "set var multiplier = 10",
@@ -603,6 +625,11 @@ fn set_var_changes_the_programs_output() {
             "delete",
             "continue",
         ]),
+    );
+    assert!(
+        t.lines()
+            .any(|l| l.starts_with("Hardware assisted breakpoint 1 at ")),
+        "no hardware breakpoint in:\n{t}"
     );
     assert_line(&t, "Breakpoint 1, compute (n=4) at ./gdb_target.c:23");
     assert_eq!(printed_values(&t), ["4", "10"]);

@@ -19,7 +19,7 @@ mod tdesc;
 
 use crate::state::CpuState;
 use emu_core::debug::{DebugHooks, WatchKind};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Arc;
 
 pub use stub::{serve, Outcome};
@@ -143,6 +143,36 @@ pub(crate) fn set_process_end_notifier(f: Option<ProcessEndNotifier>) {
     *PROCESS_END_NOTIFIER
         .lock()
         .unwrap_or_else(|e| e.into_inner()) = f;
+}
+
+/// The process that owns the debugger connection, and the connection's descriptor: a
+/// guest `fork` copies both into the child, which must leave them to the parent.
+static SESSION_OWNER: AtomicI32 = AtomicI32::new(0);
+static SESSION_FD: AtomicI32 = AtomicI32::new(-1);
+
+pub(crate) fn set_session(fd: Option<i32>) {
+    // SAFETY: getpid cannot fail.
+    SESSION_OWNER.store(unsafe { libc::getpid() }, Ordering::SeqCst);
+    SESSION_FD.store(fd.unwrap_or(-1), Ordering::SeqCst);
+}
+
+/// In a process forked by the debugged guest (QEMU's user mode does the same): closes
+/// this process's copy of the debugger connection and forgets the session, so the child
+/// runs on undebugged and never talks to the parent's gdb. Returns whether it did.
+pub fn leave_session_if_forked() -> bool {
+    let owner = SESSION_OWNER.load(Ordering::SeqCst);
+    // SAFETY: getpid cannot fail.
+    if owner == 0 || owner == unsafe { libc::getpid() } {
+        return false;
+    }
+    let fd = SESSION_FD.swap(-1, Ordering::SeqCst);
+    if fd >= 0 {
+        // SAFETY: our (inherited) copy of the connection; the parent keeps its own.
+        unsafe { libc::close(fd) };
+    }
+    SESSION_OWNER.store(0, Ordering::SeqCst);
+    set_process_end_notifier(None);
+    true
 }
 
 /// Tells an attached debugger that the guest process ends (`Stop::Exited` or

@@ -238,6 +238,7 @@ pub fn serve<T: DebugTarget>(target: &mut T, conn: TcpStream) -> Result<Outcome,
             }
         })));
     }
+    super::set_session(Some(conn.as_raw_fd()));
     let xml = tdesc::target_xml(target.system_registers());
     let interrupter = target.interrupter();
     let mut session = Session {
@@ -253,6 +254,7 @@ pub fn serve<T: DebugTarget>(target: &mut T, conn: TcpStream) -> Result<Outcome,
     };
     let result = session_loop(&mut session, conn);
     super::set_process_end_notifier(None);
+    super::set_session(None);
     match result {
         Ok(Outcome::Detached) | Err(_) => session.target.detach(),
         _ => {}
