@@ -12,6 +12,7 @@
 //! Breakpoints and watchpoints never patch guest memory: the runtime honours them while
 //! translating and running (see `emu_core::debug`).
 
+mod arch;
 #[cfg(test)]
 mod runtime_tests;
 pub mod stub;
