@@ -11,6 +11,39 @@
 //!
 //! Breakpoints and watchpoints never patch guest memory: the runtime honours them while
 //! translating and running (see `emu_core::debug`).
+//!
+//! # Usage
+//! `emu run --gdb 127.0.0.1:1234 PROGRAM` waits (like `qemu-aarch64 -g`) before the first
+//! instruction for `gdb-multiarch -ex 'target remote 127.0.0.1:1234' PROGRAM`; port 0
+//! picks a free port, printed on stderr. `--gdb-wait` is accepted and implied.
+//!
+//! # Supported
+//! - Packets: `?`, `g`/`G`, `p`/`P` (X0–X30, SP, PC, CPSR, V0–V31, FPSR, FPCR; system
+//!   registers the target lists, read-only), `m`/`M`/`X` (unmapped or unwritable memory
+//!   gives an error reply), `c`/`s`/`C`/`S` and `vCont` (with signals), `Z0`/`z0`
+//!   software and `Z1`/`z1` hardware breakpoints, `Z2`–`Z4` write/read/access
+//!   watchpoints, Ctrl-C (0x03), `D` (detach: the guest runs on), `k`/`vKill` (the guest
+//!   dies by SIGKILL), `qRcmd` (monitor), `qXfer:features:read` (target.xml),
+//!   `qXfer:auxv:read`, `QStartNoAckMode`; the `W`/`X` exit replies, also when the guest
+//!   exits inside a syscall or dies by a signal.
+//! - Stop reasons: `swbreak`, `hwbreak`, `watch`/`rwatch`/`awatch` with the accessed
+//!   address (reported before the access, as on Arm hardware: gdb steps over it), signals
+//!   (user mode: faults, UNDEF and BRK stop with SIGSEGV/SIGBUS/SIGILL/SIGTRAP; gdb
+//!   decides whether the guest gets them), exit code, death by signal.
+//! - Monitor: `help`, `reset`, `quit`, `regs`, `translate ADDR`, `icount`.
+//!
+//! # Not supported
+//! - More than one thread: gdb sees the main thread only; other guest threads run freely
+//!   and ignore breakpoints (one GDB thread; no `qfThreadInfo`/`H` per thread).
+//! - Non-stop mode, reverse execution, tracepoints, `catch syscall`, extended-remote
+//!   (`run`/`attach`), file I/O (`vFile`), `qXfer:libraries` (dynamic programs: gdb finds
+//!   the interpreter's base through the auxv only).
+//! - Ctrl-C while the guest is blocked in a host system call takes effect when the call
+//!   returns. A guest `fork` child runs undebugged; `exec` ends debugging of the new
+//!   image (the emulator re-executes itself without `--gdb`).
+//! - Watchpoints see data accesses the interpreter makes through loads, stores and
+//!   atomics; memory that a helper function touches directly (outside the emitter) is
+//!   not checked.
 
 mod arch;
 #[cfg(test)]
