@@ -19,6 +19,14 @@ pub const SMC: Exit = Exit::arch(5);
 pub const WFI: Exit = Exit::arch(6);
 /// `YIELD`: pc = the next instruction (a hint to let other threads run).
 pub const YIELD: Exit = Exit::arch(7);
+/// System mode: an EL0 access to a register or system instruction that an EL1 control
+/// disables (SCTLR_EL1.UCT/UCI/DZE/UMA, CNTKCTL_EL1), taken to EL1 as a trapped
+/// MSR/MRS/system instruction (EC 0x18): pc = the instruction, `fault_addr` = its raw bits
+/// (`fault_addr` because `Emitter::trap_if` can set it inline).
+pub const SYSREG_TRAP: Exit = Exit::arch(8);
+/// System mode: a helper entered an exception itself (a trapped WFI/WFE, an illegal
+/// exception return): pc = the vector; the loop just continues.
+pub const EXCEPTION: Exit = Exit::arch(9);
 
 pub fn name(e: Exit) -> &'static str {
     match e {
@@ -30,6 +38,8 @@ pub fn name(e: Exit) -> &'static str {
         SMC => "smc",
         WFI => "wfi",
         YIELD => "yield",
+        SYSREG_TRAP => "trapped system register access",
+        EXCEPTION => "exception entered",
         Exit::JUMP => "jump",
         Exit::FAULT_READ => "read fault",
         Exit::FAULT_WRITE => "write fault",

@@ -65,3 +65,22 @@ pub const USER_HWCAP: u64 = hwcap::FP
     | hwcap::CPUID;
 /// `AT_HWCAP2`: nothing beyond the base features.
 pub const USER_HWCAP2: u64 = 0;
+
+/// System mode: ID_AA64PFR0_EL1 as EL1 reads it. As in user mode (EL0 and EL1 AArch64
+/// only, no EL2/EL3, FP and AdvSIMD), plus GIC = 1 when the board's interrupt controller
+/// has the GICv3 system-register interface, CSV2 = 1 and CSV3 = 1: an emulator does not
+/// speculate, so neither branch-target injection nor Meltdown-style leaks exist, and
+/// Linux rightly skips those mitigations (KPTI, branch-predictor hardening calls).
+pub const fn system_id_aa64pfr0(gic_sysregs: bool) -> u64 {
+    let gic = if gic_sysregs { 1 << 24 } else { 0 };
+    ID_AA64PFR0_EL1 | gic | (1 << 56) | (1 << 60)
+}
+
+/// CLIDR_EL1 (system mode): L1 separate instruction and data caches, L2 unified; LoUIS =
+/// LoUU = 1, LoC = 2. The caches are not modelled (memory is coherent); the shape is
+/// Cortex-A57's, so cache-geometry readers (Linux cacheinfo) see something plausible.
+pub const CLIDR_EL1: u64 = 0x0a20_0023;
+/// CCSIDR_EL1 for CSSELR_EL1 = 0 (L1 data: 32 KiB, 2-way, 64-byte lines), 1 (L1
+/// instruction: 48 KiB, 3-way, 64-byte lines), 2 (L2: 2 MiB, 16-way, 64-byte lines);
+/// Cortex-A57's values. Other selections read 0.
+pub const CCSIDR_EL1: [u64; 3] = [0x701f_e00a, 0x201f_e012, 0x70ff_e07a];

@@ -10,6 +10,7 @@ pub mod guest;
 pub mod linux;
 pub mod mmu;
 pub mod sem;
+pub mod semihosting;
 pub mod state;
 pub mod sys;
 pub mod testkit;

@@ -41,6 +41,10 @@ pub struct CpuState {
     pub tlb: u64,
     /// System mode only: where the softmmu slow path leaves a loaded value.
     pub slow_value: u64,
+    /// System mode only: 1 while at EL0 with SCTLR_EL1.DZE clear, so that `DC ZVA` (hot in
+    /// `memset`) checks its EL0 trap inline instead of calling a helper. Kept up to date
+    /// by `sys::pstate`; always 0 in user mode.
+    pub dc_zva_trap: u64,
 }
 
 impl Default for CpuState {
@@ -65,6 +69,7 @@ impl Default for CpuState {
             sys: 0,
             tlb: 0,
             slow_value: 0,
+            dc_zva_trap: 0,
         }
     }
 }
@@ -116,6 +121,7 @@ pub const SLOT_CODE_DIRTY: Slot = slot(offset_of!(CpuState, code_dirty));
 pub const SLOT_SYS: Slot = slot(offset_of!(CpuState, sys));
 pub const SLOT_TLB: Slot = slot(offset_of!(CpuState, tlb));
 pub const SLOT_SLOW_VALUE: Slot = slot(offset_of!(CpuState, slow_value));
+pub const SLOT_DC_ZVA_TRAP: Slot = slot(offset_of!(CpuState, dc_zva_trap));
 /// Slot of the low (`hi = false`) or high 64 bits of V`n`.
 pub const fn slot_v(n: u32, hi: bool) -> Slot {
     slot(offset_of!(CpuState, vreg) + 16 * n as usize + if hi { 8 } else { 0 })

@@ -124,6 +124,8 @@ pub enum BinOp {
     Lshr,
     Ashr,
     Rotr,
+    /// Rotate the low 32 bits right by the amount modulo 32; the result is zero-extended.
+    Rotr32,
     Mul,
     /// High 64 bits of the unsigned 128-bit product.
     UMulHi,

@@ -43,6 +43,7 @@ pub fn eval_bin(op: BinOp, a: u64, b: u64) -> u64 {
         BinOp::Lshr => a.wrapping_shr(b as u32 & 63),
         BinOp::Ashr => ((a as i64).wrapping_shr(b as u32 & 63)) as u64,
         BinOp::Rotr => a.rotate_right(b as u32 & 63),
+        BinOp::Rotr32 => (a as u32).rotate_right(b as u32 & 31) as u64,
         BinOp::Mul => a.wrapping_mul(b),
         BinOp::UMulHi => ((a as u128 * b as u128) >> 64) as u64,
         BinOp::SMulHi => ((a as i64 as i128 * b as i64 as i128) >> 64) as u64,

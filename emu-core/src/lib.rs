@@ -15,3 +15,4 @@ pub mod mmio;
 pub mod phys;
 pub mod runtime;
 pub mod softmmu;
+pub mod timeout;

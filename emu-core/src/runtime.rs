@@ -108,6 +108,8 @@ pub struct Runtime<G: Guest> {
     /// Log each block executed (`--trace exec`; chained blocks are not logged, so
     /// tracing turns chaining off).
     pub trace_exec: bool,
+    /// Only blocks starting in this range are traced (in_asm, exec).
+    pub trace_range: std::ops::Range<u64>,
     /// Breakpoints, watchpoints and single-stepping asked for by a debugger.
     debug: DebugHooks,
     /// `debug` is not empty: the run loop consults it at each block boundary.
@@ -152,6 +154,7 @@ impl<G: Guest> Runtime<G> {
             stats: Stats::default(),
             trace_in_asm: false,
             trace_exec: false,
+            trace_range: 0..u64::MAX,
             debug: DebugHooks::default(),
             debugging: false,
         })
@@ -260,7 +263,7 @@ impl<G: Guest> Runtime<G> {
                 let b = unsafe { &*blk };
                 (b.pc, b.insns.len(), b.code, b.compile_failed)
             };
-            if self.trace_exec {
+            if self.trace_exec && self.trace_range.contains(&blk_pc) {
                 tracing::trace!(target: "exec", "block {blk_pc:#x} ({n_insns} insns)");
             }
             // Watchpoints are checked by the interpreter only: while any is set, compiled
@@ -564,7 +567,7 @@ impl<G: Guest> Runtime<G> {
             }
         }
         self.stats.blocks_translated += 1;
-        if self.trace_in_asm {
+        if self.trace_in_asm && self.trace_range.contains(&pc) {
             let mut text = format!("IN: {pc:#x}\n");
             for (i, insn) in insns.iter().enumerate() {
                 let ipc = pc + 4 * i as u64;

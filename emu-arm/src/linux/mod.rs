@@ -12,6 +12,7 @@ pub mod paths;
 pub mod process;
 pub mod procfs;
 pub mod safe_syscall;
+pub mod semihosting;
 pub mod signal;
 pub mod stack;
 pub mod syscall;

@@ -426,7 +426,7 @@ pub fn die_by_signal(t: &Thread, sig: usize) -> ! {
     crate::gdb::notify_process_end(crate::gdb::Stop::Terminated(
         super::debug_target::linux_to_gdb_signal(sig),
     ));
-    print_stats(t.proc, &t.rt.stats);
+    print_stats(t.proc, Some(t));
     let dfl = KernelSigaction {
         handler: libc::SIG_DFL,
         flags: HOST_SA_RESTORER,
@@ -514,6 +514,10 @@ pub fn deliver(t: &mut Thread, sig: usize, info: &SigInfo, forced: bool) {
     if forced && (act.handler == SIG_IGN || t.mask & bit(sig) != 0) {
         act.handler = SIG_DFL;
     }
+    tracing::debug!(target: "int", "tid {}: signal {sig}{} at pc {:#x}: {}", t.tid,
+        if forced { " (raised by the instruction)" } else { "" }, t.cpu.core.pc,
+        match act.handler { SIG_IGN => "ignored".to_string(), SIG_DFL => "default action".to_string(),
+            h => format!("handler {h:#x}") });
     match act.handler {
         SIG_IGN => {}
         SIG_DFL => default_action(t, sig),

@@ -1,9 +1,14 @@
-//! Semantics: exception generation and system instructions, as seen from EL0 under Linux.
+//! Semantics: exception generation and system instructions. What EL0 under Linux does is
+//! inline (it is what user mode needs, fast); everything that depends on the exception
+//! level or on system registers calls a helper in `sys::insn`, which behaves as user mode
+//! did when the CPU has no system half (`CpuState::sys` = 0), so one translation serves
+//! both modes and every EL.
 
 use super::*;
 use crate::decode::system::{hint_number, sys_op, sysreg, Op, SysOp, SysReg, HINT_YIELD};
 use crate::decode::{bits, rd};
 use crate::features;
+use crate::sys::insn;
 
 /// FPCR bits that exist in an AArch64-only CPU without FP16 and without FP exception
 /// trapping: AHP (26), DN (25), FZ (24), RMode (23:22). The trap enables are RAZ/WI
@@ -34,16 +39,45 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
             clear_exclusive_monitor(e);
             e.exit(exits::HLT, pc, imm16)
         }
-        // Not available at EL0.
-        Op::Hvc | Op::Smc | Op::Dcps | Op::Eret | Op::Drps | Op::MsrImm | Op::Sysl => {
-            return undef(e, raw, pc)
+        // Firmware calls (PSCI), answered by the run loop; UNDEF at EL0 and in user mode.
+        Op::Hvc | Op::Smc => {
+            let word = e.imm(raw as u64);
+            let zero = e.imm(0);
+            e.call_state(insn::el1_only, [word, zero, zero])?;
+            let exit = if op == Op::Hvc {
+                exits::HVC
+            } else {
+                exits::SMC
+            };
+            e.exit(exit, pc + 4, imm16);
+        }
+        Op::Eret => {
+            let word = e.imm(raw as u64);
+            let zero = e.imm(0);
+            e.call_state(insn::eret, [word, zero, zero])?;
+            let target = e.get(emu_core::emit::SLOT_PC);
+            e.goto_dyn(target);
+        }
+        // Debug state does not exist; SYSL has no implemented forms.
+        Op::Dcps | Op::Drps | Op::Sysl => return undef(e, raw, pc),
+        Op::MsrImm => {
+            let word = e.imm(raw as u64);
+            let zero = e.imm(0);
+            e.call_state(insn::msr_imm, [word, zero, zero])?;
         }
         Op::Hint => {
             // YIELD lets the run loop schedule other work. WFE/WFI/SEV/SEVL are NOPs in
-            // user mode (an event or interrupt may always arrive spuriously); every other
-            // hint, incl. PAC and BTI ones (neither feature is implemented), is a NOP.
-            if hint_number(raw) == HINT_YIELD {
+            // user mode and sleep or signal in system mode (the helper decides); every
+            // other hint, incl. PAC and BTI ones (neither feature is implemented), is a
+            // NOP.
+            let n = hint_number(raw);
+            if n == HINT_YIELD {
                 e.exit(exits::YIELD, pc + 4, 0);
+            } else if (insn::hint::WFE..=insn::hint::SEVL).contains(&n) {
+                let hint = e.imm(u64::from(n));
+                let next = e.imm(pc + 4);
+                let zero = e.imm(0);
+                e.call_state(insn::wait_or_event, [hint, next, zero])?;
             }
         }
         Op::Clrex => clear_exclusive_monitor(e),
@@ -51,44 +85,37 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
         // The block ends after ISB (see `ends_block`), which is all the context
         // synchronisation user mode needs besides applying pending code invalidations.
         Op::Isb => synchronize_code(e)?,
-        Op::Sys => return sys(e, raw, pc),
-        Op::Mrs => return mrs(e, raw, pc),
-        Op::Msr => return msr(e, raw, pc),
+        Op::Sys => return sys(e, raw),
+        Op::Mrs => return mrs(e, raw),
+        Op::Msr => return msr(e, raw),
     }
     Ok(())
 }
 
-fn sys<E: Emitter>(e: &mut E, raw: u32, pc: u64) -> Result<(), Exit> {
-    let Some(op) = sys_op(raw) else {
-        return undef(e, raw, pc);
-    };
-    match op {
-        SysOp::DcZva => {
-            // Zero the whole naturally aligned block; a fault reports its first byte, as
-            // QEMU does. The block never crosses a page, so the stores fault on the first
-            // one or not at all.
-            let block = 4u64 << (features::DCZID_EL0 & 0xf);
-            let va = x(e, rd(raw));
-            let mask = e.imm(!(block - 1));
-            let start = e.bin(BinOp::And, va, mask);
-            let zero = e.imm(0);
-            for off in (0..block).step_by(8) {
-                let k = e.imm(off);
-                let a = e.bin(BinOp::Add, start, k);
-                e.store(a, zero, 8)?;
-            }
-        }
-        // The host keeps caches coherent; QEMU does not fault on unmapped addresses here
-        // either.
-        SysOp::DcClean => {}
-        // Code may have changed. The architecture only promises the new instructions
-        // after a context synchronisation (the ISB that ends every cache-maintenance
-        // sequence, or an exception), so the flush waits for it: a `__clear_cache` over
-        // N cache lines then costs one flush of the translations instead of N.
-        SysOp::IcIvau => {
-            let one = e.imm(1);
-            e.set(SLOT_CODE_DIRTY, one);
-        }
+fn sys<E: Emitter>(e: &mut E, raw: u32) -> Result<(), Exit> {
+    if sys_op(raw) != Some(SysOp::DcZva) {
+        // Cache maintenance, TLBI, AT...: the helper knows the mode and the EL.
+        let word = e.imm(raw as u64);
+        let xt = x(e, rd(raw));
+        let zero = e.imm(0);
+        return e.call_state(insn::sys_op, [word, xt, zero]);
+    }
+    // DC ZVA: at EL0 with SCTLR_EL1.DZE clear (system mode only) it traps to EL1.
+    let trap = e.get(SLOT_DC_ZVA_TRAP);
+    let word = e.imm(raw as u64);
+    e.trap_if(trap, exits::SYSREG_TRAP, word)?;
+    // Zero the whole naturally aligned block; a fault reports its first byte, as QEMU
+    // does. The block never crosses a page, so the stores fault on the first one or not
+    // at all.
+    let block = 4u64 << (features::DCZID_EL0 & 0xf);
+    let va = x(e, rd(raw));
+    let mask = e.imm(!(block - 1));
+    let start = e.bin(BinOp::And, va, mask);
+    let zero = e.imm(0);
+    for off in (0..block).step_by(8) {
+        let k = e.imm(off);
+        let a = e.bin(BinOp::Add, start, k);
+        e.store(a, zero, 8)?;
     }
     Ok(())
 }
@@ -122,9 +149,22 @@ pub extern "C" fn host_monotonic_ns(_: u64, _: u64, _: u64) -> u64 {
         .wrapping_add(ts.tv_nsec as u64)
 }
 
-fn mrs<E: Emitter>(e: &mut E, raw: u32, pc: u64) -> Result<(), Exit> {
-    let Some(reg) = sysreg(raw) else {
-        return undef(e, raw, pc);
+/// The registers whose access is the same at EL0 and EL1, in both modes, and hot enough
+/// (flags, FP control, the thread pointer) to be read and written inline.
+fn inline_register(raw: u32) -> Option<SysReg> {
+    sysreg(raw).filter(|r| {
+        matches!(
+            r,
+            SysReg::Nzcv | SysReg::Fpcr | SysReg::Fpsr | SysReg::TpidrEl0 | SysReg::TpidrroEl0
+        )
+    })
+}
+
+fn mrs<E: Emitter>(e: &mut E, raw: u32) -> Result<(), Exit> {
+    let Some(reg) = inline_register(raw) else {
+        let word = e.imm(raw as u64);
+        let zero = e.imm(0);
+        return e.call_state(insn::mrs, [word, zero, zero]);
     };
     let v = match reg {
         SysReg::Nzcv => {
@@ -140,28 +180,16 @@ fn mrs<E: Emitter>(e: &mut E, raw: u32, pc: u64) -> Result<(), Exit> {
         SysReg::Fpcr => e.get(SLOT_FPCR),
         SysReg::Fpsr => e.get(SLOT_FPSR),
         SysReg::TpidrEl0 => e.get(SLOT_TPIDR_EL0),
-        SysReg::TpidrroEl0 => e.get(SLOT_TPIDRRO_EL0),
-        SysReg::CtrEl0 => e.imm(features::CTR_EL0),
-        SysReg::DczidEl0 => e.imm(features::DCZID_EL0),
-        SysReg::CntfrqEl0 => e.imm(features::CNTFRQ_EL0),
-        SysReg::CntvctEl0 => {
-            let zero = e.imm(0);
-            e.call_pure(host_monotonic_ns, [zero, zero, zero])
-        }
-        SysReg::Id(value) => e.imm(value),
+        _ => e.get(SLOT_TPIDRRO_EL0),
     };
     set_x(e, rd(raw), v);
     Ok(())
 }
 
-fn msr<E: Emitter>(e: &mut E, raw: u32, pc: u64) -> Result<(), Exit> {
-    let reg = match sysreg(raw) {
-        Some(r) if r.writable() => r,
-        _ => return undef(e, raw, pc),
-    };
+fn msr<E: Emitter>(e: &mut E, raw: u32) -> Result<(), Exit> {
     let v = x(e, rd(raw));
-    match reg {
-        SysReg::Nzcv => {
+    match inline_register(raw) {
+        Some(SysReg::Nzcv) => {
             let one = e.imm(1);
             for (slot, shift) in [(SLOT_N, 31), (SLOT_Z, 30), (SLOT_C, 29), (SLOT_V, 28)] {
                 let k = e.imm(shift);
@@ -170,19 +198,23 @@ fn msr<E: Emitter>(e: &mut E, raw: u32, pc: u64) -> Result<(), Exit> {
                 e.set(slot, flag);
             }
         }
-        SysReg::Fpcr => {
+        Some(SysReg::Fpcr) => {
             let m = e.imm(FPCR_WRITABLE);
             let w = e.bin(BinOp::And, v, m);
             e.set(SLOT_FPCR, w);
         }
-        SysReg::Fpsr => {
+        Some(SysReg::Fpsr) => {
             let m = e.imm(FPSR_WRITABLE);
             let w = e.bin(BinOp::And, v, m);
             e.set(SLOT_FPSR, w);
         }
-        SysReg::TpidrEl0 => e.set(SLOT_TPIDR_EL0, v),
-        // `writable()` admitted only the registers above.
-        _ => return undef(e, raw, pc),
+        Some(SysReg::TpidrEl0) => e.set(SLOT_TPIDR_EL0, v),
+        // TPIDRRO_EL0 (writable at EL1 only) and everything else: the helper decides.
+        _ => {
+            let word = e.imm(raw as u64);
+            let zero = e.imm(0);
+            return e.call_state(insn::msr, [word, v, zero]);
+        }
     }
     Ok(())
 }

@@ -19,7 +19,8 @@
 //! requests are ignored. Every block checks the interrupt flag and the code generation
 //! on entry, so chained code stops when asked.
 //!
-//! Debugging: `EMU_DUMP_CLIF=1` prints each block's IR; `EMU_PERF_MAP=1` writes
+//! Debugging: `EMU_DUMP_CLIF=1` prints each block's IR; `EMU_DUMP_CODE=DIR` writes each
+//! block's machine code to `DIR/<guest pc>.bin`; `EMU_PERF_MAP=1` writes
 //! `/tmp/perf-PID.map` so `perf report` names compiled code `guest_<pc>`; the tracing
 //! target `out_clif` (TRACE) logs the IR too.
 
@@ -138,6 +139,8 @@ pub struct Jit {
     perf_map: Option<std::fs::File>,
     /// `EMU_DUMP_CLIF` is set: print every block's Cranelift IR on stderr.
     dump_clif: bool,
+    /// `EMU_DUMP_CODE=DIR`: write every block's machine code to `DIR/<guest pc>.bin`.
+    dump_code_dir: Option<String>,
     /// Compile through direct jumps into their targets (see `JitSettings`).
     follow_jumps: bool,
     count_insns: bool,
@@ -218,6 +221,7 @@ impl Jit {
                     .ok()
             }),
             dump_clif: std::env::var_os("EMU_DUMP_CLIF").is_some(),
+            dump_code_dir: std::env::var("EMU_DUMP_CODE").ok(),
             // Following jumps reads code through user mode's flat view; in system mode a
             // jump target may live in another page with another translation.
             follow_jumps: s.follow_jumps && !mem.is_system(),
@@ -458,6 +462,10 @@ impl Jit {
             return Err(CompileError::Failed);
         }
         let len = compiled.code_buffer().len();
+        if let Some(dir) = &self.dump_code_dir {
+            // Debugging aid: `objdump -D -b binary -mi386:x86-64 DIR/<pc>.bin`.
+            let _ = std::fs::write(format!("{dir}/{pc:x}.bin"), compiled.code_buffer());
+        }
         match self.cache.install(compiled.code_buffer()) {
             Some(entry) => {
                 if let Some(map) = &mut self.perf_map {

@@ -256,6 +256,21 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
         }
     }
 
+    /// Writes the dirty slots back without marking them clean: for a cold path that may
+    /// leave the block (a fault) while the hot path goes on with the values cached.
+    fn spill_dirty(&mut self) {
+        let dirty: Vec<(u32, Variable)> = self
+            .slots
+            .iter()
+            .filter(|(_, s)| s.dirty)
+            .map(|(&off, s)| (off, s.var))
+            .collect();
+        for (off, var) in dirty {
+            let v = self.b.use_var(var);
+            self.store_state(Slot(off), v);
+        }
+    }
+
     /// A state helper may have changed any slot: reload everything on next use (the
     /// caller synced first, so nothing is dirty).
     fn forget_cache(&mut self) {
@@ -386,6 +401,14 @@ impl Emitter for JitEmitter<'_, '_> {
             BinOp::Lshr => self.b.ins().ushr(a, b),
             BinOp::Ashr => self.b.ins().sshr(a, b),
             BinOp::Rotr => self.b.ins().rotr(a, b),
+            BinOp::Rotr32 => {
+                let a32 = self.b.ins().ireduce(I32, a);
+                let b32 = self.b.ins().ireduce(I32, b);
+                let r = self.b.ins().rotr(a32, b32);
+                let r = self.b.ins().uextend(I64, r);
+                self.narrow.insert(r, 32);
+                r
+            }
             BinOp::Mul => self.b.ins().imul(a, b),
             BinOp::UMulHi => self.b.ins().umulhi(a, b),
             BinOp::SMulHi => self.b.ins().smulhi(a, b),
