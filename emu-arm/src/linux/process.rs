@@ -44,6 +44,9 @@ pub struct Options {
     /// `--gdb HOST:PORT`: wait there for gdb before the first instruction, then run
     /// under its control (not passed on to programs the guest executes).
     pub gdb: Option<String>,
+    /// `--timeout`: when the guest must be done (guest processes forked later stop at
+    /// the same time; see [`start_timeout`]).
+    pub deadline: Option<std::time::SystemTime>,
 }
 
 /// Why the program could not be started: printed as `emu: <what>: <why>`.
@@ -477,6 +480,22 @@ pub fn exit_group(t: &Thread, code: i32) -> ! {
     print_stats(t.proc, Some(t));
     // SAFETY: _exit ends the process; nothing needs unwinding.
     unsafe { libc::_exit(code) }
+}
+
+/// `--timeout`: at `deadline` this process ends with status 124 (TIMEOUT_STATUS), every
+/// guest thread with it, running or blocked in a host syscall, after printing `why`.
+/// Called at start-up, and again in each guest process the guest forks (a fork keeps
+/// only the calling thread, so the child needs a timer of its own): nothing the guest
+/// started outlives the deadline.
+pub fn start_timeout(deadline: std::time::SystemTime, why: String) -> std::io::Result<()> {
+    emu_core::timeout::Timeout::start(deadline, move || {
+        // One write, so lines of processes stopping together do not interleave.
+        let line = format!("emu: --timeout: {why}; stopped\n");
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
+        // SAFETY: ends the process at once; no guest thread needs unwinding.
+        unsafe { libc::_exit(emu_core::timeout::TIMEOUT_STATUS) }
+    })
+    .map(|_| ())
 }
 
 /// Reserves the largest guest address space the host allows, up to the 48-bit user

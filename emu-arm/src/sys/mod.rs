@@ -99,6 +99,9 @@ pub struct SysCpu {
     pub fault: Option<Fault>,
     /// The recorded fault came from a cache-maintenance instruction (ESR ISS.CM = 1).
     pub fault_is_cache_maintenance: bool,
+    /// Physical pages holding translated code that stores changed since the runtime last
+    /// looked (`softmmu::take_invalidated`).
+    pub invalidated_pages: Vec<u64>,
 }
 
 impl SysCpu {
@@ -121,6 +124,7 @@ impl SysCpu {
             tlbs: TlbSet::new(TLB_CONTEXTS),
             fault: None,
             fault_is_cache_maintenance: false,
+            invalidated_pages: Vec::new(),
         })
     }
 
