@@ -126,3 +126,26 @@ fn watchpoints_stop_before_the_access_with_address_and_kind() {
         assert_eq!(b.cpu.x[1], 1);
     }
 }
+
+#[test]
+fn breakpoint_set_after_code_was_compiled_and_chained_still_stops() {
+    const CMP_X0_100: u32 = 0xf101_901f; // cmp x0, #100
+    const B_NE_BACK_2: u32 = 0x54ff_ffc1; // b.ne .-8
+    for tier in [Tier::Interp, Tier::Jit] {
+        let mut b = Bare::new(&[ADD_X0_1, CMP_X0_100, B_NE_BACK_2, BRK0], tier);
+        // A first run with no debugger compiles (JIT tier) and chains the loop.
+        assert_eq!(b.run(), exits::BRK, "{tier:?}");
+        assert_eq!(b.cpu.x[0], 100);
+        // Then a breakpoint in the middle of the loop's block: the translations that ran
+        // over it are dropped, so the next run stops there.
+        b.cpu.core.pc = CODE;
+        b.cpu.x[0] = 0;
+        b.rt.set_debug_hooks(breakpoints(&[CODE + 4]));
+        assert_eq!(b.run(), Exit::DEBUG, "{tier:?}");
+        assert_eq!((b.cpu.core.pc, b.cpu.x[0]), (CODE + 4, 1), "{tier:?}");
+        // Removing it lets the loop finish.
+        b.rt.set_debug_hooks(DebugHooks::default());
+        assert_eq!(b.run(), exits::BRK, "{tier:?}");
+        assert_eq!(b.cpu.x[0], 100, "{tier:?}");
+    }
+}
