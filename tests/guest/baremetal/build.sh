@@ -19,3 +19,4 @@ build timer_gicv3 timer.S -DGICV3
 build timer_gicv2 timer.S
 build rtc rtc.S
 build reset reset.S
+build echo echo.S
