@@ -27,12 +27,12 @@ use std::time::Duration;
 /// passed (it should not, once ticked): never spin.
 const MIN_TIMER_SLEEP: Duration = Duration::from_micros(100);
 
-fn timer_thread(loaded_board: Arc<super::machine::Board>, clock: Arc<dyn Clock>) {
-    let events = loaded_board.events.clone();
+fn timer_thread(board: Arc<super::machine::Board>, clock: Arc<dyn Clock>) {
+    let events = board.events.clone();
     loop {
-        loaded_board.devices.tick();
+        board.devices.tick();
         let now = clock.now_ns();
-        let timeout = loaded_board
+        let timeout = board
             .devices
             .next_deadline_ns()
             .map(|at| Duration::from_nanos(at.saturating_sub(now)).max(MIN_TIMER_SLEEP));
@@ -85,13 +85,29 @@ pub fn run(loaded: Loaded, plan: &BootPlan, clock: Arc<dyn Clock>) -> ! {
             board.devices.uart.clone(),
             events.clone(),
         ));
-        console::spawn_input(queue, terminal);
+        if let Err(e) = console::spawn_input(queue, terminal) {
+            console::exit_with_error("boot", &format!("cannot start the console threads: {e}"));
+        }
     }
 
     let stop = |rt: &Runtime<A64>, code: i32| -> ! {
         if plan.stats {
             console::restore_terminal();
-            eprintln!("emu: {:?}", rt.stats);
+            let s = &rt.stats;
+            eprintln!(
+                "emu: stats: blocks translated {}, compiled {} (failed {}), compile time \
+                 {:.3} ms, block runs: interpreter {} jit {}, code flushes {}, cache resets {}, \
+                 chain links {}",
+                s.blocks_translated,
+                s.blocks_compiled,
+                s.compile_failures,
+                s.compile_time.as_secs_f64() * 1e3,
+                s.interp_block_runs,
+                s.jit_block_runs,
+                s.flushes,
+                s.cache_resets,
+                s.chain_links
+            );
         }
         console::exit(code)
     };
