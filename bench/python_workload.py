@@ -1,6 +1,8 @@
 # A mixed Python workload for timing: integers (incl. big ints), strings, dicts, floats,
 # classes. Prints a checksum line so runs can be compared for equality as well as speed.
+# Optional argument: the work scale in percent (default 100; bench/run --quick passes less).
 import math
+import sys
 
 
 class Vec:
@@ -49,4 +51,10 @@ def floats(n):
     return repr(acc.norm()), repr(t)
 
 
-print(ints(300000), bigints(), strings(200000), floats(200000))
+scale = int(sys.argv[1]) if len(sys.argv) > 1 else 100
+print(
+    ints(3000 * scale),
+    bigints(),
+    strings(2000 * scale),
+    floats(2000 * scale),
+)

@@ -1,6 +1,7 @@
 //! The `emu run` options and process contract beyond plain runs: --env, --unset-env and
 //! the inherited environment, argument passing, --stats, --jit-threshold (tier-up in the
-//! middle of a program), and a guest killed by a signal it sends itself.
+//! middle of a program), a guest killed by a signal it sends itself, --timeout, and the
+//! --trace categories (syscall, in_asm with --trace-range and --trace-file, int, unimp).
 
 use std::path::PathBuf;
 
@@ -268,4 +269,232 @@ fn many_and_long_arguments() {
     if let Some(diff) = describe_difference(expected.as_bytes(), &outcome.stdout) {
         panic!("arguments changed on the way: {diff}");
     }
+}
+
+fn spin() -> PathBuf {
+    emu_tests::guest_dir().join("spin")
+}
+
+/// `--timeout`: a guest spinning in its own code, one blocked in a host syscall, and one
+/// that has replaced itself with execve are all stopped after about the limit with
+/// status 124 (README: exit statuses).
+#[test]
+fn timeout_stops_spinning_and_blocked_guests_with_status_124() {
+    let spin_path = spin().display().to_string();
+    for (what, program, args) in [
+        ("spinning", spin(), vec![]),
+        ("blocked in ppoll", spin(), vec!["block"]),
+        // emu re-executes itself for the guest's execve: the deadline goes with it.
+        (
+            "after an execve",
+            guest_case("exec_other").binary,
+            vec![spin_path.as_str()],
+        ),
+    ] {
+        let mut command = std::process::Command::new(emu_tests::emu_binary());
+        command
+            .args(["run", "--timeout", "1.5"])
+            .arg(program)
+            .args(args);
+        let started = std::time::Instant::now();
+        let outcome = run_command(command, b"", DEFAULT_TIMEOUT);
+        let took = started.elapsed();
+        assert_eq!(
+            outcome.status,
+            Status::Exit(124),
+            "{what}: stderr:\n{}",
+            stderr_tail(&outcome)
+        );
+        assert!(
+            took >= std::time::Duration::from_millis(1500)
+                && took < std::time::Duration::from_secs(30),
+            "{what}: stopped after {took:?}, expected about 1.5 s"
+        );
+        assert!(
+            outcome.stderr_text().contains("--timeout"),
+            "{what}: no message: {}",
+            stderr_tail(&outcome)
+        );
+    }
+}
+
+/// A guest that ends before its --timeout keeps its own status and output.
+#[test]
+fn timeout_does_not_touch_a_guest_that_finishes() {
+    let mut command = std::process::Command::new(emu_tests::emu_binary());
+    command
+        .args(["run", "--timeout", "100"])
+        .arg(hello())
+        .args(["a", "b"]);
+    let outcome = run_command(command, b"", DEFAULT_TIMEOUT);
+    assert_eq!(outcome.status, Status::Exit(2), "{}", stderr_tail(&outcome));
+    assert_eq!(
+        outcome.stdout_text(),
+        "hello from a raw-syscall guest\na\nb\n"
+    );
+    for bad in ["0", "-1", "soon"] {
+        let mut command = std::process::Command::new(emu_tests::emu_binary());
+        command.args(["run", "--timeout", bad]).arg(hello());
+        let outcome = run_command(command, b"", DEFAULT_TIMEOUT);
+        assert_eq!(outcome.status, Status::Exit(125), "--timeout {bad}");
+    }
+}
+
+/// Runs `emu run EMU_ARGS... hello GUEST_ARGS...` and expects it to succeed.
+fn run_hello(emu_args: &[&str], guest_args: &[&str]) -> Outcome {
+    let mut command = std::process::Command::new(emu_tests::emu_binary());
+    command
+        .arg("run")
+        .args(emu_args)
+        .arg(hello())
+        .args(guest_args);
+    let outcome = run_command(command, b"", DEFAULT_TIMEOUT);
+    assert_eq!(
+        outcome.status,
+        Status::Exit(guest_args.len() as i32),
+        "{emu_args:?}: {}",
+        stderr_tail(&outcome)
+    );
+    outcome
+}
+
+/// `--trace syscall`: one line per syscall with its arguments and result.
+#[test]
+fn trace_syscall_shows_each_call_and_result() {
+    let outcome = run_hello(&["--trace", "syscall"], &["xy"]);
+    let lines: Vec<String> = outcome
+        .stderr_text()
+        .lines()
+        .filter(|l| l.contains("syscall"))
+        .map(str::to_string)
+        .collect();
+    // The greeting (31 bytes), "xy", "\n", then exit(1).
+    let expected_ends = [
+        ", 0x1f, 0x0) = 0x1f",
+        ", 0x2, 0x0) = 0x2",
+        ", 0x1, 0x0) = 0x1",
+    ];
+    assert_eq!(lines.len(), 4, "{lines:#?}");
+    for (line, end) in lines.iter().zip(expected_ends) {
+        assert!(
+            line.contains("write(0x1, 0x") && line.ends_with(end),
+            "{line:?} should be a write ending in {end:?}"
+        );
+    }
+    assert!(lines[3].contains("exit(0x1"), "{lines:#?}");
+    assert_eq!(
+        outcome.stdout_text(),
+        "hello from a raw-syscall guest\nxy\n"
+    );
+}
+
+/// `--trace in_asm`: each translated block, with addresses, raw words and readable
+/// disassembly; `--trace-range` limits it; `--trace-file` sends it to a file.
+#[test]
+fn trace_in_asm_is_readable_and_can_be_limited_and_redirected() {
+    let outcome = run_hello(&["--trace", "in_asm"], &[]);
+    let text = outcome.stderr_text();
+    // hello.S starts with `ldr x19, [sp]` at its entry point.
+    let entry = "IN: 0x400078";
+    assert!(text.contains(entry), "no block at the entry: {text}");
+    for insn in [
+        "0x000000400078:  f94003f3  ldr x19, [sp]",
+        "add x20, sp, #0x8",
+        "svc #0",
+        "ret",
+    ] {
+        assert!(text.contains(insn), "missing {insn:?} in:\n{text}");
+    }
+    let blocks = text.matches("IN: 0x").count();
+    assert!(blocks >= 5, "only {blocks} blocks traced:\n{text}");
+
+    // Only the entry block's range: one block.
+    let outcome = run_hello(
+        &["--trace", "in_asm", "--trace-range", "0x400078-0x40007c"],
+        &[],
+    );
+    let limited = outcome.stderr_text();
+    assert_eq!(limited.matches("IN: 0x").count(), 1, "{limited}");
+    assert!(limited.contains(entry));
+
+    let dir = TempDir::new("trace-file");
+    let file = dir.path().join("trace.txt");
+    let outcome = run_hello(
+        &[
+            "--trace",
+            "in_asm,syscall",
+            "--trace-file",
+            file.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(
+        !outcome.stderr_text().contains("IN: 0x"),
+        "traces went to stderr too: {}",
+        outcome.stderr_text()
+    );
+    let traced = std::fs::read_to_string(&file).unwrap_or_default();
+    assert!(
+        traced.contains(entry) && traced.contains("write(0x1"),
+        "{traced}"
+    );
+}
+
+/// `--trace int,unimp`: the undefined instruction and the SIGILL it raises.
+#[test]
+fn trace_unimp_and_int_report_undefined_instructions_and_signals() {
+    let case = guest_case("fault_undef");
+    let mut command = std::process::Command::new(emu_tests::emu_binary());
+    command
+        .args(["run", "--trace", "int,unimp"])
+        .arg(&case.binary)
+        .args(&case.args);
+    let outcome = run_command(command, b"", DEFAULT_TIMEOUT);
+    assert_eq!(outcome.status, case.expected_status());
+    let text = outcome.stderr_text();
+    assert!(
+        text.contains("unimp: undefined or unimplemented instruction 0x00000000 at 0x"),
+        "{text}"
+    );
+    assert!(
+        text.contains("int: ") && text.contains("signal 4 (raised by the instruction)"),
+        "{text}"
+    );
+}
+
+/// `--stats`: guest instructions are counted per block, identically in every tier.
+#[test]
+fn stats_count_the_same_instructions_in_every_tier() {
+    let case = guest_case("isa_int");
+    let mut counts = Vec::new();
+    for tier in emu_tests::TIERS {
+        let mut command = std::process::Command::new(emu_tests::emu_binary());
+        command
+            .args(["run", "--stats", "--tier", tier])
+            .arg(&case.binary)
+            .args(&case.args);
+        let outcome = run_command(command, b"", DEFAULT_TIMEOUT);
+        assert_eq!(outcome.status, case.expected_status(), "{tier}");
+        let text = outcome.stderr_text();
+        let count: u64 = text
+            .split("guest instructions executed ")
+            .nth(1)
+            .map(|rest| {
+                rest.chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect::<String>()
+            })
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{tier}: no instruction count in {text}"));
+        assert!(text.contains("exits to the run loop: svc "), "{text}");
+        counts.push(count);
+    }
+    assert!(
+        counts[0] > 1_000_000,
+        "isa_int runs millions of instructions: {counts:?}"
+    );
+    assert!(
+        counts.iter().all(|&c| c == counts[0]),
+        "tiers disagree: {counts:?}"
+    );
 }

@@ -333,3 +333,218 @@ fn python3_script() {
     let failures = run_checks("python3_script", &root, checks);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The host's own python3, if it is a 3.11 (float repr and formatting are specified, but
+/// a different minor version may print error messages or reprs of other types differently).
+fn host_python311() -> Option<PathBuf> {
+    let python = emu_tests::find_on_path("python3")?;
+    let version = Command::new(&python).arg("--version").output().ok()?;
+    String::from_utf8_lossy(&version.stdout)
+        .starts_with("Python 3.11.")
+        .then_some(python)
+}
+
+/// Runs a host program in `workdir` with the guests' fixed environment.
+fn run_on_host(program: &Path, args: &[String], stdin: &[u8], workdir: &Path) -> Outcome {
+    let mut command = Command::new(program);
+    command.args(args);
+    guest_environment(&mut command);
+    command.current_dir(workdir);
+    run_command(command, stdin, DEFAULT_TIMEOUT)
+}
+
+/// A float-heavy script (tests/guest/python_floats.py): all of it must match qemu-aarch64,
+/// and its "portable" part (everything IEEE 754 or Python pins down: arithmetic, sqrt,
+/// repr, formatting, struct with NaN payloads and half precision, float.hex, fractions,
+/// decimal) must also match the host's python3, which computes it natively on x86-64.
+#[test]
+fn python3_floats() {
+    let Some(root) = need_sysroot("python3_floats") else {
+        return;
+    };
+    let script = guest_dir().join("python_floats.py");
+    let script = script.to_string_lossy().into_owned();
+    let python = "usr/bin/python3.11";
+    let checks = vec![
+        Check::new(
+            "python_floats.py all",
+            python,
+            &["-S", "-B", &script, "all"],
+        ),
+        Check::new(
+            "python_floats.py portable",
+            python,
+            &["-S", "-B", &script, "portable"],
+        ),
+    ];
+    let mut failures = run_checks("python3_floats", &root, checks);
+    match host_python311() {
+        None => skip(
+            "python3_floats (host comparison)",
+            "the host has no python3.11",
+        ),
+        Some(host) => {
+            let workdir = TempDir::new("python3_floats_host");
+            let args: Vec<String> = ["-S", "-B", &script, "portable"]
+                .iter()
+                .map(|a| a.to_string())
+                .collect();
+            let native = run_on_host(&host, &args, b"", workdir.path());
+            assert_eq!(
+                native.status,
+                Status::Exit(0),
+                "host python3: {}",
+                stderr_tail(&native)
+            );
+            let check = Check::new("portable", python, &["-S", "-B", &script, "portable"]);
+            let emulated = run_on_emu(&check, &root, workdir.path());
+            if emulated.status != Status::Exit(0) {
+                failures.push(format!(
+                    "portable under emu: {:?}\n{}",
+                    emulated.status,
+                    stderr_tail(&emulated)
+                ));
+            } else if let Some(diff) = describe_difference(&native.stdout, &emulated.stdout) {
+                failures.push(format!("portable, emu vs the host's python3: {diff}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Input for the host-tool comparisons: text, a deterministic pseudo-random run (which
+/// does not compress) and long repeats, ~300 KB.
+fn mixed_data() -> Vec<u8> {
+    let mut data = compressible_data();
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    for _ in 0..100_000 {
+        state ^= state << 7;
+        state ^= state >> 9;
+        data.push(state as u8);
+    }
+    for i in 0..150_000u32 {
+        data.push(b"abcabcabd"[(i % 9) as usize] ^ ((i >> 14) as u8 & 1));
+    }
+    data
+}
+
+/// sha256sum, xz and gzip from the Debian sysroot (under emu) agree with the host's own
+/// tools on the same data: identical digests; identical compressed bytes when the host
+/// runs the same release (checked through --version); and each side decompresses what
+/// the other compressed back to the input.
+#[test]
+fn sha256sum_xz_gzip_agree_with_host_tools() {
+    let Some(root) = need_sysroot("sha256sum_xz_gzip_agree_with_host_tools") else {
+        return;
+    };
+    let workdir = TempDir::new("host_tools");
+    let data = mixed_data();
+    // Lengths around SHA-256's 64-byte block and its 55/56-byte padding boundary.
+    let mut names = Vec::new();
+    for length in [0usize, 1, 55, 56, 63, 64, 65, 1000, data.len()] {
+        let name = format!("input-{length}");
+        std::fs::write(workdir.path().join(&name), &data[..length]).expect("temp dir is writable");
+        names.push(name);
+    }
+    let mut failures = Vec::new();
+    let compare = |failures: &mut Vec<String>,
+                   what: &str,
+                   guest: &str,
+                   host: &str,
+                   args: &[&str],
+                   stdin: &[u8]|
+     -> Option<(Vec<u8>, Vec<u8>)> {
+        let Some(host_program) = emu_tests::find_on_path(host) else {
+            skip(what, &format!("the host has no {host}"));
+            return None;
+        };
+        let mut check = Check::new(what, guest, args).stdin(stdin.to_vec());
+        check.dynamic = true;
+        let emulated = run_on_emu(&check, &root, workdir.path());
+        let native = run_on_host(&host_program, &check.args, stdin, workdir.path());
+        if emulated.status != Status::Exit(0) || native.status != Status::Exit(0) {
+            failures.push(format!(
+                "{what}: emu {:?}, host {:?}\n{}",
+                emulated.status,
+                native.status,
+                stderr_tail(&emulated)
+            ));
+            return None;
+        }
+        Some((emulated.stdout, native.stdout))
+    };
+    let mut sha_args = vec!["-b"];
+    sha_args.extend(names.iter().map(String::as_str));
+    if let Some((guest, host)) = compare(
+        &mut failures,
+        "sha256sum",
+        "usr/bin/sha256sum",
+        "sha256sum",
+        &sha_args,
+        b"",
+    ) {
+        if guest != host {
+            failures.push(format!(
+                "sha256sum differs:\nemu:\n{}host:\n{}",
+                String::from_utf8_lossy(&guest),
+                String::from_utf8_lossy(&host)
+            ));
+        }
+    }
+    for (tool, guest_path, level) in [("xz", "usr/bin/xz", "-6"), ("gzip", "bin/gzip", "-9")] {
+        let same_release = compare(
+            &mut failures,
+            &format!("{tool} --version"),
+            guest_path,
+            tool,
+            &["--version"],
+            b"",
+        )
+        .is_some_and(|(guest, host)| guest == host);
+        let compress: &[&str] = if tool == "xz" {
+            &[level, "-c", "-T1"]
+        } else {
+            &[level, "-c", "-n"]
+        };
+        let Some((guest_packed, host_packed)) = compare(
+            &mut failures,
+            &format!("{tool} {level}"),
+            guest_path,
+            tool,
+            compress,
+            &data,
+        ) else {
+            continue;
+        };
+        if same_release && guest_packed != host_packed {
+            failures.push(format!(
+                "{tool} {level}: the same release compressed differently ({} bytes under emu, {} on the host)",
+                guest_packed.len(),
+                host_packed.len()
+            ));
+        }
+        // Each side decompresses the other's output.
+        for (label, packed) in [
+            ("host-compressed", &host_packed),
+            ("emu-compressed", &guest_packed),
+        ] {
+            if let Some((guest, host)) = compare(
+                &mut failures,
+                &format!("{tool} -d of {label}"),
+                guest_path,
+                tool,
+                &["-d", "-c"],
+                packed,
+            ) {
+                if guest != data || host != data {
+                    failures.push(format!(
+                        "{tool} -d of {label} data: emu restored the input: {}, host: {}",
+                        guest == data,
+                        host == data
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fetches real Debian arm64 binaries into tests/.cache (ignored by git) for the end-to-end
 # tests (tests/debian_e2e.rs): busybox-static, and a sysroot of libc6 + coreutils + xz +
-# bzip2 + python3.11 with their library dependencies. Tests that need them are skipped,
+# bzip2 + gzip + python3.11 with their library dependencies. Tests that need them are skipped,
 # with a message, when they are missing.
 #
 # Idempotent: a second run with the same package list does nothing. Needs root (it adds
@@ -16,7 +16,7 @@ say() { echo "fetch-debian-arm64: $*"; }
 
 # Everything the end-to-end tests run, and the shared libraries those programs load.
 pkgs=(busybox-static libc6 libgcc-s1 coreutils libacl1 libattr1 libselinux1 libpcre2-8-0
-      libgmp10 libssl3 libcap2 xz-utils liblzma5 bzip2 libbz2-1.0 zlib1g
+      libgmp10 libssl3 libcap2 xz-utils liblzma5 bzip2 libbz2-1.0 zlib1g gzip
       python3.11-minimal libpython3.11-minimal libpython3.11-stdlib libexpat1)
 
 if [[ -f $stamp && "$(cat "$stamp")" == "${pkgs[*]}" ]]; then
@@ -69,6 +69,7 @@ if command -v qemu-aarch64 >/dev/null 2>&1; then
     check "$root/usr/bin/factor" 12
     check "$root/usr/bin/xz" --version
     check "$root/bin/bzip2" --help
+    check "$root/bin/gzip" --version
     check "$root/usr/bin/python3.11" -S -c "import json, math, re, collections; print(json.dumps([1]))"
 else
     say "qemu-aarch64 not installed: skipping the check that the binaries run"

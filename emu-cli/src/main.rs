@@ -5,16 +5,23 @@
 //! with the same signal. When the emulator itself cannot run the program (bad options, a
 //! missing or unsupported file) it prints one line `emu: <what>: <why>` on stderr and exits
 //! with status [`EMULATOR_ERROR`] (125), which no ordinary guest exit is mistaken for
-//! (the convention of `env`, `nohup` and container runtimes).
+//! (the convention of `env`, `nohup` and container runtimes). `--timeout` ends a run that
+//! takes too long with [`TIMEOUT_STATUS`] (124, as `timeout(1)`); a semihosting guest's
+//! SYS_EXIT status is ours too. README.md lists every status.
+
+mod diagnostics;
 
 mod boot;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use diagnostics::{parse_range, parse_seconds};
 use emu_arm::linux::process::{self, Options};
 use emu_core::runtime::TierConfig;
+use emu_core::timeout::{Timeout, TIMEOUT_STATUS};
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Exit status for errors of the emulator itself (not of the guest).
 pub const EMULATOR_ERROR: i32 = 125;
@@ -31,6 +38,8 @@ struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
+// Parsed once per run: the size of the `run` variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Run an AArch64 Linux program in user mode.
     Run(RunArgs),
@@ -65,13 +74,39 @@ struct RunArgs {
     /// Runs of a block in the interpreter before it is compiled (tiered mode).
     #[arg(long, value_name = "N")]
     jit_threshold: Option<u32>,
-    /// Print runtime counters on stderr when the guest exits.
+    /// Print runtime counters on stderr when the guest exits (blocks translated, guest
+    /// instructions executed, exits by reason, compile time).
     #[arg(long)]
     stats: bool,
-    /// Log filter (tracing targets: syscall, in_asm, exec; or EnvFilter syntax). The
-    /// EMU_LOG environment variable works too.
-    #[arg(long, value_name = "FILTER")]
+    /// What to trace, comma-separated: in_asm (translated blocks, disassembled), exec
+    /// (blocks run), syscall (each syscall with its result), int (signals delivered),
+    /// unimp (unimplemented syscalls and instructions); or `tracing` EnvFilter
+    /// directives. The EMU_LOG environment variable works too.
+    #[arg(long, value_name = "LIST")]
     trace: Option<String>,
+    /// Trace only blocks starting in [START, END) (in_asm, exec); hex with 0x, or decimal.
+    #[arg(long, value_name = "START-END", value_parser = parse_range)]
+    trace_range: Option<std::ops::Range<u64>>,
+    /// Write traces to this file instead of stderr.
+    #[arg(long, value_name = "PATH")]
+    trace_file: Option<PathBuf>,
+    /// Append to --trace-file instead of truncating it (passed on by a guest execve).
+    #[arg(long, hide = true)]
+    trace_append: bool,
+    /// Stop the guest after SECS seconds of wall-clock time and exit with status 124.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    timeout: Option<Duration>,
+    /// The --timeout deadline in milliseconds since the Unix epoch (passed on by a guest
+    /// execve, so the new program gets what is left, not a fresh timeout).
+    #[arg(long, hide = true, value_name = "MS")]
+    timeout_at: Option<u64>,
+    /// Arm semihosting: `HLT #0xF000` is a semihosting call (console, files, exit status)
+    /// instead of an illegal instruction.
+    #[arg(long)]
+    semihosting: bool,
+    /// The directory semihosting file access is confined to (default: the current one).
+    #[arg(long, value_name = "DIR", requires = "semihosting")]
+    semihosting_root: Option<PathBuf>,
     /// argv[0] for the guest (default: PROGRAM), as qemu's -0.
     #[arg(long, value_name = "NAME", hide = true, allow_hyphen_values = true)]
     argv0: Option<OsString>,
@@ -79,6 +114,16 @@ struct RunArgs {
     /// hides whether our parent ignored it).
     #[arg(long, hide = true)]
     sigpipe_ignored: bool,
+    /// Listen for gdb (remote protocol) on HOST:PORT (port 0: any free port, printed on
+    /// stderr). Like qemu-aarch64's -g, the program waits for gdb before its first
+    /// instruction.
+    #[arg(long, value_name = "HOST:PORT")]
+    gdb: Option<String>,
+    /// Stop before the first instruction until gdb attaches. Implied by --gdb in user
+    /// mode (a program that ran before gdb could attach could not be debugged from its
+    /// start, and qemu-aarch64 -g waits too); accepted for symmetry with `emu boot`.
+    #[arg(long, requires = "gdb")]
+    gdb_wait: bool,
     /// The program and its arguments.
     #[arg(
         required = true,
@@ -93,21 +138,21 @@ fn fail(what: &str, why: &str) -> ! {
     std::process::exit(EMULATOR_ERROR)
 }
 
-fn init_logging(filter: Option<&str>) {
-    let spec = filter
-        .map(str::to_string)
-        .or_else(|| std::env::var("EMU_LOG").ok())
-        .unwrap_or_else(|| "error".to_string());
-    let f = match tracing_subscriber::EnvFilter::try_new(&spec) {
-        Ok(f) => f,
-        Err(e) => fail("--trace", &e.to_string()),
+/// Starts the `--timeout` timer: at the deadline the whole process (every guest thread,
+/// blocked in a syscall or not) ends with [`TIMEOUT_STATUS`].
+fn start_timeout(deadline: SystemTime, limit: Option<Duration>) {
+    let what = match limit {
+        Some(d) => format!("the guest ran for longer than {} s", d.as_secs_f64()),
+        None => "the guest ran past its deadline".to_string(),
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(f)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .without_time()
-        .init();
+    let started = Timeout::start(deadline, move || {
+        eprintln!("emu: --timeout: {what}; stopped");
+        // SAFETY: ends the process at once; no guest thread needs unwinding.
+        unsafe { libc::_exit(TIMEOUT_STATUS) }
+    });
+    if let Err(e) = started {
+        fail("--timeout", &format!("cannot start the timer thread: {e}"));
+    }
 }
 
 /// The guest environment: ours, with `--env` added/replaced and `--unset-env` removed.
@@ -142,7 +187,44 @@ fn guest_env(set: &[OsString], unset: &[OsString]) -> Vec<Vec<u8>> {
 }
 
 fn run(a: RunArgs) -> ! {
-    init_logging(a.trace.as_deref());
+    let trace = diagnostics::parse_trace(a.trace.as_deref(), std::env::var("EMU_LOG").ok());
+    // Relative to where emu started, like every other path option.
+    let trace_file = a
+        .trace_file
+        .as_ref()
+        .map(|p| std::path::absolute(p).unwrap_or(p.clone()));
+    if let Err(e) = diagnostics::init_logging(&trace.filter, trace_file.as_deref(), a.trace_append)
+    {
+        fail("arguments", &e);
+    }
+    let deadline = match (a.timeout_at, a.timeout) {
+        (Some(ms), _) => Some(UNIX_EPOCH + Duration::from_millis(ms)),
+        (None, Some(d)) => Some(SystemTime::now() + d),
+        (None, None) => None,
+    };
+    if let Some(deadline) = deadline {
+        start_timeout(deadline, a.timeout);
+    }
+    let semihosting_root = if a.semihosting {
+        let dir = match &a.semihosting_root {
+            Some(d) => d.clone(),
+            None => std::env::current_dir()
+                .unwrap_or_else(|e| fail("--semihosting", &format!("no current directory: {e}"))),
+        };
+        match std::fs::canonicalize(&dir) {
+            Ok(d) if d.is_dir() => Some(d),
+            Ok(_) => fail(
+                &dir.display().to_string(),
+                "--semihosting-root is not a directory",
+            ),
+            Err(e) => fail(
+                &dir.display().to_string(),
+                &format!("--semihosting-root: {e}"),
+            ),
+        }
+    } else {
+        None
+    };
     let tier = match a.tier {
         Tier::Interp => TierConfig {
             jit: false,
@@ -163,7 +245,6 @@ fn run(a: RunArgs) -> ! {
             fail(&root.display().to_string(), "sysroot is not a directory");
         }
     }
-    let trace = a.trace.clone().unwrap_or_default();
     let mut reexec: Vec<OsString> = Vec::new();
     if let Some(root) = &a.sysroot {
         reexec.push("--sysroot".into());
@@ -189,6 +270,28 @@ fn run(a: RunArgs) -> ! {
         reexec.push("--trace".into());
         reexec.push(t.into());
     }
+    if let Some(r) = &a.trace_range {
+        reexec.push("--trace-range".into());
+        reexec.push(format!("{:#x}-{:#x}", r.start, r.end).into());
+    }
+    if let Some(path) = &trace_file {
+        reexec.push("--trace-file".into());
+        reexec.push(path.into());
+        reexec.push("--trace-append".into());
+    }
+    if let Some(deadline) = deadline {
+        let ms = deadline
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis();
+        reexec.push("--timeout-at".into());
+        reexec.push(ms.to_string().into());
+    }
+    if let Some(root) = &semihosting_root {
+        reexec.push("--semihosting".into());
+        reexec.push("--semihosting-root".into());
+        reexec.push(root.into());
+    }
     let opts = Options {
         // Absolute, so a guest chdir cannot change where its paths resolve.
         sysroot: a
@@ -197,12 +300,17 @@ fn run(a: RunArgs) -> ! {
             .map(|r| std::fs::canonicalize(r).unwrap_or(r.clone())),
         tier,
         stats: a.stats,
-        trace_in_asm: trace.contains("in_asm"),
-        trace_exec: trace.contains("exec"),
+        trace_in_asm: trace.in_asm,
+        trace_exec: trace.exec,
+        trace_range: a.trace_range.clone(),
+        semihosting_root,
         emulator: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe")),
         reexec_options: reexec,
         sigpipe_ignored: a.sigpipe_ignored,
+        gdb: a.gdb.clone(),
     };
+    // --gdb-wait adds nothing in user mode: --gdb always waits for gdb.
+    let _ = a.gdb_wait;
     let mut command = a.command.into_iter();
     let Some(program) = command.next() else {
         fail("run", "no program given");

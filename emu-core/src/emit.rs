@@ -42,6 +42,9 @@ impl Exit {
     pub const INTERRUPT: Exit = Exit(5);
     /// Translated code for the page of `pc` must be discarded (e.g. `IC IVAU`).
     pub const FLUSH_CODE: Exit = Exit(6);
+    /// A debugger event (breakpoint, finished single step, watchpoint): `exit_arg` says
+    /// which, see [`crate::debug::reason`].
+    pub const DEBUG: Exit = Exit(7);
     /// First architecture-defined code.
     pub const ARCH_BASE: u64 = 16;
 
@@ -59,7 +62,7 @@ impl Exit {
 /// The guest-agnostic header at offset 0 of every guest CPU state struct. Translated code
 /// and the runtime address these fields by offset.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct CoreState {
     /// The guest program counter, valid at every exit.
     pub pc: u64,
@@ -70,12 +73,37 @@ pub struct CoreState {
     /// Set non-zero (from any thread or a signal handler) to make the run loop return
     /// [`Exit::INTERRUPT`] at the next block boundary.
     pub interrupt: u64,
+    /// Guest instructions of the blocks entered so far, when the runtime counts them
+    /// (`TierConfig::count_insns`): a block adds its length when it starts, in both
+    /// tiers alike, so the count is the same whichever tier ran the code (an instruction
+    /// that faults is counted with its block).
+    pub icount: u64,
+    /// With counting on, a block about to start when `icount >= icount_limit` returns to
+    /// the run loop instead ([`Exit::INTERRUPT`]): deterministic mode's timer deadlines.
+    pub icount_limit: u64,
+}
+
+impl Default for CoreState {
+    fn default() -> Self {
+        CoreState {
+            pc: 0,
+            fault_addr: 0,
+            exit_arg: 0,
+            interrupt: 0,
+            icount: 0,
+            icount_limit: u64::MAX,
+        }
+    }
 }
 
 pub const SLOT_PC: Slot = Slot(0);
 pub const SLOT_FAULT_ADDR: Slot = Slot(8);
 pub const SLOT_EXIT_ARG: Slot = Slot(16);
 pub const SLOT_INTERRUPT: Slot = Slot(24);
+pub const SLOT_ICOUNT: Slot = Slot(32);
+pub const SLOT_ICOUNT_LIMIT: Slot = Slot(40);
+const _: () = assert!(std::mem::offset_of!(CoreState, icount) == 32);
+const _: () = assert!(std::mem::offset_of!(CoreState, icount_limit) == 40);
 
 /// Two-operand integer operations on 64-bit values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,6 +124,8 @@ pub enum BinOp {
     Lshr,
     Ashr,
     Rotr,
+    /// Rotate the low 32 bits right by the amount modulo 32; the result is zero-extended.
+    Rotr32,
     Mul,
     /// High 64 bits of the unsigned 128-bit product.
     UMulHi,

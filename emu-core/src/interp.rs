@@ -1,6 +1,7 @@
 //! The cold tier: an [`Emitter`] whose values are concrete `u64`s, so running an
 //! instruction's semantics executes it directly.
 
+use crate::debug::Watchpoint;
 use crate::emit::*;
 use crate::mem::MemView;
 use crate::memmodel::{slow_op, MemModel, SystemMemory, SLOW_DONE, SLOW_FAULT};
@@ -13,6 +14,9 @@ pub struct Interp {
     pc: u64,
     /// Set by the `goto*`/`exit` family: the block is over.
     pub ended: Option<Exit>,
+    /// Debugger watchpoints checked on every data access (empty: no check); see
+    /// [`crate::debug`]. Points into the runtime's debug hooks.
+    watchpoints: *const [Watchpoint],
 }
 
 /// Where a system-mode access stands after the TLB / slow path.
@@ -39,6 +43,7 @@ pub fn eval_bin(op: BinOp, a: u64, b: u64) -> u64 {
         BinOp::Lshr => a.wrapping_shr(b as u32 & 63),
         BinOp::Ashr => ((a as i64).wrapping_shr(b as u32 & 63)) as u64,
         BinOp::Rotr => a.rotate_right(b as u32 & 63),
+        BinOp::Rotr32 => (a as u32).rotate_right(b as u32 & 31) as u64,
         BinOp::Mul => a.wrapping_mul(b),
         BinOp::UMulHi => ((a as u128 * b as u128) >> 64) as u64,
         BinOp::SMulHi => ((a as i64 as i128 * b as i64 as i128) >> 64) as u64,
@@ -122,7 +127,39 @@ impl Interp {
             mem: mem.into(),
             pc: 0,
             ended: None,
+            watchpoints: &[],
         }
+    }
+
+    /// Makes data accesses that touch a watched range stop with [`Exit::DEBUG`] before
+    /// the instruction runs.
+    ///
+    /// # Safety
+    /// `list` must stay alive and unchanged while this interpreter runs.
+    pub unsafe fn set_watchpoints(&mut self, list: &[Watchpoint]) {
+        self.watchpoints = list;
+    }
+
+    /// Stops before an access that triggers a debugger watchpoint (one length test when
+    /// none is set).
+    #[inline(always)]
+    fn check_watchpoints(&mut self, addr: u64, size: Size, need: u8) -> Result<(), Exit> {
+        if self.watchpoints.is_empty() {
+            return Ok(());
+        }
+        self.watchpoint_hit(addr, size, need)
+    }
+
+    #[cold]
+    fn watchpoint_hit(&mut self, addr: u64, size: Size, need: u8) -> Result<(), Exit> {
+        // SAFETY: set_watchpoints' contract.
+        let list = unsafe { &*self.watchpoints };
+        if let Some(arg) = crate::debug::watch_hit(list, addr, size as u64, need) {
+            // SAFETY: header field.
+            unsafe { *self.slot_ptr(SLOT_EXIT_ARG) = arg };
+            return Err(self.fault(Exit::DEBUG, addr));
+        }
+        Ok(())
     }
 
     #[inline(always)]
@@ -146,6 +183,7 @@ impl Interp {
     /// itself never comes here: see [`Interp::sys_access`]).
     #[inline(always)]
     fn access(&mut self, addr: u64, size: Size, need: u8) -> Result<*mut u8, Exit> {
+        self.check_watchpoints(addr, size, need)?;
         let mem = match self.mem {
             MemModel::User(mem) => mem,
             MemModel::System(sm) => {
@@ -264,6 +302,7 @@ impl Emitter for Interp {
 
     #[inline(always)]
     fn load(&mut self, addr: u64, size: Size) -> Result<u64, Exit> {
+        self.check_watchpoints(addr, size, perm::READ)?;
         let p = match self.mem {
             MemModel::User(mem) => Self::user_access(mem, addr, size, perm::READ)
                 .map_err(|(reason, at)| self.fault(reason, at))?,
@@ -286,6 +325,7 @@ impl Emitter for Interp {
 
     #[inline(always)]
     fn store(&mut self, addr: u64, v: u64, size: Size) -> Result<(), Exit> {
+        self.check_watchpoints(addr, size, perm::WRITE)?;
         let p = match self.mem {
             MemModel::User(mem) => Self::user_access(mem, addr, size, perm::WRITE)
                 .map_err(|(reason, at)| self.fault(reason, at))?,

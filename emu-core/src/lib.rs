@@ -3,6 +3,7 @@
 //! that moves blocks between them.
 
 pub mod clock;
+pub mod debug;
 pub mod emit;
 pub mod guest;
 pub mod interp;
@@ -14,3 +15,4 @@ pub mod mmio;
 pub mod phys;
 pub mod runtime;
 pub mod softmmu;
+pub mod timeout;

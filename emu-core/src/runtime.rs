@@ -4,6 +4,7 @@
 //! This is the one place that shows what happens to a guest instruction:
 //! fetch + decode (`translate`) → interpret (`interpret`) → count → compile (`Jit`) → run.
 
+use crate::debug::{self, DebugHooks, Watchpoint};
 use crate::emit::{perm, CoreState, Emitter, Exit, SLOT_PC};
 use crate::guest::Guest;
 use crate::interp::Interp;
@@ -28,6 +29,9 @@ pub struct TierConfig {
     pub jit_settings: JitSettings,
     /// Link compiled blocks' direct branches to their compiled successors.
     pub chaining: bool,
+    /// Count guest instructions in `CoreState::icount` (per block, in both tiers) and
+    /// return [`Exit::INTERRUPT`] before a block once `icount >= icount_limit`.
+    pub count_insns: bool,
 }
 
 impl Default for TierConfig {
@@ -38,6 +42,7 @@ impl Default for TierConfig {
             max_block_insns: 64,
             jit_settings: JitSettings::default(),
             chaining: true,
+            count_insns: false,
         }
     }
 }
@@ -103,6 +108,12 @@ pub struct Runtime<G: Guest> {
     /// Log each block executed (`--trace exec`; chained blocks are not logged, so
     /// tracing turns chaining off).
     pub trace_exec: bool,
+    /// Only blocks starting in this range are traced (in_asm, exec).
+    pub trace_range: std::ops::Range<u64>,
+    /// Breakpoints, watchpoints and single-stepping asked for by a debugger.
+    debug: DebugHooks,
+    /// `debug` is not empty: the run loop consults it at each block boundary.
+    debugging: bool,
 }
 
 // SAFETY: the raw pointers in the jump cache point into this runtime's own boxes.
@@ -111,8 +122,9 @@ unsafe impl<G: Guest> Send for Runtime<G> {}
 impl<G: Guest> Runtime<G> {
     /// A runtime for one guest thread. If the JIT cannot be set up (no executable
     /// memory), it logs a warning and interprets everything.
-    pub fn new(mem: impl Into<MemModel>, cfg: TierConfig) -> Result<Self, String> {
+    pub fn new(mem: impl Into<MemModel>, mut cfg: TierConfig) -> Result<Self, String> {
         let mem = mem.into();
+        cfg.jit_settings.count_insns = cfg.count_insns;
         let generation = CODE_GENERATION.load(Ordering::SeqCst);
         let jit = if cfg.jit {
             match Jit::with_settings(mem, cfg.jit_settings) {
@@ -142,7 +154,34 @@ impl<G: Guest> Runtime<G> {
             stats: Stats::default(),
             trace_in_asm: false,
             trace_exec: false,
+            trace_range: 0..u64::MAX,
+            debug: DebugHooks::default(),
+            debugging: false,
         })
+    }
+
+    pub fn debug_hooks(&self) -> &DebugHooks {
+        &self.debug
+    }
+
+    /// Installs a debugger's breakpoints, watchpoints and single-step request (see
+    /// [`crate::debug`]). A changed breakpoint set drops all translations, since blocks
+    /// that ran over a new breakpoint address must be cut there; while breakpoints are
+    /// set, compiled code does not follow jumps (it would run past them).
+    pub fn set_debug_hooks(&mut self, hooks: DebugHooks) {
+        let breakpoints_changed = hooks.breakpoints != self.debug.breakpoints;
+        self.debugging = hooks != DebugHooks::default();
+        if breakpoints_changed {
+            if let Some(jit) = &mut self.jit {
+                jit.set_follow_jumps(
+                    self.cfg.jit_settings.follow_jumps && hooks.breakpoints.is_empty(),
+                );
+            }
+        }
+        self.debug = hooks;
+        if breakpoints_changed {
+            self.flush();
+        }
     }
 
     pub fn config(&self) -> TierConfig {
@@ -189,6 +228,10 @@ impl<G: Guest> Runtime<G> {
             if unsafe { std::ptr::read_volatile(&(*core).interrupt) } != 0 {
                 return Exit::INTERRUPT;
             }
+            // SAFETY: caller's contract.
+            if self.cfg.count_insns && unsafe { (*core).icount >= (*core).icount_limit } {
+                return Exit::INTERRUPT;
+            }
             let gen = CODE_GENERATION.load(Ordering::Relaxed);
             if gen != self.generation {
                 self.generation = gen;
@@ -200,6 +243,12 @@ impl<G: Guest> Runtime<G> {
             }
             // SAFETY: caller's contract.
             let pc = unsafe { (*core).pc };
+            if self.debugging {
+                // SAFETY: caller's contract.
+                if let Some(exit) = unsafe { self.debug_at_block_start(pc, state) } {
+                    return exit;
+                }
+            }
             let blk = match self.lookup(state, pc) {
                 Ok(b) => b,
                 Err(addr) => {
@@ -214,10 +263,16 @@ impl<G: Guest> Runtime<G> {
                 let b = unsafe { &*blk };
                 (b.pc, b.insns.len(), b.code, b.compile_failed)
             };
-            if self.trace_exec {
+            if self.trace_exec && self.trace_range.contains(&blk_pc) {
                 tracing::trace!(target: "exec", "block {blk_pc:#x} ({n_insns} insns)");
             }
-            if code.is_none() && self.jit.is_some() && !compile_failed {
+            // Watchpoints are checked by the interpreter only: while any is set, compiled
+            // code does not run (see crate::debug).
+            let watching = !self.debug.watchpoints.is_empty();
+            if watching {
+                code = None;
+            }
+            if code.is_none() && self.jit.is_some() && !compile_failed && !watching {
                 // SAFETY: as above.
                 let runs = unsafe {
                     (*blk).runs = (*blk).runs.saturating_add(1);
@@ -266,8 +321,12 @@ impl<G: Guest> Runtime<G> {
                 }
                 _ => {
                     self.stats.interp_block_runs += 1;
+                    if self.cfg.count_insns {
+                        // SAFETY: caller's contract.
+                        unsafe { (*core).icount += n_insns as u64 };
+                    }
                     // SAFETY: caller's contract; blk is alive (see above).
-                    unsafe { Self::interpret(&*blk, state, self.mem) }
+                    unsafe { Self::interpret(&*blk, state, self.mem, &self.debug.watchpoints) }
                 }
             };
             self.after_exit(exit, state);
@@ -286,13 +345,87 @@ impl<G: Guest> Runtime<G> {
         }
     }
 
-    /// Runs a block in the interpreter tier.
+    /// The debugger's part of the run loop, before the block at `pc` runs: a single step,
+    /// or a stop at a breakpoint. `Some(exit)`: return it from [`Runtime::run`].
     ///
     /// # Safety
     /// As for [`Runtime::run`].
-    unsafe fn interpret(blk: &Block<G>, state: *mut u8, mem: MemModel) -> Exit {
+    unsafe fn debug_at_block_start(&mut self, pc: u64, state: *mut u8) -> Option<Exit> {
+        let core = state as *mut CoreState;
+        if self.debug.single_step {
+            // SAFETY: caller's contract.
+            return Some(unsafe { self.step_one(pc, state) });
+        }
+        if self.debug.is_breakpoint(pc) {
+            // SAFETY: caller's contract.
+            unsafe { (*core).exit_arg = debug::reason::BREAKPOINT };
+            return Some(Exit::DEBUG);
+        }
+        None
+    }
+
+    /// Runs exactly the one instruction at `pc` in the interpreter, outside the block
+    /// cache (so nothing is chained or compiled), and says how it ended: a finished step
+    /// is [`Exit::DEBUG`] with reason STEP; any other exit (fault, SVC, watchpoint...) is
+    /// returned as it is.
+    ///
+    /// # Safety
+    /// As for [`Runtime::run`].
+    unsafe fn step_one(&mut self, pc: u64, state: *mut u8) -> Exit {
+        let core = state as *mut CoreState;
+        let blk = match self
+            .locate(state, pc)
+            .and_then(|page| self.translate(state, pc, page, 1))
+        {
+            Ok(b) => b,
+            Err(addr) => {
+                // SAFETY: caller's contract.
+                unsafe { (*core).fault_addr = addr };
+                return Exit::FAULT_EXEC;
+            }
+        };
+        // An instruction that synchronises the context after `IC IVAU` exits once with
+        // FLUSH_CODE at itself and runs for real the second time.
+        for _ in 0..2 {
+            self.stats.interp_block_runs += 1;
+            if self.cfg.count_insns {
+                // SAFETY: caller's contract.
+                unsafe { (*core).icount += 1 };
+            }
+            // SAFETY: caller's contract.
+            let exit = unsafe { Self::interpret(&blk, state, self.mem, &self.debug.watchpoints) };
+            self.after_exit(exit, state);
+            if exit == Exit::JUMP {
+                // SAFETY: caller's contract.
+                unsafe { (*core).exit_arg = debug::reason::STEP };
+                return Exit::DEBUG;
+            }
+            if exit != Exit::FLUSH_CODE {
+                return exit;
+            }
+        }
+        // SAFETY: caller's contract.
+        unsafe { (*core).exit_arg = debug::reason::STEP };
+        Exit::DEBUG
+    }
+
+    /// Runs a block in the interpreter tier, stopping before any access that triggers one
+    /// of `watchpoints`.
+    ///
+    /// # Safety
+    /// As for [`Runtime::run`].
+    unsafe fn interpret(
+        blk: &Block<G>,
+        state: *mut u8,
+        mem: MemModel,
+        watchpoints: &[Watchpoint],
+    ) -> Exit {
         // SAFETY: caller's contract.
         let mut it = unsafe { Interp::new(state, mem) };
+        if !watchpoints.is_empty() {
+            // SAFETY: the list outlives this interpreter, which is dropped on return.
+            unsafe { it.set_watchpoints(watchpoints) };
+        }
         let mut pc = blk.pc;
         for insn in blk.insns.iter() {
             it.begin_insn(pc);
@@ -376,7 +509,8 @@ impl<G: Guest> Runtime<G> {
         let ptr: *mut Block<G> = match self.blocks.get_mut(&(pc, pa)) {
             Some(b) => &mut **b,
             None => {
-                let mut b = Box::new(self.translate(state, pc, page)?);
+                let max_insns = self.cfg.max_block_insns;
+                let mut b = Box::new(self.translate(state, pc, page, max_insns)?);
                 let p: *mut Block<G> = &mut *b;
                 if self.cfg.jit && self.cfg.threshold == 0 {
                     self.compile(p);
@@ -390,12 +524,13 @@ impl<G: Guest> Runtime<G> {
     }
 
     /// Fetches and decodes instructions from `pc` up to a block end, a page end, an
-    /// unreadable instruction or the length cap.
+    /// unreadable instruction, a debugger breakpoint or `max_insns`.
     fn translate(
         &mut self,
         state: *mut u8,
         pc: u64,
         page: Option<CodePage>,
+        max_insns: usize,
     ) -> Result<Block<G>, u64> {
         if !pc.is_multiple_of(4) {
             return Err(pc);
@@ -403,6 +538,10 @@ impl<G: Guest> Runtime<G> {
         let mut insns = Vec::new();
         let mut a = pc;
         loop {
+            if !insns.is_empty() && self.debug.is_breakpoint(a) {
+                // The run loop must see the breakpoint address as a block start.
+                break;
+            }
             let host = match (self.mem, page) {
                 (MemModel::User(mem), _) => {
                     if mem.page_perms(a) & perm::EXEC == 0 {
@@ -423,15 +562,12 @@ impl<G: Guest> Runtime<G> {
             let insn = G::decode(u32::from_le(raw));
             insns.push(insn);
             a += 4;
-            if G::ends_block(&insn)
-                || insns.len() >= self.cfg.max_block_insns
-                || a.is_multiple_of(PAGE_SIZE)
-            {
+            if G::ends_block(&insn) || insns.len() >= max_insns || a.is_multiple_of(PAGE_SIZE) {
                 break;
             }
         }
         self.stats.blocks_translated += 1;
-        if self.trace_in_asm {
+        if self.trace_in_asm && self.trace_range.contains(&pc) {
             let mut text = format!("IN: {pc:#x}\n");
             for (i, insn) in insns.iter().enumerate() {
                 let ipc = pc + 4 * i as u64;

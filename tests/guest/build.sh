@@ -24,6 +24,8 @@ build() {  # build OUTPUT SOURCE FLAGS...
     # name (and only those: others name temporary files, which would change every build).
     if [[ $out == random_harness ]]; then
         aarch64-linux-gnu-strip -K harness_block -K harness_block_end -K harness_init -K harness_scratch "$out"
+    elif [[ $out == fp_batch_harness ]]; then
+        aarch64-linux-gnu-strip -K harness_slots -K harness_slots_end "$out"
     else
         aarch64-linux-gnu-strip "$out"
     fi
@@ -33,6 +35,7 @@ if [[ "${1:-}" != "--expected" ]]; then
     build hello hello.S -nostdlib -static
     build faults faults.S -nostdlib -static
     build random_harness random_harness.S -nostdlib -static
+    build fp_batch_harness fp_batch_harness.S -nostdlib -static
     build isa_int isa_int.c -static -march=armv8-a+crc
     build isa_mem isa_mem.c -static -march=armv8-a+crc+lse
     build isa_fp isa_fp.c -static
@@ -43,6 +46,15 @@ if [[ "${1:-}" != "--expected" ]]; then
     build process process.c -static
     build exec_other exec_other.c -static
     build self_modifying self_modifying.c -static
+    build spin spin.S -nostdlib -static
+    # Semihosting: no C library, general registers only, no unaligned accesses, linked
+    # in the virt board's RAM (tests/semihosting.rs runs it; not in cases.txt, as it
+    # needs --semihosting).
+    build semihost semihost.c -nostdlib -static -ffreestanding -fno-stack-protector \
+        -mgeneral-regs-only -mstrict-align -Wl,-Ttext-segment=0x40080000 -Wl,-z,max-page-size=4096
+    # Debugged by tests/gdb_user.rs: with symbols and line tables, unoptimised, unstripped.
+    echo "build.sh: gdb_target <- gdb_target.c -g -O0 -static"
+    "$CC" -g -O0 -static -Wall -Wl,--build-id=none -ffile-prefix-map="$guest_dir"=. -o gdb_target gdb_target.c
 fi
 
 # run_qemu LINK BINARY ARGS... : runs one program in a scratch directory (QEMU writes

@@ -277,9 +277,83 @@ fn sysreg_name(raw: u32) -> String {
         (3, 0, 0, 7, 0) => "id_aa64mmfr0_el1",
         (3, 0, 0, 7, 1) => "id_aa64mmfr1_el1",
         (3, 0, 0, 7, 2) => "id_aa64mmfr2_el1",
+        (3, 1, 0, 0, 0) => "ccsidr_el1",
+        (3, 1, 0, 0, 1) => "clidr_el1",
+        (3, 2, 0, 0, 0) => "csselr_el1",
+        (3, 0, 1, 0, 0) => "sctlr_el1",
+        (3, 0, 1, 0, 1) => "actlr_el1",
+        (3, 0, 1, 0, 2) => "cpacr_el1",
+        (3, 0, 2, 0, 0) => "ttbr0_el1",
+        (3, 0, 2, 0, 1) => "ttbr1_el1",
+        (3, 0, 2, 0, 2) => "tcr_el1",
+        (3, 0, 4, 0, 0) => "spsr_el1",
+        (3, 0, 4, 0, 1) => "elr_el1",
+        (3, 0, 4, 1, 0) => "sp_el0",
+        (3, 0, 4, 2, 0) => "spsel",
+        (3, 0, 4, 6, 0) => "icc_pmr_el1",
+        (3, 0, 5, 1, 0) => "afsr0_el1",
+        (3, 0, 5, 1, 1) => "afsr1_el1",
+        (3, 0, 5, 2, 0) => "esr_el1",
+        (3, 0, 6, 0, 0) => "far_el1",
+        (3, 0, 7, 4, 0) => "par_el1",
+        (3, 0, 10, 2, 0) => "mair_el1",
+        (3, 0, 10, 3, 0) => "amair_el1",
+        (3, 0, 12, 0, 0) => "vbar_el1",
+        (3, 0, 12, 1, 0) => "isr_el1",
+        (3, 0, 12, 11, 1) => "icc_dir_el1",
+        (3, 0, 12, 11, 5) => "icc_sgi1r_el1",
+        (3, 0, 12, 12, 0) => "icc_iar1_el1",
+        (3, 0, 12, 12, 1) => "icc_eoir1_el1",
+        (3, 0, 12, 12, 3) => "icc_bpr1_el1",
+        (3, 0, 12, 12, 4) => "icc_ctlr_el1",
+        (3, 0, 12, 12, 5) => "icc_sre_el1",
+        (3, 0, 12, 12, 7) => "icc_igrpen1_el1",
+        (3, 0, 13, 0, 1) => "contextidr_el1",
+        (3, 0, 13, 0, 4) => "tpidr_el1",
+        (3, 0, 14, 1, 0) => "cntkctl_el1",
+        (3, 3, 14, 2, 0) => "cntp_tval_el0",
+        (3, 3, 14, 2, 1) => "cntp_ctl_el0",
+        (3, 3, 14, 2, 2) => "cntp_cval_el0",
+        (3, 3, 14, 3, 0) => "cntv_tval_el0",
+        (3, 3, 14, 3, 1) => "cntv_ctl_el0",
+        (3, 3, 14, 3, 2) => "cntv_cval_el0",
+        (2, 0, 0, 2, 0) => "mdccint_el1",
+        (2, 0, 0, 2, 2) => "mdscr_el1",
+        (2, 0, 1, 0, 4) => "oslar_el1",
+        (2, 0, 1, 1, 4) => "oslsr_el1",
+        (2, 0, 1, 3, 4) => "osdlr_el1",
         (op0, op1, n, m, op2) => return format!("s{op0}_{op1}_c{n}_c{m}_{op2}"),
     };
     name.to_string()
+}
+
+/// The names of the system-mode SYS operations (objdump's spelling).
+fn el1_sys_op_name(op1: u32, crn: u32, crm: u32, op2: u32) -> Option<&'static str> {
+    Some(match (op1, crn, crm, op2) {
+        (0, 8, 3, 0) => "tlbi vmalle1is",
+        (0, 8, 3, 1) => "tlbi vae1is",
+        (0, 8, 3, 2) => "tlbi aside1is",
+        (0, 8, 3, 3) => "tlbi vaae1is",
+        (0, 8, 3, 5) => "tlbi vale1is",
+        (0, 8, 3, 7) => "tlbi vaale1is",
+        (0, 8, 7, 0) => "tlbi vmalle1",
+        (0, 8, 7, 1) => "tlbi vae1",
+        (0, 8, 7, 2) => "tlbi aside1",
+        (0, 8, 7, 3) => "tlbi vaae1",
+        (0, 8, 7, 5) => "tlbi vale1",
+        (0, 8, 7, 7) => "tlbi vaale1",
+        (0, 7, 8, 0) => "at s1e1r",
+        (0, 7, 8, 1) => "at s1e1w",
+        (0, 7, 8, 2) => "at s1e0r",
+        (0, 7, 8, 3) => "at s1e0w",
+        (0, 7, 6, 1) => "dc ivac",
+        (0, 7, 6, 2) => "dc isw",
+        (0, 7, 10, 2) => "dc csw",
+        (0, 7, 14, 2) => "dc cisw",
+        (0, 7, 1, 0) => "ic ialluis",
+        (0, 7, 5, 0) => "ic iallu",
+        _ => return None,
+    })
 }
 
 /// Assembler syntax of a word of this group (objdump's style), for `--trace in_asm`.
@@ -339,8 +413,16 @@ pub fn disas(op: Op, raw: u32, _pc: u64) -> String {
                 };
                 format!("dc {name}, {xt}")
             }
-            None if rd(raw) == 31 => format!("sys #{op1}, C{crn}, C{crm}, #{op2}"),
-            None => format!("sys #{op1}, C{crn}, C{crm}, #{op2}, {xt}"),
+            None => match el1_sys_op_name(op1, crn, crm, op2) {
+                Some(name)
+                    if rd(raw) == 31 && (name.starts_with("tlbi") || name.starts_with("ic")) =>
+                {
+                    name.to_string()
+                }
+                Some(name) => format!("{name}, {xt}"),
+                None if rd(raw) == 31 => format!("sys #{op1}, C{crn}, C{crm}, #{op2}"),
+                None => format!("sys #{op1}, C{crn}, C{crm}, #{op2}, {xt}"),
+            },
         },
         Op::Sysl => format!("sysl {xt}, #{op1}, C{crn}, C{crm}, #{op2}"),
         Op::Mrs => format!("mrs {xt}, {}", sysreg_name(raw)),
@@ -443,6 +525,13 @@ mod tests {
             (0xd50b7e21, "dc civac, x1"),
             (0xd50b7521, "ic ivau, x1"),
             (0xd50891ff, "sys #0, C9, C1, #7"),
+            (0xd508831f, "tlbi vmalle1is"),
+            (0xd5088721, "tlbi vae1, x1"),
+            (0xd5087801, "at s1e1r, x1"),
+            (0xd508751f, "ic iallu"),
+            (0xd5087621, "dc ivac, x1"),
+            (0xd518c001, "msr vbar_el1, x1"),
+            (0xd5384107, "mrs x7, sp_el0"),
             (0xd52b7520, "sysl x0, #3, C7, C5, #1"),
         ];
         for &(w, want) in cases {

@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// How the emulator was asked to run the program (from the command line).
@@ -35,6 +36,14 @@ pub struct Options {
     pub reexec_options: Vec<OsString>,
     /// The guest starts with SIGPIPE ignored (it was ignored across the guest's execve).
     pub sigpipe_ignored: bool,
+    /// `--semihosting`: `HLT #0xF000` is a semihosting call, with host files confined to
+    /// this directory (else `HLT` raises SIGILL, as on Linux).
+    pub semihosting_root: Option<PathBuf>,
+    /// `--trace-range`: only blocks starting in this range are traced (in_asm, exec).
+    pub trace_range: Option<std::ops::Range<u64>>,
+    /// `--gdb HOST:PORT`: wait there for gdb before the first instruction, then run
+    /// under its control (not passed on to programs the guest executes).
+    pub gdb: Option<String>,
 }
 
 /// Why the program could not be started: printed as `emu: <what>: <why>`.
@@ -91,6 +100,47 @@ pub struct Process {
     pub threads: Mutex<HashMap<i32, Arc<ThreadSignals>>>,
     /// Runtime counters of exited threads (for `--stats`).
     pub finished_stats: Mutex<Stats>,
+    /// Exits of exited threads' run loops, by reason (for `--stats`).
+    pub finished_exits: Mutex<ExitCounts>,
+    /// Guest instructions executed by exited threads (for `--stats`).
+    pub finished_insns: AtomicU64,
+    /// The main thread's initial stack pointer.
+    pub initial_sp: u64,
+    /// Semihosting state, with `--semihosting`.
+    pub semihosting: Option<Mutex<super::semihosting::UserSemihosting>>,
+}
+
+/// How often the run loop came back with each exit reason (`--stats`).
+#[derive(Clone, Debug, Default)]
+pub struct ExitCounts {
+    counts: HashMap<Exit, u64>,
+}
+
+impl ExitCounts {
+    pub fn count(&mut self, e: Exit) {
+        *self.counts.entry(e).or_default() += 1;
+    }
+
+    pub fn add(&mut self, other: &ExitCounts) {
+        for (e, n) in &other.counts {
+            *self.counts.entry(*e).or_default() += n;
+        }
+    }
+
+    /// "svc 120, read fault 1, ...", most frequent first.
+    pub fn summary(&self) -> String {
+        let mut v: Vec<(Exit, u64)> = self.counts.iter().map(|(e, n)| (*e, *n)).collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0 .0.cmp(&b.0 .0)));
+        let parts: Vec<String> = v
+            .iter()
+            .map(|(e, n)| format!("{} {n}", exits::name(*e)))
+            .collect();
+        if parts.is_empty() {
+            "none".into()
+        } else {
+            parts.join(", ")
+        }
+    }
 }
 
 /// Locks a mutex, ignoring poisoning: a panicking guest thread must not wedge the others.
@@ -131,6 +181,8 @@ pub struct Thread {
     /// CLONE_CHILD_CLEARTID / set_tid_address: zeroed and woken when the thread exits.
     pub clear_child_tid: u64,
     pub robust_list: (u64, u64),
+    /// This thread's run-loop exits by reason (counted only with `--stats`).
+    pub exits: ExitCounts,
 }
 
 /// What the run loop does after a syscall.
@@ -147,9 +199,15 @@ pub fn gettid() -> i32 {
 
 impl Thread {
     pub fn new(proc: &'static Process, cpu: Box<CpuState>) -> Result<Thread, String> {
-        let mut rt = Runtime::new(proc.mem(), proc.opts.tier)?;
+        let mut tier = proc.opts.tier;
+        // --stats reports guest instructions executed (counted per block by both tiers).
+        tier.count_insns |= proc.opts.stats;
+        let mut rt = Runtime::new(proc.mem(), tier)?;
         rt.trace_in_asm = proc.opts.trace_in_asm;
         rt.trace_exec = proc.opts.trace_exec;
+        if let Some(r) = &proc.opts.trace_range {
+            rt.trace_range = r.clone();
+        }
         let tid = gettid();
         let mut t = Thread {
             proc,
@@ -163,6 +221,7 @@ impl Thread {
             altstack: signal::AltStack::default(),
             clear_child_tid: 0,
             robust_list: (0, 0),
+            exits: ExitCounts::default(),
         };
         t.register();
         Ok(t)
@@ -194,11 +253,26 @@ impl Thread {
         }
     }
 
-    fn handle_exit(&mut self, exit: Exit) -> Flow {
+    pub(crate) fn handle_exit(&mut self, exit: Exit) -> Flow {
         let pc = self.cpu.core.pc;
+        if self.proc.opts.stats {
+            self.exits.count(exit);
+        }
         match exit {
             exits::SVC => return self.svc(),
-            exits::UNDEF | exits::HLT | exits::HVC | exits::SMC => {
+            exits::HLT if self.cpu.core.exit_arg == crate::semihosting::HLT_IMM => {
+                if let Some(state) = &self.proc.semihosting {
+                    return super::semihosting::call(self, state);
+                }
+                self.force(signal::SIGILL, signal::ILL_ILLOPC, pc);
+            }
+            exits::UNDEF => {
+                let word = self.cpu.core.exit_arg as u32;
+                tracing::debug!(target: "unimp", "undefined or unimplemented instruction {word:#010x} at {pc:#x}: {}",
+                    crate::disas::disassemble(&crate::decode::decode(word), pc));
+                self.force(signal::SIGILL, signal::ILL_ILLOPC, pc);
+            }
+            exits::HLT | exits::HVC | exits::SMC => {
                 self.force(signal::SIGILL, signal::ILL_ILLOPC, pc);
             }
             exits::BRK => self.force(signal::SIGTRAP, signal::TRAP_BRKPT, pc),
@@ -350,6 +424,10 @@ impl Thread {
             self.sig.set_interrupt_target(std::ptr::null_mut());
         }
         add_stats(&mut lock(&self.proc.finished_stats), &self.rt.stats);
+        lock(&self.proc.finished_exits).add(&self.exits);
+        self.proc
+            .finished_insns
+            .fetch_add(self.cpu.core.icount, Ordering::Relaxed);
     }
 }
 
@@ -363,29 +441,40 @@ fn add_stats(into: &mut Stats, s: &Stats) {
     into.flushes += s.flushes;
 }
 
-/// Prints `--stats` counters for the whole process (exited threads plus `current`).
-pub fn print_stats(proc: &Process, current: &Stats) {
+/// Prints `--stats` counters for the whole process: exited threads plus `current` (the
+/// thread that is ending the process, if it has not finished yet).
+pub fn print_stats(proc: &Process, current: Option<&Thread>) {
     if !proc.opts.stats {
         return;
     }
     let mut s = *lock(&proc.finished_stats);
-    add_stats(&mut s, current);
+    let mut exits = lock(&proc.finished_exits).clone();
+    let mut insns = proc.finished_insns.load(Ordering::Relaxed);
+    if let Some(t) = current {
+        add_stats(&mut s, &t.rt.stats);
+        exits.add(&t.exits);
+        insns += t.cpu.core.icount;
+    }
     eprintln!(
-        "emu: stats: blocks translated {}, compiled {} (failed {}), compile time {:.3} ms, \
-         block runs: interpreter {} jit {}, code flushes {}",
+        "emu: stats: blocks translated {}, compiled {} (failed {}), compile time {:.3} ms\n\
+         emu: stats: guest instructions executed {insns}, block runs: interpreter {} jit {} \
+         (entries from the run loop), code flushes {}\n\
+         emu: stats: exits to the run loop: {}",
         s.blocks_translated,
         s.blocks_compiled,
         s.compile_failures,
         s.compile_time.as_secs_f64() * 1e3,
         s.interp_block_runs,
         s.jit_block_runs,
-        s.flushes
+        s.flushes,
+        exits.summary()
     );
 }
 
 /// Ends the whole process with `code` (exit_group), after `--stats`.
 pub fn exit_group(t: &Thread, code: i32) -> ! {
-    print_stats(t.proc, &t.rt.stats);
+    crate::gdb::notify_process_end(crate::gdb::Stop::Exited(code));
+    print_stats(t.proc, Some(t));
     // SAFETY: _exit ends the process; nothing needs unwinding.
     unsafe { libc::_exit(code) }
 }
@@ -500,6 +589,11 @@ pub fn start(
     args: Vec<Vec<u8>>,
     env: Vec<Vec<u8>>,
 ) -> Result<i32, StartError> {
+    let mut opts = opts;
+    if opts.gdb.is_some() {
+        // `monitor icount` reports the guest's instruction count.
+        opts.tier.count_insns = true;
+    }
     let prog = read_program(&opts, program, args)?;
     let what = prog.path.display().to_string();
     let fail = |why: String| StartError {
@@ -585,6 +679,19 @@ pub fn start(
         .map_err(|a| fail(format!("arguments do not fit on the stack (at {a:#x})")))?;
 
     let exe_path = std::fs::canonicalize(&prog.path).unwrap_or(prog.path.clone());
+    let semihosting = match &opts.semihosting_root {
+        Some(root) => {
+            // SYS_GET_CMDLINE: the arguments joined by spaces, the program first (QEMU).
+            let cmdline = prog.args.join(&b' ');
+            let state =
+                crate::semihosting::Semihosting::new(root, cmdline).map_err(|e| StartError {
+                    what: root.display().to_string(),
+                    why: format!("--semihosting-root: {}", io_message(&e)),
+                })?;
+            Some(super::semihosting::UserSemihosting::new(state))
+        }
+        None => None,
+    };
     let proc: &'static Process = Box::leak(Box::new(Process {
         space,
         mm: Mutex::new(mm),
@@ -601,16 +708,33 @@ pub fn start(
         sigreturn_trampoline: tramp,
         threads: Mutex::new(HashMap::new()),
         finished_stats: Mutex::new(Stats::default()),
+        finished_exits: Mutex::new(ExitCounts::default()),
+        finished_insns: AtomicU64::new(0),
+        initial_sp: st.sp,
+        semihosting,
     }));
 
     let mut cpu = Box::new(CpuState::default());
     cpu.core.pc = interp.as_ref().map_or(main.entry, |i| i.entry);
     cpu.x[31] = st.sp;
+    let gdb_listener = match &proc.opts.gdb {
+        Some(addr) => {
+            let l = std::net::TcpListener::bind(addr.as_str())
+                .map_err(|e| fail(format!("--gdb {addr}: {}", io_message(&e))))?;
+            let shown = l.local_addr().map_or(addr.clone(), |a| a.to_string());
+            eprintln!("emu: gdb: waiting for a connection on {shown}");
+            Some(l)
+        }
+        None => None,
+    };
     let mut thread = Thread::new(proc, cpu).map_err(fail)?;
     // Like execve, keep the blocked mask and the ignored signals we inherited.
     thread.set_mask(signal::host_mask());
     signal::init_process(proc);
-    let code = thread.run();
+    let code = match gdb_listener {
+        Some(l) => super::debug_target::run_under_gdb(&mut thread, l),
+        None => thread.run(),
+    };
     thread.finish();
     if proc.thread_count() > 0 {
         // The main thread called `exit` while others run: like Linux, end only this
@@ -619,6 +743,6 @@ pub fn start(
         // SAFETY: ends the calling host thread only; nothing of it is used afterwards.
         unsafe { libc::syscall(libc::SYS_exit, code) };
     }
-    print_stats(proc, &Stats::default());
+    print_stats(proc, None);
     Ok(code)
 }

@@ -423,7 +423,10 @@ pub fn host_view_of_mask(mask: u64) -> u64 {
 /// Ends the process as if killed by `sig`, so the parent sees the same wait status as for
 /// a native program (and the shell prints e.g. "Illegal instruction").
 pub fn die_by_signal(t: &Thread, sig: usize) -> ! {
-    print_stats(t.proc, &t.rt.stats);
+    crate::gdb::notify_process_end(crate::gdb::Stop::Terminated(
+        super::debug_target::linux_to_gdb_signal(sig),
+    ));
+    print_stats(t.proc, Some(t));
     let dfl = KernelSigaction {
         handler: libc::SIG_DFL,
         flags: HOST_SA_RESTORER,
@@ -511,6 +514,10 @@ pub fn deliver(t: &mut Thread, sig: usize, info: &SigInfo, forced: bool) {
     if forced && (act.handler == SIG_IGN || t.mask & bit(sig) != 0) {
         act.handler = SIG_DFL;
     }
+    tracing::debug!(target: "int", "tid {}: signal {sig}{} at pc {:#x}: {}", t.tid,
+        if forced { " (raised by the instruction)" } else { "" }, t.cpu.core.pc,
+        match act.handler { SIG_IGN => "ignored".to_string(), SIG_DFL => "default action".to_string(),
+            h => format!("handler {h:#x}") });
     match act.handler {
         SIG_IGN => {}
         SIG_DFL => default_action(t, sig),

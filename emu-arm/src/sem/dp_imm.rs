@@ -75,6 +75,10 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
                     let high_part = e.bin(BinOp::Shl, hi, k2);
                     e.bin(BinOp::Or, low_part, high_part)
                 }
+            } else if rn(raw) == rm(raw) {
+                // ROR Wd, Wn, #lsb (the preferred disassembly): one 32-bit rotate.
+                let k = e.imm(lsb);
+                e.bin(BinOp::Rotr32, lo, k)
             } else {
                 // The 64-bit concatenation Wn:Wm holds the whole 32-bit pair.
                 let k32 = e.imm(32);

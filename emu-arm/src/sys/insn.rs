@@ -7,6 +7,11 @@
 //! - a fault exit (fault_addr = the address; the fault is in `SysCpu::fault`);
 //! - `exits::WFI` (pc = the next instruction) or `exits::EXCEPTION` (pc = a vector).
 //!
+//! An MSR or ERET that leaves an unmasked interrupt pending asks the runtime to stop at
+//! the next block boundary (`exception::recheck_interrupts`): translated code runs on from
+//! block to block without asking the loop, and the device that raised the line while it
+//! was masked will not ask again.
+//!
 //! `call_state` has already stored the instruction's pc and written back every register.
 
 use super::exception::{self, ec};
@@ -103,8 +108,12 @@ pub unsafe extern "C" fn msr(state: *mut u8, a: u64, b: u64, _: u64) -> u64 {
     match sys {
         // User mode writes only the registers the semantics handle inline.
         None => undef(cpu, raw),
+        // Any MSR may unmask or raise an interrupt (DAIF, ICC_PMR/EOIR, timer controls).
         Some(sys) => match sysreg::write(cpu, sys, encoding_of(raw), b) {
-            Ok(()) => 0,
+            Ok(()) => {
+                exception::recheck_interrupts(cpu, sys);
+                0
+            }
             Err(d) => denied(cpu, raw, d),
         },
     }
@@ -218,6 +227,13 @@ pub unsafe extern "C" fn eret(state: *mut u8, a: u64, _: u64, _: u64) -> u64 {
     }
 }
 
+/// CNTKCTL_EL1.EVNTEN: the generic timer generates a periodic event stream.
+fn event_stream_on(sys: &SysCpu) -> bool {
+    const EVNTEN: u64 = 1 << 2;
+    let ctl = sys.platform.read_sysreg(sys.index, sysreg::r::CNTKCTL_EL1);
+    ctl.unwrap_or(0) & EVNTEN != 0
+}
+
 /// Hint numbers with a system-mode meaning.
 pub mod hint {
     pub const WFE: u32 = 2;
@@ -230,7 +246,10 @@ pub mod hint {
 /// User mode: NOPs (an event or interrupt may always arrive spuriously). System mode:
 /// WFI, and WFE without a pending event, exit to the loop to sleep; at EL0 they trap to
 /// EL1 unless SCTLR_EL1.nTWI / nTWE allow them; SEV/SEVL set the event register (one CPU:
-/// SEV's event reaches only itself).
+/// SEV's event reaches only itself). With the timer's event stream on (CNTKCTL_EL1.EVNTEN)
+/// WFE returns at once, standing in for the stream's next event: software relies on the
+/// stream to bound WFE (Linux's `udelay` loops on WFE), and the loop's sleep knows only
+/// interrupts and device deadlines.
 ///
 /// # Safety
 /// A state helper.
@@ -247,7 +266,7 @@ pub unsafe extern "C" fn wait_or_event(state: *mut u8, a: u64, b: u64, _: u64) -
             sys.event = true;
             0
         }
-        hint::WFE if sys.event => {
+        hint::WFE if sys.event || event_stream_on(sys) => {
             sys.event = false;
             0
         }

@@ -20,6 +20,8 @@
 //!   slow path of data accesses (walk, TLB fill, MMIO, page-crossing accesses, faults),
 //!   instruction-fetch translation, TLB context selection and maintenance.
 
+#[cfg(test)]
+mod cpu_tests;
 pub mod exception;
 pub mod insn;
 pub mod psci;

@@ -2,8 +2,7 @@
 //! interrupt line that tests set by hand.
 
 use super::regs::enc;
-use super::{attach, Platform, SysCpu};
-use crate::state::CpuState;
+use super::{Platform, SysCpu};
 use emu_core::phys::PhysRam;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -12,6 +11,8 @@ pub const RAM_BASE: u64 = 0x4000_0000;
 pub const RAM_SIZE: u64 = 16 << 20;
 pub const CNTKCTL_EL1: u32 = enc(3, 0, 14, 1, 0);
 pub const CNTVCT_EL0: u32 = enc(3, 3, 14, 0, 2);
+/// The one device register: writing it lowers the IRQ line.
+pub const IRQ_ACK: u64 = 0x0900_0000;
 /// What the test board's CNTVCT_EL0 reads.
 pub const COUNTER: u64 = 0x1234_5678;
 
@@ -30,8 +31,12 @@ impl Platform for TestBoard {
     fn mmio_read(&self, _: usize, _: u64, _: u8) -> Option<u64> {
         None
     }
-    fn mmio_write(&self, _: usize, _: u64, _: u8, _: u64) -> bool {
-        false
+    /// A write to [`IRQ_ACK`] lowers the IRQ line (the guest's "acknowledge").
+    fn mmio_write(&self, _: usize, pa: u64, _: u8, _: u64) -> bool {
+        if pa == IRQ_ACK {
+            self.irq.store(false, Ordering::Relaxed);
+        }
+        pa == IRQ_ACK
     }
     fn read_sysreg(&self, _: usize, encoding: u32) -> Option<u64> {
         match encoding {
@@ -73,12 +78,4 @@ pub fn test_board() -> Arc<TestBoard> {
 /// A SysCpu on a fresh test board (not attached to any state).
 pub fn sys_cpu_for_tests() -> Box<SysCpu> {
     SysCpu::new(0, test_board())
-}
-
-/// Attaches a fresh system half (on `board`) to `cpu` and resets it to EL1h at `pc`,
-/// keeping the caller's registers. The box must outlive every use of `cpu`.
-pub fn attach_for_tests(cpu: &mut CpuState, board: Arc<TestBoard>) -> Box<SysCpu> {
-    let mut sys = SysCpu::new(0, board);
-    attach(cpu, &mut sys);
-    sys
 }

@@ -266,3 +266,36 @@ fn fetch_from_unmapped_memory_faults() {
         },
     );
 }
+
+#[test]
+fn instruction_counting_agrees_between_tiers_and_stops_at_the_limit() {
+    // mov x0, #10; loop: subs x0, x0, #1; b.ne loop; brk #0
+    let code = [0xd2800140, 0xf1000400, 0x54ffffe1, 0xd4200000];
+    for limit in [u64::MAX, 10] {
+        let mut results = Vec::new();
+        for jit in [false, true] {
+            let mut m = Machine::new(&code, jit);
+            m.rt = Runtime::new(
+                memory_model(),
+                TierConfig {
+                    jit,
+                    threshold: 0,
+                    count_insns: true,
+                    ..TierConfig::default()
+                },
+            )
+            .unwrap();
+            m.cpu.core.icount_limit = limit;
+            let e = m.run();
+            results.push((e, m.cpu.core.icount, m.cpu.core.pc, m.cpu.x[0]));
+        }
+        assert_eq!(results[0], results[1], "tiers disagree (limit {limit})");
+        if limit == u64::MAX {
+            // First block 3, the loop block 2 × 9, the BRK block 1.
+            assert_eq!(results[0], (exits::BRK, 22, RAM_BASE + 12, 0));
+        } else {
+            // Blocks start at counts 0, 3, 5, 7, 9, 11: the one at 11 does not run.
+            assert_eq!(results[0], (Exit::INTERRUPT, 11, RAM_BASE + 4, 5));
+        }
+    }
+}

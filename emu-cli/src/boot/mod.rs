@@ -16,7 +16,7 @@ mod options;
 mod setup;
 mod vcpu;
 
-use crate::{fail, init_logging, Tier};
+use crate::{diagnostics, fail, Tier};
 use emu_core::clock::{Clock, HostClock};
 use emu_core::runtime::TierConfig;
 use emu_devices::gic::Version;
@@ -180,7 +180,10 @@ fn plan(a: BootArgs) -> Result<BootPlan, (String, String)> {
 
 /// `emu boot`.
 pub fn main(a: BootArgs) -> ! {
-    init_logging(a.trace.as_deref());
+    let trace = diagnostics::parse_trace(a.trace.as_deref(), std::env::var("EMU_LOG").ok());
+    if let Err(e) = diagnostics::init_logging(&trace.filter, None, false) {
+        fail("arguments", &e);
+    }
     let plan = match plan(a) {
         Ok(p) => p,
         Err((what, why)) => fail(&what, &why),

@@ -19,7 +19,8 @@
 //! requests are ignored. Every block checks the interrupt flag and the code generation
 //! on entry, so chained code stops when asked.
 //!
-//! Debugging: `EMU_DUMP_CLIF=1` prints each block's IR; `EMU_PERF_MAP=1` writes
+//! Debugging: `EMU_DUMP_CLIF=1` prints each block's IR; `EMU_DUMP_CODE=DIR` writes each
+//! block's machine code to `DIR/<guest pc>.bin`; `EMU_PERF_MAP=1` writes
 //! `/tmp/perf-PID.map` so `perf report` names compiled code `guest_<pc>`; the tracing
 //! target `out_clif` (TRACE) logs the IR too.
 
@@ -79,6 +80,9 @@ pub struct JitSettings {
     /// the same function, so straight-line paths through jumps and calls run without
     /// block transitions.
     pub follow_jumps: bool,
+    /// Count guest instructions in `CoreState::icount` and stop at `icount_limit` (see
+    /// `TierConfig::count_insns`, which sets this).
+    pub count_insns: bool,
 }
 
 impl Default for JitSettings {
@@ -89,6 +93,7 @@ impl Default for JitSettings {
             code_cache_bytes: 64 << 20,
             verifier: cfg!(debug_assertions),
             follow_jumps: true,
+            count_insns: false,
         }
     }
 }
@@ -134,8 +139,11 @@ pub struct Jit {
     perf_map: Option<std::fs::File>,
     /// `EMU_DUMP_CLIF` is set: print every block's Cranelift IR on stderr.
     dump_clif: bool,
+    /// `EMU_DUMP_CODE=DIR`: write every block's machine code to `DIR/<guest pc>.bin`.
+    dump_code_dir: Option<String>,
     /// Compile through direct jumps into their targets (see `JitSettings`).
     follow_jumps: bool,
+    count_insns: bool,
 }
 
 // SAFETY: the raw pointers point into mappings the Jit owns.
@@ -213,9 +221,11 @@ impl Jit {
                     .ok()
             }),
             dump_clif: std::env::var_os("EMU_DUMP_CLIF").is_some(),
+            dump_code_dir: std::env::var("EMU_DUMP_CODE").ok(),
             // Following jumps reads code through user mode's flat view; in system mode a
             // jump target may live in another page with another translation.
             follow_jumps: s.follow_jumps && !mem.is_system(),
+            count_insns: s.count_insns,
         };
         jit.trampoline = jit.build_trampoline()?;
         jit.return_stub = jit.build_return_stub()?;
@@ -335,6 +345,12 @@ impl Jit {
         self.generation = value;
     }
 
+    /// Turns jump following on or off for blocks compiled from now on (the runtime turns
+    /// it off while a debugger has breakpoints set: a followed path would run past them).
+    pub fn set_follow_jumps(&mut self, on: bool) {
+        self.follow_jumps = on && !self.mem.is_system();
+    }
+
     /// Compiles one block: `insns` start at guest `pc`.
     pub fn compile_block<G: Guest>(
         &mut self,
@@ -370,6 +386,7 @@ impl Jit {
                 link_request_addr: self.link_request.as_ptr() as u64,
                 ibtc_addr: self.ibtc.as_ptr() as u64,
                 ibtc_mask: (IBTC_ENTRIES - 1) as u64,
+                count_insns: self.count_insns,
                 generation_addr,
                 generation: if self.generation_addr == 0 {
                     0
@@ -445,6 +462,10 @@ impl Jit {
             return Err(CompileError::Failed);
         }
         let len = compiled.code_buffer().len();
+        if let Some(dir) = &self.dump_code_dir {
+            // Debugging aid: `objdump -D -b binary -mi386:x86-64 DIR/<pc>.bin`.
+            let _ = std::fs::write(format!("{dir}/{pc:x}.bin"), compiled.code_buffer());
+        }
         match self.cache.install(compiled.code_buffer()) {
             Some(entry) => {
                 if let Some(map) = &mut self.perf_map {

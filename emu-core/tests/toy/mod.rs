@@ -25,7 +25,7 @@ pub fn reg(n: u32) -> Slot {
     Slot(std::mem::size_of::<CoreState>() as u32 + 8 * (n & 15))
 }
 
-pub const BINOPS: [BinOp; 17] = [
+pub const BINOPS: [BinOp; 18] = [
     BinOp::Add,
     BinOp::Sub,
     BinOp::And,
@@ -38,6 +38,7 @@ pub const BINOPS: [BinOp; 17] = [
     BinOp::Lshr,
     BinOp::Ashr,
     BinOp::Rotr,
+    BinOp::Rotr32,
     BinOp::Mul,
     BinOp::UMulHi,
     BinOp::SMulHi,
@@ -181,7 +182,7 @@ impl Guest for ToyGuest {
         match op {
             BIN => {
                 let (x, y) = (e.get(reg(b)), e.get(reg(c)));
-                let r = e.bin(BINOPS[imm as usize % 17], x, y);
+                let r = e.bin(BINOPS[imm as usize % BINOPS.len()], x, y);
                 e.set(reg(a), r);
             }
             UN => {

@@ -221,7 +221,7 @@ fn fcntl(t: &Thread, fd: u64, cmd: u64, arg: u64) -> SysResult {
         | F_GETLEASE | F_NOTIFY | F_DUPFD_CLOEXEC | F_SETPIPE_SZ | F_GETPIPE_SZ | F_ADD_SEALS
         | F_GET_SEALS => host!(libc::SYS_fcntl, fd, cmd as i32, arg as i64),
         _ => {
-            tracing::warn!(target: "syscall", "fcntl: unsupported command {cmd}");
+            tracing::debug!(target: "unimp", "fcntl: unsupported command {cmd}");
             Err(EINVAL)
         }
     }
@@ -257,7 +257,7 @@ fn ioctl_arg_size(req: u64) -> Option<(u64, bool)> {
 
 fn ioctl(t: &Thread, fd: u64, req: u64, arg: u64) -> SysResult {
     let Some((size, writes)) = ioctl_arg_size(req) else {
-        tracing::warn!(target: "syscall", "ioctl: unsupported request {req:#x}");
+        tracing::debug!(target: "unimp", "ioctl: unsupported request {req:#x}");
         return Err(ENOTTY);
     };
     let mem = t.mem();

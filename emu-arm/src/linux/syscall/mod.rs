@@ -207,7 +207,7 @@ pub fn dispatch(t: &mut Thread, nr: u64, a: [u64; 6]) -> Outcome {
             {
                 r
             } else {
-                tracing::warn!(target: "syscall", "unimplemented syscall {nr} ({}) ({:#x}, {:#x}, {:#x}): ENOSYS", nr::name(nr), a[0], a[1], a[2]);
+                tracing::debug!(target: "unimp", "unimplemented syscall {nr} ({}) ({:#x}, {:#x}, {:#x}): ENOSYS", nr::name(nr), a[0], a[1], a[2]);
                 Err(ENOSYS)
             }
         }

@@ -267,7 +267,7 @@ pub fn execve(t: &mut Thread, path: u64, argv: u64, envp: u64) -> SysResult {
     cmd_ptrs.push(std::ptr::null());
     let mut env_ptrs: Vec<*const libc::c_char> = env.iter().map(|c| c.as_ptr()).collect();
     env_ptrs.push(std::ptr::null());
-    crate::linux::process::print_stats(t.proc, &t.rt.stats);
+    crate::linux::process::print_stats(t.proc, Some(t));
     // SAFETY: NULL-terminated arrays of valid C strings that outlive the call.
     unsafe { libc::execve(cmd[0].as_ptr(), cmd_ptrs.as_ptr(), env_ptrs.as_ptr()) };
     Err(host_errno())

@@ -89,16 +89,7 @@ pub(crate) fn shift_by<E: Emitter>(
             let s = e.un(UnOp::Sext32, v);
             e.bin(BinOp::Ashr, s, amount)
         }
-        (ShiftType::Ror, false) => {
-            // 32-bit rotate on a zero-extended value: the bits rotated out land in bits
-            // 32..63 (shift by 32 - amount, at most 32) and are dropped by the caller.
-            let z = e.un(UnOp::Zext32, v);
-            let low = e.bin(BinOp::Lshr, z, amount);
-            let k32 = e.imm(32);
-            let back = e.bin(BinOp::Sub, k32, amount);
-            let high = e.bin(BinOp::Shl, z, back);
-            e.bin(BinOp::Or, low, high)
-        }
+        (ShiftType::Ror, false) => e.bin(BinOp::Rotr32, v, amount),
     }
 }
 

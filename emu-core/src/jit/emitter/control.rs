@@ -29,7 +29,25 @@ impl JitEmitter<'_, '_> {
         let gen_addr = self.b.ins().iconst(I64, self.env.generation_addr as i64);
         let gen = self.b.ins().load(I64, state_flags(), gen_addr, 0);
         let stale = self.b.ins().bxor_imm_s(gen, self.env.generation as i64);
-        let stop = self.b.ins().bor(interrupt, stale);
+        let mut stop = self.b.ins().bor(interrupt, stale);
+        let mut icount = None;
+        if self.env.count_insns {
+            let count = self
+                .b
+                .ins()
+                .load(I64, state_flags(), state, SLOT_ICOUNT.0 as i32);
+            let limit = self
+                .b
+                .ins()
+                .load(I64, state_flags(), state, SLOT_ICOUNT_LIMIT.0 as i32);
+            let over = self
+                .b
+                .ins()
+                .icmp(IntCC::UnsignedGreaterThanOrEqual, count, limit);
+            let over = self.b.ins().uextend(I64, over);
+            stop = self.b.ins().bor(stop, over);
+            icount = Some(count);
+        }
         let stop_blk = self.b.create_block();
         let body = self.b.create_block();
         self.b.set_cold_block(stop_blk);
@@ -42,6 +60,17 @@ impl JitEmitter<'_, '_> {
         // its cell to this very block again is harmless.
         self.ret_const(Exit::JUMP.0);
         self.b.switch_to_block(body);
+        if let Some(count) = icount {
+            // The increment is the whole function's length, known only at `finish`.
+            let n = self.b.ins().iconst(I64, 0);
+            if let Some(v) = self.b.func.dfg.value_def(n).inst() {
+                self.icount_increment = Some(v);
+            }
+            let sum = self.b.ins().iadd(count, n);
+            self.b
+                .ins()
+                .store(state_flags(), sum, state, SLOT_ICOUNT.0 as i32);
+        }
     }
 
     /// The shared cold fault block (params: pc, fault_addr, exit code), made on first use

@@ -58,54 +58,60 @@ impl JitEmitter<'_, '_> {
         need: u8,
         aligned: bool,
     ) -> Value {
-        // The access may fault: the state struct must be current.
-        self.sync();
+        // No `sync` here: a fault is rare, so the cold path writes the dirty guest
+        // registers back itself (see `spill_dirty`) and the hot path stores nothing.
         let fault = if need & perm::WRITE != 0 {
             Exit::FAULT_WRITE
         } else {
             Exit::FAULT_READ
         };
-        // Fast path: the whole access is below the limit, its first page has the
-        // permissions, and it does not cross into the next page.
+        // Fast path, as three fused compare-and-branch steps to the cold slow path: the
+        // whole access is below the limit; its first page has the permissions (the table
+        // is only read for in-range addresses, so no index masking); it does not cross
+        // into the next page.
+        let slow = self.b.create_block();
+        self.b.set_cold_block(slow);
         let last_ok_start = mem.limit.saturating_sub(size);
         let in_range =
             self.b
                 .ins()
                 .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, addr, last_ok_start as i64);
+        let range_ok = self.b.create_block();
+        self.b.ins().brif(in_range, range_ok, &[], slow, &[]);
+        self.b.seal_block(range_ok);
+        self.b.switch_to_block(range_ok);
         let page = self.b.ins().ushr_imm_s(addr, 12);
-        // Out-of-range addresses must still read a byte inside the table (the result is
-        // ignored): wrap the page number when the table size is a power of two, else
-        // read page 0's byte.
-        let pages = mem.limit >> 12;
-        let index = if pages.is_power_of_two() {
-            self.b.ins().band_imm_s(page, (pages - 1) as i64)
-        } else {
-            let zero = self.b.ins().iconst(I64, 0);
-            self.b.ins().select(in_range, page, zero)
-        };
         let perms_base = self.b.ins().iconst(I64, mem.perms as i64);
-        let perm_addr = self.b.ins().iadd(perms_base, index);
+        let perm_addr = self.b.ins().iadd(perms_base, page);
         let p = self.b.ins().uload8(I64, state_flags(), perm_addr, 0);
         let has = self.b.ins().band_imm_s(p, need as i64);
-        let perm_ok = self.b.ins().icmp_imm_s(IntCC::Equal, has, need as i64);
-        let mut ok = self.b.ins().band(in_range, perm_ok);
+        let perm_ok = if need.count_ones() == 1 {
+            has
+        } else {
+            self.b.ins().icmp_imm_s(IntCC::Equal, has, need as i64)
+        };
+        let access = self.b.create_block();
         if size > 1 && !aligned {
+            let perm_ok_blk = self.b.create_block();
+            self.b.ins().brif(perm_ok, perm_ok_blk, &[], slow, &[]);
+            self.b.seal_block(perm_ok_blk);
+            self.b.switch_to_block(perm_ok_blk);
             let offset = self.b.ins().band_imm_s(addr, 0xfff);
             let no_cross =
                 self.b
                     .ins()
                     .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, offset, 4096 - size as i64);
-            ok = self.b.ins().band(ok, no_cross);
+            self.b.ins().brif(no_cross, access, &[], slow, &[]);
+        } else {
+            self.b.ins().brif(perm_ok, access, &[], slow, &[]);
         }
-        let access = self.b.create_block();
-        let slow = self.b.create_block();
-        self.b.set_cold_block(slow);
-        self.b.ins().brif(ok, access, &[], slow, &[]);
         self.b.seal_block(slow);
 
         // Slow path: ask MemView::check itself (page-crossing accesses that are fine
         // come back to `access`).
         self.b.switch_to_block(slow);
+        self.spill_dirty();
+        let perms_base = self.b.ins().iconst(I64, mem.perms as i64);
         let sig = self.sig("slow_check", 6, 0, CallConv::PreserveAll);
         let out = self.b.ins().iconst(I64, self.env.slow_check_out as i64);
         let args = [

@@ -63,6 +63,9 @@ pub struct EmitEnv<'c> {
     /// when this code was compiled: compiled code stops as soon as they differ.
     pub generation_addr: u64,
     pub generation: u64,
+    /// Add the function's guest instruction count to `CoreState::icount` on entry and
+    /// stop at `icount_limit`.
+    pub count_insns: bool,
 }
 
 /// How a block ends (recorded by the `goto*`/`exit` methods, emitted after the
@@ -111,6 +114,11 @@ pub struct JitEmitter<'a, 'c> {
     /// Where a branch back to this block's own start jumps: the entry check, then the
     /// body (sealed at the end, when all back edges are known).
     loop_head: Block,
+    /// Guest instructions emitted so far (the whole function's count at the end).
+    insns: u64,
+    /// With instruction counting: the `iconst` at entry that [`Self::finish`] rewrites
+    /// to the function's instruction count once it is known.
+    icount_increment: Option<cranelift_codegen::ir::Inst>,
 }
 
 fn state_flags() -> MemFlagsData {
@@ -149,6 +157,8 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
             sigs: HashMap::new(),
             fault_block: None,
             loop_head,
+            insns: 0,
+            icount_increment: None,
         };
         e.stop_if_requested();
         e
@@ -157,6 +167,12 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
     /// Ends the function. Called once the driver has emitted every instruction and the
     /// block end.
     pub fn finish(mut self) {
+        if let Some(inst) = self.icount_increment {
+            self.b.func.dfg.insts[inst] = cranelift_codegen::ir::InstructionData::UnaryImm {
+                opcode: cranelift_codegen::ir::Opcode::Iconst,
+                imm: cranelift_codegen::ir::immediates::Imm64::new(self.insns as i64),
+            };
+        }
         if !self.ended {
             // The driver always ends the block; stay correct anyway.
             self.sync();
@@ -240,6 +256,21 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
         }
     }
 
+    /// Writes the dirty slots back without marking them clean: for a cold path that may
+    /// leave the block (a fault) while the hot path goes on with the values cached.
+    fn spill_dirty(&mut self) {
+        let dirty: Vec<(u32, Variable)> = self
+            .slots
+            .iter()
+            .filter(|(_, s)| s.dirty)
+            .map(|(&off, s)| (off, s.var))
+            .collect();
+        for (off, var) in dirty {
+            let v = self.b.use_var(var);
+            self.store_state(Slot(off), v);
+        }
+    }
+
     /// A state helper may have changed any slot: reload everything on next use (the
     /// caller synced first, so nothing is dirty).
     fn forget_cache(&mut self) {
@@ -290,6 +321,7 @@ impl Emitter for JitEmitter<'_, '_> {
 
     fn begin_insn(&mut self, pc: u64) {
         self.pc = pc;
+        self.insns += 1;
     }
 
     fn imm(&mut self, v: u64) -> Value {
@@ -369,6 +401,14 @@ impl Emitter for JitEmitter<'_, '_> {
             BinOp::Lshr => self.b.ins().ushr(a, b),
             BinOp::Ashr => self.b.ins().sshr(a, b),
             BinOp::Rotr => self.b.ins().rotr(a, b),
+            BinOp::Rotr32 => {
+                let a32 = self.b.ins().ireduce(I32, a);
+                let b32 = self.b.ins().ireduce(I32, b);
+                let r = self.b.ins().rotr(a32, b32);
+                let r = self.b.ins().uextend(I64, r);
+                self.narrow.insert(r, 32);
+                r
+            }
             BinOp::Mul => self.b.ins().imul(a, b),
             BinOp::UMulHi => self.b.ins().umulhi(a, b),
             BinOp::SMulHi => self.b.ins().smulhi(a, b),

@@ -98,8 +98,8 @@ impl JitEmitter<'_, '_> {
         size: Size,
         what: SysAccess,
     ) -> Value {
-        // The access may fault or reach a device: the state struct must be current.
-        self.sync();
+        // No `sync` on the hot path: the cold slow path writes the dirty guest registers
+        // back itself before it can fault (see `spill_dirty`).
         let (write, kind, fault) = match what {
             SysAccess::Load => (false, slow_op::READ, Exit::FAULT_READ),
             SysAccess::Store(_) => (true, slow_op::WRITE, Exit::FAULT_WRITE),
@@ -118,6 +118,7 @@ impl JitEmitter<'_, '_> {
         // Slow path (cold).
         self.b.switch_to_block(slow);
         self.b.seal_block(slow);
+        self.spill_dirty();
         let value = match what {
             SysAccess::Store(v) => v,
             _ => self.b.ins().iconst(I64, 0),

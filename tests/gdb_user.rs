@@ -1,0 +1,730 @@
+//! The GDB stub in user mode, driven by the real client: `gdb-multiarch -batch -ex ...`
+//! against `emu run --gdb 127.0.0.1:0 --gdb-wait tests/guest/gdb_target` (built with
+//! `-g -O0`, see its source for what it computes).
+//!
+//! Every expected value is asserted: addresses come from the committed binary's symbol
+//! table, source lines from gdb_target.c, and the program's output and exit status from
+//! the emulator process. Skipped (with a message) when gdb-multiarch is not installed.
+//! Port 0 lets the kernel choose a free port, which emu prints on stderr.
+
+use emu_tests::{emu_binary, find_on_path, guest_dir, skip, Status};
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(90);
+
+fn gdb_client(test: &str) -> Option<PathBuf> {
+    let gdb = find_on_path("gdb-multiarch");
+    if gdb.is_none() {
+        skip(
+            test,
+            "gdb-multiarch is not installed (apt-get install gdb-multiarch)",
+        );
+    }
+    gdb
+}
+
+fn program() -> PathBuf {
+    guest_dir().join("gdb_target")
+}
+
+/// Symbol addresses of the committed test program.
+struct Symbols(Vec<(String, u64, u64)>);
+
+impl Symbols {
+    fn load() -> Symbols {
+        let data = std::fs::read(program()).expect("tests/guest/gdb_target exists");
+        let elf = goblin::elf::Elf::parse(&data).expect("gdb_target is an ELF file");
+        Symbols(
+            elf.syms
+                .iter()
+                .filter_map(|s| {
+                    let name = elf.strtab.get_at(s.st_name)?;
+                    Some((name.to_string(), s.st_value, s.st_size))
+                })
+                .collect(),
+        )
+    }
+
+    fn addr(&self, name: &str) -> u64 {
+        self.0
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|s| s.1)
+            .unwrap_or_else(|| panic!("gdb_target has no symbol {name}"))
+    }
+
+    fn range(&self, name: &str) -> (u64, u64) {
+        let (_, a, size) = self
+            .0
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .unwrap_or_else(|| panic!("gdb_target has no symbol {name}"));
+        (*a, a + size)
+    }
+}
+
+/// The 32-bit instruction words of the program at `[start, end)` (from its loadable
+/// segments).
+fn code_words(start: u64, end: u64) -> Vec<(u64, u32)> {
+    let data = std::fs::read(program()).expect("tests/guest/gdb_target exists");
+    let elf = goblin::elf::Elf::parse(&data).expect("gdb_target is an ELF file");
+    let mut out = Vec::new();
+    for ph in elf
+        .program_headers
+        .iter()
+        .filter(|p| p.p_type == goblin::elf::program_header::PT_LOAD)
+    {
+        let mut a = start.max(ph.p_vaddr);
+        while a + 4 <= end.min(ph.p_vaddr + ph.p_filesz) {
+            let off = (ph.p_offset + a - ph.p_vaddr) as usize;
+            let word = u32::from_le_bytes(data[off..off + 4].try_into().expect("4 bytes"));
+            out.push((a, word));
+            a += 4;
+        }
+    }
+    out
+}
+
+/// `emu run --gdb 127.0.0.1:0 --gdb-wait gdb_target ARGS`, waiting for gdb.
+struct Debuggee {
+    child: Child,
+    port: u16,
+    /// The guest's output so far.
+    stdout: Arc<Mutex<Vec<u8>>>,
+    stdout_reader: std::thread::JoinHandle<()>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Debuggee {
+    fn start(tier: Option<&str>, args: &[&str]) -> Debuggee {
+        let mut cmd = Command::new(emu_binary());
+        cmd.arg("run");
+        if let Some(t) = tier {
+            cmd.args(["--tier", t]);
+        }
+        cmd.args(["--gdb", "127.0.0.1:0", "--gdb-wait"])
+            .arg(program())
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("emu starts");
+        let mut out = child.stdout.take().expect("piped");
+        let stdout = Arc::new(Mutex::new(Vec::new()));
+        let stdout_sink = stdout.clone();
+        let stdout_reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = out.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                stdout_sink
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend_from_slice(&buf[..n]);
+            }
+        });
+        let err = child.stderr.take().expect("piped");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let (port_tx, port_rx) = mpsc::channel();
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("emu: gdb: waiting for a connection on ") {
+                    let port = addr.rsplit(':').next().and_then(|p| p.parse::<u16>().ok());
+                    let _ = port_tx.send(port);
+                }
+                let mut s = sink.lock().unwrap_or_else(|e| e.into_inner());
+                s.push_str(&line);
+                s.push('\n');
+            }
+        });
+        let port = match port_rx.recv_timeout(TIMEOUT) {
+            Ok(Some(p)) => p,
+            other => {
+                let _ = child.kill();
+                panic!(
+                    "emu did not announce its gdb port ({other:?}); stderr:\n{}",
+                    stderr.lock().unwrap_or_else(|e| e.into_inner())
+                );
+            }
+        };
+        Debuggee {
+            child,
+            port,
+            stdout,
+            stdout_reader,
+            stderr,
+        }
+    }
+
+    /// Waits until the guest has printed `needle`.
+    fn wait_for_output(&self, needle: &str) {
+        let started = Instant::now();
+        loop {
+            let out = self
+                .stdout
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            if String::from_utf8_lossy(&out).contains(needle) {
+                return;
+            }
+            assert!(
+                started.elapsed() < TIMEOUT,
+                "the guest never printed {needle:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits for emu to end; returns its status and stdout.
+    fn finish(mut self) -> (Status, String) {
+        let started = Instant::now();
+        let status = loop {
+            if let Some(st) = self.child.try_wait().expect("wait works") {
+                use std::os::unix::process::ExitStatusExt;
+                break match st.code() {
+                    Some(c) => Status::Exit(c),
+                    None => Status::Signal(st.signal().unwrap_or(0)),
+                };
+            }
+            if started.elapsed() > TIMEOUT {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                break Status::TimedOut;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let _ = self.stdout_reader.join();
+        let out = self
+            .stdout
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if status == Status::TimedOut {
+            eprintln!(
+                "emu stderr:\n{}",
+                self.stderr.lock().unwrap_or_else(|e| e.into_inner())
+            );
+        }
+        (status, String::from_utf8_lossy(&out).into_owned())
+    }
+}
+
+/// A running gdb whose combined stdout and stderr is collected as it comes.
+struct Gdb {
+    child: Child,
+    transcript: Arc<Mutex<String>>,
+    reader: std::thread::JoinHandle<()>,
+}
+
+impl Gdb {
+    fn start(gdb: &Path, port: u16, commands: &[String]) -> Gdb {
+        let (reader_end, writer_end) = std::io::pipe().expect("pipe");
+        let mut cmd = Command::new(gdb);
+        // In the source directory, so gdb shows source lines as well as line numbers.
+        cmd.current_dir(guest_dir())
+            .args(["-batch", "-nx"])
+            .args(["-ex", "set pagination off", "-ex", "set width 0"])
+            .args(["-ex", "set confirm off"])
+            .arg("-ex")
+            .arg(format!("file {}", program().display()))
+            .arg("-ex")
+            .arg(format!("target remote 127.0.0.1:{port}"));
+        for c in commands {
+            cmd.arg("-ex").arg(c);
+        }
+        cmd.stdin(Stdio::null())
+            .stdout(writer_end.try_clone().expect("dup"))
+            .stderr(writer_end);
+        let child = cmd.spawn().expect("gdb-multiarch starts");
+        drop(cmd); // closes our copies of the pipe's write end
+        let transcript = Arc::new(Mutex::new(String::new()));
+        let sink = transcript.clone();
+        let reader = std::thread::spawn(move || {
+            let mut r = reader_end;
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = r.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Gdb {
+            child,
+            transcript,
+            reader,
+        }
+    }
+
+    fn finish(mut self) -> String {
+        let started = Instant::now();
+        loop {
+            if self.child.try_wait().expect("wait works").is_some() {
+                break;
+            }
+            if started.elapsed() > TIMEOUT {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let text = self.transcript.clone();
+        let _ = self.reader.join();
+        let t = text.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        t
+    }
+}
+
+/// Runs one gdb batch session against a fresh emu; returns gdb's transcript and emu's
+/// status and stdout.
+fn debug_session(
+    gdb: &Path,
+    tier: Option<&str>,
+    args: &[&str],
+    commands: &[String],
+) -> (String, Status, String) {
+    let emu = Debuggee::start(tier, args);
+    let transcript = Gdb::start(gdb, emu.port, commands).finish();
+    let (status, stdout) = emu.finish();
+    (transcript, status, stdout)
+}
+
+fn cmds(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+#[track_caller]
+fn assert_line(transcript: &str, line: &str) {
+    assert!(
+        transcript.lines().any(|l| l.trim_end() == line),
+        "gdb did not print the line {line:?}; transcript:\n{transcript}"
+    );
+}
+
+/// The values of gdb's `$N = VALUE` lines, in order.
+fn printed_values(transcript: &str) -> Vec<String> {
+    transcript
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix('$')?;
+            let (num, value) = rest.split_once(" = ")?;
+            num.parse::<u32>().ok()?;
+            Some(value.trim_end().to_string())
+        })
+        .collect()
+}
+
+/// `info registers` lines as name -> (raw hex value, natural column).
+fn registers(transcript: &str) -> Vec<(String, u64, String)> {
+    transcript
+        .lines()
+        .filter_map(|l| {
+            let mut parts = l.split_whitespace();
+            let name = parts.next()?;
+            let raw = parts.next()?.strip_prefix("0x")?;
+            let value = u64::from_str_radix(raw, 16).ok()?;
+            let natural: Vec<&str> = parts.collect();
+            let known =
+                name.starts_with('x') || ["sp", "pc", "cpsr", "fpsr", "fpcr"].contains(&name);
+            known.then(|| (name.to_string(), value, natural.join(" ")))
+        })
+        .collect()
+}
+
+fn exited_with(transcript: &str, octal_code: &str) -> bool {
+    transcript.lines().any(|l| {
+        l.starts_with("[Inferior 1 (process ")
+            && l.trim_end()
+                .ends_with(&format!(") exited with code {octal_code}]"))
+    })
+}
+
+#[test]
+fn break_backtrace_locals_registers_and_disassembly() {
+    let Some(gdb) = gdb_client("break_backtrace_locals_registers_and_disassembly") else {
+        return;
+    };
+    let sym = Symbols::load();
+    let add_scaled = sym.addr("add_scaled");
+    let compute = sym.addr("compute");
+    let multiplier = sym.addr("multiplier");
+    // Compiled code too: a breakpoint must stop compiled blocks as well.
+    let (t, status, stdout) = debug_session(
+        &gdb,
+        Some("jit"),
+        &[],
+        &cmds(&[
+            "break add_scaled",
+            "continue",
+            "bt",
+            "p a",
+            "p b",
+            "x/4i $pc",
+            "info registers",
+            "x/2wx 0",
+            "continue",
+            "p a",
+            "p b",
+            "delete",
+            "continue",
+        ]),
+    );
+    // -O0 code: the breakpoint is after the 3-instruction prologue.
+    let bp = add_scaled + 12;
+    assert_line(
+        &t,
+        &format!("Breakpoint 1 at {bp:#x}: file ./gdb_target.c, line 16."),
+    );
+    assert_line(
+        &t,
+        "Breakpoint 1, add_scaled (a=0, b=1) at ./gdb_target.c:16",
+    );
+    assert_line(&t, "16\t    int scaled = b * multiplier;");
+    assert_line(&t, "#0  add_scaled (a=0, b=1) at ./gdb_target.c:16");
+    let return_addr = compute + 0x28; // after the `bl add_scaled`
+    assert_line(
+        &t,
+        &format!("#1  0x{return_addr:016x} in compute (n=4) at ./gdb_target.c:25"),
+    );
+    assert!(
+        t.lines().any(|l| l.starts_with("#2  0x")
+            && l.contains(" in main (argc=1, argv=0x")
+            && l.trim_end().ends_with(") at ./gdb_target.c:44")),
+        "no main frame in:\n{t}"
+    );
+    // The disassembly of the 4 instructions at the breakpoint: the global's address
+    // is built with adrp + add.
+    assert_line(
+        &t,
+        &format!(
+            "=> {bp:#x} <add_scaled+12>:\tadrp\tx0, {:#x}",
+            multiplier & !0xfff
+        ),
+    );
+    assert_line(
+        &t,
+        &format!(
+            "   {:#x} <add_scaled+16>:\tadd\tx0, x0, #{:#x}",
+            bp + 4,
+            multiplier & 0xfff
+        ),
+    );
+    assert_line(
+        &t,
+        &format!("   {:#x} <add_scaled+20>:\tldr\tw0, [x0]", bp + 8),
+    );
+    assert_line(
+        &t,
+        &format!("   {:#x} <add_scaled+24>:\tldr\tw1, [sp, #8]", bp + 12),
+    );
+    let regs = registers(&t);
+    let reg = |name: &str| {
+        regs.iter()
+            .find(|r| r.0 == name)
+            .unwrap_or_else(|| panic!("no register {name} in:\n{t}"))
+            .clone()
+    };
+    assert_eq!(
+        regs.iter()
+            .filter(|r| r.0.starts_with('x') && r.0[1..].parse::<u32>().is_ok())
+            .count(),
+        31,
+        "x0-x30 in:\n{t}"
+    );
+    assert_eq!(reg("x0").1, 0, "a = 0");
+    assert_eq!(reg("x1").1, 1, "b = 1");
+    assert_eq!(reg("x30").1, return_addr);
+    assert_eq!(reg("pc").1, bp);
+    assert_eq!(reg("pc").2, format!("{bp:#x} <add_scaled+12>"));
+    // compute's frame pointer, minus add_scaled's 32-byte frame.
+    assert_eq!(reg("sp").1, reg("x29").1 - 0x20);
+    // The loop's `cmp i, n` (1 - 4) left N set; EL0.
+    assert_eq!(reg("cpsr").1, 0x8000_0000);
+    assert_eq!(reg("cpsr").2, "[ EL=0 BTYPE=0 N ]");
+    assert_eq!(reg("fpsr").1, 0);
+    assert_eq!(reg("fpcr").1, 0);
+    // Unmapped memory is an error reply, not a crash.
+    assert_line(&t, "0x0:\tCannot access memory at address 0x0");
+    // The second call: total = 3, i = 2.
+    assert_line(
+        &t,
+        "Breakpoint 1, add_scaled (a=3, b=2) at ./gdb_target.c:16",
+    );
+    assert_eq!(printed_values(&t), ["0", "1", "3", "2"]);
+    assert!(exited_with(&t, "036"), "no exit in:\n{t}");
+    assert_eq!(status, Status::Exit(30));
+    assert_eq!(stdout, "result=30 counter=42\n");
+}
+
+#[test]
+fn stepi_runs_exactly_one_instruction() {
+    let Some(gdb) = gdb_client("stepi_runs_exactly_one_instruction") else {
+        return;
+    };
+    let sym = Symbols::load();
+    let compute = sym.addr("compute");
+    let add_scaled = sym.addr("add_scaled");
+    let (write_start, write_end) = sym.range("__libc_write");
+    // Every `svc #0` in write(): step over the system call itself.
+    let svcs: Vec<u64> = code_words(write_start, write_end)
+        .into_iter()
+        .filter(|&(_, w)| w == 0xd400_0001)
+        .map(|(a, _)| a)
+        .collect();
+    assert!(!svcs.is_empty(), "write() has an svc");
+    let mut commands = vec![
+        format!("break *{:#x}", compute + 0x18),
+        "continue".into(),
+        "monitor icount".into(),
+    ];
+    for _ in 0..8 {
+        commands.push("stepi".into());
+        commands.push("p/x $pc".into());
+    }
+    commands.push("p/x $x30".into());
+    commands.push("monitor icount".into());
+    commands.push("delete".into());
+    for a in &svcs {
+        commands.push(format!("break *{a:#x}"));
+    }
+    commands.extend(cmds(&[
+        "continue", "p/x $pc", "stepi", "p/x $pc", "p $x0", "delete", "continue",
+    ]));
+    let (t, status, stdout) = debug_session(&gdb, Some("jit"), &[], &commands);
+    // From the `b` into the loop condition: cmp, b.le back to the body, into the call.
+    let expected_pcs = [
+        compute + 0x38,
+        compute + 0x3c,
+        compute + 0x40,
+        compute + 0x44,
+        compute + 0x1c,
+        compute + 0x20,
+        compute + 0x24,
+        add_scaled,
+    ];
+    let values = printed_values(&t);
+    assert_eq!(values.len(), 12, "values printed in:\n{t}");
+    let pcs: Vec<String> = expected_pcs.iter().map(|a| format!("{a:#x}")).collect();
+    assert_eq!(values[..8], pcs[..], "transcript:\n{t}");
+    assert_eq!(values[8], format!("{:#x}", compute + 0x28), "x30 after bl");
+    assert_line(&t, "0 instructions single-stepped in this session");
+    assert_line(&t, "8 instructions single-stepped in this session");
+    // The guest's instruction counter advanced by exactly the 8 steps.
+    let executed: Vec<u64> = t
+        .lines()
+        .filter_map(|l| l.strip_suffix(" instructions executed")?.parse().ok())
+        .collect();
+    assert_eq!(executed.len(), 2, "two icount reports in:\n{t}");
+    assert!(executed[0] > 1000, "start-up ran: {executed:?}");
+    assert_eq!(executed[1] - executed[0], 8, "transcript:\n{t}");
+    // The svc breakpoint, then one step: the write happened (x0 = bytes written).
+    let at_svc = u64::from_str_radix(values[9].trim_start_matches("0x"), 16).expect("hex pc");
+    assert!(svcs.contains(&at_svc), "stopped at {at_svc:#x}, not an svc");
+    assert_eq!(values[10], format!("{:#x}", at_svc + 4));
+    assert_eq!(values[11], "21", "write() returned its length");
+    assert!(exited_with(&t, "036"), "no exit in:\n{t}");
+    assert_eq!(status, Status::Exit(30));
+    assert_eq!(stdout, "result=30 counter=42\n");
+}
+
+#[test]
+fn watchpoints_stop_after_the_access_at_the_right_line() {
+    let Some(gdb) = gdb_client("watchpoints_stop_after_the_access_at_the_right_line") else {
+        return;
+    };
+    let sym = Symbols::load();
+    let bump = sym.addr("bump_counter");
+    let (t, status, stdout) = debug_session(
+        &gdb,
+        Some("jit"),
+        &[],
+        &cmds(&[
+            "watch watched_counter",
+            "continue",
+            "p/x $pc",
+            "delete",
+            "rwatch watched_counter",
+            "continue",
+            "p/x $pc",
+            "delete",
+            "continue",
+        ]),
+    );
+    assert_line(&t, "Hardware watchpoint 1: watched_counter");
+    assert_line(&t, "Old value = 0");
+    assert_line(&t, "New value = 42");
+    // Stopped after the store of line 31, i.e. at the start of line 32.
+    assert_line(&t, "bump_counter () at ./gdb_target.c:32");
+    assert_line(&t, "32\t    watched_counter += 0;");
+    assert_line(&t, "Hardware read watchpoint 2: watched_counter");
+    assert_line(&t, "Value = 42");
+    // The read is the `ldr` of line 32, at bump_counter+0x18; gdb stops after it.
+    assert_line(
+        &t,
+        &format!(
+            "0x{:016x} in bump_counter () at ./gdb_target.c:32",
+            bump + 0x1c
+        ),
+    );
+    assert_eq!(
+        printed_values(&t),
+        [format!("{:#x}", bump + 0x10), format!("{:#x}", bump + 0x1c)]
+    );
+    assert!(exited_with(&t, "036"), "no exit in:\n{t}");
+    assert_eq!(status, Status::Exit(30));
+    assert_eq!(stdout, "result=30 counter=42\n");
+}
+
+#[test]
+fn set_var_changes_the_programs_output() {
+    let Some(gdb) = gdb_client("set_var_changes_the_programs_output") else {
+        return;
+    };
+    let (t, status, stdout) = debug_session(
+        &gdb,
+        None,
+        &[],
+        &cmds(&[
+            "break compute",
+            "continue",
+            "p n",
+            "set var multiplier = 10",
+            "p multiplier",
+            "delete",
+            "continue",
+        ]),
+    );
+    assert_line(&t, "Breakpoint 1, compute (n=4) at ./gdb_target.c:23");
+    assert_eq!(printed_values(&t), ["4", "10"]);
+    // 10 * (1 + 2 + 3 + 4) = 100 = 0144.
+    assert!(exited_with(&t, "0144"), "no exit in:\n{t}");
+    assert_eq!(status, Status::Exit(100));
+    assert_eq!(stdout, "result=100 counter=42\n");
+}
+
+#[test]
+fn ctrl_c_interrupts_a_running_guest() {
+    let Some(gdb) = gdb_client("ctrl_c_interrupts_a_running_guest") else {
+        return;
+    };
+    let emu = Debuggee::start(None, &["spin"]);
+    let session = Gdb::start(
+        &gdb,
+        emu.port,
+        &cmds(&[
+            "continue",
+            "p spins > 0",
+            "bt 1",
+            "set var keep_spinning = 0",
+            "continue",
+        ]),
+    );
+    emu.wait_for_output("spinning\n");
+    // Let the guest spin for a while (its loop gets compiled and chained), then press
+    // Ctrl-C: gdb sends 0x03.
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: sends SIGINT to the gdb process this test started.
+    unsafe { libc::kill(session.child.id() as i32, libc::SIGINT) };
+    let t = session.finish();
+    let (status, stdout) = emu.finish();
+    assert_line(&t, "Program received signal SIGINT, Interrupt.");
+    assert_eq!(printed_values(&t), ["1"], "the loop ran; transcript:\n{t}");
+    assert!(
+        t.lines()
+            .any(|l| l.starts_with("#0 ") && l.contains("spin () at ./gdb_target.c:3")),
+        "not stopped in spin():\n{t}"
+    );
+    assert!(exited_with(&t, "036"), "no exit in:\n{t}");
+    assert_eq!(status, Status::Exit(30));
+    assert_eq!(stdout, "spinning\nresult=30 counter=42\n");
+}
+
+#[test]
+fn monitor_commands_and_kill() {
+    let Some(gdb) = gdb_client("monitor_commands_and_kill") else {
+        return;
+    };
+    let sym = Symbols::load();
+    let counter = sym.addr("watched_counter");
+    let translate = format!("monitor translate {counter:#x}");
+    let (t, status, stdout) = debug_session(
+        &gdb,
+        None,
+        &[],
+        &cmds(&[
+            "monitor help",
+            &translate,
+            "monitor translate 0x10",
+            "monitor regs",
+            "monitor reset",
+            "monitor icount",
+            "kill",
+        ]),
+    );
+    assert_line(
+        &t,
+        "  translate ADDR   how virtual address ADDR maps (user mode: the page's mapping)",
+    );
+    assert!(
+        t.lines().any(|l| l.starts_with(&format!(
+            "{counter:#x}: user mode, no page tables: guest VA = host 0x"
+        )) && l.ends_with(&format!("page {:#x} rw-", counter & !0xfff))),
+        "no translation of {counter:#x} in:\n{t}"
+    );
+    assert!(
+        t.lines()
+            .any(|l| l.starts_with("mapping: ") && l.contains(" rw-p ")),
+        "no mapping line in:\n{t}"
+    );
+    assert_line(&t, "0x10: not mapped");
+    assert!(t.contains("not applicable in user mode"), "{t}");
+    assert_line(
+        &t,
+        "reset is not supported in user mode (restart the program instead)",
+    );
+    assert_line(&t, "0 instructions single-stepped in this session");
+    // Nothing ran yet: gdb attached before the first instruction.
+    assert_line(&t, "0 instructions executed");
+    assert!(
+        t.lines()
+            .any(|l| l.starts_with("[Inferior 1 (process ") && l.ends_with(") killed]")),
+        "not killed:\n{t}"
+    );
+    assert_eq!(status, Status::Signal(libc::SIGKILL));
+    assert_eq!(stdout, "");
+}
+
+#[test]
+fn detach_lets_the_program_run_to_its_end() {
+    let Some(gdb) = gdb_client("detach_lets_the_program_run_to_its_end") else {
+        return;
+    };
+    let (t, status, stdout) = debug_session(
+        &gdb,
+        None,
+        &[],
+        &cmds(&["break add_scaled", "continue", "detach"]),
+    );
+    assert_line(
+        &t,
+        "Breakpoint 1, add_scaled (a=0, b=1) at ./gdb_target.c:16",
+    );
+    assert!(
+        t.lines()
+            .any(|l| l.starts_with("[Inferior 1 (process ") && l.ends_with(") detached]")),
+        "not detached:\n{t}"
+    );
+    // The breakpoint is gone with the debugger: the program finishes normally.
+    assert_eq!(status, Status::Exit(30));
+    assert_eq!(stdout, "result=30 counter=42\n");
+}
