@@ -70,6 +70,8 @@ pub fn run(loaded: Loaded, plan: &BootPlan, clock: Arc<dyn Clock>) -> ! {
         Ok(rt) => rt,
         Err(e) => console::exit_with_error("boot", &e),
     };
+    rt.trace_in_asm = plan.trace_in_asm;
+    rt.trace_exec = plan.trace_exec;
 
     let timer_board = board.clone();
     let timer_clock = clock.clone();
@@ -115,7 +117,10 @@ pub fn run(loaded: Loaded, plan: &BootPlan, clock: Arc<dyn Clock>) -> ! {
         // A kick that arrives from here on stops the next run at once, so nothing signalled
         // after this check is missed.
         events.take_kick();
-        exception::take_pending_interrupt(cpu);
+        let pc = cpu.core.pc;
+        if exception::take_pending_interrupt(cpu) {
+            tracing::debug!(target: "int", "interrupt taken at pc {pc:#x}, vector {:#x}", cpu.core.pc);
+        }
         // SAFETY: the state is leaked (valid forever) and only this thread runs it.
         let exit = unsafe { rt.run(cpu.as_mut_ptr()) };
         match exception::handle_exit(cpu, exit) {
