@@ -444,3 +444,38 @@ fn terminal_settings_come_back_when_killed() {
         "echo/canonical not restored"
     );
 }
+
+#[test]
+fn waiting_for_interrupts_does_not_spin() {
+    // Four timer periods of 250 ms spent in WFI: a CPU that sleeps uses a few milliseconds
+    // of host time; one that polls would use about a second.
+    let started = std::time::Instant::now();
+    let child = boot_command(&["--gic", "v3"], &program("timer_slow_gicv3.bin"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("emu starts");
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid; wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for the child we spawned (its `Child` is never waited on again).
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as i32);
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+    let wall = started.elapsed();
+    let cpu = Duration::new(
+        usage.ru_utime.tv_sec as u64,
+        usage.ru_utime.tv_usec as u32 * 1000,
+    ) + Duration::new(
+        usage.ru_stime.tv_sec as u64,
+        usage.ru_stime.tv_usec as u32 * 1000,
+    );
+    assert!(
+        wall >= Duration::from_millis(900),
+        "finished in {wall:?}: timer too fast"
+    );
+    assert!(
+        cpu < Duration::from_millis(400),
+        "{cpu:?} of host CPU for {wall:?} of mostly idle guest"
+    );
+}
