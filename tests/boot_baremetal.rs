@@ -446,6 +446,8 @@ fn terminal_settings_come_back_when_killed() {
 }
 
 #[test]
+// The child is reaped by wait4 (for its resource usage), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn waiting_for_interrupts_does_not_spin() {
     // Four timer periods of 250 ms spent in WFI: a CPU that sleeps uses a few milliseconds
     // of host time; one that polls would use about a second.
