@@ -31,6 +31,10 @@ pub enum GicArg {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(
+    after_help = "On a terminal the console is raw: Ctrl-A x quits, Ctrl-A h lists the \
+    commands, Ctrl-A Ctrl-A sends Ctrl-A. The guest's PSCI SYSTEM_OFF ends emu with status 0."
+)]
 pub struct BootArgs {
     /// The kernel: an arm64 Linux Image (optionally gzip'd), an AArch64 ELF file, or a raw
     /// binary (loaded at RAM base + 0x80000). Default: the bundled demo image.
