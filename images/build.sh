@@ -90,7 +90,9 @@ fetch_busybox() {
         say "downloading busybox-static:arm64"
         (cd "$build/debs" && apt-get download -qq -o APT::Sandbox::User=root busybox-static:arm64)
     fi
-    dpkg-deb -x "$(ls "$build"/debs/busybox-static_*_arm64.deb | tail -n 1)" "$dest"
+    local debs=("$build"/debs/busybox-static_*_arm64.deb)
+    [[ -f ${debs[-1]} ]] || die "apt-get download left no busybox-static package in $build/debs"
+    dpkg-deb -x "${debs[-1]}" "$dest"
 }
 
 build_initramfs() {

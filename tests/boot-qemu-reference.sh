@@ -8,10 +8,11 @@
 #   tests/boot-qemu-reference.sh [--gic 2|3] KERNEL INITRD
 #
 # With `--emu PATH` first, the same conversation runs on emu's system mode instead
-# (`PATH boot --kernel K --initrd I --append A --memory 512M --gic vN --no-reboot`), so the
+# (`PATH boot --kernel K --initrd I --append A --memory M --gic vN --no-reboot`), so the
 # two can be compared with the same expectations and timings.
 #
 # Environment: STEP_TIMEOUT (seconds each step may take, default 60), QEMU (the binary),
+# MEMORY (guest RAM, default 512M),
 # APPEND (extra kernel command line), LOG (a file to keep the console log in), CHECKS
 # (another conversation file, default images/boot-checks.txt). Exit status 0 when every
 # step passed; the whole console log is printed when one fails. Needs no root and writes
@@ -44,13 +45,14 @@ for f in "$kernel" "$initrd"; do
 done
 qemu=${QEMU:-qemu-system-aarch64}
 step_timeout=${STEP_TIMEOUT:-60}
+memory=${MEMORY:-512M}
 checks=${CHECKS:-images/boot-checks.txt}
 
 work=$(mktemp -d)
 log=$work/console.log
 qemu_pid=
 cleanup() {
-    [[ -n $qemu_pid ]] && kill "$qemu_pid" 2>/dev/null || true
+    if [[ -n $qemu_pid ]]; then kill "$qemu_pid" 2>/dev/null || true; fi
     [[ -n ${LOG:-} && -f $log ]] && cp "$log" "$LOG"
     rm -rf "$work"
 }
@@ -60,11 +62,11 @@ trap cleanup EXIT
 # fails) instead of hanging until the step timeout.
 append="console=ttyAMA0 earlycon panic=-1${APPEND:+ $APPEND}"
 if [[ -n $emu ]]; then
-    cmd=("$emu" boot --kernel "$kernel" --initrd "$initrd" --append "$append" --memory 512M
+    cmd=("$emu" boot --kernel "$kernel" --initrd "$initrd" --append "$append" --memory "$memory"
          --gic "v$gic" --no-reboot)
 else
     # -nic none: no network (and no need for QEMU's efi-virtio.rom option ROM).
-    cmd=("$qemu" -M "virt,gic-version=$gic" -cpu cortex-a57 -m 512M -nographic -nic none
+    cmd=("$qemu" -M "virt,gic-version=$gic" -cpu cortex-a57 -m "$memory" -nographic -nic none
          -no-reboot -kernel "$kernel" -initrd "$initrd" -append "$append")
 fi
 shown=()

@@ -318,6 +318,60 @@ fn timeout_stops_spinning_and_blocked_guests_with_status_124() {
     }
 }
 
+/// The processes a guest forks stop at the deadline too: none is left running.
+#[test]
+fn timeout_stops_the_guests_forked_processes() {
+    let marker = format!(
+        "timeout-marker-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    );
+    let mut command = std::process::Command::new(emu_tests::emu_binary());
+    command
+        .args(["run", "--timeout", "1"])
+        .arg(spin())
+        .args(["fork", marker.as_str()]);
+    let outcome = run_command(command, b"", DEFAULT_TIMEOUT);
+    assert_eq!(
+        outcome.status,
+        Status::Exit(124),
+        "{}",
+        stderr_tail(&outcome)
+    );
+    // The forked emu process carries the marker in its command line; give it a moment
+    // to finish exiting.
+    let survivors = |marker: &str| -> Vec<String> {
+        let Ok(dir) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        dir.flatten()
+            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok().map(|c| (e, c)))
+            .filter(|(_, c)| String::from_utf8_lossy(c).contains(marker))
+            .map(|(e, c)| format!("{:?}: {}", e.file_name(), String::from_utf8_lossy(&c)))
+            .collect()
+    };
+    let mut left = survivors(&marker);
+    for _ in 0..50 {
+        if left.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        left = survivors(&marker);
+    }
+    if !left.is_empty() {
+        // Do not leave a spinning process behind on the test machine.
+        for p in &left {
+            if let Some(pid) = p.split('"').nth(1).and_then(|n| n.parse::<i32>().ok()) {
+                // SAFETY: kill has no memory effects.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        }
+        panic!("forked guest processes outlived --timeout: {left:?}");
+    }
+}
+
 /// A guest that ends before its --timeout keeps its own status and output.
 #[test]
 fn timeout_does_not_touch_a_guest_that_finishes() {
@@ -368,19 +422,18 @@ fn trace_syscall_shows_each_call_and_result() {
         .filter(|l| l.contains("syscall"))
         .map(str::to_string)
         .collect();
-    // The greeting (31 bytes), "xy", "\n", then exit(1).
-    let expected_ends = [
-        ", 0x1f, 0x0) = 0x1f",
-        ", 0x2, 0x0) = 0x2",
-        ", 0x1, 0x0) = 0x1",
+    // The greeting (31 bytes), "xy", "\n", then exit(1): data written shown as strings.
+    let expected = [
+        r#"write(0x1, "hello from a raw-syscall guest\n", 0x1f, 0x0) = 0x1f"#,
+        r#"write(0x1, "xy", 0x2, 0x0) = 0x2"#,
+        r#"write(0x1, "\n", 0x1, 0x0) = 0x1"#,
     ];
     assert_eq!(lines.len(), 4, "{lines:#?}");
-    for (line, end) in lines.iter().zip(expected_ends) {
-        assert!(
-            line.contains("write(0x1, 0x") && line.ends_with(end),
-            "{line:?} should be a write ending in {end:?}"
-        );
+    for (line, want) in lines.iter().zip(expected) {
+        assert!(line.ends_with(want), "{line:?} should end in {want:?}");
     }
+    // Each line names its thread, as strace -f does.
+    assert!(lines.iter().all(|l| l.contains("syscall: [")), "{lines:#?}");
     assert!(lines[3].contains("exit(0x1"), "{lines:#?}");
     assert_eq!(
         outcome.stdout_text(),

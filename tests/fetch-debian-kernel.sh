@@ -62,11 +62,16 @@ if [[ ! -f $cache/vmlinuz ]]; then
             "${apt_download[@]}" "$image:arm64"
         fi
     )
-    deb=$(ls "$cache"/debs/linux-image-*_arm64.deb | head -n 1)
+    debs=("$cache"/debs/linux-image-*_arm64.deb)
+    deb=${debs[0]}
+    [[ -f $deb ]] || die "apt-get download left no linux-image package in tests/$cache/debs"
     # Only /boot: the package's 300 MB of modules are not needed.
-    rm -rf "$cache/boot"
+    rm -rf "${cache:?}/boot"
     dpkg-deb --fsys-tarfile "$deb" | tar -C "$cache" -x --wildcards './boot/vmlinuz-*' './boot/config-*'
-    config=$(ls "$cache"/boot/config-* | head -n 1)
+    configs=("$cache"/boot/config-*)
+    config=${configs[0]}
+    kernels=("$cache"/boot/vmlinuz-*)
+    [[ -f $config && -f ${kernels[0]} ]] || die "$deb has no /boot/vmlinuz-* and /boot/config-*"
     # The drivers and features the boot tests depend on must be built in: the initramfs
     # loads no modules.
     missing=()
@@ -77,8 +82,8 @@ if [[ ! -f $cache/vmlinuz ]]; then
     done
     ((${#missing[@]} == 0)) || die "$deb: not built in (=y): ${missing[*]}; the initramfs would need their modules"
     mv "$config" "$cache/config"
-    mv "$(ls "$cache"/boot/vmlinuz-* | head -n 1)" "$cache/vmlinuz"
-    rm -rf "$cache/boot"
+    mv "${kernels[0]}" "$cache/vmlinuz"
+    rm -rf "${cache:?}/boot"
     echo "$(dpkg-deb -f "$deb" Package) $(dpkg-deb -f "$deb" Version)" >"$cache/version"
     say "kernel: $(cat "$cache/version"), $(stat -c %s "$cache/vmlinuz") bytes"
     # vmlinuz marks the kernel as fetched: the 60 MB package is no longer needed.
@@ -86,11 +91,17 @@ if [[ ! -f $cache/vmlinuz ]]; then
 fi
 
 # busybox-static: the copy tests/fetch-debian-arm64.sh downloaded, else our own.
-busybox_deb=$(ls .cache/debs/busybox-static_*_arm64.deb "$cache"/debs/busybox-static_*_arm64.deb 2>/dev/null | head -n 1 || true)
+busybox_debs=(.cache/debs/busybox-static_*_arm64.deb "$cache"/debs/busybox-static_*_arm64.deb)
+busybox_deb=
+for candidate in "${busybox_debs[@]}"; do
+    [[ -f $candidate ]] && { busybox_deb=$candidate; break; }
+done
 if [[ -z $busybox_deb ]]; then
     say "downloading busybox-static:arm64"
     (cd "$cache/debs" && "${apt_download[@]}" busybox-static:arm64)
-    busybox_deb=$(ls "$cache"/debs/busybox-static_*_arm64.deb | head -n 1)
+    busybox_debs=("$cache"/debs/busybox-static_*_arm64.deb)
+    busybox_deb=${busybox_debs[0]}
+    [[ -f $busybox_deb ]] || die "apt-get download left no busybox-static package"
 fi
 say "building the initramfs from images/rootfs and $(basename "$busybox_deb")"
 BUILD_DIR="$PWD/$cache/build" BUSYBOX_DEB="$PWD/$busybox_deb" \

@@ -68,12 +68,13 @@ pub const USER_HWCAP2: u64 = 0;
 
 /// System mode: ID_AA64PFR0_EL1 as EL1 reads it. As in user mode (EL0 and EL1 AArch64
 /// only, no EL2/EL3, FP and AdvSIMD), plus GIC = 1 when the board's interrupt controller
-/// has the GICv3 system-register interface, CSV2 = 1 and CSV3 = 1: an emulator does not
-/// speculate, so neither branch-target injection nor Meltdown-style leaks exist, and
-/// Linux rightly skips those mitigations (KPTI, branch-predictor hardening calls).
+/// has the GICv3 system-register interface, CSV2 = 3 (FEAT_CSV2_3: branch targets and
+/// branch history cannot leak between contexts; SCXTNUM_ELx not implemented) and CSV3 = 1
+/// (no Meltdown-style leaks): an emulator does not speculate at all, and Linux rightly
+/// skips those mitigations (KPTI when not forced by KASLR, Spectre-v2/BHB hardening).
 pub const fn system_id_aa64pfr0(gic_sysregs: bool) -> u64 {
     let gic = if gic_sysregs { 1 << 24 } else { 0 };
-    ID_AA64PFR0_EL1 | gic | (1 << 56) | (1 << 60)
+    ID_AA64PFR0_EL1 | gic | (3 << 56) | (1 << 60)
 }
 
 /// CLIDR_EL1 (system mode): L1 separate instruction and data caches, L2 unified; LoUIS =
@@ -84,3 +85,10 @@ pub const CLIDR_EL1: u64 = 0x0a20_0023;
 /// instruction: 48 KiB, 3-way, 64-byte lines), 2 (L2: 2 MiB, 16-way, 64-byte lines);
 /// Cortex-A57's values. Other selections read 0.
 pub const CCSIDR_EL1: [u64; 3] = [0x701f_e00a, 0x201f_e012, 0x70ff_e07a];
+
+/// System mode: CTR_EL0 with IDC = 1 (bit 28) and DIC = 1 (bit 29). Neither data-cache
+/// cleaning nor instruction-cache invalidation is needed for instruction fetches to see
+/// stores: there are no caches, and the softmmu drops the translations of any physical
+/// page that is written. (User mode keeps DIC = 0: there, `IC IVAU` is how we learn that
+/// code changed.) Linux then skips the DC CVAU/IC IVAU loops on every executable page.
+pub const SYSTEM_CTR_EL0: u64 = CTR_EL0 | (1 << 28) | (1 << 29);

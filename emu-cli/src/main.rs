@@ -17,7 +17,6 @@ use clap::{Parser, Subcommand, ValueEnum};
 use diagnostics::{parse_range, parse_seconds};
 use emu_arm::linux::process::{self, Options};
 use emu_core::runtime::TierConfig;
-use emu_core::timeout::{Timeout, TIMEOUT_STATUS};
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
@@ -138,19 +137,13 @@ fn fail(what: &str, why: &str) -> ! {
     std::process::exit(EMULATOR_ERROR)
 }
 
-/// Starts the `--timeout` timer: at the deadline the whole process (every guest thread,
-/// blocked in a syscall or not) ends with [`TIMEOUT_STATUS`].
+/// Starts the `--timeout` timer (see `process::start_timeout`).
 fn start_timeout(deadline: SystemTime, limit: Option<Duration>) {
     let what = match limit {
         Some(d) => format!("the guest ran for longer than {} s", d.as_secs_f64()),
         None => "the guest ran past its deadline".to_string(),
     };
-    let started = Timeout::start(deadline, move || {
-        eprintln!("emu: --timeout: {what}; stopped");
-        // SAFETY: ends the process at once; no guest thread needs unwinding.
-        unsafe { libc::_exit(TIMEOUT_STATUS) }
-    });
-    if let Err(e) = started {
+    if let Err(e) = process::start_timeout(deadline, what) {
         fail("--timeout", &format!("cannot start the timer thread: {e}"));
     }
 }
@@ -264,6 +257,7 @@ fn run(a: RunArgs) -> ! {
         reexec.push(n.to_string().into());
     }
     if a.stats {
+        emu_arm::linux::process::keep_stderr();
         reexec.push("--stats".into());
     }
     if let Some(t) = &a.trace {
@@ -304,6 +298,7 @@ fn run(a: RunArgs) -> ! {
         trace_exec: trace.exec,
         trace_range: a.trace_range.clone(),
         semihosting_root,
+        deadline,
         emulator: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe")),
         reexec_options: reexec,
         sigpipe_ignored: a.sigpipe_ignored,
@@ -325,7 +320,13 @@ fn run(a: RunArgs) -> ! {
 }
 
 fn main() {
-    let cli = match Cli::try_parse() {
+    // `emu` alone (`cargo run --release`) boots the bundled demo image, like `emu boot`.
+    let parsed = if std::env::args_os().len() == 1 {
+        Cli::try_parse_from(["emu", "boot"])
+    } else {
+        Cli::try_parse()
+    };
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind;

@@ -82,6 +82,15 @@ pub type MarkCodeFn = unsafe fn(state: *mut u8, pa: u64);
 /// `state` is the vCPU's state struct.
 pub type CodeFlushedFn = unsafe fn(state: *mut u8);
 
+/// Moves the physical pages whose translations must be dropped (stores hit them since the
+/// last call) into `out`. The architecture also sets the CPU's `interrupt` word when it
+/// records one, so the runtime returns at the next block boundary and drops them before
+/// running anything else (see `Runtime::run`).
+///
+/// # Safety
+/// `state` is the vCPU's state struct.
+pub type TakeInvalidatedFn = unsafe fn(state: *mut u8, out: &mut Vec<u64>);
+
 /// The system-mode memory model: what the architecture supplies.
 #[derive(Clone, Copy, Debug)]
 pub struct SystemMemory {
@@ -94,6 +103,7 @@ pub struct SystemMemory {
     pub fetch: FetchFn,
     pub mark_code: MarkCodeFn,
     pub code_flushed: CodeFlushedFn,
+    pub take_invalidated: TakeInvalidatedFn,
 }
 
 /// Which memory model a runtime (and its two tiers) uses.

@@ -1,6 +1,8 @@
 // Arm semihosting test program (HLT #0xF000), no C library: runs under `emu run
-// --semihosting` (and, being linked at 0x40080000 with its own stack, general-register
-// code only and no unaligned accesses, is ready for bare-metal use on the `virt` board).
+// --semihosting`, and, being linked at 0x40080000 with its own stack, general-register
+// code only and no unaligned accesses, bare-metal on the `virt` board too (checked with
+// qemu-system-aarch64 -M virt -nographic -nic none
+//   -semihosting-config enable=on,target=native,arg=semihost,arg=17 -kernel semihost).
 //
 // Prints through the console (SYS_WRITE0/SYS_WRITEC, stderr) and through `:tt` (stdout),
 // writes/reads/seeks/renames/removes files inside the semihosting root, checks that names

@@ -44,6 +44,9 @@ pub struct Options {
     /// `--gdb HOST:PORT`: wait there for gdb before the first instruction, then run
     /// under its control (not passed on to programs the guest executes).
     pub gdb: Option<String>,
+    /// `--timeout`: when the guest must be done (guest processes forked later stop at
+    /// the same time; see [`start_timeout`]).
+    pub deadline: Option<std::time::SystemTime>,
 }
 
 /// Why the program could not be started: printed as `emu: <what>: <why>`.
@@ -443,6 +446,45 @@ fn add_stats(into: &mut Stats, s: &Stats) {
 
 /// Prints `--stats` counters for the whole process: exited threads plus `current` (the
 /// thread that is ending the process, if it has not finished yet).
+/// A copy of emu's own stderr taken at startup (`keep_stderr`), so `--stats` reach the
+/// user even when the guest has closed or reused fd 2 (xz and sha256sum close it before
+/// exiting; a guest may even have opened a file there, which must not receive our
+/// report). -1: not taken, use fd 2.
+static EMU_STDERR: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
+
+/// Duplicates fd 2 to a high, close-on-exec descriptor for emu's own reports.
+pub fn keep_stderr() {
+    // SAFETY: F_DUPFD_CLOEXEC only creates a new descriptor.
+    let fd = unsafe { libc::fcntl(2, libc::F_DUPFD_CLOEXEC, 900) };
+    if fd >= 0 {
+        EMU_STDERR.store(fd, Ordering::Relaxed);
+    }
+}
+
+/// Writes a report line to emu's own stderr (see `keep_stderr`).
+fn report(text: &str) {
+    let fd = match EMU_STDERR.load(Ordering::Relaxed) {
+        -1 => 2,
+        fd => fd,
+    };
+    let bytes = text.as_bytes();
+    let mut done = 0;
+    while done < bytes.len() {
+        // SAFETY: writing from a live buffer.
+        let n = unsafe {
+            libc::write(
+                fd,
+                bytes[done..].as_ptr() as *const libc::c_void,
+                bytes.len() - done,
+            )
+        };
+        if n <= 0 {
+            return;
+        }
+        done += n as usize;
+    }
+}
+
 pub fn print_stats(proc: &Process, current: Option<&Thread>) {
     if !proc.opts.stats {
         return;
@@ -455,11 +497,11 @@ pub fn print_stats(proc: &Process, current: Option<&Thread>) {
         exits.add(&t.exits);
         insns += t.cpu.core.icount;
     }
-    eprintln!(
+    report(&format!(
         "emu: stats: blocks translated {}, compiled {} (failed {}), compile time {:.3} ms\n\
          emu: stats: guest instructions executed {insns}, block runs: interpreter {} jit {} \
          (entries from the run loop), code flushes {}\n\
-         emu: stats: exits to the run loop: {}",
+         emu: stats: exits to the run loop: {}\n",
         s.blocks_translated,
         s.blocks_compiled,
         s.compile_failures,
@@ -468,7 +510,7 @@ pub fn print_stats(proc: &Process, current: Option<&Thread>) {
         s.jit_block_runs,
         s.flushes,
         exits.summary()
-    );
+    ));
 }
 
 /// Ends the whole process with `code` (exit_group), after `--stats`.
@@ -477,6 +519,22 @@ pub fn exit_group(t: &Thread, code: i32) -> ! {
     print_stats(t.proc, Some(t));
     // SAFETY: _exit ends the process; nothing needs unwinding.
     unsafe { libc::_exit(code) }
+}
+
+/// `--timeout`: at `deadline` this process ends with status 124 (TIMEOUT_STATUS), every
+/// guest thread with it, running or blocked in a host syscall, after printing `why`.
+/// Called at start-up, and again in each guest process the guest forks (a fork keeps
+/// only the calling thread, so the child needs a timer of its own): nothing the guest
+/// started outlives the deadline.
+pub fn start_timeout(deadline: std::time::SystemTime, why: String) -> std::io::Result<()> {
+    emu_core::timeout::Timeout::start(deadline, move || {
+        // One write, so lines of processes stopping together do not interleave.
+        let line = format!("emu: --timeout: {why}; stopped\n");
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
+        // SAFETY: ends the process at once; no guest thread needs unwinding.
+        unsafe { libc::_exit(emu_core::timeout::TIMEOUT_STATUS) }
+    })
+    .map(|_| ())
 }
 
 /// Reserves the largest guest address space the host allows, up to the 48-bit user

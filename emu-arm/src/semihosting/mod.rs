@@ -332,6 +332,8 @@ impl Semihosting {
         len: u64,
     ) -> CallResult {
         let name = read_name(t, name, len)?;
+        // Only the twelve fopen modes exist, whatever the name.
+        let options = files::open_options(mode).ok_or(libc::EINVAL)?;
         let handle = match name.as_slice() {
             b":tt" => Handle::Console(files::console_for_mode(mode)),
             b":semihosting-features" => {
@@ -341,7 +343,6 @@ impl Semihosting {
                 Handle::Features { pos: 0 }
             }
             _ => {
-                let options = files::open_options(mode).ok_or(libc::EINVAL)?;
                 let path = self
                     .root
                     .resolve_for_open(&name, files::mode_creates(mode))?;

@@ -4,7 +4,8 @@
 //! own store path [`softmmu::write`] (the current EL's permissions, and the code-page
 //! tracking that drops translations of overwritten code).
 //!
-//! The board's run loop calls [`handle_hlt`] on every `exits::HLT` exit.
+//! The board's vCPU loop calls [`service`] when the CPU reports a semihosting call (with
+//! `SysCpu::semihosting` set), or [`handle_hlt`] on a raw `exits::HLT` exit.
 
 use super::{HeapInfo, MemFault, Outcome, Semihosting, Target, HLT_IMM};
 use crate::state::CpuState;
@@ -50,11 +51,32 @@ impl Target for SystemTarget<'_> {
     }
 }
 
-/// Handles an `exits::HLT` exit (pc on the `HLT`, exit_arg = its immediate). `None`: not
-/// a semihosting call (another immediate, or made from EL0, which QEMU also refuses by
-/// default), so the caller raises what any other `HLT` raises. Otherwise the call is
-/// done, the result is in X0, and on [`Outcome::Continue`] the pc is past the `HLT`.
-/// `heap` is what SYS_HEAPINFO reports (the board knows its RAM layout).
+/// Services the semihosting call of the `HLT #0xF000` at the pc, once the CPU has decided
+/// it is one (`sys::exception::Outcome::Semihosting`): the result goes to X0 and, on
+/// [`Outcome::Continue`], the pc moves past the `HLT`. `heap` is what SYS_HEAPINFO
+/// reports (the board knows its RAM layout). [`Outcome::Exit`] carries the status the run
+/// ends with.
+pub fn service(
+    cpu: &mut CpuState,
+    sys: &mut SysCpu,
+    semihosting: &mut Semihosting,
+    heap: HeapInfo,
+) -> Outcome {
+    let outcome = semihosting.call(&mut SystemTarget {
+        cpu: &mut *cpu,
+        sys,
+        heap,
+    });
+    if outcome == Outcome::Continue {
+        cpu.core.pc = cpu.core.pc.wrapping_add(4);
+    }
+    outcome
+}
+
+/// Handles an `exits::HLT` exit (pc on the `HLT`, exit_arg = its immediate) for a loop
+/// that sees raw exits. `None`: not a semihosting call (another immediate, or made from
+/// EL0, which QEMU also refuses unless configured), so the caller raises what any other
+/// `HLT` raises; otherwise as [`service`].
 pub fn handle_hlt(
     cpu: &mut CpuState,
     sys: &mut SysCpu,
@@ -64,15 +86,7 @@ pub fn handle_hlt(
     if cpu.core.exit_arg != HLT_IMM || sys.el == 0 {
         return None;
     }
-    let outcome = semihosting.call(&mut SystemTarget {
-        cpu: &mut *cpu,
-        sys,
-        heap,
-    });
-    if outcome == Outcome::Continue {
-        cpu.core.pc = cpu.core.pc.wrapping_add(4);
-    }
-    Some(outcome)
+    Some(service(cpu, sys, semihosting, heap))
 }
 
 #[cfg(test)]
@@ -203,6 +217,54 @@ mod tests {
             let mut length = [0u8; 8];
             board.ram.read(RAM_BASE + 0x38, &mut length).unwrap();
             assert_eq!(u64::from_le_bytes(length), 12, "jit {jit}");
+            assert_eq!(console.0.lock().unwrap().as_slice(), b"hi from EL1\n");
+        }
+    }
+
+    /// The way `emu boot`'s loop will call it: the CPU (with `SysCpu::semihosting` set)
+    /// reports `Outcome::Semihosting`, the loop calls [`service`].
+    #[test]
+    fn serviced_when_the_cpu_reports_a_semihosting_call() {
+        use crate::sys::exception::{self, Outcome as CpuOutcome};
+        for jit in [false, true] {
+            let board = Arc::new(Board {
+                ram: PhysRam::new(RAM_BASE, 1 << 20).unwrap(),
+            });
+            let mut program = PROGRAM;
+            program[7] = 0xd503201f; // nop instead of the other HLT
+            let code: Vec<u8> = program.iter().flat_map(|w| w.to_le_bytes()).collect();
+            board.ram.write(RAM_BASE, &code).unwrap();
+            let mut sys = SysCpu::new(0, board.clone());
+            sys.semihosting = true;
+            let mut cpu = Box::new(CpuState::default());
+            attach(&mut cpu, &mut sys);
+            crate::sys::reset(&mut cpu, RAM_BASE, 0);
+            let cfg = TierConfig {
+                jit,
+                threshold: 0,
+                ..TierConfig::default()
+            };
+            let mut rt = Runtime::<A64>::new(memory_model(), cfg).unwrap();
+            let console = Captured::default();
+            let mut sh = Semihosting::new(&std::env::temp_dir(), b"x".to_vec())
+                .unwrap()
+                .with_console(Box::new(console.clone()));
+            let status = loop {
+                let p = cpu.as_mut_ptr();
+                // SAFETY: cpu and sys live in this frame; one thread.
+                let exit = unsafe { rt.run(p) };
+                match exception::handle_exit(&mut cpu, exit) {
+                    CpuOutcome::Continue => {}
+                    CpuOutcome::Semihosting => {
+                        match service(&mut cpu, &mut sys, &mut sh, HeapInfo::default()) {
+                            Outcome::Continue => {}
+                            Outcome::Exit(status) => break status,
+                        }
+                    }
+                    _ => panic!("jit {jit}: unexpected CPU outcome at {:#x}", cpu.core.pc),
+                }
+            };
+            assert_eq!(status, 33, "jit {jit}");
             assert_eq!(console.0.lock().unwrap().as_slice(), b"hi from EL1\n");
         }
     }

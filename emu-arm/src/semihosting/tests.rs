@@ -250,6 +250,8 @@ fn special_files_and_bad_arguments() {
     assert_eq!(f.open(":semihosting-features", 4), FAILED);
     assert_eq!(f.open("data.txt", 12), FAILED);
     assert_eq!(f.errno(), libc::EINVAL);
+    assert_eq!(f.open(":tt", 12), FAILED);
+    assert_eq!(f.errno(), libc::EINVAL);
     // A name longer than PATH_MAX, or a parameter block outside memory.
     assert_eq!(f.call_with(op::OPEN, &[NAME, 0, 1 << 40]), FAILED);
     assert_eq!(f.errno(), libc::ENAMETOOLONG);

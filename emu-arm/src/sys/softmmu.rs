@@ -31,6 +31,7 @@ pub fn memory_model() -> MemModel {
         fetch,
         mark_code,
         code_flushed,
+        take_invalidated,
     })
 }
 
@@ -221,14 +222,26 @@ fn resolve(sys: &mut SysCpu, va: u64, size: u64, kind: AccessKind) -> Result<Tar
 }
 
 /// A store is about to change physical page `phys_page`, which holds translated code:
-/// drop every translation (all vCPUs see the code generation change at their next block
-/// boundary) and let stores to the page take the fast path again.
+/// record it, so the runtime drops the page's translations before it runs another block
+/// (`slow_access` makes it return at the next block boundary), and let stores to the
+/// page take the fast path again.
 fn invalidate_code_page(sys: &mut SysCpu, phys_page: u64) {
     let ram = sys.platform.ram();
     if ram.clear_code(phys_page) {
-        emu_core::runtime::invalidate_all_code();
+        sys.invalidated_pages.push(phys_page & PAGE_MASK);
     }
     sys.tlbs.unmark_code_page(phys_page);
+}
+
+/// See `emu_core::memmodel::TakeInvalidatedFn`.
+///
+/// # Safety
+/// `state` is a live system-mode `CpuState`.
+pub unsafe fn take_invalidated(state: *mut u8, out: &mut Vec<u64>) {
+    // SAFETY: caller's contract.
+    if let Some(sys) = unsafe { sys_cpu(state) } {
+        out.append(&mut sys.invalidated_pages);
+    }
 }
 
 fn mmio_read(sys: &SysCpu, pa: u64, size: u64) -> Option<u64> {
@@ -351,6 +364,12 @@ pub unsafe extern "C" fn slow_access(state: *mut u8, va: u64, value: u64, op: u6
         slow_op::WRITE => write(sys, va, size, value).map(|()| SLOW_DONE),
         _ => atomic_host_address(sys, va, size),
     };
+    if !sys.invalidated_pages.is_empty() {
+        // Stop at the next block boundary: the runtime drops the stale translations
+        // before running anything else.
+        // SAFETY: caller's contract.
+        unsafe { (*(state as *mut CpuState)).core.interrupt = 1 };
+    }
     match result {
         Ok(r) => r,
         Err(f) => {
@@ -391,6 +410,18 @@ pub unsafe fn fetch(state: *mut u8, va: u64) -> Result<CodePage, FetchFault> {
 }
 
 fn fetch_page(sys: &mut SysCpu, va: u64) -> Result<CodePage, Fault> {
+    // The run loop asks on every block dispatch: try the TLB's fast path first.
+    let ctx = sys.exception_level().tlb_context();
+    let key = sys.mmu.untagged(va);
+    if let Some(host) = sys
+        .tlbs
+        .tlb(ctx)
+        .and_then(|t| t.lookup(key, 4, emu_core::softmmu::TlbAccess::Execute))
+    {
+        let ram = sys.platform.ram();
+        let pa = ram.base() + (host - ram.host_base() as usize) as u64;
+        return Ok(CodePage { pa, host });
+    }
     match resolve(sys, va, 4, AccessKind::Fetch)? {
         Target::Ram(host) => {
             let pa =

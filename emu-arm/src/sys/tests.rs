@@ -87,10 +87,18 @@ impl Machine {
         }
     }
 
+    /// Runs until an exit other than an interrupt request (which is what a store to a
+    /// translated page raises, as the vCPU loop would see it).
     fn run(&mut self) -> Exit {
-        let p = self.cpu.as_mut_ptr();
-        // SAFETY: the CPU state and its SysCpu live in self; one thread.
-        unsafe { self.rt.run(p) }
+        loop {
+            let p = self.cpu.as_mut_ptr();
+            // SAFETY: the CPU state and its SysCpu live in self; one thread.
+            let e = unsafe { self.rt.run(p) };
+            if e != Exit::INTERRUPT || self.cpu.core.interrupt == 0 {
+                return e;
+            }
+            self.cpu.core.interrupt = 0;
+        }
     }
 
     /// Identity-maps 0x4000_0000..0x8000_0000 (a 1 GiB block, EL1 RW, Normal memory) and

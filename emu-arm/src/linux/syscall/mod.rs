@@ -16,6 +16,7 @@ pub mod proc;
 pub mod signal;
 pub mod thread;
 pub mod time;
+pub mod trace;
 
 use super::errno::*;
 use super::process::Thread;
@@ -138,12 +139,15 @@ pub fn restartable(nr: u64) -> bool {
 
 /// Runs syscall `nr` for thread `t`.
 pub fn dispatch(t: &mut Thread, nr: u64, a: [u64; 6]) -> Outcome {
+    // The arguments as they are before the call (it may change what they point to).
+    let shown = tracing::enabled!(target: "syscall", tracing::Level::DEBUG)
+        .then(|| trace::arguments(&t.mem(), nr, &a));
     if matches!(
         nr,
         nr::EXIT | nr::EXIT_GROUP | nr::EXECVE | nr::RT_SIGRETURN
     ) {
         // These do not come back with a result to log.
-        tracing::debug!(target: "syscall", "{}({:#x}, {:#x}, {:#x})", nr::name(nr), a[0], a[1], a[2]);
+        tracing::debug!(target: "syscall", "[{}] {}({})", t.tid, nr::name(nr), shown.as_deref().unwrap_or(""));
     }
     let r = match nr {
         // Process, identity, resources.
@@ -212,7 +216,9 @@ pub fn dispatch(t: &mut Thread, nr: u64, a: [u64; 6]) -> Outcome {
             }
         }
     };
-    tracing::debug!(target: "syscall", "{}({:#x}, {:#x}, {:#x}, {:#x}) = {}", nr::name(nr), a[0], a[1], a[2], a[3],
+    // Prefixed with the thread id, as `strace -f` does: threads and forked processes
+    // (which may share a --trace-file) interleave.
+    tracing::debug!(target: "syscall", "[{}] {}({}) = {}", t.tid, nr::name(nr), shown.as_deref().unwrap_or(""),
         match r { Ok(v) => format!("{v:#x}"), Err(e) => format!("-{e} ({})", std::io::Error::from_raw_os_error(e as i32)) });
     Outcome::Return(r)
 }

@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::linux::elf;
-use crate::linux::process::{lock, Thread};
+use crate::linux::process::{self, lock, Thread};
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
 
@@ -98,6 +98,15 @@ fn fork_inner(t: &mut Thread, flags: u64, newsp: u64, ptid: u64, tls: u64, ctid:
     let mem = t.mem();
     if pid == 0 {
         t.register();
+        if let Some(deadline) = proc.opts.deadline {
+            let why = format!("guest process {} ran past the deadline", process::gettid());
+            if let Err(e) = process::start_timeout(deadline, why) {
+                // Without a timer this process could outlive --timeout: end it now.
+                eprintln!("emu: --timeout: cannot start the timer of a forked process: {e}");
+                // SAFETY: ends the child process at once.
+                unsafe { libc::_exit(emu_core::timeout::TIMEOUT_STATUS) };
+            }
+        }
         if newsp != 0 {
             t.cpu.x[31] = newsp;
         }
