@@ -31,6 +31,10 @@ pub enum GicArg {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(
+    after_help = "On a terminal the console is raw: Ctrl-A x quits, Ctrl-A h lists the \
+    commands, Ctrl-A Ctrl-A sends Ctrl-A. The guest's PSCI SYSTEM_OFF ends emu with status 0."
+)]
 pub struct BootArgs {
     /// The kernel: an arm64 Linux Image (optionally gzip'd), an AArch64 ELF file, or a raw
     /// binary (loaded at RAM base + 0x80000). Default: the bundled demo image.
@@ -72,8 +76,9 @@ pub struct BootArgs {
     /// Print runtime counters on stderr when the machine stops.
     #[arg(long)]
     stats: bool,
-    /// Log filter (tracing targets such as unimp, exception; or EnvFilter syntax). The
-    /// EMU_LOG environment variable works too.
+    /// What to log on stderr: a comma-separated list of in_asm (blocks translated), exec
+    /// (blocks run), int (interrupts taken), unimp (unimplemented registers and
+    /// instructions, UNDEF); or an EnvFilter directive. EMU_LOG works too.
     #[arg(long, value_name = "FILTER")]
     trace: Option<String>,
 }
@@ -91,6 +96,9 @@ pub struct BootPlan {
     pub serial: options::Serial,
     pub tier: TierConfig,
     pub stats: bool,
+    /// `--trace in_asm` / `--trace exec`: log each block translated / executed.
+    pub trace_in_asm: bool,
+    pub trace_exec: bool,
 }
 
 fn tier_config(tier: Tier, threshold: Option<u32>) -> TierConfig {
@@ -175,6 +183,8 @@ fn plan(a: BootArgs) -> Result<BootPlan, (String, String)> {
         serial,
         tier: tier_config(a.tier, a.jit_threshold),
         stats: a.stats,
+        trace_in_asm: false,
+        trace_exec: false,
     })
 }
 
@@ -184,10 +194,12 @@ pub fn main(a: BootArgs) -> ! {
     if let Err(e) = diagnostics::init_logging(&trace.filter, None, false) {
         fail("arguments", &e);
     }
-    let plan = match plan(a) {
+    let mut plan = match plan(a) {
         Ok(p) => p,
         Err((what, why)) => fail(&what, &why),
     };
+    plan.trace_in_asm = trace.in_asm;
+    plan.trace_exec = trace.exec;
     let events = Arc::new(events::Events::new());
     let clock: Arc<dyn Clock> = Arc::new(HostClock::new());
     let uart_out: Box<dyn Write + Send> = match &plan.serial {

@@ -19,3 +19,6 @@ build timer_gicv3 timer.S -DGICV3
 build timer_gicv2 timer.S
 build rtc rtc.S
 build reset reset.S
+build echo echo.S
+build timer_slow_gicv3 timer.S -DGICV3 -DTICKS_PER_SECOND=4
+rm -f timer_slow_gicv3.elf  # only the raw binary is used
