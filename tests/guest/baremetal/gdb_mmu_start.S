@@ -45,6 +45,20 @@ power_off:
     b       1b
     .size power_off, . - power_off
 
+// spin_forever(): counts in x2 forever. Never called by the program: the test points pc
+// here to have a busy guest to interrupt; `idle_forever` is the same with WFI.
+    .global spin_forever, idle_forever
+    .type spin_forever, %function
+spin_forever:
+    add     x2, x2, #1
+    b       spin_forever
+    .size spin_forever, . - spin_forever
+    .type idle_forever, %function
+idle_forever:
+    wfi
+    b       idle_forever
+    .size idle_forever, . - idle_forever
+
 // Exception vectors: only "current EL with SP_ELx, synchronous" is expected (the SVC);
 // its handler counts it and returns past it. Anything else powers off.
     .balign 2048
