@@ -505,3 +505,58 @@ fn ctrl_c_stops_busy_and_idle_guests_and_kill_ends_emu() {
         "stderr:\n{stderr}"
     );
 }
+
+#[test]
+fn monitor_reset_restores_cpu_and_ram_and_detach_lets_the_machine_run_on() {
+    let test = "monitor_reset_restores_cpu_and_ram_and_detach_lets_the_machine_run_on";
+    let Some(gdb) = find_on_path("gdb-multiarch") else {
+        skip(
+            test,
+            "gdb-multiarch is not installed (apt-get install gdb-multiarch)",
+        );
+        return;
+    };
+    let emu = Debuggee::start("tiered");
+    let t = run_gdb(
+        &gdb,
+        emu.port,
+        &cmds(&[
+            "break power_off",
+            "continue",
+            "p/x counter",
+            "set {unsigned int}0x80000020 = 0x99",
+            "p/x window_page.words[0]",
+            "monitor reset",
+            // gdb caches registers across monitor commands.
+            "maintenance flush register-cache",
+            "p/x $pc",
+            "p/x counter",
+            "p/x window_page.words[0]",
+            "p/x $SCTLR_EL1",
+            "delete",
+            "detach",
+        ]),
+    );
+    let (status, stdout, stderr) = emu.finish();
+    let ctx = format!("gdb transcript:\n{t}\nemu stderr:\n{stderr}");
+    let expected = [
+        "0x3".to_string(),
+        "0x99".to_string(),
+        format!("{:#x}", symbol("_start")),
+        // RAM as loaded: .bss zero, .data as in the image.
+        "0x0".to_string(),
+        "0x11".to_string(),
+        // SCTLR_EL1's reset value: MMU off.
+        "0x30d50818".to_string(),
+    ];
+    assert_eq!(printed_values(&t), expected, "{ctx}");
+    assert_line(&t, "[Inferior 1 (process 1) detached]");
+    // The program ran once before the reset and once after the detach.
+    let once = "MMU on\nwindow word 0: 0x00000011\nsvc count: 0x00000001\ncounter: 0x00000003\n";
+    assert_eq!(stdout, format!("{once}{once}"), "{ctx}");
+    assert_eq!(status, Status::Exit(0), "{ctx}");
+    assert!(
+        stderr.contains("emu: gdb: detached; the machine runs on"),
+        "{ctx}"
+    );
+}
