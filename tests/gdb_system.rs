@@ -227,7 +227,20 @@ fn register(transcript: &str, name: &str) -> u64 {
 
 #[test]
 fn break_step_memory_through_the_mmu_system_registers_and_watchpoints() {
-    let test = "break_step_memory_through_the_mmu_system_registers_and_watchpoints";
+    debug_session_on_gdb_mmu(
+        "break_step_memory_through_the_mmu_system_registers_and_watchpoints",
+        "tiered",
+    );
+}
+
+/// The same with every block compiled before it runs: breakpoints, steps and watchpoints
+/// must hold in compiled code too.
+#[test]
+fn break_step_memory_and_watchpoints_with_the_jit_only() {
+    debug_session_on_gdb_mmu("break_step_memory_and_watchpoints_with_the_jit_only", "jit");
+}
+
+fn debug_session_on_gdb_mmu(test: &str, tier: &str) {
     let Some(gdb) = find_on_path("gdb-multiarch") else {
         skip(
             test,
@@ -242,7 +255,7 @@ fn break_step_memory_through_the_mmu_system_registers_and_watchpoints() {
     let sync_handler = symbol("sync_handler");
     let svc_insn = symbol("svc_insn");
     let tick_store = symbol("tick_store");
-    let emu = Debuggee::start("tiered");
+    let emu = Debuggee::start(tier);
     let t = run_gdb(
         &gdb,
         emu.port,
@@ -267,7 +280,7 @@ fn break_step_memory_through_the_mmu_system_registers_and_watchpoints() {
             "monitor icount",
             "delete",
             // A step over an SVC ends at the vector.
-            "break svc_insn",
+            "hbreak svc_insn",
             "continue",
             "stepi",
             "p/x $pc",
@@ -352,6 +365,16 @@ fn break_step_memory_through_the_mmu_system_registers_and_watchpoints() {
     assert_line(&t, "New value = 2");
     assert_line(&t, "Value = 0");
     assert_line(&t, "[Inferior 1 (process 1) exited normally]");
+    // The hardware breakpoint on the SVC.
+    let svc_line = line_of("gdb_mmu_start.S", "svc     #0x42");
+    assert_line(
+        &t,
+        &format!("Hardware assisted breakpoint 2 at {svc_insn:#x}: file gdb_mmu_start.S, line {svc_line}."),
+    );
+    assert_line(
+        &t,
+        &format!("Breakpoint 2, raise_svc () at gdb_mmu_start.S:{svc_line}"),
+    );
 
     let expected = [
         format!("{bp:#x}"),
