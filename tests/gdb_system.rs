@@ -583,3 +583,29 @@ fn monitor_reset_restores_cpu_and_ram_and_detach_lets_the_machine_run_on() {
         "{ctx}"
     );
 }
+
+#[test]
+fn bad_gdb_options_are_refused() {
+    let run = |args: &[&str]| {
+        let out = Command::new(emu_binary())
+            .args(["boot", "--serial", "none", "--kernel"])
+            .arg(program())
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("emu runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&["--gdb", "nonsense"]);
+    assert_eq!(code, Some(125), "{err}");
+    assert!(
+        err.contains("emu: --gdb nonsense: invalid socket address"),
+        "{err}"
+    );
+    let (code, err) = run(&["--gdb-wait"]);
+    assert_eq!(code, Some(125), "{err}");
+    assert!(err.contains("--gdb <HOST:PORT>"), "{err}");
+}
