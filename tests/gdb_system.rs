@@ -297,6 +297,10 @@ fn debug_session_on_gdb_mmu(test: &str, tier: &str) {
             "p/x $pc",
             "continue",
             "delete",
+            // main reads the window's word through its VA.
+            "awatch *(unsigned int *)0x80000020",
+            "continue",
+            "delete",
             "continue",
         ]),
     );
@@ -364,6 +368,15 @@ fn debug_session_on_gdb_mmu(test: &str, tier: &str) {
     assert_line(&t, "Old value = 1");
     assert_line(&t, "New value = 2");
     assert_line(&t, "Value = 0");
+    // The access watchpoint on the window VA (not the PA behind it) sees main's read.
+    assert_line(&t, "Value = 4660");
+    assert_line(
+        &t,
+        &format!(
+            "main () at gdb_mmu.c:{}",
+            line_of("gdb_mmu.c", "puthex(w->words[0]);")
+        ),
+    );
     assert_line(&t, "[Inferior 1 (process 1) exited normally]");
     // The hardware breakpoint on the SVC.
     let svc_line = line_of("gdb_mmu_start.S", "svc     #0x42");
