@@ -340,6 +340,11 @@ fn debug_session_on_gdb_mmu(test: &str, tier: &str) {
     assert_line(&t, &translate);
     assert_line(&t, &format!("VBAR_EL1        {vectors:#018x}"));
     assert_line(&t, "PSTATE  0x000003c5  (EL1h, DAIF 0xf, NZCV 0x0)");
+    assert_line(
+        &t,
+        "TCR_EL1 decoded: TTBR0: 39-bit VAs, 4 KiB granule; TTBR1: walks disabled; \
+         IPS 32 bits; ASIDs 8 bits from TTBR0",
+    );
     let executed: u64 = t
         .lines()
         .find_map(|l| l.strip_suffix(" instructions executed")?.parse().ok())

@@ -211,8 +211,44 @@ pub fn el1_state_text(cpu: &CpuState, sys: &SysCpu) -> String {
             let _ = writeln!(text, "{name:<15} {v:#018x}{note}");
         }
     }
+    let _ = writeln!(text, "{}", tcr_summary(sys.mmu.tcr_el1));
     text.truncate(text.trim_end().len());
     text
+}
+
+/// TCR_EL1 decoded: each half's VA size, granule and whether it walks; the PA size.
+fn tcr_summary(tcr: u64) -> String {
+    let field = |shift: u32, bits: u32| (tcr >> shift) & ((1 << bits) - 1);
+    let half = |name: &str, txsz: u64, disabled: bool, granule: &str| {
+        if disabled {
+            format!("{name}: walks disabled")
+        } else {
+            format!("{name}: {}-bit VAs, {granule} granule", 64 - txsz)
+        }
+    };
+    let tg0 = match field(14, 2) {
+        0 => "4 KiB",
+        1 => "64 KiB",
+        2 => "16 KiB",
+        _ => "reserved",
+    };
+    let tg1 = match field(30, 2) {
+        1 => "16 KiB",
+        2 => "4 KiB",
+        3 => "64 KiB",
+        _ => "reserved",
+    };
+    let pa_bits = [32, 36, 40, 42, 44, 48, 52]
+        .get(field(32, 3) as usize)
+        .copied();
+    format!(
+        "TCR_EL1 decoded: {}; {}; IPS {} bits; ASIDs {} bits from TTBR{}",
+        half("TTBR0", field(0, 6), field(7, 1) != 0, tg0),
+        half("TTBR1", field(16, 6), field(23, 1) != 0, tg1),
+        pa_bits.map_or("reserved".to_string(), |b| b.to_string()),
+        if field(36, 1) != 0 { 16 } else { 8 },
+        field(22, 1),
+    )
 }
 
 fn rwx(read: bool, write: bool, exec: bool) -> String {
