@@ -627,3 +627,41 @@ fn bad_gdb_options_are_refused() {
     assert_eq!(code, Some(125), "{err}");
     assert!(err.contains("--gdb <HOST:PORT>"), "{err}");
 }
+
+#[test]
+fn code_written_by_gdb_replaces_compiled_translations() {
+    let test = "code_written_by_gdb_replaces_compiled_translations";
+    let Some(gdb) = find_on_path("gdb-multiarch") else {
+        skip(
+            test,
+            "gdb-multiarch is not installed (apt-get install gdb-multiarch)",
+        );
+        return;
+    };
+    // JIT only: tick's block is compiled by its first call.
+    let emu = Debuggee::start("jit");
+    let t = run_gdb(
+        &gdb,
+        emu.port,
+        &cmds(&[
+            "break tick",
+            "continue",
+            "continue",
+            "p/x counter",
+            // The store becomes a NOP: later ticks leave counter alone.
+            "set {unsigned int}tick_store = 0xd503201f",
+            "x/i tick_store",
+            "delete",
+            "continue",
+        ]),
+    );
+    let (status, stdout, stderr) = emu.finish();
+    let ctx = format!("gdb transcript:\n{t}\nemu stderr:\n{stderr}");
+    assert_eq!(printed_values(&t), ["0x1"], "{ctx}");
+    assert_line(
+        &t,
+        &format!("   {:#x} <tick+8>:\tnop", symbol("tick_store")),
+    );
+    assert_eq!(status, Status::Exit(0), "{ctx}");
+    assert!(stdout.ends_with("counter: 0x00000001\n"), "{stdout}\n{ctx}");
+}
