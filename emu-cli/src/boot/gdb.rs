@@ -24,6 +24,14 @@
 //!   drop the debugger's connection.
 //! - While a debugger is attached the guest's time keeps running (the timer thread goes
 //!   on), as with QEMU's default clock.
+//! - `--gdb` turns instruction counting on (`monitor icount`; counted per block, so a
+//!   block that faults part-way counts whole). Without breakpoints or watchpoints the
+//!   machine otherwise runs as without `--gdb` (compiled code, chaining).
+//!
+//! Not supported: writing system registers (read-only, as QEMU's are except a few);
+//! physical-memory access mode (QEMU's `maintenance packet Qqemu.PhyMemMode:1`); more
+//! than one vCPU (`--smp 1` only, so there is one GDB thread); non-stop mode, tracepoints
+//! and reverse execution; a reset of the devices by `monitor reset`.
 
 use super::console;
 use super::machine::Board;
