@@ -7,9 +7,11 @@
 //! - `events.rs`: how threads wake each other (WFI, device deadlines, interrupts).
 //! - `console.rs`: stdin to the UART, raw terminal mode, `Ctrl-A` commands.
 //! - `vcpu.rs`: the vCPU loop and the timer thread.
+//! - `gdb.rs`: the vCPU under a debugger (`--gdb`).
 
 mod console;
 mod events;
+mod gdb;
 mod loader;
 mod machine;
 mod options;
@@ -31,6 +33,10 @@ pub enum GicArg {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(
+    after_help = "On a terminal the console is raw: Ctrl-A x quits, Ctrl-A h lists the \
+    commands, Ctrl-A Ctrl-A sends Ctrl-A. The guest's PSCI SYSTEM_OFF ends emu with status 0."
+)]
 pub struct BootArgs {
     /// The kernel: an arm64 Linux Image (optionally gzip'd), an AArch64 ELF file, or a raw
     /// binary (loaded at RAM base + 0x80000). Default: the bundled demo image.
@@ -72,8 +78,16 @@ pub struct BootArgs {
     /// Print runtime counters on stderr when the machine stops.
     #[arg(long)]
     stats: bool,
-    /// Log filter (tracing targets such as unimp, exception; or EnvFilter syntax). The
-    /// EMU_LOG environment variable works too.
+    /// Listen for gdb (remote protocol) on HOST:PORT, like QEMU's -gdb tcp::PORT (port 0:
+    /// any free port, printed on stderr). gdb may attach at any time.
+    #[arg(long, value_name = "HOST:PORT")]
+    gdb: Option<String>,
+    /// Do not start the CPU until gdb has attached and resumes it (QEMU's -S).
+    #[arg(long, requires = "gdb")]
+    gdb_wait: bool,
+    /// What to log on stderr: a comma-separated list of in_asm (blocks translated), exec
+    /// (blocks run), int (interrupts taken), unimp (unimplemented registers and
+    /// instructions, UNDEF); or an EnvFilter directive. EMU_LOG works too.
     #[arg(long, value_name = "FILTER")]
     trace: Option<String>,
 }
@@ -91,6 +105,10 @@ pub struct BootPlan {
     pub serial: options::Serial,
     pub tier: TierConfig,
     pub stats: bool,
+    /// `--trace in_asm` / `--trace exec`: log each block translated / executed.
+    pub trace_in_asm: bool,
+    pub trace_exec: bool,
+    pub gdb: Option<gdb::GdbOptions>,
 }
 
 fn tier_config(tier: Tier, threshold: Option<u32>) -> TierConfig {
@@ -173,8 +191,18 @@ fn plan(a: BootArgs) -> Result<BootPlan, (String, String)> {
         },
         no_reboot: a.no_reboot,
         serial,
-        tier: tier_config(a.tier, a.jit_threshold),
+        tier: TierConfig {
+            // `monitor icount` under gdb reports executed instructions.
+            count_insns: a.gdb.is_some(),
+            ..tier_config(a.tier, a.jit_threshold)
+        },
         stats: a.stats,
+        trace_in_asm: false,
+        trace_exec: false,
+        gdb: a.gdb.map(|address| gdb::GdbOptions {
+            address,
+            wait: a.gdb_wait,
+        }),
     })
 }
 
@@ -184,10 +212,12 @@ pub fn main(a: BootArgs) -> ! {
     if let Err(e) = diagnostics::init_logging(&trace.filter, None, false) {
         fail("arguments", &e);
     }
-    let plan = match plan(a) {
+    let mut plan = match plan(a) {
         Ok(p) => p,
         Err((what, why)) => fail(&what, &why),
     };
+    plan.trace_in_asm = trace.in_asm;
+    plan.trace_exec = trace.exec;
     let events = Arc::new(events::Events::new());
     let clock: Arc<dyn Clock> = Arc::new(HostClock::new());
     let uart_out: Box<dyn Write + Send> = match &plan.serial {

@@ -102,6 +102,16 @@ pub fn build(
             let name = path.display().to_string();
             let blob = loader::read_bounded(path, plan.ram_size)?;
             check_dtb(&blob).map_err(|why| LoadError::new(&name, why))?;
+            if plan.append.is_some() || initrd.is_some() {
+                // QEMU rewrites /chosen of a -dtb; we pass the blob unchanged, so say so
+                // rather than let the kernel miss its command line or initrd silently.
+                eprintln!(
+                    "emu: warning: {name} is passed unchanged: its /chosen must already hold \
+                     the command line and initrd location (initrd at {:#x}..{:#x})",
+                    initrd.map_or(0, |r| r.0),
+                    initrd.map_or(0, |r| r.1)
+                );
+            }
             blob
         }
         None => {

@@ -27,12 +27,12 @@ use std::time::Duration;
 /// passed (it should not, once ticked): never spin.
 const MIN_TIMER_SLEEP: Duration = Duration::from_micros(100);
 
-fn timer_thread(loaded_board: Arc<super::machine::Board>, clock: Arc<dyn Clock>) {
-    let events = loaded_board.events.clone();
+fn timer_thread(board: Arc<super::machine::Board>, clock: Arc<dyn Clock>) {
+    let events = board.events.clone();
     loop {
-        loaded_board.devices.tick();
+        board.devices.tick();
         let now = clock.now_ns();
-        let timeout = loaded_board
+        let timeout = board
             .devices
             .next_deadline_ns()
             .map(|at| Duration::from_nanos(at.saturating_sub(now)).max(MIN_TIMER_SLEEP));
@@ -70,6 +70,8 @@ pub fn run(loaded: Loaded, plan: &BootPlan, clock: Arc<dyn Clock>) -> ! {
         Ok(rt) => rt,
         Err(e) => console::exit_with_error("boot", &e),
     };
+    rt.trace_in_asm = plan.trace_in_asm;
+    rt.trace_exec = plan.trace_exec;
 
     let timer_board = board.clone();
     let timer_clock = clock.clone();
@@ -85,21 +87,52 @@ pub fn run(loaded: Loaded, plan: &BootPlan, clock: Arc<dyn Clock>) -> ! {
             board.devices.uart.clone(),
             events.clone(),
         ));
-        console::spawn_input(queue, terminal);
+        if let Err(e) = console::spawn_input(queue, terminal) {
+            console::exit_with_error("boot", &format!("cannot start the console threads: {e}"));
+        }
     }
 
     let stop = |rt: &Runtime<A64>, code: i32| -> ! {
         if plan.stats {
             console::restore_terminal();
-            eprintln!("emu: {:?}", rt.stats);
+            let s = &rt.stats;
+            eprintln!(
+                "emu: stats: blocks translated {}, compiled {} (failed {}), compile time \
+                 {:.3} ms, block runs: interpreter {} jit {}, code flushes {}, cache resets {}, \
+                 chain links {}",
+                s.blocks_translated,
+                s.blocks_compiled,
+                s.compile_failures,
+                s.compile_time.as_secs_f64() * 1e3,
+                s.interp_block_runs,
+                s.jit_block_runs,
+                s.flushes,
+                s.cache_resets,
+                s.chain_links
+            );
         }
         console::exit(code)
     };
+    if let Some(gdb_options) = &plan.gdb {
+        let machine = super::gdb::Machine {
+            cpu: &mut *cpu,
+            rt: &mut rt,
+            board: &board,
+            entry: loaded.entry,
+            x0: loaded.x0,
+            no_reboot: plan.no_reboot,
+        };
+        let code = super::gdb::run(machine, gdb_options);
+        stop(&rt, code)
+    }
     loop {
         // A kick that arrives from here on stops the next run at once, so nothing signalled
         // after this check is missed.
         events.take_kick();
-        exception::take_pending_interrupt(cpu);
+        let pc = cpu.core.pc;
+        if exception::take_pending_interrupt(cpu) {
+            tracing::debug!(target: "int", "interrupt taken at pc {pc:#x}, vector {:#x}", cpu.core.pc);
+        }
         // SAFETY: the state is leaked (valid forever) and only this thread runs it.
         let exit = unsafe { rt.run(cpu.as_mut_ptr()) };
         match exception::handle_exit(cpu, exit) {
