@@ -101,13 +101,25 @@ struct Debuggee {
 
 impl Debuggee {
     fn start(tier: Option<&str>, args: &[&str]) -> Debuggee {
+        Debuggee::start_program(&program(), None, tier, args)
+    }
+
+    fn start_program(
+        program: &Path,
+        sysroot: Option<&Path>,
+        tier: Option<&str>,
+        args: &[&str],
+    ) -> Debuggee {
         let mut cmd = Command::new(emu_binary());
         cmd.arg("run");
         if let Some(t) = tier {
             cmd.args(["--tier", t]);
         }
+        if let Some(root) = sysroot {
+            cmd.arg("--sysroot").arg(root);
+        }
         cmd.args(["--gdb", "127.0.0.1:0", "--gdb-wait"])
-            .arg(program())
+            .arg(program)
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -225,15 +237,29 @@ struct Gdb {
 
 impl Gdb {
     fn start(gdb: &Path, port: u16, commands: &[String]) -> Gdb {
+        Gdb::start_program(gdb, &program(), None, port, commands)
+    }
+
+    fn start_program(
+        gdb: &Path,
+        program: &Path,
+        sysroot: Option<&Path>,
+        port: u16,
+        commands: &[String],
+    ) -> Gdb {
         let (reader_end, writer_end) = std::io::pipe().expect("pipe");
         let mut cmd = Command::new(gdb);
         // In the source directory, so gdb shows source lines as well as line numbers.
         cmd.current_dir(guest_dir())
             .args(["-batch", "-nx"])
             .args(["-ex", "set pagination off", "-ex", "set width 0"])
-            .args(["-ex", "set confirm off"])
-            .arg("-ex")
-            .arg(format!("file {}", program().display()))
+            .args(["-ex", "set confirm off"]);
+        if let Some(root) = sysroot {
+            cmd.arg("-ex")
+                .arg(format!("set sysroot {}", root.display()));
+        }
+        cmd.arg("-ex")
+            .arg(format!("file {}", program.display()))
             .arg("-ex")
             .arg(format!("target remote 127.0.0.1:{port}"));
         for c in commands {
@@ -807,4 +833,59 @@ fn bad_gdb_options_are_emulator_errors() {
         "{}",
         wait_alone.stderr_text()
     );
+}
+
+#[test]
+fn dynamically_linked_program_and_its_shared_libraries() {
+    let Some(gdb) = gdb_client("dynamically_linked_program_and_its_shared_libraries") else {
+        return;
+    };
+    let Some(root) = emu_tests::sysroot() else {
+        skip(
+            "dynamically_linked_program_and_its_shared_libraries",
+            "no Debian sysroot (bash tests/fetch-debian-arm64.sh)",
+        );
+        return;
+    };
+    let program = guest_dir().join("libc_basics_dyn");
+    let emu = Debuggee::start_program(&program, Some(&root), None, &[]);
+    let session = Gdb::start_program(
+        &gdb,
+        &program,
+        Some(&root),
+        emu.port,
+        &cmds(&[
+            "break puts",
+            "continue",
+            "info sharedlibrary",
+            "delete",
+            "continue",
+        ]),
+    );
+    let t = session.finish();
+    let (status, stdout) = emu.finish();
+    // gdb found libc through the auxv and the dynamic linker's list, and the breakpoint
+    // in it (a PIE program's library, at an address chosen at run time) stops.
+    let libc = root.join("lib/aarch64-linux-gnu/libc.so.6");
+    assert!(
+        t.lines().any(|l| l.starts_with("Breakpoint 1, 0x")
+            && l.ends_with(&format!(" in puts () from {}", libc.display()))),
+        "no stop in libc's puts in:\n{t}"
+    );
+    for lib in [
+        "lib/ld-linux-aarch64.so.1",
+        "lib/aarch64-linux-gnu/libc.so.6",
+    ] {
+        let path = root.join(lib);
+        assert!(
+            t.lines()
+                .any(|l| l.starts_with("0x") && l.ends_with(&path.display().to_string())),
+            "{lib} not in info sharedlibrary:\n{t}"
+        );
+    }
+    assert_line(&t, "[Inferior 1 (process 1) exited normally]");
+    assert_eq!(status, Status::Exit(0));
+    let expected = std::fs::read_to_string(guest_dir().join("expected/libc_basics_dyn.stdout"))
+        .expect("recorded output");
+    assert_eq!(stdout, expected);
 }

@@ -36,8 +36,8 @@
 //! - More than one thread: gdb sees the main thread only; other guest threads run freely
 //!   and ignore breakpoints (one GDB thread; no `qfThreadInfo`/`H` per thread).
 //! - Non-stop mode, reverse execution, tracepoints, `catch syscall`, extended-remote
-//!   (`run`/`attach`), file I/O (`vFile`), `qXfer:libraries` (dynamic programs: gdb finds
-//!   the interpreter's base through the auxv only).
+//!   (`run`/`attach`), file I/O (`vFile`), `qXfer:libraries-svr4` (not needed: with the
+//!   auxv gdb finds the dynamic linker and reads its list of shared libraries itself).
 //! - Ctrl-C while the guest is blocked in a host system call takes effect when the call
 //!   returns. A guest `fork` child runs undebugged; `exec` ends debugging of the new
 //!   image (the emulator re-executes itself without `--gdb`).
