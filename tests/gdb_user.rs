@@ -95,8 +95,19 @@ struct Debuggee {
     port: u16,
     /// The guest's output so far.
     stdout: Arc<Mutex<Vec<u8>>>,
-    stdout_reader: std::thread::JoinHandle<()>,
+    stdout_reader: Option<std::thread::JoinHandle<()>>,
     stderr: Arc<Mutex<String>>,
+}
+
+/// A test that fails part-way must not leave its emu running (a spinning guest would
+/// outlive the test run and eat a CPU).
+impl Drop for Debuggee {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
 }
 
 impl Debuggee {
@@ -169,7 +180,7 @@ impl Debuggee {
             child,
             port,
             stdout,
-            stdout_reader,
+            stdout_reader: Some(stdout_reader),
             stderr,
         }
     }
@@ -212,7 +223,9 @@ impl Debuggee {
             }
             std::thread::sleep(Duration::from_millis(10));
         };
-        let _ = self.stdout_reader.join();
+        if let Some(reader) = self.stdout_reader.take() {
+            let _ = reader.join();
+        }
         let out = self
             .stdout
             .lock()
