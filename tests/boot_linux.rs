@@ -237,16 +237,30 @@ fn bundled_image_boots_to_a_shell_with_gicv2() {
     );
 }
 
-#[test]
-fn debian_kernel_boots_to_a_shell() {
+/// Debian bookworm's generic arm64 kernel (issue 4's acceptance test), under `gic`.
+fn debian_kernel_boots(test: &str, gic: &str) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/kernel");
     let (kernel, initrd) = (dir.join("vmlinuz"), dir.join("initramfs.cpio.gz"));
     if !kernel.is_file() || !initrd.is_file() || bundled().is_none() {
         skip(
-            "debian_kernel_boots_to_a_shell",
+            test,
             "no tests/.cache/kernel (tests/fetch-debian-kernel.sh) or images/boot-checks.txt",
         );
         return;
     }
-    play(&["--append", "console=ttyAMA0"], &kernel, &initrd);
+    play(
+        &["--gic", gic, "--append", "console=ttyAMA0"],
+        &kernel,
+        &initrd,
+    );
+}
+
+#[test]
+fn debian_kernel_boots_to_a_shell_with_gicv3() {
+    debian_kernel_boots("debian_kernel_boots_to_a_shell_with_gicv3", "v3");
+}
+
+#[test]
+fn debian_kernel_boots_to_a_shell_with_gicv2() {
+    debian_kernel_boots("debian_kernel_boots_to_a_shell_with_gicv2", "v2");
 }

@@ -557,6 +557,11 @@ fn watchpoints_stop_after_the_access_at_the_right_line() {
             "continue",
             "p/x $pc",
             "delete",
+            "awatch watched_counter",
+            "continue",
+            "p/x $pc",
+            "continue",
+            "delete",
             "continue",
         ]),
     );
@@ -576,9 +581,26 @@ fn watchpoints_stop_after_the_access_at_the_right_line() {
             bump + 0x1c
         ),
     );
+    // An access watchpoint: the store of line 32 (same value), then main's read.
+    assert_line(
+        &t,
+        "Hardware access (read/write) watchpoint 3: watched_counter",
+    );
+    assert_line(&t, "bump_counter () at ./gdb_target.c:33");
+    assert!(
+        t.lines().any(|l| l.starts_with("0x")
+            && l.contains(" in main (argc=1, argv=0x")
+            && l.ends_with(") at ./gdb_target.c:51")),
+        "no stop at main's read of the counter in:\n{t}"
+    );
+    let values = printed_values(&t);
     assert_eq!(
-        printed_values(&t),
-        [format!("{:#x}", bump + 0x10), format!("{:#x}", bump + 0x1c)]
+        values,
+        [
+            format!("{:#x}", bump + 0x10),
+            format!("{:#x}", bump + 0x1c),
+            format!("{:#x}", bump + 0x28)
+        ]
     );
     assert!(exited_with(&t, "036"), "no exit in:\n{t}");
     assert_eq!(status, Status::Exit(30));
@@ -595,17 +617,30 @@ fn set_var_changes_the_programs_output() {
         None,
         &[],
         &cmds(&[
-            "break compute",
+            "hbreak compute",
             "continue",
             "p n",
             "set var multiplier = 10",
             "p multiplier",
+            // Registers are writable too (x19, V0's high half, FPSR's QC bit are not
+            // used by the rest of the program).
+            "set var $x19 = 0x1234",
+            "set var $v0.d.u[1] = 5",
+            "set var $fpsr = 0x8000000",
+            "p/x $x19",
+            "p $v0.d.u[1]",
+            "p/x $fpsr",
             "delete",
             "continue",
         ]),
     );
+    assert!(
+        t.lines()
+            .any(|l| l.starts_with("Hardware assisted breakpoint 1 at ")),
+        "no hardware breakpoint in:\n{t}"
+    );
     assert_line(&t, "Breakpoint 1, compute (n=4) at ./gdb_target.c:23");
-    assert_eq!(printed_values(&t), ["4", "10"]);
+    assert_eq!(printed_values(&t), ["4", "10", "0x1234", "5", "0x8000000"]);
     // 10 * (1 + 2 + 3 + 4) = 100 = 0144.
     assert!(exited_with(&t, "0144"), "no exit in:\n{t}");
     assert_eq!(status, Status::Exit(100));
@@ -727,4 +762,49 @@ fn detach_lets_the_program_run_to_its_end() {
     // The breakpoint is gone with the debugger: the program finishes normally.
     assert_eq!(status, Status::Exit(30));
     assert_eq!(stdout, "result=30 counter=42\n");
+}
+
+#[test]
+fn monitor_quit_ends_the_emulator() {
+    let Some(gdb) = gdb_client("monitor_quit_ends_the_emulator") else {
+        return;
+    };
+    let (t, status, stdout) = debug_session(
+        &gdb,
+        None,
+        &[],
+        &cmds(&["break compute", "continue", "monitor quit"]),
+    );
+    assert_line(&t, "Breakpoint 1, compute (n=4) at ./gdb_target.c:23");
+    assert_line(&t, "emu: quitting");
+    // Ended at the breakpoint: the program never printed its result.
+    assert_eq!(status, Status::Exit(0));
+    assert_eq!(stdout, "");
+}
+
+#[test]
+fn bad_gdb_options_are_emulator_errors() {
+    // No gdb needed: the options are refused before anything runs.
+    let run = |args: &[&str]| {
+        let mut cmd = Command::new(emu_binary());
+        cmd.arg("run").args(args).arg(program());
+        emu_tests::run_command(cmd, b"", TIMEOUT)
+    };
+    let bad_address = run(&["--gdb", "127.0.0.1:notaport"]);
+    assert_eq!(bad_address.status, Status::Exit(125));
+    assert!(
+        bad_address
+            .stderr_text()
+            .contains("--gdb 127.0.0.1:notaport: "),
+        "{}",
+        bad_address.stderr_text()
+    );
+    assert_eq!(bad_address.stdout_text(), "");
+    let wait_alone = run(&["--gdb-wait"]);
+    assert_eq!(wait_alone.status, Status::Exit(125));
+    assert!(
+        wait_alone.stderr_text().starts_with("emu: arguments: "),
+        "{}",
+        wait_alone.stderr_text()
+    );
 }

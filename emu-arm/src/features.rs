@@ -14,10 +14,15 @@ pub const REVIDR_EL1: u64 = 0;
 /// ID_AA64PFR0_EL1: EL0 and EL1 AArch64-only (1), FP and AdvSIMD implemented (0).
 pub const ID_AA64PFR0_EL1: u64 = 0x11;
 pub const ID_AA64PFR1_EL1: u64 = 0;
-/// ID_AA64ISAR0_EL1: AES with PMULL 1Q (bits 7:4 = 2), SHA1 (bits 11:8 = 1), SHA256 but
-/// not SHA512 (bits 15:12 = 1), CRC32 (bits 19:16 = 1) and LSE atomics (bits 23:20 = 2).
-pub const ID_AA64ISAR0_EL1: u64 = (2 << 4) | (1 << 8) | (1 << 12) | (1 << 16) | (2 << 20);
-pub const ID_AA64ISAR1_EL1: u64 = 0;
+/// ID_AA64ISAR0_EL1: AES with PMULL 1Q (bits 7:4 = 2), SHA1 (bits 11:8 = 1), SHA256 and
+/// SHA512 (bits 15:12 = 2), CRC32 (bits 19:16 = 1), LSE atomics (bits 23:20 = 2),
+/// SQRDMLAH/SQRDMLSH (RDM, bits 31:28 = 1), EOR3/BCAX/RAX1/XAR (SHA3, bits 35:32 = 1) and
+/// SDOT/UDOT (DP, bits 47:44 = 1). SM3/SM4 (bits 39:36, 43:40) are not implemented.
+pub const ID_AA64ISAR0_EL1: u64 =
+    (2 << 4) | (1 << 8) | (2 << 12) | (1 << 16) | (2 << 20) | (1 << 28) | (1 << 32) | (1 << 44);
+/// ID_AA64ISAR1_EL1: FJCVTZS (JSCVT, bits 15:12 = 1) and FRINT32*/FRINT64* (FRINTTS,
+/// bits 35:32 = 1).
+pub const ID_AA64ISAR1_EL1: u64 = (1 << 12) | (1 << 32);
 /// ID_AA64MMFR0_EL1: 48-bit PA (5), 16-bit ASID (2 << 4), 4 KiB granule (TGran4 = 0),
 /// 16 KiB granule (TGran16 = 1 << 20) and 64 KiB granule (TGran64 = 0).
 pub const ID_AA64MMFR0_EL1: u64 = 5 | (2 << 4) | (1 << 20);
@@ -51,6 +56,11 @@ pub mod hwcap {
     pub const ASIMDHP: u64 = 1 << 10;
     /// EL0 may read the ID registers (the kernel emulates `MRS` of them).
     pub const CPUID: u64 = 1 << 11;
+    pub const ASIMDRDM: u64 = 1 << 12;
+    pub const JSCVT: u64 = 1 << 13;
+    pub const SHA3: u64 = 1 << 17;
+    pub const ASIMDDP: u64 = 1 << 20;
+    pub const SHA512: u64 = 1 << 21;
 }
 
 /// What user mode advertises in `AT_HWCAP`.
@@ -62,9 +72,19 @@ pub const USER_HWCAP: u64 = hwcap::FP
     | hwcap::SHA2
     | hwcap::CRC32
     | hwcap::ATOMICS
-    | hwcap::CPUID;
-/// `AT_HWCAP2`: nothing beyond the base features.
-pub const USER_HWCAP2: u64 = 0;
+    | hwcap::CPUID
+    | hwcap::ASIMDRDM
+    | hwcap::JSCVT
+    | hwcap::SHA3
+    | hwcap::ASIMDDP
+    | hwcap::SHA512;
+/// Linux `AT_HWCAP2` bits.
+pub mod hwcap2 {
+    pub const FRINT: u64 = 1 << 8;
+}
+
+/// What user mode advertises in `AT_HWCAP2`.
+pub const USER_HWCAP2: u64 = hwcap2::FRINT;
 
 /// System mode: ID_AA64PFR0_EL1 as EL1 reads it. As in user mode (EL0 and EL1 AArch64
 /// only, no EL2/EL3, FP and AdvSIMD), plus GIC = 1 when the board's interrupt controller

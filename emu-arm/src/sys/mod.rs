@@ -34,6 +34,7 @@
 
 #[cfg(test)]
 mod cpu_tests;
+pub mod debug;
 pub mod exception;
 pub mod insn;
 pub mod psci;

@@ -7,10 +7,12 @@
 //! - `events.rs`: how threads wake each other (WFI, device deadlines, interrupts).
 //! - `console.rs`: stdin to the UART, raw terminal mode, `Ctrl-A` commands.
 //! - `vcpu.rs`: the vCPU loop and the timer thread.
+//! - `gdb.rs`: the vCPU under a debugger (`--gdb`).
 
 mod console;
 mod events;
 mod fdt_patch;
+mod gdb;
 mod loader;
 mod machine;
 mod options;
@@ -78,6 +80,13 @@ pub struct BootArgs {
     /// Print runtime counters on stderr when the machine stops.
     #[arg(long)]
     stats: bool,
+    /// Listen for gdb (remote protocol) on HOST:PORT, like QEMU's -gdb tcp::PORT (port 0:
+    /// any free port, printed on stderr). gdb may attach at any time.
+    #[arg(long, value_name = "HOST:PORT")]
+    gdb: Option<String>,
+    /// Do not start the CPU until gdb has attached and resumes it (QEMU's -S).
+    #[arg(long, requires = "gdb")]
+    gdb_wait: bool,
     /// What to log on stderr: a comma-separated list of in_asm (blocks translated), exec
     /// (blocks run), int (interrupts taken), unimp (unimplemented registers and
     /// instructions, UNDEF); or an EnvFilter directive. EMU_LOG works too.
@@ -101,6 +110,7 @@ pub struct BootPlan {
     /// `--trace in_asm` / `--trace exec`: log each block translated / executed.
     pub trace_in_asm: bool,
     pub trace_exec: bool,
+    pub gdb: Option<gdb::GdbOptions>,
 }
 
 fn tier_config(tier: Tier, threshold: Option<u32>) -> TierConfig {
@@ -183,10 +193,18 @@ fn plan(a: BootArgs) -> Result<BootPlan, (String, String)> {
         },
         no_reboot: a.no_reboot,
         serial,
-        tier: tier_config(a.tier, a.jit_threshold),
+        tier: TierConfig {
+            // `monitor icount` under gdb reports executed instructions.
+            count_insns: a.gdb.is_some(),
+            ..tier_config(a.tier, a.jit_threshold)
+        },
         stats: a.stats,
         trace_in_asm: false,
         trace_exec: false,
+        gdb: a.gdb.map(|address| gdb::GdbOptions {
+            address,
+            wait: a.gdb_wait,
+        }),
     })
 }
 

@@ -113,6 +113,18 @@ pub fn run(loaded: Loaded, plan: &BootPlan, clock: Arc<dyn Clock>) -> ! {
         }
         console::exit(code)
     };
+    if let Some(gdb_options) = &plan.gdb {
+        let machine = super::gdb::Machine {
+            cpu: &mut *cpu,
+            rt: &mut rt,
+            board: &board,
+            entry: loaded.entry,
+            x0: loaded.x0,
+            no_reboot: plan.no_reboot,
+        };
+        let code = super::gdb::run(machine, gdb_options);
+        stop(&rt, code)
+    }
     loop {
         // A kick that arrives from here on stops the next run at once, so nothing signalled
         // after this check is missed.

@@ -5,6 +5,7 @@
 //! friends, DUP/INS from a general register, UMOV — are emitted inline on the 64-bit
 //! halves; everything else is a state helper working on whole 128-bit values.
 
+pub mod dot_rdm;
 pub mod fpvec;
 pub mod inline;
 pub mod int;
@@ -125,6 +126,8 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
             Some(_) => helper(e, shift_imm_helper, raw),
             None => undef(e, raw, pc),
         },
+        Op::SimdThreeSameExtra => helper(e, three_same_extra_helper, raw),
+        Op::ScalarThreeSameExtra => helper(e, scalar_three_same_extra_helper, raw),
         Op::SimdThreeDiff => helper(e, three_diff_helper, raw),
         Op::SimdAcross => helper(e, across_helper, raw),
         Op::SimdByElem => helper(e, by_elem_helper, raw),
@@ -570,6 +573,17 @@ fn by_elem_common(st: &mut CpuState, w: u32, scalar: bool) -> Option<()> {
     }
     Some(())
 }
+
+simd_helper!(three_same_extra_helper, |st, w| {
+    let op = id::three_same_extra_op(w, false)?;
+    dot_rdm::three_same_extra(st, w, op, false);
+    Some(())
+});
+simd_helper!(scalar_three_same_extra_helper, |st, w| {
+    let op = id::three_same_extra_op(w, true)?;
+    dot_rdm::three_same_extra(st, w, op, true);
+    Some(())
+});
 
 simd_helper!(by_elem_helper, |st, w| by_elem_common(st, w, false));
 simd_helper!(scalar_by_elem_helper, |st, w| by_elem_common(st, w, true));
