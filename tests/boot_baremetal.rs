@@ -2,7 +2,8 @@
 //! and binaries committed there): output on the PL011, exceptions (SVC, UNDEF, EL0, data
 //! and instruction aborts with the MMU on), the timer interrupt through GICv2 and GICv3
 //! and WFI, the RTC, PSCI SYSTEM_OFF/SYSTEM_RESET, the kernel formats (raw binary, ELF,
-//! gzip), the device tree options, and bad input refused with one line and status 125.
+//! gzip), the device tree options (--dump-dtb, --dtb with /chosen rewritten), console
+//! input, idling without spinning, and bad input refused with one line and status 125.
 //!
 //! The expected outputs are what the same binaries print under
 //! `qemu-system-aarch64 -M virt -cpu cortex-a57 -nographic -kernel FILE` (QEMU 7.2),
@@ -211,6 +212,25 @@ fn dump_dtb_then_boot_with_it() {
         &program("hello.bin"),
     );
     assert_output("--dtb", &out, HELLO);
+    // A given DTB's /chosen gets this boot's command line (as QEMU's -dtb does).
+    let patched = dir.path().join("patched.dtb");
+    let out = boot(
+        &[
+            "--dtb",
+            dtb.to_str().unwrap_or(""),
+            "--append",
+            "other=args",
+            "--dump-dtb",
+            patched.to_str().unwrap_or(""),
+        ],
+        &program("hello.bin"),
+    );
+    assert_output("--dtb --append --dump-dtb", &out, "");
+    let blob = std::fs::read(&patched).expect("patched DTB");
+    let has = |needle: &[u8]| blob.windows(needle.len()).any(|w| w == needle);
+    assert!(has(b"other=args\0"), "new bootargs missing");
+    assert!(!has(b"hello=world"), "old bootargs kept");
+    assert!(has(b"arm,pl011\0"), "UART node lost");
 }
 
 /// An emulator-side refusal: one `emu: ` line on stderr, status 125, no panic.

@@ -11,6 +11,7 @@
 
 mod console;
 mod events;
+mod fdt_patch;
 mod gdb;
 mod loader;
 mod machine;
@@ -51,7 +52,8 @@ pub struct BootArgs {
     /// Guest RAM, e.g. 512M or 2G (a bare number is MiB).
     #[arg(long, value_name = "SIZE", default_value = "512M")]
     memory: String,
-    /// Give the guest this device tree instead of the generated one (passed unchanged).
+    /// Give the guest this device tree instead of the generated one (its /chosen gets the
+    /// --append command line and the initrd location, as with QEMU's -dtb).
     #[arg(long, value_name = "FILE")]
     dtb: Option<PathBuf>,
     /// Write the generated device tree (with /chosen filled in) to FILE and exit.

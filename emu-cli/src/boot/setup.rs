@@ -2,6 +2,7 @@
 //! the device tree in RAM, and where the CPU starts.
 
 use super::events::Events;
+use super::fdt_patch;
 use super::loader::{self, LoadError};
 use super::machine::{Board, BoardConfig};
 use super::BootPlan;
@@ -103,16 +104,15 @@ pub fn build(
             let blob = loader::read_bounded(path, plan.ram_size)?;
             check_dtb(&blob).map_err(|why| LoadError::new(&name, why))?;
             if plan.append.is_some() || initrd.is_some() {
-                // QEMU rewrites /chosen of a -dtb; we pass the blob unchanged, so say so
-                // rather than let the kernel miss its command line or initrd silently.
-                eprintln!(
-                    "emu: warning: {name} is passed unchanged: its /chosen must already hold \
-                     the command line and initrd location (initrd at {:#x}..{:#x})",
-                    initrd.map_or(0, |r| r.0),
-                    initrd.map_or(0, |r| r.1)
-                );
+                // As QEMU does for -dtb: /chosen gets this boot's command line and initrd.
+                let chosen = fdt_patch::Chosen {
+                    bootargs: plan.append.as_deref(),
+                    initrd,
+                };
+                fdt_patch::set_chosen(&blob, &chosen).map_err(|why| LoadError::new(&name, why))?
+            } else {
+                blob
             }
-            blob
         }
         None => {
             let entropy = host_entropy();
