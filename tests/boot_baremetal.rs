@@ -2,7 +2,8 @@
 //! and binaries committed there): output on the PL011, exceptions (SVC, UNDEF, EL0, data
 //! and instruction aborts with the MMU on), the timer interrupt through GICv2 and GICv3
 //! and WFI, the RTC, PSCI SYSTEM_OFF/SYSTEM_RESET, the kernel formats (raw binary, ELF,
-//! gzip), the device tree options, and bad input refused with one line and status 125.
+//! gzip), the device tree options (--dump-dtb, --dtb with /chosen rewritten), console
+//! input, idling without spinning, and bad input refused with one line and status 125.
 //!
 //! The expected outputs are what the same binaries print under
 //! `qemu-system-aarch64 -M virt -cpu cortex-a57 -nographic -kernel FILE` (QEMU 7.2),
@@ -211,6 +212,25 @@ fn dump_dtb_then_boot_with_it() {
         &program("hello.bin"),
     );
     assert_output("--dtb", &out, HELLO);
+    // A given DTB's /chosen gets this boot's command line (as QEMU's -dtb does).
+    let patched = dir.path().join("patched.dtb");
+    let out = boot(
+        &[
+            "--dtb",
+            dtb.to_str().unwrap_or(""),
+            "--append",
+            "other=args",
+            "--dump-dtb",
+            patched.to_str().unwrap_or(""),
+        ],
+        &program("hello.bin"),
+    );
+    assert_output("--dtb --append --dump-dtb", &out, "");
+    let blob = std::fs::read(&patched).expect("patched DTB");
+    let has = |needle: &[u8]| blob.windows(needle.len()).any(|w| w == needle);
+    assert!(has(b"other=args\0"), "new bootargs missing");
+    assert!(!has(b"hello=world"), "old bootargs kept");
+    assert!(has(b"arm,pl011\0"), "UART node lost");
 }
 
 /// An emulator-side refusal: one `emu: ` line on stderr, status 125, no panic.
@@ -268,5 +288,216 @@ fn bad_input_is_refused_cleanly() {
         "--dtb garbage",
         &boot(&["--dtb", not_dtb.to_str().unwrap_or("")], &hello),
         "device tree",
+    );
+}
+
+#[test]
+fn console_input_reaches_the_uart_as_is_from_a_pipe() {
+    // No terminal: Ctrl-A (0x01) is an ordinary byte for the guest.
+    let out = run_command(
+        boot_command(&[], &program("echo.bin")),
+        b"ab\x01cq",
+        TIMEOUT,
+    );
+    assert_output("echo from a pipe", &out, "ready\n[a][b][\x01][c][q]\n");
+}
+
+/// A pseudo-terminal pair: we hold the master; the child gets the slave as stdin/stdout.
+struct Pty {
+    master: std::os::fd::OwnedFd,
+    slave: std::os::fd::OwnedFd,
+}
+
+impl Pty {
+    fn open() -> Option<Pty> {
+        use std::os::fd::FromRawFd;
+        let (mut master, mut slave) = (-1, -1);
+        // SAFETY: openpty writes two descriptors; the name/termios/winsize arguments are
+        // optional and passed as null.
+        let rc = unsafe {
+            libc::openpty(
+                &mut master,
+                &mut slave,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                std::ptr::null(),
+            )
+        };
+        (rc == 0).then(|| {
+            // SAFETY: both descriptors were just opened and are owned by nobody else.
+            unsafe {
+                Pty {
+                    master: std::os::fd::OwnedFd::from_raw_fd(master),
+                    slave: std::os::fd::OwnedFd::from_raw_fd(slave),
+                }
+            }
+        })
+    }
+
+    fn termios(&self) -> libc::termios {
+        use std::os::fd::AsRawFd;
+        // SAFETY: `t` is written by tcgetattr on a valid terminal descriptor.
+        let mut t: libc::termios = unsafe { std::mem::zeroed() };
+        assert_eq!(
+            unsafe { libc::tcgetattr(self.slave.as_raw_fd(), &mut t) },
+            0
+        );
+        t
+    }
+
+    fn write(&self, bytes: &[u8]) {
+        use std::os::fd::AsRawFd;
+        // SAFETY: writes from a valid buffer to our descriptor.
+        let n = unsafe { libc::write(self.master.as_raw_fd(), bytes.as_ptr().cast(), bytes.len()) };
+        assert_eq!(n, bytes.len() as isize);
+    }
+
+    /// Reads from the master until `text` has appeared in `seen` (or panics after a while).
+    fn expect(&self, seen: &mut Vec<u8>, text: &str) {
+        use std::os::fd::AsRawFd;
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        while !seen.windows(text.len()).any(|w| w == text.as_bytes()) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no {text:?} on the terminal; got {:?}",
+                String::from_utf8_lossy(seen)
+            );
+            let mut fds = libc::pollfd {
+                fd: self.master.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one valid pollfd.
+            if unsafe { libc::poll(&mut fds, 1, 100) } <= 0 {
+                continue;
+            }
+            let mut buf = [0u8; 1024];
+            // SAFETY: reads into our buffer.
+            let n = unsafe { libc::read(fds.fd, buf.as_mut_ptr().cast(), buf.len()) };
+            if n > 0 {
+                seen.extend_from_slice(&buf[..n as usize]);
+            }
+        }
+    }
+}
+
+#[test]
+fn terminal_is_raw_ctrl_a_commands_work_and_settings_come_back() {
+    let Some(pty) = Pty::open() else {
+        emu_tests::skip("terminal test", "no pseudo-terminals");
+        return;
+    };
+    let before = pty.termios();
+    let tty = || {
+        std::process::Stdio::from(
+            pty.slave
+                .try_clone()
+                .expect("the slave descriptor can be duplicated"),
+        )
+    };
+    let mut child = boot_command(&[], &program("echo.bin"))
+        .stdin(tty())
+        .stdout(tty())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("emu starts");
+    let mut seen = Vec::new();
+    pty.expect(&mut seen, "ready");
+    // Raw mode: a byte goes to the guest at once, without a newline and without echo.
+    pty.write(b"x");
+    pty.expect(&mut seen, "[x]");
+    pty.write(b"\x01h");
+    pty.expect(&mut seen, "C-a x");
+    pty.write(b"\x01\x01");
+    pty.expect(&mut seen, "[\x01]");
+    pty.write(b"\x01x");
+    let status = child.wait().expect("emu ends");
+    assert_eq!(status.code(), Some(0), "{}", String::from_utf8_lossy(&seen));
+    let after = pty.termios();
+    assert_eq!(
+        (after.c_lflag, after.c_iflag, after.c_oflag, after.c_cflag),
+        (
+            before.c_lflag,
+            before.c_iflag,
+            before.c_oflag,
+            before.c_cflag
+        ),
+        "terminal settings not restored"
+    );
+}
+
+#[test]
+fn terminal_settings_come_back_when_killed() {
+    let Some(pty) = Pty::open() else {
+        emu_tests::skip("terminal test", "no pseudo-terminals");
+        return;
+    };
+    let before = pty.termios();
+    let tty = || {
+        std::process::Stdio::from(
+            pty.slave
+                .try_clone()
+                .expect("the slave descriptor can be duplicated"),
+        )
+    };
+    let mut child = boot_command(&[], &program("echo.bin"))
+        .stdin(tty())
+        .stdout(tty())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("emu starts");
+    let mut seen = Vec::new();
+    pty.expect(&mut seen, "ready");
+    assert_ne!(
+        pty.termios().c_lflag,
+        before.c_lflag,
+        "not in raw mode while running"
+    );
+    // SAFETY: signals our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().expect("emu ends");
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.signal(), Some(libc::SIGTERM));
+    assert_eq!(
+        pty.termios().c_lflag,
+        before.c_lflag,
+        "echo/canonical not restored"
+    );
+}
+
+#[test]
+// The child is reaped by wait4 (for its resource usage), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
+fn waiting_for_interrupts_does_not_spin() {
+    // Four timer periods of 250 ms spent in WFI: a CPU that sleeps uses a few milliseconds
+    // of host time; one that polls would use about a second.
+    let started = std::time::Instant::now();
+    let child = boot_command(&["--gic", "v3"], &program("timer_slow_gicv3.bin"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("emu starts");
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid; wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for the child we spawned (its `Child` is never waited on again).
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as i32);
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+    let wall = started.elapsed();
+    let cpu = Duration::new(
+        usage.ru_utime.tv_sec as u64,
+        usage.ru_utime.tv_usec as u32 * 1000,
+    ) + Duration::new(
+        usage.ru_stime.tv_sec as u64,
+        usage.ru_stime.tv_usec as u32 * 1000,
+    );
+    assert!(
+        wall >= Duration::from_millis(900),
+        "finished in {wall:?}: timer too fast"
+    );
+    assert!(
+        cpu < Duration::from_millis(400),
+        "{cpu:?} of host CPU for {wall:?} of mostly idle guest"
     );
 }

@@ -1,12 +1,14 @@
 //! End to end with real Debian arm64 binaries (fetched into tests/.cache by
 //! tests/fetch-debian-arm64.sh; skipped with a message when missing): busybox-static, and
-//! with --sysroot the dynamically linked coreutils, xz, bzip2 and python3.11.
+//! with --sysroot the dynamically linked coreutils, xz, bzip2, gzip and python3.11.
 //!
 //! Each check runs the same command under emu and qemu-aarch64 and requires byte-identical
 //! stdout and the same exit status. Without qemu-aarch64 a check falls back to its own
 //! expectation where it has one (round trips restore the input, known outputs of known
-//! inputs), and is skipped otherwise. Inputs are small: the whole file runs in well under
-//! a minute in the dev profile.
+//! inputs), and is skipped otherwise. Two tests also compare with the host's own programs
+//! (x86-64, computed natively): python3_floats (the portable part of a float-heavy script)
+//! and sha256sum_xz_gzip_agree_with_host_tools. Inputs are small: the whole file runs in
+//! about a minute in the dev profile.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -353,10 +355,11 @@ fn run_on_host(program: &Path, args: &[String], stdin: &[u8], workdir: &Path) ->
     run_command(command, stdin, DEFAULT_TIMEOUT)
 }
 
-/// A float-heavy script (tests/guest/python_floats.py): all of it must match qemu-aarch64,
-/// and its "portable" part (everything IEEE 754 or Python pins down: arithmetic, sqrt,
-/// repr, formatting, struct with NaN payloads and half precision, float.hex, fractions,
-/// decimal) must also match the host's python3, which computes it natively on x86-64.
+/// A float-heavy script (tests/guest/python_floats.py), run once under emu: all of its
+/// output must match qemu-aarch64's, and its "portable" part (everything IEEE 754 or
+/// Python pins down: arithmetic, sqrt, repr, formatting, struct with NaN payloads and
+/// half precision, float.hex, fractions, decimal), which the script prints first, must
+/// also match the host's python3, which computes it natively on x86-64.
 #[test]
 fn python3_floats() {
     let Some(root) = need_sysroot("python3_floats") else {
@@ -364,27 +367,43 @@ fn python3_floats() {
     };
     let script = guest_dir().join("python_floats.py");
     let script = script.to_string_lossy().into_owned();
-    let python = "usr/bin/python3.11";
-    let checks = vec![
-        Check::new(
-            "python_floats.py all",
-            python,
-            &["-S", "-B", &script, "all"],
+    let workdir = TempDir::new("python3_floats");
+    let all = Check::new(
+        "python_floats.py all",
+        "usr/bin/python3.11",
+        &["-S", "-B", &script, "all"],
+    );
+    let emulated = run_on_emu(&all, &root, workdir.path());
+    assert_eq!(
+        emulated.status,
+        Status::Exit(0),
+        "python_floats.py under emu:\n{}",
+        stderr_tail(&emulated)
+    );
+    let mut failures = Vec::new();
+    match qemu() {
+        None => skip(
+            "python3_floats (qemu comparison)",
+            "qemu-aarch64 is not installed",
         ),
-        Check::new(
-            "python_floats.py portable",
-            python,
-            &["-S", "-B", &script, "portable"],
-        ),
-    ];
-    let mut failures = run_checks("python3_floats", &root, checks);
+        Some(qemu) => {
+            let mut command = qemu_command(&qemu, Some(&root), &root.join(all.program), &all.args);
+            guest_environment(&mut command);
+            command.current_dir(workdir.path());
+            let oracle = run_command(command, b"", DEFAULT_TIMEOUT);
+            if oracle.status != Status::Exit(0) {
+                failures.push(format!("qemu-aarch64: {:?}", oracle.status));
+            } else if let Some(diff) = describe_difference(&oracle.stdout, &emulated.stdout) {
+                failures.push(format!("emu vs qemu-aarch64: {diff}"));
+            }
+        }
+    }
     match host_python311() {
         None => skip(
             "python3_floats (host comparison)",
             "the host has no python3.11",
         ),
         Some(host) => {
-            let workdir = TempDir::new("python3_floats_host");
             let args: Vec<String> = ["-S", "-B", &script, "portable"]
                 .iter()
                 .map(|a| a.to_string())
@@ -396,16 +415,11 @@ fn python3_floats() {
                 "host python3: {}",
                 stderr_tail(&native)
             );
-            let check = Check::new("portable", python, &["-S", "-B", &script, "portable"]);
-            let emulated = run_on_emu(&check, &root, workdir.path());
-            if emulated.status != Status::Exit(0) {
+            let prefix = &emulated.stdout[..native.stdout.len().min(emulated.stdout.len())];
+            if let Some(diff) = describe_difference(&native.stdout, prefix) {
                 failures.push(format!(
-                    "portable under emu: {:?}\n{}",
-                    emulated.status,
-                    stderr_tail(&emulated)
+                    "the portable part, emu vs the host's python3: {diff}"
                 ));
-            } else if let Some(diff) = describe_difference(&native.stdout, &emulated.stdout) {
-                failures.push(format!("portable, emu vs the host's python3: {diff}"));
             }
         }
     }
@@ -545,6 +559,65 @@ fn sha256sum_xz_gzip_agree_with_host_tools() {
                 }
             }
         }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Python's hashlib (OpenSSL's libcrypto, which picks its SHA-1/SHA-256/SHA-512 code from
+/// AT_HWCAP, so under emu it runs the SHA1*, SHA256* and SHA512* instructions) digests
+/// inputs around the block sizes identically to qemu-aarch64 and to the host's python3.
+#[test]
+fn python3_hashlib_crypto_extensions() {
+    let Some(root) = need_sysroot("python3_hashlib_crypto_extensions") else {
+        return;
+    };
+    let script = "import hashlib\n\
+        data = bytes((i * 7 + 3) % 256 for i in range(100000))\n\
+        for name in ['md5', 'sha1', 'sha256', 'sha512', 'sha3_256', 'sha3_512', 'blake2b']:\n\
+        \x20   print(name, [hashlib.new(name, data[:n]).hexdigest() for n in (0, 3, 55, 56, 111, 112, 128, 1000, 100000)])\n";
+    let workdir = TempDir::new("python3_hashlib");
+    let check = Check::new(
+        "hashlib digests",
+        "usr/bin/python3.11",
+        &["-S", "-c", script],
+    );
+    let emulated = run_on_emu(&check, &root, workdir.path());
+    assert!(
+        emulated.status == Status::Exit(0) && emulated.stdout_text().lines().count() == 7,
+        "hashlib under emu: {:?}\n{}",
+        emulated.status,
+        stderr_tail(&emulated)
+    );
+    let mut failures = Vec::new();
+    let mut compare = |who: &str, outcome: Outcome| {
+        if outcome.status != Status::Exit(0) {
+            failures.push(format!("{who}: {:?}", outcome.status));
+        } else if let Some(diff) = describe_difference(&outcome.stdout, &emulated.stdout) {
+            failures.push(format!("emu vs {who}: {diff}"));
+        }
+    };
+    match qemu() {
+        None => skip(
+            "python3_hashlib (qemu comparison)",
+            "qemu-aarch64 is not installed",
+        ),
+        Some(qemu) => {
+            let mut command =
+                qemu_command(&qemu, Some(&root), &root.join(check.program), &check.args);
+            guest_environment(&mut command);
+            command.current_dir(workdir.path());
+            compare("qemu-aarch64", run_command(command, b"", DEFAULT_TIMEOUT));
+        }
+    }
+    match host_python311() {
+        None => skip(
+            "python3_hashlib (host comparison)",
+            "the host has no python3.11",
+        ),
+        Some(host) => compare(
+            "the host's python3",
+            run_on_host(&host, &check.args, b"", workdir.path()),
+        ),
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

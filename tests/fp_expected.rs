@@ -130,8 +130,10 @@ fn recording_covers_every_encoding() {
         .filter_map(|case| case.comment.split_once(expected_file::ENCODING_MARK))
         .map(|(_, key)| key.to_string())
         .collect();
+    // Loads and stores are not recorded here (see record_expected_cases).
     let missing: Vec<String> = encodings::all_encodings()
         .into_iter()
+        .filter(|e| e.memory.is_none())
         .map(|e| e.key)
         .filter(|key| !recorded.contains(key))
         .collect();

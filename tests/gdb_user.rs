@@ -95,19 +95,42 @@ struct Debuggee {
     port: u16,
     /// The guest's output so far.
     stdout: Arc<Mutex<Vec<u8>>>,
-    stdout_reader: std::thread::JoinHandle<()>,
+    stdout_reader: Option<std::thread::JoinHandle<()>>,
     stderr: Arc<Mutex<String>>,
+}
+
+/// A test that fails part-way must not leave its emu running (a spinning guest would
+/// outlive the test run and eat a CPU).
+impl Drop for Debuggee {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
 }
 
 impl Debuggee {
     fn start(tier: Option<&str>, args: &[&str]) -> Debuggee {
+        Debuggee::start_program(&program(), None, tier, args)
+    }
+
+    fn start_program(
+        program: &Path,
+        sysroot: Option<&Path>,
+        tier: Option<&str>,
+        args: &[&str],
+    ) -> Debuggee {
         let mut cmd = Command::new(emu_binary());
         cmd.arg("run");
         if let Some(t) = tier {
             cmd.args(["--tier", t]);
         }
+        if let Some(root) = sysroot {
+            cmd.arg("--sysroot").arg(root);
+        }
         cmd.args(["--gdb", "127.0.0.1:0", "--gdb-wait"])
-            .arg(program())
+            .arg(program)
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -157,7 +180,7 @@ impl Debuggee {
             child,
             port,
             stdout,
-            stdout_reader,
+            stdout_reader: Some(stdout_reader),
             stderr,
         }
     }
@@ -200,7 +223,9 @@ impl Debuggee {
             }
             std::thread::sleep(Duration::from_millis(10));
         };
-        let _ = self.stdout_reader.join();
+        if let Some(reader) = self.stdout_reader.take() {
+            let _ = reader.join();
+        }
         let out = self
             .stdout
             .lock()
@@ -225,15 +250,29 @@ struct Gdb {
 
 impl Gdb {
     fn start(gdb: &Path, port: u16, commands: &[String]) -> Gdb {
+        Gdb::start_program(gdb, &program(), None, port, commands)
+    }
+
+    fn start_program(
+        gdb: &Path,
+        program: &Path,
+        sysroot: Option<&Path>,
+        port: u16,
+        commands: &[String],
+    ) -> Gdb {
         let (reader_end, writer_end) = std::io::pipe().expect("pipe");
         let mut cmd = Command::new(gdb);
         // In the source directory, so gdb shows source lines as well as line numbers.
         cmd.current_dir(guest_dir())
             .args(["-batch", "-nx"])
             .args(["-ex", "set pagination off", "-ex", "set width 0"])
-            .args(["-ex", "set confirm off"])
-            .arg("-ex")
-            .arg(format!("file {}", program().display()))
+            .args(["-ex", "set confirm off"]);
+        if let Some(root) = sysroot {
+            cmd.arg("-ex")
+                .arg(format!("set sysroot {}", root.display()));
+        }
+        cmd.arg("-ex")
+            .arg(format!("file {}", program.display()))
             .arg("-ex")
             .arg(format!("target remote 127.0.0.1:{port}"));
         for c in commands {
@@ -557,6 +596,11 @@ fn watchpoints_stop_after_the_access_at_the_right_line() {
             "continue",
             "p/x $pc",
             "delete",
+            "awatch watched_counter",
+            "continue",
+            "p/x $pc",
+            "continue",
+            "delete",
             "continue",
         ]),
     );
@@ -576,9 +620,26 @@ fn watchpoints_stop_after_the_access_at_the_right_line() {
             bump + 0x1c
         ),
     );
+    // An access watchpoint: the store of line 32 (same value), then main's read.
+    assert_line(
+        &t,
+        "Hardware access (read/write) watchpoint 3: watched_counter",
+    );
+    assert_line(&t, "bump_counter () at ./gdb_target.c:33");
+    assert!(
+        t.lines().any(|l| l.starts_with("0x")
+            && l.contains(" in main (argc=1, argv=0x")
+            && l.ends_with(") at ./gdb_target.c:51")),
+        "no stop at main's read of the counter in:\n{t}"
+    );
+    let values = printed_values(&t);
     assert_eq!(
-        printed_values(&t),
-        [format!("{:#x}", bump + 0x10), format!("{:#x}", bump + 0x1c)]
+        values,
+        [
+            format!("{:#x}", bump + 0x10),
+            format!("{:#x}", bump + 0x1c),
+            format!("{:#x}", bump + 0x28)
+        ]
     );
     assert!(exited_with(&t, "036"), "no exit in:\n{t}");
     assert_eq!(status, Status::Exit(30));
@@ -595,17 +656,30 @@ fn set_var_changes_the_programs_output() {
         None,
         &[],
         &cmds(&[
-            "break compute",
+            "hbreak compute",
             "continue",
             "p n",
             "set var multiplier = 10",
             "p multiplier",
+            // Registers are writable too (x19, V0's high half, FPSR's QC bit are not
+            // used by the rest of the program).
+            "set var $x19 = 0x1234",
+            "set var $v0.d.u[1] = 5",
+            "set var $fpsr = 0x8000000",
+            "p/x $x19",
+            "p $v0.d.u[1]",
+            "p/x $fpsr",
             "delete",
             "continue",
         ]),
     );
+    assert!(
+        t.lines()
+            .any(|l| l.starts_with("Hardware assisted breakpoint 1 at ")),
+        "no hardware breakpoint in:\n{t}"
+    );
     assert_line(&t, "Breakpoint 1, compute (n=4) at ./gdb_target.c:23");
-    assert_eq!(printed_values(&t), ["4", "10"]);
+    assert_eq!(printed_values(&t), ["4", "10", "0x1234", "5", "0x8000000"]);
     // 10 * (1 + 2 + 3 + 4) = 100 = 0144.
     assert!(exited_with(&t, "0144"), "no exit in:\n{t}");
     assert_eq!(status, Status::Exit(100));
@@ -727,4 +801,104 @@ fn detach_lets_the_program_run_to_its_end() {
     // The breakpoint is gone with the debugger: the program finishes normally.
     assert_eq!(status, Status::Exit(30));
     assert_eq!(stdout, "result=30 counter=42\n");
+}
+
+#[test]
+fn monitor_quit_ends_the_emulator() {
+    let Some(gdb) = gdb_client("monitor_quit_ends_the_emulator") else {
+        return;
+    };
+    let (t, status, stdout) = debug_session(
+        &gdb,
+        None,
+        &[],
+        &cmds(&["break compute", "continue", "monitor quit"]),
+    );
+    assert_line(&t, "Breakpoint 1, compute (n=4) at ./gdb_target.c:23");
+    assert_line(&t, "emu: quitting");
+    // Ended at the breakpoint: the program never printed its result.
+    assert_eq!(status, Status::Exit(0));
+    assert_eq!(stdout, "");
+}
+
+#[test]
+fn bad_gdb_options_are_emulator_errors() {
+    // No gdb needed: the options are refused before anything runs.
+    let run = |args: &[&str]| {
+        let mut cmd = Command::new(emu_binary());
+        cmd.arg("run").args(args).arg(program());
+        emu_tests::run_command(cmd, b"", TIMEOUT)
+    };
+    let bad_address = run(&["--gdb", "127.0.0.1:notaport"]);
+    assert_eq!(bad_address.status, Status::Exit(125));
+    assert!(
+        bad_address
+            .stderr_text()
+            .contains("--gdb 127.0.0.1:notaport: "),
+        "{}",
+        bad_address.stderr_text()
+    );
+    assert_eq!(bad_address.stdout_text(), "");
+    let wait_alone = run(&["--gdb-wait"]);
+    assert_eq!(wait_alone.status, Status::Exit(125));
+    assert!(
+        wait_alone.stderr_text().starts_with("emu: arguments: "),
+        "{}",
+        wait_alone.stderr_text()
+    );
+}
+
+#[test]
+fn dynamically_linked_program_and_its_shared_libraries() {
+    let Some(gdb) = gdb_client("dynamically_linked_program_and_its_shared_libraries") else {
+        return;
+    };
+    let Some(root) = emu_tests::sysroot() else {
+        skip(
+            "dynamically_linked_program_and_its_shared_libraries",
+            "no Debian sysroot (bash tests/fetch-debian-arm64.sh)",
+        );
+        return;
+    };
+    let program = guest_dir().join("libc_basics_dyn");
+    let emu = Debuggee::start_program(&program, Some(&root), None, &[]);
+    let session = Gdb::start_program(
+        &gdb,
+        &program,
+        Some(&root),
+        emu.port,
+        &cmds(&[
+            "break puts",
+            "continue",
+            "info sharedlibrary",
+            "delete",
+            "continue",
+        ]),
+    );
+    let t = session.finish();
+    let (status, stdout) = emu.finish();
+    // gdb found libc through the auxv and the dynamic linker's list, and the breakpoint
+    // in it (a PIE program's library, at an address chosen at run time) stops.
+    let libc = root.join("lib/aarch64-linux-gnu/libc.so.6");
+    assert!(
+        t.lines().any(|l| l.starts_with("Breakpoint 1, 0x")
+            && l.ends_with(&format!(" in puts () from {}", libc.display()))),
+        "no stop in libc's puts in:\n{t}"
+    );
+    for lib in [
+        "lib/ld-linux-aarch64.so.1",
+        "lib/aarch64-linux-gnu/libc.so.6",
+    ] {
+        let path = root.join(lib);
+        assert!(
+            t.lines()
+                .any(|l| l.starts_with("0x") && l.ends_with(&path.display().to_string())),
+            "{lib} not in info sharedlibrary:\n{t}"
+        );
+    }
+    assert_line(&t, "[Inferior 1 (process 1) exited normally]");
+    assert_eq!(status, Status::Exit(0));
+    let expected = std::fs::read_to_string(guest_dir().join("expected/libc_basics_dyn.stdout"))
+        .expect("recorded output");
+    assert_eq!(stdout, expected);
 }

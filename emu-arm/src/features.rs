@@ -14,10 +14,15 @@ pub const REVIDR_EL1: u64 = 0;
 /// ID_AA64PFR0_EL1: EL0 and EL1 AArch64-only (1), FP and AdvSIMD implemented (0).
 pub const ID_AA64PFR0_EL1: u64 = 0x11;
 pub const ID_AA64PFR1_EL1: u64 = 0;
-/// ID_AA64ISAR0_EL1: AES with PMULL 1Q (bits 7:4 = 2), SHA1 (bits 11:8 = 1), SHA256 but
-/// not SHA512 (bits 15:12 = 1), CRC32 (bits 19:16 = 1) and LSE atomics (bits 23:20 = 2).
-pub const ID_AA64ISAR0_EL1: u64 = (2 << 4) | (1 << 8) | (1 << 12) | (1 << 16) | (2 << 20);
-pub const ID_AA64ISAR1_EL1: u64 = 0;
+/// ID_AA64ISAR0_EL1: AES with PMULL 1Q (bits 7:4 = 2), SHA1 (bits 11:8 = 1), SHA256 and
+/// SHA512 (bits 15:12 = 2), CRC32 (bits 19:16 = 1), LSE atomics (bits 23:20 = 2),
+/// SQRDMLAH/SQRDMLSH (RDM, bits 31:28 = 1), EOR3/BCAX/RAX1/XAR (SHA3, bits 35:32 = 1) and
+/// SDOT/UDOT (DP, bits 47:44 = 1). SM3/SM4 (bits 39:36, 43:40) are not implemented.
+pub const ID_AA64ISAR0_EL1: u64 =
+    (2 << 4) | (1 << 8) | (2 << 12) | (1 << 16) | (2 << 20) | (1 << 28) | (1 << 32) | (1 << 44);
+/// ID_AA64ISAR1_EL1: FJCVTZS (JSCVT, bits 15:12 = 1) and FRINT32*/FRINT64* (FRINTTS,
+/// bits 35:32 = 1).
+pub const ID_AA64ISAR1_EL1: u64 = (1 << 12) | (1 << 32);
 /// ID_AA64MMFR0_EL1: 48-bit PA (5), 16-bit ASID (2 << 4), 4 KiB granule (TGran4 = 0),
 /// 16 KiB granule (TGran16 = 1 << 20) and 64 KiB granule (TGran64 = 0).
 pub const ID_AA64MMFR0_EL1: u64 = 5 | (2 << 4) | (1 << 20);
@@ -51,6 +56,11 @@ pub mod hwcap {
     pub const ASIMDHP: u64 = 1 << 10;
     /// EL0 may read the ID registers (the kernel emulates `MRS` of them).
     pub const CPUID: u64 = 1 << 11;
+    pub const ASIMDRDM: u64 = 1 << 12;
+    pub const JSCVT: u64 = 1 << 13;
+    pub const SHA3: u64 = 1 << 17;
+    pub const ASIMDDP: u64 = 1 << 20;
+    pub const SHA512: u64 = 1 << 21;
 }
 
 /// What user mode advertises in `AT_HWCAP`.
@@ -62,18 +72,29 @@ pub const USER_HWCAP: u64 = hwcap::FP
     | hwcap::SHA2
     | hwcap::CRC32
     | hwcap::ATOMICS
-    | hwcap::CPUID;
-/// `AT_HWCAP2`: nothing beyond the base features.
-pub const USER_HWCAP2: u64 = 0;
+    | hwcap::CPUID
+    | hwcap::ASIMDRDM
+    | hwcap::JSCVT
+    | hwcap::SHA3
+    | hwcap::ASIMDDP
+    | hwcap::SHA512;
+/// Linux `AT_HWCAP2` bits.
+pub mod hwcap2 {
+    pub const FRINT: u64 = 1 << 8;
+}
+
+/// What user mode advertises in `AT_HWCAP2`.
+pub const USER_HWCAP2: u64 = hwcap2::FRINT;
 
 /// System mode: ID_AA64PFR0_EL1 as EL1 reads it. As in user mode (EL0 and EL1 AArch64
 /// only, no EL2/EL3, FP and AdvSIMD), plus GIC = 1 when the board's interrupt controller
-/// has the GICv3 system-register interface, CSV2 = 1 and CSV3 = 1: an emulator does not
-/// speculate, so neither branch-target injection nor Meltdown-style leaks exist, and
-/// Linux rightly skips those mitigations (KPTI, branch-predictor hardening calls).
+/// has the GICv3 system-register interface, CSV2 = 3 (FEAT_CSV2_3: branch targets and
+/// branch history cannot leak between contexts; SCXTNUM_ELx not implemented) and CSV3 = 1
+/// (no Meltdown-style leaks): an emulator does not speculate at all, and Linux rightly
+/// skips those mitigations (KPTI when not forced by KASLR, Spectre-v2/BHB hardening).
 pub const fn system_id_aa64pfr0(gic_sysregs: bool) -> u64 {
     let gic = if gic_sysregs { 1 << 24 } else { 0 };
-    ID_AA64PFR0_EL1 | gic | (1 << 56) | (1 << 60)
+    ID_AA64PFR0_EL1 | gic | (3 << 56) | (1 << 60)
 }
 
 /// CLIDR_EL1 (system mode): L1 separate instruction and data caches, L2 unified; LoUIS =
@@ -84,3 +105,10 @@ pub const CLIDR_EL1: u64 = 0x0a20_0023;
 /// instruction: 48 KiB, 3-way, 64-byte lines), 2 (L2: 2 MiB, 16-way, 64-byte lines);
 /// Cortex-A57's values. Other selections read 0.
 pub const CCSIDR_EL1: [u64; 3] = [0x701f_e00a, 0x201f_e012, 0x70ff_e07a];
+
+/// System mode: CTR_EL0 with IDC = 1 (bit 28) and DIC = 1 (bit 29). Neither data-cache
+/// cleaning nor instruction-cache invalidation is needed for instruction fetches to see
+/// stores: there are no caches, and the softmmu drops the translations of any physical
+/// page that is written. (User mode keeps DIC = 0: there, `IC IVAU` is how we learn that
+/// code changed.) Linux then skips the DC CVAU/IC IVAU loops on every executable page.
+pub const SYSTEM_CTR_EL0: u64 = CTR_EL0 | (1 << 28) | (1 << 29);

@@ -257,6 +257,7 @@ fn run(a: RunArgs) -> ! {
         reexec.push(n.to_string().into());
     }
     if a.stats {
+        emu_arm::linux::process::keep_stderr();
         reexec.push("--stats".into());
     }
     if let Some(t) = &a.trace {
@@ -319,7 +320,13 @@ fn run(a: RunArgs) -> ! {
 }
 
 fn main() {
-    let cli = match Cli::try_parse() {
+    // `emu` alone (`cargo run --release`) boots the bundled demo image, like `emu boot`.
+    let parsed = if std::env::args_os().len() == 1 {
+        Cli::try_parse_from(["emu", "boot"])
+    } else {
+        Cli::try_parse()
+    };
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind;

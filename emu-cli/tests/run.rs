@@ -191,8 +191,12 @@ fn bad_options_are_one_line_errors() {
 }
 
 #[test]
-fn boot_is_not_implemented_yet() {
-    let o = emu().args(["boot"]).output().expect("spawn emu");
+fn boot_refuses_bad_options() {
+    // `emu boot` itself is tested in tests/boot_*.rs; here only that its errors are ours.
+    let o = emu()
+        .args(["boot", "--memory", "lots"])
+        .output()
+        .expect("spawn emu");
     assert_eq!(o.status.code(), Some(EMULATOR_ERROR));
 }
 

@@ -275,12 +275,15 @@ impl GuestSpace {
     pub fn unmap(&self, addr: u64, len: u64) -> io::Result<()> {
         self.check_range(addr, len)?;
         self.set_perms(addr, len, 0);
-        // SAFETY: inside our reservation; we put PROT_NONE reserved memory back.
+        // SAFETY: inside our reservation. The replacement is readable and writable (and
+        // committed only if touched): the permission table already refuses the guest,
+        // and another guest thread that passed its check just before this unmap must
+        // find memory there, not a host SIGSEGV that would kill the emulator.
         let r = unsafe {
             libc::mmap(
                 self.view.host(addr) as *mut _,
                 len as usize,
-                libc::PROT_NONE,
+                libc::PROT_READ | libc::PROT_WRITE,
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED,
                 -1,
                 0,
@@ -295,9 +298,17 @@ impl GuestSpace {
     /// Changes guest permissions of mapped pages.
     pub fn protect(&self, addr: u64, len: u64, p: u8) -> io::Result<()> {
         self.check_range(addr, len)?;
+        // The permission table is what enforces the guest's protection; the host mapping
+        // stays readable and writable where it can, so that a guest thread racing this
+        // mprotect (it passed its check just before) never takes a host fault. Mappings
+        // the host refuses to make writable (shared, of a read-only file) get exactly
+        // the guest's protection, as Linux would (and an error if even that fails).
+        let host = self.view.host(addr) as *mut libc::c_void;
+        let generous = host_prot(p | perm::READ | perm::WRITE);
         // SAFETY: inside our reservation.
-        if unsafe { libc::mprotect(self.view.host(addr) as *mut _, len as usize, host_prot(p)) }
-            != 0
+        if unsafe { libc::mprotect(host, len as usize, generous) } != 0
+            // SAFETY: as above.
+            && unsafe { libc::mprotect(host, len as usize, host_prot(p)) } != 0
         {
             return Err(io::Error::last_os_error());
         }

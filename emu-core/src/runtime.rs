@@ -91,18 +91,43 @@ struct Block<G: Guest> {
     compile_failed: bool,
 }
 
-const JUMP_CACHE_SIZE: usize = 4096;
+/// Entries of the direct-mapped pc → block cache in front of the block map (16 bytes
+/// each: 512 KiB). A Debian kernel boot translates ~75k blocks; with 4096 entries a
+/// third of the run loop's time went to hashing and cache-missing map probes.
+const JUMP_CACHE_SIZE: usize = 32768;
+
+/// The block map's hasher: guest addresses are already well spread in their middle bits,
+/// so a multiply-and-fold is plenty (SipHash showed up in profiles).
+#[derive(Default, Clone, Copy)]
+struct AddrHasher(u64);
+
+impl std::hash::Hasher for AddrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        let x = (self.0 ^ v).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = x ^ (x >> 29);
+    }
+}
+
+type AddrMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<AddrHasher>>;
 
 /// One per guest thread: its block cache, jump cache and compiler.
 pub struct Runtime<G: Guest> {
     mem: MemModel,
     cfg: TierConfig,
     /// Keyed by (pc, pa): one VA may hold different code in different address spaces.
-    blocks: HashMap<(u64, u64), Box<Block<G>>>,
+    blocks: AddrMap<(u64, u64), Box<Block<G>>>,
     /// System mode: the blocks of each physical page, so that a store to a page drops
     /// just its translations. (Chaining never leaves a page in system mode, so no other
     /// page's code can jump into dropped code.)
-    blocks_by_page: HashMap<u64, Vec<(u64, u64)>>,
+    blocks_by_page: AddrMap<u64, Vec<(u64, u64)>>,
     invalidated: Vec<u64>,
     /// Direct-mapped pc → block, in front of the hash map.
     jump_cache: Box<[(u64, *mut Block<G>)]>,
@@ -156,8 +181,8 @@ impl<G: Guest> Runtime<G> {
         Ok(Runtime {
             mem,
             cfg,
-            blocks: HashMap::new(),
-            blocks_by_page: HashMap::new(),
+            blocks: AddrMap::default(),
+            blocks_by_page: AddrMap::default(),
             invalidated: Vec::new(),
             jump_cache: vec![(u64::MAX, std::ptr::null_mut()); JUMP_CACHE_SIZE].into_boxed_slice(),
             jit,

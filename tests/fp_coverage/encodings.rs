@@ -1,6 +1,8 @@
-//! The list of FP/SIMD/crypto encodings, taken from the decoder's own pattern table
-//! (`emu_arm::decode::fp_simd::TABLE`) so that nothing the decoder accepts can be left
-//! out of the differential suite.
+//! The list of FP/SIMD/crypto encodings, taken from the decoder's own pattern tables so
+//! that nothing the decoder accepts can be left out of the differential suite: every line
+//! of `emu_arm::decode::fp_simd::TABLE`, and the lines of `emu_arm::decode::ldst::TABLE`
+//! that move SIMD&FP registers (LD1-LD4/ST1-ST4 multiple and single structure, LD1R-LD4R,
+//! and LDR/STR/LDUR/STUR/LDP/STP/LDNP/STNP/LDR literal of B/H/S/D/Q registers).
 //!
 //! For every table line, every combination of its non-register bits is tried (register
 //! fields held at distinct canonical numbers); each word the full decoder accepts is
@@ -10,9 +12,51 @@
 //! kinds), and it keeps every opcode-bit pattern that prints that way (e.g. all cmode
 //! values of one MOVI form) to draw random instances from.
 
-use emu_arm::decode::fp_simd::{self, Op, TABLE};
-use emu_arm::decode::{self, Kind};
+use emu_arm::decode::{self, fp_simd, ldst, Kind};
 use std::collections::HashMap;
+
+/// The decoder table line an encoding comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    FpSimd(fp_simd::Op),
+    LdSt(ldst::Op),
+}
+
+impl Class {
+    /// The decoder's name for the class, as the report prints it.
+    pub fn name(self) -> String {
+        match self {
+            Class::FpSimd(op) => format!("{op:?}"),
+            Class::LdSt(op) => format!("LdSt::{op:?}"),
+        }
+    }
+}
+
+/// An address-forming immediate of a load/store, kept small so every access stays in the
+/// case's scratch memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Offset {
+    /// imm12, scaled by the access size: 0-7.
+    Unsigned12,
+    /// imm9, signed bytes: -128..=127.
+    Signed9,
+    /// imm7, signed and scaled by the register size: -4..=3.
+    Signed7,
+    /// imm19 of LDR (literal): 0-63 words ahead, inside the harness's code.
+    Literal19,
+}
+
+/// How a load/store finds its address: fields the instance generator must constrain.
+#[derive(Clone, Debug)]
+pub struct Addressing {
+    /// Rn: the base, set to the middle of the case's scratch memory.
+    pub base: Option<RegField>,
+    /// Rm: a register offset (small non-negative values) or post-index increment.
+    pub index: Option<RegField>,
+    /// Rt2 of a pair, which must differ from Rt for loads.
+    pub pair: Option<(RegField, RegField)>,
+    pub offsets: Vec<(Offset, RegField)>,
+}
 
 /// A register field of a table line: bit position and width.
 #[derive(Clone, Copy, Debug)]
@@ -25,7 +69,7 @@ pub struct RegField {
 /// print as it.
 pub struct Encoding {
     pub key: String,
-    pub class: Op,
+    pub class: Class,
     /// Words with every register field zero.
     pub words: Vec<u32>,
     /// The register fields of the table line the words come from.
@@ -36,6 +80,8 @@ pub struct Encoding {
     pub source_bits: Option<u32>,
     /// Whether FPCR.AHP can change the result: a conversion to or from half precision.
     pub uses_ahp: bool,
+    /// For loads and stores: how the address is formed.
+    pub memory: Option<Addressing>,
 }
 
 /// Named fields of a decode pattern, as (name, lowest bit, width).
@@ -57,17 +103,41 @@ fn pattern_fields(text: &str) -> Vec<(&str, u32, u32)> {
 }
 
 fn is_register_field(name: &str) -> bool {
-    matches!(name, "Rd" | "Rn" | "Rm" | "Ra")
+    matches!(name, "Rd" | "Rn" | "Rm" | "Ra" | "Rt" | "Rt2")
+}
+
+fn offset_kind(name: &str) -> Option<Offset> {
+    match name {
+        "imm12" => Some(Offset::Unsigned12),
+        "imm9" => Some(Offset::Signed9),
+        "imm7" => Some(Offset::Signed7),
+        "imm19" => Some(Offset::Literal19),
+        _ => None,
+    }
 }
 
 /// Canonical distinct register numbers, so that register-dependent aliases (ORR with
-/// Rn = Rm prints as MOV) do not decide the encoding's name.
-fn canonical_register(name: &str) -> u32 {
+/// Rn = Rm prints as MOV) do not decide the encoding's name. Offsets print as 1.
+fn canonical_value(name: &str) -> u32 {
     match name {
-        "Rd" => 0,
+        "Rd" | "Rt" => 0,
         "Rn" => 1,
         "Rm" => 2,
-        _ => 3,
+        "Ra" | "Rt2" => 3,
+        _ => 1,
+    }
+}
+
+/// The load/store table lines that move SIMD&FP registers.
+fn is_simd_memory(op: ldst::Op, word: u32) -> bool {
+    use ldst::Op::*;
+    let vector_register = word >> 26 & 1 == 1;
+    match op {
+        SimdMultiple | SimdSingle => true,
+        LoadLiteral | Pair | UnsignedImm | Unscaled | PostIndex | PreIndex | RegOffset => {
+            vector_register
+        }
+        _ => false,
     }
 }
 
@@ -96,7 +166,8 @@ pub fn normalise(text: &str) -> String {
             while i < chars.len() && !matches!(chars[i], ',' | ' ' | '}' | ']') {
                 i += 1;
             }
-        } else if c == '[' {
+        } else if c == '[' && chars.get(i + 1).is_some_and(char::is_ascii_digit) {
+            // A lane index (a memory operand's bracket is kept).
             out.push_str("[i]");
             while i < chars.len() && chars[i] != ']' {
                 i += 1;
@@ -158,33 +229,109 @@ fn operand_element_bits(key: &str) -> Vec<u32> {
     sizes
 }
 
-/// Every encoding the decoder accepts in the FP/SIMD/crypto table, in table order.
+/// Our disassembly of an FP/SIMD or load/store word (objdump syntax; PC-relative
+/// addresses as if at 0).
+pub fn disassemble(word: u32) -> String {
+    match decode::decode(word).kind {
+        Kind::FpSimd(op) => fp_simd::disas(op, word),
+        Kind::LdSt(op) => ldst::disas(op, word, 0),
+        other => format!("{other:?}"),
+    }
+}
+
+/// One decoder table line to enumerate.
+struct Line {
+    text: &'static str,
+    mask: u32,
+    value: u32,
+    class: Class,
+}
+
+/// Every encoding the decoder accepts in the FP/SIMD/crypto table and the SIMD&FP lines
+/// of the load/store table, in table order.
 pub fn all_encodings() -> Vec<Encoding> {
+    let lines = fp_simd::TABLE
+        .iter()
+        .map(|p| Line {
+            text: p.text,
+            mask: p.mask,
+            value: p.value,
+            class: Class::FpSimd(p.kind),
+        })
+        .chain(ldst::TABLE.iter().map(|p| Line {
+            text: p.text,
+            mask: p.mask,
+            value: p.value,
+            class: Class::LdSt(p.kind),
+        }));
     let mut encodings: Vec<Encoding> = Vec::new();
     let mut index_of: HashMap<String, usize> = HashMap::new();
-    for line in TABLE {
+    for line in lines {
         let fields = pattern_fields(line.text);
-        let mut register_mask = 0u32;
+        let memory_line = matches!(line.class, Class::LdSt(_));
+        let mut operand_mask = 0u32;
         let mut canonical = 0u32;
         let mut registers = Vec::new();
+        let mut addressing = Addressing {
+            base: None,
+            index: None,
+            pair: None,
+            offsets: Vec::new(),
+        };
+        let mut rt = None;
         for &(name, lo, width) in &fields {
-            if is_register_field(name) {
-                let mask = ((1u64 << width) - 1) as u32;
-                register_mask |= mask << lo;
-                canonical |= (canonical_register(name) & mask) << lo;
-                registers.push(RegField { lo, width });
+            let field = RegField { lo, width };
+            let offset = if memory_line { offset_kind(name) } else { None };
+            if !is_register_field(name) && offset.is_none() {
+                continue;
+            }
+            let mask = ((1u64 << width) - 1) as u32;
+            operand_mask |= mask << lo;
+            canonical |= (canonical_value(name) & mask) << lo;
+            match (name, offset) {
+                (_, Some(kind)) => addressing.offsets.push((kind, field)),
+                ("Rn", _) if memory_line => addressing.base = Some(field),
+                ("Rm", _) if memory_line => addressing.index = Some(field),
+                ("Rt", _) => {
+                    rt = Some(field);
+                    registers.push(field);
+                }
+                ("Rt2", _) => {
+                    addressing.pair = rt.map(|first| (first, field));
+                    registers.push(field);
+                }
+                _ => registers.push(field),
             }
         }
-        let free = !line.mask & !register_mask;
-        // Every subset of the free bits (the standard submask walk).
-        let mut subset: u32 = 0;
-        loop {
-            let word = line.value | subset | canonical;
-            if let Kind::FpSimd(op) = decode::decode(word).kind {
+        // Post-index structure loads/stores with Rm = 31 are the immediate form, another
+        // encoding: enumerate that value of Rm as an opcode bit pattern of its own.
+        let index_variants: Vec<Option<u32>> = match (line.class, addressing.index) {
+            (Class::LdSt(ldst::Op::SimdMultiple | ldst::Op::SimdSingle), Some(index)) => {
+                vec![None, Some(31 << index.lo)]
+            }
+            _ => vec![None],
+        };
+        let free = !line.mask & !operand_mask;
+        for fixed_index in index_variants {
+            let canonical = match (fixed_index, addressing.index) {
+                (Some(bits), Some(index)) => (canonical & !(31 << index.lo)) | bits,
+                _ => canonical,
+            };
+            let kept = fixed_index.unwrap_or(0);
+            // Every subset of the free bits (the standard submask walk).
+            let mut subset: u32 = 0;
+            loop {
+                let word = line.value | subset | canonical;
+                let insn = decode::decode(word);
+                let accepted = match (insn.kind, line.class) {
+                    (Kind::FpSimd(op), Class::FpSimd(kind)) => op == kind,
+                    (Kind::LdSt(op), Class::LdSt(kind)) => op == kind && is_simd_memory(op, word),
+                    _ => false,
+                };
                 // A word an earlier table line claims belongs to that line's encoding.
-                if op == line.kind {
-                    let key = normalise(&fp_simd::disas(op, word));
-                    let bare = word & !register_mask;
+                if accepted {
+                    let key = normalise(&disassemble(word));
+                    let bare = (word & !operand_mask) | kept;
                     let at = *index_of.entry(key.clone()).or_insert_with(|| {
                         let sizes = operand_element_bits(&key);
                         let mnemonic = key.split(' ').next().unwrap_or("");
@@ -193,18 +340,19 @@ pub fn all_encodings() -> Vec<Encoding> {
                             dest_bits: sizes.first().copied(),
                             source_bits: sizes.last().copied(),
                             key,
-                            class: op,
+                            class: line.class,
                             words: Vec::new(),
                             registers: registers.clone(),
+                            memory: memory_line.then(|| addressing.clone()),
                         });
                         encodings.len() - 1
                     });
                     encodings[at].words.push(bare);
                 }
-            }
-            subset = subset.wrapping_sub(free) & free;
-            if subset == 0 {
-                break;
+                subset = subset.wrapping_sub(free) & free;
+                if subset == 0 {
+                    break;
+                }
             }
         }
     }
@@ -230,6 +378,14 @@ mod tests {
         assert_eq!(
             normalise("movi v0.4s, #0x12, lsl #8"),
             "movi v.4s, #imm, lsl #imm"
+        );
+        assert_eq!(
+            normalise("ld4 {v0.s-v3.s}[1], [x1], x2"),
+            "ld4 {v.s-v.s}[i], [x], x"
+        );
+        assert_eq!(
+            normalise("ldr q0, [x1, x2, lsl #4]"),
+            "ldr q, [x, x, lsl #imm]"
         );
         assert_eq!(operand_element_bits("fcvtl v.2d, v.2s"), vec![64, 32]);
         assert_eq!(operand_element_bits("fmov x, v.d[i]"), vec![64]);

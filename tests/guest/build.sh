@@ -25,7 +25,7 @@ build() {  # build OUTPUT SOURCE FLAGS...
     if [[ $out == random_harness ]]; then
         aarch64-linux-gnu-strip -K harness_block -K harness_block_end -K harness_init -K harness_scratch "$out"
     elif [[ $out == fp_batch_harness ]]; then
-        aarch64-linux-gnu-strip -K harness_slots -K harness_slots_end "$out"
+        aarch64-linux-gnu-strip -K harness_slots -K harness_slots_end -K harness_records "$out"
     else
         aarch64-linux-gnu-strip "$out"
     fi

@@ -4,18 +4,20 @@
 //
 // stdin: a 16-byte header (case count in the first word), then one RECORD per case:
 //   input   X0-X29 (30 words), the case's slot address (word 30, becomes X30 and the
-//           branch target), NZCV (word 31, bits 31:28), FPCR (word 32), a pad word,
-//           then at byte 272 V0-V31 (32 x 16 bytes)                      784 bytes
+//           branch target), NZCV (word 31, bits 31:28), FPCR (word 32), FPSR (word
+//           33: the cumulative flags must survive), V0-V31 at byte 272   784 bytes
 //   output  filled in here: X0-X30, NZCV, FPSR, FPCR (34 words), V0-V31   784 bytes
+//   scratch memory the case's loads and stores use, in place                512 bytes
 // The test patches slot i's first word (a NOP here) with case i's instruction; the
 // second word branches to the dump code. After the last case the whole record area is
 // written to stdout and the process exits with status 0.
 //
 // SP points at the current record throughout: the instructions under test (scalar FP,
-// Advanced SIMD and crypto data processing) never read or write SP, and X30 is given the
-// slot address, so no general register has to be reserved.
+// Advanced SIMD and crypto data processing, and SIMD loads/stores whose base the test
+// points into the record's scratch area) never use SP, and X30 is given the slot
+// address, so no general register has to be reserved.
         .set    HARNESS_SLOTS, 4096
-        .set    RECORD, 1568
+        .set    RECORD, 2080
         .set    OUT, 784
         .set    VIN, 272
 
@@ -101,7 +103,8 @@ load_case:
         msr     nzcv, x0
         ldr     x0, [sp, #32 * 8]
         msr     fpcr, x0
-        msr     fpsr, xzr
+        ldr     x0, [sp, #33 * 8]
+        msr     fpsr, x0
         ldp     q0, q1, [sp, #VIN + 0]
         ldp     q2, q3, [sp, #VIN + 32]
         ldp     q4, q5, [sp, #VIN + 64]
@@ -184,6 +187,7 @@ harness_slots_end:
         .balign 16
 harness_remaining:
         .skip   16
+        // Record i starts at harness_records + 16 + i * RECORD (after the header).
         .globl  harness_records
 harness_records:
         .skip   HARNESS_SLOTS * RECORD + 16

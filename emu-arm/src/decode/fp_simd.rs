@@ -35,6 +35,8 @@ pub enum Op {
     /// FCVTZ{S,U}, SCVTF, UCVTF with fraction bits.
     FpFixedConv,
     SimdThreeSame,
+    /// SQRDMLAH, SQRDMLSH (FEAT_RDM), SDOT, UDOT (FEAT_DotProd).
+    SimdThreeSameExtra,
     SimdThreeDiff,
     SimdTwoReg,
     SimdAcross,
@@ -50,6 +52,8 @@ pub enum Op {
     /// TBL, TBX.
     SimdTbl,
     ScalarThreeSame,
+    /// SQRDMLAH, SQRDMLSH (scalar, FEAT_RDM).
+    ScalarThreeSameExtra,
     /// SQDMLAL, SQDMLSL, SQDMULL (scalar).
     ScalarThreeDiff,
     ScalarTwoReg,
@@ -66,6 +70,14 @@ pub enum Op {
     CryptoShaTwo,
     /// PMULL, PMULL2 with the 1Q arrangement (64x64 -> 128-bit polynomial multiply).
     PmullQ,
+    /// SHA512H, SHA512H2, SHA512SU1, RAX1.
+    CryptoSha512Three,
+    /// SHA512SU0.
+    CryptoSha512Two,
+    /// EOR3, BCAX.
+    CryptoFourReg,
+    /// XAR.
+    CryptoXar,
 }
 
 use scalar_fp as sf;
@@ -138,11 +150,32 @@ pub static TABLE: &[Pat<Op>] = &[
         "0 Q:1 U=0 01110 size=11 1 Rm:5 opcode=1110 00 Rn:5 Rd:5",
         Op::PmullQ,
     ),
+    pat_if(
+        "11001110 011 Rm:5 1 O:1 00 opcode:2 Rn:5 Rd:5",
+        Op::CryptoSha512Three,
+        crypto::sha512_three_reg,
+    ),
+    pat_if(
+        "11001110 11000000 1000 opcode:2 Rn:5 Rd:5",
+        Op::CryptoSha512Two,
+        crypto::sha512_two_reg,
+    ),
+    pat_if(
+        "11001110 0 Op0:2 Rm:5 0 Ra:5 Rn:5 Rd:5",
+        Op::CryptoFourReg,
+        crypto::four_reg,
+    ),
+    pat("11001110 100 Rm:5 imm6:6 Rn:5 Rd:5", Op::CryptoXar),
     // Advanced SIMD vector.
     pat_if(
         "0 Q:1 U:1 01110 size:2 1 Rm:5 opcode:5 1 Rn:5 Rd:5",
         Op::SimdThreeSame,
         simd::three_same,
+    ),
+    pat_if(
+        "0 Q:1 U:1 01110 size:2 0 Rm:5 1 opcode:4 1 Rn:5 Rd:5",
+        Op::SimdThreeSameExtra,
+        simd::three_same_extra,
     ),
     pat_if(
         "0 Q:1 U:1 01110 size:2 1 Rm:5 opcode:4 00 Rn:5 Rd:5",
@@ -199,6 +232,11 @@ pub static TABLE: &[Pat<Op>] = &[
         "01 U:1 11110 size:2 1 Rm:5 opcode:5 1 Rn:5 Rd:5",
         Op::ScalarThreeSame,
         simd::scalar_three_same,
+    ),
+    pat_if(
+        "01 U:1 11110 size:2 0 Rm:5 1 opcode:4 1 Rn:5 Rd:5",
+        Op::ScalarThreeSameExtra,
+        simd::scalar_three_same_extra,
     ),
     pat_if(
         "01 U:1 11110 size:2 1 Rm:5 opcode:4 00 Rn:5 Rd:5",

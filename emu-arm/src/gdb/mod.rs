@@ -11,13 +11,49 @@
 //!
 //! Breakpoints and watchpoints never patch guest memory: the runtime honours them while
 //! translating and running (see `emu_core::debug`).
+//!
+//! # Usage
+//! `emu run --gdb 127.0.0.1:1234 PROGRAM` waits (like `qemu-aarch64 -g`) before the first
+//! instruction for `gdb-multiarch -ex 'target remote 127.0.0.1:1234' PROGRAM`; port 0
+//! picks a free port, printed on stderr. `--gdb-wait` is accepted and implied.
+//!
+//! # Supported
+//! - Packets: `?`, `g`/`G`, `p`/`P` (X0–X30, SP, PC, CPSR, V0–V31, FPSR, FPCR; system
+//!   registers the target lists, read-only), `m`/`M`/`X` (unmapped or unwritable memory
+//!   gives an error reply), `c`/`s`/`C`/`S` and `vCont` (with signals), `Z0`/`z0`
+//!   software and `Z1`/`z1` hardware breakpoints, `Z2`–`Z4` write/read/access
+//!   watchpoints, Ctrl-C (0x03), `D` (detach: the guest runs on), `k`/`vKill` (the guest
+//!   dies by SIGKILL), `qRcmd` (monitor), `qXfer:features:read` (target.xml),
+//!   `qXfer:auxv:read`, `QStartNoAckMode`; the `W`/`X` exit replies, also when the guest
+//!   exits inside a syscall or dies by a signal.
+//! - Stop reasons: `swbreak`, `hwbreak`, `watch`/`rwatch`/`awatch` with the accessed
+//!   address (reported before the access, as on Arm hardware: gdb steps over it), signals
+//!   (user mode: faults, UNDEF and BRK stop with SIGSEGV/SIGBUS/SIGILL/SIGTRAP; gdb
+//!   decides whether the guest gets them), exit code, death by signal.
+//! - Monitor: `help`, `reset`, `quit`, `regs`, `translate ADDR`, `icount`.
+//!
+//! # Not supported
+//! - More than one thread: gdb sees the main thread only; other guest threads run freely
+//!   and ignore breakpoints (one GDB thread; no `qfThreadInfo`/`H` per thread).
+//! - Non-stop mode, reverse execution, tracepoints, `catch syscall`, extended-remote
+//!   (`run`/`attach`), file I/O (`vFile`), `qXfer:libraries-svr4` (not needed: with the
+//!   auxv gdb finds the dynamic linker and reads its list of shared libraries itself).
+//! - Ctrl-C while the guest is blocked in a host system call takes effect when the call
+//!   returns. A guest `fork` child runs undebugged; `exec` ends debugging of the new
+//!   image (the emulator re-executes itself without `--gdb`).
+//! - Watchpoints see data accesses the interpreter makes through loads, stores and
+//!   atomics; memory that a helper function touches directly (outside the emitter) is
+//!   not checked.
 
+mod arch;
+#[cfg(test)]
+mod runtime_tests;
 pub mod stub;
 mod tdesc;
 
 use crate::state::CpuState;
 use emu_core::debug::{DebugHooks, WatchKind};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Arc;
 
 pub use stub::{serve, Outcome};
@@ -141,6 +177,36 @@ pub(crate) fn set_process_end_notifier(f: Option<ProcessEndNotifier>) {
     *PROCESS_END_NOTIFIER
         .lock()
         .unwrap_or_else(|e| e.into_inner()) = f;
+}
+
+/// The process that owns the debugger connection, and the connection's descriptor: a
+/// guest `fork` copies both into the child, which must leave them to the parent.
+static SESSION_OWNER: AtomicI32 = AtomicI32::new(0);
+static SESSION_FD: AtomicI32 = AtomicI32::new(-1);
+
+pub(crate) fn set_session(fd: Option<i32>) {
+    // SAFETY: getpid cannot fail.
+    SESSION_OWNER.store(unsafe { libc::getpid() }, Ordering::SeqCst);
+    SESSION_FD.store(fd.unwrap_or(-1), Ordering::SeqCst);
+}
+
+/// In a process forked by the debugged guest (QEMU's user mode does the same): closes
+/// this process's copy of the debugger connection and forgets the session, so the child
+/// runs on undebugged and never talks to the parent's gdb. Returns whether it did.
+pub fn leave_session_if_forked() -> bool {
+    let owner = SESSION_OWNER.load(Ordering::SeqCst);
+    // SAFETY: getpid cannot fail.
+    if owner == 0 || owner == unsafe { libc::getpid() } {
+        return false;
+    }
+    let fd = SESSION_FD.swap(-1, Ordering::SeqCst);
+    if fd >= 0 {
+        // SAFETY: our (inherited) copy of the connection; the parent keeps its own.
+        unsafe { libc::close(fd) };
+    }
+    SESSION_OWNER.store(0, Ordering::SeqCst);
+    set_process_end_notifier(None);
+    true
 }
 
 /// Tells an attached debugger that the guest process ends (`Stop::Exited` or

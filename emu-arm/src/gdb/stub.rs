@@ -6,6 +6,7 @@
 //! (`Z2`/`Z3`/`Z4`), Ctrl-C, `D` (detach), `k`/`vKill`, `qRcmd` (monitor commands),
 //! `qXfer:features:read` (target.xml) and `qXfer:auxv:read`. One thread only.
 
+use super::arch::{CoreRegs, EmuAArch64, RegId};
 use super::{tdesc, DebugTarget, Interrupter, Stop};
 use emu_core::debug::{DebugHooks, WatchKind, Watchpoint};
 use gdbstub::common::Signal;
@@ -28,7 +29,6 @@ use gdbstub::target::ext::monitor_cmd::{outputln, ConsoleOutput, MonitorCmd, Mon
 use gdbstub::target::{Target, TargetError, TargetResult};
 use gdbstub_arch::aarch64::reg::id::AArch64RegId;
 use gdbstub_arch::aarch64::reg::AArch64CoreRegs;
-use gdbstub_arch::aarch64::AArch64;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::net::TcpStream;
@@ -238,6 +238,7 @@ pub fn serve<T: DebugTarget>(target: &mut T, conn: TcpStream) -> Result<Outcome,
             }
         })));
     }
+    super::set_session(Some(conn.as_raw_fd()));
     let xml = tdesc::target_xml(target.system_registers());
     let interrupter = target.interrupter();
     let mut session = Session {
@@ -253,6 +254,7 @@ pub fn serve<T: DebugTarget>(target: &mut T, conn: TcpStream) -> Result<Outcome,
     };
     let result = session_loop(&mut session, conn);
     super::set_process_end_notifier(None);
+    super::set_session(None);
     match result {
         Ok(Outcome::Detached) | Err(_) => session.target.detach(),
         _ => {}
@@ -350,7 +352,7 @@ fn core_regs<T: DebugTarget>(t: &mut T, regs: &mut AArch64CoreRegs) {
 }
 
 impl<T: DebugTarget> Target for Session<'_, T> {
-    type Arch = AArch64;
+    type Arch = EmuAArch64;
     type Error = String;
 
     fn base_ops(&mut self) -> BaseOps<'_, Self::Arch, Self::Error> {
@@ -383,6 +385,13 @@ impl<T: DebugTarget> Target for Session<'_, T> {
             None
         }
     }
+}
+
+/// Copies a register's bytes into gdbstub's buffer; returns how many.
+fn copy_value(bytes: &[u8], buf: &mut [u8]) -> usize {
+    let n = bytes.len().min(buf.len());
+    buf[..n].copy_from_slice(&bytes[..n]);
+    n
 }
 
 /// Copies `data[offset..]` into `buf` (the `qXfer` convention).
@@ -423,12 +432,13 @@ impl<T: DebugTarget> gdbstub::target::ext::auxv::Auxv for Session<'_, T> {
 }
 
 impl<T: DebugTarget> SingleThreadBase for Session<'_, T> {
-    fn read_registers(&mut self, regs: &mut AArch64CoreRegs) -> TargetResult<(), Self> {
-        core_regs(self.target, regs);
+    fn read_registers(&mut self, regs: &mut CoreRegs) -> TargetResult<(), Self> {
+        core_regs(self.target, &mut regs.0);
         Ok(())
     }
 
-    fn write_registers(&mut self, regs: &AArch64CoreRegs) -> TargetResult<(), Self> {
+    fn write_registers(&mut self, regs: &CoreRegs) -> TargetResult<(), Self> {
+        let regs = &regs.0;
         self.target.set_pstate(regs.cpsr);
         let cpu = self.target.cpu();
         cpu.x[..31].copy_from_slice(&regs.x);
@@ -469,11 +479,16 @@ impl<T: DebugTarget> SingleRegisterAccess<()> for Session<'_, T> {
     fn read_register(
         &mut self,
         _tid: (),
-        reg_id: AArch64RegId,
+        reg_id: RegId,
         buf: &mut [u8],
     ) -> TargetResult<usize, Self> {
         let mut regs = AArch64CoreRegs::default();
         core_regs(self.target, &mut regs);
+        let reg_id = match reg_id {
+            RegId::Fpsr => return Ok(copy_value(&regs.fpsr.to_le_bytes(), buf)),
+            RegId::Fpcr => return Ok(copy_value(&regs.fpcr.to_le_bytes(), buf)),
+            RegId::Other(r) => r,
+        };
         let bytes: Vec<u8> = match reg_id {
             AArch64RegId::X(n) => regs
                 .x
@@ -490,25 +505,15 @@ impl<T: DebugTarget> SingleRegisterAccess<()> for Session<'_, T> {
                 .ok_or(TargetError::NonFatal)?
                 .to_le_bytes()
                 .to_vec(),
-            AArch64RegId::FPSR => regs.fpsr.to_le_bytes().to_vec(),
-            AArch64RegId::FPCR => regs.fpcr.to_le_bytes().to_vec(),
             AArch64RegId::System(enc) => match self.target.read_system_register(enc) {
                 Some(v) => v.to_le_bytes().to_vec(),
                 None => return Ok(0), // "unavailable"
             },
             _ => return Err(TargetError::NonFatal),
         };
-        let n = bytes.len().min(buf.len());
-        buf[..n].copy_from_slice(&bytes[..n]);
-        Ok(n)
+        Ok(copy_value(&bytes, buf))
     }
-
-    fn write_register(
-        &mut self,
-        _tid: (),
-        reg_id: AArch64RegId,
-        val: &[u8],
-    ) -> TargetResult<(), Self> {
+    fn write_register(&mut self, _tid: (), reg_id: RegId, val: &[u8]) -> TargetResult<(), Self> {
         let u64_of = |v: &[u8]| -> Result<u64, TargetError<String>> {
             Ok(u64::from_le_bytes(
                 v.try_into().map_err(|_| TargetError::NonFatal)?,
@@ -518,6 +523,17 @@ impl<T: DebugTarget> SingleRegisterAccess<()> for Session<'_, T> {
             Ok(u32::from_le_bytes(
                 v.try_into().map_err(|_| TargetError::NonFatal)?,
             ))
+        };
+        let reg_id = match reg_id {
+            RegId::Fpsr => {
+                self.target.cpu().fpsr = u32_of(val)? as u64;
+                return Ok(());
+            }
+            RegId::Fpcr => {
+                self.target.cpu().fpcr = u32_of(val)? as u64;
+                return Ok(());
+            }
+            RegId::Other(r) => r,
         };
         match reg_id {
             AArch64RegId::Pstate => {
@@ -531,8 +547,6 @@ impl<T: DebugTarget> SingleRegisterAccess<()> for Session<'_, T> {
                 let v = u128::from_le_bytes(val.try_into().map_err(|_| TargetError::NonFatal)?);
                 self.target.cpu().vreg[n as usize] = [v as u64, (v >> 64) as u64];
             }
-            AArch64RegId::FPSR => self.target.cpu().fpsr = u32_of(val)? as u64,
-            AArch64RegId::FPCR => self.target.cpu().fpcr = u32_of(val)? as u64,
             // System registers are read-only through the debugger.
             _ => return Err(TargetError::NonFatal),
         }

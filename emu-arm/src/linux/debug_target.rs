@@ -11,6 +11,7 @@
 use super::process::{exit_group, Flow, Thread};
 use super::procfs;
 use super::signal;
+use crate::exits;
 use crate::gdb::{DebugTarget, Interrupter, Stop};
 use crate::state::CpuState;
 use emu_core::debug::{self, DebugHooks, WatchKind};
@@ -162,7 +163,19 @@ impl DebugTarget for UserDebugTarget<'_> {
             if exit == Exit::DEBUG {
                 return self.debug_stop();
             }
-            if let Flow::ExitThread(code) = self.thread.handle_exit(exit) {
+            let flow = self.thread.handle_exit(exit);
+            if exit == exits::SVC && crate::gdb::leave_session_if_forked() {
+                // This is the child of a guest fork: it runs on without the debugger,
+                // which stays with the parent.
+                self.thread.rt.set_debug_hooks(DebugHooks::default());
+                let code = match flow {
+                    Flow::ExitThread(code) => code,
+                    Flow::Continue => self.thread.run(),
+                };
+                self.thread.finish();
+                exit_group(self.thread, code)
+            }
+            if let Flow::ExitThread(code) = flow {
                 return Stop::Exited(code);
             }
             if let Some((sig, info)) = self.thread.forced.take() {

@@ -446,6 +446,45 @@ fn add_stats(into: &mut Stats, s: &Stats) {
 
 /// Prints `--stats` counters for the whole process: exited threads plus `current` (the
 /// thread that is ending the process, if it has not finished yet).
+/// A copy of emu's own stderr taken at startup (`keep_stderr`), so `--stats` reach the
+/// user even when the guest has closed or reused fd 2 (xz and sha256sum close it before
+/// exiting; a guest may even have opened a file there, which must not receive our
+/// report). -1: not taken, use fd 2.
+static EMU_STDERR: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
+
+/// Duplicates fd 2 to a high, close-on-exec descriptor for emu's own reports.
+pub fn keep_stderr() {
+    // SAFETY: F_DUPFD_CLOEXEC only creates a new descriptor.
+    let fd = unsafe { libc::fcntl(2, libc::F_DUPFD_CLOEXEC, 900) };
+    if fd >= 0 {
+        EMU_STDERR.store(fd, Ordering::Relaxed);
+    }
+}
+
+/// Writes a report line to emu's own stderr (see `keep_stderr`).
+fn report(text: &str) {
+    let fd = match EMU_STDERR.load(Ordering::Relaxed) {
+        -1 => 2,
+        fd => fd,
+    };
+    let bytes = text.as_bytes();
+    let mut done = 0;
+    while done < bytes.len() {
+        // SAFETY: writing from a live buffer.
+        let n = unsafe {
+            libc::write(
+                fd,
+                bytes[done..].as_ptr() as *const libc::c_void,
+                bytes.len() - done,
+            )
+        };
+        if n <= 0 {
+            return;
+        }
+        done += n as usize;
+    }
+}
+
 pub fn print_stats(proc: &Process, current: Option<&Thread>) {
     if !proc.opts.stats {
         return;
@@ -458,11 +497,11 @@ pub fn print_stats(proc: &Process, current: Option<&Thread>) {
         exits.add(&t.exits);
         insns += t.cpu.core.icount;
     }
-    eprintln!(
+    report(&format!(
         "emu: stats: blocks translated {}, compiled {} (failed {}), compile time {:.3} ms\n\
          emu: stats: guest instructions executed {insns}, block runs: interpreter {} jit {} \
          (entries from the run loop), code flushes {}\n\
-         emu: stats: exits to the run loop: {}",
+         emu: stats: exits to the run loop: {}\n",
         s.blocks_translated,
         s.blocks_compiled,
         s.compile_failures,
@@ -471,7 +510,7 @@ pub fn print_stats(proc: &Process, current: Option<&Thread>) {
         s.jit_block_runs,
         s.flushes,
         exits.summary()
-    );
+    ));
 }
 
 /// Ends the whole process with `code` (exit_group), after `--stats`.

@@ -29,12 +29,19 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
         Op::FpCondCompare => helper(e, fp::scalar::cond_compare, raw),
         Op::FpCondSelect => fp_csel(e, raw),
         Op::FpImm => fp_imm(e, raw),
+        // FJCVTZS shares FMOV's opcode group (opcode 110 with rmode 11).
+        Op::FpIntConv if bits(raw, 20, 16) == 0b11110 => helper(e, fp::scalar::fjcvtzs, raw),
         Op::FpIntConv if bits(raw, 18, 17) == 0b11 => fmov_general(e, raw),
         Op::FpIntConv => helper(e, fp::scalar::int_conv, raw),
         Op::FpFixedConv => helper(e, fp::scalar::fixed_conv, raw),
-        Op::CryptoAes | Op::CryptoShaThree | Op::CryptoShaTwo | Op::PmullQ => {
-            crypto::exec(e, op, raw)
-        }
+        Op::CryptoAes
+        | Op::CryptoShaThree
+        | Op::CryptoShaTwo
+        | Op::PmullQ
+        | Op::CryptoSha512Three
+        | Op::CryptoSha512Two
+        | Op::CryptoFourReg
+        | Op::CryptoXar => crypto::exec(e, op, raw),
         _ => simd::exec(e, op, raw, pc),
     }
 }

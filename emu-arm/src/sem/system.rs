@@ -28,7 +28,7 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
         Op::Svc => {
             synchronize_code(e)?;
             clear_exclusive_monitor(e);
-            e.exit(exits::SVC, pc + 4, imm16)
+            e.exit(exits::SVC, pc.wrapping_add(4), imm16)
         }
         // Breakpoints report the instruction itself.
         Op::Brk => {
@@ -49,7 +49,7 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
             } else {
                 exits::SMC
             };
-            e.exit(exit, pc + 4, imm16);
+            e.exit(exit, pc.wrapping_add(4), imm16);
         }
         Op::Eret => {
             let word = e.imm(raw as u64);
@@ -72,10 +72,10 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
             // NOP.
             let n = hint_number(raw);
             if n == HINT_YIELD {
-                e.exit(exits::YIELD, pc + 4, 0);
+                e.exit(exits::YIELD, pc.wrapping_add(4), 0);
             } else if (insn::hint::WFE..=insn::hint::SEVL).contains(&n) {
                 let hint = e.imm(u64::from(n));
-                let next = e.imm(pc + 4);
+                let next = e.imm(pc.wrapping_add(4));
                 let zero = e.imm(0);
                 e.call_state(insn::wait_or_event, [hint, next, zero])?;
             }

@@ -79,6 +79,11 @@ fn el1_registers_round_trip() {
         assert_eq!(x[3], 4, "CurrentEL = EL1");
         assert_eq!(x[4], 0x8000_0000);
         assert_eq!(x[5] >> 24 & 0xf, 1, "GICv3 system registers advertised");
+        assert_eq!(
+            (x[5] >> 56 & 0xf, x[5] >> 60),
+            (3, 1),
+            "CSV2_3, CSV3: no speculation"
+        );
         assert_eq!(x[5] & 0xff, 0x11);
         assert_eq!(x[7], regs::sctlr::RESET);
         assert_eq!(x[7] & 1, 0, "MMU off at reset");
@@ -303,7 +308,7 @@ fn el0_access_opened_by_el1_controls() {
         assert_eq!(m.run(), exits::BRK, "{tier:?}");
         let x = &m.b.cpu.x;
         assert_eq!(x[9], COUNTER);
-        assert_eq!(x[10], crate::features::CTR_EL0);
+        assert_eq!(x[10], crate::features::CTR_EL0 | 3 << 28, "IDC and DIC");
         assert_eq!(x[23], 4, "DZP clear: DC ZVA allowed");
         assert_eq!(x[6], 0x77);
     }
@@ -690,4 +695,139 @@ fn bare_metal_program_through_the_system_runtime() {
         assert_eq!((x[7], x[8], x[25]), (0, 0x4010_0000, 0x4020_0000));
         assert!(!board.irq.load(Ordering::Relaxed));
     }
+}
+
+#[test]
+fn breakpoints_semihosting_and_vector_groups() {
+    for tier in TIERS {
+        // brk #0x800 at EL1t (SPSel = 0): the "current EL with SP_EL0" group at offset 0.
+        let mut m = Machine::new(&[0xd4210000, BRK0], tier);
+        super::pstate::set_pstate_mode(&mut m.b.cpu, &mut m.sys, 1, 0);
+        assert_eq!(m.step(), (exits::BRK, Outcome::Continue));
+        assert_eq!(m.b.cpu.core.pc, VBAR);
+        assert_eq!(m.sys.regs.esr, 0x3c << 26 | 1 << 25 | 0x800);
+        assert_eq!((m.sys.regs.elr, m.sys.regs.spsr & 0xf), (CODE, 0b0100));
+        // hlt #0xf000: semihosting when enabled (pc stays at the HLT), else UNDEF.
+        let mut m = Machine::new(&[0xd45e0000, BRK0], tier);
+        m.sys.semihosting = true;
+        assert_eq!(m.step(), (exits::HLT, Outcome::Semihosting));
+        assert_eq!(m.b.cpu.core.pc, CODE);
+        let mut m = Machine::new(&[0xd45e0000, BRK0], tier);
+        assert_eq!(m.step(), (exits::HLT, Outcome::Continue));
+        assert_eq!(
+            (m.b.cpu.core.pc, esr_class(m.sys.regs.esr)),
+            (VBAR + 0x200, 0)
+        );
+    }
+}
+
+#[test]
+fn more_el0_undefined_forms() {
+    for word in [
+        0xd50040bf, // msr spsel, #0
+        0xd5087621, // dc ivac, x1
+        0xd5087841, // at s1e0r, x1
+        0xd538c111, // mrs x17, isr_el1
+        0xd4000003, // smc #0
+    ] {
+        for tier in TIERS {
+            let mut m = Machine::new(&[word, BRK0], tier);
+            m.enter_el0(0x7000);
+            assert_eq!(m.step(), (exits::UNDEF, Outcome::Continue), "{word:#010x}");
+            assert_eq!(esr_class(m.sys.regs.esr), 0);
+        }
+    }
+}
+
+#[test]
+fn interrupt_status_and_gic_version() {
+    let mut m = Machine::new(&[0xd538c111 /* mrs x17, isr_el1 */, BRK0], Tier::Interp);
+    m.board.irq.store(true, Ordering::Relaxed);
+    assert_eq!(m.run(), exits::BRK);
+    assert_eq!(
+        m.b.cpu.x[17],
+        regs::daif::I,
+        "ISR_EL1 shows the pending IRQ, masked or not"
+    );
+    // A board without the GICv3 CPU interface: ID_AA64PFR0_EL1.GIC = 0.
+    let board = Arc::new(TestBoard {
+        gicv3: false,
+        ..Arc::into_inner(test_board()).expect("sole owner")
+    });
+    let mut b = Bare::new(
+        &[0xd5380405 /* mrs x5, id_aa64pfr0_el1 */, BRK0],
+        Tier::Interp,
+    );
+    let mut sys = SysCpu::new(0, board);
+    attach(&mut b.cpu, &mut sys);
+    assert_eq!(b.run(), exits::BRK);
+    assert_eq!(b.cpu.x[5] >> 24 & 0xf, 0);
+}
+
+/// Every MRS/MSR encoding and every SYS operation, at EL0 and EL1, with operands that
+/// stress masks and indices: no panic (a guest controls all of these), and reads of the
+/// EL1-only space are refused at EL0.
+#[test]
+fn every_system_register_encoding_is_safe_at_every_el() {
+    use super::sysops::execute;
+    use super::sysreg::{read, write, Denied};
+    for el in [0u8, 1] {
+        let board = test_board();
+        board.cntkctl.store(u64::MAX, Ordering::Relaxed);
+        let mut sys = SysCpu::new(0, board);
+        let mut cpu = crate::state::CpuState::default();
+        attach(&mut cpu, &mut sys);
+        super::pstate::set_pstate_mode(&mut cpu, &mut sys, el, 1);
+        let mut readable_count = 0;
+        for encoding in 0..=0xffffu32 {
+            let readable = read(&mut cpu, &mut sys, encoding);
+            readable_count += usize::from(readable.is_ok());
+            if el == 0 && (encoding >> 11 & 7) == 0 && (encoding >> 14) == 3 {
+                // op0 = 3, op1 = 0: EL1 registers (ID space included).
+                assert_eq!(readable, Err(Denied::Undefined), "{encoding:#06x} at EL0");
+            }
+            for value in [0, u64::MAX, 0x5555_5555_5555_5555] {
+                let _ = write(&mut cpu, &mut sys, encoding, value);
+                // Writes may have dropped to EL0 (SPSel) or changed SCTLR: restore the EL.
+                super::pstate::set_pstate_mode(&mut cpu, &mut sys, el, 1);
+            }
+            let (op1, crn, crm, op2) = (
+                encoding >> 11 & 7,
+                encoding >> 7 & 15,
+                encoding >> 3 & 15,
+                encoding & 7,
+            );
+            for xt in [0, u64::MAX, 1 << 50] {
+                let _ = execute(&mut sys, (op1, crn, crm, op2), xt);
+            }
+        }
+        // EL1: the ID space (6 × 8 registers) and the named registers; EL0: a handful.
+        let expected = if el == 0 { 5..=20 } else { 80..=200 };
+        assert!(
+            expected.contains(&readable_count),
+            "EL{el}: {readable_count} readable"
+        );
+    }
+}
+
+/// The MRS/MSR helpers in user mode (no system half), called directly: the registers the
+/// semantics keep inline work through them too, EL1 ones UNDEF.
+#[test]
+fn user_mode_helpers_are_complete() {
+    use super::insn::{mrs, msr};
+    let mut cpu = crate::state::CpuState::default();
+    let p = cpu.as_mut_ptr();
+    // SAFETY: a live state with no system half, used by this thread only.
+    unsafe {
+        assert_eq!(msr(p, 0xd51bd047, 0x77, 0), 0); // msr tpidr_el0, x7
+        assert_eq!(msr(p, 0xd51b4201, 0xa000_0000, 0), 0); // msr nzcv, x1
+        assert_eq!(mrs(p, 0xd53bd048, 0, 0), 0); // mrs x8, tpidr_el0
+        assert_eq!(mrs(p, 0xd53b4202, 0, 0), 0); // mrs x2, nzcv
+        assert_eq!(msr(p, 0xd518c001, 1, 0), exits::UNDEF.0); // msr vbar_el1, x1
+        assert_eq!(mrs(p, 0xd5384243, 0, 0), exits::UNDEF.0); // mrs x3, currentel
+    }
+    assert_eq!(
+        (cpu.x[8], cpu.x[2], cpu.core.exit_arg),
+        (0x77, 0xa000_0000, 0xd5384243)
+    );
 }

@@ -104,14 +104,14 @@ pub fn enter(
     sys.daif = daif::ALL;
     cpu.excl_addr = u64::MAX;
     cpu.core.pc = (sys.regs.vbar & !0x7ff) + group + vector as u64;
-    // `--trace int`: ESR and FAR are shown only when this exception set them.
-    tracing::debug!(
-        target: "int",
-        "{vector:?} from EL{from_el} to EL1: esr {} elr {return_pc:#x} far {} -> vector {:#x}",
-        esr.map_or("-".into(), |v| format!("{v:#x}")),
-        far.map_or("-".into(), |v| format!("{v:#x}")),
-        cpu.core.pc
-    );
+    // `--trace int`, like QEMU's `-d int` (ESR/FAR are news only for synchronous ones).
+    let vector_pc = cpu.core.pc;
+    if esr.is_some() {
+        let (esr, far) = (sys.regs.esr, sys.regs.far);
+        tracing::debug!(target: "int", "{vector:?} exception EL{from_el} -> EL1 at {return_pc:#x}: ESR {esr:#x} FAR {far:#x} -> {vector_pc:#x}");
+    } else {
+        tracing::debug!(target: "int", "{vector:?} EL{from_el} -> EL1 at {return_pc:#x} -> {vector_pc:#x}");
+    }
 }
 
 /// A synchronous exception with class `class` and syndrome `iss`.
@@ -161,6 +161,7 @@ pub fn exception_return(cpu: &mut CpuState, sys: &mut SysCpu) {
     cpu.excl_addr = u64::MAX;
     match mode_from_spsr(saved) {
         Some((el, spsel)) if el <= sys.el => {
+            tracing::debug!(target: "int", "exception return EL{} -> EL{el} at {target:#x}", sys.el);
             set_pstate_mode(cpu, sys, el, spsel);
             cpu.core.pc = target;
         }

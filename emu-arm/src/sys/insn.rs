@@ -63,11 +63,15 @@ fn set_rt(cpu: &mut CpuState, raw: u32, v: u64) {
 }
 
 /// What user mode reads for an MRS the semantics do not do inline.
-fn user_mrs(raw: u32) -> Option<u64> {
+/// (The semantics read NZCV, FPCR, FPSR and the thread pointers inline; they are here too
+/// so that the helper is complete on its own.)
+fn user_mrs(cpu: &CpuState, raw: u32) -> Option<u64> {
     Some(match el0_sysreg(raw)? {
-        SysReg::Nzcv | SysReg::Fpcr | SysReg::Fpsr | SysReg::TpidrEl0 | SysReg::TpidrroEl0 => {
-            return None; // inline in the semantics: never reaches here
-        }
+        SysReg::Nzcv => cpu.nzcv(),
+        SysReg::Fpcr => cpu.fpcr,
+        SysReg::Fpsr => cpu.fpsr,
+        SysReg::TpidrEl0 => cpu.tpidr_el0,
+        SysReg::TpidrroEl0 => cpu.tpidrro_el0,
         SysReg::CtrEl0 => features::CTR_EL0,
         SysReg::DczidEl0 => features::DCZID_EL0,
         SysReg::CntfrqEl0 => features::CNTFRQ_EL0,
@@ -85,7 +89,7 @@ pub unsafe extern "C" fn mrs(state: *mut u8, a: u64, _: u64, _: u64) -> u64 {
     // SAFETY: caller's contract.
     let (cpu, sys) = unsafe { split(state) };
     let value = match sys {
-        None => user_mrs(raw).ok_or(Denied::Undefined),
+        None => user_mrs(cpu, raw).ok_or(Denied::Undefined),
         Some(sys) => sysreg::read(cpu, sys, encoding_of(raw)),
     };
     match value {
@@ -106,8 +110,27 @@ pub unsafe extern "C" fn msr(state: *mut u8, a: u64, b: u64, _: u64) -> u64 {
     // SAFETY: caller's contract.
     let (cpu, sys) = unsafe { split(state) };
     match sys {
-        // User mode writes only the registers the semantics handle inline.
-        None => undef(cpu, raw),
+        // User mode: EL0 under Linux writes NZCV, FPCR, FPSR and TPIDR_EL0 (which the
+        // semantics do inline) and nothing else.
+        None => match el0_sysreg(raw) {
+            Some(SysReg::Nzcv) => {
+                cpu.set_nzcv(b);
+                0
+            }
+            Some(SysReg::Fpcr) => {
+                cpu.fpcr = b & crate::sem::system::FPCR_WRITABLE;
+                0
+            }
+            Some(SysReg::Fpsr) => {
+                cpu.fpsr = b & crate::sem::system::FPSR_WRITABLE;
+                0
+            }
+            Some(SysReg::TpidrEl0) => {
+                cpu.tpidr_el0 = b;
+                0
+            }
+            _ => undef(cpu, raw),
+        },
         // Any MSR may unmask or raise an interrupt (DAIF, ICC_PMR/EOIR, timer controls).
         Some(sys) => match sysreg::write(cpu, sys, encoding_of(raw), b) {
             Ok(()) => {

@@ -5,6 +5,15 @@
 //! board ([`Platform`]). In user mode it is 0 and every helper that needs it behaves as
 //! user mode does (EL1-only instructions are UNDEF).
 //!
+//! What the CPU is: ARMv8.0-A, EL0 and EL1 in AArch64 only (no EL2/EL3: HVC and SMC reach
+//! the emulated PSCI firmware), the ID registers of `features.rs` (GICv3 CPU interface
+//! when the board has one, CSV2_3/CSV3 because nothing speculates, IDC/DIC because there
+//! are no caches). Not implemented, and not advertised: PAN, UAO, SSBS, DIT, PAuth, BTI
+//! (their hints are NOPs), MTE, SVE, PMU, RAS. Not generated: SError, debug exceptions
+//! (breakpoint/watchpoint registers are storage only; MDSCR_EL1.SS does not step), SP
+//! alignment faults and SCTLR_EL1.A alignment checks, FP/SIMD access traps (CPACR_EL1.FPEN
+//! is kept, never enforced). LDTR/STTR at EL1 are checked with EL1 permissions.
+//!
 //! Files:
 //! - `regs.rs`: the EL1 registers the CPU keeps, their reset values and writable bits.
 //! - `pstate.rs`: PSTATE (EL, SPSel, DAIF), the banked stack pointers, SPSR packing.
@@ -19,9 +28,13 @@
 //! - `softmmu.rs`: the softmmu's Arm half — the memory model handed to the runtime, the
 //!   slow path of data accesses (walk, TLB fill, MMIO, page-crossing accesses, faults),
 //!   instruction-fetch translation, TLB context selection and maintenance.
+//! - `cpu_tests.rs` (with the test board in `testing.rs`): the CPU's instructions and
+//!   exceptions in both tiers, and a bare-metal program through the system runtime;
+//!   `tests.rs`: the softmmu through the runtime.
 
 #[cfg(test)]
 mod cpu_tests;
+pub mod debug;
 pub mod exception;
 pub mod insn;
 pub mod psci;

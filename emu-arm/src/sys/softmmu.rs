@@ -423,6 +423,18 @@ pub unsafe fn fetch(state: *mut u8, va: u64) -> Result<CodePage, FetchFault> {
 }
 
 fn fetch_page(sys: &mut SysCpu, va: u64) -> Result<CodePage, Fault> {
+    // The run loop asks on every block dispatch: try the TLB's fast path first.
+    let ctx = sys.exception_level().tlb_context();
+    let key = sys.mmu.untagged(va);
+    if let Some(host) = sys
+        .tlbs
+        .tlb(ctx)
+        .and_then(|t| t.lookup(key, 4, emu_core::softmmu::TlbAccess::Execute))
+    {
+        let ram = sys.platform.ram();
+        let pa = ram.base() + (host - ram.host_base() as usize) as u64;
+        return Ok(CodePage { pa, host });
+    }
     match resolve(sys, va, 4, AccessKind::Fetch)? {
         Target::Ram(host) => {
             let pa =

@@ -245,7 +245,7 @@ pub fn read(cpu: &mut CpuState, sys: &mut SysCpu, encoding: u32) -> Result<u64, 
         r::CLIDR_EL1 => f::CLIDR_EL1,
         r::AIDR_EL1 => 0,
         r::CSSELR_EL1 => regs.csselr,
-        r::CTR_EL0 => f::CTR_EL0,
+        r::CTR_EL0 => f::SYSTEM_CTR_EL0,
         r::DCZID_EL0 => {
             // DZP (bit 4): DC ZVA is prohibited at this EL.
             let prohibited = sys.el == 0 && sys.mmu.sctlr_el1 & sctlr::DZE == 0;

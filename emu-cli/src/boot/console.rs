@@ -182,26 +182,26 @@ impl InputQueue {
 /// interrupt or a poll, so this only bounds the added latency of pasted text.
 const RETRY: Duration = Duration::from_millis(1);
 
-/// Reads stdin on a thread of its own until EOF, forwarding it through `queue`.
+/// Reads stdin on a thread of its own until EOF, forwarding it through `queue`, and
+/// offers input that did not fit again (on a second thread) until the guest takes it.
 /// `terminal`: interpret `Ctrl-A` commands.
-pub fn spawn_input(queue: Arc<InputQueue>, terminal: bool) {
-    // A thread that retries input the FIFO had no room for.
+pub fn spawn_input(queue: Arc<InputQueue>, terminal: bool) -> std::io::Result<()> {
     let retry = queue.clone();
-    let _ = std::thread::Builder::new()
+    let feeder = std::thread::Builder::new()
         .name("console-feed".into())
         .spawn(move || loop {
             if retry.feed() {
                 std::thread::sleep(RETRY);
             } else {
-                std::thread::park_timeout(Duration::from_millis(50));
+                // Nothing waits: sleep until the reader has more (it unparks us).
+                std::thread::park();
             }
-        })
-        .map(|feeder| {
-            let feeder = feeder.thread().clone();
-            std::thread::Builder::new()
-                .name("console-input".into())
-                .spawn(move || read_stdin(&queue, terminal, &feeder))
-        });
+        })?;
+    let feeder = feeder.thread().clone();
+    std::thread::Builder::new()
+        .name("console-input".into())
+        .spawn(move || read_stdin(&queue, terminal, &feeder))?;
+    Ok(())
 }
 
 fn read_stdin(queue: &InputQueue, terminal: bool, feeder: &std::thread::Thread) {

@@ -314,9 +314,8 @@ fn load_elf(ram: &PhysRam, bytes: &[u8]) -> Result<KernelPlacement, String> {
         ram.write(start, data)
             .map_err(|pa| format!("cannot load at {pa:#x}"))?;
         // RAM starts zeroed, but a segment may overlap an earlier one's data: BSS is zero.
-        let bss = vec![0u8; (ph.p_memsz - ph.p_filesz) as usize];
-        ram.write(start + ph.p_filesz, &bss)
-            .map_err(|pa| format!("cannot load at {pa:#x}"))?;
+        // Written in pieces: a BSS can be as large as RAM.
+        zero(ram, start + ph.p_filesz, ph.p_memsz - ph.p_filesz)?;
         low = low.min(start);
         high = high.max(end);
     }
@@ -329,6 +328,20 @@ fn load_elf(ram: &PhysRam, bytes: &[u8]) -> Result<KernelPlacement, String> {
         high,
         is_linux: false,
     })
+}
+
+/// Zeroes guest RAM `[pa, pa + len)` (inside RAM: checked by the caller).
+fn zero(ram: &PhysRam, pa: u64, len: u64) -> Result<(), String> {
+    const CHUNK: u64 = 64 * 1024;
+    let zeros = [0u8; CHUNK as usize];
+    let mut done = 0;
+    while done < len {
+        let n = (len - done).min(CHUNK);
+        ram.write(pa + done, &zeros[..n as usize])
+            .map_err(|at| format!("cannot load at {at:#x}"))?;
+        done += n;
+    }
+    Ok(())
 }
 
 /// Where the initrd starts (QEMU's rule, see the module comment).
@@ -538,6 +551,20 @@ mod tests {
             dtb_address(&r, &p, None, 0x10_0000).unwrap(),
             BASE + 32 * MIB
         );
+    }
+
+    #[test]
+    fn elf_bss_is_zeroed_even_over_earlier_data() {
+        let r = ram(64);
+        r.write(BASE + 0x8_0000, &[0xAA; 0x30000]).unwrap();
+        let file = elf(BASE + 0x8_0000, BASE + 0x8_0000, &[1, 2, 3, 4], 0x2_0004);
+        let k = identify_kernel(file, r.size()).unwrap();
+        load_kernel(&r, &k).unwrap();
+        let mut b = vec![0u8; 0x2_0008];
+        r.read(BASE + 0x8_0000, &mut b).unwrap();
+        assert_eq!(&b[..4], &[1, 2, 3, 4]);
+        assert!(b[4..0x2_0004].iter().all(|&x| x == 0), "BSS not zeroed");
+        assert_eq!(&b[0x2_0004..], &[0xAA; 4], "zeroed past the segment");
     }
 
     #[test]

@@ -59,10 +59,17 @@ impl Board {
     }
 }
 
-/// Accesses to these devices can move a deadline (UART receive timeout, RTC match).
-fn has_deadlines(pa: u64) -> bool {
-    (UART_BASE..UART_BASE + PL011_SIZE).contains(&pa)
-        || (RTC_BASE..RTC_BASE + PL031_SIZE).contains(&pa)
+/// Whether a guest access can move a device deadline, so the timer thread must look again:
+/// reading the UART's data register restarts its receive timeout, its control writes
+/// (FIFO on/off, reset) can drop it, and RTC writes set the match. Transmitting and status
+/// polls, the bulk of UART traffic, cannot.
+fn may_move_deadline(pa: u64, write: bool) -> bool {
+    const UART_DR: u64 = UART_BASE;
+    if (UART_BASE..UART_BASE + PL011_SIZE).contains(&pa) {
+        (pa == UART_DR) != write
+    } else {
+        write && (RTC_BASE..RTC_BASE + PL031_SIZE).contains(&pa)
+    }
 }
 
 /// The generic timer's registers (op0 = 3, CRn = 14): writes can move its deadline.
@@ -77,7 +84,7 @@ impl Platform for Board {
 
     fn mmio_read(&self, cpu: usize, pa: u64, size: u8) -> Option<u64> {
         let value = self.devices.bus.read(cpu, pa, size);
-        if has_deadlines(pa) {
+        if may_move_deadline(pa, false) {
             self.events.deadlines_changed();
         }
         match value {
@@ -91,7 +98,7 @@ impl Platform for Board {
 
     fn mmio_write(&self, cpu: usize, pa: u64, size: u8, value: u64) -> bool {
         let result = self.devices.bus.write(cpu, pa, size, value);
-        if has_deadlines(pa) {
+        if may_move_deadline(pa, true) {
             self.events.deadlines_changed();
         }
         match result {
@@ -170,7 +177,15 @@ mod tests {
         assert!(is_timer_register(CNTP_CTL_EL0));
         assert!(is_timer_register(CNTV_CVAL_EL0));
         assert!(!is_timer_register(encode(3, 0, 4, 6, 0)));
-        assert!(has_deadlines(UART_BASE + 0x18));
-        assert!(!has_deadlines(0x0800_0000));
+        assert!(may_move_deadline(UART_BASE, false), "UARTDR read");
+        assert!(
+            !may_move_deadline(UART_BASE, true),
+            "UARTDR write (transmit)"
+        );
+        assert!(!may_move_deadline(UART_BASE + 0x18, false), "UARTFR poll");
+        assert!(may_move_deadline(UART_BASE + 0x2c, true), "UARTLCR_H write");
+        assert!(may_move_deadline(RTC_BASE + 4, true), "RTCMR write");
+        assert!(!may_move_deadline(RTC_BASE, false), "RTCDR read");
+        assert!(!may_move_deadline(0x0800_0000, true));
     }
 }

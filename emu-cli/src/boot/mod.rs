@@ -9,12 +9,15 @@
 //! - `vcpu.rs`: the vCPU loop and the timer thread.
 //! - `control.rs`, `expect.rs`, `deterministic.rs`: the test-pipeline options (`--expect`,
 //!   `--fail-on`, `--timeout`, `--deterministic`, `--semihosting`, `--stats`).
+//! - `gdb.rs`: the vCPU under a debugger (`--gdb`).
 
 mod console;
 mod control;
 mod deterministic;
 mod events;
 mod expect;
+mod fdt_patch;
+mod gdb;
 mod loader;
 mod machine;
 mod options;
@@ -38,6 +41,10 @@ pub enum GicArg {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(
+    after_help = "On a terminal the console is raw: Ctrl-A x quits, Ctrl-A h lists the \
+    commands, Ctrl-A Ctrl-A sends Ctrl-A. The guest's PSCI SYSTEM_OFF ends emu with status 0."
+)]
 pub struct BootArgs {
     /// The kernel: an arm64 Linux Image (optionally gzip'd), an AArch64 ELF file, or a raw
     /// binary (loaded at RAM base + 0x80000). Default: the bundled demo image.
@@ -52,7 +59,8 @@ pub struct BootArgs {
     /// Guest RAM, e.g. 512M or 2G (a bare number is MiB).
     #[arg(long, value_name = "SIZE", default_value = "512M")]
     memory: String,
-    /// Give the guest this device tree instead of the generated one (passed unchanged).
+    /// Give the guest this device tree instead of the generated one (its /chosen gets the
+    /// --append command line and the initrd location, as with QEMU's -dtb).
     #[arg(long, value_name = "FILE")]
     dtb: Option<PathBuf>,
     /// Write the generated device tree (with /chosen filled in) to FILE and exit.
@@ -79,6 +87,13 @@ pub struct BootArgs {
     /// Print runtime counters on stderr when the machine stops.
     #[arg(long)]
     stats: bool,
+    /// Listen for gdb (remote protocol) on HOST:PORT, like QEMU's -gdb tcp::PORT (port 0:
+    /// any free port, printed on stderr). gdb may attach at any time.
+    #[arg(long, value_name = "HOST:PORT")]
+    gdb: Option<String>,
+    /// Do not start the CPU until gdb has attached and resumes it (QEMU's -S).
+    #[arg(long, requires = "gdb")]
+    gdb_wait: bool,
     /// What to trace, comma-separated: in_asm (translated blocks, disassembled), exec
     /// (blocks run), int (exceptions and interrupts taken), mmu (TLB fills and translation
     /// faults), unimp (unimplemented registers and instructions); or `tracing` EnvFilter
@@ -105,8 +120,8 @@ pub struct BootArgs {
     /// Reproducible runs: virtual time advances with guest instructions, timers fire at
     /// exact instruction counts, WFI skips idle time, the RTC starts at --rtc-epoch, the
     /// device tree has no random seeds, and serial input reaches the guest only while it
-    /// idles waiting for it.
-    #[arg(long)]
+    /// idles waiting for it. Not with --gdb (whose loop keeps host time).
+    #[arg(long, conflicts_with = "gdb")]
     deterministic: bool,
     /// With --deterministic: virtual nanoseconds per guest instruction.
     #[arg(long, value_name = "N", default_value_t = 1, requires = "deterministic",
@@ -138,9 +153,11 @@ pub struct BootPlan {
     pub serial: options::Serial,
     pub tier: TierConfig,
     pub stats: bool,
+    /// `--trace in_asm` / `--trace exec`: log each block translated / executed.
     pub trace_in_asm: bool,
     pub trace_exec: bool,
     pub trace_range: Option<std::ops::Range<u64>>,
+    pub gdb: Option<gdb::GdbOptions>,
     pub timeout: Option<Duration>,
     pub patterns: expect::Patterns,
     /// `--deterministic`: virtual ns per instruction.
@@ -224,8 +241,9 @@ fn plan(a: BootArgs, trace: &diagnostics::TraceSpec) -> Result<BootPlan, (String
         None
     };
     let mut tier = tier_config(a.tier, a.jit_threshold);
-    // Deterministic time is the instruction count; --stats reports it.
-    tier.count_insns = a.deterministic || a.stats;
+    // Deterministic time is the instruction count; --stats reports it, and so does
+    // `monitor icount` under gdb.
+    tier.count_insns = a.deterministic || a.stats || a.gdb.is_some();
     if a.smp != 1 {
         return Err(err(
             "--smp",
@@ -273,6 +291,10 @@ fn plan(a: BootArgs, trace: &diagnostics::TraceSpec) -> Result<BootPlan, (String
         trace_in_asm: trace.in_asm,
         trace_exec: trace.exec,
         trace_range: a.trace_range,
+        gdb: a.gdb.map(|address| gdb::GdbOptions {
+            address,
+            wait: a.gdb_wait,
+        }),
         timeout: a.timeout,
         patterns,
         icount_ns: a.deterministic.then_some(a.icount_ns),

@@ -2,6 +2,7 @@
 //! the device tree in RAM, and where the CPU starts.
 
 use super::events::Events;
+use super::fdt_patch;
 use super::loader::{self, LoadError};
 use super::machine::{Board, BoardConfig};
 use super::BootPlan;
@@ -105,7 +106,16 @@ pub fn build(
             let name = path.display().to_string();
             let blob = loader::read_bounded(path, plan.ram_size)?;
             check_dtb(&blob).map_err(|why| LoadError::new(&name, why))?;
-            blob
+            if plan.append.is_some() || initrd.is_some() {
+                // As QEMU does for -dtb: /chosen gets this boot's command line and initrd.
+                let chosen = fdt_patch::Chosen {
+                    bootargs: plan.append.as_deref(),
+                    initrd,
+                };
+                fdt_patch::set_chosen(&blob, &chosen).map_err(|why| LoadError::new(&name, why))?
+            } else {
+                blob
+            }
         }
         None => {
             // --deterministic: no seeds, so that nothing in the guest depends on the host.

@@ -28,12 +28,12 @@ use std::time::Duration;
 /// passed (it should not, once ticked): never spin.
 const MIN_TIMER_SLEEP: Duration = Duration::from_micros(100);
 
-fn timer_thread(loaded_board: Arc<super::machine::Board>, clock: Arc<dyn Clock>) {
-    let events = loaded_board.events.clone();
+fn timer_thread(board: Arc<super::machine::Board>, clock: Arc<dyn Clock>) {
+    let events = board.events.clone();
     loop {
-        loaded_board.devices.tick();
+        board.devices.tick();
         let now = clock.now_ns();
-        let timeout = loaded_board
+        let timeout = board
             .devices
             .next_deadline_ns()
             .map(|at| Duration::from_nanos(at.saturating_sub(now)).max(MIN_TIMER_SLEEP));
@@ -91,15 +91,32 @@ pub fn run(loaded: Loaded, plan: &BootPlan, clock: Arc<dyn Clock>, mut control: 
             board.devices.uart.clone(),
             events.clone(),
         ));
-        console::spawn_input(queue, terminal);
+        if let Err(e) = console::spawn_input(queue, terminal) {
+            console::exit_with_error("boot", &format!("cannot start the console threads: {e}"));
+        }
     }
 
+    if let Some(gdb_options) = &plan.gdb {
+        let machine = super::gdb::Machine {
+            cpu: &mut *cpu,
+            rt: &mut rt,
+            board: &board,
+            entry: loaded.entry,
+            x0: loaded.x0,
+            no_reboot: plan.no_reboot,
+        };
+        let code = super::gdb::run(machine, gdb_options);
+        control.finish(&rt, cpu, code, "the gdb session ended")
+    }
     loop {
         control.before_run(&rt, cpu, &board);
         // A kick that arrives from here on stops the next run at once, so nothing signalled
         // after this check is missed.
         events.take_kick();
-        exception::take_pending_interrupt(cpu);
+        let pc = cpu.core.pc;
+        if exception::take_pending_interrupt(cpu) {
+            tracing::debug!(target: "int", "interrupt taken at pc {pc:#x}, vector {:#x}", cpu.core.pc);
+        }
         // SAFETY: the state is leaked (valid forever) and only this thread runs it.
         let exit = unsafe { rt.run(cpu.as_mut_ptr()) };
         control.after_run(exit);

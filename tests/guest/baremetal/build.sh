@@ -19,3 +19,8 @@ build timer_gicv3 timer.S -DGICV3
 build timer_gicv2 timer.S
 build rtc rtc.S
 build reset reset.S
+build echo echo.S
+build timer_slow_gicv3 timer.S -DGICV3 -DTICKS_PER_SECOND=4
+rm -f timer_slow_gicv3.elf  # only the raw binary is used
+# Debugged by tests/gdb_system.rs: with symbols and line information, not optimised.
+build gdb_mmu gdb_mmu.c -g -O0 gdb_mmu_start.S

@@ -4,7 +4,12 @@
 // with IRQs masked (as Linux's idle loop relies on) and that the interrupt is taken once
 // they are unmasked. Ends with PSCI SYSTEM_OFF.
 //
-// x20 counts timer interrupts (the IRQ handler increments it).
+// x20 counts timer interrupts (the IRQ handler increments it). TICKS_PER_SECOND (default
+// 100) sets the period: the idle test builds a slow variant to measure host CPU use.
+
+#ifndef TICKS_PER_SECOND
+#define TICKS_PER_SECOND 100
+#endif
 
 .equ GICD_BASE, 0x08000000
 .equ GICR_BASE, 0x080A0000          // CPU 0's redistributor (GICv3)
@@ -91,10 +96,10 @@ _start:
     bl      puts
     bl      poweroff
 
-// Fire the physical timer in 10 ms.
+// Fire the physical timer in one period.
 arm_timer:
     mrs     x0, cntfrq_el0
-    mov     x1, #100
+    mov     x1, #TICKS_PER_SECOND
     udiv    x0, x0, x1
     msr     cntp_tval_el0, x0
     mov     x0, #1                  // ENABLE, not masked

@@ -3,9 +3,10 @@
 //! arrangement of PMULL in "Advanced SIMD three different").
 //!
 //! Each class has one identification function that both the decoder check and the
-//! semantics use, so an opcode/size we do not implement is Undefined everywhere. The
-//! later hash extensions (SHA512, SHA3, SM3, SM4) live in other encoding classes and are
-//! not matched at all, so they stay Undefined.
+//! semantics use, so an opcode/size we do not implement is Undefined everywhere. Of the
+//! later hash extensions, SHA512 and SHA3 (Armv8.2: "Cryptographic three-register
+//! SHA512", "two-register SHA512", "four-register" and XAR) are implemented; SM3 and SM4
+//! share those classes and stay Undefined.
 
 use crate::decode::{bit, bits};
 
@@ -105,6 +106,64 @@ pub fn sha_two_reg(raw: u32) -> bool {
     sha_two_reg_op(raw).is_some()
 }
 
+/// "Cryptographic three-register SHA512": `11001110 011 Rm 1 O 00 opcode:2 Rn Rd`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sha512Three {
+    /// SHA512H: two rounds, the Sigma1/Ch half.
+    Sha512H,
+    /// SHA512H2: two rounds, the Sigma0/Maj half.
+    Sha512H2,
+    /// SHA512SU1: second half of the SHA-512 message schedule update.
+    Sha512Su1,
+    /// RAX1 (SHA3): Vn EOR (Vm rotated left by 1), per 64-bit lane.
+    Rax1,
+}
+
+pub fn sha512_three_reg_op(raw: u32) -> Option<Sha512Three> {
+    // O = 1 selects SM3PARTW1/SM3PARTW2/SM4EKEY (FEAT_SM3/SM4), not implemented.
+    if bit(raw, 14) {
+        return None;
+    }
+    Some(match bits(raw, 11, 10) {
+        0b00 => Sha512Three::Sha512H,
+        0b01 => Sha512Three::Sha512H2,
+        0b10 => Sha512Three::Sha512Su1,
+        _ => Sha512Three::Rax1,
+    })
+}
+
+pub fn sha512_three_reg(raw: u32) -> bool {
+    sha512_three_reg_op(raw).is_some()
+}
+
+/// "Cryptographic two-register SHA512": `11001110 11000000 1000 opcode:2 Rn Rd`; opcode 00
+/// is SHA512SU0, 01 is SM4E (not implemented).
+pub fn sha512_two_reg(raw: u32) -> bool {
+    bits(raw, 11, 10) == 0
+}
+
+/// "Cryptographic four-register" (SHA3): `11001110 0 Op0:2 Rm 0 Ra Rn Rd`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FourReg {
+    /// EOR3: Vn EOR Vm EOR Va.
+    Eor3,
+    /// BCAX: Vn EOR (Vm AND NOT Va).
+    Bcax,
+}
+
+pub fn four_reg_op(raw: u32) -> Option<FourReg> {
+    // Op0 = 10 is SM3SS1 (FEAT_SM3), not implemented; 11 is unallocated.
+    match bits(raw, 22, 21) {
+        0b00 => Some(FourReg::Eor3),
+        0b01 => Some(FourReg::Bcax),
+        _ => None,
+    }
+}
+
+pub fn four_reg(raw: u32) -> bool {
+    four_reg_op(raw).is_some()
+}
+
 /// PMULL/PMULL2 with the 1Q arrangement: the whole pattern is fixed by its table line
 /// (`U` = 0, size = 11, opcode = 1110); `Q` picks the operand halves.
 pub fn pmull_upper_half(raw: u32) -> bool {
@@ -137,11 +196,17 @@ mod tests {
             // PMULL with U = 1 is unallocated; size = 10 is not a polynomial form.
             (0x2ee0e065, None),
             (0x0ea0e065, None),
-            // SHA512H, SHA3 EOR3, SM3SS1, SM4E: later extensions we do not implement.
-            (0xce608000, None),
-            (0xce000000, None),
+            // SHA512 and SHA3 (words from aarch64-linux-gnu-as -march=armv8.2-a+sha3).
+            (0xce628020, Some(Op::CryptoSha512Three)), // sha512h q0, q1, v2.2d
+            (0xce6a8d28, Some(Op::CryptoSha512Three)), // rax1 v8.2d, v9.2d, v10.2d
+            (0xcec080e6, Some(Op::CryptoSha512Two)),   // sha512su0 v6.2d, v7.2d
+            (0xce020c20, Some(Op::CryptoFourReg)),     // eor3 v0.16b, v1.16b, v2.16b, v3.16b
+            (0xce261ca4, Some(Op::CryptoFourReg)),     // bcax v4.16b, v5.16b, v6.16b, v7.16b
+            (0xce8d458b, Some(Op::CryptoXar)),         // xar v11.2d, v12.2d, v13.2d, #17
+            // SM3SS1, SM4E, SM3PARTW1: extensions we do not implement.
             (0xce400000, None),
             (0xcec08400, None),
+            (0xce60c000, None),
         ];
         for &(w, want) in cases {
             assert_eq!(decode(w), want, "{w:#010x}");

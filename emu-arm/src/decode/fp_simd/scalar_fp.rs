@@ -20,6 +20,8 @@ pub fn dp1(raw: u32) -> bool {
         0b000000..=0b000011 => ftype_sd(raw),
         // FRINT*; 0b001101 is unallocated.
         0b001000..=0b001111 => opcode != 0b001101 && ftype_sd(raw),
+        // FRINT32Z, FRINT32X, FRINT64Z, FRINT64X (FEAT_FRINTTS).
+        0b010000..=0b010011 => ftype_sd(raw),
         _ => false,
     }
 }
@@ -50,6 +52,8 @@ pub fn int_conv(raw: u32) -> bool {
         0b000 | 0b001 => ftype_sd(raw),
         // SCVTF/UCVTF, FCVTA{S,U}
         0b010..=0b101 => rmode == 0 && ftype_sd(raw),
+        // FJCVTZS Wd, Dn (FEAT_JSCVT).
+        0b110 if (sf, ftype, rmode) == (false, 1, 3) => true,
         // FMOV Wd<->Sn, Xd<->Dn, Xd<->Vn.D[1]
         _ => matches!(
             (sf, ftype, rmode),

@@ -19,7 +19,7 @@ pub fn to_f64(f: Fmt, b: u64) -> f64 {
 }
 
 /// The bits of `v` in format `f` (v must be exactly representable).
-fn from_f64(f: Fmt, v: f64) -> u64 {
+pub fn from_f64(f: Fmt, v: f64) -> u64 {
     if f == D {
         v.to_bits()
     } else {

@@ -4,6 +4,8 @@
 
 pub mod arith;
 pub mod arm_float;
+pub mod frintts;
+pub mod jscvt;
 pub mod scalar;
 pub mod sse;
 

@@ -36,6 +36,17 @@ pub unsafe extern "C" fn dp1(state: *mut u8, raw: u64, _: u64, _: u64) -> u64 {
             0b001011 => Rounding::Zero,
             0b001100 => Rounding::TieAway,
             0b001110 | 0b001111 => env.rounding(),
+            // FRINT32Z, FRINT32X, FRINT64Z, FRINT64X.
+            0b010000..=0b010011 => {
+                let mode = if opcode & 1 == 0 {
+                    Rounding::Zero
+                } else {
+                    env.rounding()
+                };
+                let int_bits = if opcode & 2 == 0 { 32 } else { 64 };
+                let r = super::frintts::round_to_int_range(f, a, mode, int_bits, env);
+                return Some(r);
+            }
             _ => return None,
         };
         Some(arith::round_int(f, a, mode, opcode == 0b001110, env))
@@ -190,6 +201,20 @@ pub unsafe extern "C" fn int_conv(state: *mut u8, raw: u64, _: u64, _: u64) -> u
         }
         _ => return undef(st, raw),
     }
+    0
+}
+
+/// FJCVTZS: JavaScript's ToInt32 of a double; NZCV = 0Z00 (Z: exact and in range).
+///
+/// # Safety
+/// `state` must point to the running `CpuState`.
+pub unsafe extern "C" fn fjcvtzs(state: *mut u8, raw: u64, _: u64, _: u64) -> u64 {
+    let st = cpu(state);
+    let w = raw as u32;
+    let a = scalar(st, rn(w));
+    let (r, exact) = with_env(st, |_, env| super::jscvt::fjcvtzs(a, env));
+    set_xreg(st, rd(w), r, false);
+    st.set_nzcv(u64::from(exact) << 30);
     0
 }
 

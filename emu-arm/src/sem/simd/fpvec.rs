@@ -107,6 +107,17 @@ fn two_lane(op: FpTwo, f: Fmt, a: u64, env: &mut Env) -> u64 {
             let r = rint_rounding(mode, env);
             arith::round_int(f, a, r, mode == RintMode::X, env)
         }
+        RintInt {
+            int_bits,
+            fpcr_rounding,
+        } => {
+            let mode = if fpcr_rounding {
+                env.rounding()
+            } else {
+                Rounding::Zero
+            };
+            crate::sem::fp_simd::fp::frintts::round_to_int_range(f, a, mode, int_bits, env)
+        }
         ToInt { mode, unsigned } => {
             let r = rint_rounding(mode, env);
             arith::to_fixed(f, a, 0, unsigned, es, r, env)

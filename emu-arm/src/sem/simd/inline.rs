@@ -203,3 +203,49 @@ pub enum PairOp {
     UMax,
     UMin,
 }
+
+/// Swaps adjacent `width`-bit fields of `x` (every pair inside each `2 * width`-bit unit).
+fn swap_fields<E: Emitter>(e: &mut E, x: E::V, width: u32) -> E::V {
+    if width == 32 {
+        let k = e.imm(32);
+        return e.bin(BinOp::Rotr, x, k);
+    }
+    // The low field of each pair: `width` ones repeated every 2 * width bits.
+    let unit = ones(width);
+    let mut low = 0u64;
+    let mut i = 0;
+    while i < 64 {
+        low |= unit << i;
+        i += 2 * width;
+    }
+    let k = e.imm(width as u64);
+    let lo_mask = e.imm(low);
+    let hi_mask = e.imm(!low);
+    let down = e.bin(BinOp::Lshr, x, k);
+    let down = e.bin(BinOp::And, down, lo_mask);
+    let up = e.bin(BinOp::Shl, x, k);
+    let up = e.bin(BinOp::And, up, hi_mask);
+    e.bin(BinOp::Or, down, up)
+}
+
+/// Reverses the order of the `es`-bit elements inside every `container`-bit container of
+/// a 64-bit half (REV16/REV32/REV64; `es < container <= 64`): swapping ever smaller
+/// field pairs from the container size down to the element size reverses them.
+pub fn reverse_elements<E: Emitter>(e: &mut E, x: E::V, es: u32, container: u32) -> E::V {
+    if es == 8 && container >= 32 {
+        // A byte swap of the half, then (REV32) the two words back in place.
+        let b = e.un(UnOp::Bswap, x);
+        return if container == 64 {
+            b
+        } else {
+            swap_fields(e, b, 32)
+        };
+    }
+    let mut v = x;
+    let mut width = container / 2;
+    while width >= es {
+        v = swap_fields(e, v, width);
+        width /= 2;
+    }
+    v
+}

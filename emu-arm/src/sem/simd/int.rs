@@ -574,6 +574,8 @@ pub fn by_elem(st: &mut CpuState, w: u32, op: ByElem, scalar: bool) {
             set_qc(st, qc);
             vset(st, rd(w), r, !scalar);
         }
+        QRDMlah { sub } => super::dot_rdm::qrdmlah_by_elem(st, w, sub, scalar),
+        Dot { unsigned } => super::dot_rdm::dot_by_elem(st, w, unsigned),
         FMul { .. } | FMla { .. } | FMls { .. } | FMulX { .. } => {}
     }
 }

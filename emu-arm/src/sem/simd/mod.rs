@@ -5,6 +5,7 @@
 //! friends, DUP/INS from a general register, UMOV — are emitted inline on the 64-bit
 //! halves; everything else is a state helper working on whole 128-bit values.
 
+pub mod dot_rdm;
 pub mod fpvec;
 pub mod inline;
 pub mod int;
@@ -92,6 +93,11 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
                 narrow_inline(e, raw, id::esize(bits(raw, 23, 22)), 0);
                 Ok(())
             }
+            // The decoder only admits element sizes smaller than the container.
+            Some(id::TwoReg::Rev { container }) => {
+                reverse_inline(e, raw, container);
+                Ok(())
+            }
             Some(_) => helper(e, two_reg_helper, raw),
             None => undef(e, raw, pc),
         },
@@ -120,6 +126,8 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
             Some(_) => helper(e, shift_imm_helper, raw),
             None => undef(e, raw, pc),
         },
+        Op::SimdThreeSameExtra => helper(e, three_same_extra_helper, raw),
+        Op::ScalarThreeSameExtra => helper(e, scalar_three_same_extra_helper, raw),
         Op::SimdThreeDiff => helper(e, three_diff_helper, raw),
         Op::SimdAcross => helper(e, across_helper, raw),
         Op::SimdByElem => helper(e, by_elem_helper, raw),
@@ -241,6 +249,21 @@ fn compare_zero<E: Emitter>(e: &mut E, raw: u32, c: id::CmpZero) {
                 }
             }
         }
+    };
+    let lo = half(e, false);
+    let hi = if q { half(e, true) } else { e.imm(0) };
+    set_v(e, rd(raw), lo, hi, q);
+}
+
+/// REV16/REV32/REV64 (vector): reverse the elements inside each container, on each
+/// 64-bit half with byte swaps and masked shifts (sha256sum and other byte-order-heavy
+/// code does one per 16 bytes; a helper call cost a quarter of its time).
+fn reverse_inline<E: Emitter>(e: &mut E, raw: u32, container: u32) {
+    let q = bit(raw, 30);
+    let es = id::esize(bits(raw, 23, 22));
+    let half = |e: &mut E, hi: bool| {
+        let a = e.get(slot_v(rn(raw), hi));
+        inline::reverse_elements(e, a, es, container)
     };
     let lo = half(e, false);
     let hi = if q { half(e, true) } else { e.imm(0) };
@@ -550,6 +573,17 @@ fn by_elem_common(st: &mut CpuState, w: u32, scalar: bool) -> Option<()> {
     }
     Some(())
 }
+
+simd_helper!(three_same_extra_helper, |st, w| {
+    let op = id::three_same_extra_op(w, false)?;
+    dot_rdm::three_same_extra(st, w, op, false);
+    Some(())
+});
+simd_helper!(scalar_three_same_extra_helper, |st, w| {
+    let op = id::three_same_extra_op(w, true)?;
+    dot_rdm::three_same_extra(st, w, op, true);
+    Some(())
+});
 
 simd_helper!(by_elem_helper, |st, w| by_elem_common(st, w, false));
 simd_helper!(scalar_by_elem_helper, |st, w| by_elem_common(st, w, true));

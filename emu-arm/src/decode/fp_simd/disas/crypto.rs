@@ -1,8 +1,8 @@
 //! Disassembly of the cryptographic extension, as objdump prints it.
 
-use super::super::crypto::{self as id, Aes, Sha2Reg, Sha3Reg};
+use super::super::crypto::{self as id, Aes, FourReg, Sha2Reg, Sha3Reg, Sha512Three};
 use super::Op;
-use crate::decode::{rd, rm, rn};
+use crate::decode::{bits, rd, rm, rn};
 
 pub fn crypto(op: Op, raw: u32) -> Option<String> {
     let (d, n, m) = (rd(raw), rn(raw), rm(raw));
@@ -37,6 +37,22 @@ pub fn crypto(op: Op, raw: u32) -> Option<String> {
                 format!("pmull v{d}.1q, v{n}.1d, v{m}.1d")
             }
         }
+        Op::CryptoSha512Three => match id::sha512_three_reg_op(raw)? {
+            Sha512Three::Sha512H => format!("sha512h q{d}, q{n}, v{m}.2d"),
+            Sha512Three::Sha512H2 => format!("sha512h2 q{d}, q{n}, v{m}.2d"),
+            Sha512Three::Sha512Su1 => format!("sha512su1 v{d}.2d, v{n}.2d, v{m}.2d"),
+            Sha512Three::Rax1 => format!("rax1 v{d}.2d, v{n}.2d, v{m}.2d"),
+        },
+        Op::CryptoSha512Two => format!("sha512su0 v{d}.2d, v{n}.2d"),
+        Op::CryptoFourReg => {
+            let name = match id::four_reg_op(raw)? {
+                FourReg::Eor3 => "eor3",
+                FourReg::Bcax => "bcax",
+            };
+            let a = bits(raw, 14, 10);
+            format!("{name} v{d}.16b, v{n}.16b, v{m}.16b, v{a}.16b")
+        }
+        Op::CryptoXar => format!("xar v{d}.2d, v{n}.2d, v{m}.2d, #{}", bits(raw, 15, 10)),
         _ => return None,
     })
 }
@@ -64,6 +80,14 @@ mod tests {
             (0x5e281820, "sha1su1 v0.4s, v1.4s"),
             (0x5e024020, "sha256h q0, q1, v2.4s"),
             (0x5e026020, "sha256su1 v0.4s, v1.4s, v2.4s"),
+            (0xce628020, "sha512h q0, q1, v2.2d"),
+            (0xce658483, "sha512h2 q3, q4, v5.2d"),
+            (0xcec080e6, "sha512su0 v6.2d, v7.2d"),
+            (0xce6a8928, "sha512su1 v8.2d, v9.2d, v10.2d"),
+            (0xce020c20, "eor3 v0.16b, v1.16b, v2.16b, v3.16b"),
+            (0xce261ca4, "bcax v4.16b, v5.16b, v6.16b, v7.16b"),
+            (0xce6a8d28, "rax1 v8.2d, v9.2d, v10.2d"),
+            (0xce8d458b, "xar v11.2d, v12.2d, v13.2d, #17"),
         ];
         for (w, text) in cases {
             let Kind::FpSimd(op) = decode(w).kind else {

@@ -25,7 +25,11 @@ pub fn scalar_fp(op: Op, raw: u32) -> Option<String> {
                 11 => "frintz",
                 12 => "frinta",
                 14 => "frintx",
-                _ => "frinti",
+                15 => "frinti",
+                16 => "frint32z",
+                17 => "frint32x",
+                18 => "frint64z",
+                _ => "frint64x",
             };
             format!("{name} {d}, {n}")
         }
@@ -65,6 +69,7 @@ pub fn scalar_fp(op: Op, raw: u32) -> Option<String> {
             let opcode = bits(raw, 18, 16);
             let rmode = bits(raw, 20, 19);
             match opcode {
+                0b110 if rmode == 3 => format!("fjcvtzs {}, {n}", greg(false, rd(raw))),
                 0b110 | 0b111 => {
                     let (v, g) = if bits(raw, 23, 22) == 2 {
                         (

@@ -167,6 +167,10 @@ fn two_reg_name(op: id::TwoReg) -> String {
             use id::FpTwo::*;
             match op {
                 Rint(m) => format!("frint{}", rint_letter(m)),
+                RintInt {
+                    int_bits,
+                    fpcr_rounding,
+                } => format!("frint{int_bits}{}", if fpcr_rounding { "x" } else { "z" }),
                 ToInt { mode, unsigned } => {
                     format!(
                         "fcvt{}{}",
@@ -220,6 +224,32 @@ pub fn simd(op: Op, raw: u32) -> Option<String> {
                 vreg(n, es, q),
                 vreg(m, es, q)
             )
+        }
+        Op::SimdThreeSameExtra | Op::ScalarThreeSameExtra => {
+            let scalar = op == Op::ScalarThreeSameExtra;
+            match id::three_same_extra_op(raw, scalar)? {
+                id::ThreeSameExtra::QRDMlah { sub } if scalar => format!(
+                    "{} {}, {}, {}",
+                    su(sub, "sqrdmlah", "sqrdmlsh"),
+                    sreg(es, d),
+                    sreg(es, n),
+                    sreg(es, m)
+                ),
+                id::ThreeSameExtra::QRDMlah { sub } => format!(
+                    "{} {}, {}, {}",
+                    su(sub, "sqrdmlah", "sqrdmlsh"),
+                    vreg(d, es, q),
+                    vreg(n, es, q),
+                    vreg(m, es, q)
+                ),
+                id::ThreeSameExtra::Dot { unsigned } => format!(
+                    "{} {}, {}, {}",
+                    su(unsigned, "sdot", "udot"),
+                    vreg(d, 32, q),
+                    vreg(n, 8, q),
+                    vreg(m, 8, q)
+                ),
+            }
         }
         Op::ScalarThreeSame | Op::ScalarPairwise => {
             let o = if op == Op::ScalarThreeSame {
@@ -562,6 +592,14 @@ fn by_elem_text(raw: u32, scalar: bool) -> Option<String> {
     let es = id::esize(bits(raw, 23, 22));
     let (index, m) = by_elem_index(raw, es);
     let (d, n) = (rd(raw), rn(raw));
+    if let Dot { unsigned } = o {
+        return Some(format!(
+            "{} {}, {}, v{m}.4b[{index}]",
+            su(unsigned, "sdot", "udot"),
+            vreg(d, 32, q),
+            vreg(n, 8, q)
+        ));
+    }
     let e = elem(m, es, index);
     let (name, long) = match o {
         Mul => ("mul".to_string(), false),
@@ -578,6 +616,8 @@ fn by_elem_text(raw: u32, scalar: bool) -> Option<String> {
         FMla { .. } => ("fmla".into(), false),
         FMls { .. } => ("fmls".into(), false),
         FMulX { .. } => ("fmulx".into(), false),
+        QRDMlah { sub } => (su(sub, "sqrdmlah", "sqrdmlsh"), false),
+        Dot { .. } => return None, // printed above
     };
     Some(match (scalar, long) {
         (true, false) => format!("{name} {}, {}, {e}", sreg(es, d), sreg(es, n)),

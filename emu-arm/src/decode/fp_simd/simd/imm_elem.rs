@@ -269,6 +269,14 @@ pub enum ByElem {
     FMulX {
         double: bool,
     },
+    /// SQRDMLAH / SQRDMLSH (by element), FEAT_RDM.
+    QRDMlah {
+        sub: bool,
+    },
+    /// SDOT / UDOT (by element): the element is a group of four bytes, FEAT_DotProd.
+    Dot {
+        unsigned: bool,
+    },
 }
 
 pub fn by_elem_op(raw: u32, scalar: bool) -> Option<ByElem> {
@@ -297,6 +305,13 @@ pub fn by_elem_op(raw: u32, scalar: bool) -> Option<ByElem> {
     }
     if size == 0 || size == 3 {
         return None;
+    }
+    match (u, opcode) {
+        (true, 0b1101) => return Some(QRDMlah { sub: false }),
+        (true, 0b1111) => return Some(QRDMlah { sub: true }),
+        (_, 0b1110) if size == 2 && !scalar => return Some(Dot { unsigned: u }),
+        (_, 0b1110) => return None,
+        _ => {}
     }
     let doubling = match (u, opcode) {
         (false, 0b1100) => Some(QDMulH { round: false }),

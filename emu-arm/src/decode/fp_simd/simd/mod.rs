@@ -23,6 +23,12 @@ pub use two_reg::*;
 pub fn three_same(raw: u32) -> bool {
     three_same_op(raw).is_some()
 }
+pub fn three_same_extra(raw: u32) -> bool {
+    three_same_extra_op(raw, false).is_some()
+}
+pub fn scalar_three_same_extra(raw: u32) -> bool {
+    three_same_extra_op(raw, true).is_some()
+}
 pub fn three_diff(raw: u32) -> bool {
     three_diff_op(raw).is_some()
 }

@@ -369,3 +369,27 @@ pub fn scalar_pairwise_op(raw: u32) -> Option<ThreeSame> {
     };
     Some(ThreeSame::Fp { op, double })
 }
+
+/// Three registers of the same type, "extra" class (Armv8.1 RDM and Armv8.2 dot product):
+/// `0 Q U 01110 size 0 Rm 1 opcode 1 Rn Rd`, scalar `01 U 11110 size 0 Rm 1 opcode 1 Rn Rd`.
+/// FCMLA/FCADD (FEAT_FCMA), USDOT (FEAT_I8MM) and the BFloat16 forms are not implemented.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThreeSameExtra {
+    /// SQRDMLAH / SQRDMLSH: rounding doubling multiply, accumulate into (or subtract from)
+    /// the destination, saturating.
+    QRDMlah { sub: bool },
+    /// SDOT / UDOT: four 8-bit products summed into each 32-bit lane.
+    Dot { unsigned: bool },
+}
+
+pub fn three_same_extra_op(raw: u32, scalar: bool) -> Option<ThreeSameExtra> {
+    let u = bit(raw, 29);
+    let size = bits(raw, 23, 22);
+    match (u, bits(raw, 14, 11)) {
+        (true, op @ (0b0000 | 0b0001)) if size == 1 || size == 2 => {
+            Some(ThreeSameExtra::QRDMlah { sub: op == 1 })
+        }
+        (_, 0b0010) if size == 2 && !scalar => Some(ThreeSameExtra::Dot { unsigned: u }),
+        _ => None,
+    }
+}

@@ -60,6 +60,12 @@ pub enum CmpZero {
 pub enum FpTwo {
     /// FRINT with the mode of the opcode (N, M, P, Z, A) or FPCR (X exact, I).
     Rint(RintMode),
+    /// FRINT32Z/FRINT32X/FRINT64Z/FRINT64X (FEAT_FRINTTS): toward zero (Z) or with
+    /// FPCR's rounding (X), into the range of an `int_bits`-bit integer.
+    RintInt {
+        int_bits: i32,
+        fpcr_rounding: bool,
+    },
     /// FCVT{N,M,A,P,Z}{S,U}.
     ToInt {
         mode: RintMode,
@@ -101,6 +107,10 @@ fn fp_two(u: bool, a: bool, opcode: u32) -> Option<FpTwo> {
         (true, false, 0b11000) => Rint(RintMode::A),
         (true, false, 0b11001) => Rint(RintMode::X),
         (true, true, 0b11001) => Rint(RintMode::I),
+        (_, false, op @ (0b11110 | 0b11111)) => RintInt {
+            int_bits: if op == 0b11110 { 32 } else { 64 },
+            fpcr_rounding: u,
+        },
         (_, false, 0b11010) => ToInt {
             mode: RintMode::N,
             unsigned: u,
