@@ -125,3 +125,41 @@ fn a_missing_root_is_refused_before_boot() {
         report(&o)
     );
 }
+
+#[test]
+fn deterministic_semihosting_runs_agree() {
+    // SYS_CLOCK/TIME/ELAPSED read the machine's virtual time then, so two runs print the
+    // same and retire the same number of instructions.
+    let run = || {
+        let scratch = TempDir::new("boot-semihost-det");
+        let root = scratch.path().join("root");
+        std::fs::create_dir(&root).unwrap();
+        boot(
+            scratch.path(),
+            "9",
+            &[
+                "--semihosting",
+                "--semihosting-root",
+                root.to_str().unwrap(),
+                "--deterministic",
+                "--stats",
+            ],
+        )
+    };
+    let (a, b) = (run(), run());
+    assert_eq!(a.status, Status::Exit(9), "{}", report(&a));
+    assert!(
+        a.stdout_text().contains("time: plausible"),
+        "{}",
+        report(&a)
+    );
+    assert_eq!(a.stdout, b.stdout);
+    let count = |o: &Outcome| {
+        o.stderr_text()
+            .lines()
+            .find(|l| l.contains("guest instructions executed"))
+            .map(|l| l.split(',').next().unwrap_or("").to_string())
+    };
+    assert!(count(&a).is_some(), "{}", report(&a));
+    assert_eq!(count(&a), count(&b));
+}

@@ -15,6 +15,17 @@ struct SystemTarget<'a> {
     cpu: &'a mut CpuState,
     sys: &'a mut SysCpu,
     heap: HeapInfo,
+    time: Option<MachineTime>,
+}
+
+/// The machine's own time, for a board that keeps virtual time (deterministic runs):
+/// SYS_CLOCK/SYS_ELAPSED then count from it and SYS_TIME reads it, instead of the host's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MachineTime {
+    /// Virtual nanoseconds since the machine started.
+    pub elapsed_ns: u64,
+    /// The machine's real-time clock, in seconds since 1970.
+    pub epoch_seconds: u64,
 }
 
 impl Target for SystemTarget<'_> {
@@ -49,6 +60,12 @@ impl Target for SystemTarget<'_> {
     fn heap_info(&mut self) -> HeapInfo {
         self.heap
     }
+    fn elapsed_ns(&self) -> Option<u64> {
+        self.time.map(|t| t.elapsed_ns)
+    }
+    fn epoch_seconds(&self) -> Option<u64> {
+        self.time.map(|t| t.epoch_seconds)
+    }
 }
 
 /// Services the semihosting call of the `HLT #0xF000` at the pc, once the CPU has decided
@@ -62,10 +79,22 @@ pub fn service(
     semihosting: &mut Semihosting,
     heap: HeapInfo,
 ) -> Outcome {
+    service_at(cpu, sys, semihosting, heap, None)
+}
+
+/// [`service`], with the time calls answered from the machine's `time` when given.
+pub fn service_at(
+    cpu: &mut CpuState,
+    sys: &mut SysCpu,
+    semihosting: &mut Semihosting,
+    heap: HeapInfo,
+    time: Option<MachineTime>,
+) -> Outcome {
     let outcome = semihosting.call(&mut SystemTarget {
         cpu: &mut *cpu,
         sys,
         heap,
+        time,
     });
     if outcome == Outcome::Continue {
         cpu.core.pc = cpu.core.pc.wrapping_add(4);

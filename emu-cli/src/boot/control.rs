@@ -57,7 +57,7 @@ impl Control {
         if let Some(range) = &plan.trace_range {
             rt.trace_range = range.clone();
         }
-        match &self.deterministic {
+        match &mut self.deterministic {
             Some(d) => d.prepare(
                 cpu,
                 board,
@@ -140,7 +140,8 @@ impl Control {
             // `--semihosting` does.
             console::exit_with_error("boot", "semihosting call, but it is not enabled")
         };
-        match semihosting::system::service(cpu, sys, state, *heap) {
+        let time = self.deterministic.as_ref().map(Deterministic::machine_time);
+        match semihosting::system::service_at(cpu, sys, state, *heap, time) {
             semihosting::Outcome::Continue => {}
             semihosting::Outcome::Exit(status) => {
                 self.finish(rt, cpu, status, "the guest exited through semihosting")

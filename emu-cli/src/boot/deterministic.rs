@@ -26,6 +26,7 @@ use super::console::{self, Key, Mux};
 use super::events::Events;
 use super::expect::StopRequest;
 use super::machine::Board;
+use emu_arm::semihosting::system::MachineTime;
 use emu_arm::state::CpuState;
 use emu_arm::sys::Platform;
 use emu_core::clock::Clock;
@@ -195,24 +196,40 @@ impl Input {
 pub struct Deterministic {
     clock: std::sync::Arc<InstructionClock>,
     input: Option<Input>,
+    /// The RTC's start (seconds since 1970).
+    epoch: u64,
 }
 
 impl Deterministic {
     /// `with_input`: the serial backend reads stdin.
     pub fn new(clock: std::sync::Arc<InstructionClock>, with_input: bool) -> Self {
         let input = with_input.then(|| Input::start(console::enter_raw_mode()));
-        Deterministic { clock, input }
+        Deterministic {
+            clock,
+            input,
+            epoch: DEFAULT_RTC_EPOCH,
+        }
     }
 
     /// Board set-up before the CPU runs: the RTC counter starts at `epoch`, and deadline
     /// changes stop the vCPU's run (see the module comment).
-    pub fn prepare(&self, cpu: &mut CpuState, board: &Board, epoch: u64) {
+    pub fn prepare(&mut self, cpu: &mut CpuState, board: &Board, epoch: u64) {
+        self.epoch = epoch;
         // SAFETY: the CPU state is leaked by the caller (valid for the process), and only
         // the vCPU thread reads this clock in deterministic mode (no timer thread, input
         // goes to the UART from the vCPU thread).
         unsafe { self.clock.attach(&cpu.core.icount) };
         set_rtc(board, epoch);
         board.events.set_stop_cpu_on_deadline_change(true);
+    }
+
+    /// Virtual time for semihosting's time calls.
+    pub fn machine_time(&self) -> MachineTime {
+        let elapsed_ns = self.clock.now_ns();
+        MachineTime {
+            elapsed_ns,
+            epoch_seconds: self.epoch + elapsed_ns / 1_000_000_000,
+        }
     }
 
     /// Before each run: devices catch up with virtual time, and the run stops when the
