@@ -1,13 +1,16 @@
 //! `emu boot --deterministic`: two boots of the same kernel with the same serial input give
 //! byte-identical serial output (kernel timestamps included) and the same instruction
 //! count; the same boot without `--deterministic` still works. Also `--expect`,
-//! `--fail-on` and `--timeout`, which end a boot with their documented statuses.
+//! `--fail-on` and `--timeout`, which end a boot with their documented statuses, and
+//! `--trace`/`--trace-file`/`--stats` on bare-metal programs.
 //!
 //! Kernels: the bundled demo image (images/), and Debian's arm64 kernel when
 //! tests/fetch-debian-kernel.sh has put it in tests/.cache/kernel/ (CI does). A test whose
 //! kernel is absent is skipped (and says so).
 
-use emu_tests::{emu_binary, run_command, skip, workspace_root, Outcome, Status};
+use emu_tests::{
+    emu_binary, guest_dir, run_command, skip, workspace_root, Outcome, Status, TempDir,
+};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -217,4 +220,70 @@ fn timeout_ends_the_boot_with_status_124() {
     let err = o.stderr_text();
     assert!(err.contains("--timeout"), "{}", report(&o));
     assert!(err.contains("ended with status 124"), "{}", report(&o));
+}
+
+fn bare_metal(name: &str, args: &[&str]) -> Outcome {
+    let mut c = Command::new(emu_binary());
+    c.arg("boot")
+        .arg("--kernel")
+        .arg(guest_dir().join("baremetal").join(name))
+        .args(args);
+    run_command(c, b"", TIMEOUT)
+}
+
+#[test]
+fn trace_file_shows_disassembly_tlb_fills_and_exceptions() {
+    let scratch = TempDir::new("boot-trace");
+    let file = scratch.path().join("trace.txt");
+    let o = bare_metal(
+        "hello.bin",
+        &[
+            "--trace",
+            "in_asm,mmu",
+            "--trace-file",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status, Status::Exit(0), "{}", report(&o));
+    let trace = std::fs::read_to_string(&file).unwrap();
+    // The first block of hello.S, disassembled, and its fetch filling the TLB.
+    assert!(trace.contains("IN: 0x40080000"), "{trace}");
+    assert!(trace.contains("aa0003f3  mov x19, x0"), "{trace}");
+    assert!(trace.contains("tlb fill: va 0x40080000 (Fetch"), "{trace}");
+    assert!(
+        !o.stderr_text().contains("in_asm"),
+        "traces went to the file"
+    );
+
+    // exceptions.S: an SVC from EL1 (EC 0x15), then faults with the MMU on.
+    let o = bare_metal("exceptions.bin", &["--trace", "int,mmu"]);
+    assert_eq!(o.status, Status::Exit(0), "{}", report(&o));
+    let err = o.stderr_text();
+    assert!(
+        err.contains("Sync exception EL1 -> EL1 at 0x40080024: ESR 0x56000042"),
+        "{err}"
+    );
+    assert!(err.contains("Sync exception EL0 -> EL1"), "{err}");
+    assert!(err.contains("fault: Translation"), "{err}");
+}
+
+#[test]
+fn stats_report_instructions_tlb_fills_and_why_the_run_ended() {
+    let o = bare_metal("timer_gicv3.bin", &["--stats"]);
+    assert_eq!(o.status, Status::Exit(0), "{}", report(&o));
+    let err = o.stderr_text();
+    assert!(instructions(&o) > 100, "{err}");
+    let fills: u64 = err
+        .split("TLB fills ")
+        .nth(1)
+        .and_then(|t| t.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no TLB fills: {err}"));
+    assert!(fills > 0, "{err}");
+    assert!(err.contains("exits to the run loop: "), "{err}");
+    assert!(err.contains("wfi "), "{err}");
+    assert!(
+        err.contains("ended with status 0: PSCI SYSTEM_OFF"),
+        "{err}"
+    );
 }
