@@ -287,3 +287,35 @@ fn stats_report_instructions_tlb_fills_and_why_the_run_ended() {
         "{err}"
     );
 }
+
+#[test]
+fn interpreter_and_jit_give_the_same_deterministic_boot() {
+    let Some(kernel) = bundled() else {
+        skip(
+            "interpreter_and_jit_give_the_same_deterministic_boot",
+            "images/ not built",
+        );
+        return;
+    };
+    // Both tiers count whole blocks when they start, and translated code stops at the same
+    // instruction limits, so even the tier does not change what the guest sees.
+    let interp = boot(
+        &kernel,
+        &["--deterministic", "--stats", "--tier", "interp"],
+        INPUT,
+    );
+    let jit = boot(
+        &kernel,
+        &["--deterministic", "--stats", "--tier", "jit"],
+        INPUT,
+    );
+    assert_eq!(interp.status, Status::Exit(0), "{}", report(&interp));
+    assert_eq!(jit.status, Status::Exit(0), "{}", report(&jit));
+    assert!(
+        interp.stdout == jit.stdout,
+        "{}\n---\n{}",
+        report(&interp),
+        report(&jit)
+    );
+    assert_eq!(instructions(&interp), instructions(&jit));
+}
