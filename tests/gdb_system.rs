@@ -52,8 +52,19 @@ struct Debuggee {
     child: Child,
     port: u16,
     stdout: Arc<Mutex<Vec<u8>>>,
-    stdout_reader: std::thread::JoinHandle<()>,
+    stdout_reader: Option<std::thread::JoinHandle<()>>,
     stderr: Arc<Mutex<String>>,
+}
+
+/// A test that fails before `finish` must not leave its emu running (a guest spinning
+/// under `--gdb` never ends by itself).
+impl Drop for Debuggee {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
 }
 
 impl Debuggee {
@@ -111,7 +122,7 @@ impl Debuggee {
             child,
             port,
             stdout,
-            stdout_reader,
+            stdout_reader: Some(stdout_reader),
             stderr,
         }
     }
@@ -134,7 +145,9 @@ impl Debuggee {
             }
             std::thread::sleep(Duration::from_millis(10));
         };
-        let _ = self.stdout_reader.join();
+        if let Some(reader) = self.stdout_reader.take() {
+            let _ = reader.join();
+        }
         let out = self
             .stdout
             .lock()
