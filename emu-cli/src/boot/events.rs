@@ -180,6 +180,25 @@ mod tests {
     }
 
     #[test]
+    fn in_deterministic_mode_a_deadline_change_stops_the_running_cpu() {
+        let events = Events::new();
+        let word = Box::leak(Box::new(0u64));
+        // SAFETY: leaked, so valid forever.
+        unsafe { events.set_interrupt_word(word) };
+        events.deadlines_changed();
+        // SAFETY: plain read of the leaked word on this thread.
+        assert_eq!(
+            unsafe { std::ptr::read_volatile(word) },
+            0,
+            "host time: no stop"
+        );
+        events.set_stop_cpu_on_deadline_change(true);
+        events.deadlines_changed();
+        // SAFETY: as above.
+        assert_eq!(unsafe { std::ptr::read_volatile(word) }, 1);
+    }
+
+    #[test]
     fn deadline_change_wakes_the_timer_thread() {
         let events = Arc::new(Events::new());
         let e2 = events.clone();
