@@ -319,3 +319,26 @@ fn interpreter_and_jit_give_the_same_deterministic_boot() {
     );
     assert_eq!(instructions(&interp), instructions(&jit));
 }
+
+#[test]
+fn rtc_epoch_sets_the_rtc_with_or_without_deterministic_time() {
+    // rtc.S prints the PL031's counter as it first reads it.
+    for extra in [&[][..], &["--deterministic"][..]] {
+        let mut args = vec!["--rtc-epoch", "1000000000"];
+        args.extend_from_slice(extra);
+        let o = bare_metal("rtc.bin", &args);
+        assert_eq!(o.status, Status::Exit(0), "{}", report(&o));
+        assert!(
+            o.stdout_text().starts_with("rtc 1000000000\n"),
+            "{extra:?}: {}",
+            report(&o)
+        );
+    }
+    // The deterministic default: 2025-01-01 00:00:00 UTC.
+    let o = bare_metal("rtc.bin", &["--deterministic"]);
+    assert!(
+        o.stdout_text().starts_with("rtc 1735689600\n"),
+        "{}",
+        report(&o)
+    );
+}
