@@ -157,7 +157,7 @@ impl Control {
             let s = &rt.stats;
             eprintln!(
                 "emu: stats: blocks translated {}, compiled {} (failed {}), compile time {:.3} ms, \
-                 blocks invalidated {}, code flushes {}\n\
+                 blocks invalidated {}, code flushes {}, cache resets {}, chain links {}\n\
                  emu: stats: guest instructions executed {}, block runs: interpreter {} jit {} \
                  (entries from the run loop), TLB fills {}\n\
                  emu: stats: exits to the run loop: {}\n\
@@ -168,6 +168,8 @@ impl Control {
                 s.compile_time.as_secs_f64() * 1e3,
                 s.blocks_invalidated,
                 s.flushes,
+                s.cache_resets,
+                s.chain_links,
                 cpu.core.icount,
                 s.interp_block_runs,
                 s.jit_block_runs,
