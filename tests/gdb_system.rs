@@ -10,15 +10,15 @@
 //! test needs no gdb and always runs). Port 0 lets the kernel choose a free port, which emu
 //! prints on stderr.
 
-use emu_tests::{emu_binary, find_on_path, guest_dir, skip, Status};
-use std::io::{BufRead, BufReader, Read, Write};
+use emu_tests::gdb_harness::{
+    assert_line, cmds, gdb_client, printed_values, Debuggee, Gdb, TIMEOUT,
+};
+use emu_tests::{emu_binary, guest_dir, Status};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{mpsc, Arc, Mutex};
-use std::time::{Duration, Instant};
-
-const TIMEOUT: Duration = Duration::from_secs(90);
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 fn baremetal_dir() -> PathBuf {
     guest_dir().join("baremetal")
@@ -47,183 +47,18 @@ fn line_of(file: &str, text: &str) -> usize {
         .unwrap_or_else(|| panic!("{file} has no line with {text:?}"))
 }
 
-/// `emu boot --gdb 127.0.0.1:0 --gdb-wait --kernel gdb_mmu.elf`, waiting for gdb.
-struct Debuggee {
-    child: Child,
-    port: u16,
-    stdout: Arc<Mutex<Vec<u8>>>,
-    stdout_reader: Option<std::thread::JoinHandle<()>>,
-    stderr: Arc<Mutex<String>>,
-}
-
-/// A test that fails before `finish` must not leave its emu running (a guest spinning
-/// under `--gdb` never ends by itself).
-impl Drop for Debuggee {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-impl Debuggee {
-    fn start(tier: &str) -> Debuggee {
-        let mut child = Command::new(emu_binary())
-            .args(["boot", "--tier", tier, "--serial", "stdio", "--kernel"])
-            .arg(program())
-            .args(["--gdb", "127.0.0.1:0", "--gdb-wait"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("emu starts");
-        let mut out = child.stdout.take().expect("piped");
-        let stdout = Arc::new(Mutex::new(Vec::new()));
-        let stdout_sink = stdout.clone();
-        let stdout_reader = std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = out.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                stdout_sink
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .extend_from_slice(&buf[..n]);
-            }
-        });
-        let err = child.stderr.take().expect("piped");
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let (port_tx, port_rx) = mpsc::channel();
-        let sink = stderr.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(err).lines().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("emu: gdb: waiting for a connection on ") {
-                    let port = addr.rsplit(':').next().and_then(|p| p.parse::<u16>().ok());
-                    let _ = port_tx.send(port);
-                }
-                let mut s = sink.lock().unwrap_or_else(|e| e.into_inner());
-                s.push_str(&line);
-                s.push('\n');
-            }
-        });
-        let port = match port_rx.recv_timeout(TIMEOUT) {
-            Ok(Some(p)) => p,
-            other => {
-                let _ = child.kill();
-                panic!(
-                    "emu did not announce its gdb port ({other:?}); stderr:\n{}",
-                    stderr.lock().unwrap_or_else(|e| e.into_inner())
-                );
-            }
-        };
-        Debuggee {
-            child,
-            port,
-            stdout,
-            stdout_reader: Some(stdout_reader),
-            stderr,
-        }
-    }
-
-    /// Waits for emu to end; returns its status, stdout and stderr.
-    fn finish(mut self) -> (Status, String, String) {
-        let started = Instant::now();
-        let status = loop {
-            if let Some(st) = self.child.try_wait().expect("wait works") {
-                use std::os::unix::process::ExitStatusExt;
-                break match st.code() {
-                    Some(c) => Status::Exit(c),
-                    None => Status::Signal(st.signal().unwrap_or(0)),
-                };
-            }
-            if started.elapsed() > TIMEOUT {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                break Status::TimedOut;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        };
-        if let Some(reader) = self.stdout_reader.take() {
-            let _ = reader.join();
-        }
-        let out = self
-            .stdout
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        let err = self
-            .stderr
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        (status, String::from_utf8_lossy(&out).into_owned(), err)
-    }
+/// `emu boot --tier T --gdb 127.0.0.1:0 --gdb-wait --kernel gdb_mmu.elf`, waiting for gdb.
+fn start_emu(tier: &str) -> Debuggee {
+    let mut cmd = Command::new(emu_binary());
+    cmd.args(["boot", "--tier", tier, "--serial", "stdio", "--kernel"])
+        .arg(program())
+        .args(["--gdb", "127.0.0.1:0", "--gdb-wait"]);
+    Debuggee::spawn(cmd)
 }
 
 /// Runs gdb in batch mode with `commands` against the debuggee; returns its transcript.
 fn run_gdb(gdb: &Path, port: u16, commands: &[String]) -> String {
-    let mut cmd = Command::new(gdb);
-    // In the source directory, so gdb shows source lines as well as line numbers.
-    cmd.current_dir(baremetal_dir())
-        .args(["-batch", "-nx"])
-        .args(["-ex", "set pagination off", "-ex", "set width 0"])
-        .args(["-ex", "set confirm off"])
-        .arg("-ex")
-        .arg(format!("file {}", program().display()))
-        .arg("-ex")
-        .arg(format!("target remote 127.0.0.1:{port}"));
-    for c in commands {
-        cmd.arg("-ex").arg(c);
-    }
-    // stdout and stderr into one pipe, so error lines appear where gdb printed them.
-    let (mut reader_end, writer_end) = std::io::pipe().expect("pipe");
-    cmd.stdin(Stdio::null())
-        .stdout(writer_end.try_clone().expect("dup"))
-        .stderr(writer_end);
-    let mut child = cmd.spawn().expect("gdb-multiarch starts");
-    drop(cmd); // closes our copies of the pipe's write end
-    let reader = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = reader_end.read_to_end(&mut s);
-        String::from_utf8_lossy(&s).into_owned()
-    });
-    let started = Instant::now();
-    while child.try_wait().expect("wait works").is_none() {
-        if started.elapsed() > TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    reader.join().unwrap_or_default()
-}
-
-fn cmds(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
-}
-
-#[track_caller]
-fn assert_line(transcript: &str, line: &str) {
-    assert!(
-        transcript.lines().any(|l| l.trim_end() == line),
-        "gdb did not print the line {line:?}; transcript:\n{transcript}"
-    );
-}
-
-/// The values of gdb's `$N = VALUE` lines, in order.
-fn printed_values(transcript: &str) -> Vec<String> {
-    transcript
-        .lines()
-        .filter_map(|l| {
-            let rest = l.strip_prefix('$')?;
-            let (num, value) = rest.split_once(" = ")?;
-            num.parse::<u32>().ok()?;
-            Some(value.trim_end().to_string())
-        })
-        .collect()
+    Gdb::start(gdb, &baremetal_dir(), &program(), None, port, commands).finish()
 }
 
 /// The raw value of register `name` in `info registers` output.
@@ -254,11 +89,7 @@ fn break_step_memory_and_watchpoints_with_the_jit_only() {
 }
 
 fn debug_session_on_gdb_mmu(test: &str, tier: &str) {
-    let Some(gdb) = find_on_path("gdb-multiarch") else {
-        skip(
-            test,
-            "gdb-multiarch is not installed (apt-get install gdb-multiarch)",
-        );
+    let Some(gdb) = gdb_client(test) else {
         return;
     };
     let mmu_is_on = symbol("mmu_is_on");
@@ -268,7 +99,7 @@ fn debug_session_on_gdb_mmu(test: &str, tier: &str) {
     let sync_handler = symbol("sync_handler");
     let svc_insn = symbol("svc_insn");
     let tick_store = symbol("tick_store");
-    let emu = Debuggee::start(tier);
+    let emu = start_emu(tier);
     let t = run_gdb(
         &gdb,
         emu.port,
@@ -521,7 +352,7 @@ impl Rsp {
 #[test]
 fn ctrl_c_stops_busy_and_idle_guests_and_kill_ends_emu() {
     // Compiled code must be interruptible too: JIT only.
-    let emu = Debuggee::start("jit");
+    let emu = start_emu("jit");
     let spin = symbol("spin_forever");
     let idle = symbol("idle_forever");
     let mut gdb = Rsp::connect(emu.port);
@@ -563,14 +394,10 @@ fn ctrl_c_stops_busy_and_idle_guests_and_kill_ends_emu() {
 #[test]
 fn monitor_reset_restores_cpu_and_ram_and_detach_lets_the_machine_run_on() {
     let test = "monitor_reset_restores_cpu_and_ram_and_detach_lets_the_machine_run_on";
-    let Some(gdb) = find_on_path("gdb-multiarch") else {
-        skip(
-            test,
-            "gdb-multiarch is not installed (apt-get install gdb-multiarch)",
-        );
+    let Some(gdb) = gdb_client(test) else {
         return;
     };
-    let emu = Debuggee::start("tiered");
+    let emu = start_emu("tiered");
     let t = run_gdb(
         &gdb,
         emu.port,
@@ -644,15 +471,11 @@ fn bad_gdb_options_are_refused() {
 #[test]
 fn code_written_by_gdb_replaces_compiled_translations() {
     let test = "code_written_by_gdb_replaces_compiled_translations";
-    let Some(gdb) = find_on_path("gdb-multiarch") else {
-        skip(
-            test,
-            "gdb-multiarch is not installed (apt-get install gdb-multiarch)",
-        );
+    let Some(gdb) = gdb_client(test) else {
         return;
     };
     // JIT only: tick's block is compiled by its first call.
-    let emu = Debuggee::start("jit");
+    let emu = start_emu("jit");
     let t = run_gdb(
         &gdb,
         emu.port,

@@ -7,25 +7,13 @@
 //! the emulator process. Skipped (with a message) when gdb-multiarch is not installed.
 //! Port 0 lets the kernel choose a free port, which emu prints on stderr.
 
-use emu_tests::{emu_binary, find_on_path, guest_dir, skip, Status};
-use std::io::{BufRead, BufReader, Read};
+use emu_tests::gdb_harness::{
+    assert_line, cmds, gdb_client, printed_values, Debuggee, Gdb, TIMEOUT,
+};
+use emu_tests::{emu_binary, guest_dir, skip, Status};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{mpsc, Arc, Mutex};
-use std::time::{Duration, Instant};
-
-const TIMEOUT: Duration = Duration::from_secs(90);
-
-fn gdb_client(test: &str) -> Option<PathBuf> {
-    let gdb = find_on_path("gdb-multiarch");
-    if gdb.is_none() {
-        skip(
-            test,
-            "gdb-multiarch is not installed (apt-get install gdb-multiarch)",
-        );
-    }
-    gdb
-}
+use std::process::Command;
+use std::time::Duration;
 
 fn program() -> PathBuf {
     guest_dir().join("gdb_target")
@@ -89,239 +77,30 @@ fn code_words(start: u64, end: u64) -> Vec<(u64, u32)> {
     out
 }
 
-/// `emu run --gdb 127.0.0.1:0 --gdb-wait gdb_target ARGS`, waiting for gdb.
-struct Debuggee {
-    child: Child,
-    port: u16,
-    /// The guest's output so far.
-    stdout: Arc<Mutex<Vec<u8>>>,
-    stdout_reader: Option<std::thread::JoinHandle<()>>,
-    stderr: Arc<Mutex<String>>,
+/// `emu run [--tier T] [--sysroot DIR] --gdb 127.0.0.1:0 --gdb-wait PROGRAM ARGS...`.
+fn start_emu(
+    program: &Path,
+    sysroot: Option<&Path>,
+    tier: Option<&str>,
+    args: &[&str],
+) -> Debuggee {
+    let mut cmd = Command::new(emu_binary());
+    cmd.arg("run");
+    if let Some(t) = tier {
+        cmd.args(["--tier", t]);
+    }
+    if let Some(root) = sysroot {
+        cmd.arg("--sysroot").arg(root);
+    }
+    cmd.args(["--gdb", "127.0.0.1:0", "--gdb-wait"])
+        .arg(program)
+        .args(args);
+    Debuggee::spawn(cmd)
 }
 
-/// A test that fails part-way must not leave its emu running (a spinning guest would
-/// outlive the test run and eat a CPU).
-impl Drop for Debuggee {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-impl Debuggee {
-    fn start(tier: Option<&str>, args: &[&str]) -> Debuggee {
-        Debuggee::start_program(&program(), None, tier, args)
-    }
-
-    fn start_program(
-        program: &Path,
-        sysroot: Option<&Path>,
-        tier: Option<&str>,
-        args: &[&str],
-    ) -> Debuggee {
-        let mut cmd = Command::new(emu_binary());
-        cmd.arg("run");
-        if let Some(t) = tier {
-            cmd.args(["--tier", t]);
-        }
-        if let Some(root) = sysroot {
-            cmd.arg("--sysroot").arg(root);
-        }
-        cmd.args(["--gdb", "127.0.0.1:0", "--gdb-wait"])
-            .arg(program)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("emu starts");
-        let mut out = child.stdout.take().expect("piped");
-        let stdout = Arc::new(Mutex::new(Vec::new()));
-        let stdout_sink = stdout.clone();
-        let stdout_reader = std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = out.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                stdout_sink
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .extend_from_slice(&buf[..n]);
-            }
-        });
-        let err = child.stderr.take().expect("piped");
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let (port_tx, port_rx) = mpsc::channel();
-        let sink = stderr.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(err).lines().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("emu: gdb: waiting for a connection on ") {
-                    let port = addr.rsplit(':').next().and_then(|p| p.parse::<u16>().ok());
-                    let _ = port_tx.send(port);
-                }
-                let mut s = sink.lock().unwrap_or_else(|e| e.into_inner());
-                s.push_str(&line);
-                s.push('\n');
-            }
-        });
-        let port = match port_rx.recv_timeout(TIMEOUT) {
-            Ok(Some(p)) => p,
-            other => {
-                let _ = child.kill();
-                panic!(
-                    "emu did not announce its gdb port ({other:?}); stderr:\n{}",
-                    stderr.lock().unwrap_or_else(|e| e.into_inner())
-                );
-            }
-        };
-        Debuggee {
-            child,
-            port,
-            stdout,
-            stdout_reader: Some(stdout_reader),
-            stderr,
-        }
-    }
-
-    /// Waits until the guest has printed `needle`.
-    fn wait_for_output(&self, needle: &str) {
-        let started = Instant::now();
-        loop {
-            let out = self
-                .stdout
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .clone();
-            if String::from_utf8_lossy(&out).contains(needle) {
-                return;
-            }
-            assert!(
-                started.elapsed() < TIMEOUT,
-                "the guest never printed {needle:?}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// Waits for emu to end; returns its status and stdout.
-    fn finish(mut self) -> (Status, String) {
-        let started = Instant::now();
-        let status = loop {
-            if let Some(st) = self.child.try_wait().expect("wait works") {
-                use std::os::unix::process::ExitStatusExt;
-                break match st.code() {
-                    Some(c) => Status::Exit(c),
-                    None => Status::Signal(st.signal().unwrap_or(0)),
-                };
-            }
-            if started.elapsed() > TIMEOUT {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                break Status::TimedOut;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        };
-        if let Some(reader) = self.stdout_reader.take() {
-            let _ = reader.join();
-        }
-        let out = self
-            .stdout
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        if status == Status::TimedOut {
-            eprintln!(
-                "emu stderr:\n{}",
-                self.stderr.lock().unwrap_or_else(|e| e.into_inner())
-            );
-        }
-        (status, String::from_utf8_lossy(&out).into_owned())
-    }
-}
-
-/// A running gdb whose combined stdout and stderr is collected as it comes.
-struct Gdb {
-    child: Child,
-    transcript: Arc<Mutex<String>>,
-    reader: std::thread::JoinHandle<()>,
-}
-
-impl Gdb {
-    fn start(gdb: &Path, port: u16, commands: &[String]) -> Gdb {
-        Gdb::start_program(gdb, &program(), None, port, commands)
-    }
-
-    fn start_program(
-        gdb: &Path,
-        program: &Path,
-        sysroot: Option<&Path>,
-        port: u16,
-        commands: &[String],
-    ) -> Gdb {
-        let (reader_end, writer_end) = std::io::pipe().expect("pipe");
-        let mut cmd = Command::new(gdb);
-        // In the source directory, so gdb shows source lines as well as line numbers.
-        cmd.current_dir(guest_dir())
-            .args(["-batch", "-nx"])
-            .args(["-ex", "set pagination off", "-ex", "set width 0"])
-            .args(["-ex", "set confirm off"]);
-        if let Some(root) = sysroot {
-            cmd.arg("-ex")
-                .arg(format!("set sysroot {}", root.display()));
-        }
-        cmd.arg("-ex")
-            .arg(format!("file {}", program.display()))
-            .arg("-ex")
-            .arg(format!("target remote 127.0.0.1:{port}"));
-        for c in commands {
-            cmd.arg("-ex").arg(c);
-        }
-        cmd.stdin(Stdio::null())
-            .stdout(writer_end.try_clone().expect("dup"))
-            .stderr(writer_end);
-        let child = cmd.spawn().expect("gdb-multiarch starts");
-        drop(cmd); // closes our copies of the pipe's write end
-        let transcript = Arc::new(Mutex::new(String::new()));
-        let sink = transcript.clone();
-        let reader = std::thread::spawn(move || {
-            let mut r = reader_end;
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = r.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
-        Gdb {
-            child,
-            transcript,
-            reader,
-        }
-    }
-
-    fn finish(mut self) -> String {
-        let started = Instant::now();
-        loop {
-            if self.child.try_wait().expect("wait works").is_some() {
-                break;
-            }
-            if started.elapsed() > TIMEOUT {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let text = self.transcript.clone();
-        let _ = self.reader.join();
-        let t = text.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        t
-    }
+/// gdb on the committed test program, from its source directory.
+fn start_gdb(gdb: &Path, port: u16, commands: &[String]) -> Gdb {
+    Gdb::start(gdb, &guest_dir(), &program(), None, port, commands)
 }
 
 /// Runs one gdb batch session against a fresh emu; returns gdb's transcript and emu's
@@ -332,35 +111,10 @@ fn debug_session(
     args: &[&str],
     commands: &[String],
 ) -> (String, Status, String) {
-    let emu = Debuggee::start(tier, args);
-    let transcript = Gdb::start(gdb, emu.port, commands).finish();
-    let (status, stdout) = emu.finish();
+    let emu = start_emu(&program(), None, tier, args);
+    let transcript = start_gdb(gdb, emu.port, commands).finish();
+    let (status, stdout, _) = emu.finish();
     (transcript, status, stdout)
-}
-
-fn cmds(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
-}
-
-#[track_caller]
-fn assert_line(transcript: &str, line: &str) {
-    assert!(
-        transcript.lines().any(|l| l.trim_end() == line),
-        "gdb did not print the line {line:?}; transcript:\n{transcript}"
-    );
-}
-
-/// The values of gdb's `$N = VALUE` lines, in order.
-fn printed_values(transcript: &str) -> Vec<String> {
-    transcript
-        .lines()
-        .filter_map(|l| {
-            let rest = l.strip_prefix('$')?;
-            let (num, value) = rest.split_once(" = ")?;
-            num.parse::<u32>().ok()?;
-            Some(value.trim_end().to_string())
-        })
-        .collect()
 }
 
 /// `info registers` lines as name -> (raw hex value, natural column).
@@ -691,8 +445,8 @@ fn ctrl_c_interrupts_a_running_guest() {
     let Some(gdb) = gdb_client("ctrl_c_interrupts_a_running_guest") else {
         return;
     };
-    let emu = Debuggee::start(None, &["spin"]);
-    let session = Gdb::start(
+    let emu = start_emu(&program(), None, None, &["spin"]);
+    let session = start_gdb(
         &gdb,
         emu.port,
         &cmds(&[
@@ -708,9 +462,9 @@ fn ctrl_c_interrupts_a_running_guest() {
     // Ctrl-C: gdb sends 0x03.
     std::thread::sleep(Duration::from_millis(500));
     // SAFETY: sends SIGINT to the gdb process this test started.
-    unsafe { libc::kill(session.child.id() as i32, libc::SIGINT) };
+    unsafe { libc::kill(session.pid() as i32, libc::SIGINT) };
     let t = session.finish();
-    let (status, stdout) = emu.finish();
+    let (status, stdout, _) = emu.finish();
     assert_line(&t, "Program received signal SIGINT, Interrupt.");
     assert_eq!(printed_values(&t), ["1"], "the loop ran; transcript:\n{t}");
     assert!(
@@ -861,9 +615,10 @@ fn dynamically_linked_program_and_its_shared_libraries() {
         return;
     };
     let program = guest_dir().join("libc_basics_dyn");
-    let emu = Debuggee::start_program(&program, Some(&root), None, &[]);
-    let session = Gdb::start_program(
+    let emu = start_emu(&program, Some(&root), None, &[]);
+    let session = Gdb::start(
         &gdb,
+        &guest_dir(),
         &program,
         Some(&root),
         emu.port,
@@ -876,7 +631,7 @@ fn dynamically_linked_program_and_its_shared_libraries() {
         ]),
     );
     let t = session.finish();
-    let (status, stdout) = emu.finish();
+    let (status, stdout, _) = emu.finish();
     // gdb found libc through the auxv and the dynamic linker's list, and the breakpoint
     // in it (a PIE program's library, at an address chosen at run time) stops.
     let libc = root.join("lib/aarch64-linux-gnu/libc.so.6");

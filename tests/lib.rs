@@ -3,6 +3,7 @@
 //! reading the guest case list, and comparing outputs readably.
 
 pub mod a64gen;
+pub mod gdb_harness;
 
 use std::ffi::OsStr;
 use std::io::Read;
