@@ -426,24 +426,22 @@ fn fetch_page(sys: &mut SysCpu, va: u64) -> Result<CodePage, Fault> {
     // The run loop asks on every block dispatch: try the TLB's fast path first.
     let ctx = sys.exception_level().tlb_context();
     let key = sys.mmu.untagged(va);
-    if let Some(host) = sys
+    let hit = sys
         .tlbs
         .tlb(ctx)
-        .and_then(|t| t.lookup(key, 4, emu_core::softmmu::TlbAccess::Execute))
-    {
-        let ram = sys.platform.ram();
-        let pa = ram.base() + (host - ram.host_base() as usize) as u64;
-        return Ok(CodePage { pa, host });
-    }
-    match resolve(sys, va, 4, AccessKind::Fetch)? {
-        Target::Ram(host) => {
-            let pa =
-                sys.platform.ram().base() + (host - sys.platform.ram().host_base() as usize) as u64;
-            Ok(CodePage { pa, host })
-        }
-        // Executing from a device region is not supported: an instruction abort.
-        Target::Mmio(_) => Err(external_abort(va, AccessKind::Fetch, sys)),
-    }
+        .and_then(|t| t.lookup(key, 4, emu_core::softmmu::TlbAccess::Execute));
+    let host = match hit {
+        Some(host) => host,
+        None => match resolve(sys, va, 4, AccessKind::Fetch)? {
+            Target::Ram(host) => host,
+            // Executing from a device region is not supported: an instruction abort.
+            Target::Mmio(_) => return Err(external_abort(va, AccessKind::Fetch, sys)),
+        },
+    };
+    // Code only ever comes from RAM, so the host address maps straight back.
+    let ram = sys.platform.ram();
+    let pa = ram.base() + (host - ram.host_base() as usize) as u64;
+    Ok(CodePage { pa, host })
 }
 
 /// See `emu_core::memmodel::MarkCodeFn`.
