@@ -125,8 +125,9 @@ pub struct Runtime<G: Guest> {
     /// Keyed by (pc, pa): one VA may hold different code in different address spaces.
     blocks: AddrMap<(u64, u64), Box<Block<G>>>,
     /// System mode: the blocks of each physical page, so that a store to a page drops
-    /// just its translations. (Chaining never leaves a page in system mode, so no other
-    /// page's code can jump into dropped code.)
+    /// just its translations. (Chaining never leaves a page in system mode, and other
+    /// pages reach compiled code only through the indirect-branch cache, whose entries
+    /// for dropped blocks are dropped with them, so no live code jumps into dropped code.)
     blocks_by_page: AddrMap<u64, Vec<(u64, u64)>>,
     invalidated: Vec<u64>,
     /// Direct-mapped pc → block, in front of the hash map.
@@ -136,8 +137,6 @@ pub struct Runtime<G: Guest> {
     /// The chaining cell the last compiled block left through, waiting for its
     /// successor (the block at the new pc) to be compiled.
     pending_link: Option<LinkRequest>,
-    /// Guest pc of the block that filed `pending_link`.
-    pending_link_from: u64,
     pub stats: Stats,
     /// Log each block translated (`--trace in_asm`).
     pub trace_in_asm: bool,
@@ -188,7 +187,6 @@ impl<G: Guest> Runtime<G> {
             jit,
             generation,
             pending_link: None,
-            pending_link_from: 0,
             stats: Stats::default(),
             trace_in_asm: false,
             trace_exec: false,
@@ -254,6 +252,9 @@ impl<G: Guest> Runtime<G> {
             };
             for key in keys {
                 if let Some(b) = self.blocks.remove(&key) {
+                    if let (Some(code), Some(jit)) = (b.code, &mut self.jit) {
+                        jit.forget_indirect_target(b.pc, code);
+                    }
                     let slot = ((key.0 >> 2) as usize) & (JUMP_CACHE_SIZE - 1);
                     if std::ptr::eq(self.jump_cache[slot].1, &*b) {
                         self.jump_cache[slot] = (u64::MAX, std::ptr::null_mut());
@@ -317,7 +318,7 @@ impl<G: Guest> Runtime<G> {
                     return exit;
                 }
             }
-            let blk = match self.lookup(state, pc) {
+            let (blk, host) = match self.lookup(state, pc) {
                 Ok(b) => b,
                 Err(addr) => {
                     // SAFETY: caller's contract.
@@ -356,23 +357,18 @@ impl<G: Guest> Runtime<G> {
             let exit = match (code, &mut self.jit) {
                 (Some(code), Some(jit)) => {
                     let chaining = self.cfg.chaining && !self.trace_exec;
-                    let system = self.mem.is_system();
                     if chaining {
+                        // In system mode, compiled code files link requests only for
+                        // branches within its own page (see jit/emitter/control.rs), so
+                        // the target's translation is the one its source ran under.
                         if let Some(req) = pending {
-                            // System mode links only within a page: the target's
-                            // translation is then the one the source block was entered
-                            // under (a mapping change always exits to this loop first).
-                            let same_page =
-                                self.pending_link_from / PAGE_SIZE == blk_pc / PAGE_SIZE;
-                            if (!system || same_page) && jit.link(req, code) {
+                            if jit.link(req, code) {
                                 self.stats.chain_links += 1;
                             }
                         }
-                        // The inline indirect-branch cache is keyed by VA only, which is
-                        // ambiguous across address spaces: user mode only.
-                        if !system {
-                            jit.remember_indirect_target(blk_pc, code);
-                        }
+                        // System mode: the entry records where `blk_pc` was fetched
+                        // from; compiled code checks that against the TLB before use.
+                        jit.remember_indirect_target(blk_pc, host, code);
                     }
                     self.stats.jit_block_runs += 1;
                     // SAFETY: code belongs to this Jit's current epoch (every flush and
@@ -381,9 +377,6 @@ impl<G: Guest> Runtime<G> {
                     let request = jit.take_link_request();
                     if chaining && e == Exit::JUMP {
                         self.pending_link = request;
-                        // The exit may come from a chained successor in the same page; its
-                        // page is what matters, and chaining never leaves the page.
-                        self.pending_link_from = blk_pc;
                     }
                     e
                 }
@@ -562,17 +555,20 @@ impl<G: Guest> Runtime<G> {
         }
     }
 
-    /// Finds or translates the block at `pc`. `Err` is the address whose fetch faulted.
-    fn lookup(&mut self, state: *mut u8, pc: u64) -> Result<*mut Block<G>, u64> {
+    /// Finds or translates the block at `pc`; also returns the host address of the
+    /// instruction at `pc` in system mode (0 in user mode). `Err` is the address whose
+    /// fetch faulted.
+    fn lookup(&mut self, state: *mut u8, pc: u64) -> Result<(*mut Block<G>, usize), u64> {
         let page = self.locate(state, pc)?;
         let pa = page.map_or(pc, |p| p.pa);
+        let host = page.map_or(0, |p| p.host);
         let slot = ((pc >> 2) as usize) & (JUMP_CACHE_SIZE - 1);
         let (tag, ptr) = self.jump_cache[slot];
         // Empty slots are tagged u64::MAX with a null pointer; a guest can jump to that pc
         // (it is misaligned, so it faults below), so an empty slot must never match.
         // SAFETY: non-null jump cache pointers point at live boxed blocks.
         if tag == pc && !ptr.is_null() && unsafe { (*ptr).pa } == pa {
-            return Ok(ptr);
+            return Ok((ptr, host));
         }
         let ptr: *mut Block<G> = match self.blocks.get_mut(&(pc, pa)) {
             Some(b) => &mut **b,
@@ -594,7 +590,7 @@ impl<G: Guest> Runtime<G> {
             }
         };
         self.jump_cache[slot] = (pc, ptr);
-        Ok(ptr)
+        Ok((ptr, host))
     }
 
     /// Fetches and decodes instructions from `pc` up to a block end, a page end, an

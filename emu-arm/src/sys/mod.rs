@@ -30,7 +30,8 @@
 //!   instruction-fetch translation, TLB context selection and maintenance.
 //! - `cpu_tests.rs` (with the test board in `testing.rs`): the CPU's instructions and
 //!   exceptions in both tiers, and a bare-metal program through the system runtime;
-//!   `tests.rs`: the softmmu through the runtime.
+//!   `tests.rs`: the softmmu through the runtime; `dispatch_tests.rs`: compiled code's
+//!   branches between blocks (the inline lookup) when translations change.
 
 #[cfg(test)]
 mod cpu_tests;
@@ -214,5 +215,7 @@ pub fn attach(cpu: &mut CpuState, sys: &mut SysCpu) {
     softmmu::select_tlb(cpu);
 }
 
+#[cfg(test)]
+mod dispatch_tests;
 #[cfg(test)]
 mod tests;

@@ -19,8 +19,8 @@ const UART: u64 = 0x0900_0000;
 
 /// RAM plus one fake device at `UART` (a page): reads return `0xabc0 + offset`, writes
 /// are recorded.
-struct TestBoard {
-    ram: PhysRam,
+pub(super) struct TestBoard {
+    pub(super) ram: PhysRam,
     writes: Mutex<Vec<(u64, u8, u64)>>,
 }
 
@@ -54,15 +54,15 @@ impl Platform for TestBoard {
     }
 }
 
-struct Machine {
-    board: Arc<TestBoard>,
-    sys: Box<SysCpu>,
-    cpu: Box<CpuState>,
-    rt: Runtime<A64>,
+pub(super) struct Machine {
+    pub(super) board: Arc<TestBoard>,
+    pub(super) sys: Box<SysCpu>,
+    pub(super) cpu: Box<CpuState>,
+    pub(super) rt: Runtime<A64>,
 }
 
 impl Machine {
-    fn new(code: &[u32], jit: bool) -> Machine {
+    pub(super) fn new(code: &[u32], jit: bool) -> Machine {
         let board = Arc::new(TestBoard {
             ram: PhysRam::new(RAM_BASE, 16 << 20).unwrap(),
             writes: Mutex::new(Vec::new()),
@@ -89,7 +89,7 @@ impl Machine {
 
     /// Runs until an exit other than an interrupt request (which is what a store to a
     /// translated page raises, as the vCPU loop would see it).
-    fn run(&mut self) -> Exit {
+    pub(super) fn run(&mut self) -> Exit {
         loop {
             let p = self.cpu.as_mut_ptr();
             // SAFETY: the CPU state and its SysCpu live in self; one thread.
@@ -104,7 +104,7 @@ impl Machine {
     /// Identity-maps 0x4000_0000..0x8000_0000 (a 1 GiB block, EL1 RW, Normal memory) and
     /// maps VA 0x2000_0000 → PA 0x4010_0000 (RW) and VA 0x2000_1000 → PA 0x4020_0000
     /// (read-only) with 4 KiB pages; 39-bit VAs, 4 KiB granule; turns the MMU on.
-    fn enable_mmu(&mut self) {
+    pub(super) fn enable_mmu(&mut self) {
         let (l1, l2, l3) = (0x4060_0000u64, 0x4060_1000u64, 0x4060_2000u64);
         let w = |pa: u64, v: u64| self.board.ram.write(pa, &v.to_le_bytes()).unwrap();
         const AF: u64 = 1 << 10;

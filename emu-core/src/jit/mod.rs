@@ -14,7 +14,12 @@
 //! return the run loop collects it with [`Jit::take_link_request`] and, once the block
 //! at the new pc is compiled, points the cell at it with [`Jit::link`]. Indirect
 //! branches look their target up inline in a small pc → entry cache that the run loop
-//! fills ([`Jit::remember_indirect_target`]). Cells and code are only ever dropped all
+//! fills ([`Jit::remember_indirect_target`]). In system mode a VA names different code
+//! in different address spaces and at different ELs, so there an entry also records the
+//! host address the VA was fetched from, and the inline lookup only takes it if the
+//! current EL's TLB translates the VA for execution to that same address (QEMU's
+//! `lookup_and_goto_ptr`); system-mode direct branches that leave their page go the
+//! same way (see `emitter/control.rs`). Cells and code are only ever dropped all
 //! together ([`Jit::flush`], or a full cache), which bumps [`Jit::epoch`] so stale link
 //! requests are ignored. Every block checks the interrupt flag and the code generation
 //! on entry, so chained code stops when asked.
@@ -106,8 +111,19 @@ const CODE_BYTES_PER_CELL: usize = 256;
 /// first block alone may be longer).
 const MAX_FOLLOWED_INSNS: usize = 96;
 
-/// Entries of the indirect-branch target cache (a power of two).
+/// Entries of the indirect-branch target cache (a power of two), user mode.
 const IBTC_ENTRIES: usize = 4096;
+
+/// Entries of the system-mode indirect-branch target cache, which also serves every
+/// branch that leaves its page (a Debian kernel boot runs ~4k distinct hot blocks, plus
+/// user space after it): 32 bytes each, 256 KiB.
+const IBTC_ENTRIES_SYSTEM: usize = 8192;
+
+/// Words per cache entry. User mode: (guest pc, entry). System mode: (guest pc, host
+/// address of the instruction at pc when it was translated, entry, unused), so that an
+/// entry is a power-of-two size.
+const IBTC_WORDS: usize = 2;
+const IBTC_WORDS_SYSTEM: usize = 4;
 
 pub struct Jit {
     mem: MemModel,
@@ -123,9 +139,10 @@ pub struct Jit {
     slow_check_stub: *const u8,
     /// Where the slow path leaves (fault address, fault?) for the compiled code.
     slow_check_out: Box<[AtomicU64; 2]>,
-    /// Indirect-branch target cache read inline by `goto_dyn`: pairs (guest pc, entry),
-    /// direct-mapped by pc.
+    /// Indirect-branch target cache read inline by `goto_dyn`: entries of `ibtc_words`
+    /// words (see [`IBTC_WORDS`]), direct-mapped by pc.
     ibtc: Box<[AtomicU64]>,
+    ibtc_words: usize,
     cells: ChainCells,
     /// Written by compiled code: `cell index + 1` of the last direct exit taken, or 0
     /// after any other exit that returns [`Exit::JUMP`].
@@ -196,6 +213,11 @@ impl Jit {
         let cache = CodeCache::new(s.code_cache_bytes).map_err(|e| format!("code cache: {e}"))?;
         let stub_cache = CodeCache::new(4096).map_err(|e| format!("code cache: {e}"))?;
         let cells = ChainCells::new(cache.size() / CODE_BYTES_PER_CELL);
+        let (ibtc_words, ibtc_entries) = if mem.is_system() {
+            (IBTC_WORDS_SYSTEM, IBTC_ENTRIES_SYSTEM)
+        } else {
+            (IBTC_WORDS, IBTC_ENTRIES)
+        };
         let mut jit = Jit {
             mem,
             isa,
@@ -207,7 +229,10 @@ impl Jit {
             return_stub: std::ptr::null(),
             slow_check_stub: std::ptr::null(),
             slow_check_out: Box::new([AtomicU64::new(0), AtomicU64::new(0)]),
-            ibtc: (0..2 * IBTC_ENTRIES).map(|_| AtomicU64::new(0)).collect(),
+            ibtc: (0..ibtc_words * ibtc_entries)
+                .map(|_| AtomicU64::new(0))
+                .collect(),
+            ibtc_words,
             cells,
             link_request: Box::new(AtomicU64::new(0)),
             epoch: 0,
@@ -320,21 +345,60 @@ impl Jit {
             .ok_or_else(|| "JIT stub does not fit".to_string())
     }
 
-    /// Records that guest `pc` starts compiled block `code`, for indirect branches.
-    pub fn remember_indirect_target(&mut self, pc: u64, code: JitFn) {
-        let i = 2 * ((pc >> 2) as usize & (IBTC_ENTRIES - 1));
-        if let (Some(tag), Some(entry)) = (self.ibtc.get(i), self.ibtc.get(i + 1)) {
-            tag.store(pc, Ordering::Relaxed);
-            entry.store(code.entry as u64, Ordering::Relaxed);
+    /// Records that guest `pc` starts compiled block `code`, for indirect branches (and,
+    /// in system mode, for branches that leave their page). System mode: `host` is the
+    /// host address of the instruction at `pc` under the translation the block was
+    /// looked up with (user mode ignores it); the entry is only used while `pc` still
+    /// translates there (see `emitter/control.rs`).
+    pub fn remember_indirect_target(&mut self, pc: u64, host: usize, code: JitFn) {
+        let w = self.ibtc_words;
+        let i = w * ((pc >> 2) as usize & (self.ibtc.len() / w - 1));
+        let Some(e) = self.ibtc.get(i..i + w) else {
+            return;
+        };
+        e[0].store(pc, Ordering::Relaxed);
+        if w == IBTC_WORDS_SYSTEM {
+            e[1].store(host as u64, Ordering::Relaxed);
+            e[2].store(code.entry as u64, Ordering::Relaxed);
+        } else {
+            e[1].store(code.entry as u64, Ordering::Relaxed);
         }
     }
 
+    /// Drops the cache entry for `pc` if it leads to `code` (whose block is being
+    /// dropped: its page was written).
+    pub fn forget_indirect_target(&mut self, pc: u64, code: JitFn) {
+        let w = self.ibtc_words;
+        let i = w * ((pc >> 2) as usize & (self.ibtc.len() / w - 1));
+        let Some(e) = self.ibtc.get(i..i + w) else {
+            return;
+        };
+        if e[0].load(Ordering::Relaxed) == pc
+            && e[w / 2].load(Ordering::Relaxed) == code.entry as u64
+        {
+            self.clear_ibtc_entry(i);
+        }
+    }
+
+    /// Empties the entry at word `i`.
+    fn clear_ibtc_entry(&self, i: usize) {
+        let w = self.ibtc_words;
+        let Some(e) = self.ibtc.get(i..i + w) else {
+            return;
+        };
+        // No block starts at an odd address, so tag 1 never matches a real target; a
+        // guest that jumps to 1 reaches the stub, which returns to the run loop. (System
+        // mode: host address 0 is never RAM either.)
+        e[0].store(1, Ordering::Relaxed);
+        for word in &e[1..] {
+            word.store(0, Ordering::Relaxed);
+        }
+        e[w / 2].store(self.return_stub as u64, Ordering::Relaxed);
+    }
+
     fn clear_ibtc(&mut self) {
-        for pair in self.ibtc.chunks_exact(2) {
-            // No block starts at an odd address, so tag 1 never matches a real target;
-            // a guest that jumps to 1 reaches the stub, which returns to the run loop.
-            pair[0].store(1, Ordering::Relaxed);
-            pair[1].store(self.return_stub as u64, Ordering::Relaxed);
+        for i in (0..self.ibtc.len()).step_by(self.ibtc_words) {
+            self.clear_ibtc_entry(i);
         }
     }
 
@@ -385,7 +449,7 @@ impl Jit {
                 slow_check_out: self.slow_check_out.as_ptr() as u64,
                 link_request_addr: self.link_request.as_ptr() as u64,
                 ibtc_addr: self.ibtc.as_ptr() as u64,
-                ibtc_mask: (IBTC_ENTRIES - 1) as u64,
+                ibtc_mask: (self.ibtc.len() / self.ibtc_words - 1) as u64,
                 count_insns: self.count_insns,
                 generation_addr,
                 generation: if self.generation_addr == 0 {

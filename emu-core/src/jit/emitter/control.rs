@@ -8,9 +8,26 @@
 //! [`Exit::JUMP`] clears the word, so a non-zero word on a `JUMP` return always names the
 //! exit that led to the current pc. The interrupt/code-flush check happens at every
 //! block's entry, so a chained loop still stops when asked.
+//!
+//! System mode: a chaining cell is linked once for good, so it may only lead to code
+//! whose translation cannot differ from its source block's: the same page (the run loop
+//! entered or looked up the source under the current translation, and every change of
+//! translation is followed by an exit before another block runs). Every other branch (indirect,
+//! exception return, or direct to another page) is QEMU's `lookup_and_goto_ptr`: look
+//! the target VA up in the indirect-branch cache, then check inline that the current
+//! EL's TLB still translates it, for execution, to the host address the cached block
+//! was fetched from; anything else returns to the run loop, which does the full lookup
+//! (and fills the TLB and the cache). This is exact without tracking ASIDs or
+//! translation-register writes: the TLB already reflects them (TLBI, TTBR and SCTLR
+//! writes flush it; a per-EL TLB keeps EL0 from using an EL1-only page), and a store to
+//! a code page drops the page's cache entries and stops at the next block entry.
 
 use super::{state_flags, BlockEnd, JitEmitter};
 use crate::emit::*;
+use crate::memmodel::{MemModel, SystemMemory};
+use crate::softmmu::{
+    PAGE_MASK, PAGE_SHIFT, TLB_ENTRIES, TLB_ENTRY_SHIFT, TLB_OFFSET_ADDEND, TLB_OFFSET_ADDR_CODE,
+};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::I64;
 use cranelift_codegen::ir::{Block, InstBuilder, Value};
@@ -227,6 +244,15 @@ impl JitEmitter<'_, '_> {
 
     fn emit_goto(&mut self, target: u64) {
         let t = self.konst(target);
+        if let MemModel::System(sm) = self.env.mem {
+            if target >> PAGE_SHIFT != self.env.block_pc >> PAGE_SHIFT {
+                // Another page may be mapped differently next time: no cell.
+                self.store_state(SLOT_PC, t);
+                self.clear_link_request();
+                self.sys_lookup_and_goto(sm, t);
+                return;
+            }
+        }
         if target == self.env.block_pc {
             // A loop onto this very block: jump back to the entry check (the state is
             // synced, and the body reloads what it uses). pc is stored as on any entry:
@@ -279,6 +305,9 @@ impl JitEmitter<'_, '_> {
     fn emit_goto_dyn(&mut self, target: Value) {
         self.store_state(SLOT_PC, target);
         self.clear_link_request();
+        if let MemModel::System(sm) = self.env.mem {
+            return self.sys_lookup_and_goto(sm, target);
+        }
         let index = self.b.ins().ushr_imm_s(target, 2);
         let index = self.b.ins().band_imm_s(index, self.env.ibtc_mask as i64);
         let offset = self.b.ins().ishl_imm_s(index, 4);
@@ -293,6 +322,58 @@ impl JitEmitter<'_, '_> {
         self.b.seal_block(miss_blk);
         self.b.switch_to_block(hit_blk);
         let entry = self.b.ins().load(I64, state_flags(), pair, 8);
+        let sig = self.sig("block", 1, 1, CallConv::Tail);
+        let state = self.state;
+        self.b.ins().return_call_indirect(sig, entry, &[state]);
+        self.b.switch_to_block(miss_blk);
+        self.ret_const(Exit::JUMP.0);
+    }
+
+    /// System mode: tail-call the compiled block at `target` (state.pc is set, the link
+    /// request cleared) if the cache has one and the current EL's TLB translates
+    /// `target` for execution to the host address that block was fetched from; else
+    /// return [`Exit::JUMP`]. All loads are from always-valid tables, so the three
+    /// comparisons combine into one branch.
+    fn sys_lookup_and_goto(&mut self, sm: SystemMemory, target: Value) {
+        let index = self.b.ins().ushr_imm_s(target, 2);
+        let index = self.b.ins().band_imm_s(index, self.env.ibtc_mask as i64);
+        let offset = self.b.ins().ishl_imm_s(index, 5);
+        let table = self.b.ins().iconst(I64, self.env.ibtc_addr as i64);
+        let slot = self.b.ins().iadd(table, offset);
+        let tag = self.b.ins().load(I64, state_flags(), slot, 0);
+        let same_pc = self.b.ins().icmp(IntCC::Equal, tag, target);
+        // The TLB fast path for a 4-byte fetch (aligned: a misaligned target never
+        // matches a tag above).
+        let entries = self
+            .b
+            .ins()
+            .load(I64, state_flags(), self.state, sm.tlb_slot.0 as i32);
+        let page = self.b.ins().ushr_imm_s(target, PAGE_SHIFT as i64);
+        let tindex = self.b.ins().band_imm_s(page, (TLB_ENTRIES - 1) as i64);
+        let toffset = self.b.ins().ishl_imm_s(tindex, TLB_ENTRY_SHIFT as i64);
+        let tentry = self.b.ins().iadd(entries, toffset);
+        let code_tag = self
+            .b
+            .ins()
+            .load(I64, state_flags(), tentry, TLB_OFFSET_ADDR_CODE);
+        let target_page = self.b.ins().band_imm_s(target, PAGE_MASK as i64);
+        let executable = self.b.ins().icmp(IntCC::Equal, code_tag, target_page);
+        let addend = self
+            .b
+            .ins()
+            .load(I64, state_flags(), tentry, TLB_OFFSET_ADDEND);
+        let host = self.b.ins().iadd(target, addend);
+        let expected = self.b.ins().load(I64, state_flags(), slot, 8);
+        let same_code = self.b.ins().icmp(IntCC::Equal, host, expected);
+        let hit = self.b.ins().band(same_pc, executable);
+        let hit = self.b.ins().band(hit, same_code);
+        let hit_blk = self.b.create_block();
+        let miss_blk = self.b.create_block();
+        self.b.ins().brif(hit, hit_blk, &[], miss_blk, &[]);
+        self.b.seal_block(hit_blk);
+        self.b.seal_block(miss_blk);
+        self.b.switch_to_block(hit_blk);
+        let entry = self.b.ins().load(I64, state_flags(), slot, 16);
         let sig = self.sig("block", 1, 1, CallConv::Tail);
         let state = self.state;
         self.b.ins().return_call_indirect(sig, entry, &[state]);

@@ -11,7 +11,9 @@
 //!   leave, all faults share one cold block that spills nothing, and repeated writes
 //!   of a slot between sync points cost one store;
 //! - guest memory accesses are checked inline (`memory.rs`);
-//! - direct branches tail-call their successor through a chaining cell (`control.rs`).
+//! - direct branches tail-call their successor through a chaining cell (`control.rs`);
+//!   indirect ones (and, in system mode, direct ones that leave the page) look the
+//!   target up in a cache of compiled blocks.
 //!
 //! Files: this one (state cache, arithmetic), `memory.rs` (loads, stores, atomics),
 //! `control.rs` (helpers, traps, block ends, chaining).
@@ -55,8 +57,9 @@ pub struct EmitEnv<'c> {
     /// Host address of the link-request word: every direct exit leaves `cell index + 1`
     /// there; every other exit that returns [`Exit::JUMP`] clears it.
     pub link_request_addr: u64,
-    /// Host address of the indirect-branch target cache: `mask + 1` pairs of
-    /// (guest pc, entry), indexed by `(pc >> 2) & mask`.
+    /// Host address of the indirect-branch target cache: `mask + 1` entries indexed by
+    /// `(pc >> 2) & mask`; user mode: (guest pc, entry) pairs; system mode: (guest pc,
+    /// host address of the code at pc, entry, unused).
     pub ibtc_addr: u64,
     pub ibtc_mask: u64,
     /// Host address of the process-wide code generation counter, and the value it had
