@@ -84,6 +84,11 @@ struct Block<G: Guest> {
     /// Physical address of `pc` in system mode (the block is only valid while `pc`
     /// translates there); equal to `pc` in user mode.
     pa: u64,
+    /// System mode: the host address of `pc`'s instruction in guest RAM, which stands
+    /// for `pa` one to one (code only ever comes from RAM), so the run loop can check a
+    /// block against an inline TLB hit without computing the physical address. 0 in user
+    /// mode.
+    host: usize,
     insns: Box<[G::Insn]>,
     runs: u32,
     code: Option<JitFn>,
@@ -559,11 +564,37 @@ impl<G: Guest> Runtime<G> {
     /// instruction at `pc` in system mode (0 in user mode). `Err` is the address whose
     /// fetch faulted.
     fn lookup(&mut self, state: *mut u8, pc: u64) -> Result<(*mut Block<G>, usize), u64> {
+        let slot = ((pc >> 2) as usize) & (JUMP_CACHE_SIZE - 1);
+        let (tag, ptr) = self.jump_cache[slot];
+        if let MemModel::System(sm) = self.mem {
+            // The common case without calling the architecture's `fetch`: the current
+            // EL's TLB has an execute entry for pc (what `fetch` tries first) and the
+            // jump cache holds the block fetched from that very host address.
+            // SAFETY: `run`'s contract on `state`; the slot holds the current TLB's entry
+            // array (or 0 before the architecture selected one).
+            let entries = unsafe { *(state.add(sm.tlb_slot.0 as usize) as *const u64) };
+            if tag == pc && !ptr.is_null() && entries != 0 && pc.is_multiple_of(4) {
+                // SAFETY: a non-null slot points at a live array of TLB_ENTRIES entries;
+                // non-null jump cache pointers point at live boxed blocks.
+                let hit = unsafe {
+                    crate::softmmu::lookup_in(
+                        entries as *const crate::softmmu::TlbEntry,
+                        pc,
+                        4,
+                        crate::softmmu::TlbAccess::Execute,
+                    )
+                };
+                if let Some(host) = hit {
+                    // SAFETY: as above (ptr is a live block).
+                    if unsafe { (*ptr).host } == host {
+                        return Ok((ptr, host));
+                    }
+                }
+            }
+        }
         let page = self.locate(state, pc)?;
         let pa = page.map_or(pc, |p| p.pa);
         let host = page.map_or(0, |p| p.host);
-        let slot = ((pc >> 2) as usize) & (JUMP_CACHE_SIZE - 1);
-        let (tag, ptr) = self.jump_cache[slot];
         // Empty slots are tagged u64::MAX with a null pointer; a guest can jump to that pc
         // (it is misaligned, so it faults below), so an empty slot must never match.
         // SAFETY: non-null jump cache pointers point at live boxed blocks.
@@ -645,18 +676,19 @@ impl<G: Guest> Runtime<G> {
             }
             tracing::info!(target: "in_asm", "{text}");
         }
-        let pa = match (self.mem, page) {
+        let (pa, host) = match (self.mem, page) {
             (MemModel::System(sm), Some(p)) => {
                 // Stores to this page must now drop the translation.
                 // SAFETY: `run`'s contract on `state`.
                 unsafe { (sm.mark_code)(state, p.pa) };
-                p.pa
+                (p.pa, p.host)
             }
-            _ => pc,
+            _ => (pc, 0),
         };
         Ok(Block {
             pc,
             pa,
+            host,
             insns: insns.into_boxed_slice(),
             runs: 0,
             code: None,
