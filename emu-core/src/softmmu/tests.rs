@@ -207,6 +207,32 @@ fn flush_page_inside_a_block_removes_every_piece_of_it() {
 }
 
 #[test]
+fn flush_page_finds_pieces_of_more_large_mappings_than_ranges() {
+    // 3 × LARGE_RANGES blocks of 2 MiB, scattered over the VA space (in an order that
+    // makes the ranges merge in several ways), one piece of each cached.
+    let bases: Vec<u64> = (0..3 * LARGE_RANGES as u64)
+        .map(|k| (((k * 7919) % 61) << 33) | ((k % 3) << 21))
+        .collect();
+    let mut tlb = Tlb::new();
+    let piece_of = |k: usize, base: u64| base + (((k as u64 * 3) % 512) << 12);
+    for (k, &base) in bases.iter().enumerate() {
+        let va = piece_of(k, base);
+        let mut piece = ram_fill(va, 0x4000_0000, (true, true, true));
+        piece.size_shift = 21;
+        tlb.fill(&piece);
+    }
+    for (k, &base) in bases.iter().enumerate() {
+        let va = piece_of(k, base);
+        if hits(&tlb, va) != [true; 3] {
+            continue; // evicted by a later piece in the same slot
+        }
+        // A by-VA flush of another page of the block removes the cached piece.
+        tlb.flush_page(base + 0x1f_f000 - (va - base), AsidMatch::Any);
+        assert_eq!(hits(&tlb, va), [false; 3], "block {k} at {base:#x}");
+    }
+}
+
+#[test]
 fn flush_by_asid_non_global_and_all() {
     let mut tlb = Tlb::new();
     for (va, asid) in [(0x1000, Some(1)), (0x2000, Some(2)), (0x3000, None)] {
