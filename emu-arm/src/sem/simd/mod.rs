@@ -81,6 +81,10 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
                 lanewise_binary(e, raw, op);
                 Ok(())
             }
+            Some(ThreeSame::Fp { op, double }) => {
+                crate::sem::fp_simd::fp::fast::three_same(e, raw, op, double, three_same_helper)
+                    .unwrap_or_else(|| helper(e, three_same_helper, raw))
+            }
             Some(_) => helper(e, three_same_helper, raw),
             None => undef(e, raw, pc),
         },
@@ -130,7 +134,7 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
         Op::ScalarThreeSameExtra => helper(e, scalar_three_same_extra_helper, raw),
         Op::SimdThreeDiff => helper(e, three_diff_helper, raw),
         Op::SimdAcross => helper(e, across_helper, raw),
-        Op::SimdByElem => helper(e, by_elem_helper, raw),
+        Op::SimdByElem => by_elem_fast(e, raw, false, by_elem_helper),
         Op::SimdPermute => helper(e, permute_helper, raw),
         Op::SimdExt => helper(e, ext_helper, raw),
         Op::SimdTbl => helper(e, tbl_helper, raw),
@@ -140,7 +144,7 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
         Op::ScalarPairwise => helper(e, scalar_pairwise_helper, raw),
         Op::ScalarCopy => helper(e, scalar_copy_helper, raw),
         Op::ScalarShiftImm => helper(e, scalar_shift_imm_helper, raw),
-        Op::ScalarByElem => helper(e, scalar_by_elem_helper, raw),
+        Op::ScalarByElem => by_elem_fast(e, raw, true, scalar_by_elem_helper),
         _ => undef(e, raw, pc),
     }
 }
@@ -488,6 +492,19 @@ fn vector_logic<E: Emitter>(e: &mut E, raw: u32, op: ThreeSame) {
     let lo = half(e, false);
     let hi = if q { half(e, true) } else { e.imm(0) };
     set_v(e, rd(raw), lo, hi, q);
+}
+
+/// FP multiplies by element inline when possible, else (and for everything else) the
+/// by-element helper, which also reports UNDEF for unallocated encodings.
+fn by_elem_fast<E: Emitter>(
+    e: &mut E,
+    raw: u32,
+    scalar: bool,
+    f: emu_core::emit::StateHelper,
+) -> Result<(), Exit> {
+    id::by_elem_op(raw, scalar)
+        .and_then(|op| crate::sem::fp_simd::fp::fast::by_elem(e, raw, op, scalar, f))
+        .unwrap_or_else(|| helper(e, f, raw))
 }
 
 macro_rules! simd_helper {

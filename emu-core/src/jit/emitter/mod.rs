@@ -14,9 +14,10 @@
 //! - direct branches tail-call their successor through a chaining cell (`control.rs`).
 //!
 //! Files: this one (state cache, arithmetic), `memory.rs` (loads, stores, atomics),
-//! `control.rs` (helpers, traps, block ends, chaining).
+//! `control.rs` (helpers, traps, block ends, chaining), `fp.rs` (inline floating point).
 
 mod control;
+mod fp;
 mod memory;
 mod sysmem;
 
@@ -564,6 +565,11 @@ impl Emitter for JitEmitter<'_, '_> {
 
     fn call_state(&mut self, f: StateHelper, args: [Value; 3]) -> Result<(), Exit> {
         self.emit_call_state(f, args);
+        Ok(())
+    }
+
+    fn fp_fast(&mut self, op: &FpFast, fallback: StateHelper, args: [u64; 3]) -> Result<(), Exit> {
+        self.emit_fp_fast(op, fallback, args);
         Ok(())
     }
 
