@@ -224,6 +224,10 @@ pub enum FpKind {
         neg_n: bool,
         neg_a: bool,
     },
+    /// Compare lane 0 of `n` with that of `m` (or with +0 when `m_zero`); the fast path
+    /// (ordered operands only) writes `flags` = [less, equal, greater or equal, 0] as
+    /// 0/1 values instead of `d` (Arm's N, Z, C, V after FCMP).
+    Compare,
 }
 
 /// A floating-point operation on vector-register slots with an inline fast path
@@ -243,8 +247,13 @@ pub struct FpFast {
     pub a: [Slot; 2],
     /// Use lane `m_elem` of `m` for every lane (by-element forms).
     pub m_elem: Option<u8>,
+    /// `m` is +0 rather than a register (compare with zero).
+    pub m_zero: bool,
+    /// The outputs of `Compare`.
+    pub flags: [Slot; 4],
     /// The fast path may run only when `ctrl & ctrl_zero == 0` and `status & status_set
-    /// == status_set` (Arm: FPCR rounding/FZ/DN clear and FPSR.IXC already set).
+    /// == status_set` (Arm: FPCR rounding/FZ/DN clear and FPSR.IXC already set; only
+    /// FZ for the operations that never round).
     pub ctrl: Slot,
     pub ctrl_zero: u64,
     pub status: Slot,
@@ -314,7 +323,7 @@ pub trait Emitter {
     /// `op` computed with the host's round-to-nearest arithmetic when that provably
     /// gives the architecture's result and flags, else by the state helper `fallback`
     /// (called with `args`), which recomputes from the unchanged inputs and must write
-    /// exactly `op.d` and `op.status`. The JIT checks per lane that the guard holds and
+    /// exactly `op.d` (`op.flags` for a compare) and `op.status`. The JIT checks per lane that the guard holds and
     /// that every result is finite and larger in magnitude than the smallest normal
     /// (so no NaN, infinity, overflow, underflow, division by zero or invalid operation
     /// happened and Arm's tininess-before-rounding cannot differ); the interpreter,

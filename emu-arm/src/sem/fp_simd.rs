@@ -28,7 +28,8 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
             .unwrap_or_else(|| helper(e, fp::scalar::dp2, raw)),
         Op::FpDp3 => fp::fast::dp3(e, raw, fp::scalar::dp3)
             .unwrap_or_else(|| helper(e, fp::scalar::dp3, raw)),
-        Op::FpCompare => helper(e, fp::scalar::compare, raw),
+        Op::FpCompare => fp::fast::compare(e, raw, fp::scalar::compare)
+            .unwrap_or_else(|| helper(e, fp::scalar::compare, raw)),
         Op::FpCondCompare => helper(e, fp::scalar::cond_compare, raw),
         Op::FpCondSelect => fp_csel(e, raw),
         Op::FpImm => fp_imm(e, raw),

@@ -1,18 +1,20 @@
-//! The FP instructions that compiled code computes inline ([`Emitter::fp_fast`]): the
-//! common arithmetic (FADD FSUB FMUL FDIV FNMUL FMAX FMIN FMAXNM FMINNM FSQRT FMADD
-//! FMSUB FNMADD FNMSUB, vector FMLA/FMLS/FMUL by element) on single and double precision.
-//! Each keeps its helper as the fallback, which the interpreter always runs; the JIT
-//! runs the host instruction when the guard and the per-lane result checks prove it
-//! gives Arm's result and flags (see `emu-core/src/jit/emitter/fp.rs`).
+//! The FP instructions that compiled code computes inline ([`Emitter::fp_fast`]), on
+//! single and double precision: scalar FADD FSUB FMUL FDIV FNMUL FMAX FMIN FMAXNM FMINNM
+//! FSQRT FMADD FMSUB FNMADD FNMSUB FCMP FCMPE; vector FADD FSUB FMUL FDIV FMAX FMIN
+//! FMAXNM FMINNM FMLA FMLS; FMUL/FMLA/FMLS by element (vector and scalar). Each keeps its
+//! helper as the fallback, which the interpreter always runs; the JIT runs the host
+//! instruction when the guard and the per-lane result checks prove it gives Arm's result
+//! and flags (see `emu-core/src/jit/emitter/fp.rs`).
 //!
 //! The guard: FPCR.RMode = round to nearest, FZ = 0, DN = 0 (bits 25:22 clear; FZ16 and
 //! AHP only matter for half precision, which never comes here), and FPSR.IXC already
-//! set — the same conditions as the helpers' own fast path (`arith::fast_env`).
+//! set — the same conditions as the helpers' own fast path (`arith::fast_env`). The
+//! operations that never round (max/min, compares) need only FZ = 0.
 
-use super::arm_float::fpsr;
+use super::arm_float::{fpcr, fpsr};
 use crate::decode::fp_simd::simd::{ByElem, FpThree};
 use crate::decode::{bit, bits, ra, rd, rm, rn};
-use crate::state::{slot_v, SLOT_FPCR, SLOT_FPSR};
+use crate::state::{slot_v, SLOT_C, SLOT_FPCR, SLOT_FPSR, SLOT_N, SLOT_V, SLOT_Z};
 use emu_core::emit::{Emitter, Exit, FpFast, FpKind, Slot, StateHelper};
 
 /// FPCR bits that must be clear: RMode (23:22), FZ (24), DN (25).
@@ -32,11 +34,21 @@ fn op(kind: FpKind, double: bool, lanes: u8, d: u32, n: u32, m: u32, a: u32) -> 
         m: reg(m),
         a: reg(a),
         m_elem: None,
+        m_zero: false,
+        flags: [SLOT_N, SLOT_Z, SLOT_C, SLOT_V],
         ctrl: SLOT_FPCR,
         ctrl_zero: FPCR_NOT_NEAREST_FZ_DN,
         status: SLOT_FPSR,
         status_set: fpsr::IXC as u64,
     }
+}
+
+/// The guard of the operations that never round (FMAX/FMIN, compares): their results
+/// on non-NaN operands are exact and raise nothing unless FZ flushes a denormal.
+fn exact_op(mut o: FpFast) -> FpFast {
+    o.ctrl_zero = fpcr::FZ;
+    o.status_set = 0;
+    o
 }
 
 fn emit<E: Emitter>(e: &mut E, op: FpFast, helper: StateHelper, raw: u32) -> Result<(), Exit> {
@@ -66,7 +78,19 @@ pub fn dp2<E: Emitter>(e: &mut E, raw: u32, helper: StateHelper) -> Option<Resul
         0b1000 => FpKind::NMul,
         _ => return None,
     };
-    let o = op(kind, double, 1, rd(raw), rn(raw), rm(raw), 0);
+    let mut o = op(kind, double, 1, rd(raw), rn(raw), rm(raw), 0);
+    if matches!(kind, FpKind::Max | FpKind::Min) {
+        o = exact_op(o);
+    }
+    Some(emit(e, o, helper, raw))
+}
+
+/// FCMP, FCMPE (register or #0.0): ordered operands set NZCV without any exception
+/// (FCMPE signals only for NaNs, which take the helper).
+pub fn compare<E: Emitter>(e: &mut E, raw: u32, helper: StateHelper) -> Option<Result<(), Exit>> {
+    let double = scalar_double(raw)?;
+    let mut o = exact_op(op(FpKind::Compare, double, 1, 0, rn(raw), rm(raw), 0));
+    o.m_zero = bit(raw, 3);
     Some(emit(e, o, helper, raw))
 }
 
@@ -118,7 +142,10 @@ pub fn three_same<E: Emitter>(
         _ => return None,
     };
     let lanes = vector_lanes(raw, double)?;
-    let o = op(kind, double, lanes, rd(raw), rn(raw), rm(raw), rd(raw));
+    let mut o = op(kind, double, lanes, rd(raw), rn(raw), rm(raw), rd(raw));
+    if matches!(kind, FpKind::Max | FpKind::Min) {
+        o = exact_op(o);
+    }
     Some(emit(e, o, helper, raw))
 }
 

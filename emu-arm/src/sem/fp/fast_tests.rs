@@ -37,6 +37,16 @@ const FMUL_2D_ELEM: u32 = 0x4fc2_9820;
 const FMLA_S_ELEM: u32 = 0x5f82_1820;
 const FDIV_4S: u32 = 0x6e22_fc20;
 const FMIN_2D: u32 = 0x4ee2_f420;
+const FCMP_D: u32 = 0x1e62_2020;
+const FCMPE_S: u32 = 0x1e22_2030;
+const FCMP_D_ZERO: u32 = 0x1e60_2028;
+const FCMPE_S_ZERO: u32 = 0x1e20_2038;
+const FMAXNM_4S: u32 = 0x4e22_c420;
+// mov s0, v1.s[3]; mov d0, v1.d[1]; mov h0, v1.h[5]; mov b0, v1.b[9] (DUP scalar).
+const DUP_S: u32 = 0x5e1c_0420;
+const DUP_D: u32 = 0x5e18_0420;
+const DUP_H: u32 = 0x5e16_0420;
+const DUP_B: u32 = 0x5e13_0420;
 const MRS_X0_FPSR: u32 = 0xd53b_4420;
 const MRS_X3_FPSR: u32 = 0xd53b_4423;
 const MSR_FPCR_X1: u32 = 0xd51b_4401;
@@ -64,6 +74,15 @@ const ALL: &[u32] = &[
     FMLA_S_ELEM,
     FDIV_4S,
     FMIN_2D,
+    FCMP_D,
+    FCMPE_S,
+    FCMP_D_ZERO,
+    FCMPE_S_ZERO,
+    FMAXNM_4S,
+    DUP_S,
+    DUP_D,
+    DUP_H,
+    DUP_B,
 ];
 
 const FZ: u64 = 1 << 24;
@@ -161,6 +180,7 @@ impl Pair {
             b.cpu.core.pc = CODE;
             b.cpu.fpcr = 0;
             b.cpu.fpsr = 0;
+            b.cpu.set_nzcv(0x9000_0000);
             setup(&mut b.cpu);
             let e = b.run();
             out.push((e, b.cpu.clone()));
@@ -170,8 +190,8 @@ impl Pair {
         assert_eq!(ie, je, "{what}: exits differ");
         assert_eq!(ic.core.pc, jc.core.pc, "{what}: pc differs");
         assert_eq!(
-            (ic.vreg, ic.fpsr, ic.x),
-            (jc.vreg, jc.fpsr, jc.x),
+            (ic.vreg, ic.fpsr, ic.x, ic.nzcv()),
+            (jc.vreg, jc.fpsr, jc.x, jc.nzcv()),
             "{what}: interpreter (left) and JIT (right) differ"
         );
         out.swap_remove(0).1
@@ -376,4 +396,41 @@ fn vector_lanes_are_independent() {
         c.fpsr = IXC as u64;
     });
     assert_eq!(c.vreg[0], vreg_s([0x4000_0000, 0x4080_0000, 0, 0]));
+}
+
+#[test]
+fn compares_set_arm_nzcv() {
+    let mut pair = Pair::new(&[FCMP_D, BRK0]);
+    let mut cmp = |a: u64, b: u64| {
+        let c = pair.run("fcmp", |c| {
+            c.vreg[1] = [a, 0];
+            c.vreg[2] = [b, 0];
+        });
+        (c.nzcv(), c.fpsr)
+    };
+    let one = 0x3ff0_0000_0000_0000;
+    let two = 0x4000_0000_0000_0000;
+    assert_eq!(cmp(one, two), (0x8000_0000, 0));
+    assert_eq!(cmp(two, one), (0x2000_0000, 0));
+    assert_eq!(cmp(one, one), (0x6000_0000, 0));
+    assert_eq!(cmp(0x8000_0000_0000_0000, 0), (0x6000_0000, 0));
+    // A denormal against zero, FZ = 0: ordered, greater, no flag.
+    assert_eq!(cmp(1, 0), (0x2000_0000, 0));
+    // Quiet NaN: unordered, no flag for FCMP; signalling NaN: Invalid Operation.
+    assert_eq!(cmp(0x7ff8_0000_0000_0000, one), (0x3000_0000, 0));
+    assert_eq!(cmp(one, 0x7ff0_0000_0000_0001), (0x3000_0000, 1));
+    // FCMPE signals on a quiet NaN too.
+    let mut pair = Pair::new(&[FCMPE_S, BRK0]);
+    let c = pair.run("fcmpe", |c| {
+        c.vreg[1] = [0x7fc0_0000, 0];
+        c.vreg[2] = [0x3f80_0000, 0];
+    });
+    assert_eq!((c.nzcv(), c.fpsr), (0x3000_0000, 1));
+    // FZ: a denormal compares equal to zero and raises Input Denormal.
+    let mut pair = Pair::new(&[FCMP_D_ZERO, BRK0]);
+    let c = pair.run("fcmp #0 fz", |c| {
+        c.vreg[1] = [1, 0];
+        c.fpcr = FZ;
+    });
+    assert_eq!((c.nzcv(), c.fpsr), (0x6000_0000, 0x80));
 }

@@ -142,6 +142,12 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
         Op::ScalarThreeDiff => helper(e, scalar_three_diff_helper, raw),
         Op::ScalarTwoReg => helper(e, scalar_two_reg_helper, raw),
         Op::ScalarPairwise => helper(e, scalar_pairwise_helper, raw),
+        // DUP (element, scalar), alias MOV: a data move; imm5 without a size bit is
+        // reserved, and the helper reports it.
+        Op::ScalarCopy if bits(raw, 19, 16) != 0 => {
+            scalar_dup_element(e, raw);
+            Ok(())
+        }
         Op::ScalarCopy => helper(e, scalar_copy_helper, raw),
         Op::ScalarShiftImm => helper(e, scalar_shift_imm_helper, raw),
         Op::ScalarByElem => by_elem_fast(e, raw, true, scalar_by_elem_helper),
@@ -376,6 +382,19 @@ fn dup_element<E: Emitter>(e: &mut E, raw: u32) {
     let rep = e.imm(u64::MAX / lane_mask(es));
     let v = e.bin(BinOp::Mul, v, rep);
     set_v(e, rd(raw), v, v, bit(raw, 30));
+}
+
+/// DUP (element, scalar): element `index` of V`n`, zero-extended into V`d`.
+fn scalar_dup_element<E: Emitter>(e: &mut E, raw: u32) {
+    let es = copy_esize(raw);
+    let index = bits(raw, 20, 16) >> (es.trailing_zeros() - 2);
+    let (hi, sh) = elem_pos(es, index);
+    let v = e.get(slot_v(rn(raw), hi));
+    let s = e.imm(sh);
+    let v = e.bin(BinOp::Lshr, v, s);
+    let m = e.imm(lane_mask(es));
+    let v = e.bin(BinOp::And, v, m);
+    crate::sem::fp_simd::set_v_lo(e, rd(raw), v);
 }
 
 /// DUP (general): the low element of X`n` replicated.

@@ -71,11 +71,35 @@ impl JitEmitter<'_, '_> {
             )
         };
         let mut results = Vec::with_capacity(lanes);
+        let lanes = if op.kind == FpKind::Compare { 1 } else { lanes };
         for i in 0..lanes {
             let x = self.fp_lane(op.n, op.double, i);
-            let y_lane = op.m_elem.map_or(i, |e| e as usize);
-            let y = self.fp_lane(op.m, op.double, y_lane);
+            let y = if op.m_zero {
+                if op.double {
+                    self.b.ins().f64const(0.0)
+                } else {
+                    self.b.ins().f32const(0.0)
+                }
+            } else {
+                let y_lane = op.m_elem.map_or(i, |e| e as usize);
+                self.fp_lane(op.m, op.double, y_lane)
+            };
+            if op.kind == FpKind::Compare {
+                let ordered = self.b.ins().fcmp(FloatCC::Ordered, x, y);
+                ok = self.b.ins().band(ok, ordered);
+                for cc in [
+                    FloatCC::LessThan,
+                    FloatCC::Equal,
+                    FloatCC::GreaterThanOrEqual,
+                ] {
+                    let f = self.b.ins().fcmp(cc, x, y);
+                    results.push(self.b.ins().uextend(I64, f));
+                }
+                results.push(self.b.ins().iconst(I64, 0));
+                continue;
+            }
             let r = match op.kind {
+                FpKind::Compare => unreachable!("handled above"),
                 FpKind::Add => self.b.ins().fadd(x, y),
                 FpKind::Sub => self.b.ins().fsub(x, y),
                 FpKind::Mul | FpKind::NMul => self.b.ins().fmul(x, y),
@@ -108,7 +132,12 @@ impl JitEmitter<'_, '_> {
             };
             results.push(r);
         }
-        let (lo, hi) = self.pack_lanes(&results, op.double);
+        let outputs: Vec<(Slot, Value)> = if op.kind == FpKind::Compare {
+            op.flags.into_iter().zip(results).collect()
+        } else {
+            let (lo, hi) = self.pack_lanes(&results, op.double);
+            vec![(op.d[0], lo), (op.d[1], hi)]
+        };
 
         let fast = self.b.create_block();
         let slow = self.b.create_block();
@@ -118,13 +147,14 @@ impl JitEmitter<'_, '_> {
         self.b.seal_block(fast);
         self.b.seal_block(slow);
 
-        let d_vars = op.d.map(|s| self.slot_var(s));
+        let out_vars: Vec<_> = outputs.iter().map(|&(s, _)| self.slot_var(s)).collect();
         let status_var = self.slot_var(op.status);
 
         // Fast: the results only go to the cached destination variables.
         self.b.switch_to_block(fast);
-        self.b.def_var(d_vars[0], lo);
-        self.b.def_var(d_vars[1], hi);
+        for (&(_, v), &var) in outputs.iter().zip(&out_vars) {
+            self.b.def_var(var, v);
+        }
         self.b.ins().jump(join, &[]);
 
         // Slow: the state struct made current (without forgetting the cache, which
@@ -154,8 +184,8 @@ impl JitEmitter<'_, '_> {
         self.store_state(SLOT_PC, pc);
         self.b.ins().return_(&[r]);
         self.b.switch_to_block(cont);
-        for (slot, var) in op.d.iter().zip(d_vars) {
-            let v = self.load_state(*slot);
+        for (&(slot, _), &var) in outputs.iter().zip(&out_vars) {
+            let v = self.load_state(slot);
             self.b.def_var(var, v);
         }
         let st = self.load_state(op.status);
@@ -167,8 +197,8 @@ impl JitEmitter<'_, '_> {
         // The destination is newer than the state struct on the fast path. The status
         // register is unchanged there, and as current as before on the slow path (the
         // helper started from the spilled value), so its dirty flag stays as it was.
-        for (slot, var) in op.d.iter().zip(d_vars) {
-            self.mark_slot(*slot, var, true);
+        for (&(slot, _), &var) in outputs.iter().zip(&out_vars) {
+            self.mark_slot(slot, var, true);
         }
         let status_dirty = self.slots.get(&op.status.0).is_some_and(|s| s.dirty);
         self.mark_slot(op.status, status_var, status_dirty);
