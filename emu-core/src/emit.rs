@@ -322,12 +322,14 @@ pub trait Emitter {
 
     /// `op` computed with the host's round-to-nearest arithmetic when that provably
     /// gives the architecture's result and flags, else by the state helper `fallback`
-    /// (called with `args`), which recomputes from the unchanged inputs and must write
-    /// exactly `op.d` (`op.flags` for a compare) and `op.status`. The JIT checks per lane that the guard holds and
-    /// that every result is finite and larger in magnitude than the smallest normal
-    /// (so no NaN, infinity, overflow, underflow, division by zero or invalid operation
-    /// happened and Arm's tininess-before-rounding cannot differ); the interpreter,
-    /// the reference, always calls `fallback`.
+    /// (called with `args`), which recomputes from the unchanged inputs. The fallback
+    /// writes only `op.d` (`op.flags` for a compare) and `op.status`, and the latter only
+    /// by setting bits (sticky exception flags; the JIT relies on it to reuse a guard);
+    /// it never writes `op.ctrl`. The JIT checks that the guard holds and that every
+    /// lane's result is finite and at least twice the smallest normal in magnitude (so
+    /// no NaN, infinity, overflow, underflow, division by zero or invalid operation
+    /// happened and Arm's tininess-before-rounding cannot differ); the interpreter, the
+    /// reference, always calls `fallback`.
     fn fp_fast(&mut self, op: &FpFast, fallback: StateHelper, args: [u64; 3]) -> Result<(), Exit>;
 
     /// End the block; continue at a known address (a direct branch; may be chained).

@@ -50,6 +50,7 @@ const DUP_B: u32 = 0x5e13_0420;
 const MRS_X0_FPSR: u32 = 0xd53b_4420;
 const MRS_X3_FPSR: u32 = 0xd53b_4423;
 const MSR_FPCR_X1: u32 = 0xd51b_4401;
+const MSR_FPSR_XZR: u32 = 0xd51b_443f;
 
 const ALL: &[u32] = &[
     FADD_D,
@@ -433,4 +434,19 @@ fn compares_set_arm_nzcv() {
         c.fpcr = FZ;
     });
     assert_eq!((c.nzcv(), c.fpsr), (0x6000_0000, 0x80));
+}
+
+#[test]
+fn clearing_fpsr_mid_block_makes_inexact_visible_again() {
+    // The JIT computes its guard once per block; writing FPSR must recompute it, or the
+    // second FDIV would run inline with IXC clear and not raise it.
+    let code = [FDIV_D, MSR_FPSR_XZR, FDIV_D, MRS_X3_FPSR, BRK0];
+    let mut pair = Pair::new(&code);
+    let c = pair.run("clear fpsr", |c| {
+        c.vreg[1] = [0x3ff0_0000_0000_0000, 0];
+        c.vreg[2] = [0x4008_0000_0000_0000, 0];
+        c.fpsr = IXC as u64;
+    });
+    assert_eq!(c.x[3], IXC as u64);
+    assert_eq!(c.vreg[0], [0x3fd5_5555_5555_5555, 0]);
 }

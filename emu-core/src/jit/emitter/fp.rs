@@ -8,8 +8,9 @@
 //! IEEE result that the guest computes when its control register says round-to-nearest
 //! without flushing (the caller's `ctrl_zero` guard). Arm and x86 then still differ on
 //! NaNs (propagation, default NaN), on tininess (Arm detects it before rounding, x86
-//! after) and on the flags; so every lane's result must be finite and strictly larger in
-//! magnitude than the smallest normal. Such a result had no invalid operation, no
+//! after) and on the flags; so every lane's result must be finite and (a simpler test
+//! than strictly above the smallest normal) at least twice the smallest normal in
+//! magnitude. Such a result had no invalid operation, no
 //! division by zero, no overflow (round to nearest overflows to infinity) and no
 //! underflow (its exact value was not below the smallest normal either), and all
 //! operands were finite (an infinite or NaN operand gives an infinite or NaN result, or
@@ -33,6 +34,22 @@ fn host_has_fma() -> bool {
     std::arch::is_x86_feature_detected!("fma")
 }
 
+/// A computed fast-path guard (see [`JitEmitter::fp_guard`]).
+pub(super) struct Guard {
+    ctrl: Slot,
+    ctrl_zero: u64,
+    status: Slot,
+    status_set: u64,
+    ok: Option<Value>,
+}
+
+impl Guard {
+    fn same(&self, o: &Guard) -> bool {
+        (self.ctrl, self.ctrl_zero, self.status, self.status_set)
+            == (o.ctrl, o.ctrl_zero, o.status, o.status_set)
+    }
+}
+
 impl JitEmitter<'_, '_> {
     pub(super) fn emit_fp_fast(&mut self, op: &FpFast, fallback: StateHelper, args: [u64; 3]) {
         let lanes = op.lanes as usize;
@@ -47,29 +64,8 @@ impl JitEmitter<'_, '_> {
             return;
         }
 
-        // The guard on the control and status registers.
-        let ctrl = self.get(op.ctrl);
-        let status = self.get(op.status);
-        let c = self.b.ins().band_imm_u(ctrl, op.ctrl_zero as i64);
-        let mut ok = self.b.ins().icmp_imm_u(IntCC::Equal, c, 0);
-        let s = self.b.ins().band_imm_u(status, op.status_set as i64);
-        let s_ok = self
-            .b
-            .ins()
-            .icmp_imm_u(IntCC::Equal, s, op.status_set as i64);
-        ok = self.b.ins().band(ok, s_ok);
+        let mut ok = self.fp_guard(op);
 
-        let (min_normal, inf) = if op.double {
-            (
-                self.b.ins().f64const(f64::MIN_POSITIVE),
-                self.b.ins().f64const(f64::INFINITY),
-            )
-        } else {
-            (
-                self.b.ins().f32const(f32::MIN_POSITIVE),
-                self.b.ins().f32const(f32::INFINITY),
-            )
-        };
         let mut results = Vec::with_capacity(lanes);
         let lanes = if op.kind == FpKind::Compare { 1 } else { lanes };
         for i in 0..lanes {
@@ -116,12 +112,7 @@ impl JitEmitter<'_, '_> {
             };
             let lane_ok = match op.kind {
                 FpKind::Max | FpKind::Min => self.b.ins().fcmp(FloatCC::Ordered, x, y),
-                _ => {
-                    let mag = self.b.ins().fabs(r);
-                    let above = self.b.ins().fcmp(FloatCC::GreaterThan, mag, min_normal);
-                    let finite = self.b.ins().fcmp(FloatCC::LessThan, mag, inf);
-                    self.b.ins().band(above, finite)
-                }
+                _ => self.fp_ordinary(r, op.double),
             };
             ok = self.b.ins().band(ok, lane_ok);
             // FNMUL negates after rounding (the check above is on the product).
@@ -202,6 +193,68 @@ impl JitEmitter<'_, '_> {
         }
         let status_dirty = self.slots.get(&op.status.0).is_some_and(|s| s.dirty);
         self.mark_slot(op.status, status_var, status_dirty);
+    }
+
+    /// The guard on the control and status registers, computed once per function
+    /// while neither register is written: the fallback helpers only ever set status
+    /// bits and never write the control register (the contract of `fp_fast`), so a
+    /// guard that held stays true after them; one that failed may have become true,
+    /// and reusing it only costs the rest of the block its fast paths.
+    fn fp_guard(&mut self, op: &FpFast) -> Value {
+        let key = Guard {
+            ctrl: op.ctrl,
+            ctrl_zero: op.ctrl_zero,
+            status: op.status,
+            status_set: op.status_set,
+            ok: None,
+        };
+        if let Some(g) = self.fp_guards.iter().find(|g| g.same(&key)) {
+            if let Some(v) = g.ok {
+                return v;
+            }
+        }
+        let ctrl = self.get(op.ctrl);
+        let status = self.get(op.status);
+        let c = self.b.ins().band_imm_u(ctrl, op.ctrl_zero as i64);
+        let mut ok = self.b.ins().icmp_imm_u(IntCC::Equal, c, 0);
+        if op.status_set != 0 {
+            let s = self.b.ins().band_imm_u(status, op.status_set as i64);
+            let s_ok = self
+                .b
+                .ins()
+                .icmp_imm_u(IntCC::Equal, s, op.status_set as i64);
+            ok = self.b.ins().band(ok, s_ok);
+        }
+        self.fp_guards.push(Guard {
+            ok: Some(ok),
+            ..key
+        });
+        ok
+    }
+
+    /// A write of `slot` by the semantics (`set`): guards on it are stale.
+    pub(super) fn fp_slot_written(&mut self, slot: Slot) {
+        if !self.fp_guards.is_empty() {
+            self.fp_guards
+                .retain(|g| g.ctrl != slot && g.status != slot);
+        }
+    }
+
+    /// Whether `r` is finite and at least twice the smallest normal in magnitude: its
+    /// biased exponent is in 2..=max-1 (one shift drops the sign, one isolates the
+    /// exponent; integer operations with small immediates). Twice, rather than "above
+    /// the smallest normal", costs the rare results in [min normal, 2 min normal) the
+    /// slow path and saves the mantissa test.
+    fn fp_ordinary(&mut self, r: Value, double: bool) -> Value {
+        let (ty, bits, frac) = if double { (I64, 64, 52) } else { (I32, 32, 23) };
+        let exp_max = (1i64 << (bits - 1 - frac)) - 1;
+        let v = self.b.ins().bitcast(ty, MemFlagsData::new(), r);
+        let v = self.b.ins().ishl_imm_u(v, 1);
+        let e = self.b.ins().ushr_imm_u(v, frac + 1);
+        let e = self.b.ins().iadd_imm_s(e, -2);
+        self.b
+            .ins()
+            .icmp_imm_u(IntCC::UnsignedLessThan, e, exp_max - 2)
     }
 
     /// Lane `i` of the register `[lo, hi]` as a float.

@@ -120,6 +120,9 @@ pub struct JitEmitter<'a, 'c> {
     /// With instruction counting: the `iconst` at entry that [`Self::finish`] rewrites
     /// to the function's instruction count once it is known.
     icount_increment: Option<cranelift_codegen::ir::Inst>,
+    /// Inline-FP guards already computed in this function (`fp.rs`), valid until their
+    /// control or status slot is written or the cache is forgotten.
+    fp_guards: Vec<fp::Guard>,
 }
 
 fn state_flags() -> MemFlagsData {
@@ -160,6 +163,7 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
             loop_head,
             insns: 0,
             icount_increment: None,
+            fp_guards: Vec::new(),
         };
         e.stop_if_requested();
         e
@@ -275,6 +279,7 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
     /// A state helper may have changed any slot: reload everything on next use (the
     /// caller synced first, so nothing is dirty).
     fn forget_cache(&mut self) {
+        self.fp_guards.clear();
         for s in self.slots.values_mut() {
             s.loaded = false;
             s.dirty = false;
@@ -354,6 +359,7 @@ impl Emitter for JitEmitter<'_, '_> {
     }
 
     fn set(&mut self, slot: Slot, v: Value) {
+        self.fp_slot_written(slot);
         let var = match self.slots.get(&slot.0) {
             Some(s) => s.var,
             None => self.b.declare_var(I64),
