@@ -8,7 +8,7 @@ use crate::debug::{self, DebugHooks, Watchpoint};
 use crate::emit::{perm, CoreState, Emitter, Exit, SLOT_PC};
 use crate::guest::Guest;
 use crate::interp::Interp;
-use crate::jit::{CompileError, Jit, JitFn, JitSettings, LinkRequest};
+use crate::jit::{CompileError, Jit, JitFn, JitSettings, JobTag, LinkRequest};
 use crate::mem::PAGE_SIZE;
 use crate::memmodel::{CodePage, MemModel};
 use std::collections::HashMap;
@@ -32,6 +32,11 @@ pub struct TierConfig {
     /// Count guest instructions in `CoreState::icount` (per block, in both tiers) and
     /// return [`Exit::INTERRUPT`] before a block once `icount >= icount_limit`.
     pub count_insns: bool,
+    /// Compile hot blocks on a worker thread while the interpreter keeps running them
+    /// (`threshold > 0` only). `false`: compile on the vCPU thread, so when a block
+    /// switches tiers depends only on the guest's execution (`--deterministic` runs
+    /// and `--jit-threads 0`); compiling is also synchronous while a debugger is attached.
+    pub background_compile: bool,
 }
 
 impl Default for TierConfig {
@@ -47,6 +52,7 @@ impl Default for TierConfig {
             jit_settings: JitSettings::default(),
             chaining: true,
             count_insns: false,
+            background_compile: true,
         }
     }
 }
@@ -68,6 +74,14 @@ pub struct Stats {
     pub chain_links: u64,
     /// Blocks dropped because a store changed their page (system mode).
     pub blocks_invalidated: u64,
+    /// Compiles handed to the background worker.
+    pub compiles_queued: u64,
+    /// Background results thrown away: their block was dropped or retranslated, or the
+    /// code cache was flushed meanwhile.
+    pub compiles_discarded: u64,
+    /// Times a hot block could not be queued because the worker's queue was full (it
+    /// asks again on its next run).
+    pub queue_full: u64,
 }
 
 /// Bumped whenever translated code anywhere in the process may be stale (code pages
@@ -89,6 +103,11 @@ struct Block<G: Guest> {
     code: Option<JitFn>,
     /// Cranelift refused this block once: keep interpreting it.
     compile_failed: bool,
+    /// Its compile is queued on the worker: keep interpreting it until it arrives.
+    queued: bool,
+    /// Unique per runtime, so a background result finds exactly the block it was
+    /// built from (not a later translation at the same address).
+    id: u64,
 }
 
 /// Entries of the direct-mapped pc → block cache in front of the block map (16 bytes
@@ -138,6 +157,8 @@ pub struct Runtime<G: Guest> {
     pending_link: Option<LinkRequest>,
     /// Guest pc of the block that filed `pending_link`.
     pending_link_from: u64,
+    /// `Block::id` of the next block translated.
+    next_block_id: u64,
     pub stats: Stats,
     /// Log each block translated (`--trace in_asm`).
     pub trace_in_asm: bool,
@@ -189,6 +210,7 @@ impl<G: Guest> Runtime<G> {
             generation,
             pending_link: None,
             pending_link_from: 0,
+            next_block_id: 0,
             stats: Stats::default(),
             trace_in_asm: false,
             trace_exec: false,
@@ -268,8 +290,10 @@ impl<G: Guest> Runtime<G> {
     /// Blocks that were compiled get compiled again on their next run.
     fn drop_compiled_code(&mut self) {
         for b in self.blocks.values_mut() {
-            if b.code.take().is_some() {
+            // Queued compiles are void too (built for the old epoch): ask again.
+            if b.code.take().is_some() || b.queued {
                 b.runs = self.cfg.threshold;
+                b.queued = false;
             }
         }
         self.pending_link = None;
@@ -309,6 +333,9 @@ impl<G: Guest> Runtime<G> {
                     unsafe { (sm.code_flushed)(state) };
                 }
             }
+            if self.jit.as_ref().is_some_and(Jit::has_compiled) {
+                self.collect_compiled();
+            }
             // SAFETY: caller's contract.
             let pc = unsafe { (*core).pc };
             if self.debugging {
@@ -325,11 +352,11 @@ impl<G: Guest> Runtime<G> {
                     return Exit::FAULT_EXEC;
                 }
             };
-            let (blk_pc, n_insns, mut code, compile_failed) = {
+            let (blk_pc, n_insns, mut code, compile_failed, queued) = {
                 // SAFETY: blk points into self.blocks (boxed, so stable); only `compile`
                 // below may replace blocks' code, and it never removes blocks.
                 let b = unsafe { &*blk };
-                (b.pc, b.insns.len(), b.code, b.compile_failed)
+                (b.pc, b.insns.len(), b.code, b.compile_failed, b.queued)
             };
             if self.trace_exec && self.trace_range.contains(&blk_pc) {
                 tracing::trace!(target: "exec", "block {blk_pc:#x} ({n_insns} insns)");
@@ -340,14 +367,18 @@ impl<G: Guest> Runtime<G> {
             if watching {
                 code = None;
             }
-            if code.is_none() && self.jit.is_some() && !compile_failed && !watching {
+            if code.is_none() && self.jit.is_some() && !compile_failed && !queued && !watching {
                 // SAFETY: as above.
                 let runs = unsafe {
                     (*blk).runs = (*blk).runs.saturating_add(1);
                     (*blk).runs
                 };
                 if runs > self.cfg.threshold {
-                    self.compile(blk);
+                    if self.cfg.background_compile && !self.debugging {
+                        self.queue_compile(blk);
+                    } else {
+                        self.compile(blk);
+                    }
                     // SAFETY: as above (compile keeps blocks alive).
                     code = unsafe { (*blk).code };
                 }
@@ -538,6 +569,90 @@ impl<G: Guest> Runtime<G> {
         }
     }
 
+    /// Hands hot `blk` (alive, in `self.blocks`) to the background compiler; it keeps
+    /// running in the interpreter until [`Runtime::collect_compiled`] installs its code.
+    fn queue_compile(&mut self, blk: *mut Block<G>) {
+        let Some(jit) = &mut self.jit else { return };
+        if !jit.can_queue() {
+            self.compile(blk);
+            return;
+        }
+        // SAFETY: as for `compile`.
+        let b = unsafe { &mut *blk };
+        let t = Instant::now();
+        let tag = JobTag {
+            pc: b.pc,
+            pa: b.pa,
+            id: b.id,
+        };
+        if jit.queue_block::<G>(tag, &b.insns) {
+            b.queued = true;
+            self.stats.compiles_queued += 1;
+            // Building the IR is part of the compile cost (on this thread).
+            self.stats.compile_time += t.elapsed();
+        } else if !jit.can_queue() {
+            // The worker just died.
+            self.compile(blk);
+        } else {
+            self.stats.queue_full += 1;
+        }
+    }
+
+    /// Installs the background compiles that have finished into their blocks, if those
+    /// blocks are still the ones the code was built from.
+    fn collect_compiled(&mut self) {
+        loop {
+            let Some(jit) = &mut self.jit else { return };
+            let Some(done) = jit.poll_compiled() else {
+                return;
+            };
+            self.stats.compile_time += done.time;
+            let JobTag { pc, pa, id } = done.tag;
+            let (Some(code), Some(blk)) = (done.code, self.blocks.get_mut(&(pc, pa))) else {
+                // Built for an older epoch (the flush or cache reset since dropped or
+                // un-queued its block), or its block was dropped (page written).
+                self.stats.compiles_discarded += 1;
+                continue;
+            };
+            if blk.id != id || !blk.queued {
+                // Retranslated since.
+                self.stats.compiles_discarded += 1;
+                continue;
+            }
+            blk.queued = false;
+            let result = code.and_then(|bytes| jit.install(pc, &bytes));
+            match result {
+                Ok(c) => {
+                    self.stats.blocks_compiled += 1;
+                    blk.code = Some(c);
+                }
+                Err(CompileError::CacheFull) => {
+                    // Its cells are gone with the cache: it asks again on its next run.
+                    self.stats.compiles_discarded += 1;
+                    self.drop_compiled_code();
+                }
+                Err(CompileError::Failed) => {
+                    self.stats.compile_failures += 1;
+                    blk.compile_failed = true;
+                }
+            }
+        }
+    }
+
+    /// In the child of a host fork (user mode): the compile worker thread is gone, so
+    /// blocks waiting for it must ask again.
+    pub fn after_fork_child(&mut self) {
+        if let Some(jit) = &mut self.jit {
+            jit.forget_worker();
+        }
+        for b in self.blocks.values_mut() {
+            if b.queued {
+                b.queued = false;
+                b.runs = self.cfg.threshold;
+            }
+        }
+    }
+
     fn compile_once(&mut self, blk: *mut Block<G>) -> Result<JitFn, CompileError> {
         let Some(jit) = &mut self.jit else {
             return Err(CompileError::Failed);
@@ -641,6 +756,8 @@ impl<G: Guest> Runtime<G> {
             }
         }
         self.stats.blocks_translated += 1;
+        let id = self.next_block_id;
+        self.next_block_id += 1;
         if self.trace_in_asm && self.trace_range.contains(&pc) {
             let mut text = format!("IN: {pc:#x}\n");
             for (i, insn) in insns.iter().enumerate() {
@@ -665,6 +782,8 @@ impl<G: Guest> Runtime<G> {
             runs: 0,
             code: None,
             compile_failed: false,
+            queued: false,
+            id,
         })
     }
 }
