@@ -445,6 +445,7 @@ fn add_stats(into: &mut Stats, s: &Stats) {
     into.compiles_queued += s.compiles_queued;
     into.compiles_discarded += s.compiles_discarded;
     into.queue_full += s.queue_full;
+    into.compiles_inline += s.compiles_inline;
 }
 
 /// Prints `--stats` counters for the whole process: exited threads plus `current` (the
@@ -502,7 +503,7 @@ pub fn print_stats(proc: &Process, current: Option<&Thread>) {
     }
     report(&format!(
         "emu: stats: blocks translated {}, compiled {} (failed {}), compile time {:.3} ms, \
-         background compiles queued {} (discarded {}, queue full {})\n\
+         background compiles queued {} (discarded {}, queue full {}, compiled in line {})\n\
          emu: stats: guest instructions executed {insns}, block runs: interpreter {} jit {} \
          (entries from the run loop), code flushes {}\n\
          emu: stats: exits to the run loop: {}\n",
@@ -513,6 +514,7 @@ pub fn print_stats(proc: &Process, current: Option<&Thread>) {
         s.compiles_queued,
         s.compiles_discarded,
         s.queue_full,
+        s.compiles_inline,
         s.interp_block_runs,
         s.jit_block_runs,
         s.flushes,

@@ -390,7 +390,7 @@ impl Jit {
             return false;
         }
         if self.worker.is_none() {
-            match Worker::start(self.isa.clone(), self.epoch) {
+            match Worker::start(self.isa.clone()) {
                 Ok(w) => self.worker = Some(w),
                 Err(e) => {
                     tracing::warn!("no JIT worker thread ({e}); compiling on the vCPU thread");
@@ -448,6 +448,17 @@ impl Jit {
             d.code = None;
         }
         Some(d)
+    }
+
+    /// Compiles the queued job of block `tag` on this thread, if the worker has not
+    /// started it (`None`: it has, or it is not queued in this epoch).
+    pub fn compile_queued_now(&mut self, tag: JobTag) -> Option<Result<JitFn, CompileError>> {
+        let func = self.worker.as_mut()?.steal(tag, self.epoch)?;
+        // Cells stay allocated on failure, as for any queued function.
+        Some(
+            worker::compile(&mut self.ctx, &self.isa, func, tag.pc)
+                .and_then(|code| self.install(tag.pc, &code)),
+        )
     }
 
     /// In the child of a fork: the worker thread did not survive; results of what was
@@ -627,8 +638,9 @@ impl Jit {
         self.link_request.store(0, Ordering::Relaxed);
         self.clear_ibtc();
         self.epoch += 1;
-        if let Some(w) = &self.worker {
-            w.set_epoch(self.epoch);
+        if let Some(w) = &mut self.worker {
+            // Queued jobs refer to the code and cells just dropped.
+            w.clear();
         }
     }
 

@@ -1,5 +1,5 @@
 //! Background compilation: a worker thread that runs Cranelift's `Context::compile` (IR
-//! to machine code; ~80% of a block's compile time, mostly register allocation) while
+//! to machine code; ~90% of a block's compile time, mostly register allocation) while
 //! the vCPU thread keeps interpreting the block.
 //!
 //! The split keeps every piece of shared state on the vCPU thread: it builds the IR
@@ -10,20 +10,26 @@
 //! embeds are only valid then) and with the block it belongs to; the runtime drops
 //! results whose epoch or block is gone.
 //!
-//! One worker per `Jit`, started on first use. Dropping the `Worker` tells the thread to
-//! skip whatever is still queued and waits for it to finish the job in hand (at most one
-//! compile, a fraction of a millisecond).
+//! The queue is a mutex-protected deque rather than a channel so that the vCPU thread
+//! can take a job back ([`Worker::steal`]): when the worker falls behind (a busy host
+//! gives it little CPU), a block that keeps running in the interpreter while it waits is
+//! compiled on the vCPU thread instead, without compiling it twice.
+//!
+//! One worker per `Jit`, started on first use. Dropping the `Worker` empties the queue
+//! and waits for the thread to finish the job in hand (at most one compile, a fraction
+//! of a millisecond).
 
 use super::CompileError;
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::Function;
 use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::Context;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{channel, Receiver, Sender};
-use std::sync::Arc;
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Which block a queued compile is for; the runtime's business (the Jit hands it back).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,82 +51,128 @@ struct Job {
 pub struct Done {
     pub tag: JobTag,
     pub epoch: u64,
-    /// The machine code, or why there is none. `None`: skipped because its epoch had
-    /// already passed when the worker got to it.
+    /// The machine code, or why there is none; `None` once the Jit has found the
+    /// result stale (see [`super::Jit::poll_compiled`]).
     pub code: Option<Result<Vec<u8>, CompileError>>,
-    /// Time the worker spent compiling it.
+    /// CPU time the worker spent compiling it (not wall time: on a busy host the
+    /// worker also waits for a core, which is not what compiling costs).
     pub time: Duration,
+}
+
+#[derive(Default)]
+struct Queue {
+    jobs: VecDeque<Job>,
+    /// The owner is gone: the worker ends.
+    closed: bool,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    wake: Condvar,
+    /// Results sent so far (bumped after each send), so that polling an idle worker
+    /// is one load rather than a channel probe.
+    finished: AtomicU64,
+}
+
+/// A poisoned lock only means the other side panicked while holding it; the queue
+/// itself is still consistent (every update is a single push or pop).
+fn lock(m: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Handle of one worker thread, owned by the vCPU thread.
 pub struct Worker {
-    jobs: Option<Sender<Job>>,
+    shared: Arc<Shared>,
     done: Receiver<Done>,
-    /// Results sent so far (bumped after each send), so that polling an idle worker
-    /// is one load rather than a channel probe.
-    finished: Arc<AtomicU64>,
     /// Results received so far.
     collected: u64,
-    /// Jobs sent and not yet received back.
+    /// Jobs queued and not yet received back (nor stolen or dropped).
     in_flight: usize,
-    /// The Jit's current epoch, for the worker to skip jobs that became stale while
-    /// queued; `u64::MAX` tells it to skip everything (shutting down).
-    epoch: Arc<AtomicU64>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Worker {
     /// Starts the thread; `Err` if the host cannot create one (the caller then compiles
     /// synchronously).
-    pub fn start(isa: OwnedTargetIsa, epoch: u64) -> std::io::Result<Worker> {
-        let (job_tx, job_rx) = channel::<Job>();
+    pub fn start(isa: OwnedTargetIsa) -> std::io::Result<Worker> {
         let (done_tx, done_rx) = channel::<Done>();
-        let finished = Arc::new(AtomicU64::new(0));
-        let shared_epoch = Arc::new(AtomicU64::new(epoch));
-        let (fin, ep) = (finished.clone(), shared_epoch.clone());
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue::default()),
+            wake: Condvar::new(),
+            finished: AtomicU64::new(0),
+        });
+        let sh = shared.clone();
         let thread = std::thread::Builder::new()
             .name("emu-jit".into())
             .spawn(move || {
                 let mut ctx = Context::new();
-                while let Ok(job) = job_rx.recv() {
-                    let t = Instant::now();
-                    let code = (job.epoch == ep.load(Ordering::Relaxed))
-                        .then(|| compile(&mut ctx, &isa, job.func, job.tag.pc));
+                loop {
+                    let job = {
+                        let mut q = lock(&sh.queue);
+                        loop {
+                            if q.closed {
+                                return;
+                            }
+                            if let Some(j) = q.jobs.pop_front() {
+                                break j;
+                            }
+                            q = sh.wake.wait(q).unwrap_or_else(|e| e.into_inner());
+                        }
+                    };
+                    let t = thread_cpu_time();
+                    let code = compile(&mut ctx, &isa, job.func, job.tag.pc);
                     let done = Done {
                         tag: job.tag,
                         epoch: job.epoch,
-                        code,
-                        time: t.elapsed(),
+                        code: Some(code),
+                        time: thread_cpu_time().saturating_sub(t),
                     };
                     if done_tx.send(done).is_err() {
                         return;
                     }
                     // After the send, so a reader that sees the count finds the result.
-                    fin.fetch_add(1, Ordering::Release);
+                    sh.finished.fetch_add(1, Ordering::Release);
                 }
             })?;
         Ok(Worker {
-            jobs: Some(job_tx),
+            shared,
             done: done_rx,
-            finished,
             collected: 0,
             in_flight: 0,
-            epoch: shared_epoch,
             thread: Some(thread),
         })
     }
 
-    /// Queues `func`; `false` if the worker is gone (it panicked).
+    /// Queues `func` for the block `tag`, built in `epoch`; `false` if the worker is
+    /// gone (it panicked).
     pub fn send(&mut self, tag: JobTag, epoch: u64, func: Function) -> bool {
-        let Some(tx) = &self.jobs else { return false };
-        if tx.send(Job { tag, epoch, func }).is_err() {
+        if self.thread.as_ref().is_none_or(|t| t.is_finished()) {
             return false;
         }
+        lock(&self.shared.queue)
+            .jobs
+            .push_back(Job { tag, epoch, func });
+        self.shared.wake.notify_one();
         self.in_flight += 1;
         true
     }
 
-    /// Jobs sent and not yet collected.
+    /// Takes back the queued job for `tag` built in `epoch`, if the worker has not
+    /// started it.
+    pub fn steal(&mut self, tag: JobTag, epoch: u64) -> Option<Function> {
+        let job = {
+            let mut q = lock(&self.shared.queue);
+            let i = q
+                .jobs
+                .iter()
+                .position(|j| j.tag == tag && j.epoch == epoch)?;
+            q.jobs.remove(i)?
+        };
+        self.in_flight -= 1;
+        Some(job.func)
+    }
+
+    /// Jobs queued and not yet collected.
     pub fn in_flight(&self) -> usize {
         self.in_flight
     }
@@ -128,7 +180,7 @@ impl Worker {
     /// Whether [`Worker::poll`] has something: one atomic load.
     #[inline]
     pub fn has_results(&self) -> bool {
-        self.finished.load(Ordering::Acquire) != self.collected
+        self.shared.finished.load(Ordering::Acquire) != self.collected
     }
 
     /// A finished job, if any (never blocks).
@@ -139,13 +191,21 @@ impl Worker {
         Some(d)
     }
 
-    /// The Jit moved to a new epoch: queued jobs of older ones need not be compiled.
-    pub fn set_epoch(&self, epoch: u64) {
-        self.epoch.store(epoch, Ordering::Relaxed);
+    /// Drops every job not yet started (the Jit moved to a new epoch: what they would
+    /// compile refers to code and cells that are gone).
+    pub fn clear(&mut self) {
+        let n = {
+            let mut q = lock(&self.shared.queue);
+            let n = q.jobs.len();
+            q.jobs.clear();
+            n
+        };
+        self.in_flight -= n;
     }
 
-    /// In the child of a fork: the thread does not exist there, and the channels may
-    /// have been mid-operation in it, so leave them untouched (leaked) and forget it.
+    /// In the child of a fork: the thread does not exist there, and the queue's lock or
+    /// the result channel may have been mid-operation in it, so leave them untouched
+    /// (leaked) and forget it.
     pub fn forget(self) {
         std::mem::forget(self);
     }
@@ -153,9 +213,12 @@ impl Worker {
 
 impl Drop for Worker {
     fn drop(&mut self) {
-        self.epoch.store(u64::MAX, Ordering::Relaxed);
-        // Closing the job channel ends the worker's loop once it has drained it.
-        self.jobs = None;
+        {
+            let mut q = lock(&self.shared.queue);
+            q.jobs.clear();
+            q.closed = true;
+        }
+        self.shared.wake.notify_one();
         if let Some(t) = self.thread.take() {
             // A panic in the worker was already reported by the panic hook.
             let _ = t.join();
@@ -185,4 +248,17 @@ pub fn compile(
         return Err(CompileError::Failed);
     }
     Ok(compiled.code_buffer().to_vec())
+}
+
+/// This thread's CPU time so far.
+fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: writes only `ts`.
+    if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
