@@ -46,6 +46,15 @@ impl Default for TierConfig {
             // 3.8 s of CPU at 200 and 2.8 s at 1000; python3 startup 1.05 s vs 0.69 s;
             // xz -9 the same. Compiling is ~0.3 ms per block, so only code that runs
             // often repays it.
+            // Retuned with background compiles (load average 7-9 from other work, CPU
+            // seconds from `perf record -e task-clock` split by thread, medians of 3-7
+            // runs; vCPU thread + worker): Debian boot to the prompt, synchronous at 1000:
+            // 3.33; background at 1000: 2.60 + 0.72, 500: 2.63 + 1.20, 300: 2.70 + 1.33,
+            // 200: 2.60 + 1.28, 100: 3.12 + 1.65 (twice as many blocks compiled for no
+            // gain on the vCPU thread, and the extra worker CPU costs wall time on a busy
+            // host: wall medians 7.4 s at 1000, 12.5 s at 500). python_workload.py:
+            // synchronous 4.28; background 1000: 4.03 + 0.40, 500: 3.68 + 0.54, 200: 3.81
+            // + 0.68. xz -9: 4.60 everywhere (it runs few, very hot blocks). So 1000 stays.
             threshold: 1000,
             jit: true,
             max_block_insns: 64,

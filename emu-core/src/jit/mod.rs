@@ -2,7 +2,13 @@
 //!
 //! - `emitter/`: [`JitEmitter`], the [`crate::emit::Emitter`] that builds Cranelift IR;
 //! - `codecache.rs`: the executable region (bump allocated, reset when full) and the
-//!   chaining cells.
+//!   chaining cells;
+//! - `worker.rs`: the background compiler thread.
+//!
+//! Two ways to compile: [`Jit::compile_block`] does everything on the calling thread;
+//! [`Jit::queue_block`] builds the IR there and leaves `Context::compile` (most of the
+//! cost) to the worker, whose results [`Jit::poll_compiled`] hands back for
+//! [`Jit::install`]. Either way only the vCPU thread touches the code cache and cells.
 //!
 //! Compiled blocks are `CallConv::Tail` functions `fn(state) -> exit code`, so a block can
 //! tail-call its compiled successor (chaining) without growing the host stack. The run
