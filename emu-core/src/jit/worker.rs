@@ -102,6 +102,12 @@ impl Worker {
             finished: AtomicU64::new(0),
         });
         let sh = shared.clone();
+        // The worker must never take a signal meant for the guest: a process-directed
+        // one goes to any thread that does not block it, and the guest-signal handler
+        // drops signals that arrive on a thread without a guest. So it is born with all
+        // of them blocked (a new thread inherits its creator's mask; glibc keeps the two
+        // it needs for itself unblocked).
+        let all_blocked = BlockAllSignals::new();
         let thread = std::thread::Builder::new()
             .name("emu-jit".into())
             .spawn(move || {
@@ -133,7 +139,9 @@ impl Worker {
                     // After the send, so a reader that sees the count finds the result.
                     sh.finished.fetch_add(1, Ordering::Release);
                 }
-            })?;
+            });
+        drop(all_blocked);
+        let thread = thread?;
         Ok(Worker {
             shared,
             done: done_rx,
@@ -261,4 +269,30 @@ fn thread_cpu_time() -> Duration {
         return Duration::ZERO;
     }
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Blocks every signal on this thread until dropped (then restores the mask).
+struct BlockAllSignals {
+    old: libc::sigset_t,
+}
+
+impl BlockAllSignals {
+    fn new() -> BlockAllSignals {
+        // SAFETY: sigset_t is plain data; sigfillset and pthread_sigmask only write the
+        // sets passed to them.
+        unsafe {
+            let mut all: libc::sigset_t = std::mem::zeroed();
+            let mut old: libc::sigset_t = std::mem::zeroed();
+            libc::sigfillset(&mut all);
+            libc::pthread_sigmask(libc::SIG_BLOCK, &all, &mut old);
+            BlockAllSignals { old }
+        }
+    }
+}
+
+impl Drop for BlockAllSignals {
+    fn drop(&mut self) {
+        // SAFETY: restores the mask saved by `new` on this same thread.
+        unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &self.old, std::ptr::null_mut()) };
+    }
 }
