@@ -205,6 +205,61 @@ pub type StateHelper = unsafe extern "C" fn(state: *mut u8, a: u64, b: u64, c: u
 /// A helper that is a pure function of its arguments (no guest state, no memory).
 pub type PureHelper = extern "C" fn(a: u64, b: u64, c: u64) -> u64;
 
+/// The arithmetic of an [`FpFast`] operation, per lane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FpKind {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    /// `-(n * m)`
+    NMul,
+    /// Square root of `n`.
+    Sqrt,
+    /// Maximum / minimum of two non-NaN values, `-0 < +0` (the NaN cases are slow).
+    Max,
+    Min,
+    /// `(±a) + (±n) * m` with one rounding: `neg_n` negates `n`, `neg_a` the addend.
+    MulAdd {
+        neg_n: bool,
+        neg_a: bool,
+    },
+    /// Compare lane 0 of `n` with that of `m` (or with +0 when `m_zero`); the fast path
+    /// (ordered operands only) writes `flags` = [less, equal, greater or equal, 0] as
+    /// 0/1 values instead of `d` (Arm's N, Z, C, V after FCMP).
+    Compare,
+}
+
+/// A floating-point operation on vector-register slots with an inline fast path
+/// ([`Emitter::fp_fast`]). A register is its two 64-bit halves `[lo, hi]`; lanes are
+/// little-endian elements of 32 (`!double`) or 64 bits; the result fills lanes
+/// `0..lanes` of `d` and every bit above them (up to 128) is zeroed.
+#[derive(Clone, Copy, Debug)]
+pub struct FpFast {
+    pub kind: FpKind,
+    pub double: bool,
+    /// 1 (scalar), 2 or 4.
+    pub lanes: u8,
+    pub d: [Slot; 2],
+    pub n: [Slot; 2],
+    pub m: [Slot; 2],
+    /// The addend of `MulAdd` (its own lanes).
+    pub a: [Slot; 2],
+    /// Use lane `m_elem` of `m` for every lane (by-element forms).
+    pub m_elem: Option<u8>,
+    /// `m` is +0 rather than a register (compare with zero).
+    pub m_zero: bool,
+    /// The outputs of `Compare`.
+    pub flags: [Slot; 4],
+    /// The fast path may run only when `ctrl & ctrl_zero == 0` and `status & status_set
+    /// == status_set` (Arm: FPCR rounding/FZ/DN clear and FPSR.IXC already set; only
+    /// FZ for the operations that never round).
+    pub ctrl: Slot,
+    pub ctrl_zero: u64,
+    pub status: Slot,
+    pub status_set: u64,
+}
+
 /// The semantics interface. See the module documentation.
 pub trait Emitter {
     type V: Copy;
@@ -264,6 +319,18 @@ pub trait Emitter {
     /// End the instruction with `reason` when `c != 0` (state.pc = this instruction,
     /// `fault_addr` = `addr`).
     fn trap_if(&mut self, c: Self::V, reason: Exit, addr: Self::V) -> Result<(), Exit>;
+
+    /// `op` computed with the host's round-to-nearest arithmetic when that provably
+    /// gives the architecture's result and flags, else by the state helper `fallback`
+    /// (called with `args`), which recomputes from the unchanged inputs. The fallback
+    /// writes only `op.d` (`op.flags` for a compare) and `op.status`, and the latter only
+    /// by setting bits (sticky exception flags; the JIT relies on it to reuse a guard);
+    /// it never writes `op.ctrl`. The JIT checks that the guard holds and that every
+    /// lane's result is finite and at least twice the smallest normal in magnitude (so
+    /// no NaN, infinity, overflow, underflow, division by zero or invalid operation
+    /// happened and Arm's tininess-before-rounding cannot differ); the interpreter, the
+    /// reference, always calls `fallback`.
+    fn fp_fast(&mut self, op: &FpFast, fallback: StateHelper, args: [u64; 3]) -> Result<(), Exit>;
 
     /// End the block; continue at a known address (a direct branch; may be chained).
     fn goto(&mut self, target: u64);

@@ -394,6 +394,11 @@ impl Emitter for Interp {
         f(a[0], a[1], a[2])
     }
 
+    fn fp_fast(&mut self, _op: &FpFast, fallback: StateHelper, a: [u64; 3]) -> Result<(), Exit> {
+        // The interpreter is the reference: always the precise helper.
+        self.call_state(fallback, a)
+    }
+
     fn call_state(&mut self, f: StateHelper, a: [u64; 3]) -> Result<(), Exit> {
         // SAFETY: header field; helpers see a precise pc.
         unsafe { *self.slot_ptr(SLOT_PC) = self.pc };

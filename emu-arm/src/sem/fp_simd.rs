@@ -22,10 +22,14 @@ pub mod simd;
 pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit> {
     match op {
         Op::FpDp1 if bits(raw, 20, 15) <= 0b000010 => fp_move_abs_neg(e, raw),
-        Op::FpDp1 => helper(e, fp::scalar::dp1, raw),
-        Op::FpDp2 => helper(e, fp::scalar::dp2, raw),
-        Op::FpDp3 => helper(e, fp::scalar::dp3, raw),
-        Op::FpCompare => helper(e, fp::scalar::compare, raw),
+        Op::FpDp1 => fp::fast::sqrt(e, raw, fp::scalar::dp1)
+            .unwrap_or_else(|| helper(e, fp::scalar::dp1, raw)),
+        Op::FpDp2 => fp::fast::dp2(e, raw, fp::scalar::dp2)
+            .unwrap_or_else(|| helper(e, fp::scalar::dp2, raw)),
+        Op::FpDp3 => fp::fast::dp3(e, raw, fp::scalar::dp3)
+            .unwrap_or_else(|| helper(e, fp::scalar::dp3, raw)),
+        Op::FpCompare => fp::fast::compare(e, raw, fp::scalar::compare)
+            .unwrap_or_else(|| helper(e, fp::scalar::compare, raw)),
         Op::FpCondCompare => helper(e, fp::scalar::cond_compare, raw),
         Op::FpCondSelect => fp_csel(e, raw),
         Op::FpImm => fp_imm(e, raw),

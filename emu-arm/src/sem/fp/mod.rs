@@ -4,11 +4,14 @@
 
 pub mod arith;
 pub mod arm_float;
+pub mod fast;
 pub mod frintts;
 pub mod jscvt;
 pub mod scalar;
 pub mod sse;
 
+#[cfg(test)]
+mod fast_tests;
 #[cfg(test)]
 pub(crate) mod tests;
 

@@ -81,6 +81,10 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
                 lanewise_binary(e, raw, op);
                 Ok(())
             }
+            Some(ThreeSame::Fp { op, double }) => {
+                crate::sem::fp_simd::fp::fast::three_same(e, raw, op, double, three_same_helper)
+                    .unwrap_or_else(|| helper(e, three_same_helper, raw))
+            }
             Some(_) => helper(e, three_same_helper, raw),
             None => undef(e, raw, pc),
         },
@@ -130,7 +134,7 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
         Op::ScalarThreeSameExtra => helper(e, scalar_three_same_extra_helper, raw),
         Op::SimdThreeDiff => helper(e, three_diff_helper, raw),
         Op::SimdAcross => helper(e, across_helper, raw),
-        Op::SimdByElem => helper(e, by_elem_helper, raw),
+        Op::SimdByElem => by_elem_fast(e, raw, false, by_elem_helper),
         Op::SimdPermute => helper(e, permute_helper, raw),
         Op::SimdExt => helper(e, ext_helper, raw),
         Op::SimdTbl => helper(e, tbl_helper, raw),
@@ -138,9 +142,15 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
         Op::ScalarThreeDiff => helper(e, scalar_three_diff_helper, raw),
         Op::ScalarTwoReg => helper(e, scalar_two_reg_helper, raw),
         Op::ScalarPairwise => helper(e, scalar_pairwise_helper, raw),
+        // DUP (element, scalar), alias MOV: a data move; imm5 without a size bit is
+        // reserved, and the helper reports it.
+        Op::ScalarCopy if bits(raw, 19, 16) != 0 => {
+            scalar_dup_element(e, raw);
+            Ok(())
+        }
         Op::ScalarCopy => helper(e, scalar_copy_helper, raw),
         Op::ScalarShiftImm => helper(e, scalar_shift_imm_helper, raw),
-        Op::ScalarByElem => helper(e, scalar_by_elem_helper, raw),
+        Op::ScalarByElem => by_elem_fast(e, raw, true, scalar_by_elem_helper),
         _ => undef(e, raw, pc),
     }
 }
@@ -374,6 +384,19 @@ fn dup_element<E: Emitter>(e: &mut E, raw: u32) {
     set_v(e, rd(raw), v, v, bit(raw, 30));
 }
 
+/// DUP (element, scalar): element `index` of V`n`, zero-extended into V`d`.
+fn scalar_dup_element<E: Emitter>(e: &mut E, raw: u32) {
+    let es = copy_esize(raw);
+    let index = bits(raw, 20, 16) >> (es.trailing_zeros() - 2);
+    let (hi, sh) = elem_pos(es, index);
+    let v = e.get(slot_v(rn(raw), hi));
+    let s = e.imm(sh);
+    let v = e.bin(BinOp::Lshr, v, s);
+    let m = e.imm(lane_mask(es));
+    let v = e.bin(BinOp::And, v, m);
+    crate::sem::fp_simd::set_v_lo(e, rd(raw), v);
+}
+
 /// DUP (general): the low element of X`n` replicated.
 fn dup_general<E: Emitter>(e: &mut E, raw: u32) {
     let es = copy_esize(raw);
@@ -488,6 +511,19 @@ fn vector_logic<E: Emitter>(e: &mut E, raw: u32, op: ThreeSame) {
     let lo = half(e, false);
     let hi = if q { half(e, true) } else { e.imm(0) };
     set_v(e, rd(raw), lo, hi, q);
+}
+
+/// FP multiplies by element inline when possible, else (and for everything else) the
+/// by-element helper, which also reports UNDEF for unallocated encodings.
+fn by_elem_fast<E: Emitter>(
+    e: &mut E,
+    raw: u32,
+    scalar: bool,
+    f: emu_core::emit::StateHelper,
+) -> Result<(), Exit> {
+    id::by_elem_op(raw, scalar)
+        .and_then(|op| crate::sem::fp_simd::fp::fast::by_elem(e, raw, op, scalar, f))
+        .unwrap_or_else(|| helper(e, f, raw))
 }
 
 macro_rules! simd_helper {

@@ -14,9 +14,10 @@
 //! - direct branches tail-call their successor through a chaining cell (`control.rs`).
 //!
 //! Files: this one (state cache, arithmetic), `memory.rs` (loads, stores, atomics),
-//! `control.rs` (helpers, traps, block ends, chaining).
+//! `control.rs` (helpers, traps, block ends, chaining), `fp.rs` (inline floating point).
 
 mod control;
+mod fp;
 mod memory;
 mod sysmem;
 
@@ -119,6 +120,9 @@ pub struct JitEmitter<'a, 'c> {
     /// With instruction counting: the `iconst` at entry that [`Self::finish`] rewrites
     /// to the function's instruction count once it is known.
     icount_increment: Option<cranelift_codegen::ir::Inst>,
+    /// Inline-FP guards already computed in this function (`fp.rs`), valid until their
+    /// control or status slot is written or the cache is forgotten.
+    fp_guards: Vec<fp::Guard>,
 }
 
 fn state_flags() -> MemFlagsData {
@@ -159,6 +163,7 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
             loop_head,
             insns: 0,
             icount_increment: None,
+            fp_guards: Vec::new(),
         };
         e.stop_if_requested();
         e
@@ -274,6 +279,7 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
     /// A state helper may have changed any slot: reload everything on next use (the
     /// caller synced first, so nothing is dirty).
     fn forget_cache(&mut self) {
+        self.fp_guards.clear();
         for s in self.slots.values_mut() {
             s.loaded = false;
             s.dirty = false;
@@ -353,6 +359,7 @@ impl Emitter for JitEmitter<'_, '_> {
     }
 
     fn set(&mut self, slot: Slot, v: Value) {
+        self.fp_slot_written(slot);
         let var = match self.slots.get(&slot.0) {
             Some(s) => s.var,
             None => self.b.declare_var(I64),
@@ -564,6 +571,11 @@ impl Emitter for JitEmitter<'_, '_> {
 
     fn call_state(&mut self, f: StateHelper, args: [Value; 3]) -> Result<(), Exit> {
         self.emit_call_state(f, args);
+        Ok(())
+    }
+
+    fn fp_fast(&mut self, op: &FpFast, fallback: StateHelper, args: [u64; 3]) -> Result<(), Exit> {
+        self.emit_fp_fast(op, fallback, args);
         Ok(())
     }
 
