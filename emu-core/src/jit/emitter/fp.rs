@@ -66,68 +66,11 @@ impl JitEmitter<'_, '_> {
 
         let mut ok = self.fp_guard(op);
 
-        let mut results = Vec::with_capacity(lanes);
-        let lanes = if op.kind == FpKind::Compare { 1 } else { lanes };
-        for i in 0..lanes {
-            let x = self.fp_lane(op.n, op.double, i);
-            let y = if op.m_zero {
-                if op.double {
-                    self.b.ins().f64const(0.0)
-                } else {
-                    self.b.ins().f32const(0.0)
-                }
-            } else {
-                let y_lane = op.m_elem.map_or(i, |e| e as usize);
-                self.fp_lane(op.m, op.double, y_lane)
-            };
-            if op.kind == FpKind::Compare {
-                let ordered = self.b.ins().fcmp(FloatCC::Ordered, x, y);
-                ok = self.b.ins().band(ok, ordered);
-                for cc in [
-                    FloatCC::LessThan,
-                    FloatCC::Equal,
-                    FloatCC::GreaterThanOrEqual,
-                ] {
-                    let f = self.b.ins().fcmp(cc, x, y);
-                    results.push(self.b.ins().uextend(I64, f));
-                }
-                results.push(self.b.ins().iconst(I64, 0));
-                continue;
+        let outputs = match op.kind {
+            FpKind::ToInt { .. } | FpKind::FromInt { .. } | FpKind::Convert => {
+                self.fp_conversion(op, &mut ok)
             }
-            let r = match op.kind {
-                FpKind::Compare => unreachable!("handled above"),
-                FpKind::Add => self.b.ins().fadd(x, y),
-                FpKind::Sub => self.b.ins().fsub(x, y),
-                FpKind::Mul | FpKind::NMul => self.b.ins().fmul(x, y),
-                FpKind::Div => self.b.ins().fdiv(x, y),
-                FpKind::Sqrt => self.b.ins().sqrt(x),
-                FpKind::Max => self.b.ins().fmax(x, y),
-                FpKind::Min => self.b.ins().fmin(x, y),
-                FpKind::MulAdd { neg_n, neg_a } => {
-                    let x = if neg_n { self.b.ins().fneg(x) } else { x };
-                    let a = self.fp_lane(op.a, op.double, i);
-                    let a = if neg_a { self.b.ins().fneg(a) } else { a };
-                    self.b.ins().fma(x, y, a)
-                }
-            };
-            let lane_ok = match op.kind {
-                FpKind::Max | FpKind::Min => self.b.ins().fcmp(FloatCC::Ordered, x, y),
-                _ => self.fp_ordinary(r, op.double),
-            };
-            ok = self.b.ins().band(ok, lane_ok);
-            // FNMUL negates after rounding (the check above is on the product).
-            let r = if op.kind == FpKind::NMul {
-                self.b.ins().fneg(r)
-            } else {
-                r
-            };
-            results.push(r);
-        }
-        let outputs: Vec<(Slot, Value)> = if op.kind == FpKind::Compare {
-            op.flags.into_iter().zip(results).collect()
-        } else {
-            let (lo, hi) = self.pack_lanes(&results, op.double);
-            vec![(op.d[0], lo), (op.d[1], hi)]
+            _ => self.fp_lanes(op, lanes, &mut ok),
         };
 
         let fast = self.b.create_block();
@@ -193,6 +136,161 @@ impl JitEmitter<'_, '_> {
         }
         let status_dirty = self.slots.get(&op.status.0).is_some_and(|s| s.dirty);
         self.mark_slot(op.status, status_var, status_dirty);
+    }
+
+    /// The arithmetic and compare kinds, lane by lane: the outputs, with each lane's
+    /// check folded into `ok`.
+    fn fp_lanes(&mut self, op: &FpFast, lanes: usize, ok: &mut Value) -> Vec<(Slot, Value)> {
+        let mut results = Vec::with_capacity(lanes);
+        let lanes = if op.kind == FpKind::Compare { 1 } else { lanes };
+        for i in 0..lanes {
+            let x = self.fp_lane(op.n, op.double, i);
+            let y = if op.m_zero {
+                if op.double {
+                    self.b.ins().f64const(0.0)
+                } else {
+                    self.b.ins().f32const(0.0)
+                }
+            } else {
+                let y_lane = op.m_elem.map_or(i, |e| e as usize);
+                self.fp_lane(op.m, op.double, y_lane)
+            };
+            if op.kind == FpKind::Compare {
+                let ordered = self.b.ins().fcmp(FloatCC::Ordered, x, y);
+                *ok = self.b.ins().band(*ok, ordered);
+                for cc in [
+                    FloatCC::LessThan,
+                    FloatCC::Equal,
+                    FloatCC::GreaterThanOrEqual,
+                ] {
+                    let f = self.b.ins().fcmp(cc, x, y);
+                    results.push(self.b.ins().uextend(I64, f));
+                }
+                results.push(self.b.ins().iconst(I64, 0));
+                continue;
+            }
+            let r = match op.kind {
+                FpKind::Compare
+                | FpKind::ToInt { .. }
+                | FpKind::FromInt { .. }
+                | FpKind::Convert => unreachable!("compares above, conversions elsewhere"),
+                FpKind::Add => self.b.ins().fadd(x, y),
+                FpKind::Sub => self.b.ins().fsub(x, y),
+                FpKind::Mul | FpKind::NMul => self.b.ins().fmul(x, y),
+                FpKind::Div => self.b.ins().fdiv(x, y),
+                FpKind::Sqrt => self.b.ins().sqrt(x),
+                FpKind::Max => self.b.ins().fmax(x, y),
+                FpKind::Min => self.b.ins().fmin(x, y),
+                FpKind::MulAdd { neg_n, neg_a } => {
+                    let x = if neg_n { self.b.ins().fneg(x) } else { x };
+                    let a = self.fp_lane(op.a, op.double, i);
+                    let a = if neg_a { self.b.ins().fneg(a) } else { a };
+                    self.b.ins().fma(x, y, a)
+                }
+            };
+            let lane_ok = match op.kind {
+                FpKind::Max | FpKind::Min => self.b.ins().fcmp(FloatCC::Ordered, x, y),
+                _ => self.fp_ordinary(r, op.double),
+            };
+            *ok = self.b.ins().band(*ok, lane_ok);
+            // FNMUL negates after rounding (the check above is on the product).
+            let r = if op.kind == FpKind::NMul {
+                self.b.ins().fneg(r)
+            } else {
+                r
+            };
+            results.push(r);
+        }
+        if op.kind == FpKind::Compare {
+            op.flags.into_iter().zip(results).collect()
+        } else {
+            let (lo, hi) = self.pack_lanes(&results, op.double);
+            vec![(op.d[0], lo), (op.d[1], hi)]
+        }
+    }
+
+    /// The conversions: the outputs, with the check folded into `ok`.
+    fn fp_conversion(&mut self, op: &FpFast, ok: &mut Value) -> Vec<(Slot, Value)> {
+        let fty = if op.double { F64 } else { F32 };
+        match op.kind {
+            FpKind::ToInt { signed, wide } => {
+                let x = self.fp_lane(op.n, op.double, 0);
+                // In range when lo <= x < hi (NaN fails both): then the conversion
+                // neither saturates nor is invalid; the only possible flag is Inexact.
+                // The bounds are powers of two, exact in either precision; for a 32-bit
+                // signed result the few doubles in (-2^31-1, -2^31) are left to the
+                // helper.
+                let n = if wide { 64 } else { 32 };
+                let (lo, hi) = if signed {
+                    (-(2f64.powi(n - 1)), 2f64.powi(n - 1))
+                } else {
+                    (-1.0, 2f64.powi(n))
+                };
+                let lo_cc = if signed {
+                    FloatCC::GreaterThanOrEqual
+                } else {
+                    FloatCC::GreaterThan
+                };
+                let (lo, hi) = if op.double {
+                    (self.b.ins().f64const(lo), self.b.ins().f64const(hi))
+                } else {
+                    (
+                        self.b.ins().f32const(lo as f32),
+                        self.b.ins().f32const(hi as f32),
+                    )
+                };
+                let above = self.b.ins().fcmp(lo_cc, x, lo);
+                let below = self.b.ins().fcmp(FloatCC::LessThan, x, hi);
+                let in_range = self.b.ins().band(above, below);
+                *ok = self.b.ins().band(*ok, in_range);
+                let it = if wide { I64 } else { I32 };
+                let r = if signed {
+                    self.b.ins().fcvt_to_sint_sat(it, x)
+                } else {
+                    self.b.ins().fcvt_to_uint_sat(it, x)
+                };
+                let r = if wide {
+                    r
+                } else {
+                    self.b.ins().uextend(I64, r)
+                };
+                vec![(op.d[0], r)]
+            }
+            FpKind::FromInt { signed, wide } => {
+                // Any integer converts to a finite number at least 1 in magnitude, or
+                // to an exact zero: Inexact is the only possible flag.
+                let v = self.get(op.n[0]);
+                let v = if wide {
+                    v
+                } else {
+                    self.b.ins().ireduce(I32, v)
+                };
+                let r = if signed {
+                    self.b.ins().fcvt_from_sint(fty, v)
+                } else {
+                    self.b.ins().fcvt_from_uint(fty, v)
+                };
+                let (lo, hi) = self.pack_lanes(&[r], op.double);
+                vec![(op.d[0], lo), (op.d[1], hi)]
+            }
+            _ => {
+                // FCVT between single and double.
+                let x = self.fp_lane(op.n, op.double, 0);
+                let r = if op.double {
+                    let r = self.b.ins().fdemote(F32, x);
+                    let ordinary = self.fp_ordinary(r, false);
+                    *ok = self.b.ins().band(*ok, ordinary);
+                    r
+                } else {
+                    // Widening is exact; only NaNs (quieting, payloads) differ.
+                    let ordered = self.b.ins().fcmp(FloatCC::Ordered, x, x);
+                    *ok = self.b.ins().band(*ok, ordered);
+                    self.b.ins().fpromote(F64, x)
+                };
+                let (lo, hi) = self.pack_lanes(&[r], !op.double);
+                vec![(op.d[0], lo), (op.d[1], hi)]
+            }
+        }
     }
 
     /// The guard on the control and status registers, computed once per function
