@@ -25,8 +25,13 @@
 use super::JitEmitter;
 use crate::emit::*;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::types::{F32, F64, I32, I64};
-use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Value};
+use cranelift_codegen::ir::types::{F32, F32X4, F64, F64X2, I32, I32X4, I64, I64X2};
+use cranelift_codegen::ir::{Endianness, InstBuilder, MemFlagsData, Type, Value};
+
+/// Flags of a vector `bitcast` (Cranelift wants the lane order spelled out).
+fn vector_flags() -> MemFlagsData {
+    MemFlagsData::new().with_endianness(Endianness::Little)
+}
 
 /// Whether the host has FMA3 (Cranelift's `fma` would otherwise be a libcall, which
 /// compiled code cannot make: it holds no relocations).
@@ -141,6 +146,13 @@ impl JitEmitter<'_, '_> {
     /// The arithmetic and compare kinds, lane by lane: the outputs, with each lane's
     /// check folded into `ok`.
     fn fp_lanes(&mut self, op: &FpFast, lanes: usize, ok: &mut Value) -> Vec<(Slot, Value)> {
+        let lane_bits = if op.double { 64 } else { 32 };
+        let full_vector = lanes * lane_bits == 128 && !op.m_zero;
+        if full_vector {
+            if let Some(outputs) = self.fp_vector(op, ok) {
+                return outputs;
+            }
+        }
         let mut results = Vec::with_capacity(lanes);
         let lanes = if op.kind == FpKind::Compare { 1 } else { lanes };
         for i in 0..lanes {
@@ -207,6 +219,70 @@ impl JitEmitter<'_, '_> {
             let (lo, hi) = self.pack_lanes(&results, op.double);
             vec![(op.d[0], lo), (op.d[1], hi)]
         }
+    }
+
+    /// A 128-bit operation (4S, 2D) in one host vector instruction, with the result
+    /// check on all lanes at once; `None` for the kinds done lane by lane.
+    fn fp_vector(&mut self, op: &FpFast, ok: &mut Value) -> Option<Vec<(Slot, Value)>> {
+        let (fty, ity, frac) = if op.double {
+            (F64X2, I64X2, 52)
+        } else {
+            (F32X4, I32X4, 23)
+        };
+        if !matches!(
+            op.kind,
+            FpKind::Add | FpKind::Sub | FpKind::Mul | FpKind::Div | FpKind::MulAdd { .. }
+        ) {
+            return None;
+        }
+        let x = self.fp_vreg(op.n, fty);
+        let y = match op.m_elem {
+            Some(i) => {
+                let e = self.fp_lane(op.m, op.double, i as usize);
+                self.b.ins().splat(fty, e)
+            }
+            None => self.fp_vreg(op.m, fty),
+        };
+        let r = match op.kind {
+            FpKind::Add => self.b.ins().fadd(x, y),
+            FpKind::Sub => self.b.ins().fsub(x, y),
+            FpKind::Mul => self.b.ins().fmul(x, y),
+            FpKind::Div => self.b.ins().fdiv(x, y),
+            FpKind::MulAdd { neg_n, neg_a } => {
+                let x = if neg_n { self.b.ins().fneg(x) } else { x };
+                let a = self.fp_vreg(op.a, fty);
+                let a = if neg_a { self.b.ins().fneg(a) } else { a };
+                self.b.ins().fma(x, y, a)
+            }
+            _ => return None,
+        };
+        // The exponent test of `fp_ordinary`, per lane, then "all lanes passed".
+        let exp_max = (1i64 << (ity.lane_bits() - 1 - frac)) - 1;
+        let v = self.b.ins().bitcast(ity, vector_flags(), r);
+        let v = self.b.ins().ishl_imm_u(v, 1);
+        let e = self.b.ins().ushr_imm_u(v, frac as i64 + 1);
+        let lane_ty = ity.lane_type();
+        let two = self.b.ins().iconst(lane_ty, 2);
+        let two = self.b.ins().splat(ity, two);
+        let e = self.b.ins().isub(e, two);
+        let limit = self.b.ins().iconst(lane_ty, exp_max - 2);
+        let limit = self.b.ins().splat(ity, limit);
+        let lanes_ok = self.b.ins().icmp(IntCC::UnsignedLessThan, e, limit);
+        let all = self.b.ins().vall_true(lanes_ok);
+        *ok = self.b.ins().band(*ok, all);
+        let halves = self.b.ins().bitcast(I64X2, vector_flags(), r);
+        let lo = self.b.ins().extractlane(halves, 0);
+        let hi = self.b.ins().extractlane(halves, 1);
+        Some(vec![(op.d[0], lo), (op.d[1], hi)])
+    }
+
+    /// The register `[lo, hi]` as a vector of type `ty`.
+    fn fp_vreg(&mut self, reg: [Slot; 2], ty: Type) -> Value {
+        let lo = self.get(reg[0]);
+        let hi = self.get(reg[1]);
+        let v = self.b.ins().scalar_to_vector(I64X2, lo);
+        let v = self.b.ins().insertlane(v, hi, 1);
+        self.b.ins().bitcast(ty, vector_flags(), v)
     }
 
     /// The conversions: the outputs, with the check folded into `ok`.
