@@ -73,6 +73,11 @@ struct RunArgs {
     /// Runs of a block in the interpreter before it is compiled (tiered mode).
     #[arg(long, value_name = "N")]
     jit_threshold: Option<u32>,
+    /// Threads that compile hot blocks while the interpreter keeps running them: 1, or
+    /// 0 to compile on the CPU thread (tier-up then depends only on what the guest runs).
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(0..=1))]
+    jit_threads: u32,
     /// Print runtime counters on stderr when the guest exits (blocks translated, guest
     /// instructions executed, exits by reason, compile time).
     #[arg(long)]
@@ -218,7 +223,7 @@ fn run(a: RunArgs) -> ! {
     } else {
         None
     };
-    let tier = match a.tier {
+    let mut tier = match a.tier {
         Tier::Interp => TierConfig {
             jit: false,
             ..TierConfig::default()
@@ -233,6 +238,7 @@ fn run(a: RunArgs) -> ! {
             ..TierConfig::default()
         },
     };
+    tier.background_compile = a.jit_threads > 0;
     if let Some(root) = &a.sysroot {
         if !root.is_dir() {
             fail(&root.display().to_string(), "sysroot is not a directory");
@@ -256,6 +262,8 @@ fn run(a: RunArgs) -> ! {
         reexec.push("--jit-threshold".into());
         reexec.push(n.to_string().into());
     }
+    reexec.push("--jit-threads".into());
+    reexec.push(a.jit_threads.to_string().into());
     if a.stats {
         emu_arm::linux::process::keep_stderr();
         reexec.push("--stats".into());

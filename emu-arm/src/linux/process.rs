@@ -442,6 +442,10 @@ fn add_stats(into: &mut Stats, s: &Stats) {
     into.interp_block_runs += s.interp_block_runs;
     into.jit_block_runs += s.jit_block_runs;
     into.flushes += s.flushes;
+    into.compiles_queued += s.compiles_queued;
+    into.compiles_discarded += s.compiles_discarded;
+    into.queue_full += s.queue_full;
+    into.compiles_inline += s.compiles_inline;
 }
 
 /// Prints `--stats` counters for the whole process: exited threads plus `current` (the
@@ -498,7 +502,8 @@ pub fn print_stats(proc: &Process, current: Option<&Thread>) {
         insns += t.cpu.core.icount;
     }
     report(&format!(
-        "emu: stats: blocks translated {}, compiled {} (failed {}), compile time {:.3} ms\n\
+        "emu: stats: blocks translated {}, compiled {} (failed {}), compile time {:.3} ms, \
+         background compiles queued {} (discarded {}, queue full {}, compiled in line {})\n\
          emu: stats: guest instructions executed {insns}, block runs: interpreter {} jit {} \
          (entries from the run loop), code flushes {}\n\
          emu: stats: exits to the run loop: {}\n",
@@ -506,6 +511,10 @@ pub fn print_stats(proc: &Process, current: Option<&Thread>) {
         s.blocks_compiled,
         s.compile_failures,
         s.compile_time.as_secs_f64() * 1e3,
+        s.compiles_queued,
+        s.compiles_discarded,
+        s.queue_full,
+        s.compiles_inline,
         s.interp_block_runs,
         s.jit_block_runs,
         s.flushes,

@@ -157,6 +157,7 @@ impl Control {
             let s = &rt.stats;
             eprintln!(
                 "emu: stats: blocks translated {}, compiled {} (failed {}), compile time {:.3} ms, \
+                 background compiles queued {} (discarded {}, queue full {}, compiled in line {}), \
                  blocks invalidated {}, code flushes {}, cache resets {}, chain links {}\n\
                  emu: stats: guest instructions executed {}, block runs: interpreter {} jit {} \
                  (entries from the run loop), TLB fills {}\n\
@@ -166,6 +167,10 @@ impl Control {
                 s.blocks_compiled,
                 s.compile_failures,
                 s.compile_time.as_secs_f64() * 1e3,
+                s.compiles_queued,
+                s.compiles_discarded,
+                s.queue_full,
+                s.compiles_inline,
                 s.blocks_invalidated,
                 s.flushes,
                 s.cache_resets,

@@ -84,6 +84,11 @@ pub struct BootArgs {
     /// Runs of a block in the interpreter before it is compiled (tiered mode).
     #[arg(long, value_name = "N")]
     jit_threshold: Option<u32>,
+    /// Threads that compile hot blocks while the interpreter keeps running them: 1, or
+    /// 0 to compile on the CPU thread (tier-up then depends only on what the guest runs).
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(0..=1))]
+    jit_threads: u32,
     /// Print runtime counters on stderr when the machine stops.
     #[arg(long)]
     stats: bool,
@@ -244,6 +249,11 @@ fn plan(a: BootArgs, trace: &diagnostics::TraceSpec) -> Result<BootPlan, (String
     // Deterministic time is the instruction count; --stats reports it, and so does
     // `monitor icount` under gdb.
     tier.count_insns = a.deterministic || a.stats || a.gdb.is_some();
+    // A deterministic run must not depend on when the worker thread finishes a compile:
+    // the instruction count and timer interrupts are tier-independent, but an
+    // interrupt is taken at block entry, and which code is chained decides how many
+    // blocks share an entry check.
+    tier.background_compile = a.jit_threads > 0 && !a.deterministic;
     if a.smp != 1 {
         return Err(err(
             "--smp",

@@ -2,7 +2,13 @@
 //!
 //! - `emitter/`: [`JitEmitter`], the [`crate::emit::Emitter`] that builds Cranelift IR;
 //! - `codecache.rs`: the executable region (bump allocated, reset when full) and the
-//!   chaining cells.
+//!   chaining cells;
+//! - `worker.rs`: the background compiler thread.
+//!
+//! Two ways to compile: [`Jit::compile_block`] does everything on the calling thread;
+//! [`Jit::queue_block`] builds the IR there and leaves `Context::compile` (most of the
+//! cost) to the worker, whose results [`Jit::poll_compiled`] hands back for
+//! [`Jit::install`]. Either way only the vCPU thread touches the code cache and cells.
 //!
 //! Compiled blocks are `CallConv::Tail` functions `fn(state) -> exit code`, so a block can
 //! tail-call its compiled successor (chaining) without growing the host stack. The run
@@ -26,8 +32,10 @@
 
 pub mod codecache;
 pub mod emitter;
+pub mod worker;
 
 pub use emitter::JitEmitter;
+pub use worker::{Done, JobTag};
 
 use crate::emit::perm;
 use crate::emit::{Emitter, Exit};
@@ -47,6 +55,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use emitter::EmitEnv;
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
+use worker::Worker;
 
 /// Entry point of one compiled block (a `CallConv::Tail` function; run it with
 /// [`Jit::run`]). Valid until the next [`Jit::flush`] or cache reset.
@@ -109,6 +118,11 @@ const MAX_FOLLOWED_INSNS: usize = 96;
 /// Entries of the indirect-branch target cache (a power of two).
 const IBTC_ENTRIES: usize = 4096;
 
+/// Most background compiles queued at once. Past it, hot blocks keep running in the
+/// interpreter and ask again on their next run, so a burst of newly hot code cannot
+/// build a backlog whose results arrive long after they were useful.
+const MAX_IN_FLIGHT: usize = 64;
+
 pub struct Jit {
     mem: MemModel,
     isa: OwnedTargetIsa,
@@ -144,6 +158,10 @@ pub struct Jit {
     /// Compile through direct jumps into their targets (see `JitSettings`).
     follow_jumps: bool,
     count_insns: bool,
+    /// The background compiler ([`Jit::queue_block`]), started on first use.
+    worker: Option<Worker>,
+    /// The worker could not be started or died: compile on this thread.
+    worker_failed: bool,
 }
 
 // SAFETY: the raw pointers point into mappings the Jit owns.
@@ -226,6 +244,8 @@ impl Jit {
             // jump target may live in another page with another translation.
             follow_jumps: s.follow_jumps && !mem.is_system(),
             count_insns: s.count_insns,
+            worker: None,
+            worker_failed: false,
         };
         jit.trampoline = jit.build_trampoline()?;
         jit.return_stub = jit.build_return_stub()?;
@@ -351,15 +371,114 @@ impl Jit {
         self.follow_jumps = on && !self.mem.is_system();
     }
 
-    /// Compiles one block: `insns` start at guest `pc`.
+    /// Compiles one block: `insns` start at guest `pc`, on this thread.
     pub fn compile_block<G: Guest>(
         &mut self,
         pc: u64,
         insns: &[G::Insn],
     ) -> Result<JitFn, CompileError> {
         let cell_mark = self.cells.mark();
-        self.ctx.clear();
-        self.ctx.func = Function::with_name_signature(UserFuncName::default(), block_signature());
+        let func = self.build_function::<G>(pc, insns);
+        let result = worker::compile(&mut self.ctx, &self.isa, func, pc)
+            .and_then(|code| self.install(pc, &code));
+        if result.is_err() {
+            // Compiled in order, so the cells past the mark are this function's alone.
+            self.cells.truncate(cell_mark);
+        }
+        result
+    }
+
+    /// Builds the block's IR here and queues its compilation on the worker thread
+    /// (started on first use), to be collected with [`Jit::poll_compiled`]. `false`: not
+    /// queued (the queue is full or no worker can run); nothing was allocated then.
+    pub fn queue_block<G: Guest>(&mut self, tag: JobTag, insns: &[G::Insn]) -> bool {
+        if self.worker_failed {
+            return false;
+        }
+        if self.worker.is_none() {
+            match Worker::start(self.isa.clone()) {
+                Ok(w) => self.worker = Some(w),
+                Err(e) => {
+                    tracing::warn!("no JIT worker thread ({e}); compiling on the vCPU thread");
+                    self.worker_failed = true;
+                    return false;
+                }
+            }
+        }
+        if self
+            .worker
+            .as_ref()
+            .is_some_and(|w| w.in_flight() >= MAX_IN_FLIGHT)
+        {
+            return false;
+        }
+        // Cells allocated here stay allocated if the result is discarded: other
+        // functions may have taken cells after them, so they cannot be truncated; they
+        // are never linked (only running code files link requests) and go with the epoch.
+        let func = self.build_function::<G>(tag.pc, insns);
+        let epoch = self.epoch;
+        let sent = self
+            .worker
+            .as_mut()
+            .is_some_and(|w| w.send(tag, epoch, func));
+        if !sent {
+            // The worker thread died (a Cranelift panic, already reported).
+            self.worker_failed = true;
+        }
+        sent
+    }
+
+    /// Whether [`Jit::queue_block`] can work (false once a worker failed to start or
+    /// died: the caller compiles with [`Jit::compile_block`] instead).
+    pub fn can_queue(&self) -> bool {
+        !self.worker_failed
+    }
+
+    /// Whether a background compile has finished: one atomic load, for the run loop.
+    #[inline]
+    pub fn has_compiled(&self) -> bool {
+        self.worker.as_ref().is_some_and(|w| w.has_results())
+    }
+
+    /// Compiles queued and not yet collected.
+    pub fn compiles_in_flight(&self) -> usize {
+        self.worker.as_ref().map_or(0, |w| w.in_flight())
+    }
+
+    /// The next finished background compile, if any. `code` is `None` when the result
+    /// belongs to an older epoch (the code it would call and the cells it uses are
+    /// gone); otherwise install it with [`Jit::install`] if its block still wants it.
+    pub fn poll_compiled(&mut self) -> Option<Done> {
+        let mut d = self.worker.as_mut()?.poll()?;
+        if d.epoch != self.epoch {
+            d.code = None;
+        }
+        Some(d)
+    }
+
+    /// Compiles the queued job of block `tag` on this thread, if the worker has not
+    /// started it (`None`: it has, or it is not queued in this epoch).
+    pub fn compile_queued_now(&mut self, tag: JobTag) -> Option<Result<JitFn, CompileError>> {
+        let func = self.worker.as_mut()?.steal(tag, self.epoch)?;
+        // Cells stay allocated on failure, as for any queued function.
+        Some(
+            worker::compile(&mut self.ctx, &self.isa, func, tag.pc)
+                .and_then(|code| self.install(tag.pc, &code)),
+        )
+    }
+
+    /// In the child of a fork: the worker thread did not survive; results of what was
+    /// queued will never come (the caller un-marks those blocks).
+    pub fn forget_worker(&mut self) {
+        if let Some(w) = self.worker.take() {
+            w.forget();
+        }
+    }
+
+    /// Builds the IR of the function that runs the block at `pc` (and, following direct
+    /// jumps, its successors), allocating its chaining cells.
+    fn build_function<G: Guest>(&mut self, pc: u64, insns: &[G::Insn]) -> Function {
+        let mut func = Function::with_name_signature(UserFuncName::default(), block_signature());
         let generation_addr = if self.generation_addr == 0 {
             // No counter registered: point at a word that never changes.
             &UNCHANGING_GENERATION as *const AtomicU64 as u64
@@ -368,7 +487,7 @@ impl Jit {
         };
         let (mem, follow_jumps) = (self.mem, self.follow_jumps);
         {
-            let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fb_ctx);
+            let mut b = FunctionBuilder::new(&mut func, &mut self.fb_ctx);
             let entry = b.create_block();
             b.append_block_params_for_function_params(entry);
             b.switch_to_block(entry);
@@ -442,43 +561,27 @@ impl Jit {
             e.finish();
         }
         if tracing::enabled!(target: "out_clif", tracing::Level::TRACE) {
-            tracing::trace!(target: "out_clif", "block {pc:#x}:\n{}", self.ctx.func.display());
+            tracing::trace!(target: "out_clif", "block {pc:#x}:\n{}", func.display());
         }
         if self.dump_clif {
-            eprintln!("block {pc:#x}:\n{}", self.ctx.func.display());
+            eprintln!("block {pc:#x}:\n{}", func.display());
         }
-        let compiled = match self.ctx.compile(&*self.isa, &mut ControlPlane::default()) {
-            Ok(c) => c,
-            Err(err) => {
-                tracing::warn!("JIT compile of block {pc:#x} failed: {:?}", err.inner);
-                self.cells.truncate(cell_mark);
-                return Err(CompileError::Failed);
-            }
-        };
-        if !compiled.buffer.relocs().is_empty() {
-            // We call everything through absolute addresses; a relocation is a bug.
-            tracing::warn!("JIT block {pc:#x} needs relocations");
-            self.cells.truncate(cell_mark);
-            return Err(CompileError::Failed);
-        }
-        let len = compiled.code_buffer().len();
+        func
+    }
+
+    /// Copies compiled code for the block at `pc` into the code cache.
+    /// [`CompileError::CacheFull`]: drop all code ([`Jit::flush`]) and compile again.
+    pub fn install(&mut self, pc: u64, code: &[u8]) -> Result<JitFn, CompileError> {
         if let Some(dir) = &self.dump_code_dir {
             // Debugging aid: `objdump -D -b binary -mi386:x86-64 DIR/<pc>.bin`.
-            let _ = std::fs::write(format!("{dir}/{pc:x}.bin"), compiled.code_buffer());
+            let _ = std::fs::write(format!("{dir}/{pc:x}.bin"), code);
         }
-        match self.cache.install(compiled.code_buffer()) {
-            Some(entry) => {
-                if let Some(map) = &mut self.perf_map {
-                    // perf's JIT symbol format: "START SIZE NAME" in hex.
-                    let _ = writeln!(map, "{:x} {len:x} guest_{pc:x}", entry as usize);
-                }
-                Ok(JitFn { entry })
-            }
-            None => {
-                self.cells.truncate(cell_mark);
-                Err(CompileError::CacheFull)
-            }
+        let entry = self.cache.install(code).ok_or(CompileError::CacheFull)?;
+        if let Some(map) = &mut self.perf_map {
+            // perf's JIT symbol format: "START SIZE NAME" in hex.
+            let _ = writeln!(map, "{:x} {:x} guest_{pc:x}", entry as usize, code.len());
         }
+        Ok(JitFn { entry })
     }
 
     /// Decodes up to `max` instructions from `pc` like the runtime's translator (up to a
@@ -541,6 +644,10 @@ impl Jit {
         self.link_request.store(0, Ordering::Relaxed);
         self.clear_ibtc();
         self.epoch += 1;
+        if let Some(w) = &mut self.worker {
+            // Queued jobs refer to the code and cells just dropped.
+            w.clear();
+        }
     }
 
     /// Bumped by every flush.

@@ -97,6 +97,8 @@ fn fork_inner(t: &mut Thread, flags: u64, newsp: u64, ptid: u64, tls: u64, ctid:
     }
     let mem = t.mem();
     if pid == 0 {
+        // The JIT's compile thread did not come along.
+        t.rt.after_fork_child();
         t.register();
         if let Some(deadline) = proc.opts.deadline {
             let why = format!("guest process {} ran past the deadline", process::gettid());

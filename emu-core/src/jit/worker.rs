@@ -1,0 +1,264 @@
+//! Background compilation: a worker thread that runs Cranelift's `Context::compile` (IR
+//! to machine code; ~90% of a block's compile time, mostly register allocation) while
+//! the vCPU thread keeps interpreting the block.
+//!
+//! The split keeps every piece of shared state on the vCPU thread: it builds the IR
+//! (which reads guest code and allocates chaining cells) and installs the returned bytes
+//! into the code cache; the worker only ever sees a self-contained `Function` (every
+//! address it calls or reads is an `iconst`, so it needs no relocations) and hands back a
+//! `Vec<u8>`. A result is tagged with the Jit epoch its IR was built in (the addresses it
+//! embeds are only valid then) and with the block it belongs to; the runtime drops
+//! results whose epoch or block is gone.
+//!
+//! The queue is a mutex-protected deque rather than a channel so that the vCPU thread
+//! can take a job back ([`Worker::steal`]): when the worker falls behind (a busy host
+//! gives it little CPU), a block that keeps running in the interpreter while it waits is
+//! compiled on the vCPU thread instead, without compiling it twice.
+//!
+//! One worker per `Jit`, started on first use. Dropping the `Worker` empties the queue
+//! and waits for the thread to finish the job in hand (at most one compile, a fraction
+//! of a millisecond).
+
+use super::CompileError;
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::ir::Function;
+use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_codegen::Context;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// Which block a queued compile is for; the runtime's business (the Jit hands it back).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JobTag {
+    pub pc: u64,
+    pub pa: u64,
+    /// Distinguishes a block from a later one translated at the same (pc, pa) after the
+    /// first was dropped (system mode drops the blocks of a page that is written).
+    pub id: u64,
+}
+
+struct Job {
+    tag: JobTag,
+    epoch: u64,
+    func: Function,
+}
+
+/// What the worker sends back for one job.
+pub struct Done {
+    pub tag: JobTag,
+    pub epoch: u64,
+    /// The machine code, or why there is none; `None` once the Jit has found the
+    /// result stale (see [`super::Jit::poll_compiled`]).
+    pub code: Option<Result<Vec<u8>, CompileError>>,
+    /// CPU time the worker spent compiling it (not wall time: on a busy host the
+    /// worker also waits for a core, which is not what compiling costs).
+    pub time: Duration,
+}
+
+#[derive(Default)]
+struct Queue {
+    jobs: VecDeque<Job>,
+    /// The owner is gone: the worker ends.
+    closed: bool,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    wake: Condvar,
+    /// Results sent so far (bumped after each send), so that polling an idle worker
+    /// is one load rather than a channel probe.
+    finished: AtomicU64,
+}
+
+/// A poisoned lock only means the other side panicked while holding it; the queue
+/// itself is still consistent (every update is a single push or pop).
+fn lock(m: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Handle of one worker thread, owned by the vCPU thread.
+pub struct Worker {
+    shared: Arc<Shared>,
+    done: Receiver<Done>,
+    /// Results received so far.
+    collected: u64,
+    /// Jobs queued and not yet received back (nor stolen or dropped).
+    in_flight: usize,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Worker {
+    /// Starts the thread; `Err` if the host cannot create one (the caller then compiles
+    /// synchronously).
+    pub fn start(isa: OwnedTargetIsa) -> std::io::Result<Worker> {
+        let (done_tx, done_rx) = channel::<Done>();
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue::default()),
+            wake: Condvar::new(),
+            finished: AtomicU64::new(0),
+        });
+        let sh = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("emu-jit".into())
+            .spawn(move || {
+                let mut ctx = Context::new();
+                loop {
+                    let job = {
+                        let mut q = lock(&sh.queue);
+                        loop {
+                            if q.closed {
+                                return;
+                            }
+                            if let Some(j) = q.jobs.pop_front() {
+                                break j;
+                            }
+                            q = sh.wake.wait(q).unwrap_or_else(|e| e.into_inner());
+                        }
+                    };
+                    let t = thread_cpu_time();
+                    let code = compile(&mut ctx, &isa, job.func, job.tag.pc);
+                    let done = Done {
+                        tag: job.tag,
+                        epoch: job.epoch,
+                        code: Some(code),
+                        time: thread_cpu_time().saturating_sub(t),
+                    };
+                    if done_tx.send(done).is_err() {
+                        return;
+                    }
+                    // After the send, so a reader that sees the count finds the result.
+                    sh.finished.fetch_add(1, Ordering::Release);
+                }
+            })?;
+        Ok(Worker {
+            shared,
+            done: done_rx,
+            collected: 0,
+            in_flight: 0,
+            thread: Some(thread),
+        })
+    }
+
+    /// Queues `func` for the block `tag`, built in `epoch`; `false` if the worker is
+    /// gone (it panicked).
+    pub fn send(&mut self, tag: JobTag, epoch: u64, func: Function) -> bool {
+        if self.thread.as_ref().is_none_or(|t| t.is_finished()) {
+            return false;
+        }
+        lock(&self.shared.queue)
+            .jobs
+            .push_back(Job { tag, epoch, func });
+        self.shared.wake.notify_one();
+        self.in_flight += 1;
+        true
+    }
+
+    /// Takes back the queued job for `tag` built in `epoch`, if the worker has not
+    /// started it.
+    pub fn steal(&mut self, tag: JobTag, epoch: u64) -> Option<Function> {
+        let job = {
+            let mut q = lock(&self.shared.queue);
+            let i = q
+                .jobs
+                .iter()
+                .position(|j| j.tag == tag && j.epoch == epoch)?;
+            q.jobs.remove(i)?
+        };
+        self.in_flight -= 1;
+        Some(job.func)
+    }
+
+    /// Jobs queued and not yet collected.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight
+    }
+
+    /// Whether [`Worker::poll`] has something: one atomic load.
+    #[inline]
+    pub fn has_results(&self) -> bool {
+        self.shared.finished.load(Ordering::Acquire) != self.collected
+    }
+
+    /// A finished job, if any (never blocks).
+    pub fn poll(&mut self) -> Option<Done> {
+        let d = self.done.try_recv().ok()?;
+        self.collected += 1;
+        self.in_flight = self.in_flight.saturating_sub(1);
+        Some(d)
+    }
+
+    /// Drops every job not yet started (the Jit moved to a new epoch: what they would
+    /// compile refers to code and cells that are gone).
+    pub fn clear(&mut self) {
+        let n = {
+            let mut q = lock(&self.shared.queue);
+            let n = q.jobs.len();
+            q.jobs.clear();
+            n
+        };
+        self.in_flight -= n;
+    }
+
+    /// In the child of a fork: the thread does not exist there, and the queue's lock or
+    /// the result channel may have been mid-operation in it, so leave them untouched
+    /// (leaked) and forget it.
+    pub fn forget(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        {
+            let mut q = lock(&self.shared.queue);
+            q.jobs.clear();
+            q.closed = true;
+        }
+        self.shared.wake.notify_one();
+        if let Some(t) = self.thread.take() {
+            // A panic in the worker was already reported by the panic hook.
+            let _ = t.join();
+        }
+    }
+}
+
+/// Compiles one block function to position-independent machine code.
+pub fn compile(
+    ctx: &mut Context,
+    isa: &OwnedTargetIsa,
+    func: Function,
+    pc: u64,
+) -> Result<Vec<u8>, CompileError> {
+    ctx.clear();
+    ctx.func = func;
+    let compiled = match ctx.compile(&**isa, &mut ControlPlane::default()) {
+        Ok(c) => c,
+        Err(err) => {
+            tracing::warn!("JIT compile of block {pc:#x} failed: {:?}", err.inner);
+            return Err(CompileError::Failed);
+        }
+    };
+    if !compiled.buffer.relocs().is_empty() {
+        // We call everything through absolute addresses; a relocation is a bug.
+        tracing::warn!("JIT block {pc:#x} needs relocations");
+        return Err(CompileError::Failed);
+    }
+    Ok(compiled.code_buffer().to_vec())
+}
+
+/// This thread's CPU time so far.
+fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: writes only `ts`.
+    if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
