@@ -128,3 +128,55 @@ fn the_interrupt_flag_stops_a_compiled_loop_with_its_registers_written_back() {
     assert!(m.cpu.r[1] > 100_000, "r1 = {}", m.cpu.r[1]);
     assert!(m.rt.stats.jit_block_runs < 10, "{:?}", m.rt.stats);
 }
+
+/// A loop that calls a function (CALL leaves the return address in r14, JR r14 returns):
+/// with the return address known at compile time, the call, the function and the return
+/// compile into the loop's own function.
+fn call_loop(function: &[u32], init: &[(u32, u64)]) -> (Vec<u32>, u64) {
+    let mut body = vec![
+        enc(CALL, 14, 0, 0, 4), // to head + 16; r14 = head + 4
+        enc(BINI, 8, 8, SUB, 1),
+        enc(BCOND, 8, 0, 0, -2),
+        enc(GOTO, 0, 0, 0, 1 + function.len() as i32), // to the HALT
+    ];
+    body.extend_from_slice(function);
+    program(init, &body)
+}
+
+#[test]
+fn a_loop_that_calls_a_function_runs_as_one_compiled_loop() {
+    let (code, head) = call_loop(
+        &[enc(BINI, 1, 1, ADD, 5), enc(JR, 14, 0, 0, 0)],
+        &[(1, 0), (8, 100)],
+    );
+    let o = run_all(&code, &|_| {});
+    assert_eq!((o.exit, o.cpu.core.exit_arg), (HALT_EXIT, 5));
+    assert_eq!((o.cpu.r[1], o.cpu.r[8], o.cpu.r[14]), (500, 0, head + 4));
+    let jit = run_with(&code, jit_always(), &|_| {});
+    // Blocks: the start (through to the loop), the loop, the exit after it. An indirect
+    // return would make the return address (head + 4) a fourth.
+    assert_eq!(
+        jit.stats.blocks_compiled, 3,
+        "the return compiled through ({:?})",
+        jit.stats
+    );
+}
+
+#[test]
+fn a_fault_in_a_function_called_from_a_compiled_loop_is_precise() {
+    // The function loads through r2 and advances it; the 9th call faults in HOLE.
+    let (code, head) = call_loop(
+        &[
+            enc(LOAD, 3, 2, 3, 0),
+            enc(BINI, 2, 2, ADD, 8),
+            enc(BIN, 1, 1, 3, ADD as i32),
+            enc(JR, 14, 0, 0, 0),
+        ],
+        &[(1, 0), (2, HOLE - 0x40), (8, 100)],
+    );
+    let o = run_all(&code, &|_| {});
+    assert_eq!(o.exit, Exit::FAULT_READ);
+    assert_eq!(o.cpu.core.pc, head + 16, "pc of the load in the function");
+    assert_eq!(o.cpu.core.fault_addr, HOLE);
+    assert_eq!((o.cpu.r[2], o.cpu.r[8], o.cpu.r[14]), (HOLE, 92, head + 4));
+}

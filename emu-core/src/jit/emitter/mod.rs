@@ -642,6 +642,15 @@ impl Emitter for JitEmitter<'_, '_> {
     }
 
     fn goto_dyn(&mut self, target: Value) {
+        // A target known at compile time is a direct jump. In user mode that is mostly a
+        // RET to the address a BL followed into this function left in the link
+        // register: the driver then compiles through the return too, so a loop that
+        // calls a small function becomes one function (and, back at its start, a
+        // compiled loop) instead of an indirect-branch lookup per call.
+        if let (Some(t), MemModel::User(_)) = (self.known(target), self.env.mem) {
+            self.pending_end = Some(BlockEnd::Goto(t));
+            return;
+        }
         self.pending_end = Some(BlockEnd::GotoDyn(target));
     }
 
