@@ -45,6 +45,8 @@ struct Job {
     tag: JobTag,
     epoch: u64,
     func: Function,
+    /// Compile with the optimizing ISA (see `Jit::build_function`).
+    optimize: bool,
 }
 
 /// What the worker sends back for one job.
@@ -94,7 +96,7 @@ pub struct Worker {
 impl Worker {
     /// Starts the thread; `Err` if the host cannot create one (the caller then compiles
     /// synchronously).
-    pub fn start(isa: OwnedTargetIsa) -> std::io::Result<Worker> {
+    pub fn start(isa: OwnedTargetIsa, optimizing_isa: OwnedTargetIsa) -> std::io::Result<Worker> {
         let (done_tx, done_rx) = channel::<Done>();
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue::default()),
@@ -126,7 +128,8 @@ impl Worker {
                         }
                     };
                     let t = thread_cpu_time();
-                    let code = compile(&mut ctx, &isa, job.func, job.tag.pc);
+                    let isa = if job.optimize { &optimizing_isa } else { &isa };
+                    let code = compile(&mut ctx, isa, job.func, job.tag.pc);
                     let done = Done {
                         tag: job.tag,
                         epoch: job.epoch,
@@ -153,21 +156,24 @@ impl Worker {
 
     /// Queues `func` for the block `tag`, built in `epoch`; `false` if the worker is
     /// gone (it panicked).
-    pub fn send(&mut self, tag: JobTag, epoch: u64, func: Function) -> bool {
+    pub fn send(&mut self, tag: JobTag, epoch: u64, func: Function, optimize: bool) -> bool {
         if self.thread.as_ref().is_none_or(|t| t.is_finished()) {
             return false;
         }
-        lock(&self.shared.queue)
-            .jobs
-            .push_back(Job { tag, epoch, func });
+        lock(&self.shared.queue).jobs.push_back(Job {
+            tag,
+            epoch,
+            func,
+            optimize,
+        });
         self.shared.wake.notify_one();
         self.in_flight += 1;
         true
     }
 
-    /// Takes back the queued job for `tag` built in `epoch`, if the worker has not
-    /// started it.
-    pub fn steal(&mut self, tag: JobTag, epoch: u64) -> Option<Function> {
+    /// Takes back the queued job for `tag` built in `epoch` (its function and whether to
+    /// optimize it), if the worker has not started it.
+    pub fn steal(&mut self, tag: JobTag, epoch: u64) -> Option<(Function, bool)> {
         let job = {
             let mut q = lock(&self.shared.queue);
             let i = q
@@ -177,7 +183,7 @@ impl Worker {
             q.jobs.remove(i)?
         };
         self.in_flight -= 1;
-        Some(job.func)
+        Some((job.func, job.optimize))
     }
 
     /// Jobs queued and not yet collected.
