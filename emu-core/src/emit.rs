@@ -228,6 +228,19 @@ pub enum FpKind {
     /// (ordered operands only) writes `flags` = [less, equal, greater or equal, 0] as
     /// 0/1 values instead of `d` (Arm's N, Z, C, V after FCMP).
     Compare,
+    /// Lane 0 of `n` to an integer, rounded toward zero, into `d[0]` alone (`wide`: 64
+    /// bits, else 32 zero-extended); out-of-range and NaN operands are slow.
+    ToInt {
+        signed: bool,
+        wide: bool,
+    },
+    /// The integer in `n[0]` (`wide`: 64 bits, else the low 32) to lane 0 of `d`.
+    FromInt {
+        signed: bool,
+        wide: bool,
+    },
+    /// Lane 0 of `n` (of precision `double`) to the other precision, in lane 0 of `d`.
+    Convert,
 }
 
 /// A floating-point operation on vector-register slots with an inline fast path

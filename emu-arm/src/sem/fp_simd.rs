@@ -22,7 +22,7 @@ pub mod simd;
 pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit> {
     match op {
         Op::FpDp1 if bits(raw, 20, 15) <= 0b000010 => fp_move_abs_neg(e, raw),
-        Op::FpDp1 => fp::fast::sqrt(e, raw, fp::scalar::dp1)
+        Op::FpDp1 => fp::fast::dp1(e, raw, fp::scalar::dp1)
             .unwrap_or_else(|| helper(e, fp::scalar::dp1, raw)),
         Op::FpDp2 => fp::fast::dp2(e, raw, fp::scalar::dp2)
             .unwrap_or_else(|| helper(e, fp::scalar::dp2, raw)),
@@ -36,7 +36,8 @@ pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit
         // FJCVTZS shares FMOV's opcode group (opcode 110 with rmode 11).
         Op::FpIntConv if bits(raw, 20, 16) == 0b11110 => helper(e, fp::scalar::fjcvtzs, raw),
         Op::FpIntConv if bits(raw, 18, 17) == 0b11 => fmov_general(e, raw),
-        Op::FpIntConv => helper(e, fp::scalar::int_conv, raw),
+        Op::FpIntConv => fp::fast::int_conv(e, raw, fp::scalar::int_conv)
+            .unwrap_or_else(|| helper(e, fp::scalar::int_conv, raw)),
         Op::FpFixedConv => helper(e, fp::scalar::fixed_conv, raw),
         Op::CryptoAes
         | Op::CryptoShaThree

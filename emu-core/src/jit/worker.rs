@@ -45,6 +45,8 @@ struct Job {
     tag: JobTag,
     epoch: u64,
     func: Function,
+    /// Compile with the optimizing ISA (see `Jit::build_function`).
+    optimize: bool,
 }
 
 /// What the worker sends back for one job.
@@ -94,7 +96,7 @@ pub struct Worker {
 impl Worker {
     /// Starts the thread; `Err` if the host cannot create one (the caller then compiles
     /// synchronously).
-    pub fn start(isa: OwnedTargetIsa) -> std::io::Result<Worker> {
+    pub fn start(isa: OwnedTargetIsa, optimizing_isa: OwnedTargetIsa) -> std::io::Result<Worker> {
         let (done_tx, done_rx) = channel::<Done>();
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue::default()),
@@ -102,6 +104,12 @@ impl Worker {
             finished: AtomicU64::new(0),
         });
         let sh = shared.clone();
+        // The worker must never take a signal meant for the guest: a process-directed
+        // one goes to any thread that does not block it, and the guest-signal handler
+        // drops signals that arrive on a thread without a guest. So it is born with all
+        // of them blocked (a new thread inherits its creator's mask; glibc keeps the two
+        // it needs for itself unblocked).
+        let all_blocked = BlockAllSignals::new();
         let thread = std::thread::Builder::new()
             .name("emu-jit".into())
             .spawn(move || {
@@ -120,7 +128,8 @@ impl Worker {
                         }
                     };
                     let t = thread_cpu_time();
-                    let code = compile(&mut ctx, &isa, job.func, job.tag.pc);
+                    let isa = if job.optimize { &optimizing_isa } else { &isa };
+                    let code = compile(&mut ctx, isa, job.func, job.tag.pc);
                     let done = Done {
                         tag: job.tag,
                         epoch: job.epoch,
@@ -133,7 +142,9 @@ impl Worker {
                     // After the send, so a reader that sees the count finds the result.
                     sh.finished.fetch_add(1, Ordering::Release);
                 }
-            })?;
+            });
+        drop(all_blocked);
+        let thread = thread?;
         Ok(Worker {
             shared,
             done: done_rx,
@@ -145,21 +156,24 @@ impl Worker {
 
     /// Queues `func` for the block `tag`, built in `epoch`; `false` if the worker is
     /// gone (it panicked).
-    pub fn send(&mut self, tag: JobTag, epoch: u64, func: Function) -> bool {
+    pub fn send(&mut self, tag: JobTag, epoch: u64, func: Function, optimize: bool) -> bool {
         if self.thread.as_ref().is_none_or(|t| t.is_finished()) {
             return false;
         }
-        lock(&self.shared.queue)
-            .jobs
-            .push_back(Job { tag, epoch, func });
+        lock(&self.shared.queue).jobs.push_back(Job {
+            tag,
+            epoch,
+            func,
+            optimize,
+        });
         self.shared.wake.notify_one();
         self.in_flight += 1;
         true
     }
 
-    /// Takes back the queued job for `tag` built in `epoch`, if the worker has not
-    /// started it.
-    pub fn steal(&mut self, tag: JobTag, epoch: u64) -> Option<Function> {
+    /// Takes back the queued job for `tag` built in `epoch` (its function and whether to
+    /// optimize it), if the worker has not started it.
+    pub fn steal(&mut self, tag: JobTag, epoch: u64) -> Option<(Function, bool)> {
         let job = {
             let mut q = lock(&self.shared.queue);
             let i = q
@@ -169,7 +183,7 @@ impl Worker {
             q.jobs.remove(i)?
         };
         self.in_flight -= 1;
-        Some(job.func)
+        Some((job.func, job.optimize))
     }
 
     /// Jobs queued and not yet collected.
@@ -261,4 +275,30 @@ fn thread_cpu_time() -> Duration {
         return Duration::ZERO;
     }
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Blocks every signal on this thread until dropped (then restores the mask).
+struct BlockAllSignals {
+    old: libc::sigset_t,
+}
+
+impl BlockAllSignals {
+    fn new() -> BlockAllSignals {
+        // SAFETY: sigset_t is plain data; sigfillset and pthread_sigmask only write the
+        // sets passed to them.
+        unsafe {
+            let mut all: libc::sigset_t = std::mem::zeroed();
+            let mut old: libc::sigset_t = std::mem::zeroed();
+            libc::sigfillset(&mut all);
+            libc::pthread_sigmask(libc::SIG_BLOCK, &all, &mut old);
+            BlockAllSignals { old }
+        }
+    }
+}
+
+impl Drop for BlockAllSignals {
+    fn drop(&mut self) {
+        // SAFETY: restores the mask saved by `new` on this same thread.
+        unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &self.old, std::ptr::null_mut()) };
+    }
 }

@@ -1,6 +1,7 @@
 //! The FP instructions that compiled code computes inline ([`Emitter::fp_fast`]), on
 //! single and double precision: scalar FADD FSUB FMUL FDIV FNMUL FMAX FMIN FMAXNM FMINNM
-//! FSQRT FMADD FMSUB FNMADD FNMSUB FCMP FCMPE; vector FADD FSUB FMUL FDIV FMAX FMIN
+//! FSQRT FMADD FMSUB FNMADD FNMSUB FCMP FCMPE FCVT (S<->D) FCVTZS FCVTZU SCVTF UCVTF
+//! (general register); vector FADD FSUB FMUL FDIV FMAX FMIN
 //! FMAXNM FMINNM FMLA FMLS; FMUL/FMLA/FMLS by element (vector and scalar). Each keeps its
 //! helper as the fallback, which the interpreter always runs; the JIT runs the host
 //! instruction when the guard and the per-lane result checks prove it gives Arm's result
@@ -14,7 +15,7 @@
 use super::arm_float::{fpcr, fpsr};
 use crate::decode::fp_simd::simd::{ByElem, FpThree};
 use crate::decode::{bit, bits, ra, rd, rm, rn};
-use crate::state::{slot_v, SLOT_C, SLOT_FPCR, SLOT_FPSR, SLOT_N, SLOT_V, SLOT_Z};
+use crate::state::{slot_v, slot_x, SLOT_C, SLOT_FPCR, SLOT_FPSR, SLOT_N, SLOT_V, SLOT_Z};
 use emu_core::emit::{Emitter, Exit, FpFast, FpKind, Slot, StateHelper};
 
 /// FPCR bits that must be clear: RMode (23:22), FZ (24), DN (25).
@@ -106,13 +107,50 @@ pub fn dp3<E: Emitter>(e: &mut E, raw: u32, helper: StateHelper) -> Option<Resul
     Some(emit(e, o, helper, raw))
 }
 
-/// FSQRT (scalar).
-pub fn sqrt<E: Emitter>(e: &mut E, raw: u32, helper: StateHelper) -> Option<Result<(), Exit>> {
+/// FSQRT, and FCVT between single and double (scalar data-processing, 1 source).
+pub fn dp1<E: Emitter>(e: &mut E, raw: u32, helper: StateHelper) -> Option<Result<(), Exit>> {
     let double = scalar_double(raw)?;
-    if bits(raw, 20, 15) != 0b000011 {
-        return None;
+    let o = match (bits(raw, 20, 15), double) {
+        (0b000011, _) => op(FpKind::Sqrt, double, 1, rd(raw), rn(raw), 0, 0),
+        // Double to single rounds: the full guard and the result check.
+        (0b000100, true) => op(FpKind::Convert, true, 1, rd(raw), rn(raw), 0, 0),
+        // Single to double is exact for every non-NaN operand.
+        (0b000101, false) => exact_op(op(FpKind::Convert, false, 1, rd(raw), rn(raw), 0, 0)),
+        _ => return None,
+    };
+    Some(emit(e, o, helper, raw))
+}
+
+/// FCVTZS/FCVTZU to a general register and SCVTF/UCVTF from one (not XZR: the slot of
+/// register 31 is SP).
+pub fn int_conv<E: Emitter>(e: &mut E, raw: u32, helper: StateHelper) -> Option<Result<(), Exit>> {
+    let double = scalar_double(raw)?;
+    let wide = bit(raw, 31);
+    let (d, n) = (rd(raw), rn(raw));
+    let mut o = match (bits(raw, 20, 19), bits(raw, 18, 16)) {
+        (0b11, op_ @ (0b000 | 0b001)) if d != 31 => {
+            let kind = FpKind::ToInt {
+                signed: op_ == 0b000,
+                wide,
+            };
+            let mut o = op(kind, double, 1, 0, n, 0, 0);
+            // Toward zero whatever FPCR.RMode says; FZ still flushes denormal inputs.
+            o.ctrl_zero = fpcr::FZ;
+            o
+        }
+        (0b00, op_ @ (0b010 | 0b011)) if n != 31 => {
+            let kind = FpKind::FromInt {
+                signed: op_ == 0b010,
+                wide,
+            };
+            op(kind, double, 1, d, 0, 0, 0)
+        }
+        _ => return None,
+    };
+    match o.kind {
+        FpKind::ToInt { .. } => o.d = [slot_x(d), slot_x(d)],
+        _ => o.n = [slot_x(n), slot_x(n)],
     }
-    let o = op(FpKind::Sqrt, double, 1, rd(raw), rn(raw), 0, 0);
     Some(emit(e, o, helper, raw))
 }
 

@@ -47,6 +47,23 @@ const DUP_S: u32 = 0x5e1c_0420;
 const DUP_D: u32 = 0x5e18_0420;
 const DUP_H: u32 = 0x5e16_0420;
 const DUP_B: u32 = 0x5e13_0420;
+// Conversions: fcvtzs x0, d1; fcvtzs w0, s1; fcvtzu x0, d1; fcvtzu w0, d1; fcvtzs w0, d1;
+// fcvtzu x0, s1; scvtf d0, x1; scvtf s0, w1; ucvtf d0, w1; ucvtf s0, x1; fcvt s0, d1;
+// fcvt d0, s1.
+const CONVERSIONS: &[u32] = &[
+    0x9e78_0020,
+    0x1e38_0020,
+    0x9e79_0020,
+    0x1e79_0020,
+    0x1e78_0020,
+    0x9e39_0020,
+    0x9e62_0020,
+    0x1e22_0020,
+    0x1e63_0020,
+    0x9e23_0020,
+    0x1e62_4020,
+    0x1e22_c020,
+];
 const MRS_X0_FPSR: u32 = 0xd53b_4420;
 const MRS_X3_FPSR: u32 = 0xd53b_4423;
 const MSR_FPCR_X1: u32 = 0xd51b_4401;
@@ -244,7 +261,7 @@ fn tiers_agree_on_boundary_operands_under_every_fpcr() {
     let fpcrs = [0, FZ, DN, RP, RM, RZ, FZ | DN];
     let fpsrs = [0, IXC as u64, 0x9f];
     let mut rng = Rng(0x1234_5678_9abc_def1);
-    for &insn in ALL {
+    for &insn in ALL.iter().chain(CONVERSIONS) {
         let mut pair = Pair::new(&[insn, BRK0]);
         for case in 0..400 {
             let regs = [rng.reg(), rng.reg(), rng.reg(), rng.reg()];
@@ -252,6 +269,7 @@ fn tiers_agree_on_boundary_operands_under_every_fpcr() {
             let fpsr = fpsrs[(case / fpcrs.len()) % fpsrs.len()];
             pair.run(&format!("{insn:#x} case {case}"), |c| {
                 c.vreg[..4].copy_from_slice(&regs);
+                c.x[1] = regs[3][1];
                 c.fpcr = fpcr;
                 c.fpsr = fpsr;
             });
@@ -261,7 +279,7 @@ fn tiers_agree_on_boundary_operands_under_every_fpcr() {
 
 #[test]
 fn tiers_agree_on_every_pair_of_special_doubles_and_singles() {
-    for &insn in ALL {
+    for &insn in ALL.iter().chain(CONVERSIONS) {
         let mut pair = Pair::new(&[insn, BRK0]);
         for (i, &a) in D_VALUES.iter().enumerate() {
             for (j, &b) in D_VALUES.iter().enumerate() {
@@ -273,12 +291,14 @@ fn tiers_agree_on_every_pair_of_special_doubles_and_singles() {
                         c.vreg[1] = [a, b];
                         c.vreg[2] = [b, a];
                         c.vreg[3] = [a, a];
+                        c.x[1] = b;
                         c.fpsr = fpsr;
                     });
                     pair.run(&format!("{insn:#x} {sa:#x} {sb:#x}"), |c| {
                         c.vreg[1] = vreg_s([sa, sb, sa, sb]);
                         c.vreg[2] = vreg_s([sb, sa, sb, sa]);
                         c.vreg[3] = vreg_s([sa, sa, sb, sb]);
+                        c.x[1] = (a as i64 >> 20) as u64;
                         c.fpsr = fpsr;
                     });
                 }
@@ -449,4 +469,45 @@ fn clearing_fpsr_mid_block_makes_inexact_visible_again() {
     });
     assert_eq!(c.x[3], IXC as u64);
     assert_eq!(c.vreg[0], [0x3fd5_5555_5555_5555, 0]);
+}
+
+#[test]
+fn conversions_at_their_range_limits() {
+    // fcvtzs w0, d1 around the 32-bit limits, and fcvtzu x0, d1 below zero.
+    let mut pair = Pair::new(&[0x1e78_0020, BRK0]);
+    let mut w = |d: f64| {
+        let c = pair.run("fcvtzs w", |c| {
+            c.vreg[1] = [d.to_bits(), 0];
+            c.x[0] = u64::MAX;
+            c.fpsr = IXC as u64;
+        });
+        (c.x[0], c.fpsr)
+    };
+    assert_eq!(w(2147483647.5), (0x7fff_ffff, IXC as u64));
+    assert_eq!(w(2147483648.0), (0x7fff_ffff, IXC as u64 | 1));
+    assert_eq!(w(-2147483648.75), (0x8000_0000, IXC as u64));
+    assert_eq!(w(-2147483649.0), (0x8000_0000, IXC as u64 | 1));
+    assert_eq!(w(-1.5), (0xffff_ffff, IXC as u64));
+    let mut pair = Pair::new(&[0x9e79_0020, BRK0]);
+    let mut u = |d: f64| {
+        let c = pair.run("fcvtzu x", |c| {
+            c.vreg[1] = [d.to_bits(), 0];
+            c.fpsr = IXC as u64;
+        });
+        (c.x[0], c.fpsr)
+    };
+    assert_eq!(u(-0.75), (0, IXC as u64));
+    assert_eq!(u(-1.0), (0, IXC as u64 | 1));
+    assert_eq!(
+        u(18446744073709549568.0),
+        (0xffff_ffff_ffff_f800, IXC as u64)
+    );
+    assert_eq!(u(18446744073709551616.0), (u64::MAX, IXC as u64 | 1));
+    // scvtf s0, w1 of a 25-bit odd number rounds (to even).
+    let mut pair = Pair::new(&[0x1e22_0020, BRK0]);
+    let c = pair.run("scvtf", |c| {
+        c.x[1] = 0x0100_0001;
+        c.fpsr = IXC as u64;
+    });
+    assert_eq!(c.vreg[0], [0x4b80_0000, 0]);
 }

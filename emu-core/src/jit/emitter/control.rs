@@ -74,7 +74,9 @@ impl JitEmitter<'_, '_> {
         self.b.switch_to_block(stop_blk);
         // state.pc is this block's start here, however we came in.
         // The link-request word is left alone: if a chained exit brought us here, linking
-        // its cell to this very block again is harmless.
+        // its cell to this very block again is harmless. In a compiled loop, the slots
+        // that the back edge left in variables are written back first.
+        self.spill_dirty();
         self.ret_const(Exit::JUMP.0);
         self.b.switch_to_block(body);
         if let Some(count) = icount {
@@ -152,6 +154,7 @@ impl JitEmitter<'_, '_> {
         self.sync();
         let pc = self.konst(self.pc);
         self.store_state(SLOT_PC, pc);
+        self.pc_clobbered = true;
         let sig = self.sig("state", 4, 1, self.env.host_call_conv);
         let state = self.state;
         let r = match self.call_host(
@@ -183,8 +186,22 @@ impl JitEmitter<'_, '_> {
         if self.pending_end.is_none() {
             return false;
         }
-        // Before any branching: every exit path needs the state written back.
-        self.sync();
+        self.dirty_at_end = self
+            .slots
+            .iter()
+            .filter(|(_, s)| s.dirty)
+            .map(|(&off, _)| off)
+            .collect();
+        // Before any branching: every exit path needs the state written back. Except in a
+        // compiled loop, where the back edge keeps the dirty slots in variables and the
+        // exit paths write them back themselves (`emit_goto`).
+        let direct = matches!(
+            self.pending_end,
+            Some(BlockEnd::Goto(_) | BlockEnd::GotoCond(..))
+        );
+        if !(self.looping && direct) {
+            self.sync();
+        }
         match self.pending_end.take() {
             None => return false,
             Some(BlockEnd::Goto(t)) => self.emit_goto(t),
@@ -244,6 +261,12 @@ impl JitEmitter<'_, '_> {
 
     fn emit_goto(&mut self, target: u64) {
         let t = self.konst(target);
+        if target == self.env.block_pc && self.looping {
+            return self.back_edge(t);
+        }
+        // Writes nothing unless this is a compiled loop's exit (see `end_insn`); dirty
+        // flags stay set for the other side of a conditional branch.
+        self.spill_dirty();
         if let MemModel::System(sm) = self.env.mem {
             if target >> PAGE_SHIFT != self.env.block_pc >> PAGE_SHIFT {
                 // Another page may be mapped differently next time: no cell.
@@ -254,6 +277,7 @@ impl JitEmitter<'_, '_> {
             }
         }
         if target == self.env.block_pc {
+            self.note_loop();
             // A loop onto this very block: jump back to the entry check (the state is
             // synced, and the body reloads what it uses). pc is stored as on any entry:
             // semantics may read it.
@@ -264,6 +288,58 @@ impl JitEmitter<'_, '_> {
         }
         self.store_state(SLOT_PC, t);
         self.chain_exit();
+    }
+
+    /// Without a loop plan: records what this back edge needs for the plan.
+    fn note_loop(&mut self) {
+        let plan = self.found_loop.get_or_insert_with(Default::default);
+        for &off in self.slots.keys() {
+            if !plan.slots.contains(&off) {
+                plan.slots.push(off);
+            }
+        }
+        for &off in &self.dirty_at_end {
+            if !plan.dirty.contains(&off) {
+                plan.dirty.push(off);
+            }
+        }
+        if self.slots.contains_key(&SLOT_PC.0) && !plan.dirty.contains(&SLOT_PC.0) {
+            // The back edge sets a cached pc (see `back_edge`).
+            plan.dirty.push(SLOT_PC.0);
+        }
+    }
+
+    /// A compiled loop's back edge: jump to the loop head with the guest state in
+    /// variables. Every slot of the plan must hold its current value there (the head's
+    /// stop check and the next iteration use them); any other dirty slot is written back,
+    /// since the next iteration reloads it from the state.
+    fn back_edge(&mut self, t: Value) {
+        if self.slots.contains_key(&SLOT_PC.0) {
+            self.set(SLOT_PC, t);
+        }
+        let offs: Vec<u32> = self.slots.keys().copied().collect();
+        for off in offs {
+            let Some(s) = self.slots.get(&off) else {
+                continue;
+            };
+            let (var, loaded, dirty) = (s.var, s.loaded, s.dirty);
+            if !loaded {
+                // Forgotten after a state helper (which synced first): reload.
+                let v = self.load_state(Slot(off));
+                self.b.def_var(var, v);
+                if let Some(s) = self.slots.get_mut(&off) {
+                    s.loaded = true;
+                }
+            } else if dirty && !self.loop_dirty.contains(&off) {
+                let v = self.b.use_var(var);
+                self.store_state(Slot(off), v);
+            }
+        }
+        if self.pc_clobbered && !self.slots.contains_key(&SLOT_PC.0) {
+            self.store_state(SLOT_PC, t);
+        }
+        let head = self.loop_head;
+        self.b.ins().jump(head, &[]);
     }
 
     fn emit_goto_cond(&mut self, c: Value, taken: u64, not_taken: u64) {

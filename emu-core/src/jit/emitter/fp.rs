@@ -25,8 +25,13 @@
 use super::JitEmitter;
 use crate::emit::*;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::types::{F32, F64, I32, I64};
-use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Value};
+use cranelift_codegen::ir::types::{F32, F32X4, F64, F64X2, I32, I32X4, I64, I64X2};
+use cranelift_codegen::ir::{Endianness, InstBuilder, MemFlagsData, Type, Value};
+
+/// Flags of a vector `bitcast` (Cranelift wants the lane order spelled out).
+fn vector_flags() -> MemFlagsData {
+    MemFlagsData::new().with_endianness(Endianness::Little)
+}
 
 /// Whether the host has FMA3 (Cranelift's `fma` would otherwise be a libcall, which
 /// compiled code cannot make: it holds no relocations).
@@ -66,68 +71,11 @@ impl JitEmitter<'_, '_> {
 
         let mut ok = self.fp_guard(op);
 
-        let mut results = Vec::with_capacity(lanes);
-        let lanes = if op.kind == FpKind::Compare { 1 } else { lanes };
-        for i in 0..lanes {
-            let x = self.fp_lane(op.n, op.double, i);
-            let y = if op.m_zero {
-                if op.double {
-                    self.b.ins().f64const(0.0)
-                } else {
-                    self.b.ins().f32const(0.0)
-                }
-            } else {
-                let y_lane = op.m_elem.map_or(i, |e| e as usize);
-                self.fp_lane(op.m, op.double, y_lane)
-            };
-            if op.kind == FpKind::Compare {
-                let ordered = self.b.ins().fcmp(FloatCC::Ordered, x, y);
-                ok = self.b.ins().band(ok, ordered);
-                for cc in [
-                    FloatCC::LessThan,
-                    FloatCC::Equal,
-                    FloatCC::GreaterThanOrEqual,
-                ] {
-                    let f = self.b.ins().fcmp(cc, x, y);
-                    results.push(self.b.ins().uextend(I64, f));
-                }
-                results.push(self.b.ins().iconst(I64, 0));
-                continue;
+        let outputs = match op.kind {
+            FpKind::ToInt { .. } | FpKind::FromInt { .. } | FpKind::Convert => {
+                self.fp_conversion(op, &mut ok)
             }
-            let r = match op.kind {
-                FpKind::Compare => unreachable!("handled above"),
-                FpKind::Add => self.b.ins().fadd(x, y),
-                FpKind::Sub => self.b.ins().fsub(x, y),
-                FpKind::Mul | FpKind::NMul => self.b.ins().fmul(x, y),
-                FpKind::Div => self.b.ins().fdiv(x, y),
-                FpKind::Sqrt => self.b.ins().sqrt(x),
-                FpKind::Max => self.b.ins().fmax(x, y),
-                FpKind::Min => self.b.ins().fmin(x, y),
-                FpKind::MulAdd { neg_n, neg_a } => {
-                    let x = if neg_n { self.b.ins().fneg(x) } else { x };
-                    let a = self.fp_lane(op.a, op.double, i);
-                    let a = if neg_a { self.b.ins().fneg(a) } else { a };
-                    self.b.ins().fma(x, y, a)
-                }
-            };
-            let lane_ok = match op.kind {
-                FpKind::Max | FpKind::Min => self.b.ins().fcmp(FloatCC::Ordered, x, y),
-                _ => self.fp_ordinary(r, op.double),
-            };
-            ok = self.b.ins().band(ok, lane_ok);
-            // FNMUL negates after rounding (the check above is on the product).
-            let r = if op.kind == FpKind::NMul {
-                self.b.ins().fneg(r)
-            } else {
-                r
-            };
-            results.push(r);
-        }
-        let outputs: Vec<(Slot, Value)> = if op.kind == FpKind::Compare {
-            op.flags.into_iter().zip(results).collect()
-        } else {
-            let (lo, hi) = self.pack_lanes(&results, op.double);
-            vec![(op.d[0], lo), (op.d[1], hi)]
+            _ => self.fp_lanes(op, lanes, &mut ok),
         };
 
         let fast = self.b.create_block();
@@ -193,6 +141,232 @@ impl JitEmitter<'_, '_> {
         }
         let status_dirty = self.slots.get(&op.status.0).is_some_and(|s| s.dirty);
         self.mark_slot(op.status, status_var, status_dirty);
+    }
+
+    /// The arithmetic and compare kinds, lane by lane: the outputs, with each lane's
+    /// check folded into `ok`.
+    fn fp_lanes(&mut self, op: &FpFast, lanes: usize, ok: &mut Value) -> Vec<(Slot, Value)> {
+        let lane_bits = if op.double { 64 } else { 32 };
+        let full_vector = lanes * lane_bits == 128 && !op.m_zero;
+        if full_vector {
+            if let Some(outputs) = self.fp_vector(op, ok) {
+                return outputs;
+            }
+        }
+        let mut results = Vec::with_capacity(lanes);
+        let lanes = if op.kind == FpKind::Compare { 1 } else { lanes };
+        for i in 0..lanes {
+            let x = self.fp_lane(op.n, op.double, i);
+            let y = if op.m_zero {
+                if op.double {
+                    self.b.ins().f64const(0.0)
+                } else {
+                    self.b.ins().f32const(0.0)
+                }
+            } else {
+                let y_lane = op.m_elem.map_or(i, |e| e as usize);
+                self.fp_lane(op.m, op.double, y_lane)
+            };
+            if op.kind == FpKind::Compare {
+                let ordered = self.b.ins().fcmp(FloatCC::Ordered, x, y);
+                *ok = self.b.ins().band(*ok, ordered);
+                for cc in [
+                    FloatCC::LessThan,
+                    FloatCC::Equal,
+                    FloatCC::GreaterThanOrEqual,
+                ] {
+                    let f = self.b.ins().fcmp(cc, x, y);
+                    results.push(self.b.ins().uextend(I64, f));
+                }
+                results.push(self.b.ins().iconst(I64, 0));
+                continue;
+            }
+            let r = match op.kind {
+                FpKind::Compare
+                | FpKind::ToInt { .. }
+                | FpKind::FromInt { .. }
+                | FpKind::Convert => unreachable!("compares above, conversions elsewhere"),
+                FpKind::Add => self.b.ins().fadd(x, y),
+                FpKind::Sub => self.b.ins().fsub(x, y),
+                FpKind::Mul | FpKind::NMul => self.b.ins().fmul(x, y),
+                FpKind::Div => self.b.ins().fdiv(x, y),
+                FpKind::Sqrt => self.b.ins().sqrt(x),
+                FpKind::Max => self.b.ins().fmax(x, y),
+                FpKind::Min => self.b.ins().fmin(x, y),
+                FpKind::MulAdd { neg_n, neg_a } => {
+                    let x = if neg_n { self.b.ins().fneg(x) } else { x };
+                    let a = self.fp_lane(op.a, op.double, i);
+                    let a = if neg_a { self.b.ins().fneg(a) } else { a };
+                    self.b.ins().fma(x, y, a)
+                }
+            };
+            let lane_ok = match op.kind {
+                FpKind::Max | FpKind::Min => self.b.ins().fcmp(FloatCC::Ordered, x, y),
+                _ => self.fp_ordinary(r, op.double),
+            };
+            *ok = self.b.ins().band(*ok, lane_ok);
+            // FNMUL negates after rounding (the check above is on the product).
+            let r = if op.kind == FpKind::NMul {
+                self.b.ins().fneg(r)
+            } else {
+                r
+            };
+            results.push(r);
+        }
+        if op.kind == FpKind::Compare {
+            op.flags.into_iter().zip(results).collect()
+        } else {
+            let (lo, hi) = self.pack_lanes(&results, op.double);
+            vec![(op.d[0], lo), (op.d[1], hi)]
+        }
+    }
+
+    /// A 128-bit operation (4S, 2D) in one host vector instruction, with the result
+    /// check on all lanes at once; `None` for the kinds done lane by lane.
+    fn fp_vector(&mut self, op: &FpFast, ok: &mut Value) -> Option<Vec<(Slot, Value)>> {
+        let (fty, ity, frac) = if op.double {
+            (F64X2, I64X2, 52)
+        } else {
+            (F32X4, I32X4, 23)
+        };
+        if !matches!(
+            op.kind,
+            FpKind::Add | FpKind::Sub | FpKind::Mul | FpKind::Div | FpKind::MulAdd { .. }
+        ) {
+            return None;
+        }
+        let x = self.fp_vreg(op.n, fty);
+        let y = match op.m_elem {
+            Some(i) => {
+                let e = self.fp_lane(op.m, op.double, i as usize);
+                self.b.ins().splat(fty, e)
+            }
+            None => self.fp_vreg(op.m, fty),
+        };
+        let r = match op.kind {
+            FpKind::Add => self.b.ins().fadd(x, y),
+            FpKind::Sub => self.b.ins().fsub(x, y),
+            FpKind::Mul => self.b.ins().fmul(x, y),
+            FpKind::Div => self.b.ins().fdiv(x, y),
+            FpKind::MulAdd { neg_n, neg_a } => {
+                let x = if neg_n { self.b.ins().fneg(x) } else { x };
+                let a = self.fp_vreg(op.a, fty);
+                let a = if neg_a { self.b.ins().fneg(a) } else { a };
+                self.b.ins().fma(x, y, a)
+            }
+            _ => return None,
+        };
+        // The exponent test of `fp_ordinary`, per lane, then "all lanes passed".
+        let exp_max = (1i64 << (ity.lane_bits() - 1 - frac)) - 1;
+        let v = self.b.ins().bitcast(ity, vector_flags(), r);
+        let v = self.b.ins().ishl_imm_u(v, 1);
+        let e = self.b.ins().ushr_imm_u(v, frac as i64 + 1);
+        let lane_ty = ity.lane_type();
+        let two = self.b.ins().iconst(lane_ty, 2);
+        let two = self.b.ins().splat(ity, two);
+        let e = self.b.ins().isub(e, two);
+        let limit = self.b.ins().iconst(lane_ty, exp_max - 2);
+        let limit = self.b.ins().splat(ity, limit);
+        let lanes_ok = self.b.ins().icmp(IntCC::UnsignedLessThan, e, limit);
+        let all = self.b.ins().vall_true(lanes_ok);
+        *ok = self.b.ins().band(*ok, all);
+        let halves = self.b.ins().bitcast(I64X2, vector_flags(), r);
+        let lo = self.b.ins().extractlane(halves, 0);
+        let hi = self.b.ins().extractlane(halves, 1);
+        Some(vec![(op.d[0], lo), (op.d[1], hi)])
+    }
+
+    /// The register `[lo, hi]` as a vector of type `ty`.
+    fn fp_vreg(&mut self, reg: [Slot; 2], ty: Type) -> Value {
+        let lo = self.get(reg[0]);
+        let hi = self.get(reg[1]);
+        let v = self.b.ins().scalar_to_vector(I64X2, lo);
+        let v = self.b.ins().insertlane(v, hi, 1);
+        self.b.ins().bitcast(ty, vector_flags(), v)
+    }
+
+    /// The conversions: the outputs, with the check folded into `ok`.
+    fn fp_conversion(&mut self, op: &FpFast, ok: &mut Value) -> Vec<(Slot, Value)> {
+        let fty = if op.double { F64 } else { F32 };
+        match op.kind {
+            FpKind::ToInt { signed, wide } => {
+                let x = self.fp_lane(op.n, op.double, 0);
+                // In range when lo <= x < hi (NaN fails both): then the conversion
+                // neither saturates nor is invalid; the only possible flag is Inexact.
+                // The bounds are powers of two, exact in either precision; for a 32-bit
+                // signed result the few doubles in (-2^31-1, -2^31) are left to the
+                // helper.
+                let n = if wide { 64 } else { 32 };
+                let (lo, hi) = if signed {
+                    (-(2f64.powi(n - 1)), 2f64.powi(n - 1))
+                } else {
+                    (-1.0, 2f64.powi(n))
+                };
+                let lo_cc = if signed {
+                    FloatCC::GreaterThanOrEqual
+                } else {
+                    FloatCC::GreaterThan
+                };
+                let (lo, hi) = if op.double {
+                    (self.b.ins().f64const(lo), self.b.ins().f64const(hi))
+                } else {
+                    (
+                        self.b.ins().f32const(lo as f32),
+                        self.b.ins().f32const(hi as f32),
+                    )
+                };
+                let above = self.b.ins().fcmp(lo_cc, x, lo);
+                let below = self.b.ins().fcmp(FloatCC::LessThan, x, hi);
+                let in_range = self.b.ins().band(above, below);
+                *ok = self.b.ins().band(*ok, in_range);
+                let it = if wide { I64 } else { I32 };
+                let r = if signed {
+                    self.b.ins().fcvt_to_sint_sat(it, x)
+                } else {
+                    self.b.ins().fcvt_to_uint_sat(it, x)
+                };
+                let r = if wide {
+                    r
+                } else {
+                    self.b.ins().uextend(I64, r)
+                };
+                vec![(op.d[0], r)]
+            }
+            FpKind::FromInt { signed, wide } => {
+                // Any integer converts to a finite number at least 1 in magnitude, or
+                // to an exact zero: Inexact is the only possible flag.
+                let v = self.get(op.n[0]);
+                let v = if wide {
+                    v
+                } else {
+                    self.b.ins().ireduce(I32, v)
+                };
+                let r = if signed {
+                    self.b.ins().fcvt_from_sint(fty, v)
+                } else {
+                    self.b.ins().fcvt_from_uint(fty, v)
+                };
+                let (lo, hi) = self.pack_lanes(&[r], op.double);
+                vec![(op.d[0], lo), (op.d[1], hi)]
+            }
+            _ => {
+                // FCVT between single and double.
+                let x = self.fp_lane(op.n, op.double, 0);
+                let r = if op.double {
+                    let r = self.b.ins().fdemote(F32, x);
+                    let ordinary = self.fp_ordinary(r, false);
+                    *ok = self.b.ins().band(*ok, ordinary);
+                    r
+                } else {
+                    // Widening is exact; only NaNs (quieting, payloads) differ.
+                    let ordered = self.b.ins().fcmp(FloatCC::Ordered, x, x);
+                    *ok = self.b.ins().band(*ok, ordered);
+                    self.b.ins().fpromote(F64, x)
+                };
+                let (lo, hi) = self.pack_lanes(&[r], !op.double);
+                vec![(op.d[0], lo), (op.d[1], hi)]
+            }
+        }
     }
 
     /// The guard on the control and status registers, computed once per function

@@ -72,38 +72,26 @@ impl JitEmitter<'_, '_> {
         let slow = self.b.create_block();
         self.b.set_cold_block(slow);
         let last_ok_start = mem.limit.saturating_sub(size);
-        let in_range =
-            self.b
-                .ins()
-                .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, addr, last_ok_start as i64);
-        let range_ok = self.b.create_block();
-        self.b.ins().brif(in_range, range_ok, &[], slow, &[]);
-        self.b.seal_block(range_ok);
-        self.b.switch_to_block(range_ok);
-        let page = self.b.ins().ushr_imm_s(addr, 12);
-        let perms_base = self.b.ins().iconst(I64, mem.perms as i64);
-        let perm_addr = self.b.ins().iadd(perms_base, page);
-        let p = self.b.ins().uload8(I64, state_flags(), perm_addr, 0);
-        let has = self.b.ins().band_imm_s(p, need as i64);
-        let perm_ok = if need.count_ones() == 1 {
-            has
-        } else {
-            self.b.ins().icmp_imm_s(IntCC::Equal, has, need as i64)
-        };
         let access = self.b.create_block();
-        if size > 1 && !aligned {
-            let perm_ok_blk = self.b.create_block();
-            self.b.ins().brif(perm_ok, perm_ok_blk, &[], slow, &[]);
-            self.b.seal_block(perm_ok_blk);
-            self.b.switch_to_block(perm_ok_blk);
-            let offset = self.b.ins().band_imm_s(addr, 0xfff);
-            let no_cross =
-                self.b
+        match self.known(addr) {
+            // A constant address (globals through ADRP): range and page crossing are
+            // known now; only the permission byte (which mmap/mprotect change) is read,
+            // at a constant host address.
+            Some(k) if k <= last_ok_start && (aligned || (k & 0xfff) <= 4096 - size) => {
+                let perm_addr = self
+                    .b
                     .ins()
-                    .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, offset, 4096 - size as i64);
-            self.b.ins().brif(no_cross, access, &[], slow, &[]);
-        } else {
-            self.b.ins().brif(perm_ok, access, &[], slow, &[]);
+                    .iconst(I64, (mem.perms as u64 + (k >> 12)) as i64);
+                let p = self.b.ins().uload8(I64, state_flags(), perm_addr, 0);
+                let has = self.b.ins().band_imm_s(p, need as i64);
+                let perm_ok = if need.count_ones() == 1 {
+                    has
+                } else {
+                    self.b.ins().icmp_imm_s(IntCC::Equal, has, need as i64)
+                };
+                self.b.ins().brif(perm_ok, access, &[], slow, &[]);
+            }
+            _ => self.dynamic_check(mem, addr, size, need, aligned, slow, access),
         }
         self.b.seal_block(slow);
 
@@ -132,8 +120,62 @@ impl JitEmitter<'_, '_> {
         self.b.seal_block(access);
 
         self.b.switch_to_block(access);
+        if let Some(k) = self.known(addr) {
+            return self
+                .b
+                .ins()
+                .iconst(I64, mem.base.wrapping_add(k as usize) as i64);
+        }
         let base = self.b.ins().iconst(I64, mem.base as i64);
         self.b.ins().iadd(base, addr)
+    }
+
+    /// The inline check of an address known only at run time: branches to `access` when
+    /// the fast path allows the access, else to `slow`.
+    #[allow(clippy::too_many_arguments)]
+    fn dynamic_check(
+        &mut self,
+        mem: MemView,
+        addr: Value,
+        size: u64,
+        need: u8,
+        aligned: bool,
+        slow: cranelift_codegen::ir::Block,
+        access: cranelift_codegen::ir::Block,
+    ) {
+        let last_ok_start = mem.limit.saturating_sub(size);
+        let in_range =
+            self.b
+                .ins()
+                .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, addr, last_ok_start as i64);
+        let range_ok = self.b.create_block();
+        self.b.ins().brif(in_range, range_ok, &[], slow, &[]);
+        self.b.seal_block(range_ok);
+        self.b.switch_to_block(range_ok);
+        let page = self.b.ins().ushr_imm_s(addr, 12);
+        let perms_base = self.b.ins().iconst(I64, mem.perms as i64);
+        let perm_addr = self.b.ins().iadd(perms_base, page);
+        let p = self.b.ins().uload8(I64, state_flags(), perm_addr, 0);
+        let has = self.b.ins().band_imm_s(p, need as i64);
+        let perm_ok = if need.count_ones() == 1 {
+            has
+        } else {
+            self.b.ins().icmp_imm_s(IntCC::Equal, has, need as i64)
+        };
+        if size > 1 && !aligned {
+            let perm_ok_blk = self.b.create_block();
+            self.b.ins().brif(perm_ok, perm_ok_blk, &[], slow, &[]);
+            self.b.seal_block(perm_ok_blk);
+            self.b.switch_to_block(perm_ok_blk);
+            let offset = self.b.ins().band_imm_s(addr, 0xfff);
+            let no_cross =
+                self.b
+                    .ins()
+                    .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, offset, 4096 - size as i64);
+            self.b.ins().brif(no_cross, access, &[], slow, &[]);
+        } else {
+            self.b.ins().brif(perm_ok, access, &[], slow, &[]);
+        }
     }
 
     /// The host address of an access that needs it as a whole (atomics): user mode's

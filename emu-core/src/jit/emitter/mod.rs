@@ -70,6 +70,25 @@ pub struct EmitEnv<'c> {
     /// Add the function's guest instruction count to `CoreState::icount` on entry and
     /// stop at `icount_limit`.
     pub count_insns: bool,
+    /// Compile the branch back to the block's start as a loop that keeps these guest
+    /// state slots in SSA variables (see [`LoopPlan`]); `None` the first time.
+    pub loop_plan: Option<LoopPlan>,
+}
+
+/// How a block that branches back to its own start keeps guest state in host registers
+/// across iterations. The driver emits the function once as usual; if [`JitEmitter::finish`]
+/// reports a branch back to the start, it emits the function again with this plan: the
+/// slots are loaded once before the loop head, the back edge jumps to the head with
+/// their values in variables (no write-back, no reload), and only exits, faults, helpers
+/// and the head's stop check write them back.
+#[derive(Clone, Debug, Default)]
+pub struct LoopPlan {
+    /// Every slot the function touched the first time (each is read or written in the
+    /// loop, so loading it once up front costs at most one load per entry).
+    slots: Vec<u32>,
+    /// The slots that may be newer than the state struct at the loop head (dirty at some
+    /// back edge): written back wherever control can leave, as any dirty slot is.
+    dirty: Vec<u32>,
 }
 
 /// How a block ends (recorded by the `goto*`/`exit` methods, emitted after the
@@ -126,6 +145,18 @@ pub struct JitEmitter<'a, 'c> {
     /// Inline-FP guards already computed in this function (`fp.rs`), valid until their
     /// control or status slot is written or the cache is forgotten.
     fp_guards: Vec<fp::Guard>,
+    /// Emitting with a [`LoopPlan`]: back edges keep the cached slots in variables.
+    looping: bool,
+    /// Without a plan: what the back edges emitted so far need (returned by `finish`).
+    found_loop: Option<LoopPlan>,
+    /// The dirty slots just before the current instruction's block end synced them.
+    dirty_at_end: Vec<u32>,
+    /// Something on the way stored another pc into the state (a state helper call), so
+    /// a back edge must store the block's pc again for the loop head's stop check.
+    pc_clobbered: bool,
+    /// With a plan: its `dirty` slots, which the loop head treats as dirty (anything
+    /// else dirty at a back edge is written back there).
+    loop_dirty: Vec<u32>,
 }
 
 fn state_flags() -> MemFlagsData {
@@ -145,10 +176,10 @@ fn int_type(size: Size) -> Type {
 impl<'a, 'c> JitEmitter<'a, 'c> {
     /// Starts emitting into `b`, whose current block is the (sealed) entry block;
     /// `state` is the function's state-pointer parameter.
-    pub fn new(mut b: FunctionBuilder<'a>, state: Value, env: EmitEnv<'c>) -> Self {
+    pub fn new(b: FunctionBuilder<'a>, state: Value, mut env: EmitEnv<'c>) -> Self {
+        let plan = env.loop_plan.take();
+        let mut b = b;
         let loop_head = b.create_block();
-        b.ins().jump(loop_head, &[]);
-        b.switch_to_block(loop_head);
         let mut e = JitEmitter {
             b,
             env,
@@ -167,14 +198,40 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
             insns: 0,
             icount_increment: None,
             fp_guards: Vec::new(),
+            looping: plan.is_some(),
+            found_loop: None,
+            dirty_at_end: Vec::new(),
+            pc_clobbered: false,
+            loop_dirty: plan.as_ref().map(|p| p.dirty.clone()).unwrap_or_default(),
         };
+        if let Some(plan) = plan {
+            // The loop preheader: every slot the loop uses, loaded once.
+            for &off in &plan.slots {
+                let v = e.load_state(Slot(off));
+                let var = e.b.declare_var(I64);
+                e.b.def_var(var, v);
+                let dirty = plan.dirty.contains(&off);
+                e.slots.insert(
+                    off,
+                    CachedSlot {
+                        var,
+                        loaded: true,
+                        dirty,
+                    },
+                );
+            }
+        }
+        e.b.ins().jump(loop_head, &[]);
+        e.b.switch_to_block(loop_head);
         e.stop_if_requested();
         e
     }
 
     /// Ends the function. Called once the driver has emitted every instruction and the
-    /// block end.
-    pub fn finish(mut self) {
+    /// block end. Returns a [`LoopPlan`] when the function branches back to its start
+    /// and was not emitted with one: emitting it again with that plan makes the loop
+    /// keep guest registers in host registers.
+    pub fn finish(mut self) -> Option<LoopPlan> {
         if let Some(inst) = self.icount_increment {
             self.b.func.dfg.insts[inst] = cranelift_codegen::ir::InstructionData::UnaryImm {
                 opcode: cranelift_codegen::ir::Opcode::Iconst,
@@ -193,6 +250,7 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
         self.b.seal_block(self.loop_head);
         self.fill_fault_block();
         self.b.finalize(self.env.frontend);
+        self.found_loop
     }
 
     fn konst(&mut self, v: u64) -> Value {
@@ -599,6 +657,15 @@ impl Emitter for JitEmitter<'_, '_> {
     }
 
     fn goto_dyn(&mut self, target: Value) {
+        // A target known at compile time is a direct jump. In user mode that is mostly a
+        // RET to the address a BL followed into this function left in the link
+        // register: the driver then compiles through the return too, so a loop that
+        // calls a small function becomes one function (and, back at its start, a
+        // compiled loop) instead of an indirect-branch lookup per call.
+        if let (Some(t), MemModel::User(_)) = (self.known(target), self.env.mem) {
+            self.pending_end = Some(BlockEnd::Goto(t));
+            return;
+        }
         self.pending_end = Some(BlockEnd::GotoDyn(target));
     }
 
