@@ -392,24 +392,29 @@ impl Jit {
     /// translates there (see `emitter/control.rs`).
     pub fn remember_indirect_target(&mut self, pc: u64, host: usize, code: JitFn) {
         let w = self.ibtc_words;
-        let i = w * ((pc >> 2) as usize & (self.ibtc.len() / w - 1));
+        let i = self.ibtc_index(pc);
         let Some(e) = self.ibtc.get(i..i + w) else {
             return;
         };
         e[0].store(pc, Ordering::Relaxed);
         if w == IBTC_WORDS_SYSTEM {
             e[1].store(host as u64, Ordering::Relaxed);
-            e[2].store(code.entry as u64, Ordering::Relaxed);
-        } else {
-            e[1].store(code.entry as u64, Ordering::Relaxed);
         }
+        e[w / 2].store(code.entry as u64, Ordering::Relaxed);
+    }
+
+    /// Word index of the (direct-mapped) cache entry for `pc`: tag at +0, compiled
+    /// entry at +`ibtc_words / 2` (system mode: the host address at +1).
+    fn ibtc_index(&self, pc: u64) -> usize {
+        let w = self.ibtc_words;
+        w * ((pc >> 2) as usize & (self.ibtc.len() / w - 1))
     }
 
     /// Drops the cache entry for `pc` if it leads to `code` (whose block is being
     /// dropped: its page was written).
     pub fn forget_indirect_target(&mut self, pc: u64, code: JitFn) {
         let w = self.ibtc_words;
-        let i = w * ((pc >> 2) as usize & (self.ibtc.len() / w - 1));
+        let i = self.ibtc_index(pc);
         let Some(e) = self.ibtc.get(i..i + w) else {
             return;
         };

@@ -371,9 +371,39 @@ impl JitEmitter<'_, '_> {
         self.b.ins().store(state_flags(), req, req_addr, 0);
         let cell = self.b.ins().iconst(I64, cell_addr as i64);
         let entry = self.b.ins().load(I64, state_flags(), cell, 0);
+        self.tail_call_block(entry);
+    }
+
+    /// Tail-calls the compiled block at host address `entry` with the guest state.
+    fn tail_call_block(&mut self, entry: Value) {
         let sig = self.sig("block", 1, 1, CallConv::Tail);
         let state = self.state;
         self.b.ins().return_call_indirect(sig, entry, &[state]);
+    }
+
+    /// The address of the indirect-branch cache entry for `target`: entries of
+    /// `1 << entry_shift` bytes, direct-mapped by `target >> 2`, tag first.
+    fn ibtc_slot(&mut self, target: Value, entry_shift: i64) -> Value {
+        let index = self.b.ins().ushr_imm_s(target, 2);
+        let index = self.b.ins().band_imm_s(index, self.env.ibtc_mask as i64);
+        let offset = self.b.ins().ishl_imm_s(index, entry_shift);
+        let table = self.b.ins().iconst(I64, self.env.ibtc_addr as i64);
+        self.b.ins().iadd(table, offset)
+    }
+
+    /// Ends a lookup: on `hit`, tail-call the entry stored at `slot + entry_offset`;
+    /// otherwise return [`Exit::JUMP`] to the run loop.
+    fn tail_call_cached_or_return(&mut self, hit: Value, slot: Value, entry_offset: i32) {
+        let hit_blk = self.b.create_block();
+        let miss_blk = self.b.create_block();
+        self.b.ins().brif(hit, hit_blk, &[], miss_blk, &[]);
+        self.b.seal_block(hit_blk);
+        self.b.seal_block(miss_blk);
+        self.b.switch_to_block(hit_blk);
+        let entry = self.b.ins().load(I64, state_flags(), slot, entry_offset);
+        self.tail_call_block(entry);
+        self.b.switch_to_block(miss_blk);
+        self.ret_const(Exit::JUMP.0);
     }
 
     /// An indirect exit: look the target up in the indirect-branch cache and tail-call
@@ -384,25 +414,11 @@ impl JitEmitter<'_, '_> {
         if let MemModel::System(sm) = self.env.mem {
             return self.sys_lookup_and_goto(sm, target);
         }
-        let index = self.b.ins().ushr_imm_s(target, 2);
-        let index = self.b.ins().band_imm_s(index, self.env.ibtc_mask as i64);
-        let offset = self.b.ins().ishl_imm_s(index, 4);
-        let table = self.b.ins().iconst(I64, self.env.ibtc_addr as i64);
-        let pair = self.b.ins().iadd(table, offset);
+        // User mode: (pc, entry) pairs.
+        let pair = self.ibtc_slot(target, 4);
         let tag = self.b.ins().load(I64, state_flags(), pair, 0);
         let hit = self.b.ins().icmp(IntCC::Equal, tag, target);
-        let hit_blk = self.b.create_block();
-        let miss_blk = self.b.create_block();
-        self.b.ins().brif(hit, hit_blk, &[], miss_blk, &[]);
-        self.b.seal_block(hit_blk);
-        self.b.seal_block(miss_blk);
-        self.b.switch_to_block(hit_blk);
-        let entry = self.b.ins().load(I64, state_flags(), pair, 8);
-        let sig = self.sig("block", 1, 1, CallConv::Tail);
-        let state = self.state;
-        self.b.ins().return_call_indirect(sig, entry, &[state]);
-        self.b.switch_to_block(miss_blk);
-        self.ret_const(Exit::JUMP.0);
+        self.tail_call_cached_or_return(hit, pair, 8);
     }
 
     /// System mode: tail-call the compiled block at `target` (state.pc is set, the link
@@ -411,11 +427,8 @@ impl JitEmitter<'_, '_> {
     /// return [`Exit::JUMP`]. All loads are from always-valid tables, so the three
     /// comparisons combine into one branch.
     fn sys_lookup_and_goto(&mut self, sm: SystemMemory, target: Value) {
-        let index = self.b.ins().ushr_imm_s(target, 2);
-        let index = self.b.ins().band_imm_s(index, self.env.ibtc_mask as i64);
-        let offset = self.b.ins().ishl_imm_s(index, 5);
-        let table = self.b.ins().iconst(I64, self.env.ibtc_addr as i64);
-        let slot = self.b.ins().iadd(table, offset);
+        // (pc, host address of its first instruction, entry, unused) per entry.
+        let slot = self.ibtc_slot(target, 5);
         let tag = self.b.ins().load(I64, state_flags(), slot, 0);
         let same_pc = self.b.ins().icmp(IntCC::Equal, tag, target);
         // The TLB fast path for a 4-byte fetch (aligned: a misaligned target never
@@ -443,18 +456,7 @@ impl JitEmitter<'_, '_> {
         let same_code = self.b.ins().icmp(IntCC::Equal, host, expected);
         let hit = self.b.ins().band(same_pc, executable);
         let hit = self.b.ins().band(hit, same_code);
-        let hit_blk = self.b.create_block();
-        let miss_blk = self.b.create_block();
-        self.b.ins().brif(hit, hit_blk, &[], miss_blk, &[]);
-        self.b.seal_block(hit_blk);
-        self.b.seal_block(miss_blk);
-        self.b.switch_to_block(hit_blk);
-        let entry = self.b.ins().load(I64, state_flags(), slot, 16);
-        let sig = self.sig("block", 1, 1, CallConv::Tail);
-        let state = self.state;
-        self.b.ins().return_call_indirect(sig, entry, &[state]);
-        self.b.switch_to_block(miss_blk);
-        self.ret_const(Exit::JUMP.0);
+        self.tail_call_cached_or_return(hit, slot, 16);
     }
 
     fn emit_exit(&mut self, reason: Exit, pc: u64, arg: u64) {
