@@ -81,6 +81,7 @@ guest_case_tests! {
     process,
     exec_other,
     self_modifying,
+    mem_faults,
     fault_undef,
     fault_segv,
     fault_brk,

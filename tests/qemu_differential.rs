@@ -83,6 +83,7 @@ differential_tests! {
     process,
     exec_other,
     self_modifying,
+    mem_faults,
     fault_undef,
     fault_segv,
     fault_brk,

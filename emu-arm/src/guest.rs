@@ -21,6 +21,12 @@ impl emu_core::guest::Guest for A64 {
         }
     }
 
+    fn may_access_memory(insn: &Insn) -> bool {
+        // Loads and stores, SIMD structure loads included; DC ZVA (a system
+        // instruction) still works without the hint, through the software check.
+        matches!(insn.kind, Kind::LdSt(_))
+    }
+
     #[inline(always)]
     fn exec<E: Emitter>(e: &mut E, insn: &Insn, pc: u64) -> Result<(), Exit> {
         sem::exec(e, insn, pc)

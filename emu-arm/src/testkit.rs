@@ -53,11 +53,17 @@ impl Bare {
                 jit: false,
                 ..TierConfig::default()
             },
-            Tier::Jit => TierConfig {
-                jit: true,
-                threshold: 0,
-                ..TierConfig::default()
-            },
+            Tier::Jit => {
+                let mut cfg = TierConfig {
+                    jit: true,
+                    threshold: 0,
+                    ..TierConfig::default()
+                };
+                // As in `emu run`: compiled accesses fault in the host.
+                cfg.jit_settings.host_faults =
+                    emu_core::jit::hostfault::install_standalone_handler();
+                cfg
+            }
         };
         let rt = Runtime::new(space.view(), cfg).expect("runtime");
         let mut cpu = CpuState::default();

@@ -45,6 +45,9 @@ impl Exit {
     /// A debugger event (breakpoint, finished single step, watchpoint): `exit_arg` says
     /// which, see [`crate::debug::reason`].
     pub const DEBUG: Exit = Exit(7);
+    /// User mode, internal to the run loop: a guest access in compiled code faulted in
+    /// the host; `pc` is the restart point to interpret from (see `jit::hostfault`).
+    pub const HOST_FAULT: Exit = Exit(8);
     /// First architecture-defined code.
     pub const ARCH_BASE: u64 = 16;
 

@@ -15,6 +15,13 @@ pub trait Guest: 'static {
     /// instructions that change how later instructions translate).
     fn ends_block(insn: &Self::Insn) -> bool;
 
+    /// Whether the instruction may load or store guest memory (a hint for the JIT, which
+    /// then prepares a restart point before it; see `jit::hostfault`). `true` is always
+    /// correct.
+    fn may_access_memory(_insn: &Self::Insn) -> bool {
+        true
+    }
+
     /// The instruction's semantics, against either tier's emitter. `pc` is its address.
     /// An `Err` means the instruction ended with that exit (state.pc already set).
     fn exec<E: Emitter>(e: &mut E, insn: &Self::Insn, pc: u64) -> Result<(), Exit>;

@@ -2,10 +2,18 @@
 //! address space (guest VA `a` lives at host `base + a`), plus a permission table with one
 //! byte per guest page.
 //!
-//! Every guest access is checked against the permission table in software (inline in
-//! translated code), so faults are precise guest exceptions and never host signals. The
-//! table is reserved with `MAP_NORESERVE`: only the parts covering mapped guest memory are
-//! ever touched, so a 1 TiB guest space costs a few KiB of table in practice.
+//! The host protection of the reservation mirrors the guest's permissions exactly (read
+//! implied by write or execute, as on Linux), and unmapped guest pages are `PROT_NONE`.
+//! Emulator code (interpreter, syscalls) checks the permission table before it touches
+//! guest memory; compiled code may instead touch it directly and let the host fault
+//! (`jit::hostfault`). The table is reserved with `MAP_NORESERVE`: only the parts
+//! covering mapped guest memory are ever touched, so a 1 TiB guest space costs a few KiB
+//! of table in practice.
+//!
+//! One consequence: a guest thread that unmaps or protects memory while another guest
+//! thread's *system call* is copying to or from it (a race the guest loses on Linux too,
+//! with EFAULT or SIGSEGV) can make that emulator access fault in the host, which ends
+//! the process with SIGSEGV.
 
 use crate::emit::perm;
 use std::io;
@@ -129,6 +137,16 @@ pub struct GuestSpace {
     view: MemView,
 }
 
+/// The permissions a page really has: write and execute imply read (Linux on arm64
+/// cannot map pages write-only or, for user space, execute-only; neither can the host).
+pub fn effective_perms(p: u8) -> u8 {
+    if p & (perm::WRITE | perm::EXEC) != 0 {
+        p | perm::READ
+    } else {
+        p
+    }
+}
+
 fn host_prot(p: u8) -> i32 {
     let mut prot = 0;
     if p & (perm::READ | perm::EXEC) != 0 {
@@ -212,6 +230,7 @@ impl GuestSpace {
     }
 
     fn set_perms(&self, addr: u64, len: u64, p: u8) {
+        let p = effective_perms(p);
         let first = (addr >> PAGE_SHIFT) as usize;
         let n = (len >> PAGE_SHIFT) as usize;
         // SAFETY: check_range guaranteed the pages are inside the table.
@@ -275,15 +294,13 @@ impl GuestSpace {
     pub fn unmap(&self, addr: u64, len: u64) -> io::Result<()> {
         self.check_range(addr, len)?;
         self.set_perms(addr, len, 0);
-        // SAFETY: inside our reservation. The replacement is readable and writable (and
-        // committed only if touched): the permission table already refuses the guest,
-        // and another guest thread that passed its check just before this unmap must
-        // find memory there, not a host SIGSEGV that would kill the emulator.
+        // SAFETY: inside our reservation. Fresh reserved space, inaccessible in the host
+        // as in the guest.
         let r = unsafe {
             libc::mmap(
                 self.view.host(addr) as *mut _,
                 len as usize,
-                libc::PROT_READ | libc::PROT_WRITE,
+                libc::PROT_NONE,
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED,
                 -1,
                 0,
@@ -295,21 +312,14 @@ impl GuestSpace {
         Ok(())
     }
 
-    /// Changes guest permissions of mapped pages.
+    /// Changes guest permissions of mapped pages (host protection included; an error,
+    /// as on Linux, where the host refuses, e.g. write access to a shared mapping of a
+    /// read-only file).
     pub fn protect(&self, addr: u64, len: u64, p: u8) -> io::Result<()> {
         self.check_range(addr, len)?;
-        // The permission table is what enforces the guest's protection; the host mapping
-        // stays readable and writable where it can, so that a guest thread racing this
-        // mprotect (it passed its check just before) never takes a host fault. Mappings
-        // the host refuses to make writable (shared, of a read-only file) get exactly
-        // the guest's protection, as Linux would (and an error if even that fails).
         let host = self.view.host(addr) as *mut libc::c_void;
-        let generous = host_prot(p | perm::READ | perm::WRITE);
         // SAFETY: inside our reservation.
-        if unsafe { libc::mprotect(host, len as usize, generous) } != 0
-            // SAFETY: as above.
-            && unsafe { libc::mprotect(host, len as usize, host_prot(p)) } != 0
-        {
+        if unsafe { libc::mprotect(host, len as usize, host_prot(p)) } != 0 {
             return Err(io::Error::last_os_error());
         }
         self.set_perms(addr, len, p);

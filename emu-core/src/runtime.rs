@@ -94,6 +94,9 @@ pub struct Stats {
     /// Hot blocks compiled on the vCPU thread after all because the worker was too far
     /// behind (see `PATIENCE`).
     pub compiles_inline: u64,
+    /// Guest accesses in compiled code that faulted in the host (user mode), each
+    /// re-run in the interpreter from its restart point.
+    pub host_faults: u64,
 }
 
 /// Background compiles (`TierConfig::background_compile`): runs of a hot block past the
@@ -107,6 +110,13 @@ const PATIENCE: u32 = 1000;
 /// After [`PATIENCE`], how often (in runs) a waiting block tries to take its job back
 /// (it cannot once the worker has started it).
 const STEAL_RETRY: u32 = 64;
+
+/// After a host fault in compiled code: blocks interpreted from the restart point before
+/// compiled code runs again. The faulting access is at most one compiled function's
+/// path away, so the interpreter normally reaches it (and raises the guest fault) well
+/// within this; if it does not (another thread mapped the page meanwhile), compiled code
+/// simply resumes, each round having moved the guest forward.
+const RESTART_INTERP_BLOCKS: u32 = 256;
 
 /// Bumped whenever translated code anywhere in the process may be stale (code pages
 /// unmapped or remapped, `IC IVAU`); every runtime flushes its caches when it sees a change.
@@ -199,6 +209,8 @@ pub struct Runtime<G: Guest> {
     debug: DebugHooks,
     /// `debug` is not empty: the run loop consults it at each block boundary.
     debugging: bool,
+    /// Blocks still to interpret after a host fault (see [`RESTART_INTERP_BLOCKS`]).
+    restart_budget: u32,
 }
 
 // SAFETY: the raw pointers in the jump cache point into this runtime's own boxes.
@@ -244,6 +256,7 @@ impl<G: Guest> Runtime<G> {
             trace_range: 0..u64::MAX,
             debug: DebugHooks::default(),
             debugging: false,
+            restart_budget: 0,
         })
     }
 
@@ -394,10 +407,11 @@ impl<G: Guest> Runtime<G> {
             // Watchpoints are checked by the interpreter only: while any is set, compiled
             // code does not run (see crate::debug).
             let watching = !self.debug.watchpoints.is_empty();
-            if watching {
+            let restarting = self.restart_budget > 0;
+            if watching || restarting {
                 code = None;
             }
-            if code.is_none() && self.jit.is_some() && !compile_failed && !watching {
+            if code.is_none() && self.jit.is_some() && !compile_failed && !watching && !restarting {
                 // SAFETY: as above.
                 let runs = unsafe {
                     (*blk).runs = (*blk).runs.saturating_add(1);
@@ -438,6 +452,12 @@ impl<G: Guest> Runtime<G> {
                     if chaining && e == Exit::JUMP {
                         self.pending_link = request;
                     }
+                    if e == Exit::HOST_FAULT {
+                        // pc is the restart point: interpret from there to the access.
+                        self.stats.host_faults += 1;
+                        self.restart_budget = RESTART_INTERP_BLOCKS;
+                        continue;
+                    }
                     e
                 }
                 _ => {
@@ -447,7 +467,16 @@ impl<G: Guest> Runtime<G> {
                         unsafe { (*core).icount += n_insns as u64 };
                     }
                     // SAFETY: caller's contract; blk is alive (see above).
-                    unsafe { Self::interpret(&*blk, state, self.mem, &self.debug.watchpoints) }
+                    let e =
+                        unsafe { Self::interpret(&*blk, state, self.mem, &self.debug.watchpoints) };
+                    if restarting {
+                        self.restart_budget = if e == Exit::JUMP {
+                            self.restart_budget - 1
+                        } else {
+                            0
+                        };
+                    }
+                    e
                 }
             };
             self.after_exit(exit, state);

@@ -205,6 +205,10 @@ impl Thread {
         let mut tier = proc.opts.tier;
         // --stats reports guest instructions executed (counted per block by both tiers).
         tier.count_insns |= proc.opts.stats;
+        // The process's SIGSEGV handler (signal::init_process) passes compiled code's
+        // guest faults to the runtime, and the guest space's host protection mirrors the
+        // guest's: compiled loads and stores need no permission check.
+        tier.jit_settings.host_faults = true;
         let mut rt = Runtime::new(proc.mem(), tier)?;
         rt.trace_in_asm = proc.opts.trace_in_asm;
         rt.trace_exec = proc.opts.trace_exec;
@@ -446,6 +450,7 @@ fn add_stats(into: &mut Stats, s: &Stats) {
     into.compiles_discarded += s.compiles_discarded;
     into.queue_full += s.queue_full;
     into.compiles_inline += s.compiles_inline;
+    into.host_faults += s.host_faults;
 }
 
 /// Prints `--stats` counters for the whole process: exited threads plus `current` (the
@@ -505,7 +510,7 @@ pub fn print_stats(proc: &Process, current: Option<&Thread>) {
         "emu: stats: blocks translated {}, compiled {} (failed {}), compile time {:.3} ms, \
          background compiles queued {} (discarded {}, queue full {}, compiled in line {})\n\
          emu: stats: guest instructions executed {insns}, block runs: interpreter {} jit {} \
-         (entries from the run loop), code flushes {}\n\
+         (entries from the run loop), code flushes {}, guest faults caught by the host {}\n\
          emu: stats: exits to the run loop: {}\n",
         s.blocks_translated,
         s.blocks_compiled,
@@ -518,6 +523,7 @@ pub fn print_stats(proc: &Process, current: Option<&Thread>) {
         s.interp_block_runs,
         s.jit_block_runs,
         s.flushes,
+        s.host_faults,
         exits.summary()
     ));
 }

@@ -248,6 +248,12 @@ extern "C" fn host_sync_handler(
         host_handler(sig, info, ctx);
         return;
     }
+    // A guest load or store in compiled code that the guest's page permissions refuse:
+    // the runtime re-runs it in the interpreter, which raises the guest's fault.
+    // SAFETY: the handler's own arguments.
+    if sig == libc::SIGSEGV && unsafe { emu_core::jit::hostfault::handle_host_fault(info, ctx) } {
+        return;
+    }
     let dfl = KernelSigaction {
         handler: libc::SIG_DFL,
         flags: HOST_SA_RESTORER,

@@ -3,7 +3,9 @@
 //! - `emitter/`: [`JitEmitter`], the [`crate::emit::Emitter`] that builds Cranelift IR;
 //! - `codecache.rs`: the executable region (bump allocated, reset when full) and the
 //!   chaining cells;
-//! - `worker.rs`: the background compiler thread.
+//! - `worker.rs`: the background compiler thread;
+//! - `hostfault.rs`: user mode's guest faults caught as host signals (compiled loads and
+//!   stores rely on host page protection; a fault resumes in the interpreter).
 //!
 //! Two ways to compile: [`Jit::compile_block`] does everything on the calling thread;
 //! [`Jit::queue_block`] builds the IR there and leaves `Context::compile` (most of the
@@ -37,10 +39,11 @@
 
 pub mod codecache;
 pub mod emitter;
+pub mod hostfault;
 pub mod worker;
 
 pub use emitter::JitEmitter;
-pub use worker::{Done, JobTag};
+pub use worker::{Built, Compiled, Done, JobTag};
 
 use crate::emit::perm;
 use crate::emit::{Emitter, Exit};
@@ -97,6 +100,13 @@ pub struct JitSettings {
     /// Count guest instructions in `CoreState::icount` and stop at `icount_limit` (see
     /// `TierConfig::count_insns`, which sets this).
     pub count_insns: bool,
+    /// User mode: plain guest loads and stores rely on host protection and fault in the
+    /// host (see [`hostfault`]). Only for a [`crate::mem::GuestSpace`] (whose protection
+    /// mirrors the guest's) in a process whose SIGSEGV handler calls
+    /// [`hostfault::handle_host_fault`]. Ignored in system mode and where unsupported.
+    /// With `count_insns`, the instructions re-run from a restart point after such a
+    /// fault are counted again (user mode counts only for `--stats` and the debugger).
+    pub host_faults: bool,
 }
 
 impl Default for JitSettings {
@@ -108,6 +118,7 @@ impl Default for JitSettings {
             verifier: cfg!(debug_assertions),
             follow_jumps: true,
             count_insns: false,
+            host_faults: false,
         }
     }
 }
@@ -183,6 +194,11 @@ pub struct Jit {
     worker: Option<Worker>,
     /// The worker could not be started or died: compile on this thread.
     worker_failed: bool,
+    /// See [`JitSettings::host_faults`].
+    host_faults: bool,
+    /// The fault sites of the code in `cache` (with host faults).
+    sites: hostfault::SiteTable,
+    run_ctx: hostfault::RunContext,
 }
 
 // SAFETY: the raw pointers point into mappings the Jit owns.
@@ -291,6 +307,15 @@ impl Jit {
             count_insns: s.count_insns,
             worker: None,
             worker_failed: false,
+            host_faults: s.host_faults && hostfault::SUPPORTED && !mem.is_system(),
+            sites: hostfault::SiteTable::default(),
+            run_ctx: match mem {
+                MemModel::User(v) => hostfault::RunContext::new(
+                    v.base,
+                    v.base + v.limit as usize + PAGE_SIZE as usize,
+                ),
+                MemModel::System(_) => hostfault::RunContext::new(0, 0),
+            },
         };
         jit.trampoline = jit.build_trampoline()?;
         jit.return_stub = jit.build_return_stub()?;
@@ -467,10 +492,14 @@ impl Jit {
         insns: &[G::Insn],
     ) -> Result<JitFn, CompileError> {
         let cell_mark = self.cells.mark();
-        let (func, optimize) = self.build_function::<G>(pc, insns);
-        let isa = if optimize { &self.loop_isa } else { &self.isa };
+        let built = self.build_function::<G>(pc, insns);
+        let isa = if built.optimize {
+            &self.loop_isa
+        } else {
+            &self.isa
+        };
         let result =
-            worker::compile(&mut self.ctx, isa, func, pc).and_then(|code| self.install(pc, &code));
+            worker::compile(&mut self.ctx, isa, built, pc).and_then(|code| self.install(pc, &code));
         if result.is_err() {
             // Compiled in order, so the cells past the mark are this function's alone.
             self.cells.truncate(cell_mark);
@@ -505,12 +534,12 @@ impl Jit {
         // Cells allocated here stay allocated if the result is discarded: other
         // functions may have taken cells after them, so they cannot be truncated; they
         // are never linked (only running code files link requests) and go with the epoch.
-        let (func, optimize) = self.build_function::<G>(tag.pc, insns);
+        let built = self.build_function::<G>(tag.pc, insns);
         let epoch = self.epoch;
         let sent = self
             .worker
             .as_mut()
-            .is_some_and(|w| w.send(tag, epoch, func, optimize));
+            .is_some_and(|w| w.send(tag, epoch, built));
         if !sent {
             // The worker thread died (a Cranelift panic, already reported).
             self.worker_failed = true;
@@ -549,11 +578,15 @@ impl Jit {
     /// Compiles the queued job of block `tag` on this thread, if the worker has not
     /// started it (`None`: it has, or it is not queued in this epoch).
     pub fn compile_queued_now(&mut self, tag: JobTag) -> Option<Result<JitFn, CompileError>> {
-        let (func, optimize) = self.worker.as_mut()?.steal(tag, self.epoch)?;
-        let isa = if optimize { &self.loop_isa } else { &self.isa };
+        let built = self.worker.as_mut()?.steal(tag, self.epoch)?;
+        let isa = if built.optimize {
+            &self.loop_isa
+        } else {
+            &self.isa
+        };
         // Cells stay allocated on failure, as for any queued function.
         Some(
-            worker::compile(&mut self.ctx, isa, func, tag.pc)
+            worker::compile(&mut self.ctx, isa, built, tag.pc)
                 .and_then(|code| self.install(tag.pc, &code)),
         )
     }
@@ -573,11 +606,11 @@ impl Jit {
     /// Emitted twice when the block branches back to its own start: the second time with
     /// the plan the first one found, as a loop that keeps guest registers in host
     /// registers (see `emitter::LoopPlan`).
-    fn build_function<G: Guest>(&mut self, pc: u64, insns: &[G::Insn]) -> (Function, bool) {
+    fn build_function<G: Guest>(&mut self, pc: u64, insns: &[G::Insn]) -> Built {
         let cell_mark = self.cells.mark();
         let mut loop_plan = None;
         let mut is_loop = false;
-        let func = loop {
+        let (func, restarts) = loop {
             let mut func =
                 Function::with_name_signature(UserFuncName::default(), block_signature());
             let generation_addr = if self.generation_addr == 0 {
@@ -608,6 +641,7 @@ impl Jit {
                     ibtc_addr: self.ibtc.as_ptr() as u64,
                     ibtc_mask: (self.ibtc.len() / self.ibtc_words - 1) as u64,
                     count_insns: self.count_insns,
+                    host_faults: self.host_faults,
                     loop_plan: loop_plan.take(),
                     generation_addr,
                     generation: if self.generation_addr == 0 {
@@ -627,6 +661,9 @@ impl Jit {
                     let mut ipc = segment_pc;
                     for insn in &segment {
                         e.begin_insn(ipc);
+                        if G::may_access_memory(insn) {
+                            e.prepare_memory_insn();
+                        }
                         emitted += 1;
                         if let Err(reason) = G::exec(&mut e, insn, ipc) {
                             // Our emitter never fails; this came from the semantics.
@@ -664,7 +701,7 @@ impl Jit {
                 }
                 e.finish()
             };
-            match found {
+            match found.loop_plan {
                 Some(plan) if !second_pass => {
                     // Drop the first version's chaining cells (the last ones allocated,
                     // all on this thread); the second allocates its own.
@@ -672,7 +709,7 @@ impl Jit {
                     loop_plan = Some(plan);
                     is_loop = true;
                 }
-                _ => break func,
+                _ => break (func, found.restarts),
             }
         };
         if tracing::enabled!(target: "out_clif", tracing::Level::TRACE) {
@@ -681,17 +718,23 @@ impl Jit {
         if self.dump_clif {
             eprintln!("block {pc:#x}:\n{}", func.display());
         }
-        (func, is_loop || self.optimize_all)
+        Built {
+            func,
+            optimize: is_loop || self.optimize_all,
+            restarts,
+        }
     }
 
     /// Copies compiled code for the block at `pc` into the code cache.
     /// [`CompileError::CacheFull`]: drop all code ([`Jit::flush`]) and compile again.
-    pub fn install(&mut self, pc: u64, code: &[u8]) -> Result<JitFn, CompileError> {
+    pub fn install(&mut self, pc: u64, compiled: &Compiled) -> Result<JitFn, CompileError> {
+        let code = &compiled.code[..];
         if let Some(dir) = &self.dump_code_dir {
             // Debugging aid: `objdump -D -b binary -mi386:x86-64 DIR/<pc>.bin`.
             let _ = std::fs::write(format!("{dir}/{pc:x}.bin"), code);
         }
         let entry = self.cache.install(code).ok_or(CompileError::CacheFull)?;
+        self.sites.add(entry as usize, code.len(), &compiled.sites);
         if let Some(map) = &mut self.perf_map {
             // perf's JIT symbol format: "START SIZE NAME" in hex.
             let _ = writeln!(map, "{:x} {:x} guest_{pc:x}", entry as usize, code.len());
@@ -727,6 +770,18 @@ impl Jit {
     /// `code` must come from this Jit since its last flush; `state` must point to the
     /// guest state struct the code was compiled for.
     pub unsafe fn run(&self, code: JitFn, state: *mut u8) -> Exit {
+        if self.host_faults {
+            // SAFETY: caller's contract; the sites are those of this Jit's code.
+            return Exit(unsafe {
+                hostfault::enter(
+                    &self.run_ctx,
+                    &self.sites,
+                    self.trampoline,
+                    code.entry,
+                    state,
+                )
+            });
+        }
         // SAFETY: the trampoline was compiled with this exact host-convention signature.
         let tramp: unsafe extern "C" fn(*mut u8, *const u8) -> u64 =
             unsafe { std::mem::transmute(self.trampoline) };
@@ -755,6 +810,7 @@ impl Jit {
     /// Drops all compiled code and chaining cells. Every [`JitFn`] handed out is invalid.
     pub fn flush(&mut self) {
         self.cache.reset();
+        self.sites.clear();
         self.cells.reset();
         self.link_request.store(0, Ordering::Relaxed);
         self.clear_ibtc();

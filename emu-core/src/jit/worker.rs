@@ -19,6 +19,7 @@
 //! and waits for the thread to finish the job in hand (at most one compile, a fraction
 //! of a millisecond).
 
+use super::hostfault::{collect_sites, FaultSite};
 use super::CompileError;
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::Function;
@@ -44,9 +45,22 @@ pub struct JobTag {
 struct Job {
     tag: JobTag,
     epoch: u64,
-    func: Function,
+    built: Built,
+}
+
+/// A function's IR as `Jit::build_function` made it, ready to compile anywhere.
+pub struct Built {
+    pub func: Function,
     /// Compile with the optimizing ISA (see `Jit::build_function`).
-    optimize: bool,
+    pub optimize: bool,
+    /// The restart points its host-faulting accesses name (see `hostfault`).
+    pub restarts: Vec<u64>,
+}
+
+/// Compiled machine code and where it may fault in the host.
+pub struct Compiled {
+    pub code: Vec<u8>,
+    pub sites: Vec<FaultSite>,
 }
 
 /// What the worker sends back for one job.
@@ -55,7 +69,7 @@ pub struct Done {
     pub epoch: u64,
     /// The machine code, or why there is none; `None` once the Jit has found the
     /// result stale (see [`super::Jit::poll_compiled`]).
-    pub code: Option<Result<Vec<u8>, CompileError>>,
+    pub code: Option<Result<Compiled, CompileError>>,
     /// CPU time the worker spent compiling it (not wall time: on a busy host the
     /// worker also waits for a core, which is not what compiling costs).
     pub time: Duration,
@@ -128,8 +142,12 @@ impl Worker {
                         }
                     };
                     let t = thread_cpu_time();
-                    let isa = if job.optimize { &optimizing_isa } else { &isa };
-                    let code = compile(&mut ctx, isa, job.func, job.tag.pc);
+                    let isa = if job.built.optimize {
+                        &optimizing_isa
+                    } else {
+                        &isa
+                    };
+                    let code = compile(&mut ctx, isa, job.built, job.tag.pc);
                     let done = Done {
                         tag: job.tag,
                         epoch: job.epoch,
@@ -156,24 +174,21 @@ impl Worker {
 
     /// Queues `func` for the block `tag`, built in `epoch`; `false` if the worker is
     /// gone (it panicked).
-    pub fn send(&mut self, tag: JobTag, epoch: u64, func: Function, optimize: bool) -> bool {
+    pub fn send(&mut self, tag: JobTag, epoch: u64, built: Built) -> bool {
         if self.thread.as_ref().is_none_or(|t| t.is_finished()) {
             return false;
         }
-        lock(&self.shared.queue).jobs.push_back(Job {
-            tag,
-            epoch,
-            func,
-            optimize,
-        });
+        lock(&self.shared.queue)
+            .jobs
+            .push_back(Job { tag, epoch, built });
         self.shared.wake.notify_one();
         self.in_flight += 1;
         true
     }
 
-    /// Takes back the queued job for `tag` built in `epoch` (its function and whether to
-    /// optimize it), if the worker has not started it.
-    pub fn steal(&mut self, tag: JobTag, epoch: u64) -> Option<(Function, bool)> {
+    /// Takes back the queued job for `tag` built in `epoch`, if the worker has not
+    /// started it.
+    pub fn steal(&mut self, tag: JobTag, epoch: u64) -> Option<Built> {
         let job = {
             let mut q = lock(&self.shared.queue);
             let i = q
@@ -183,7 +198,7 @@ impl Worker {
             q.jobs.remove(i)?
         };
         self.in_flight -= 1;
-        Some((job.func, job.optimize))
+        Some(job.built)
     }
 
     /// Jobs queued and not yet collected.
@@ -244,11 +259,11 @@ impl Drop for Worker {
 pub fn compile(
     ctx: &mut Context,
     isa: &OwnedTargetIsa,
-    func: Function,
+    built: Built,
     pc: u64,
-) -> Result<Vec<u8>, CompileError> {
+) -> Result<Compiled, CompileError> {
     ctx.clear();
-    ctx.func = func;
+    ctx.func = built.func;
     let compiled = match ctx.compile(&**isa, &mut ControlPlane::default()) {
         Ok(c) => c,
         Err(err) => {
@@ -261,7 +276,15 @@ pub fn compile(
         tracing::warn!("JIT block {pc:#x} needs relocations");
         return Err(CompileError::Failed);
     }
-    Ok(compiled.code_buffer().to_vec())
+    let traps = compiled.buffer.traps().iter().map(|t| (t.offset, t.code));
+    let Some(sites) = collect_sites(traps, &built.restarts) else {
+        tracing::warn!("JIT block {pc:#x}: a host-faulting access without a restart point");
+        return Err(CompileError::Failed);
+    };
+    Ok(Compiled {
+        code: compiled.code_buffer().to_vec(),
+        sites,
+    })
 }
 
 /// This thread's CPU time so far.

@@ -166,6 +166,7 @@ impl JitEmitter<'_, '_> {
             None => unreachable!("the state-helper signature has one return value"),
         };
         self.forget_cache();
+        self.state_changed();
         let exit = self.b.create_block();
         let cont = self.b.create_block();
         self.b.set_cold_block(exit);

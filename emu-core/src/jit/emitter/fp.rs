@@ -141,6 +141,9 @@ impl JitEmitter<'_, '_> {
         }
         let status_dirty = self.slots.get(&op.status.0).is_some_and(|s| s.dirty);
         self.mark_slot(op.status, status_var, status_dirty);
+        // The slow path spilled and ran the helper: the state struct may be newer than
+        // any restart point.
+        self.state_changed();
     }
 
     /// The arithmetic and compare kinds, lane by lane: the outputs, with each lane's
@@ -498,6 +501,9 @@ impl JitEmitter<'_, '_> {
     }
 
     fn mark_slot(&mut self, slot: Slot, var: cranelift_frontend::Variable, dirty: bool) {
+        if dirty {
+            self.insn_changed_state = true;
+        }
         self.slots.insert(
             slot.0,
             super::CachedSlot {

@@ -1,5 +1,6 @@
-//! Guest memory access in compiled code: the inline check against the permission table,
-//! the cold slow path, and loads, stores and atomics on the host address.
+//! Guest memory access in compiled code: the inline check against the permission table
+//! (or, for user mode's host-faulting loads and stores, against the range only), the
+//! cold slow path, and loads, stores and atomics on the host address.
 
 use super::sysmem::SysAccess;
 use super::{int_type, state_flags, JitEmitter};
@@ -8,7 +9,7 @@ use crate::mem::MemView;
 use crate::memmodel::MemModel;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::I64;
-use cranelift_codegen::ir::{AtomicRmwOp, BlockArg, InstBuilder, MemFlagsData, Value};
+use cranelift_codegen::ir::{AtomicRmwOp, BlockArg, InstBuilder, MemFlagsData, TrapCode, Value};
 use cranelift_codegen::isa::CallConv;
 
 fn guest_flags() -> MemFlagsData {
@@ -58,6 +59,41 @@ impl JitEmitter<'_, '_> {
         need: u8,
         aligned: bool,
     ) -> Value {
+        self.checked_access(mem, addr, size, need, aligned, None)
+    }
+
+    /// A plain load or store: with host faults and a restart point, only the range is
+    /// checked and the access itself may fault in the host (returns the flags to access
+    /// with); otherwise [`Self::guest_access`].
+    fn plain_access(
+        &mut self,
+        mem: MemView,
+        addr: Value,
+        size: u64,
+        need: u8,
+    ) -> (Value, MemFlagsData) {
+        match self.host_fault_code() {
+            Some(code) => {
+                let host = self.checked_access(mem, addr, size, need, false, Some(code));
+                (host, MemFlagsData::new().with_trap_code(Some(code)))
+            }
+            None => (
+                self.guest_access(mem, addr, size, need, false),
+                guest_flags(),
+            ),
+        }
+    }
+
+    /// [`Self::guest_access`], or with `host_fault` the range check alone.
+    fn checked_access(
+        &mut self,
+        mem: MemView,
+        addr: Value,
+        size: u64,
+        need: u8,
+        aligned: bool,
+        host_fault: Option<TrapCode>,
+    ) -> Value {
         // No `sync` here: a fault is rare, so the cold path writes the dirty guest
         // registers back itself (see `spill_dirty`) and the hot path stores nothing.
         let fault = if need & perm::WRITE != 0 {
@@ -73,11 +109,26 @@ impl JitEmitter<'_, '_> {
         self.b.set_cold_block(slow);
         let last_ok_start = mem.limit.saturating_sub(size);
         let access = self.b.create_block();
-        match self.known(addr) {
+        match (self.known(addr), host_fault) {
+            // Host protection does the rest (permissions, a second page).
+            (Some(k), Some(_)) if k <= last_ok_start => {
+                self.b.ins().jump(access, &[]);
+            }
+            (Some(_), Some(_)) => {
+                self.b.ins().jump(slow, &[]);
+            }
+            (None, Some(_)) => {
+                let in_range = self.b.ins().icmp_imm_s(
+                    IntCC::UnsignedLessThanOrEqual,
+                    addr,
+                    last_ok_start as i64,
+                );
+                self.b.ins().brif(in_range, access, &[], slow, &[]);
+            }
             // A constant address (globals through ADRP): range and page crossing are
             // known now; only the permission byte (which mmap/mprotect change) is read,
             // at a constant host address.
-            Some(k) if k <= last_ok_start && (aligned || (k & 0xfff) <= 4096 - size) => {
+            (Some(k), None) if k <= last_ok_start && (aligned || (k & 0xfff) <= 4096 - size) => {
                 let perm_addr = self
                     .b
                     .ins()
@@ -96,7 +147,11 @@ impl JitEmitter<'_, '_> {
         self.b.seal_block(slow);
 
         // Slow path: ask MemView::check itself (page-crossing accesses that are fine
-        // come back to `access`).
+        // come back to `access`, with the dirty slots spilled, which a restart point
+        // cannot allow; past the range check of a host-faulting access it always faults).
+        if host_fault.is_none() {
+            self.set_restart(None);
+        }
         self.b.switch_to_block(slow);
         self.spill_dirty();
         let perms_base = self.b.ins().iconst(I64, mem.perms as i64);
@@ -216,8 +271,7 @@ impl JitEmitter<'_, '_> {
             MemModel::User(mem) => mem,
             MemModel::System(sm) => return self.sys_access(sm, addr, size, SysAccess::Load),
         };
-        let host = self.guest_access(mem, addr, size as u64, perm::READ, false);
-        let f = guest_flags();
+        let (host, f) = self.plain_access(mem, addr, size as u64, perm::READ);
         let v = match size {
             1 => self.b.ins().uload8(I64, f, host, 0),
             2 => self.b.ins().uload16(I64, f, host, 0),
@@ -239,8 +293,8 @@ impl JitEmitter<'_, '_> {
                 return;
             }
         };
-        let host = self.guest_access(mem, addr, size as u64, perm::WRITE, false);
-        let f = guest_flags();
+        self.stored_in_insn = true;
+        let (host, f) = self.plain_access(mem, addr, size as u64, perm::WRITE);
         match size {
             1 => self.b.ins().istore8(f, v, host, 0),
             2 => self.b.ins().istore16(f, v, host, 0),
@@ -257,6 +311,7 @@ impl JitEmitter<'_, '_> {
         size: Size,
     ) -> Value {
         self.check_aligned(addr, size as u64);
+        self.stored_in_insn = true;
         let host = self.host_address(addr, size as u64, perm::READ | perm::WRITE, true);
         let (op, v) = match op {
             AtomicOp::Add => (AtomicRmwOp::Add, v),
@@ -286,6 +341,7 @@ impl JitEmitter<'_, '_> {
         size: Size,
     ) -> Value {
         self.check_aligned(addr, size as u64);
+        self.stored_in_insn = true;
         let host = self.host_address(addr, size as u64, perm::READ | perm::WRITE, true);
         let e = self.narrow(expected, size);
         let n = self.narrow(new, size);
@@ -302,6 +358,7 @@ impl JitEmitter<'_, '_> {
         new: [Value; 2],
     ) -> [Value; 2] {
         self.check_aligned(addr, 16);
+        self.stored_in_insn = true;
         let host = self.host_address(addr, 16, perm::READ | perm::WRITE, true);
         let out = self.scratch_addr();
         let sig = self.sig("cas16", 6, 0, self.env.host_call_conv);

@@ -10,7 +10,11 @@
 //!   helper) and at block ends. So the state struct is current wherever control can
 //!   leave, all faults share one cold block that spills nothing, and repeated writes
 //!   of a slot between sync points cost one store;
-//! - guest memory accesses are checked inline (`memory.rs`);
+//! - guest memory accesses are checked inline (`memory.rs`); in user mode with host
+//!   faults, plain loads and stores only check the range and let the host fault, and
+//!   the emitter keeps a *restart point* for them (see the `restart` field and
+//!   `jit::hostfault`): after a store, the next load/store instruction starts with a
+//!   sync;
 //! - direct branches tail-call their successor through a chaining cell (`control.rs`);
 //!   indirect ones (and, in system mode, direct ones that leave the page) look the
 //!   target up in a cache of compiled blocks.
@@ -73,6 +77,10 @@ pub struct EmitEnv<'c> {
     /// Compile the branch back to the block's start as a loop that keeps these guest
     /// state slots in SSA variables (see [`LoopPlan`]); `None` the first time.
     pub loop_plan: Option<LoopPlan>,
+    /// User mode with host protection mirroring guest permissions and a fault handler
+    /// installed: plain loads and stores skip the permission check and fault in the host
+    /// (see `jit::hostfault`).
+    pub host_faults: bool,
 }
 
 /// How a block that branches back to its own start keeps guest state in host registers
@@ -157,6 +165,29 @@ pub struct JitEmitter<'a, 'c> {
     /// With a plan: its `dirty` slots, which the loop head treats as dirty (anything
     /// else dirty at a back edge is written back there).
     loop_dirty: Vec<u32>,
+    /// Host faults (`env.host_faults`): the current restart point, an instruction
+    /// boundary whose guest state the state struct holds, with nothing the guest can see
+    /// done since but stores of the current instruction (which re-running it repeats
+    /// with the same values). `None`: there is none; accesses take the software check.
+    /// Its index in `restarts` is the trap code of the accesses emitted under it.
+    restart: Option<u64>,
+    /// Every restart point of the function, by index (returned by `finish`).
+    restarts: Vec<u64>,
+    /// The current instruction stored to guest memory (the next one needs a new
+    /// restart point).
+    stored_in_insn: bool,
+    /// The current instruction changed guest state (a slot, or anything through a
+    /// helper): the state struct can no longer be made its starting state.
+    insn_changed_state: bool,
+}
+
+/// What [`JitEmitter::finish`] found.
+pub struct Finished {
+    /// The function branches back to its start and was not emitted with a plan: emit it
+    /// again with this one.
+    pub loop_plan: Option<LoopPlan>,
+    /// The restart points that the trap codes of host-faulting accesses name.
+    pub restarts: Vec<u64>,
 }
 
 fn state_flags() -> MemFlagsData {
@@ -203,6 +234,10 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
             dirty_at_end: Vec::new(),
             pc_clobbered: false,
             loop_dirty: plan.as_ref().map(|p| p.dirty.clone()).unwrap_or_default(),
+            restart: None,
+            restarts: Vec::new(),
+            stored_in_insn: false,
+            insn_changed_state: false,
         };
         if let Some(plan) = plan {
             // The loop preheader: every slot the loop uses, loaded once.
@@ -224,6 +259,13 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
         e.b.ins().jump(loop_head, &[]);
         e.b.switch_to_block(loop_head);
         e.stop_if_requested();
+        // Entered (or, without a plan, looped back to) with the state struct current at
+        // the block's start. A compiled loop's later iterations keep registers in
+        // variables, so there its first load or store makes a restart point.
+        if !e.looping {
+            let pc = e.env.block_pc;
+            e.set_restart(Some(pc));
+        }
         e
     }
 
@@ -231,7 +273,7 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
     /// block end. Returns a [`LoopPlan`] when the function branches back to its start
     /// and was not emitted with one: emitting it again with that plan makes the loop
     /// keep guest registers in host registers.
-    pub fn finish(mut self) -> Option<LoopPlan> {
+    pub fn finish(mut self) -> Finished {
         if let Some(inst) = self.icount_increment {
             self.b.func.dfg.insts[inst] = cranelift_codegen::ir::InstructionData::UnaryImm {
                 opcode: cranelift_codegen::ir::Opcode::Iconst,
@@ -250,7 +292,45 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
         self.b.seal_block(self.loop_head);
         self.fill_fault_block();
         self.b.finalize(self.env.frontend);
-        self.found_loop
+        Finished {
+            loop_plan: self.found_loop,
+            restarts: self.restarts,
+        }
+    }
+
+    /// Starts a new restart point (see the `restart` field); `None` ends the current one.
+    fn set_restart(&mut self, r: Option<u64>) {
+        if !self.env.host_faults || r == self.restart {
+            return;
+        }
+        self.restart = None;
+        if let Some(pc) = r {
+            if self.restarts.len() < super::hostfault::MAX_RESTARTS {
+                self.restarts.push(pc);
+                self.restart = Some(pc);
+            }
+        }
+    }
+
+    /// Before a load/store instruction (the driver asks): make sure its accesses can
+    /// fault in the host, by writing the dirty slots back if there is no restart point.
+    pub fn prepare_memory_insn(&mut self) {
+        if self.env.host_faults && self.restart.is_none() {
+            self.sync();
+        }
+    }
+
+    /// The trap code for a host-faulting access here, if one may be emitted.
+    fn host_fault_code(&self) -> Option<cranelift_codegen::ir::TrapCode> {
+        self.restart?;
+        Some(super::hostfault::trap_code(self.restarts.len() - 1))
+    }
+
+    /// Guest state changed behind the slot cache's back (a helper call): no restart point
+    /// until the next sync at an instruction start.
+    fn state_changed(&mut self) {
+        self.insn_changed_state = true;
+        self.set_restart(None);
     }
 
     fn konst(&mut self, v: u64) -> Value {
@@ -316,9 +396,20 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
                 (off, s.var)
             })
             .collect();
+        let wrote = !dirty.is_empty();
         for (off, var) in dirty {
             let v = self.b.use_var(var);
             self.store_state(Slot(off), v);
+        }
+        // The state struct now holds the guest state as of here: the start of the
+        // current instruction if it has changed nothing yet.
+        if !self.insn_changed_state {
+            if wrote || self.restart.is_none() {
+                let pc = self.pc;
+                self.set_restart(Some(pc));
+            }
+        } else if wrote {
+            self.set_restart(None);
         }
     }
 
@@ -389,6 +480,13 @@ impl Emitter for JitEmitter<'_, '_> {
     fn begin_insn(&mut self, pc: u64) {
         self.pc = pc;
         self.insns += 1;
+        self.insn_changed_state = false;
+        if self.stored_in_insn {
+            // Re-running from the restart point would repeat that store after later
+            // instructions may have changed its inputs.
+            self.stored_in_insn = false;
+            self.set_restart(None);
+        }
     }
 
     fn imm(&mut self, v: u64) -> Value {
@@ -421,6 +519,7 @@ impl Emitter for JitEmitter<'_, '_> {
 
     fn set(&mut self, slot: Slot, v: Value) {
         self.fp_slot_written(slot);
+        self.insn_changed_state = true;
         let var = match self.slots.get(&slot.0) {
             Some(s) => s.var,
             None => self.b.declare_var(I64),

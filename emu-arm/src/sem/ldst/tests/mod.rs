@@ -5,6 +5,7 @@
 mod atomic;
 mod exclusive;
 mod fuzz;
+mod host_faults;
 mod pair;
 mod single;
 mod structs;

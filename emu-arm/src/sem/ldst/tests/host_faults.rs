@@ -1,0 +1,177 @@
+//! Guest faults of compiled loads and stores caught as host signals (`jit::hostfault`):
+//! the compiled tier must end exactly where the interpreter does (pc, registers, memory,
+//! fault address), whatever the compiled code had done since its restart point, and
+//! the fault must really have come through the host (so these cannot pass on the
+//! software check alone).
+
+use super::{run_mem, Run, PATTERN};
+use crate::testkit::{Bare, Tier, BRK0, CODE, DATA, DATA_LEN};
+use emu_core::emit::Exit;
+
+/// [`run_mem`] (both tiers agree), plus how many faults the compiled run took in the
+/// host.
+fn run_counting(
+    code: &[u32],
+    data: &[u8],
+    setup: impl Fn(&mut crate::state::CpuState),
+) -> (Run, u64) {
+    let r = run_mem(code, data, &setup);
+    let mut b = Bare::new(code, Tier::Jit);
+    b.space.view().write_bytes(DATA, data).expect("data fits");
+    setup(&mut b.cpu);
+    let e = b.run();
+    assert_eq!(e, r.exit);
+    (r, b.rt.stats.host_faults)
+}
+
+fn words(n: u64) -> Vec<u8> {
+    (0..n).flat_map(|i| (PATTERN ^ i).to_le_bytes()).collect()
+}
+
+#[test]
+fn fault_after_a_store_and_register_changes() {
+    // Re-running the increment of memory would count it twice: the restart point must
+    // be after the store.
+    let code = [
+        0xf9400381, // ldr x1, [x28]
+        0x91000421, // add x1, x1, #1
+        0xf9000381, // str x1, [x28]
+        0x91001442, // add x2, x2, #5
+        0xf9400083, // ldr x3, [x4]     (unmapped)
+        BRK0,
+    ];
+    let (r, host) = run_counting(&code, &41u64.to_le_bytes(), |c| {
+        c.x[2] = 100;
+        c.x[3] = 7;
+        c.x[4] = DATA + DATA_LEN;
+    });
+    assert_eq!(r.exit, Exit::FAULT_READ);
+    assert_eq!(r.cpu.core.pc, CODE + 16);
+    assert_eq!(r.cpu.core.fault_addr, DATA + DATA_LEN);
+    assert_eq!((r.cpu.x[1], r.cpu.x[2], r.cpu.x[3]), (42, 105, 7));
+    assert_eq!(r.u64_at(0), 42);
+    assert_eq!(host, 1);
+}
+
+#[test]
+fn compiled_loop_faults_on_a_late_iteration() {
+    // Three readable words before the unmapped page: the fourth iteration's first load
+    // faults, with the loop's registers (kept in host registers by the compiled loop)
+    // and its memory counter as they were then.
+    for (code, counts) in [
+        (
+            vec![
+                0xf8408485, // ldr x5, [x4], #8
+                0xf9400388, // ldr x8, [x28]
+                0x91000508, // add x8, x8, #1
+                0xf9000388, // str x8, [x28]
+                0xf10004e7, // subs x7, x7, #1
+                0x54ffff61, // b.ne <start>
+                BRK0,
+            ],
+            true,
+        ),
+        (
+            vec![
+                0xf8408485, // ldr x5, [x4], #8
+                0x8b0500c6, // add x6, x6, x5
+                0xf10004e7, // subs x7, x7, #1
+                0x54ffffa1, // b.ne <start>
+                BRK0,
+            ],
+            false,
+        ),
+    ] {
+        let mut data = words(DATA_LEN / 8);
+        data[..8].copy_from_slice(&0u64.to_le_bytes());
+        let start = DATA + DATA_LEN - 24;
+        let (r, host) = run_counting(&code, &data, |c| {
+            c.x[4] = start;
+            c.x[7] = 100;
+        });
+        let last = PATTERN ^ (DATA_LEN / 8 - 1);
+        assert_eq!(r.exit, Exit::FAULT_READ, "counts {counts}");
+        assert_eq!(r.cpu.core.pc, CODE, "counts {counts}");
+        assert_eq!(r.cpu.core.fault_addr, DATA + DATA_LEN);
+        assert_eq!(
+            (r.cpu.x[4], r.cpu.x[5], r.cpu.x[7]),
+            (DATA + DATA_LEN, last, 97),
+            "counts {counts}"
+        );
+        if counts {
+            assert_eq!((r.cpu.x[8], r.u64_at(0)), (3, 3));
+        } else {
+            let sum = (1..=3).fold(0u64, |s, i| s.wrapping_add(PATTERN ^ (DATA_LEN / 8 - i)));
+            assert_eq!(r.cpu.x[6], sum);
+        }
+        assert_eq!(host, 1, "counts {counts}");
+    }
+}
+
+#[test]
+fn fault_after_a_state_helper() {
+    // AESE runs as a state helper, which writes the registers back (x1 already
+    // incremented) and changes v0 from v0: running it twice is not running it once, so
+    // no restart point at or before it may be used after it.
+    let code = [
+        0x91000421, // add x1, x1, #1
+        0x4e284820, // aese v0.16b, v1.16b
+        0x91000442, // add x2, x2, #1
+        0xf9400083, // ldr x3, [x4]     (unmapped)
+        BRK0,
+    ];
+    let (r, host) = run_counting(&code, &[], |c| {
+        c.x[1] = 31;
+        c.x[4] = DATA + DATA_LEN;
+        c.vreg[0] = [PATTERN, !PATTERN];
+        c.vreg[1] = [0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210];
+    });
+    assert_eq!(r.exit, Exit::FAULT_READ);
+    assert_eq!(r.cpu.core.pc, CODE + 12);
+    assert_eq!((r.cpu.x[1], r.cpu.x[2]), (32, 1));
+    // (v0 is compared between the tiers by run_mem.)
+    assert_ne!(r.cpu.vreg[0], [PATTERN, !PATTERN]);
+    // The load makes a restart point of its own.
+    assert_eq!(host, 1);
+}
+
+#[test]
+fn store_to_a_read_only_page() {
+    let (r, host) = run_counting(&[0xf9000121, BRK0], &[], |c| c.x[9] = CODE); // str x1, [x9]
+    assert_eq!(r.exit, Exit::FAULT_WRITE);
+    assert_eq!((r.cpu.core.pc, r.cpu.core.fault_addr), (CODE, CODE));
+    assert_eq!(host, 1);
+}
+
+#[test]
+fn pair_store_then_crossing_vector_load() {
+    // The pair store (with writeback) completes; the 16-byte load that starts 8 bytes
+    // before the unmapped page faults at the page, with x28 already written back.
+    let code = [
+        0xa9810b81, // stp x1, x2, [x28, #16]!
+        0x3dc00080, // ldr q0, [x4]
+        BRK0,
+    ];
+    let (r, host) = run_counting(&code, &[], |c| {
+        c.x[1] = 11;
+        c.x[2] = 22;
+        c.x[4] = DATA + DATA_LEN - 8;
+    });
+    assert_eq!(r.exit, Exit::FAULT_READ);
+    assert_eq!(r.cpu.core.pc, CODE + 4);
+    assert_eq!(r.cpu.core.fault_addr, DATA + DATA_LEN);
+    assert_eq!(r.cpu.x[28], DATA + 16);
+    assert_eq!((r.u64_at(16), r.u64_at(24)), (11, 22));
+    assert_eq!(host, 1);
+}
+
+#[test]
+fn beyond_the_guest_space_takes_the_software_check() {
+    // ldr x3, [x4]: past the reservation the range check refuses before any host access.
+    for addr in [(1u64 << 32) - 4, u64::MAX - 3] {
+        let (r, host) = run_counting(&[0xf9400083, BRK0], &[], |c| c.x[4] = addr);
+        assert_eq!(r.exit, Exit::FAULT_READ);
+        assert_eq!(r.cpu.core.fault_addr, addr);
+        assert_eq!(host, 0);
+    }
+}
