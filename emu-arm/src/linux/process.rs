@@ -560,7 +560,14 @@ fn reserve_space() -> Result<GuestSpace, String> {
         // 1 << 47 is the whole host user space, so reserve one page less than that.
         let size = (1u64 << bits) - if bits == 47 { 1 << 32 } else { 0 };
         match GuestSpace::new(size) {
-            Ok(s) => return Ok(s),
+            Ok(s) => {
+                let v = s.view();
+                emu_core::jit::hostfault::note_guest_space(
+                    v.base,
+                    v.base + v.limit as usize + PAGE_SIZE as usize,
+                );
+                return Ok(s);
+            }
             Err(e) => last = e.to_string(),
         }
     }

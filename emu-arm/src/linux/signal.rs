@@ -254,6 +254,20 @@ extern "C" fn host_sync_handler(
     if sig == libc::SIGSEGV && unsafe { emu_core::jit::hostfault::handle_host_fault(info, ctx) } {
         return;
     }
+    // Emulator code checks guest permissions before it touches guest memory, so a fault
+    // there on guest memory means another guest thread unmapped or protected the pages
+    // in between (a race the guest loses on Linux too). The process ends by SIGSEGV,
+    // as a guest crash does, with one line saying why.
+    // SAFETY: the kernel's siginfo for a fault carries the address.
+    if sig == libc::SIGSEGV
+        && !info.is_null()
+        && emu_core::jit::hostfault::in_guest_space(unsafe { (*info).si_addr() } as usize)
+    {
+        const MSG: &[u8] = b"emu: guest memory changed under a system call (another guest thread \
+            unmapped or protected it); ending the process with SIGSEGV\n";
+        // SAFETY: write(2) is async-signal-safe.
+        unsafe { libc::write(2, MSG.as_ptr().cast(), MSG.len()) };
+    }
     let dfl = KernelSigaction {
         handler: libc::SIG_DFL,
         flags: HOST_SA_RESTORER,

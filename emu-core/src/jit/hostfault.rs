@@ -153,6 +153,27 @@ impl RunContext {
     }
 }
 
+/// Host range of the process's guest space (user mode), for fault handlers that want to
+/// tell a fault on guest memory in emulator code from any other crash.
+static GUEST_SPACE: [std::sync::atomic::AtomicUsize; 2] = [
+    std::sync::atomic::AtomicUsize::new(0),
+    std::sync::atomic::AtomicUsize::new(0),
+];
+
+/// Records the process's guest space ([`in_guest_space`]).
+pub fn note_guest_space(lo: usize, hi: usize) {
+    use std::sync::atomic::Ordering::Relaxed;
+    GUEST_SPACE[0].store(lo, Relaxed);
+    GUEST_SPACE[1].store(hi, Relaxed);
+}
+
+/// Whether host address `addr` lies in the guest space noted by [`note_guest_space`].
+/// Async-signal-safe.
+pub fn in_guest_space(addr: usize) -> bool {
+    use std::sync::atomic::Ordering::Relaxed;
+    (GUEST_SPACE[0].load(Relaxed)..GUEST_SPACE[1].load(Relaxed)).contains(&addr)
+}
+
 thread_local! {
     static CURRENT: Cell<*const RunContext> = const { Cell::new(std::ptr::null()) };
 }
