@@ -48,6 +48,9 @@ impl Exit {
     /// User mode, internal to the run loop: a guest access in compiled code faulted in
     /// the host; `pc` is the restart point to interpret from (see `jit::hostfault`).
     pub const HOST_FAULT: Exit = Exit(8);
+    /// User mode, internal to the run loop: compiled code left a host-faulting access it
+    /// could not make (out of range) to the interpreter; `pc` is its restart point.
+    pub const RESTART: Exit = Exit(9);
     /// First architecture-defined code.
     pub const ARCH_BASE: u64 = 16;
 

@@ -97,6 +97,9 @@ pub struct Stats {
     /// Guest accesses in compiled code that faulted in the host (user mode), each
     /// re-run in the interpreter from its restart point.
     pub host_faults: u64,
+    /// Guest accesses that compiled code left to the interpreter without trying them
+    /// (outside the guest space), re-run from their restart point likewise.
+    pub restarts: u64,
 }
 
 /// Background compiles (`TierConfig::background_compile`): runs of a hot block past the
@@ -452,9 +455,13 @@ impl<G: Guest> Runtime<G> {
                     if chaining && e == Exit::JUMP {
                         self.pending_link = request;
                     }
-                    if e == Exit::HOST_FAULT {
+                    if e == Exit::HOST_FAULT || e == Exit::RESTART {
                         // pc is the restart point: interpret from there to the access.
-                        self.stats.host_faults += 1;
+                        if e == Exit::HOST_FAULT {
+                            self.stats.host_faults += 1;
+                        } else {
+                            self.stats.restarts += 1;
+                        }
                         self.restart_budget = RESTART_INTERP_BLOCKS;
                         continue;
                     }

@@ -451,6 +451,7 @@ fn add_stats(into: &mut Stats, s: &Stats) {
     into.queue_full += s.queue_full;
     into.compiles_inline += s.compiles_inline;
     into.host_faults += s.host_faults;
+    into.restarts += s.restarts;
 }
 
 /// Prints `--stats` counters for the whole process: exited threads plus `current` (the
@@ -510,7 +511,8 @@ pub fn print_stats(proc: &Process, current: Option<&Thread>) {
         "emu: stats: blocks translated {}, compiled {} (failed {}), compile time {:.3} ms, \
          background compiles queued {} (discarded {}, queue full {}, compiled in line {})\n\
          emu: stats: guest instructions executed {insns}, block runs: interpreter {} jit {} \
-         (entries from the run loop), code flushes {}, guest faults caught by the host {}\n\
+         (entries from the run loop), code flushes {}, guest faults caught by the host {} \
+         (out of range {})\n\
          emu: stats: exits to the run loop: {}\n",
         s.blocks_translated,
         s.blocks_compiled,
@@ -524,6 +526,7 @@ pub fn print_stats(proc: &Process, current: Option<&Thread>) {
         s.jit_block_runs,
         s.flushes,
         s.host_faults,
+        s.restarts,
         exits.summary()
     ));
 }

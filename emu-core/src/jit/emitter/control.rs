@@ -92,6 +92,34 @@ impl JitEmitter<'_, '_> {
         }
     }
 
+    /// The cold block that ends the function with [`Exit::RESTART`] at the current
+    /// restart point (one per restart point, made on first use, filled at the end).
+    pub(super) fn restart_exit_block(&mut self) -> Block {
+        let index = self.restarts.len();
+        if let Some((i, b)) = self.restart_exit {
+            if i == index {
+                return b;
+            }
+        }
+        let pc = self.restart.unwrap_or(self.env.block_pc);
+        let b = self.b.create_block();
+        self.b.set_cold_block(b);
+        self.restart_exit = Some((index, b));
+        self.restart_exit_blocks.push((b, pc));
+        b
+    }
+
+    pub(super) fn fill_restart_exit_blocks(&mut self) {
+        for (b, pc) in std::mem::take(&mut self.restart_exit_blocks) {
+            self.b.switch_to_block(b);
+            self.b.seal_block(b);
+            let pcv = self.b.ins().iconst(I64, pc as i64);
+            self.store_state(SLOT_PC, pcv);
+            self.clear_link_request();
+            self.ret_const(Exit::RESTART.0);
+        }
+    }
+
     /// The shared cold fault block (params: pc, fault_addr, exit code), made on first use
     /// and filled by [`Self::fill_fault_block`] at the end.
     pub(super) fn fault_block(&mut self) -> Block {

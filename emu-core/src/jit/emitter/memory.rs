@@ -9,7 +9,7 @@ use crate::mem::MemView;
 use crate::memmodel::MemModel;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::I64;
-use cranelift_codegen::ir::{AtomicRmwOp, BlockArg, InstBuilder, MemFlagsData, TrapCode, Value};
+use cranelift_codegen::ir::{AtomicRmwOp, BlockArg, InstBuilder, MemFlagsData, Value};
 use cranelift_codegen::isa::CallConv;
 
 fn guest_flags() -> MemFlagsData {
@@ -47,21 +47,6 @@ pub unsafe extern "C" fn slow_access_check(
 }
 
 impl JitEmitter<'_, '_> {
-    /// Checks a guest access of `size` bytes at `addr` needing `need` permissions and
-    /// returns the host address. `aligned`: the caller already knows the access cannot
-    /// cross a page. A fault exits exactly as the interpreter does (pc = this
-    /// instruction, fault_addr = the first bad byte as [`MemView::check`] finds it).
-    fn guest_access(
-        &mut self,
-        mem: MemView,
-        addr: Value,
-        size: u64,
-        need: u8,
-        aligned: bool,
-    ) -> Value {
-        self.checked_access(mem, addr, size, need, aligned, None)
-    }
-
     /// A plain load or store: with host faults and a restart point, only the range is
     /// checked and the access itself may fault in the host (returns the flags to access
     /// with); otherwise [`Self::guest_access`].
@@ -74,7 +59,7 @@ impl JitEmitter<'_, '_> {
     ) -> (Value, MemFlagsData) {
         match self.host_fault_code() {
             Some(code) => {
-                let host = self.checked_access(mem, addr, size, need, false, Some(code));
+                let host = self.host_fault_access(mem, addr, size);
                 (host, MemFlagsData::new().with_trap_code(Some(code)))
             }
             None => (
@@ -84,15 +69,52 @@ impl JitEmitter<'_, '_> {
         }
     }
 
-    /// [`Self::guest_access`], or with `host_fault` the range check alone.
-    fn checked_access(
+    /// The host address of a host-faulting access (there is a restart point): only the
+    /// range is checked. Outside it the function returns [`Exit::RESTART`] with pc at the
+    /// restart point, and the interpreter makes the access (and raises its fault). So
+    /// the cold path needs none of the dirty guest registers, which a spill to the state
+    /// struct would keep alive across every access of the block.
+    fn host_fault_access(&mut self, mem: MemView, addr: Value, size: u64) -> Value {
+        let last_ok_start = mem.limit.saturating_sub(size);
+        if let Some(k) = self.known(addr) {
+            if k <= last_ok_start {
+                return self
+                    .b
+                    .ins()
+                    .iconst(I64, mem.base.wrapping_add(k as usize) as i64);
+            }
+            let restart = self.restart_exit_block();
+            self.b.ins().jump(restart, &[]);
+            // Unreachable: the caller still emits its access here.
+            let dead = self.b.create_block();
+            self.b.switch_to_block(dead);
+            self.b.seal_block(dead);
+            return self.b.ins().iconst(I64, mem.base as i64);
+        }
+        let in_range =
+            self.b
+                .ins()
+                .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, addr, last_ok_start as i64);
+        let restart = self.restart_exit_block();
+        let access = self.b.create_block();
+        self.b.ins().brif(in_range, access, &[], restart, &[]);
+        self.b.seal_block(access);
+        self.b.switch_to_block(access);
+        let base = self.b.ins().iconst(I64, mem.base as i64);
+        self.b.ins().iadd(base, addr)
+    }
+
+    /// Checks a guest access of `size` bytes at `addr` needing `need` permissions and
+    /// returns the host address. `aligned`: the caller already knows the access cannot
+    /// cross a page. A fault exits exactly as the interpreter does (pc = this
+    /// instruction, fault_addr = the first bad byte as [`MemView::check`] finds it).
+    fn guest_access(
         &mut self,
         mem: MemView,
         addr: Value,
         size: u64,
         need: u8,
         aligned: bool,
-        host_fault: Option<TrapCode>,
     ) -> Value {
         // No `sync` here: a fault is rare, so the cold path writes the dirty guest
         // registers back itself (see `spill_dirty`) and the hot path stores nothing.
@@ -109,26 +131,11 @@ impl JitEmitter<'_, '_> {
         self.b.set_cold_block(slow);
         let last_ok_start = mem.limit.saturating_sub(size);
         let access = self.b.create_block();
-        match (self.known(addr), host_fault) {
-            // Host protection does the rest (permissions, a second page).
-            (Some(k), Some(_)) if k <= last_ok_start => {
-                self.b.ins().jump(access, &[]);
-            }
-            (Some(_), Some(_)) => {
-                self.b.ins().jump(slow, &[]);
-            }
-            (None, Some(_)) => {
-                let in_range = self.b.ins().icmp_imm_s(
-                    IntCC::UnsignedLessThanOrEqual,
-                    addr,
-                    last_ok_start as i64,
-                );
-                self.b.ins().brif(in_range, access, &[], slow, &[]);
-            }
+        match self.known(addr) {
             // A constant address (globals through ADRP): range and page crossing are
             // known now; only the permission byte (which mmap/mprotect change) is read,
             // at a constant host address.
-            (Some(k), None) if k <= last_ok_start && (aligned || (k & 0xfff) <= 4096 - size) => {
+            Some(k) if k <= last_ok_start && (aligned || (k & 0xfff) <= 4096 - size) => {
                 let perm_addr = self
                     .b
                     .ins()
@@ -148,10 +155,8 @@ impl JitEmitter<'_, '_> {
 
         // Slow path: ask MemView::check itself (page-crossing accesses that are fine
         // come back to `access`, with the dirty slots spilled, which a restart point
-        // cannot allow; past the range check of a host-faulting access it always faults).
-        if host_fault.is_none() {
-            self.set_restart(None);
-        }
+        // cannot allow).
+        self.set_restart(None);
         self.b.switch_to_block(slow);
         self.spill_dirty();
         let perms_base = self.b.ins().iconst(I64, mem.perms as i64);

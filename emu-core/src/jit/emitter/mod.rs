@@ -179,6 +179,10 @@ pub struct JitEmitter<'a, 'c> {
     /// The current instruction changed guest state (a slot, or anything through a
     /// helper): the state struct can no longer be made its starting state.
     insn_changed_state: bool,
+    /// The [`Exit::RESTART`] block of the current restart point (by `restarts.len()`).
+    restart_exit: Option<(usize, Block)>,
+    /// Every such block and its restart pc, filled by `finish`.
+    restart_exit_blocks: Vec<(Block, u64)>,
 }
 
 /// What [`JitEmitter::finish`] found.
@@ -238,6 +242,8 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
             restarts: Vec::new(),
             stored_in_insn: false,
             insn_changed_state: false,
+            restart_exit: None,
+            restart_exit_blocks: Vec::new(),
         };
         if let Some(plan) = plan {
             // The loop preheader: every slot the loop uses, loaded once.
@@ -290,6 +296,7 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
             self.ret_const(Exit::JUMP.0);
         }
         self.b.seal_block(self.loop_head);
+        self.fill_restart_exit_blocks();
         self.fill_fault_block();
         self.b.finalize(self.env.frontend);
         Finished {

@@ -9,19 +9,30 @@ use crate::testkit::{Bare, Tier, BRK0, CODE, DATA, DATA_LEN};
 use emu_core::emit::Exit;
 
 /// [`run_mem`] (both tiers agree), plus how many faults the compiled run took in the
-/// host.
-fn run_counting(
+/// host and how many accesses it left to the interpreter without trying them.
+fn run_counting_both(
     code: &[u32],
     data: &[u8],
     setup: impl Fn(&mut crate::state::CpuState),
-) -> (Run, u64) {
+) -> (Run, u64, u64) {
     let r = run_mem(code, data, &setup);
     let mut b = Bare::new(code, Tier::Jit);
     b.space.view().write_bytes(DATA, data).expect("data fits");
     setup(&mut b.cpu);
     let e = b.run();
     assert_eq!(e, r.exit);
-    (r, b.rt.stats.host_faults)
+    (r, b.rt.stats.host_faults, b.rt.stats.restarts)
+}
+
+/// [`run_counting_both`] for accesses that must fault through the host.
+fn run_counting(
+    code: &[u32],
+    data: &[u8],
+    setup: impl Fn(&mut crate::state::CpuState),
+) -> (Run, u64) {
+    let (r, host, restarts) = run_counting_both(code, data, setup);
+    assert_eq!(restarts, 0);
+    (r, host)
 }
 
 fn words(n: u64) -> Vec<u8> {
@@ -166,12 +177,19 @@ fn pair_store_then_crossing_vector_load() {
 }
 
 #[test]
-fn beyond_the_guest_space_takes_the_software_check() {
-    // ldr x3, [x4]: past the reservation the range check refuses before any host access.
+fn beyond_the_guest_space_is_left_to_the_interpreter() {
+    // ldr x3, [x4]: past the reservation the range check refuses before any host access
+    // and hands the access to the interpreter, from the restart point before the add.
+    let code = [
+        0x91000421, // add x1, x1, #1
+        0xf9400083, // ldr x3, [x4]
+        BRK0,
+    ];
     for addr in [(1u64 << 32) - 4, u64::MAX - 3] {
-        let (r, host) = run_counting(&[0xf9400083, BRK0], &[], |c| c.x[4] = addr);
+        let (r, host, restarts) = run_counting_both(&code, &[], |c| c.x[4] = addr);
         assert_eq!(r.exit, Exit::FAULT_READ);
-        assert_eq!(r.cpu.core.fault_addr, addr);
-        assert_eq!(host, 0);
+        assert_eq!((r.cpu.core.pc, r.cpu.core.fault_addr), (CODE + 4, addr));
+        assert_eq!(r.cpu.x[1], 1);
+        assert_eq!((host, restarts), (0, 1));
     }
 }
