@@ -10,7 +10,11 @@ pub struct CpuState {
     pub core: CoreState,
     /// X0–X30, and index 31 = SP (XZR is never stored: reads of it are 0).
     pub x: [u64; 32],
-    /// Condition flags, each 0 or 1.
+    /// Condition flags, each in the form its most frequent writers (flag-setting
+    /// arithmetic) make most cheaply, as QEMU keeps them: N is bit 63 of `n` (a result,
+    /// sign-extended for 32 bits), Z is set when `z` is 0 (the result itself), C is `c`
+    /// (0 or 1), V is bit 63 of `v`. Architectural NZCV: [`Self::nzcv`],
+    /// [`Self::set_nzcv`]; in semantics, `sem::flags`.
     pub n: u64,
     pub z: u64,
     pub c: u64,
@@ -53,7 +57,8 @@ impl Default for CpuState {
             core: CoreState::default(),
             x: [0; 32],
             n: 0,
-            z: 0,
+            // Z clear.
+            z: 1,
             c: 0,
             v: 0,
             fpcr: 0,
@@ -83,13 +88,16 @@ impl CpuState {
     }
     /// NZCV in the architectural layout (bits 31..28).
     pub fn nzcv(&self) -> u64 {
-        (self.n << 31) | (self.z << 30) | (self.c << 29) | (self.v << 28)
+        ((self.n >> 63) << 31)
+            | (u64::from(self.z == 0) << 30)
+            | ((self.c & 1) << 29)
+            | ((self.v >> 63) << 28)
     }
     pub fn set_nzcv(&mut self, v: u64) {
-        self.n = (v >> 31) & 1;
-        self.z = (v >> 30) & 1;
+        self.n = ((v >> 31) & 1) << 63;
+        self.z = ((v >> 30) & 1) ^ 1;
         self.c = (v >> 29) & 1;
-        self.v = (v >> 28) & 1;
+        self.v = ((v >> 28) & 1) << 63;
     }
     pub fn as_mut_ptr(&mut self) -> *mut u8 {
         self as *mut CpuState as *mut u8

@@ -114,12 +114,10 @@ pub fn add_with_carry<E: Emitter>(
             let c1 = e.cmp(Cmp::Ult, s1, a);
             let c2 = e.cmp(Cmp::Ult, r, s1);
             let c = e.bin(BinOp::Or, c1, c2);
-            // Overflow: operands of equal sign, result of different sign.
+            // Overflow: operands of equal sign, result of different sign (bit 63).
             let t1 = e.bin(BinOp::Xor, r, a);
             let t2 = e.bin(BinOp::Xor, r, b);
-            let t = e.bin(BinOp::And, t1, t2);
-            let sixty3 = e.imm(63);
-            let v = e.bin(BinOp::Lshr, t, sixty3);
+            let v = e.bin(BinOp::And, t1, t2);
             set_nz(e, r, true);
             e.set(SLOT_C, c);
             e.set(SLOT_V, v);
@@ -134,13 +132,11 @@ pub fn add_with_carry<E: Emitter>(
         if set_flags {
             let k32 = e.imm(32);
             let c = e.bin(BinOp::Lshr, wide, k32);
+            // Bit 31 (the operands are zero-extended), moved to bit 63.
             let t1 = e.bin(BinOp::Xor, r, a);
             let t2 = e.bin(BinOp::Xor, r, b);
             let t = e.bin(BinOp::And, t1, t2);
-            let k31 = e.imm(31);
-            let t = e.bin(BinOp::Lshr, t, k31);
-            let one = e.imm(1);
-            let v = e.bin(BinOp::And, t, one);
+            let v = e.un(UnOp::Sext32, t);
             set_nz(e, r, false);
             e.set(SLOT_C, c);
             e.set(SLOT_V, v);
@@ -156,20 +152,55 @@ pub fn sub_with_flags<E: Emitter>(e: &mut E, a: E::V, b: E::V, sf: bool, set_fla
     add_with_carry(e, a, nb, one, sf, set_flags)
 }
 
-/// Sets N and Z from a result (32-bit results must be zero-extended).
+/// Sets N and Z from a result (32-bit results must be zero-extended): in the state's
+/// representation (see `CpuState::n`) both are the result itself.
 pub fn set_nz<E: Emitter>(e: &mut E, r: E::V, sf: bool) {
-    let sh = e.imm(if sf { 63 } else { 31 });
-    let n = e.bin(BinOp::Lshr, r, sh);
-    let n = if sf {
-        n
-    } else {
-        let one = e.imm(1);
-        e.bin(BinOp::And, n, one)
-    };
-    let zero = e.imm(0);
-    let z = e.cmp(Cmp::Eq, r, zero);
+    let n = flag_n_of(e, r, sf);
     e.set(SLOT_N, n);
-    e.set(SLOT_Z, z);
+    e.set(SLOT_Z, r);
+}
+
+/// The stored N of a result (zero-extended for 32 bits): its sign in bit 63.
+pub fn flag_n_of<E: Emitter>(e: &mut E, r: E::V, sf: bool) -> E::V {
+    if sf {
+        r
+    } else {
+        e.un(UnOp::Sext32, r)
+    }
+}
+
+/// Stored flag values for N, Z, C, V given as 0/1 each (see `CpuState::n`).
+pub fn encode_flags<E: Emitter>(e: &mut E, [n, z, c, v]: [E::V; 4]) -> [E::V; 4] {
+    let k63 = e.imm(63);
+    let one = e.imm(1);
+    let n = e.bin(BinOp::Shl, n, k63);
+    let z = e.bin(BinOp::Xor, z, one);
+    let v = e.bin(BinOp::Shl, v, k63);
+    [n, z, c, v]
+}
+
+/// The stored flag values of an architectural NZCV given at translation time.
+pub fn encode_flags_const(nzcv: u64) -> [u64; 4] {
+    [
+        ((nzcv >> 3) & 1) << 63,
+        ((nzcv >> 2) & 1) ^ 1,
+        (nzcv >> 1) & 1,
+        (nzcv & 1) << 63,
+    ]
+}
+
+/// N, Z, C, V as 0/1 each, from the stored flags.
+pub fn decode_flags<E: Emitter>(e: &mut E) -> [E::V; 4] {
+    let k63 = e.imm(63);
+    let zero = e.imm(0);
+    let n = e.get(SLOT_N);
+    let n = e.bin(BinOp::Lshr, n, k63);
+    let z = e.get(SLOT_Z);
+    let z = e.cmp(Cmp::Eq, z, zero);
+    let c = e.get(SLOT_C);
+    let v = e.get(SLOT_V);
+    let v = e.bin(BinOp::Lshr, v, k63);
+    [n, z, c, v]
 }
 
 /// Sets NZCV for a logical operation (C = V = 0).
@@ -182,30 +213,46 @@ pub fn set_logic_flags<E: Emitter>(e: &mut E, r: E::V, sf: bool) {
 
 /// Whether condition `cond` (the 4-bit Arm encoding) holds: 1 or 0.
 pub fn cond_holds<E: Emitter>(e: &mut E, cond: u32) -> E::V {
+    // The flags as stored (see `CpuState::n`): a comparison each, which compiled code
+    // fuses into the branch or select that uses it.
+    let zero = e.imm(0);
     let base = match cond >> 1 {
-        0 => e.get(SLOT_Z),
+        0 => {
+            let z = e.get(SLOT_Z);
+            e.cmp(Cmp::Eq, z, zero)
+        }
         1 => e.get(SLOT_C),
-        2 => e.get(SLOT_N),
-        3 => e.get(SLOT_V),
+        2 => {
+            let n = e.get(SLOT_N);
+            e.cmp(Cmp::Slt, n, zero)
+        }
+        3 => {
+            let v = e.get(SLOT_V);
+            e.cmp(Cmp::Slt, v, zero)
+        }
         4 => {
             // HI: C && !Z
             let c = e.get(SLOT_C);
             let z = e.get(SLOT_Z);
-            e.bin(BinOp::AndNot, c, z)
+            let not_z = e.cmp(Cmp::Ne, z, zero);
+            e.bin(BinOp::And, c, not_z)
         }
         5 => {
-            // GE: N == V
+            // GE: N == V, the sign of N ^ V clear.
             let n = e.get(SLOT_N);
             let v = e.get(SLOT_V);
-            e.cmp(Cmp::Eq, n, v)
+            let nv = e.bin(BinOp::Xor, n, v);
+            e.cmp(Cmp::Sge, nv, zero)
         }
         6 => {
             // GT: N == V && !Z
             let n = e.get(SLOT_N);
             let v = e.get(SLOT_V);
-            let ge = e.cmp(Cmp::Eq, n, v);
+            let nv = e.bin(BinOp::Xor, n, v);
+            let ge = e.cmp(Cmp::Sge, nv, zero);
             let z = e.get(SLOT_Z);
-            e.bin(BinOp::AndNot, ge, z)
+            let not_z = e.cmp(Cmp::Ne, z, zero);
+            e.bin(BinOp::And, ge, not_z)
         }
         _ => e.imm(1),
     };

@@ -169,8 +169,8 @@ fn mrs<E: Emitter>(e: &mut E, raw: u32) -> Result<(), Exit> {
     let v = match reg {
         SysReg::Nzcv => {
             let mut acc = e.imm(0);
-            for (slot, shift) in [(SLOT_N, 31), (SLOT_Z, 30), (SLOT_C, 29), (SLOT_V, 28)] {
-                let flag = e.get(slot);
+            let flags = super::decode_flags(e);
+            for (flag, shift) in flags.into_iter().zip([31, 30, 29, 28]) {
                 let k = e.imm(shift);
                 let placed = e.bin(BinOp::Shl, flag, k);
                 acc = e.bin(BinOp::Or, acc, placed);
@@ -191,11 +191,14 @@ fn msr<E: Emitter>(e: &mut E, raw: u32) -> Result<(), Exit> {
     match inline_register(raw) {
         Some(SysReg::Nzcv) => {
             let one = e.imm(1);
-            for (slot, shift) in [(SLOT_N, 31), (SLOT_Z, 30), (SLOT_C, 29), (SLOT_V, 28)] {
+            let flags = [31, 30, 29, 28].map(|shift| {
                 let k = e.imm(shift);
                 let shifted = e.bin(BinOp::Lshr, v, k);
-                let flag = e.bin(BinOp::And, shifted, one);
-                e.set(slot, flag);
+                e.bin(BinOp::And, shifted, one)
+            });
+            let stored = super::encode_flags(e, flags);
+            for (slot, value) in [SLOT_N, SLOT_Z, SLOT_C, SLOT_V].into_iter().zip(stored) {
+                e.set(slot, value);
             }
         }
         Some(SysReg::Fpcr) => {

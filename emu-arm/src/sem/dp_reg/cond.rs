@@ -27,9 +27,9 @@ pub(super) fn cond_compare<E: Emitter>(e: &mut E, raw: u32, sf: bool, imm_operan
         x(e, rm(raw))
     };
     let (_, computed) = add_sub_flags(e, a, b, bit(raw, 30), sf);
-    let nzcv = bits(raw, 3, 0);
+    let fallbacks = encode_flags_const(bits(raw, 3, 0) as u64);
     for (i, slot) in [SLOT_N, SLOT_Z, SLOT_C, SLOT_V].into_iter().enumerate() {
-        let fallback = e.imm(((nzcv >> (3 - i)) & 1) as u64);
+        let fallback = e.imm(fallbacks[i]);
         let v = if inverted {
             e.select(base, fallback, computed[i])
         } else {

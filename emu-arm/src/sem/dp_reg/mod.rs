@@ -200,8 +200,8 @@ pub(crate) fn add_sub<E: Emitter>(
     r
 }
 
-/// The result (zero-extended for 32 bits) and the N, Z, C, V values (each 0 or 1) of
-/// `a + b` or `a - b`, without writing any state.
+/// The result (zero-extended for 32 bits) and the N, Z, C, V values (as the state stores
+/// them, see `CpuState::n`) of `a + b` or `a - b`, without writing any state.
 pub(crate) fn add_sub_flags<E: Emitter>(
     e: &mut E,
     a: E::V,
@@ -216,10 +216,8 @@ pub(crate) fn add_sub_flags<E: Emitter>(
     };
     let wide = e.bin(if sub { BinOp::Sub } else { BinOp::Add }, a, b);
     let r = if sf { wide } else { e.un(UnOp::Zext32, wide) };
-    let sign_bit = e.imm(if sf { 63 } else { 31 });
-    let n = e.bin(BinOp::Lshr, r, sign_bit);
-    let zero = e.imm(0);
-    let z = e.cmp(Cmp::Eq, r, zero);
+    let n = flag_n_of(e, r, sf);
+    let z = r;
     let c = if sub {
         // Arm's carry of a subtraction is "no borrow".
         e.cmp(Cmp::Uge, a, b)
@@ -240,9 +238,12 @@ pub(crate) fn add_sub_flags<E: Emitter>(
         let t2 = e.bin(BinOp::Xor, r, b);
         e.bin(BinOp::And, t1, t2)
     };
-    let v = e.bin(BinOp::Lshr, overflow_bits, sign_bit);
-    // For 32 bits the operands are zero-extended, so bit 31 is the top bit that can be set
-    // in `overflow_bits`, and the shift leaves exactly that bit: no mask needed.
+    // For 32 bits the operands are zero-extended: the flag is bit 31, moved to bit 63.
+    let v = if sf {
+        overflow_bits
+    } else {
+        e.un(UnOp::Sext32, overflow_bits)
+    };
     (r, [n, z, c, v])
 }
 

@@ -64,14 +64,16 @@ pub fn set_xreg(st: &mut CpuState, n: u32, v: u64, sf: bool) {
 /// Whether condition `cond` holds on the flags in `st` (helpers' version of
 /// `sem::cond_holds`).
 pub fn cond_holds(st: &CpuState, cond: u32) -> bool {
+    let nzcv = st.nzcv() >> 28;
+    let (n, z, c, v) = (nzcv >> 3, (nzcv >> 2) & 1, (nzcv >> 1) & 1, nzcv & 1);
     let r = match (cond >> 1) & 7 {
-        0 => st.z == 1,
-        1 => st.c == 1,
-        2 => st.n == 1,
-        3 => st.v == 1,
-        4 => st.c == 1 && st.z == 0,
-        5 => st.n == st.v,
-        6 => st.n == st.v && st.z == 0,
+        0 => z == 1,
+        1 => c == 1,
+        2 => n == 1,
+        3 => v == 1,
+        4 => c == 1 && z == 0,
+        5 => n == v,
+        6 => n == v && z == 0,
         _ => true,
     };
     if cond & 1 == 1 && cond & 0xf != 0xf {

@@ -171,16 +171,18 @@ impl JitEmitter<'_, '_> {
                 self.fp_lane(op.m, op.double, y_lane)
             };
             if op.kind == FpKind::Compare {
+                // Ordered operands: N = less, Z = equal, C = greater or equal, V = 0, in
+                // A64's stored form (N in bit 63, Z set when its word is 0; see
+                // emu-arm's `CpuState::n`).
                 let ordered = self.b.ins().fcmp(FloatCC::Ordered, x, y);
                 *ok = self.b.ins().band(*ok, ordered);
-                for cc in [
-                    FloatCC::LessThan,
-                    FloatCC::Equal,
-                    FloatCC::GreaterThanOrEqual,
-                ] {
-                    let f = self.b.ins().fcmp(cc, x, y);
-                    results.push(self.b.ins().uextend(I64, f));
-                }
+                let lt = self.b.ins().fcmp(FloatCC::LessThan, x, y);
+                let lt = self.b.ins().uextend(I64, lt);
+                results.push(self.b.ins().ishl_imm_s(lt, 63));
+                let ne = self.b.ins().fcmp(FloatCC::NotEqual, x, y);
+                results.push(self.b.ins().uextend(I64, ne));
+                let ge = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, x, y);
+                results.push(self.b.ins().uextend(I64, ge));
                 results.push(self.b.ins().iconst(I64, 0));
                 continue;
             }
