@@ -22,6 +22,12 @@ pub const PAGE_SHIFT: u32 = 12;
 pub const PAGE_SIZE: u64 = 1 << PAGE_SHIFT;
 pub const PAGE_MASK: u64 = PAGE_SIZE - 1;
 
+/// Inaccessible host memory reserved after the guest space: a host access that starts
+/// below the limit and ends at most this far past it faults in the host instead of
+/// touching an unrelated mapping. Compiled code relies on it to check only the base
+/// register of `[base, #offset]` accesses (`jit::hostfault`).
+pub const GUARD_BYTES: u64 = 64 << 10;
+
 pub fn page_floor(a: u64) -> u64 {
     a & !PAGE_MASK
 }
@@ -167,7 +173,7 @@ impl Drop for GuestSpace {
         // SAFETY: both regions were reserved by `new` with exactly these lengths and are
         // owned by this value alone.
         unsafe {
-            libc::munmap(v.base as *mut _, v.limit as usize + PAGE_SIZE as usize);
+            libc::munmap(v.base as *mut _, (v.limit + GUARD_BYTES) as usize);
             libc::munmap(v.perms as *mut _, (v.limit >> PAGE_SHIFT) as usize);
         }
     }
@@ -194,9 +200,8 @@ impl GuestSpace {
             }
             Ok(p as usize)
         };
-        // One spare page after the guest space so a host access that starts on the last
-        // guest page and crosses its end can never touch an unrelated host mapping.
-        let base = reserve(limit as usize + PAGE_SIZE as usize)?;
+        // The guard after the guest space (see GUARD_BYTES) stays PROT_NONE.
+        let base = reserve((limit + GUARD_BYTES) as usize)?;
         let table_len = (limit >> PAGE_SHIFT) as usize;
         let perms = reserve(table_len)?;
         // SAFETY: the table reservation was just made.

@@ -567,7 +567,7 @@ fn reserve_space() -> Result<GuestSpace, String> {
                 let v = s.view();
                 emu_core::jit::hostfault::note_guest_space(
                     v.base,
-                    v.base + v.limit as usize + PAGE_SIZE as usize,
+                    v.base + (v.limit + emu_core::mem::GUARD_BYTES) as usize,
                 );
                 return Ok(s);
             }

@@ -312,7 +312,7 @@ impl Jit {
             run_ctx: match mem {
                 MemModel::User(v) => hostfault::RunContext::new(
                     v.base,
-                    v.base + v.limit as usize + PAGE_SIZE as usize,
+                    v.base + (v.limit + crate::mem::GUARD_BYTES) as usize,
                 ),
                 MemModel::System(_) => hostfault::RunContext::new(0, 0),
             },

@@ -91,15 +91,26 @@ impl JitEmitter<'_, '_> {
             self.b.seal_block(dead);
             return self.b.ins().iconst(I64, mem.base as i64);
         }
-        let in_range =
-            self.b
+        // `addr` = `root + offset`, offset + size within the guard after the guest space:
+        // `root < limit` keeps the whole access inside the reservation, where the host
+        // faults whatever the guest may not touch (the guard included). One check per
+        // root dominates every later access off it.
+        let root = match self.addr_parts.get(&addr) {
+            Some(&(root, offset)) if offset + size <= crate::mem::GUARD_BYTES => root,
+            _ => addr,
+        };
+        if !self.range_checked.contains(&root) {
+            let in_range = self
+                .b
                 .ins()
-                .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, addr, last_ok_start as i64);
-        let restart = self.restart_exit_block();
-        let access = self.b.create_block();
-        self.b.ins().brif(in_range, access, &[], restart, &[]);
-        self.b.seal_block(access);
-        self.b.switch_to_block(access);
+                .icmp_imm_s(IntCC::UnsignedLessThan, root, mem.limit as i64);
+            let restart = self.restart_exit_block();
+            let access = self.b.create_block();
+            self.b.ins().brif(in_range, access, &[], restart, &[]);
+            self.b.seal_block(access);
+            self.b.switch_to_block(access);
+            self.range_checked.insert(root);
+        }
         let base = self.b.ins().iconst(I64, mem.base as i64);
         self.b.ins().iadd(base, addr)
     }

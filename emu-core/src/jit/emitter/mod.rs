@@ -183,6 +183,12 @@ pub struct JitEmitter<'a, 'c> {
     restart_exit: Option<(usize, Block)>,
     /// Every such block and its restart pc, filled by `finish`.
     restart_exit_blocks: Vec<(Block, u64)>,
+    /// Addresses known to be `root + offset` with a small non-negative constant offset
+    /// (from `bin`), so that host-faulting accesses off one base register share its
+    /// range check (see `memory.rs`, `host_fault_access`).
+    addr_parts: HashMap<Value, (Value, u64)>,
+    /// Roots whose range check dominates the code being emitted.
+    range_checked: std::collections::HashSet<Value>,
 }
 
 /// What [`JitEmitter::finish`] found.
@@ -244,6 +250,8 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
             insn_changed_state: false,
             restart_exit: None,
             restart_exit_blocks: Vec::new(),
+            addr_parts: HashMap::new(),
+            range_checked: Default::default(),
         };
         if let Some(plan) = plan {
             // The loop preheader: every slot the loop uses, loaded once.
@@ -302,6 +310,20 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
         Finished {
             loop_plan: self.found_loop,
             restarts: self.restarts,
+        }
+    }
+
+    /// Records `r = a + b` as `root + offset` when one side is a small constant.
+    fn note_addr_parts(&mut self, r: Value, a: Value, b: Value) {
+        let (x, k) = match (self.known(a), self.known(b)) {
+            (None, Some(k)) => (a, k),
+            (Some(k), None) => (b, k),
+            _ => return,
+        };
+        let (root, base_off) = self.addr_parts.get(&x).copied().unwrap_or((x, 0));
+        let off = base_off.wrapping_add(k);
+        if off < crate::mem::GUARD_BYTES / 2 {
+            self.addr_parts.insert(r, (root, off));
         }
     }
 
@@ -555,7 +577,11 @@ impl Emitter for JitEmitter<'_, '_> {
             }
         }
         match op {
-            BinOp::Add => self.b.ins().iadd(a, b),
+            BinOp::Add => {
+                let r = self.b.ins().iadd(a, b);
+                self.note_addr_parts(r, a, b);
+                r
+            }
             BinOp::Sub => self.b.ins().isub(a, b),
             BinOp::And => {
                 let r = self.b.ins().band(a, b);

@@ -177,19 +177,61 @@ fn pair_store_then_crossing_vector_load() {
 }
 
 #[test]
-fn beyond_the_guest_space_is_left_to_the_interpreter() {
-    // ldr x3, [x4]: past the reservation the range check refuses before any host access
-    // and hands the access to the interpreter, from the restart point before the add.
+fn at_and_beyond_the_end_of_the_guest_space() {
+    // ldr x3, [x4]: an address past the guest space is refused by the range check before
+    // any host access and handed to the interpreter, from the restart point before the
+    // add; one just below the limit passes the check and faults in the host (the access
+    // ends in the guard after the space).
     let code = [
         0x91000421, // add x1, x1, #1
         0xf9400083, // ldr x3, [x4]
         BRK0,
     ];
-    for addr in [(1u64 << 32) - 4, u64::MAX - 3] {
+    for (addr, counts) in [
+        ((1u64 << 32) - 4, (1, 0)),
+        (1 << 32, (0, 1)),
+        (u64::MAX - 3, (0, 1)),
+    ] {
         let (r, host, restarts) = run_counting_both(&code, &[], |c| c.x[4] = addr);
         assert_eq!(r.exit, Exit::FAULT_READ);
         assert_eq!((r.cpu.core.pc, r.cpu.core.fault_addr), (CODE + 4, addr));
         assert_eq!(r.cpu.x[1], 1);
-        assert_eq!((host, restarts), (0, 1));
+        assert_eq!((host, restarts), counts, "{addr:#x}");
     }
+}
+
+#[test]
+fn offset_past_the_end_of_the_guest_space_faults_in_the_guard() {
+    // The last page of the guest space is mapped. The first load checks x4 against the
+    // limit; the second, off the same register, is not checked again and lands 16 KiB
+    // into the guard after the space, which faults in the host like an unmapped guest
+    // page (and must not be any other host mapping).
+    let code = [
+        0xf9400083, // ldr x3, [x4]
+        0xf9600085, // ldr x5, [x4, #0x4000]
+        BRK0,
+    ];
+    let top = 1u64 << 32;
+    let mut results = Vec::new();
+    for tier in [Tier::Interp, Tier::Jit] {
+        let mut b = Bare::new(&code, tier);
+        b.space
+            .map_anon(top - 0x1000, 0x1000, emu_core::emit::perm::READ)
+            .expect("map the last page");
+        b.cpu.x[4] = top - 8;
+        b.cpu.x[5] = 55;
+        let e = b.run();
+        results.push((
+            e,
+            b.cpu.core.pc,
+            b.cpu.core.fault_addr,
+            b.cpu.x[3],
+            b.cpu.x[5],
+        ));
+        if tier == Tier::Jit {
+            assert_eq!(b.rt.stats.host_faults, 1);
+        }
+    }
+    assert_eq!(results[0], results[1]);
+    assert_eq!(results[0], (Exit::FAULT_READ, CODE + 4, top + 0x3ff8, 0, 55));
 }
