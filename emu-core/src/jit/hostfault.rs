@@ -24,6 +24,12 @@
 //! the interpreter raises the exact guest fault (or, if another thread mapped the page
 //! meanwhile, simply goes on).
 //!
+//! The range check itself is per base register: a 64 KiB inaccessible guard follows the
+//! guest space (`mem::GUARD_BYTES`), so for `[root, #offset]` accesses the emitter checks
+//! `root < limit` once and later accesses off the same root run unchecked into host
+//! protection. An address that fails the check returns [`Exit::RESTART`] at the restart
+//! point, with the same outcome as a host fault but no signal.
+//!
 //! Faults anywhere else (emulator code, addresses outside guest memory) are not ours:
 //! the caller falls back to the default action, as without this module.
 

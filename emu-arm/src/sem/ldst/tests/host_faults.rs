@@ -233,5 +233,8 @@ fn offset_past_the_end_of_the_guest_space_faults_in_the_guard() {
         }
     }
     assert_eq!(results[0], results[1]);
-    assert_eq!(results[0], (Exit::FAULT_READ, CODE + 4, top + 0x3ff8, 0, 55));
+    assert_eq!(
+        results[0],
+        (Exit::FAULT_READ, CODE + 4, top + 0x3ff8, 0, 55)
+    );
 }
