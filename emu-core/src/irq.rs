@@ -27,7 +27,7 @@ pub trait InterruptSink: Send + Sync {
 /// What a CPU needs from its interrupt controller, and nothing more: whether an IRQ or FIQ
 /// is being signalled to it (checked at block entry and after WFI wakes), and the system
 /// registers the controller implements (the GICv3 CPU interface, ICC_*_EL1). `encoding` is
-/// op0:op1:CRn:CRm:op2 as in bits [20:5] of MRS/MSR.
+/// op0:op1:CRn:CRm:op2 as in bits \[20:5\] of MRS/MSR.
 pub trait CpuInterruptInterface: Send + Sync {
     fn irq_pending(&self, cpu: usize) -> bool;
     fn fiq_pending(&self, cpu: usize) -> bool;

@@ -6,15 +6,17 @@
 //! - on entry, a pending interrupt or code flush returns to the run loop at once;
 //! - guest state slots are cached in Cranelift `Variable`s: loaded on first use; a `set`
 //!   only marks the slot dirty, and dirty slots are written back at *sync points* on the
-//!   main path: before anything that can fault or exit (memory access, trap, state
-//!   helper) and at block ends. So the state struct is current wherever control can
-//!   leave, all faults share one cold block that spills nothing, and repeated writes
-//!   of a slot between sync points cost one store;
+//!   main path: before traps and state helpers, at block ends and (host faults, below)
+//!   at restart points. Cold paths that leave the function write back what they need
+//!   themselves (the software memory check's slow path spills the dirty slots; side
+//!   exits of compiled loops too), so repeated writes of a slot between sync points
+//!   cost one store;
 //! - guest memory accesses are checked inline (`memory.rs`); in user mode with host
-//!   faults, plain loads and stores only check the range and let the host fault, and
-//!   the emitter keeps a *restart point* for them (see the `restart` field and
-//!   `jit::hostfault`): after a store, the next load/store instruction starts with a
-//!   sync;
+//!   faults, plain loads and stores only check the range (once per base register) and
+//!   let the host fault, and the emitter keeps a *restart point* for them (see the
+//!   `restart` field and `jit::hostfault`): after a store, the next load/store
+//!   instruction starts with a sync; an access out of range returns to the interpreter
+//!   at the restart point, with nothing to spill;
 //! - direct branches tail-call their successor through a chaining cell (`control.rs`);
 //!   indirect ones (and, in system mode, direct ones that leave the page) look the
 //!   target up in a cache of compiled blocks.
