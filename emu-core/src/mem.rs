@@ -83,6 +83,12 @@ impl MemView {
         }
     }
 
+    /// The host addresses the guest space reserves: the guest addresses below `limit`
+    /// and the guard after them (a host fault in this range is a fault on guest memory).
+    pub fn host_range(&self) -> std::ops::Range<usize> {
+        self.base..self.base + reserved_len(self.limit)
+    }
+
     /// Host pointer for a guest address. The caller must have checked the access.
     #[inline(always)]
     pub fn host(&self, addr: u64) -> *mut u8 {
@@ -138,6 +144,11 @@ impl MemView {
     }
 }
 
+/// Host bytes reserved for a guest space of `limit` bytes: the space and its guard.
+fn reserved_len(limit: u64) -> usize {
+    (limit + GUARD_BYTES) as usize
+}
+
 /// Owns the reservation behind a [`MemView`] and changes mappings in it.
 pub struct GuestSpace {
     view: MemView,
@@ -173,7 +184,7 @@ impl Drop for GuestSpace {
         // SAFETY: both regions were reserved by `new` with exactly these lengths and are
         // owned by this value alone.
         unsafe {
-            libc::munmap(v.base as *mut _, (v.limit + GUARD_BYTES) as usize);
+            libc::munmap(v.base as *mut _, reserved_len(v.limit));
             libc::munmap(v.perms as *mut _, (v.limit >> PAGE_SHIFT) as usize);
         }
     }
@@ -201,7 +212,7 @@ impl GuestSpace {
             Ok(p as usize)
         };
         // The guard after the guest space (see GUARD_BYTES) stays PROT_NONE.
-        let base = reserve((limit + GUARD_BYTES) as usize)?;
+        let base = reserve(reserved_len(limit))?;
         let table_len = (limit >> PAGE_SHIFT) as usize;
         let perms = reserve(table_len)?;
         // SAFETY: the table reservation was just made.

@@ -564,11 +564,7 @@ fn reserve_space() -> Result<GuestSpace, String> {
         let size = (1u64 << bits) - if bits == 47 { 1 << 32 } else { 0 };
         match GuestSpace::new(size) {
             Ok(s) => {
-                let v = s.view();
-                emu_core::jit::hostfault::note_guest_space(
-                    v.base,
-                    v.base + (v.limit + emu_core::mem::GUARD_BYTES) as usize,
-                );
+                emu_core::jit::hostfault::note_guest_space(s.view().host_range());
                 return Ok(s);
             }
             Err(e) => last = e.to_string(),

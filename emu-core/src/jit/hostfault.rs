@@ -128,14 +128,6 @@ impl SiteTable {
         let j = sites.binary_search_by_key(&offset, |s| s.offset).ok()?;
         Some(sites[j].restart_pc)
     }
-
-    pub fn len(&self) -> usize {
-        self.sites.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.sites.is_empty()
-    }
 }
 
 /// What the handler needs about the compiled code running on this thread.
@@ -144,17 +136,18 @@ pub struct RunContext {
     saved_sp: Cell<u64>,
     table: Cell<*const SiteTable>,
     state: Cell<*mut u8>,
-    /// Host address range of guest memory: a fault elsewhere is not the guest's.
-    guest: Cell<(usize, usize)>,
+    /// Host address range of guest memory ([`crate::mem::MemView::host_range`]): a
+    /// fault elsewhere is not the guest's.
+    guest: std::ops::Range<usize>,
 }
 
 impl RunContext {
-    pub fn new(guest_lo: usize, guest_hi: usize) -> RunContext {
+    pub fn new(guest: std::ops::Range<usize>) -> RunContext {
         RunContext {
             saved_sp: Cell::new(0),
             table: Cell::new(std::ptr::null()),
             state: Cell::new(std::ptr::null_mut()),
-            guest: Cell::new((guest_lo, guest_hi)),
+            guest,
         }
     }
 }
@@ -166,11 +159,12 @@ static GUEST_SPACE: [std::sync::atomic::AtomicUsize; 2] = [
     std::sync::atomic::AtomicUsize::new(0),
 ];
 
-/// Records the process's guest space ([`in_guest_space`]).
-pub fn note_guest_space(lo: usize, hi: usize) {
+/// Records the process's guest space ([`crate::mem::MemView::host_range`]), for
+/// [`in_guest_space`].
+pub fn note_guest_space(range: std::ops::Range<usize>) {
     use std::sync::atomic::Ordering::Relaxed;
-    GUEST_SPACE[0].store(lo, Relaxed);
-    GUEST_SPACE[1].store(hi, Relaxed);
+    GUEST_SPACE[0].store(range.start, Relaxed);
+    GUEST_SPACE[1].store(range.end, Relaxed);
 }
 
 /// Whether host address `addr` lies in the guest space noted by [`note_guest_space`].
@@ -283,8 +277,7 @@ pub unsafe fn handle_host_fault(info: *const libc::siginfo_t, uc: *mut libc::c_v
     let ctx = unsafe { &*ctx };
     // SAFETY: the kernel's siginfo for a fault carries the address.
     let addr = unsafe { (*info).si_addr() } as usize;
-    let (lo, hi) = ctx.guest.get();
-    if addr < lo || addr >= hi {
+    if !ctx.guest.contains(&addr) {
         return false;
     }
     let uc = uc as *mut libc::ucontext_t;

@@ -309,13 +309,10 @@ impl Jit {
             worker_failed: false,
             host_faults: s.host_faults && hostfault::SUPPORTED && !mem.is_system(),
             sites: hostfault::SiteTable::default(),
-            run_ctx: match mem {
-                MemModel::User(v) => hostfault::RunContext::new(
-                    v.base,
-                    v.base + (v.limit + crate::mem::GUARD_BYTES) as usize,
-                ),
-                MemModel::System(_) => hostfault::RunContext::new(0, 0),
-            },
+            run_ctx: hostfault::RunContext::new(match mem {
+                MemModel::User(v) => v.host_range(),
+                MemModel::System(_) => 0..0,
+            }),
         };
         jit.trampoline = jit.build_trampoline()?;
         jit.return_stub = jit.build_return_stub()?;

@@ -151,13 +151,7 @@ impl JitEmitter<'_, '_> {
                     .b
                     .ins()
                     .iconst(I64, (mem.perms as u64 + (k >> 12)) as i64);
-                let p = self.b.ins().uload8(I64, state_flags(), perm_addr, 0);
-                let has = self.b.ins().band_imm_s(p, need as i64);
-                let perm_ok = if need.count_ones() == 1 {
-                    has
-                } else {
-                    self.b.ins().icmp_imm_s(IntCC::Equal, has, need as i64)
-                };
+                let perm_ok = self.page_allows(perm_addr, need);
                 self.b.ins().brif(perm_ok, access, &[], slow, &[]);
             }
             _ => self.dynamic_check(mem, addr, size, need, aligned, slow, access),
@@ -226,13 +220,7 @@ impl JitEmitter<'_, '_> {
         let page = self.b.ins().ushr_imm_s(addr, 12);
         let perms_base = self.b.ins().iconst(I64, mem.perms as i64);
         let perm_addr = self.b.ins().iadd(perms_base, page);
-        let p = self.b.ins().uload8(I64, state_flags(), perm_addr, 0);
-        let has = self.b.ins().band_imm_s(p, need as i64);
-        let perm_ok = if need.count_ones() == 1 {
-            has
-        } else {
-            self.b.ins().icmp_imm_s(IntCC::Equal, has, need as i64)
-        };
+        let perm_ok = self.page_allows(perm_addr, need);
         if size > 1 && !aligned {
             let perm_ok_blk = self.b.create_block();
             self.b.ins().brif(perm_ok, perm_ok_blk, &[], slow, &[]);
@@ -246,6 +234,18 @@ impl JitEmitter<'_, '_> {
             self.b.ins().brif(no_cross, access, &[], slow, &[]);
         } else {
             self.b.ins().brif(perm_ok, access, &[], slow, &[]);
+        }
+    }
+
+    /// Non-zero when the permission byte at host address `perm_addr` has every bit of
+    /// `need` (a single bit needs no comparison).
+    fn page_allows(&mut self, perm_addr: Value, need: u8) -> Value {
+        let p = self.b.ins().uload8(I64, state_flags(), perm_addr, 0);
+        let has = self.b.ins().band_imm_s(p, need as i64);
+        if need.count_ones() == 1 {
+            has
+        } else {
+            self.b.ins().icmp_imm_s(IntCC::Equal, has, need as i64)
         }
     }
 
