@@ -99,24 +99,9 @@ fn flushes_while_compiles_are_queued_discard_their_results() {
 
 #[test]
 fn a_full_code_cache_while_installing_is_reset_and_execution_continues() {
-    // 200 blocks in a chain of GOTOs, around twice; one function per block so that
-    // installing them overflows a 4 KiB cache.
-    let mut code = vec![enc(MOVI, 3, 0, 0, 2)];
-    for i in 0..200 {
-        code.push(enc(BINI, 1, 1, 0, i));
-        code.push(enc(GOTO, 0, 0, 0, 1));
-    }
-    code.push(enc(BINI, 3, 3, 1, 1));
-    code.push(enc(BCOND, 3, 0, 0, -401));
-    code.push(enc(HALT, 0, 0, 0, 1));
-    let cfg = TierConfig {
-        jit_settings: JitSettings {
-            code_cache_bytes: 4096,
-            follow_jumps: false,
-            ..JitSettings::default()
-        },
-        ..background(1)
-    };
+    // One function per block, so that installing them overflows the cache.
+    let code = two_laps_of_200_blocks(enc(HALT, 0, 0, 0, 1));
+    let cfg = with_small_code_cache(background(1));
     let mut m = Machine::new(&code, cfg);
     let start = Instant::now();
     while m.rt.stats.cache_resets == 0 || m.rt.stats.jit_block_runs == 0 {
@@ -124,6 +109,6 @@ fn a_full_code_cache_while_installing_is_reset_and_execution_continues() {
         m.cpu.core.pc = CODE;
         m.cpu.r[1] = 0;
         assert_eq!(m.run(), HALT_EXIT);
-        assert_eq!(m.cpu.r[1], 2 * (0..200).sum::<u64>());
+        assert_eq!(m.cpu.r[1], TWO_LAPS_SUM);
     }
 }

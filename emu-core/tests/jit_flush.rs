@@ -33,19 +33,14 @@ fn flush_code_exits_retranslate_and_keep_results() {
 fn a_generation_change_stops_chaining_and_flushes() {
     let code = [enc(GOTO, 0, 0, 0, 0)]; // jumps to itself forever
     let mut m = Machine::new(&code, jit_always());
-    struct SendPtr(*mut u64);
-    // SAFETY: the pointee outlives the thread (joined below); an aligned u64 store is
-    // enough for a flag.
-    unsafe impl Send for SendPtr {}
-    let flag = SendPtr(&mut m.cpu.core.interrupt);
-    let t = std::thread::spawn(move || {
-        let f = flag;
-        std::thread::sleep(std::time::Duration::from_millis(30));
-        invalidate_all_code();
-        std::thread::sleep(std::time::Duration::from_millis(30));
-        // SAFETY: see SendPtr.
-        unsafe { std::ptr::write_volatile(f.0, 1) };
-    });
+    // SAFETY: `m` lives until after the join below.
+    let t = unsafe {
+        interrupt_later(&mut m.cpu.core.interrupt, || {
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            invalidate_all_code();
+            std::thread::sleep(std::time::Duration::from_millis(30));
+        })
+    };
     assert_eq!(m.run(), Exit::INTERRUPT);
     t.join().expect("thread");
     assert!(

@@ -109,17 +109,12 @@ fn the_interrupt_flag_stops_a_compiled_loop_with_its_registers_written_back() {
     // Increments r1 forever.
     let code = [enc(BINI, 1, 1, ADD, 1), enc(GOTO, 0, 0, 0, -1)];
     let mut m = Machine::new(&code, jit_always());
-    struct SendPtr(*mut u64);
-    // SAFETY: the pointee outlives the thread (joined below) and is written atomically
-    // enough (an aligned u64 store) for a flag.
-    unsafe impl Send for SendPtr {}
-    let flag = SendPtr(&mut m.cpu.core.interrupt);
-    let t = std::thread::spawn(move || {
-        let f = flag;
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        // SAFETY: see SendPtr.
-        unsafe { std::ptr::write_volatile(f.0, 1) };
-    });
+    // SAFETY: `m` lives until after the join below.
+    let t = unsafe {
+        interrupt_later(&mut m.cpu.core.interrupt, || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        })
+    };
     assert_eq!(m.run(), Exit::INTERRUPT);
     t.join().expect("thread");
     assert_eq!(m.cpu.core.pc, CODE, "stopped at the loop head");

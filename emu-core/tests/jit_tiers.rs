@@ -595,28 +595,13 @@ fn flushed_code_is_recompiled_and_still_works() {
 
 #[test]
 fn a_full_code_cache_is_reset_and_execution_continues() {
-    // 200 blocks in a chain of GOTOs, run twice around through a counter.
-    let mut code = vec![enc(MOVI, 3, 0, 0, 2)];
-    for i in 0..200 {
-        code.push(enc(BINI, 1, 1, 0, i));
-        code.push(enc(GOTO, 0, 0, 0, 1));
-    }
-    code.push(enc(BINI, 3, 3, 1, 1));
-    code.push(enc(BCOND, 3, 0, 0, -401));
-    code.push(halt());
-    let small = TierConfig {
-        jit_settings: JitSettings {
-            code_cache_bytes: 4096,
-            // One function per block, so 200 of them overflow the cache.
-            follow_jumps: false,
-            ..JitSettings::default()
-        },
-        ..jit_always()
-    };
+    // One function per block, so 200 of them overflow the cache.
+    let code = two_laps_of_200_blocks(halt());
+    let small = with_small_code_cache(jit_always());
     let o = run_with(&code, small, &|_| {});
     let expect = run_with(&code, interp_only(), &|_| {});
     assert_same(&expect, &o, "interp vs small-cache jit");
-    assert_eq!(o.cpu.r[1], 2 * (0..200).sum::<u64>());
+    assert_eq!(o.cpu.r[1], TWO_LAPS_SUM);
     assert!(
         o.stats.cache_resets > 0,
         "the cache filled up: {:?}",
@@ -628,17 +613,12 @@ fn a_full_code_cache_is_reset_and_execution_continues() {
 fn the_interrupt_flag_stops_a_chained_loop() {
     let code = [enc(GOTO, 0, 0, 0, 0)]; // jumps to itself forever
     let mut m = Machine::new(&code, jit_always());
-    struct SendPtr(*mut u64);
-    // SAFETY: the pointee outlives the thread (joined below) and is written atomically
-    // enough (an aligned u64 store) for a flag.
-    unsafe impl Send for SendPtr {}
-    let flag = SendPtr(&mut m.cpu.core.interrupt);
-    let t = std::thread::spawn(move || {
-        let f = flag;
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        // SAFETY: see SendPtr.
-        unsafe { std::ptr::write_volatile(f.0, 1) };
-    });
+    // SAFETY: `m` lives until after the join below.
+    let t = unsafe {
+        interrupt_later(&mut m.cpu.core.interrupt, || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        })
+    };
     assert_eq!(m.run(), Exit::INTERRUPT);
     t.join().expect("thread");
     assert_eq!(m.cpu.core.pc, CODE);

@@ -487,3 +487,56 @@ pub fn run_all(code: &[u32], setup: &dyn Fn(&mut Toy)) -> Outcome {
     );
     interp
 }
+
+/// Runs `first` on a new thread, then sets the interrupt flag at `flag` (a
+/// `CoreState::interrupt`) from there, as a signal handler would. Join the returned
+/// thread after the run it stops.
+///
+/// # Safety
+/// `flag` must stay valid until the returned thread is joined.
+pub unsafe fn interrupt_later(
+    flag: *mut u64,
+    first: impl FnOnce() + Send + 'static,
+) -> std::thread::JoinHandle<()> {
+    struct SendPtr(*mut u64);
+    // SAFETY: the caller keeps the pointee alive until the join; an aligned u64 store is
+    // atomic enough for a flag.
+    unsafe impl Send for SendPtr {}
+    let flag = SendPtr(flag);
+    std::thread::spawn(move || {
+        let f = flag;
+        first();
+        // SAFETY: see SendPtr.
+        unsafe { std::ptr::write_volatile(f.0, 1) };
+    })
+}
+
+/// 200 blocks in a chain of GOTOs (block `i` adds `i` to r1), run around twice through a
+/// counter in r3, then `halt`: r1 ends at [`TWO_LAPS_SUM`]. Compiled one function per
+/// block ([`with_small_code_cache`]), they overflow the code cache.
+pub fn two_laps_of_200_blocks(halt: u32) -> Vec<u32> {
+    let mut code = vec![enc(MOVI, 3, 0, 0, 2)];
+    for i in 0..200 {
+        code.push(enc(BINI, 1, 1, 0, i));
+        code.push(enc(GOTO, 0, 0, 0, 1));
+    }
+    code.push(enc(BINI, 3, 3, 1, 1));
+    code.push(enc(BCOND, 3, 0, 0, -401));
+    code.push(halt);
+    code
+}
+
+/// r1 at the end of [`two_laps_of_200_blocks`].
+pub const TWO_LAPS_SUM: u64 = 2 * 19_900;
+
+/// `cfg` with a 4 KiB code cache and one function per block (no jump following).
+pub fn with_small_code_cache(cfg: TierConfig) -> TierConfig {
+    TierConfig {
+        jit_settings: JitSettings {
+            code_cache_bytes: 4096,
+            follow_jumps: false,
+            ..JitSettings::default()
+        },
+        ..cfg
+    }
+}
