@@ -369,8 +369,8 @@ fn pairwise_inline<E: Emitter>(e: &mut E, raw: u32, op: inline::PairOp) {
     }
 }
 
-/// DUP (element, vector): one element of V`n` replicated.
-fn dup_element<E: Emitter>(e: &mut E, raw: u32) {
+/// The element of V`n` that DUP (element) names in imm5, zero-extended, and its size.
+fn dup_source_element<E: Emitter>(e: &mut E, raw: u32) -> (E::V, u32) {
     let es = copy_esize(raw);
     let index = bits(raw, 20, 16) >> (es.trailing_zeros() - 2);
     let (hi, sh) = elem_pos(es, index);
@@ -378,7 +378,12 @@ fn dup_element<E: Emitter>(e: &mut E, raw: u32) {
     let s = e.imm(sh);
     let v = e.bin(BinOp::Lshr, v, s);
     let m = e.imm(lane_mask(es));
-    let v = e.bin(BinOp::And, v, m);
+    (e.bin(BinOp::And, v, m), es)
+}
+
+/// DUP (element, vector): one element of V`n` replicated.
+fn dup_element<E: Emitter>(e: &mut E, raw: u32) {
+    let (v, es) = dup_source_element(e, raw);
     let rep = e.imm(u64::MAX / lane_mask(es));
     let v = e.bin(BinOp::Mul, v, rep);
     set_v(e, rd(raw), v, v, bit(raw, 30));
@@ -386,14 +391,7 @@ fn dup_element<E: Emitter>(e: &mut E, raw: u32) {
 
 /// DUP (element, scalar): element `index` of V`n`, zero-extended into V`d`.
 fn scalar_dup_element<E: Emitter>(e: &mut E, raw: u32) {
-    let es = copy_esize(raw);
-    let index = bits(raw, 20, 16) >> (es.trailing_zeros() - 2);
-    let (hi, sh) = elem_pos(es, index);
-    let v = e.get(slot_v(rn(raw), hi));
-    let s = e.imm(sh);
-    let v = e.bin(BinOp::Lshr, v, s);
-    let m = e.imm(lane_mask(es));
-    let v = e.bin(BinOp::And, v, m);
+    let (v, _) = dup_source_element(e, raw);
     crate::sem::fp_simd::set_v_lo(e, rd(raw), v);
 }
 
