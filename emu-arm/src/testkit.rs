@@ -128,6 +128,24 @@ pub fn run_both(code: &[u32], setup: impl Fn(&mut CpuState)) -> (CpuState, Exit)
     (a.cpu, ea)
 }
 
+/// xorshift64*: a small deterministic generator for random tests, so a failure
+/// reproduces.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// True with probability 1/`n`.
+    pub fn one_in(&mut self, n: u64) -> bool {
+        self.next_u64().is_multiple_of(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

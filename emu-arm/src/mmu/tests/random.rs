@@ -3,23 +3,7 @@
 
 use super::*;
 use crate::mmu::{par_el1_for, translate, FaultKind};
-
-/// xorshift64*: deterministic, so a failure reproduces.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// True with probability 1/`n`.
-    fn one_in(&mut self, n: u64) -> bool {
-        self.next().is_multiple_of(n)
-    }
-}
+use crate::testkit::Rng;
 
 /// Memory whose every word is a pseudo-random descriptor derived from its address, biased
 /// so that walks often go deep: mostly valid, addresses mostly in the first 16 MiB, AF
@@ -34,8 +18,8 @@ impl PhysMemory for RandomTables {
             return None;
         }
         let mut rng = Rng(pa.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ self.seed | 1);
-        let raw = rng.next();
-        let low_type = [0b11, 0b11, 0b01, 0b00][(rng.next() % 4) as usize];
+        let raw = rng.next_u64();
+        let low_type = [0b11, 0b11, 0b01, 0b00][(rng.next_u64() % 4) as usize];
         let address = if rng.one_in(8) {
             raw & 0x0000_ffff_ffff_f000
         } else {
@@ -54,28 +38,30 @@ fn random_configurations_never_panic_and_results_are_consistent() {
     ];
     let mut outcomes = [0u32; 6];
     for round in 0..20_000 {
-        let mem = RandomTables { seed: rng.next() };
+        let mem = RandomTables {
+            seed: rng.next_u64(),
+        };
         // TxSZ mostly in range; the other TCR/SCTLR bits fully random.
-        let txsz_low = 16 + rng.next() % 30;
-        let txsz_high = 16 + rng.next() % 30;
-        let mut tcr = (rng.next() & !0x003f_003f) | txsz_low | txsz_high << 16;
+        let txsz_low = 16 + rng.next_u64() % 30;
+        let txsz_high = 16 + rng.next_u64() % 30;
+        let mut tcr = (rng.next_u64() & !0x003f_003f) | txsz_low | txsz_high << 16;
         if !rng.one_in(8) {
             tcr &= !(TCR_EPD0 | TCR_EPD1);
         }
         let r = TranslationRegs {
-            sctlr_el1: rng.next() | if round % 16 == 0 { 0 } else { SCTLR_M },
+            sctlr_el1: rng.next_u64() | if round % 16 == 0 { 0 } else { SCTLR_M },
             tcr_el1: tcr,
-            ttbr0_el1: rng.next() & 0xffff_0000_00ff_ffff,
-            ttbr1_el1: rng.next() & 0xffff_0000_00ff_ffff,
-            mair_el1: rng.next(),
+            ttbr0_el1: rng.next_u64() & 0xffff_0000_00ff_ffff,
+            ttbr1_el1: rng.next_u64() & 0xffff_0000_00ff_ffff,
+            mair_el1: rng.next_u64(),
         };
         // Mostly inside one of the two configured ranges, sometimes anywhere.
-        let va = match rng.next() % 4 {
-            0 => rng.next(),
-            1 => rng.next() & ((1 << (64 - txsz_low)) - 1),
-            _ => rng.next() | !((1 << (64 - txsz_high)) - 1),
+        let va = match rng.next_u64() % 4 {
+            0 => rng.next_u64(),
+            1 => rng.next_u64() & ((1 << (64 - txsz_low)) - 1),
+            _ => rng.next_u64() | !((1 << (64 - txsz_high)) - 1),
         };
-        let access = accesses[(rng.next() % 6) as usize];
+        let access = accesses[(rng.next_u64() % 6) as usize];
         let result = translate(&r, &mem, va, access);
         match &result {
             Ok(t) => {

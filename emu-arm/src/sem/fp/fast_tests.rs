@@ -7,7 +7,7 @@
 
 use super::arm_float::fpsr::{IXC, UFC};
 use crate::state::CpuState;
-use crate::testkit::{Bare, Tier, BRK0, CODE};
+use crate::testkit::{Bare, Rng, Tier, BRK0, CODE};
 
 // Encodings (llvm-mc -triple=aarch64): destination d0/s0/v0, sources 1, 2 (and 3).
 const FADD_D: u32 = 0x1e62_2820;
@@ -216,43 +216,36 @@ impl Pair {
     }
 }
 
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+/// Mostly the interesting values, sometimes random bits with the exponent near the
+/// bottom of the range or anywhere.
+fn random_double(rng: &mut Rng) -> u64 {
+    let r = rng.next_u64();
+    match r % 4 {
+        0 | 1 => D_VALUES[(r >> 8) as usize % D_VALUES.len()],
+        2 => (r >> 8) & 0x803f_ffff_ffff_ffff,
+        _ => rng.next_u64(),
     }
+}
 
-    /// Mostly the interesting values, sometimes random bits with the exponent near the
-    /// bottom of the range or anywhere.
-    fn double(&mut self) -> u64 {
-        let r = self.next();
-        match r % 4 {
-            0 | 1 => D_VALUES[(r >> 8) as usize % D_VALUES.len()],
-            2 => (r >> 8) & 0x803f_ffff_ffff_ffff,
-            _ => self.next(),
-        }
+fn random_single(rng: &mut Rng) -> u32 {
+    let r = rng.next_u64();
+    match r % 4 {
+        0 | 1 => S_VALUES[(r >> 8) as usize % S_VALUES.len()],
+        2 => (r >> 8) as u32 & 0x81ff_ffff,
+        _ => rng.next_u64() as u32,
     }
+}
 
-    fn single(&mut self) -> u32 {
-        let r = self.next();
-        match r % 4 {
-            0 | 1 => S_VALUES[(r >> 8) as usize % S_VALUES.len()],
-            2 => (r >> 8) as u32 & 0x81ff_ffff,
-            _ => self.next() as u32,
-        }
-    }
-
-    fn reg(&mut self) -> [u64; 2] {
-        if self.next() & 1 == 0 {
-            vreg_d([self.double(), self.double()])
-        } else {
-            vreg_s([self.single(), self.single(), self.single(), self.single()])
-        }
+fn random_reg(rng: &mut Rng) -> [u64; 2] {
+    if rng.next_u64() & 1 == 0 {
+        vreg_d([random_double(rng), random_double(rng)])
+    } else {
+        vreg_s([
+            random_single(rng),
+            random_single(rng),
+            random_single(rng),
+            random_single(rng),
+        ])
     }
 }
 
@@ -264,7 +257,12 @@ fn tiers_agree_on_boundary_operands_under_every_fpcr() {
     for &insn in ALL.iter().chain(CONVERSIONS) {
         let mut pair = Pair::new(&[insn, BRK0]);
         for case in 0..400 {
-            let regs = [rng.reg(), rng.reg(), rng.reg(), rng.reg()];
+            let regs = [
+                random_reg(&mut rng),
+                random_reg(&mut rng),
+                random_reg(&mut rng),
+                random_reg(&mut rng),
+            ];
             let fpcr = fpcrs[case % fpcrs.len()];
             let fpsr = fpsrs[(case / fpcrs.len()) % fpsrs.len()];
             pair.run(&format!("{insn:#x} case {case}"), |c| {
