@@ -13,6 +13,10 @@ impl emu_core::guest::Guest for A64 {
         decode::decode(raw)
     }
 
+    fn encoding(insn: &Insn) -> u32 {
+        insn.raw
+    }
+
     fn ends_block(insn: &Insn) -> bool {
         match insn.kind {
             Kind::Undefined | Kind::Branch(_) => true,

@@ -11,6 +11,10 @@ pub trait Guest: 'static {
     /// instruction whose semantics raise the architecture's undefined-instruction exception.
     fn decode(raw: u32) -> Self::Insn;
 
+    /// The instruction word `insn` was decoded from (the runtime compares it with guest
+    /// memory to tell whether a store to a code page changed the block).
+    fn encoding(insn: &Self::Insn) -> u32;
+
     /// Whether the instruction always ends a block (branches, exception generation,
     /// instructions that change how later instructions translate).
     fn ends_block(insn: &Self::Insn) -> bool;

@@ -11,6 +11,7 @@ use crate::interp::Interp;
 use crate::jit::{CompileError, Jit, JitFn, JitSettings, JobTag, LinkRequest};
 use crate::mem::PAGE_SIZE;
 use crate::memmodel::{CodePage, MemModel};
+use smallvec::SmallVec;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -83,6 +84,9 @@ pub struct Stats {
     pub chain_links: u64,
     /// Blocks dropped because a store changed their page (system mode).
     pub blocks_invalidated: u64,
+    /// Blocks kept after a store to their page because their instructions were
+    /// unchanged when they next ran (system mode).
+    pub blocks_revalidated: u64,
     /// Compiles handed to the background worker.
     pub compiles_queued: u64,
     /// Background results thrown away: their block was dropped or retranslated, or the
@@ -130,27 +134,37 @@ pub fn invalidate_all_code() {
     CODE_GENERATION.fetch_add(1, Ordering::SeqCst);
 }
 
+/// One decoded block.
 struct Block<G: Guest> {
     pc: u64,
-    /// Physical address of `pc` in system mode (the block is only valid while `pc`
-    /// translates there); equal to `pc` in user mode.
-    pa: u64,
     /// System mode: the host address of `pc`'s instruction in guest RAM, which stands
     /// for `pa` one to one (code only ever comes from RAM), so the run loop can check a
     /// block against an inline TLB hit without computing the physical address. 0 in user
     /// mode.
     host: usize,
-    insns: Box<[G::Insn]>,
-    runs: u32,
     code: Option<JitFn>,
+    runs: u32,
     /// Cranelift refused this block once: keep interpreting it.
     compile_failed: bool,
     /// Its compile is queued on the worker: keep interpreting it until it arrives.
     queued: bool,
+    /// System mode: its page was written since it was last checked; the run loop checks
+    /// its words before running it (see [`Runtime::drop_invalidated_pages`]).
+    suspect: bool,
+    /// Inline up to [`INLINE_INSNS`]: the run loop's cost for cold code is mostly cache
+    /// misses (the jump cache slot, the block, its instructions), and most blocks are
+    /// short, so their instructions share the block's allocation (and cache lines).
+    insns: SmallVec<[G::Insn; INLINE_INSNS]>,
+    /// Physical address of `pc` in system mode (the block is only valid while `pc`
+    /// translates there); equal to `pc` in user mode.
+    pa: u64,
     /// Unique per runtime, so a background result finds exactly the block it was
     /// built from (not a later translation at the same address).
     id: u64,
 }
+
+/// Instructions a block keeps in its own allocation (8 bytes each for A64).
+const INLINE_INSNS: usize = 8;
 
 /// Entries of the direct-mapped pc → block cache in front of the block map (16 bytes
 /// each: 512 KiB). A Debian kernel boot translates ~75k blocks; with 4096 entries a
@@ -304,7 +318,27 @@ impl<G: Guest> Runtime<G> {
         self.stats.flushes += 1;
     }
 
-    /// Drops the translations of the physical pages the architecture says were written.
+    /// Marks the blocks of the physical pages the architecture says were written as
+    /// suspect: the first one to run again checks every block of its page against guest
+    /// memory ([`Runtime::revalidate_page`]).
+    ///
+    /// A store to a code page reports the whole page (and lets later stores to it run
+    /// unchecked until something marks it again), so the instruction words themselves
+    /// are the only reliable record of what changed. Comparing them keeps the blocks of
+    /// a page whose data (not code) was written, or whose other instructions were
+    /// patched: the Debian kernel's boot writes 900 times to 585 pages holding
+    /// translated code (static keys and alternatives patch an instruction at a time;
+    /// freed memory is reused), and dropping every block on them threw away 25,000
+    /// blocks, 600 of them compiled, to be translated again and run through the
+    /// interpreter again. The check waits until the page's code runs again because
+    /// re-marking the page at once would send every later data store to it through the
+    /// slow path and back to the run loop (445,000 page checks in that boot).
+    ///
+    /// Until then nothing reaches a suspect block's compiled code without the run loop's
+    /// lookup, which checks the flag: its indirect-branch cache entry is dropped here,
+    /// and chained jumps only link blocks of one page (system mode), which all turn
+    /// suspect together and are all checked together; a check that drops a block
+    /// unlinks the chained jumps into its code.
     ///
     /// # Safety
     /// As for [`Runtime::run`].
@@ -314,22 +348,84 @@ impl<G: Guest> Runtime<G> {
         unsafe { (sm.take_invalidated)(state, &mut self.invalidated) };
         for i in 0..self.invalidated.len() {
             let page = self.invalidated[i] & !(PAGE_SIZE - 1);
-            let Some(keys) = self.blocks_by_page.remove(&page) else {
+            let Some(keys) = self.blocks_by_page.get(&page) else {
                 continue;
             };
             for key in keys {
-                if let Some(b) = self.blocks.remove(&key) {
-                    if let (Some(code), Some(jit)) = (b.code, &mut self.jit) {
-                        jit.forget_indirect_target(b.pc, code);
-                    }
-                    let slot = ((key.0 >> 2) as usize) & (JUMP_CACHE_SIZE - 1);
-                    if std::ptr::eq(self.jump_cache[slot].1, &*b) {
-                        self.jump_cache[slot] = (u64::MAX, std::ptr::null_mut());
-                    }
-                    self.stats.blocks_invalidated += 1;
+                let Some(b) = self.blocks.get_mut(key) else {
+                    continue;
+                };
+                b.suspect = true;
+                if let (Some(code), Some(jit)) = (b.code, &mut self.jit) {
+                    jit.forget_indirect_target(b.pc, code);
                 }
             }
         }
+    }
+
+    /// Checks every block of physical page `page` (some suspect) against guest memory:
+    /// drops those whose words changed and, if any are left, marks the page as code
+    /// again so that the next store to it is reported.
+    ///
+    /// # Safety
+    /// As for [`Runtime::run`].
+    unsafe fn revalidate_page(
+        &mut self,
+        sm: crate::memmodel::SystemMemory,
+        state: *mut u8,
+        page: u64,
+    ) {
+        let Some(keys) = self.blocks_by_page.remove(&page) else {
+            return;
+        };
+        let mut kept = Vec::with_capacity(keys.len());
+        for key in keys {
+            let Some(b) = self.blocks.get_mut(&key) else {
+                continue;
+            };
+            // SAFETY: `host` is where the block's words are in guest RAM, which stays
+            // mapped for the machine's life; a block never leaves its page.
+            if unsafe { Self::words_unchanged(b) } {
+                if b.suspect {
+                    b.suspect = false;
+                    self.stats.blocks_revalidated += 1;
+                }
+                kept.push(key);
+                continue;
+            }
+            if let Some(b) = self.blocks.remove(&key) {
+                if let (Some(code), Some(jit)) = (b.code, &mut self.jit) {
+                    jit.forget_indirect_target(b.pc, code);
+                    // Kept blocks of the page may be chained to it.
+                    jit.unlink_into(code);
+                }
+                let slot = ((key.0 >> 2) as usize) & (JUMP_CACHE_SIZE - 1);
+                if std::ptr::eq(self.jump_cache[slot].1, &*b) {
+                    self.jump_cache[slot] = (u64::MAX, std::ptr::null_mut());
+                }
+                self.stats.blocks_invalidated += 1;
+            }
+        }
+        if !kept.is_empty() {
+            // SAFETY: caller's contract.
+            unsafe { (sm.mark_code)(state, page) };
+            self.blocks_by_page.insert(page, kept);
+        }
+    }
+
+    /// Whether guest memory still holds the instruction words `b` was decoded from.
+    ///
+    /// # Safety
+    /// `b.host` must point at `b.insns.len()` readable words (system mode's guest RAM).
+    unsafe fn words_unchanged(b: &Block<G>) -> bool {
+        if b.host == 0 {
+            return false;
+        }
+        b.insns.iter().enumerate().all(|(i, insn)| {
+            // SAFETY: caller's contract.
+            let raw = unsafe { ((b.host + 4 * i) as *const u32).read_unaligned() };
+            u32::from_le(raw) == G::encoding(insn)
+        })
     }
 
     /// Drops all compiled code but keeps the decoded blocks (the code cache is full).
@@ -644,11 +740,11 @@ impl<G: Guest> Runtime<G> {
             pa: b.pa,
             id: b.id,
         };
-        let t = Instant::now();
         if b.queued {
             // Still waiting. (A job the worker has in hand is done within a compile's
             // time: try again a while later rather than on every run.)
             if waited >= PATIENCE && waited.is_multiple_of(STEAL_RETRY) {
+                let t = Instant::now();
                 if let Some(result) = jit.compile_queued_now(tag) {
                     self.stats.compile_time += t.elapsed();
                     self.stats.compiles_inline += 1;
@@ -669,6 +765,7 @@ impl<G: Guest> Runtime<G> {
             }
             return;
         }
+        let t = Instant::now();
         if jit.queue_block::<G>(tag, &b.insns) {
             b.queued = true;
             self.stats.compiles_queued += 1;
@@ -769,6 +866,24 @@ impl<G: Guest> Runtime<G> {
     /// instruction at `pc` in system mode (0 in user mode). `Err` is the address whose
     /// fetch faulted.
     fn lookup(&mut self, state: *mut u8, pc: u64) -> Result<(*mut Block<G>, usize), u64> {
+        let found = self.lookup_cached(state, pc)?;
+        // SAFETY: lookup_cached returns live blocks.
+        if !unsafe { (*found.0).suspect } {
+            return Ok(found);
+        }
+        if let MemModel::System(sm) = self.mem {
+            // SAFETY: as above; `run`'s contract on `state`.
+            unsafe {
+                let page = (*found.0).pa & !(PAGE_SIZE - 1);
+                self.revalidate_page(sm, state, page);
+            }
+        }
+        // The block at pc is now checked, or gone and translated again.
+        self.lookup_cached(state, pc)
+    }
+
+    /// [`Runtime::lookup`] without the check of suspect blocks.
+    fn lookup_cached(&mut self, state: *mut u8, pc: u64) -> Result<(*mut Block<G>, usize), u64> {
         let slot = ((pc >> 2) as usize) & (JUMP_CACHE_SIZE - 1);
         let (tag, ptr) = self.jump_cache[slot];
         if let MemModel::System(sm) = self.mem {
@@ -841,7 +956,7 @@ impl<G: Guest> Runtime<G> {
         if !pc.is_multiple_of(4) {
             return Err(pc);
         }
-        let mut insns = Vec::new();
+        let mut insns = SmallVec::new();
         let mut a = pc;
         loop {
             if !insns.is_empty() && self.debug.is_breakpoint(a) {
@@ -896,11 +1011,12 @@ impl<G: Guest> Runtime<G> {
             pc,
             pa,
             host,
-            insns: insns.into_boxed_slice(),
+            insns,
             runs: 0,
             code: None,
             compile_failed: false,
             queued: false,
+            suspect: false,
             id,
         })
     }

@@ -256,6 +256,92 @@ fn stores_to_translated_code_take_effect() {
     );
 }
 
+/// A patched block reached through a chained jump from a block of the same page that
+/// the patch left unchanged (and so keeps): the kept block must not jump into the
+/// patched block's old compiled code.
+const PROG_D: [u32; 17] = [
+    0xd2800005, // mov x5, #0
+    0x910004c6, // loop: add x6, x6, #1
+    0x1400000d, // b target
+    0x910004a5, // back: add x5, x5, #1
+    0xf10008bf, // cmp x5, #2
+    0x54000080, // b.eq patch      (second pass: patch, after loop -> target was chained)
+    0xf1000cbf, // cmp x5, #3
+    0x540000e0, // b.eq done
+    0x17fffff9, // b loop
+    0x5280a802, // patch: mov w2, #0x540
+    0x72ba5002, // movk w2, #0xd280, lsl #16   (w2 = `mov x0, #42`)
+    0x10000081, // adr x1, target
+    0xb9000022, // str w2, [x1]
+    0x17fffff4, // b loop
+    0xd4200000, // done: brk #0
+    0xd2800020, // target: mov x0, #1
+    0x17fffff3, // b back
+];
+
+#[test]
+fn patched_block_reached_through_a_chain_from_a_kept_block_runs_its_new_code() {
+    for mmu in [false, true] {
+        let mut results = Vec::new();
+        for jit in [false, true] {
+            let mut m = Machine::new(&PROG_D, jit);
+            if mmu {
+                m.enable_mmu();
+            }
+            let e = m.run();
+            assert_eq!(e, exits::BRK, "jit {jit} mmu {mmu}");
+            assert_eq!(
+                m.cpu.x[0], 42,
+                "the rewritten instruction ran (jit {jit} mmu {mmu})"
+            );
+            assert_eq!(m.cpu.x[6], 3, "jit {jit} mmu {mmu}");
+            if jit {
+                assert!(m.rt.stats.chain_links > 0, "the jump to target was chained");
+            }
+            results.push((m.rt.stats.blocks_invalidated, m.rt.stats.blocks_revalidated));
+        }
+        // Only the patched block goes; the others on the page are checked and kept.
+        for (dropped, kept) in results {
+            assert_eq!(dropped, 1, "mmu {mmu}");
+            assert!(kept >= 2, "mmu {mmu}: {kept} kept");
+        }
+    }
+}
+
+/// Stores to data on a page that also holds the running code: the code's blocks are
+/// checked and kept, never translated again.
+const PROG_E: [u32; 7] = [
+    0xd2800005, // mov x5, #0
+    0x10003fe1, // adr x1, data (+0x800)
+    0xf9000025, // loop: str x5, [x1]
+    0x910004a5, // add x5, x5, #1
+    0xf10028bf, // cmp x5, #10
+    0x54ffffa1, // b.ne loop
+    0xd4200000, // brk #0
+];
+
+#[test]
+fn data_stores_to_a_code_page_keep_its_translations() {
+    both(
+        &PROG_E,
+        |_| {},
+        |m, e| {
+            assert_eq!(e, exits::BRK);
+            assert_eq!(m.cpu.x[5], 10);
+            let mut b = [0; 8];
+            m.board.ram.read(RAM_BASE + 0x800, &mut b).unwrap();
+            assert_eq!(u64::from_le_bytes(b), 9);
+            assert_eq!(m.rt.stats.blocks_invalidated, 0);
+            assert!(
+                m.rt.stats.blocks_revalidated >= 9,
+                "{} blocks kept",
+                m.rt.stats.blocks_revalidated
+            );
+            assert_eq!(m.rt.stats.blocks_translated, 3, "entry, loop, brk");
+        },
+    );
+}
+
 #[test]
 fn fetch_from_unmapped_memory_faults() {
     // br x1 to a VA with no mapping.

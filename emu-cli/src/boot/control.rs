@@ -158,7 +158,7 @@ impl Control {
             eprintln!(
                 "emu: stats: blocks translated {}, compiled {} (failed {}), compile time {:.3} ms, \
                  background compiles queued {} (discarded {}, queue full {}, compiled in line {}), \
-                 blocks invalidated {}, code flushes {}, cache resets {}, chain links {}\n\
+                 blocks invalidated {} (kept unchanged {}), code flushes {}, cache resets {}, chain links {}\n\
                  emu: stats: guest instructions executed {}, block runs: interpreter {} jit {} \
                  (entries from the run loop), TLB fills {}\n\
                  emu: stats: exits to the run loop: {}\n\
@@ -172,6 +172,7 @@ impl Control {
                 s.queue_full,
                 s.compiles_inline,
                 s.blocks_invalidated,
+                s.blocks_revalidated,
                 s.flushes,
                 s.cache_resets,
                 s.chain_links,

@@ -137,6 +137,13 @@ impl ChainCells {
         }
     }
 
+    /// Points cell `index` back at `unlinked` if it still leads to `entry`.
+    pub fn unlink(&self, index: u32, entry: u64, unlinked: u64) {
+        if let Some(c) = self.cells.get(index as usize) {
+            let _ = c.compare_exchange(entry, unlinked, Ordering::Relaxed, Ordering::Relaxed);
+        }
+    }
+
     pub fn reset(&mut self) {
         self.used = 0;
     }

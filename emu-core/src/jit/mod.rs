@@ -150,6 +150,10 @@ const IBTC_WORDS_SYSTEM: usize = 4;
 /// build a backlog whose results arrive long after they were useful.
 const MAX_IN_FLIGHT: usize = 64;
 
+/// Emptied IR functions kept for reuse (each keeps the allocations of the biggest
+/// function built in it).
+const MAX_SPARE_FUNCTIONS: usize = 8;
+
 pub struct Jit {
     mem: MemModel,
     isa: OwnedTargetIsa,
@@ -158,6 +162,11 @@ pub struct Jit {
     /// Compile every function with `loop_isa` (user mode).
     optimize_all: bool,
     ctx: Context,
+    /// See [`Jit::empty_function`].
+    spare_functions: Vec<Function>,
+    /// The chaining cells linked to each compiled function (by entry address), so
+    /// they can be unlinked when its block goes and the code jumping to it stays.
+    links_into: std::collections::HashMap<u64, Vec<u32>>,
     fb_ctx: FunctionBuilderContext,
     cache: CodeCache,
     /// Holds the trampoline and the return stub, so resetting `cache` never touches them.
@@ -276,6 +285,8 @@ impl Jit {
             loop_isa,
             optimize_all: !mem.is_system(),
             ctx: Context::new(),
+            spare_functions: Vec::new(),
+            links_into: Default::default(),
             fb_ctx: FunctionBuilderContext::new(),
             cache,
             stub_cache,
@@ -495,8 +506,9 @@ impl Jit {
         } else {
             &self.isa
         };
-        let result =
-            worker::compile(&mut self.ctx, isa, built, pc).and_then(|code| self.install(pc, &code));
+        let (result, spare) = worker::compile(&mut self.ctx, isa, built, pc);
+        self.keep_spare(spare);
+        let result = result.and_then(|code| self.install(pc, &code));
         if result.is_err() {
             // Compiled in order, so the cells past the mark are this function's alone.
             self.cells.truncate(cell_mark);
@@ -566,6 +578,7 @@ impl Jit {
     /// gone); otherwise install it with [`Jit::install`] if its block still wants it.
     pub fn poll_compiled(&mut self) -> Option<Done> {
         let mut d = self.worker.as_mut()?.poll()?;
+        self.keep_spare(std::mem::replace(&mut d.spare, Function::new()));
         if d.epoch != self.epoch {
             d.code = None;
         }
@@ -582,10 +595,29 @@ impl Jit {
             &self.isa
         };
         // Cells stay allocated on failure, as for any queued function.
-        Some(
-            worker::compile(&mut self.ctx, isa, built, tag.pc)
-                .and_then(|code| self.install(tag.pc, &code)),
-        )
+        let (result, spare) = worker::compile(&mut self.ctx, isa, built, tag.pc);
+        self.keep_spare(spare);
+        Some(result.and_then(|code| self.install(tag.pc, &code)))
+    }
+
+    /// Keeps an emptied IR function (with its allocations) for [`Jit::empty_function`].
+    fn keep_spare(&mut self, mut func: Function) {
+        if self.spare_functions.len() < MAX_SPARE_FUNCTIONS {
+            func.clear();
+            self.spare_functions.push(func);
+        }
+    }
+
+    /// An empty block function to build IR in: a recycled one when there is one.
+    fn empty_function(&mut self) -> Function {
+        match self.spare_functions.pop() {
+            Some(mut f) => {
+                f.name = UserFuncName::default();
+                f.signature = block_signature();
+                f
+            }
+            None => Function::with_name_signature(UserFuncName::default(), block_signature()),
+        }
     }
 
     /// In the child of a fork: the worker thread did not survive; results of what was
@@ -608,8 +640,7 @@ impl Jit {
         let mut loop_plan = None;
         let mut is_loop = false;
         let (func, restarts) = loop {
-            let mut func =
-                Function::with_name_signature(UserFuncName::default(), block_signature());
+            let mut func = self.empty_function();
             let generation_addr = if self.generation_addr == 0 {
                 // No counter registered: point at a word that never changes.
                 &UNCHANGING_GENERATION as *const AtomicU64 as u64
@@ -705,6 +736,7 @@ impl Jit {
                     self.cells.truncate(cell_mark);
                     loop_plan = Some(plan);
                     is_loop = true;
+                    self.keep_spare(func);
                 }
                 _ => break (func, found.restarts),
             }
@@ -801,7 +833,23 @@ impl Jit {
 
     /// Makes the exit that filed `req` jump straight to `target` from now on.
     pub fn link(&mut self, req: LinkRequest, target: JitFn) -> bool {
-        req.epoch == self.epoch && self.cells.link(req.cell, target.entry as u64)
+        let linked = req.epoch == self.epoch && self.cells.link(req.cell, target.entry as u64);
+        if linked {
+            self.links_into
+                .entry(target.entry as u64)
+                .or_default()
+                .push(req.cell);
+        }
+        linked
+    }
+
+    /// Makes every exit linked to `code` return to the run loop again (its block is
+    /// being dropped while the code that jumps to it stays).
+    pub fn unlink_into(&mut self, code: JitFn) {
+        let entry = code.entry as u64;
+        for cell in self.links_into.remove(&entry).unwrap_or_default() {
+            self.cells.unlink(cell, entry, self.return_stub as u64);
+        }
     }
 
     /// Drops all compiled code and chaining cells. Every [`JitFn`] handed out is invalid.
@@ -809,6 +857,7 @@ impl Jit {
         self.cache.reset();
         self.sites.clear();
         self.cells.reset();
+        self.links_into.clear();
         self.link_request.store(0, Ordering::Relaxed);
         self.clear_ibtc();
         self.epoch += 1;

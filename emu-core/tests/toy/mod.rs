@@ -171,6 +171,10 @@ impl Guest for ToyGuest {
         ToyInsn { raw }
     }
 
+    fn encoding(i: &ToyInsn) -> u32 {
+        i.raw
+    }
+
     fn ends_block(i: &ToyInsn) -> bool {
         !matches!(i.raw >> 24, BIN..=FENCE | GETPC | BINI)
     }
