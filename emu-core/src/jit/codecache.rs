@@ -4,7 +4,7 @@
 //! code reads to jump straight to its successor.
 
 use std::io;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// Functions start on this boundary (what the x86-64 decoders like for branch targets).
 const CODE_ALIGN: usize = 16;
@@ -83,10 +83,12 @@ impl Drop for CodeCache {
 /// Chaining cells: one 64-bit word per direct-branch exit of compiled code, holding the
 /// entry address that exit tail-calls: the compiled successor once linked, before that
 /// a stub that returns to the run loop. Compiled code reads them; only the run loop
-/// writes them, between blocks.
+/// writes them, between blocks. Functions are built on the vCPU thread and on the
+/// compile worker at once, so allocation is one atomic add and is never undone (a
+/// function that fails or is built again leaves its cells unused until the epoch ends).
 pub struct ChainCells {
     cells: Box<[AtomicU64]>,
-    used: usize,
+    used: AtomicUsize,
 }
 
 /// `n` zeroed words, without touching the memory (a big zeroed allocation comes from
@@ -103,33 +105,27 @@ impl ChainCells {
     pub fn new(capacity: usize) -> ChainCells {
         ChainCells {
             cells: zeroed_atomics(capacity.max(1)),
-            used: 0,
+            used: AtomicUsize::new(0),
         }
     }
 
     /// A fresh cell pointing at `unlinked`: its index and the host address compiled
     /// code reads.
-    pub fn alloc(&mut self, unlinked: u64) -> Option<(u32, u64)> {
-        let cell = self.cells.get(self.used)?;
+    pub fn alloc(&self, unlinked: u64) -> Option<(u32, u64)> {
+        let index = self.used.fetch_add(1, Ordering::Relaxed);
+        let Some(cell) = self.cells.get(index) else {
+            // Full: keep `used` from creeping towards overflow.
+            self.used.fetch_sub(1, Ordering::Relaxed);
+            return None;
+        };
         cell.store(unlinked, Ordering::Relaxed);
-        let index = u32::try_from(self.used).ok()?;
-        self.used += 1;
-        Some((index, cell.as_ptr() as u64))
-    }
-
-    /// Undoes the allocations past `mark` (a compilation that failed).
-    pub fn truncate(&mut self, mark: usize) {
-        self.used = self.used.min(mark);
-    }
-
-    pub fn mark(&self) -> usize {
-        self.used
+        Some((u32::try_from(index).ok()?, cell.as_ptr() as u64))
     }
 
     /// Points cell `index` at `entry`; ignored for a cell that is not allocated.
     pub fn link(&self, index: u32, entry: u64) -> bool {
         match self.cells.get(index as usize) {
-            Some(c) if (index as usize) < self.used => {
+            Some(c) if (index as usize) < self.used.load(Ordering::Relaxed) => {
                 c.store(entry, Ordering::Relaxed);
                 true
             }
@@ -144,7 +140,7 @@ impl ChainCells {
         }
     }
 
-    pub fn reset(&mut self) {
-        self.used = 0;
+    pub fn reset(&self) {
+        self.used.store(0, Ordering::Relaxed);
     }
 }

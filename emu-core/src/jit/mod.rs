@@ -8,9 +8,10 @@
 //!   stores rely on host page protection; a fault resumes in the interpreter).
 //!
 //! Two ways to compile: [`Jit::compile_block`] does everything on the calling thread;
-//! [`Jit::queue_block`] builds the IR there and leaves `Context::compile` (most of the
-//! cost) to the worker, whose results [`Jit::poll_compiled`] hands back for
-//! [`Jit::install`]. Either way only the vCPU thread touches the code cache and cells.
+//! [`Jit::queue_block`] leaves `Context::compile` (most of the cost) and, in system mode,
+//! building the IR (`build.rs`) to the worker, whose results [`Jit::poll_compiled`] hands
+//! back for [`Jit::install`]. Only the vCPU thread touches the code cache and links
+//! cells; both threads allocate cells.
 //!
 //! Compiled blocks are `CallConv::Tail` functions `fn(state) -> exit code`, so a block can
 //! tail-call its compiled successor (chaining) without growing the host stack. The run
@@ -29,7 +30,9 @@
 //! `lookup_and_goto_ptr`); system-mode direct branches that leave their page go the
 //! same way (see `emitter/control.rs`). Cells and code are only ever dropped all
 //! together ([`Jit::flush`], or a full cache), which bumps [`Jit::epoch`] so stale link
-//! requests are ignored. Every block checks the interrupt flag and the code generation
+//! requests are ignored; when one block's code is abandoned (its instructions were
+//! overwritten), the cells linked to it are pointed back at the stub
+//! ([`Jit::unlink_into`]). Every block checks the interrupt flag and the code generation
 //! on entry, so chained code stops when asked.
 //!
 //! Debugging: `EMU_DUMP_CLIF=1` prints each block's IR; `EMU_DUMP_CODE=DIR` writes each
@@ -37,18 +40,19 @@
 //! `/tmp/perf-PID.map` so `perf report` names compiled code `guest_<pc>`; the tracing
 //! target `out_clif` (TRACE) logs the IR too.
 
+pub mod build;
 pub mod codecache;
 pub mod emitter;
 pub mod hostfault;
 pub mod worker;
 
 pub use emitter::JitEmitter;
-pub use worker::{Built, Compiled, Done, JobTag};
+pub use worker::{Built, Compiled, Done, JobTag, Work};
 
-use crate::emit::perm;
-use crate::emit::{Emitter, Exit};
+use build::{BuildEnv, BuildJob, BuildScratch};
+
+use crate::emit::Exit;
 use crate::guest::Guest;
-use crate::mem::{MemView, PAGE_SIZE};
 use crate::memmodel::MemModel;
 use codecache::{ChainCells, CodeCache};
 use cranelift_codegen::control::ControlPlane;
@@ -60,9 +64,9 @@ use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use emitter::EmitEnv;
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use worker::Worker;
 
 /// Entry point of one compiled block (a `CallConv::Tail` function; run it with
@@ -150,10 +154,6 @@ const IBTC_WORDS_SYSTEM: usize = 4;
 /// build a backlog whose results arrive long after they were useful.
 const MAX_IN_FLIGHT: usize = 64;
 
-/// Emptied IR functions kept for reuse (each keeps the allocations of the biggest
-/// function built in it).
-const MAX_SPARE_FUNCTIONS: usize = 8;
-
 pub struct Jit {
     mem: MemModel,
     isa: OwnedTargetIsa,
@@ -162,12 +162,11 @@ pub struct Jit {
     /// Compile every function with `loop_isa` (user mode).
     optimize_all: bool,
     ctx: Context,
-    /// See [`Jit::empty_function`].
-    spare_functions: Vec<Function>,
+    /// This thread's allocations for building IR.
+    scratch: BuildScratch,
     /// The chaining cells linked to each compiled function (by entry address), so
     /// they can be unlinked when its block goes and the code jumping to it stays.
     links_into: std::collections::HashMap<u64, Vec<u32>>,
-    fb_ctx: FunctionBuilderContext,
     cache: CodeCache,
     /// Holds the trampoline and the return stub, so resetting `cache` never touches them.
     stub_cache: CodeCache,
@@ -181,7 +180,7 @@ pub struct Jit {
     /// words (see [`IBTC_WORDS`]), direct-mapped by pc.
     ibtc: Box<[AtomicU64]>,
     ibtc_words: usize,
-    cells: ChainCells,
+    cells: Arc<ChainCells>,
     /// Written by compiled code: `cell index + 1` of the last direct exit taken, or 0
     /// after any other exit that returns [`Exit::JUMP`].
     link_request: Box<AtomicU64>,
@@ -285,9 +284,8 @@ impl Jit {
             loop_isa,
             optimize_all: !mem.is_system(),
             ctx: Context::new(),
-            spare_functions: Vec::new(),
+            scratch: BuildScratch::default(),
             links_into: Default::default(),
-            fb_ctx: FunctionBuilderContext::new(),
             cache,
             stub_cache,
             trampoline: std::ptr::null(),
@@ -298,7 +296,7 @@ impl Jit {
                 .map(|_| AtomicU64::new(0))
                 .collect(),
             ibtc_words,
-            cells,
+            cells: Arc::new(cells),
             link_request: Box::new(AtomicU64::new(0)),
             epoch: 0,
             generation_addr: 0,
@@ -396,7 +394,9 @@ impl Jit {
         self.ctx.clear();
         self.ctx.func = Function::with_name_signature(UserFuncName::default(), sig);
         {
-            let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fb_ctx);
+            // Stubs are built once, at startup: a context of their own is fine.
+            let mut fb_ctx = FunctionBuilderContext::new();
+            let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut fb_ctx);
             let entry = b.create_block();
             b.append_block_params_for_function_params(entry);
             b.switch_to_block(entry);
@@ -499,26 +499,51 @@ impl Jit {
         pc: u64,
         insns: &[G::Insn],
     ) -> Result<JitFn, CompileError> {
-        let cell_mark = self.cells.mark();
-        let built = self.build_function::<G>(pc, insns);
+        let env = self.build_env();
+        let built = build::build_function::<G>(&env, &mut self.scratch, pc, insns);
+        self.compile_built(built, pc)
+    }
+
+    /// Compiles and installs a built function on this thread. (Its cells stay
+    /// allocated if that fails.)
+    fn compile_built(&mut self, built: Built, pc: u64) -> Result<JitFn, CompileError> {
         let isa = if built.optimize {
             &self.loop_isa
         } else {
             &self.isa
         };
         let (result, spare) = worker::compile(&mut self.ctx, isa, built, pc);
-        self.keep_spare(spare);
-        let result = result.and_then(|code| self.install(pc, &code));
-        if result.is_err() {
-            // Compiled in order, so the cells past the mark are this function's alone.
-            self.cells.truncate(cell_mark);
-        }
-        result
+        self.scratch.keep_spare(spare);
+        result.and_then(|code| self.install(pc, &code))
     }
 
-    /// Builds the block's IR here and queues its compilation on the worker thread
-    /// (started on first use), to be collected with [`Jit::poll_compiled`]. `false`: not
-    /// queued (the queue is full or no worker can run); nothing was allocated then.
+    /// The addresses and settings building a function needs, for any thread.
+    fn build_env(&self) -> BuildEnv {
+        BuildEnv {
+            mem: self.mem,
+            host_call_conv: self.isa.default_call_conv(),
+            frontend: self.isa.frontend_config(),
+            cells: self.cells.clone(),
+            unlinked_entry: self.return_stub as u64,
+            slow_check_entry: self.slow_check_stub as u64,
+            slow_check_out: self.slow_check_out.as_ptr() as u64,
+            link_request_addr: self.link_request.as_ptr() as u64,
+            ibtc_addr: self.ibtc.as_ptr() as u64,
+            ibtc_mask: (self.ibtc.len() / self.ibtc_words - 1) as u64,
+            generation_addr: self.generation_addr,
+            generation: self.generation,
+            count_insns: self.count_insns,
+            host_faults: self.host_faults,
+            follow_jumps: self.follow_jumps,
+            optimize_all: self.optimize_all,
+            dump_clif: self.dump_clif,
+        }
+    }
+
+    /// Queues the block's compilation on the worker thread (started on first use), to be
+    /// collected with [`Jit::poll_compiled`]; in user mode its IR is built here first
+    /// (see `build.rs`). `false`: not queued (the queue is full or no worker can run);
+    /// nothing was allocated then.
     pub fn queue_block<G: Guest>(&mut self, tag: JobTag, insns: &[G::Insn]) -> bool {
         if self.worker_failed {
             return false;
@@ -543,12 +568,28 @@ impl Jit {
         // Cells allocated here stay allocated if the result is discarded: other
         // functions may have taken cells after them, so they cannot be truncated; they
         // are never linked (only running code files link requests) and go with the epoch.
-        let built = self.build_function::<G>(tag.pc, insns);
+        let work = if self.mem.is_system() {
+            let env = self.build_env();
+            let insns = insns.to_vec();
+            let pc = tag.pc;
+            let job: BuildJob = Box::new(move |scratch: &mut BuildScratch| {
+                build::build_function::<G>(&env, scratch, pc, &insns)
+            });
+            Work::Build(job)
+        } else {
+            let env = self.build_env();
+            Work::Built(Box::new(build::build_function::<G>(
+                &env,
+                &mut self.scratch,
+                tag.pc,
+                insns,
+            )))
+        };
         let epoch = self.epoch;
         let sent = self
             .worker
             .as_mut()
-            .is_some_and(|w| w.send(tag, epoch, built));
+            .is_some_and(|w| w.send(tag, epoch, work));
         if !sent {
             // The worker thread died (a Cranelift panic, already reported).
             self.worker_failed = true;
@@ -578,7 +619,9 @@ impl Jit {
     /// gone); otherwise install it with [`Jit::install`] if its block still wants it.
     pub fn poll_compiled(&mut self) -> Option<Done> {
         let mut d = self.worker.as_mut()?.poll()?;
-        self.keep_spare(std::mem::replace(&mut d.spare, Function::new()));
+        if let Some(spare) = d.spare.take() {
+            self.scratch.keep_spare(spare);
+        }
         if d.epoch != self.epoch {
             d.code = None;
         }
@@ -588,36 +631,11 @@ impl Jit {
     /// Compiles the queued job of block `tag` on this thread, if the worker has not
     /// started it (`None`: it has, or it is not queued in this epoch).
     pub fn compile_queued_now(&mut self, tag: JobTag) -> Option<Result<JitFn, CompileError>> {
-        let built = self.worker.as_mut()?.steal(tag, self.epoch)?;
-        let isa = if built.optimize {
-            &self.loop_isa
-        } else {
-            &self.isa
+        let built = match self.worker.as_mut()?.steal(tag, self.epoch)? {
+            Work::Built(built) => *built,
+            Work::Build(job) => job(&mut self.scratch),
         };
-        // Cells stay allocated on failure, as for any queued function.
-        let (result, spare) = worker::compile(&mut self.ctx, isa, built, tag.pc);
-        self.keep_spare(spare);
-        Some(result.and_then(|code| self.install(tag.pc, &code)))
-    }
-
-    /// Keeps an emptied IR function (with its allocations) for [`Jit::empty_function`].
-    fn keep_spare(&mut self, mut func: Function) {
-        if self.spare_functions.len() < MAX_SPARE_FUNCTIONS {
-            func.clear();
-            self.spare_functions.push(func);
-        }
-    }
-
-    /// An empty block function to build IR in: a recycled one when there is one.
-    fn empty_function(&mut self) -> Function {
-        match self.spare_functions.pop() {
-            Some(mut f) => {
-                f.name = UserFuncName::default();
-                f.signature = block_signature();
-                f
-            }
-            None => Function::with_name_signature(UserFuncName::default(), block_signature()),
-        }
+        Some(self.compile_built(built, tag.pc))
     }
 
     /// In the child of a fork: the worker thread did not survive; results of what was
@@ -625,132 +643,6 @@ impl Jit {
     pub fn forget_worker(&mut self) {
         if let Some(w) = self.worker.take() {
             w.forget();
-        }
-    }
-
-    /// Builds the IR of the function that runs the block at `pc` (and, following direct
-    /// jumps, its successors), allocating its chaining cells; `true` with it: compile it
-    /// with the optimizing ISA (a loop, or user mode).
-    ///
-    /// Emitted twice when the block branches back to its own start: the second time with
-    /// the plan the first one found, as a loop that keeps guest registers in host
-    /// registers (see `emitter::LoopPlan`).
-    fn build_function<G: Guest>(&mut self, pc: u64, insns: &[G::Insn]) -> Built {
-        let cell_mark = self.cells.mark();
-        let mut loop_plan = None;
-        let mut is_loop = false;
-        let (func, restarts) = loop {
-            let mut func = self.empty_function();
-            let generation_addr = if self.generation_addr == 0 {
-                // No counter registered: point at a word that never changes.
-                &UNCHANGING_GENERATION as *const AtomicU64 as u64
-            } else {
-                self.generation_addr
-            };
-            let (mem, follow_jumps) = (self.mem, self.follow_jumps);
-            let second_pass = loop_plan.is_some();
-            let found = {
-                let mut b = FunctionBuilder::new(&mut func, &mut self.fb_ctx);
-                let entry = b.create_block();
-                b.append_block_params_for_function_params(entry);
-                b.switch_to_block(entry);
-                b.seal_block(entry);
-                let state = b.block_params(entry)[0];
-                let env = EmitEnv {
-                    block_pc: pc,
-                    mem: self.mem,
-                    host_call_conv: self.isa.default_call_conv(),
-                    frontend: self.isa.frontend_config(),
-                    cells: &mut self.cells,
-                    unlinked_entry: self.return_stub as u64,
-                    slow_check_entry: self.slow_check_stub as u64,
-                    slow_check_out: self.slow_check_out.as_ptr() as u64,
-                    link_request_addr: self.link_request.as_ptr() as u64,
-                    ibtc_addr: self.ibtc.as_ptr() as u64,
-                    ibtc_mask: (self.ibtc.len() / self.ibtc_words - 1) as u64,
-                    count_insns: self.count_insns,
-                    host_faults: self.host_faults,
-                    loop_plan: loop_plan.take(),
-                    generation_addr,
-                    generation: if self.generation_addr == 0 {
-                        0
-                    } else {
-                        self.generation
-                    },
-                };
-                let mut e = JitEmitter::new(b, state, env);
-                // The block, then (if it ends with a direct jump) the code at the jump
-                // target, and so on: one function runs the whole straight-line path.
-                let mut segment: Vec<G::Insn> = insns.to_vec();
-                let mut segment_pc = pc;
-                let mut visited = vec![pc];
-                let mut emitted = 0;
-                'segments: loop {
-                    let mut ipc = segment_pc;
-                    for insn in &segment {
-                        e.begin_insn(ipc);
-                        if G::may_access_memory(insn) {
-                            e.prepare_memory_insn();
-                        }
-                        emitted += 1;
-                        if let Err(reason) = G::exec(&mut e, insn, ipc) {
-                            // Our emitter never fails; this came from the semantics.
-                            e.exit_here(reason);
-                            break 'segments;
-                        }
-                        if let Some(target) = e.pending_direct_jump() {
-                            if let (true, MemModel::User(mem)) = (
-                                follow_jumps
-                                    && emitted < MAX_FOLLOWED_INSNS
-                                    && !visited.contains(&target),
-                                mem,
-                            ) {
-                                let next =
-                                    Self::fetch::<G>(mem, target, MAX_FOLLOWED_INSNS - emitted);
-                                if !next.is_empty() {
-                                    e.continue_at_jump_target();
-                                    visited.push(target);
-                                    segment = next;
-                                    segment_pc = target;
-                                    continue 'segments;
-                                }
-                            }
-                        }
-                        if e.end_insn() {
-                            break 'segments;
-                        }
-                        ipc = ipc.wrapping_add(4);
-                    }
-                    if !e.ended {
-                        // The block was cut (length cap, page end): continue after it.
-                        e.end_block_at(ipc);
-                    }
-                    break;
-                }
-                e.finish()
-            };
-            match found.loop_plan {
-                Some(plan) if !second_pass => {
-                    // Drop the first version's chaining cells (the last ones allocated,
-                    // all on this thread); the second allocates its own.
-                    self.cells.truncate(cell_mark);
-                    loop_plan = Some(plan);
-                    is_loop = true;
-                    self.keep_spare(func);
-                }
-                _ => break (func, found.restarts),
-            }
-        };
-        if tracing::enabled!(target: "out_clif", tracing::Level::TRACE) {
-            tracing::trace!(target: "out_clif", "block {pc:#x}:\n{}", func.display());
-        }
-        if self.dump_clif {
-            eprintln!("block {pc:#x}:\n{}", func.display());
-        }
-        Built {
-            func,
-            optimize: is_loop || self.optimize_all,
-            restarts,
         }
     }
 
@@ -769,28 +661,6 @@ impl Jit {
             let _ = writeln!(map, "{:x} {:x} guest_{pc:x}", entry as usize, code.len());
         }
         Ok(JitFn { entry })
-    }
-
-    /// Decodes up to `max` instructions from `pc` like the runtime's translator (up to a
-    /// block end, the end of the page, or an unexecutable page); empty if `pc` cannot
-    /// be fetched.
-    fn fetch<G: Guest>(mem: MemView, pc: u64, max: usize) -> Vec<G::Insn> {
-        let mut out = Vec::new();
-        let mut a = pc;
-        if !a.is_multiple_of(4) {
-            return out;
-        }
-        while out.len() < max && mem.page_perms(a) & perm::EXEC != 0 {
-            // SAFETY: the page is mapped executable, hence readable by the host.
-            let raw = unsafe { (mem.host(a) as *const u32).read_unaligned() };
-            let insn = G::decode(u32::from_le(raw));
-            out.push(insn);
-            a = a.wrapping_add(4);
-            if G::ends_block(&insn) || a.is_multiple_of(PAGE_SIZE) {
-                break;
-            }
-        }
-        out
     }
 
     /// Runs compiled code (and whatever it chains to) until it exits.

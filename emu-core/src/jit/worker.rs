@@ -2,11 +2,11 @@
 //! to machine code; ~90% of a block's compile time, mostly register allocation) while
 //! the vCPU thread keeps interpreting the block.
 //!
-//! The split keeps every piece of shared state on the vCPU thread: it builds the IR
-//! (which reads guest code and allocates chaining cells) and installs the returned bytes
-//! into the code cache; the worker only ever sees a self-contained `Function` (every
-//! address it calls or reads is an `iconst`, so it needs no relocations) and hands back a
-//! `Vec<u8>`. A result is tagged with the Jit epoch its IR was built in (the addresses it
+//! The split keeps the code cache and the linking of cells on the vCPU thread, which
+//! installs the returned bytes; the worker gets either a self-contained `Function` (every
+//! address it calls or reads is an `iconst`, so it needs no relocations) or, in system
+//! mode, a job that builds one (`build.rs`; it allocates chaining cells, which are
+//! atomic), and hands back a `Vec<u8>`. A result is tagged with the Jit epoch its IR was built in (the addresses it
 //! embeds are only valid then) and with the block it belongs to; the runtime drops
 //! results whose epoch or block is gone.
 //!
@@ -19,6 +19,7 @@
 //! and waits for the thread to finish the job in hand (at most one compile, a fraction
 //! of a millisecond).
 
+use super::build::{BuildJob, BuildScratch};
 use super::hostfault::{collect_sites, FaultSite};
 use super::CompileError;
 use cranelift_codegen::control::ControlPlane;
@@ -45,7 +46,15 @@ pub struct JobTag {
 struct Job {
     tag: JobTag,
     epoch: u64,
-    built: Built,
+    work: Work,
+}
+
+/// What a job starts from.
+pub enum Work {
+    /// IR built by the vCPU thread.
+    Built(Box<Built>),
+    /// IR for the worker to build first.
+    Build(BuildJob),
 }
 
 /// A function's IR as `Jit::build_function` made it, ready to compile anywhere.
@@ -74,8 +83,8 @@ pub struct Done {
     /// worker also waits for a core, which is not what compiling costs).
     pub time: Duration,
     /// An emptied IR function with its allocations, for the Jit to build the next one
-    /// in (see [`compile`]).
-    pub spare: Function,
+    /// in (see [`compile`]), when the vCPU thread built this one.
+    pub spare: Option<Function>,
 }
 
 #[derive(Default)]
@@ -135,6 +144,7 @@ impl Worker {
             .name("emu-jit".into())
             .spawn(move || {
                 let mut ctx = Context::new();
+                let mut scratch = BuildScratch::default();
                 loop {
                     let job = {
                         let mut q = lock(&sh.queue);
@@ -151,12 +161,22 @@ impl Worker {
                         }
                     };
                     let t = thread_cpu_time();
-                    let isa = if job.built.optimize {
+                    let (built, from_vcpu) = match job.work {
+                        Work::Built(built) => (*built, true),
+                        Work::Build(build) => (build(&mut scratch), false),
+                    };
+                    let isa = if built.optimize {
                         &optimizing_isa
                     } else {
                         &isa
                     };
-                    let (code, spare) = compile(&mut ctx, isa, job.built, job.tag.pc);
+                    let (code, spare) = compile(&mut ctx, isa, built, job.tag.pc);
+                    let spare = if from_vcpu {
+                        Some(spare)
+                    } else {
+                        scratch.keep_spare(spare);
+                        None
+                    };
                     let done = Done {
                         tag: job.tag,
                         epoch: job.epoch,
@@ -184,13 +204,13 @@ impl Worker {
 
     /// Queues `func` for the block `tag`, built in `epoch`; `false` if the worker is
     /// gone (it panicked).
-    pub fn send(&mut self, tag: JobTag, epoch: u64, built: Built) -> bool {
+    pub fn send(&mut self, tag: JobTag, epoch: u64, work: Work) -> bool {
         if self.thread.as_ref().is_none_or(|t| t.is_finished()) {
             return false;
         }
         let idle = {
             let mut q = lock(&self.shared.queue);
-            q.jobs.push_back(Job { tag, epoch, built });
+            q.jobs.push_back(Job { tag, epoch, work });
             q.idle
         };
         if idle {
@@ -202,7 +222,7 @@ impl Worker {
 
     /// Takes back the queued job for `tag` built in `epoch`, if the worker has not
     /// started it.
-    pub fn steal(&mut self, tag: JobTag, epoch: u64) -> Option<Built> {
+    pub fn steal(&mut self, tag: JobTag, epoch: u64) -> Option<Work> {
         let job = {
             let mut q = lock(&self.shared.queue);
             let i = q
@@ -212,7 +232,7 @@ impl Worker {
             q.jobs.remove(i)?
         };
         self.in_flight -= 1;
-        Some(job.built)
+        Some(job.work)
     }
 
     /// Jobs queued and not yet collected.

@@ -53,7 +53,7 @@ pub struct EmitEnv<'c> {
     /// Calling convention of helpers (the host's C convention).
     pub host_call_conv: CallConv,
     pub frontend: TargetFrontendConfig,
-    pub cells: &'c mut ChainCells,
+    pub cells: &'c ChainCells,
     /// Entry of the block-convention stub that returns [`Exit::JUMP`]: what unlinked
     /// chaining cells point at.
     pub unlinked_entry: u64,
