@@ -474,13 +474,15 @@ impl Interp {
 pub unsafe fn cas16(p: *mut u8, expected: [u64; 2], new: [u64; 2]) -> [u64; 2] {
     let (mut lo, mut hi) = (expected[0], expected[1]);
     // SAFETY: caller's contract; rbx is reserved by LLVM, so it is swapped in and out.
+    // The other operands are in fixed registers: a `reg` operand may be given rbx itself
+    // (a debug build did that to `p`, which the first xchg then overwrote).
     unsafe {
         std::arch::asm!(
-            "xchg {nlo}, rbx",
-            "lock cmpxchg16b [{p}]",
-            "mov rbx, {nlo}",
-            p = in(reg) p,
-            nlo = inout(reg) new[0] => _,
+            "xchg rsi, rbx",
+            "lock cmpxchg16b [rdi]",
+            "mov rbx, rsi",
+            in("rdi") p,
+            inout("rsi") new[0] => _,
             in("rcx") new[1],
             inout("rax") lo,
             inout("rdx") hi,
