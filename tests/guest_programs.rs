@@ -82,6 +82,7 @@ guest_case_tests! {
     exec_other,
     self_modifying,
     mem_faults,
+    bus_faults,
     fault_undef,
     fault_segv,
     fault_brk,

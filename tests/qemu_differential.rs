@@ -84,6 +84,7 @@ differential_tests! {
     exec_other,
     self_modifying,
     mem_faults,
+    bus_faults,
     fault_undef,
     fault_segv,
     fault_brk,

@@ -51,6 +51,10 @@ impl Exit {
     /// User mode, internal to the run loop: compiled code left a host-faulting access it
     /// could not make (out of range) to the interpreter; `pc` is its restart point.
     pub const RESTART: Exit = Exit(9);
+    /// A data access at `fault_addr` that the guest's permissions allow but the host
+    /// cannot back (user mode: a file mapping past the end of its file); Linux answers
+    /// with SIGBUS (BUS_ADRERR).
+    pub const FAULT_BUS: Exit = Exit(10);
     /// First architecture-defined code.
     pub const ARCH_BASE: u64 = 16;
 
@@ -60,7 +64,11 @@ impl Exit {
     pub fn is_fault(self) -> bool {
         matches!(
             self,
-            Exit::FAULT_READ | Exit::FAULT_WRITE | Exit::FAULT_EXEC | Exit::ALIGNMENT
+            Exit::FAULT_READ
+                | Exit::FAULT_WRITE
+                | Exit::FAULT_EXEC
+                | Exit::ALIGNMENT
+                | Exit::FAULT_BUS
         )
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::debug::Watchpoint;
 use crate::emit::*;
+use crate::guarded;
 use crate::mem::MemView;
 use crate::memmodel::{slow_op, MemModel, SystemMemory, SLOW_DONE, SLOW_FAULT};
 use crate::softmmu::{lookup_in, TlbAccess, TlbEntry};
@@ -194,7 +195,21 @@ impl Interp {
                 };
             }
         };
-        Self::user_access(mem, addr, size, need).map_err(|(reason, at)| self.fault(reason, at))
+        let p = Self::user_access(mem, addr, size, need)
+            .map_err(|(reason, at)| self.fault(reason, at))?;
+        // Atomics work on the host address directly: touch it through a guarded load
+        // first, so a page the host cannot back (past the end of a mapped file) gives the
+        // guest its SIGBUS rather than faulting in here.
+        // SAFETY: user_access checked the range.
+        unsafe { guarded::load(p, 1) }.map_err(|sig| {
+            let otherwise = if need & perm::WRITE != 0 {
+                Exit::FAULT_WRITE
+            } else {
+                Exit::FAULT_READ
+            };
+            self.host_refused(sig, otherwise, addr)
+        })?;
+        Ok(p)
     }
 
     #[inline(always)]
@@ -251,6 +266,19 @@ impl Interp {
         }
     }
 
+    /// User mode: the host refused a guest access the guest's permissions allowed (see
+    /// [`guarded`]): past the end of a mapped file (SIGBUS), or the page was unmapped or
+    /// protected by another thread since the check (`otherwise`, a SIGSEGV for the guest).
+    #[cold]
+    fn host_refused(&mut self, sig: i32, otherwise: Exit, addr: u64) -> Exit {
+        let reason = if sig == libc::SIGBUS {
+            Exit::FAULT_BUS
+        } else {
+            otherwise
+        };
+        self.fault(reason, addr)
+    }
+
     fn end(&mut self, reason: Exit, pc: u64) {
         // SAFETY: header field.
         unsafe { *self.slot_ptr(SLOT_PC) = pc };
@@ -304,8 +332,14 @@ impl Emitter for Interp {
     fn load(&mut self, addr: u64, size: Size) -> Result<u64, Exit> {
         self.check_watchpoints(addr, size, perm::READ)?;
         let p = match self.mem {
-            MemModel::User(mem) => Self::user_access(mem, addr, size, perm::READ)
-                .map_err(|(reason, at)| self.fault(reason, at))?,
+            MemModel::User(mem) => {
+                let p = Self::user_access(mem, addr, size, perm::READ)
+                    .map_err(|(reason, at)| self.fault(reason, at))?;
+                // SAFETY: user_access checked the whole range against the guest's
+                // permissions; a host refusal comes back as its signal.
+                return unsafe { guarded::load(p, size as u64) }
+                    .map_err(|sig| self.host_refused(sig, Exit::FAULT_READ, addr));
+            }
             MemModel::System(sm) => match self.sys_access(sm, addr, size, slow_op::READ, 0)? {
                 SysAccessResult::Host(p) => p,
                 // SAFETY: the slow path left the value in its slot.
@@ -327,8 +361,13 @@ impl Emitter for Interp {
     fn store(&mut self, addr: u64, v: u64, size: Size) -> Result<(), Exit> {
         self.check_watchpoints(addr, size, perm::WRITE)?;
         let p = match self.mem {
-            MemModel::User(mem) => Self::user_access(mem, addr, size, perm::WRITE)
-                .map_err(|(reason, at)| self.fault(reason, at))?,
+            MemModel::User(mem) => {
+                let p = Self::user_access(mem, addr, size, perm::WRITE)
+                    .map_err(|(reason, at)| self.fault(reason, at))?;
+                // SAFETY: as for load.
+                return unsafe { guarded::store(p, v, size as u64) }
+                    .map_err(|sig| self.host_refused(sig, Exit::FAULT_WRITE, addr));
+            }
             MemModel::System(sm) => match self.sys_access(sm, addr, size, slow_op::WRITE, v)? {
                 SysAccessResult::Host(p) => p,
                 SysAccessResult::Done => return Ok(()),

@@ -5,6 +5,7 @@
 pub mod clock;
 pub mod debug;
 pub mod emit;
+pub mod guarded;
 pub mod guest;
 pub mod interp;
 pub mod irq;

@@ -47,6 +47,7 @@ if [[ "${1:-}" != "--expected" ]]; then
     build exec_other exec_other.c -static
     build self_modifying self_modifying.c -static
     build mem_faults mem_faults.c -static
+    build bus_faults bus_faults.c -static
     build spin spin.S -nostdlib -static
     # Semihosting: no C library, general registers only, no unaligned accesses, linked
     # in the virt board's RAM (tests/semihosting.rs runs it; not in cases.txt, as it

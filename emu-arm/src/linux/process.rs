@@ -303,6 +303,10 @@ impl Thread {
                 let addr = self.cpu.core.fault_addr;
                 self.force(signal::SIGBUS, signal::BUS_ADRALN, addr);
             }
+            Exit::FAULT_BUS => {
+                let addr = self.cpu.core.fault_addr;
+                self.force(signal::SIGBUS, signal::BUS_ADRERR, addr);
+            }
             exits::YIELD | exits::WFI => {
                 std::thread::yield_now();
             }

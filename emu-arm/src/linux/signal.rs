@@ -48,6 +48,7 @@ pub const TRAP_BRKPT: i32 = 1;
 pub const SEGV_MAPERR: i32 = 1;
 pub const SEGV_ACCERR: i32 = 2;
 pub const BUS_ADRALN: i32 = 1;
+pub const BUS_ADRERR: i32 = 2;
 pub const SI_TKILL: i32 = -6;
 
 pub const SS_ONSTACK: i32 = 1;
@@ -248,23 +249,33 @@ extern "C" fn host_sync_handler(
         host_handler(sig, info, ctx);
         return;
     }
-    // A guest load or store in compiled code that the guest's page permissions refuse:
-    // the runtime re-runs it in the interpreter, which raises the guest's fault.
-    // SAFETY: the handler's own arguments.
-    if sig == libc::SIGSEGV && unsafe { emu_core::jit::hostfault::handle_host_fault(info, ctx) } {
+    let memory_fault = sig == libc::SIGSEGV || sig == libc::SIGBUS;
+    // The interpreter's guest load or store, allowed by the guest's permissions but
+    // refused by the host (past the end of a mapped file, or unmapped by another thread
+    // since the check): it returns the signal, and the guest gets its SIGBUS or SIGSEGV.
+    // SAFETY: the handler's own context.
+    if memory_fault && unsafe { emu_core::guarded::fixup(sig, ctx) } {
         return;
     }
-    // Emulator code checks guest permissions before it touches guest memory, so a fault
-    // there on guest memory means another guest thread unmapped or protected the pages
-    // in between (a race the guest loses on Linux too). The process ends by SIGSEGV,
-    // as a guest crash does, with one line saying why.
+    // A guest load or store in compiled code that the guest's page permissions (or the
+    // host) refuse: the runtime re-runs it in the interpreter, which raises the guest's
+    // fault.
+    // SAFETY: the handler's own arguments.
+    if memory_fault && unsafe { emu_core::jit::hostfault::handle_host_fault(info, ctx) } {
+        return;
+    }
+    // Other emulator code checks guest permissions before it touches guest memory, so a
+    // fault there on guest memory means another guest thread unmapped or protected the
+    // pages in between (a race the guest loses on Linux too), or a system call touched a
+    // mapped file past its end. The process ends by that signal, as a guest crash does,
+    // with one line saying why.
     // SAFETY: the kernel's siginfo for a fault carries the address.
-    if sig == libc::SIGSEGV
+    if memory_fault
         && !info.is_null()
         && emu_core::jit::hostfault::in_guest_space(unsafe { (*info).si_addr() } as usize)
     {
-        const MSG: &[u8] = b"emu: guest memory changed under a system call (another guest thread \
-            unmapped or protected it); ending the process with SIGSEGV\n";
+        const MSG: &[u8] = b"emu: guest memory refused the emulator (unmapped or protected by \
+            another guest thread, or a mapped file's end); ending the process by that signal\n";
         // SAFETY: write(2) is async-signal-safe.
         unsafe { libc::write(2, MSG.as_ptr().cast(), MSG.len()) };
     }

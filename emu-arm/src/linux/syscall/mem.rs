@@ -149,32 +149,19 @@ pub fn mmap(t: &Thread, a: [u64; 6]) -> SysResult {
             map_shared_anon(t, addr, len, p)?;
         }
     } else {
-        // Pages wholly past the end of a regular file would raise SIGBUS in the *host*
-        // when touched; map anonymous zero pages there instead (the guest reads zeros
-        // where Linux would send it SIGBUS).
-        // SAFETY: zeroed stat is a valid out-buffer.
-        let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        host!(libc::SYS_fstat, fd, &mut st as *mut libc::stat)?;
-        let mut file_len = len;
-        if st.st_mode & libc::S_IFMT == libc::S_IFREG {
-            let avail = (st.st_size as u64).saturating_sub(off);
-            file_len = page_ceil(avail).unwrap_or(len).min(len);
-        }
-        if file_len > 0 {
-            let host_kind = if kind == MAP_PRIVATE {
-                libc::MAP_PRIVATE
-            } else {
-                libc::MAP_SHARED
-            };
-            space
-                .map_file(addr, file_len, p, fd, off, host_kind)
-                .map_err(|e| io_errno(&e))?;
-        }
-        if file_len < len {
-            space
-                .map_anon(addr + file_len, len - file_len, p)
-                .map_err(|e| io_errno(&e))?;
-        }
+        // The whole range maps the file, as on Linux: pages wholly past the end of a
+        // regular file raise SIGBUS when touched (in the host, which emu turns into the
+        // guest's SIGBUS: compiled code re-runs the access in the interpreter, whose
+        // accesses are guarded, see emu_core::guarded), and become real if the file
+        // grows.
+        let host_kind = if kind == MAP_PRIVATE {
+            libc::MAP_PRIVATE
+        } else {
+            libc::MAP_SHARED
+        };
+        space
+            .map_file(addr, len, p, fd, off, host_kind)
+            .map_err(|e| io_errno(&e))?;
     }
     mm.insert(addr, addr + len);
     Ok(addr as i64)
