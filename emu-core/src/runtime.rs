@@ -151,6 +151,12 @@ struct Block<G: Guest> {
     /// System mode: its page was written since it was last checked; the run loop checks
     /// its words before running it (see [`Runtime::drop_invalidated_pages`]).
     suspect: bool,
+    /// The block that ran after this one last time and the pc it was looked up for,
+    /// valid while no block has been dropped since (`next_epoch` is the runtime's
+    /// `drop_epoch` then). See [`Runtime::successor`].
+    next: *mut Block<G>,
+    next_pc: u64,
+    next_epoch: u64,
     /// Inline up to [`INLINE_INSNS`]: the run loop's cost for cold code is mostly cache
     /// misses (the jump cache slot, the block, its instructions), and most blocks are
     /// short, so their instructions share the block's allocation (and cache lines).
@@ -228,6 +234,9 @@ pub struct Runtime<G: Guest> {
     debugging: bool,
     /// Blocks still to interpret after a host fault (see [`RESTART_INTERP_BLOCKS`]).
     restart_budget: u32,
+    /// Bumped whenever blocks are freed, which makes every `Block::next` link (and the
+    /// run loop's previous block) stale at once.
+    drop_epoch: u64,
 }
 
 // SAFETY: the raw pointers in the jump cache point into this runtime's own boxes.
@@ -274,6 +283,7 @@ impl<G: Guest> Runtime<G> {
             debug: DebugHooks::default(),
             debugging: false,
             restart_budget: 0,
+            drop_epoch: 1,
         })
     }
 
@@ -307,6 +317,7 @@ impl<G: Guest> Runtime<G> {
 
     /// Drops every translation.
     pub fn flush(&mut self) {
+        self.drop_epoch += 1;
         self.blocks.clear();
         self.blocks_by_page.clear();
         self.jump_cache.fill((u64::MAX, std::ptr::null_mut()));
@@ -394,6 +405,7 @@ impl<G: Guest> Runtime<G> {
                 continue;
             }
             if let Some(b) = self.blocks.remove(&key) {
+                self.drop_epoch += 1;
                 if let (Some(code), Some(jit)) = (b.code, &mut self.jit) {
                     jit.forget_indirect_target(b.pc, code);
                     // Kept blocks of the page may be chained to it.
@@ -457,6 +469,10 @@ impl<G: Guest> Runtime<G> {
             // SAFETY: caller's contract.
             unsafe { self.drop_invalidated_pages(sm, state) };
         }
+        // The block that ran last, if it ended by jumping to `pc` (see `lookup`), while
+        // `drop_epoch` says it is still alive.
+        let mut prev: *mut Block<G> = std::ptr::null_mut();
+        let mut prev_epoch = 0;
         loop {
             // SAFETY: caller's contract; `interrupt` may be written by signal handlers.
             if unsafe { std::ptr::read_volatile(&(*core).interrupt) } != 0 {
@@ -486,7 +502,13 @@ impl<G: Guest> Runtime<G> {
                     return exit;
                 }
             }
-            let (blk, host) = match self.lookup(state, pc) {
+            let from = if prev_epoch == self.drop_epoch {
+                prev
+            } else {
+                std::ptr::null_mut()
+            };
+            prev = std::ptr::null_mut();
+            let (blk, host) = match self.lookup(state, pc, from) {
                 Ok(b) => b,
                 Err(addr) => {
                     // SAFETY: caller's contract.
@@ -583,7 +605,10 @@ impl<G: Guest> Runtime<G> {
                 }
             };
             self.after_exit(exit, state);
-            if exit != Exit::JUMP && exit != Exit::FLUSH_CODE {
+            if exit == Exit::JUMP {
+                prev = blk;
+                prev_epoch = self.drop_epoch;
+            } else if exit != Exit::FLUSH_CODE {
                 return exit;
             }
         }
@@ -865,21 +890,106 @@ impl<G: Guest> Runtime<G> {
     /// Finds or translates the block at `pc`; also returns the host address of the
     /// instruction at `pc` in system mode (0 in user mode). `Err` is the address whose
     /// fetch faulted.
-    fn lookup(&mut self, state: *mut u8, pc: u64) -> Result<(*mut Block<G>, usize), u64> {
-        let found = self.lookup_cached(state, pc)?;
+    ///
+    /// `from` (null or a live block: the one that ran just before, see
+    /// [`Block::next`]) remembers the answer, and gives it next time without the jump
+    /// cache.
+    fn lookup(
+        &mut self,
+        state: *mut u8,
+        pc: u64,
+        from: *mut Block<G>,
+    ) -> Result<(*mut Block<G>, usize), u64> {
+        // SAFETY: `from` is null or live (caller's contract); `run`'s contract on state.
+        let mut found = match unsafe { self.successor(from, state, pc) } {
+            Some(hit) => hit,
+            None => self.lookup_cached(state, pc)?,
+        };
+        let epoch = self.drop_epoch;
         // SAFETY: lookup_cached returns live blocks.
-        if !unsafe { (*found.0).suspect } {
-            return Ok(found);
+        if unsafe { (*found.0).suspect } {
+            if let MemModel::System(sm) = self.mem {
+                // SAFETY: as above; `run`'s contract on `state`.
+                unsafe {
+                    let page = (*found.0).pa & !(PAGE_SIZE - 1);
+                    self.revalidate_page(sm, state, page);
+                }
+            }
+            // The block at pc is now checked, or gone and translated again.
+            found = self.lookup_cached(state, pc)?;
         }
-        if let MemModel::System(sm) = self.mem {
-            // SAFETY: as above; `run`'s contract on `state`.
+        // (If the check dropped blocks, `from` may be one of them.)
+        if !from.is_null() && epoch == self.drop_epoch {
+            // SAFETY: live, as above.
             unsafe {
-                let page = (*found.0).pa & !(PAGE_SIZE - 1);
-                self.revalidate_page(sm, state, page);
+                (*from).next = found.0;
+                (*from).next_pc = pc;
+                (*from).next_epoch = epoch;
             }
         }
-        // The block at pc is now checked, or gone and translated again.
-        self.lookup_cached(state, pc)
+        Ok(found)
+    }
+
+    /// The block `from` ran into last time, if that is still the block at `pc`: the
+    /// interpreter tier's chaining. A cold block's run is mostly cache misses, and this
+    /// skips the jump cache's (the answer sits in `from`'s header, which was just read).
+    ///
+    /// # Safety
+    /// `from` is null or a live block; `state` as for [`Runtime::run`].
+    #[inline]
+    unsafe fn successor(
+        &self,
+        from: *mut Block<G>,
+        state: *mut u8,
+        pc: u64,
+    ) -> Option<(*mut Block<G>, usize)> {
+        if from.is_null() {
+            return None;
+        }
+        // SAFETY: caller's contract.
+        let (next, next_pc, next_epoch) =
+            unsafe { ((*from).next, (*from).next_pc, (*from).next_epoch) };
+        if next.is_null() || next_pc != pc || next_epoch != self.drop_epoch {
+            return None;
+        }
+        match self.mem {
+            // One block per pc.
+            MemModel::User(_) => Some((next, 0)),
+            MemModel::System(sm) => {
+                // SAFETY: caller's contract; `next` is live (no block was dropped since
+                // it was recorded).
+                let host = unsafe { Self::exec_tlb_hit(sm, state, pc) }?;
+                (unsafe { (*next).host } == host).then_some((next, host))
+            }
+        }
+    }
+
+    /// System mode: the host address of the instruction at `pc` if the current EL's TLB
+    /// has an execute entry for it (what the architecture's `fetch` tries first).
+    ///
+    /// # Safety
+    /// As for [`Runtime::run`].
+    #[inline]
+    unsafe fn exec_tlb_hit(
+        sm: crate::memmodel::SystemMemory,
+        state: *mut u8,
+        pc: u64,
+    ) -> Option<usize> {
+        // SAFETY: `run`'s contract on `state`; the slot holds the current TLB's entry
+        // array (or 0 before the architecture selected one).
+        let entries = unsafe { *(state.add(sm.tlb_slot.0 as usize) as *const u64) };
+        if entries == 0 || !pc.is_multiple_of(4) {
+            return None;
+        }
+        // SAFETY: a non-null slot points at a live array of TLB_ENTRIES entries.
+        unsafe {
+            crate::softmmu::lookup_in(
+                entries as *const crate::softmmu::TlbEntry,
+                pc,
+                4,
+                crate::softmmu::TlbAccess::Execute,
+            )
+        }
     }
 
     /// [`Runtime::lookup`] without the check of suspect blocks.
@@ -888,24 +998,12 @@ impl<G: Guest> Runtime<G> {
         let (tag, ptr) = self.jump_cache[slot];
         if let MemModel::System(sm) = self.mem {
             // The common case without calling the architecture's `fetch`: the current
-            // EL's TLB has an execute entry for pc (what `fetch` tries first) and the
-            // jump cache holds the block fetched from that very host address.
-            // SAFETY: `run`'s contract on `state`; the slot holds the current TLB's entry
-            // array (or 0 before the architecture selected one).
-            let entries = unsafe { *(state.add(sm.tlb_slot.0 as usize) as *const u64) };
-            if tag == pc && !ptr.is_null() && entries != 0 && pc.is_multiple_of(4) {
-                // SAFETY: a non-null slot points at a live array of TLB_ENTRIES entries;
-                // non-null jump cache pointers point at live boxed blocks.
-                let hit = unsafe {
-                    crate::softmmu::lookup_in(
-                        entries as *const crate::softmmu::TlbEntry,
-                        pc,
-                        4,
-                        crate::softmmu::TlbAccess::Execute,
-                    )
-                };
-                if let Some(host) = hit {
-                    // SAFETY: as above (ptr is a live block).
+            // EL's TLB has an execute entry for pc and the jump cache holds the block
+            // fetched from that very host address.
+            if tag == pc && !ptr.is_null() {
+                // SAFETY: `run`'s contract on `state`.
+                if let Some(host) = unsafe { Self::exec_tlb_hit(sm, state, pc) } {
+                    // SAFETY: non-null jump cache pointers point at live boxed blocks.
                     if unsafe { (*ptr).host } == host {
                         return Ok((ptr, host));
                     }
@@ -1017,6 +1115,9 @@ impl<G: Guest> Runtime<G> {
             compile_failed: false,
             queued: false,
             suspect: false,
+            next: std::ptr::null_mut(),
+            next_pc: 0,
+            next_epoch: 0,
             id,
         })
     }
