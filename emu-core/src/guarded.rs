@@ -122,13 +122,40 @@ pub unsafe fn load(p: *const u8, size: u64) -> Result<u64, i32> {
     }
     #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
     // SAFETY: caller's contract.
+    Ok(unsafe { load_plain(p, size) })
+}
+
+/// Loads `size` (1, 2, 4 or 8) little-endian bytes at `p`, zero-extended, unguarded.
+///
+/// # Safety
+/// `p..p + size` must be readable.
+#[inline(always)]
+pub unsafe fn load_plain(p: *const u8, size: u64) -> u64 {
+    // SAFETY: caller's contract.
     unsafe {
-        Ok(match size {
+        match size {
             1 => *p as u64,
             2 => (p as *const u16).read_unaligned() as u64,
             4 => (p as *const u32).read_unaligned() as u64,
             _ => (p as *const u64).read_unaligned(),
-        })
+        }
+    }
+}
+
+/// Stores the low `size` (1, 2, 4 or 8) bytes of `v` at `p`, unguarded.
+///
+/// # Safety
+/// `p..p + size` must be writable.
+#[inline(always)]
+pub unsafe fn store_plain(p: *mut u8, v: u64, size: u64) {
+    // SAFETY: caller's contract.
+    unsafe {
+        match size {
+            1 => *p = v as u8,
+            2 => (p as *mut u16).write_unaligned(v as u16),
+            4 => (p as *mut u32).write_unaligned(v as u32),
+            _ => (p as *mut u64).write_unaligned(v),
+        }
     }
 }
 
@@ -156,14 +183,9 @@ pub unsafe fn store(p: *mut u8, v: u64, size: u64) -> Result<(), i32> {
         Ok(())
     }
     #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
-    // SAFETY: caller's contract.
-    unsafe {
-        match size {
-            1 => *p = v as u8,
-            2 => (p as *mut u16).write_unaligned(v as u16),
-            4 => (p as *mut u32).write_unaligned(v as u32),
-            _ => (p as *mut u64).write_unaligned(v),
-        }
+    {
+        // SAFETY: caller's contract.
+        unsafe { store_plain(p, v, size) };
         Ok(())
     }
 }

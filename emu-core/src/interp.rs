@@ -346,15 +346,8 @@ impl Emitter for Interp {
                 SysAccessResult::Done => return Ok(unsafe { *self.slot_ptr(sm.value_slot) }),
             },
         };
-        // SAFETY: access() checked the whole range.
-        unsafe {
-            Ok(match size {
-                1 => *p as u64,
-                2 => (p as *const u16).read_unaligned() as u64,
-                4 => (p as *const u32).read_unaligned() as u64,
-                _ => (p as *const u64).read_unaligned(),
-            })
-        }
+        // SAFETY: the TLB or the slow path gave guest RAM for the whole range.
+        Ok(unsafe { guarded::load_plain(p, size as u64) })
     }
 
     #[inline(always)]
@@ -373,15 +366,8 @@ impl Emitter for Interp {
                 SysAccessResult::Done => return Ok(()),
             },
         };
-        // SAFETY: access() checked the whole range.
-        unsafe {
-            match size {
-                1 => *p = v as u8,
-                2 => (p as *mut u16).write_unaligned(v as u16),
-                4 => (p as *mut u32).write_unaligned(v as u32),
-                _ => (p as *mut u64).write_unaligned(v),
-            }
-        }
+        // SAFETY: as for load.
+        unsafe { guarded::store_plain(p, v, size as u64) };
         Ok(())
     }
 

@@ -34,19 +34,34 @@ pub type BuildJob = Box<dyn FnOnce(&mut BuildScratch) -> Built + Send>;
 #[derive(Clone)]
 pub struct BuildEnv {
     pub mem: MemModel,
+    /// Calling convention of helpers (the host's C convention).
     pub host_call_conv: CallConv,
     pub frontend: TargetFrontendConfig,
     pub cells: Arc<ChainCells>,
+    /// Entry of the block-convention stub that returns [`crate::emit::Exit::JUMP`]: what
+    /// unlinked chaining cells point at.
     pub unlinked_entry: u64,
+    /// Entry of the `preserve_all` stub `fn(addr, size, need, perms, limit, out)` around
+    /// the memory slow check, and the two words it writes: fault address, fault?.
     pub slow_check_entry: u64,
     pub slow_check_out: u64,
+    /// Host address of the link-request word: every direct exit leaves `cell index + 1`
+    /// there; every other exit that returns `JUMP` clears it.
     pub link_request_addr: u64,
+    /// Host address of the indirect-branch target cache: `mask + 1` entries indexed by
+    /// `(pc >> 2) & mask`; user mode: (guest pc, entry) pairs; system mode: (guest pc,
+    /// host address of the code at pc, entry, unused).
     pub ibtc_addr: u64,
     pub ibtc_mask: u64,
     /// Address of the code generation counter (0: none registered) and its value.
     pub generation_addr: u64,
     pub generation: u64,
+    /// Add the function's guest instruction count to `CoreState::icount` on entry and
+    /// stop at `icount_limit`.
     pub count_insns: bool,
+    /// User mode with host protection mirroring guest permissions and a fault handler
+    /// installed: plain loads and stores skip the permission check and fault in the host
+    /// (see `jit::hostfault`).
     pub host_faults: bool,
     pub follow_jumps: bool,
     pub optimize_all: bool,
@@ -121,25 +136,14 @@ pub fn build_function<G: Guest>(
             let state = b.block_params(entry)[0];
             let emit_env = EmitEnv {
                 block_pc: pc,
-                mem: env.mem,
-                host_call_conv: env.host_call_conv,
-                frontend: env.frontend,
-                cells: &env.cells,
-                unlinked_entry: env.unlinked_entry,
-                slow_check_entry: env.slow_check_entry,
-                slow_check_out: env.slow_check_out,
-                link_request_addr: env.link_request_addr,
-                ibtc_addr: env.ibtc_addr,
-                ibtc_mask: env.ibtc_mask,
-                count_insns: env.count_insns,
-                host_faults: env.host_faults,
-                loop_plan: loop_plan.take(),
+                build: env,
                 generation_addr,
                 generation: if env.generation_addr == 0 {
                     0
                 } else {
                     env.generation
                 },
+                loop_plan: loop_plan.take(),
             };
             let mut e = JitEmitter::new(b, state, emit_env);
             // The block, then (if it ends with a direct jump) the code at the jump

@@ -48,7 +48,7 @@ impl JitEmitter<'_, '_> {
         let stale = self.b.ins().bxor_imm_s(gen, self.env.generation as i64);
         let mut stop = self.b.ins().bor(interrupt, stale);
         let mut icount = None;
-        if self.env.count_insns {
+        if self.env.build.count_insns {
             let count = self
                 .b
                 .ins()
@@ -163,13 +163,16 @@ impl JitEmitter<'_, '_> {
     }
 
     pub(super) fn clear_link_request(&mut self) {
-        let addr = self.b.ins().iconst(I64, self.env.link_request_addr as i64);
+        let addr = self
+            .b
+            .ins()
+            .iconst(I64, self.env.build.link_request_addr as i64);
         let zero = self.b.ins().iconst(I64, 0);
         self.b.ins().store(state_flags(), zero, addr, 0);
     }
 
     pub(super) fn emit_call_pure(&mut self, f: PureHelper, args: [Value; 3]) -> Value {
-        let sig = self.sig("pure", 3, 1, self.env.host_call_conv);
+        let sig = self.sig("pure", 3, 1, self.env.build.host_call_conv);
         match self.call_host(sig, f as *const () as usize, &args) {
             Some(v) => v,
             None => unreachable!("the pure-helper signature has one return value"),
@@ -183,7 +186,7 @@ impl JitEmitter<'_, '_> {
         let pc = self.konst(self.pc);
         self.store_state(SLOT_PC, pc);
         self.pc_clobbered = true;
-        let sig = self.sig("state", 4, 1, self.env.host_call_conv);
+        let sig = self.sig("state", 4, 1, self.env.build.host_call_conv);
         let state = self.state;
         let r = match self.call_host(
             sig,
@@ -296,7 +299,7 @@ impl JitEmitter<'_, '_> {
         // Writes nothing unless this is a compiled loop's exit (see `end_insn`); dirty
         // flags stay set for the other side of a conditional branch.
         self.spill_dirty();
-        if let MemModel::System(sm) = self.env.mem {
+        if let MemModel::System(sm) = self.env.build.mem {
             if target >> PAGE_SHIFT != self.env.block_pc >> PAGE_SHIFT {
                 // Another page may be mapped differently next time: no cell.
                 self.store_state(SLOT_PC, t);
@@ -389,14 +392,18 @@ impl JitEmitter<'_, '_> {
 
     /// A direct exit: tail-call through a fresh chaining cell (state.pc already set).
     fn chain_exit(&mut self) {
-        let Some((index, cell_addr)) = self.env.cells.alloc(self.env.unlinked_entry) else {
+        let Some((index, cell_addr)) = self.env.build.cells.alloc(self.env.build.unlinked_entry)
+        else {
             // Out of cells: still correct, just never chained.
             self.clear_link_request();
             self.ret_const(Exit::JUMP.0);
             return;
         };
         let req = self.b.ins().iconst(I64, index as i64 + 1);
-        let req_addr = self.b.ins().iconst(I64, self.env.link_request_addr as i64);
+        let req_addr = self
+            .b
+            .ins()
+            .iconst(I64, self.env.build.link_request_addr as i64);
         self.b.ins().store(state_flags(), req, req_addr, 0);
         let cell = self.b.ins().iconst(I64, cell_addr as i64);
         let entry = self.b.ins().load(I64, state_flags(), cell, 0);
@@ -414,9 +421,12 @@ impl JitEmitter<'_, '_> {
     /// `1 << entry_shift` bytes, direct-mapped by `target >> 2`, tag first.
     fn ibtc_slot(&mut self, target: Value, entry_shift: i64) -> Value {
         let index = self.b.ins().ushr_imm_s(target, 2);
-        let index = self.b.ins().band_imm_s(index, self.env.ibtc_mask as i64);
+        let index = self
+            .b
+            .ins()
+            .band_imm_s(index, self.env.build.ibtc_mask as i64);
         let offset = self.b.ins().ishl_imm_s(index, entry_shift);
-        let table = self.b.ins().iconst(I64, self.env.ibtc_addr as i64);
+        let table = self.b.ins().iconst(I64, self.env.build.ibtc_addr as i64);
         self.b.ins().iadd(table, offset)
     }
 
@@ -440,7 +450,7 @@ impl JitEmitter<'_, '_> {
     fn emit_goto_dyn(&mut self, target: Value) {
         self.store_state(SLOT_PC, target);
         self.clear_link_request();
-        if let MemModel::System(sm) = self.env.mem {
+        if let MemModel::System(sm) = self.env.build.mem {
             return self.sys_lookup_and_goto(sm, target);
         }
         // User mode: (pc, entry) pairs.

@@ -101,7 +101,7 @@ impl JitEmitter<'_, '_> {
         // outputs re-read.
         self.b.switch_to_block(slow);
         self.spill_dirty();
-        let sig = self.sig("state", 4, 1, self.env.host_call_conv);
+        let sig = self.sig("state", 4, 1, self.env.build.host_call_conv);
         let state = self.state;
         let mut call_args = vec![state];
         call_args.extend(args.map(|x| self.b.ins().iconst(I64, x as i64)));

@@ -166,7 +166,10 @@ impl JitEmitter<'_, '_> {
         self.spill_dirty();
         let perms_base = self.b.ins().iconst(I64, mem.perms as i64);
         let sig = self.sig("slow_check", 6, 0, CallConv::PreserveAll);
-        let out = self.b.ins().iconst(I64, self.env.slow_check_out as i64);
+        let out = self
+            .b
+            .ins()
+            .iconst(I64, self.env.build.slow_check_out as i64);
         let args = [
             self.state,
             addr,
@@ -175,7 +178,10 @@ impl JitEmitter<'_, '_> {
             self.b.ins().iconst(I64, mem.limit as i64),
             out,
         ];
-        let callee = self.b.ins().iconst(I64, self.env.slow_check_entry as i64);
+        let callee = self
+            .b
+            .ins()
+            .iconst(I64, self.env.build.slow_check_entry as i64);
         self.b.ins().call_indirect(sig, callee, &args);
         let at = self.b.ins().load(I64, state_flags(), out, 0);
         let r = self.b.ins().load(I64, state_flags(), out, 8);
@@ -252,7 +258,7 @@ impl JitEmitter<'_, '_> {
     /// The host address of an access that needs it as a whole (atomics): user mode's
     /// checked `base + addr`, or system mode's TLB / slow-path answer.
     fn host_address(&mut self, addr: Value, size: u64, need: u8, aligned: bool) -> Value {
-        match self.env.mem {
+        match self.env.build.mem {
             MemModel::User(mem) => self.guest_access(mem, addr, size, need, aligned),
             MemModel::System(sm) => self.sys_access(sm, addr, size as Size, SysAccess::HostAddress),
         }
@@ -283,7 +289,7 @@ impl JitEmitter<'_, '_> {
     }
 
     pub(super) fn emit_load(&mut self, addr: Value, size: Size) -> Value {
-        let mem = match self.env.mem {
+        let mem = match self.env.build.mem {
             MemModel::User(mem) => mem,
             MemModel::System(sm) => return self.sys_access(sm, addr, size, SysAccess::Load),
         };
@@ -302,7 +308,7 @@ impl JitEmitter<'_, '_> {
     }
 
     pub(super) fn emit_store(&mut self, addr: Value, v: Value, size: Size) {
-        let mem = match self.env.mem {
+        let mem = match self.env.build.mem {
             MemModel::User(mem) => mem,
             MemModel::System(sm) => {
                 self.sys_access(sm, addr, size, SysAccess::Store(v));
@@ -377,7 +383,7 @@ impl JitEmitter<'_, '_> {
         self.stored_in_insn = true;
         let host = self.host_address(addr, 16, perm::READ | perm::WRITE, true);
         let out = self.scratch_addr();
-        let sig = self.sig("cas16", 6, 0, self.env.host_call_conv);
+        let sig = self.sig("cas16", 6, 0, self.env.build.host_call_conv);
         let f = crate::interp::cas16_helper as *const () as usize;
         self.call_host(
             sig,

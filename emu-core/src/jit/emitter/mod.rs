@@ -31,8 +31,8 @@ mod sysmem;
 
 pub use memory::slow_access_check;
 
-use super::codecache::ChainCells;
 use crate::emit::*;
+use crate::jit::build::BuildEnv;
 use crate::memmodel::MemModel;
 use cranelift_codegen::ir::condcodes::{CondCode, IntCC};
 use cranelift_codegen::ir::types::{I16, I32, I64, I8};
@@ -40,7 +40,7 @@ use cranelift_codegen::ir::{
     AbiParam, Block, InstBuilder, MemFlagsData, SigRef, Signature, StackSlot, StackSlotData,
     StackSlotKind, Type, Value,
 };
-use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
+use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, Variable};
 use std::collections::{BTreeMap, HashMap};
 
@@ -49,40 +49,19 @@ pub struct EmitEnv<'c> {
     /// Guest address of the block being compiled (a branch back to it loops inside the
     /// function).
     pub block_pc: u64,
-    pub mem: MemModel,
-    /// Calling convention of helpers (the host's C convention).
-    pub host_call_conv: CallConv,
-    pub frontend: TargetFrontendConfig,
-    pub cells: &'c ChainCells,
-    /// Entry of the block-convention stub that returns [`Exit::JUMP`]: what unlinked
-    /// chaining cells point at.
-    pub unlinked_entry: u64,
-    /// Entry of the `preserve_all` stub `fn(addr, size, need, perms, limit, out)` around
-    /// [`slow_access_check`], and the two words it writes: fault address, fault?.
-    pub slow_check_entry: u64,
-    pub slow_check_out: u64,
-    /// Host address of the link-request word: every direct exit leaves `cell index + 1`
-    /// there; every other exit that returns [`Exit::JUMP`] clears it.
-    pub link_request_addr: u64,
-    /// Host address of the indirect-branch target cache: `mask + 1` entries indexed by
-    /// `(pc >> 2) & mask`; user mode: (guest pc, entry) pairs; system mode: (guest pc,
-    /// host address of the code at pc, entry, unused).
-    pub ibtc_addr: u64,
-    pub ibtc_mask: u64,
-    /// Host address of the process-wide code generation counter, and the value it had
-    /// when this code was compiled: compiled code stops as soon as they differ.
+    /// The Jit's addresses and settings: the memory model, the helpers' calling
+    /// convention, the chaining cells, the stubs, the link-request word, the
+    /// indirect-branch target cache, instruction counting, host faults (see
+    /// [`crate::jit::build::BuildEnv`]).
+    pub build: &'c BuildEnv,
+    /// Host address of the process-wide code generation counter (a word that never
+    /// changes when none is registered), and the value it had when this code was built:
+    /// compiled code stops as soon as they differ.
     pub generation_addr: u64,
     pub generation: u64,
-    /// Add the function's guest instruction count to `CoreState::icount` on entry and
-    /// stop at `icount_limit`.
-    pub count_insns: bool,
     /// Compile the branch back to the block's start as a loop that keeps these guest
     /// state slots in SSA variables (see [`LoopPlan`]); `None` the first time.
     pub loop_plan: Option<LoopPlan>,
-    /// User mode with host protection mirroring guest permissions and a fault handler
-    /// installed: plain loads and stores skip the permission check and fault in the host
-    /// (see `jit::hostfault`).
-    pub host_faults: bool,
 }
 
 /// How a block that branches back to its own start keeps guest state in host registers
@@ -167,7 +146,7 @@ pub struct JitEmitter<'a, 'c> {
     /// With a plan: its `dirty` slots, which the loop head treats as dirty (anything
     /// else dirty at a back edge is written back there).
     loop_dirty: Vec<u32>,
-    /// Host faults (`env.host_faults`): the current restart point, an instruction
+    /// Host faults (`env.build.host_faults`): the current restart point, an instruction
     /// boundary whose guest state the state struct holds, with nothing the guest can see
     /// done since but stores of the current instruction (which re-running it repeats
     /// with the same values). `None`: there is none; accesses take the software check.
@@ -308,7 +287,7 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
         self.b.seal_block(self.loop_head);
         self.fill_restart_exit_blocks();
         self.fill_fault_block();
-        self.b.finalize(self.env.frontend);
+        self.b.finalize(self.env.build.frontend);
         Finished {
             loop_plan: self.found_loop,
             restarts: self.restarts,
@@ -331,7 +310,7 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
 
     /// Starts a new restart point (see the `restart` field); `None` ends the current one.
     fn set_restart(&mut self, r: Option<u64>) {
-        if !self.env.host_faults || r == self.restart {
+        if !self.env.build.host_faults || r == self.restart {
             return;
         }
         self.restart = None;
@@ -346,7 +325,7 @@ impl<'a, 'c> JitEmitter<'a, 'c> {
     /// Before a load/store instruction (the driver asks): make sure its accesses can
     /// fault in the host, by writing the dirty slots back if there is no restart point.
     pub fn prepare_memory_insn(&mut self) {
-        if self.env.host_faults && self.restart.is_none() {
+        if self.env.build.host_faults && self.restart.is_none() {
             self.sync();
         }
     }
@@ -796,7 +775,7 @@ impl Emitter for JitEmitter<'_, '_> {
         // register: the driver then compiles through the return too, so a loop that
         // calls a small function becomes one function (and, back at its start, a
         // compiled loop) instead of an indirect-branch lookup per call.
-        if let (Some(t), MemModel::User(_)) = (self.known(target), self.env.mem) {
+        if let (Some(t), MemModel::User(_)) = (self.known(target), self.env.build.mem) {
             self.pending_end = Some(BlockEnd::Goto(t));
             return;
         }

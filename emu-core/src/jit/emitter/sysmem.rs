@@ -124,7 +124,7 @@ impl JitEmitter<'_, '_> {
             _ => self.b.ins().iconst(I64, 0),
         };
         let op = self.b.ins().iconst(I64, (size64 | kind) as i64);
-        let sig = self.sig("sys_slow_access", 4, 1, self.env.host_call_conv);
+        let sig = self.sig("sys_slow_access", 4, 1, self.env.build.host_call_conv);
         let r = self
             .call_host(sig, sm.slow_access as usize, &[self.state, addr, value, op])
             .unwrap_or(value);
