@@ -107,9 +107,13 @@ impl Console {
     }
 
     fn fail(&mut self, why: &str) -> ! {
+        let stacks = thread_stacks(self.child.id());
         let _ = self.child.kill();
         let _ = self.child.wait();
-        panic!("{why}\n----- console log -----\n{}", self.log());
+        panic!(
+            "{why}\n----- console log -----\n{}\n----- emu's threads -----\n{stacks}",
+            self.log()
+        );
     }
 
     /// Waits for `text`. `resend`: bytes to type again every few seconds while waiting
@@ -166,6 +170,26 @@ impl Console {
             }
         }
     }
+}
+
+/// The backtraces of every thread of process `pid` (gdb, where installed), so that a
+/// failure that is a hang says where emu was: a `poweroff -f` that never ended the
+/// machine was seen once in CI and not reproduced since.
+fn thread_stacks(pid: u32) -> String {
+    // CI installs gdb-multiarch (for the GDB stub tests), which attaches to x86-64 too.
+    for gdb in ["gdb", "gdb-multiarch"] {
+        let out = Command::new("timeout")
+            .args(["60", gdb, "-batch", "-p", &pid.to_string()])
+            .args(["-ex", "thread apply all bt 12"])
+            .stdin(Stdio::null())
+            .output();
+        if let Ok(o) = out {
+            if o.status.success() {
+                return String::from_utf8_lossy(&o.stdout).into_owned();
+            }
+        }
+    }
+    "(no gdb could attach)".into()
 }
 
 /// How long to wait for the effect of a Ctrl-C before typing it again.
