@@ -6,9 +6,9 @@
 //! installs the returned bytes; the worker gets either a self-contained `Function` (every
 //! address it calls or reads is an `iconst`, so it needs no relocations) or, in system
 //! mode, a job that builds one (`build.rs`; it allocates chaining cells, which are
-//! atomic), and hands back a `Vec<u8>`. A result is tagged with the Jit epoch its IR was built in (the addresses it
-//! embeds are only valid then) and with the block it belongs to; the runtime drops
-//! results whose epoch or block is gone.
+//! atomic), and hands back a `Vec<u8>`. A result is tagged with the Jit epoch its IR was
+//! built in (the addresses it embeds are only valid then) and with the block it belongs
+//! to; the runtime drops results whose epoch or block is gone.
 //!
 //! The queue is a mutex-protected deque rather than a channel so that the vCPU thread
 //! can take a job back ([`Worker::steal`]): when the worker falls behind (a busy host
