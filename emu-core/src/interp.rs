@@ -201,14 +201,7 @@ impl Interp {
         // first, so a page the host cannot back (past the end of a mapped file) gives the
         // guest its SIGBUS rather than faulting in here.
         // SAFETY: user_access checked the range.
-        unsafe { guarded::load(p, 1) }.map_err(|sig| {
-            let otherwise = if need & perm::WRITE != 0 {
-                Exit::FAULT_WRITE
-            } else {
-                Exit::FAULT_READ
-            };
-            self.host_refused(sig, otherwise, addr)
-        })?;
+        unsafe { guarded::load(p, 1) }.map_err(|sig| self.host_refused(sig, need, addr))?;
         Ok(p)
     }
 
@@ -216,14 +209,16 @@ impl Interp {
     fn user_access(mem: MemView, addr: u64, size: Size, need: u8) -> Result<*mut u8, (Exit, u64)> {
         match mem.check(addr, size as u64, need) {
             Ok(()) => Ok(mem.host(addr)),
-            Err(at) => {
-                let reason = if need & perm::WRITE != 0 {
-                    Exit::FAULT_WRITE
-                } else {
-                    Exit::FAULT_READ
-                };
-                Err((reason, at))
-            }
+            Err(at) => Err((Self::permission_fault(need), at)),
+        }
+    }
+
+    /// The guest fault of a user-mode access needing `need` that was refused.
+    fn permission_fault(need: u8) -> Exit {
+        if need & perm::WRITE != 0 {
+            Exit::FAULT_WRITE
+        } else {
+            Exit::FAULT_READ
         }
     }
 
@@ -266,15 +261,16 @@ impl Interp {
         }
     }
 
-    /// User mode: the host refused a guest access the guest's permissions allowed (see
-    /// [`guarded`]): past the end of a mapped file (SIGBUS), or the page was unmapped or
-    /// protected by another thread since the check (`otherwise`, a SIGSEGV for the guest).
+    /// User mode: the host refused a guest access (needing `need`) that the guest's
+    /// permissions allowed (see [`guarded`]): past the end of a mapped file (SIGBUS), or
+    /// the page was unmapped or protected by another thread since the check (the guest's
+    /// SIGSEGV).
     #[cold]
-    fn host_refused(&mut self, sig: i32, otherwise: Exit, addr: u64) -> Exit {
+    fn host_refused(&mut self, sig: i32, need: u8, addr: u64) -> Exit {
         let reason = if sig == libc::SIGBUS {
             Exit::FAULT_BUS
         } else {
-            otherwise
+            Self::permission_fault(need)
         };
         self.fault(reason, addr)
     }
@@ -338,7 +334,7 @@ impl Emitter for Interp {
                 // SAFETY: user_access checked the whole range against the guest's
                 // permissions; a host refusal comes back as its signal.
                 return unsafe { guarded::load(p, size as u64) }
-                    .map_err(|sig| self.host_refused(sig, Exit::FAULT_READ, addr));
+                    .map_err(|sig| self.host_refused(sig, perm::READ, addr));
             }
             MemModel::System(sm) => match self.sys_access(sm, addr, size, slow_op::READ, 0)? {
                 SysAccessResult::Host(p) => p,
@@ -359,7 +355,7 @@ impl Emitter for Interp {
                     .map_err(|(reason, at)| self.fault(reason, at))?;
                 // SAFETY: as for load.
                 return unsafe { guarded::store(p, v, size as u64) }
-                    .map_err(|sig| self.host_refused(sig, Exit::FAULT_WRITE, addr));
+                    .map_err(|sig| self.host_refused(sig, perm::WRITE, addr));
             }
             MemModel::System(sm) => match self.sys_access(sm, addr, size, slow_op::WRITE, v)? {
                 SysAccessResult::Host(p) => p,

@@ -149,7 +149,7 @@ struct Block<G: Guest> {
     /// Its compile is queued on the worker: keep interpreting it until it arrives.
     queued: bool,
     /// System mode: its page was written since it was last checked; the run loop checks
-    /// its words before running it (see [`Runtime::drop_invalidated_pages`]).
+    /// its words before running it (see [`Runtime::mark_written_pages_suspect`]).
     suspect: bool,
     /// The block that ran after this one last time and the pc it was looked up for,
     /// valid while no block has been dropped since (`next_epoch` is the runtime's
@@ -353,7 +353,11 @@ impl<G: Guest> Runtime<G> {
     ///
     /// # Safety
     /// As for [`Runtime::run`].
-    unsafe fn drop_invalidated_pages(&mut self, sm: crate::memmodel::SystemMemory, state: *mut u8) {
+    unsafe fn mark_written_pages_suspect(
+        &mut self,
+        sm: crate::memmodel::SystemMemory,
+        state: *mut u8,
+    ) {
         self.invalidated.clear();
         // SAFETY: caller's contract.
         unsafe { (sm.take_invalidated)(state, &mut self.invalidated) };
@@ -467,7 +471,7 @@ impl<G: Guest> Runtime<G> {
         self.pending_link = None;
         if let MemModel::System(sm) = self.mem {
             // SAFETY: caller's contract.
-            unsafe { self.drop_invalidated_pages(sm, state) };
+            unsafe { self.mark_written_pages_suspect(sm, state) };
         }
         // The block that ran last, if it ended by jumping to `pc` (see `lookup`), while
         // `drop_epoch` says it is still alive.

@@ -568,8 +568,8 @@ impl Jit {
         // Cells allocated here stay allocated if the result is discarded: other
         // functions may have taken cells after them, so they cannot be truncated; they
         // are never linked (only running code files link requests) and go with the epoch.
+        let env = self.build_env();
         let work = if self.mem.is_system() {
-            let env = self.build_env();
             let insns = insns.to_vec();
             let pc = tag.pc;
             let job: BuildJob = Box::new(move |scratch: &mut BuildScratch| {
@@ -577,7 +577,6 @@ impl Jit {
             });
             Work::Build(job)
         } else {
-            let env = self.build_env();
             Work::Built(Box::new(build::build_function::<G>(
                 &env,
                 &mut self.scratch,
