@@ -3,6 +3,7 @@
 use crate::decode::{self, Insn, Kind};
 use crate::sem;
 use emu_core::emit::{Emitter, Exit};
+use emu_core::interp::Interp;
 
 pub struct A64;
 
@@ -34,6 +35,11 @@ impl emu_core::guest::Guest for A64 {
     #[inline(always)]
     fn exec<E: Emitter>(e: &mut E, insn: &Insn, pc: u64) -> Result<(), Exit> {
         sem::exec(e, insn, pc)
+    }
+
+    #[inline(always)]
+    fn interpret(it: &mut Interp, insn: &Insn, pc: u64) -> Result<(), Exit> {
+        sem::interp::run(it, insn, pc)
     }
 
     fn disassemble(insn: &Insn, pc: u64) -> String {

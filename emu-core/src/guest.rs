@@ -1,6 +1,7 @@
 //! What the runtime needs from a guest architecture.
 
 use crate::emit::{Emitter, Exit};
+use crate::interp::Interp;
 
 /// A guest instruction set with fixed 4-byte instructions (A64).
 pub trait Guest: 'static {
@@ -29,6 +30,13 @@ pub trait Guest: 'static {
     /// The instruction's semantics, against either tier's emitter. `pc` is its address.
     /// An `Err` means the instruction ended with that exit (state.pc already set).
     fn exec<E: Emitter>(e: &mut E, insn: &Self::Insn, pc: u64) -> Result<(), Exit>;
+
+    /// [`Guest::exec`] in the interpreter tier; a guest may dispatch it faster than
+    /// through the generic path (the same semantics, specialised ahead of time).
+    #[inline(always)]
+    fn interpret(it: &mut Interp, insn: &Self::Insn, pc: u64) -> Result<(), Exit> {
+        Self::exec(it, insn, pc)
+    }
 
     /// A one-line human-readable form, for `--trace in_asm`.
     fn disassemble(insn: &Self::Insn, pc: u64) -> String;

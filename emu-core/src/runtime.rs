@@ -711,7 +711,7 @@ impl<G: Guest> Runtime<G> {
         let mut pc = blk.pc;
         for insn in blk.insns.iter() {
             it.begin_insn(pc);
-            if let Err(e) = G::exec(&mut it, insn, pc) {
+            if let Err(e) = G::interpret(&mut it, insn, pc) {
                 return e;
             }
             if let Some(e) = it.ended {

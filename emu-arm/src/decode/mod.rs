@@ -144,6 +144,8 @@ pub fn scan<K: Copy>(table: &[Pat<K>], raw: u32) -> Option<K> {
 pub struct Insn {
     pub raw: u32,
     pub kind: Kind,
+    /// The interpreter's handler for `kind` (see `sem::interp`), found once here.
+    pub handler: u16,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -170,9 +172,11 @@ pub fn decode(raw: u32) -> Insn {
         _ if op0 & 0b0101 == 0b0100 => ldst::decode(raw).map(Kind::LdSt),
         _ => None,
     };
+    let kind = kind.unwrap_or(Kind::Undefined);
     Insn {
         raw,
-        kind: kind.unwrap_or(Kind::Undefined),
+        kind,
+        handler: crate::sem::interp::handler_index(kind),
     }
 }
 

@@ -6,6 +6,9 @@ use super::*;
 use crate::decode::branch::Op;
 use crate::decode::{bit, bits, rn, sext};
 
+// Inlined so that `sem::interp`'s handlers, which pass a constant `op`, keep only
+// that operation's arm.
+#[inline(always)]
 pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit> {
     let next = pc.wrapping_add(4);
     match op {

@@ -7,6 +7,9 @@ use super::*;
 use crate::decode::dp_imm::{decode_bit_masks, Op};
 use crate::decode::{bit, bits, rd, rm, rn, sext};
 
+// Inlined so that `sem::interp`'s handlers, which pass a constant `op`, keep only
+// that operation's arm.
+#[inline(always)]
 pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit> {
     let sf = bit(raw, 31);
     match op {

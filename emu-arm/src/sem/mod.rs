@@ -9,6 +9,7 @@ pub mod branch;
 pub mod dp_imm;
 pub mod dp_reg;
 pub mod fp_simd;
+pub mod interp;
 pub mod ldst;
 pub mod system;
 

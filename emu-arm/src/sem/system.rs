@@ -18,6 +18,9 @@ pub const FPCR_WRITABLE: u64 = 0x07c0_0000;
 /// IDC (7), IXC (4), UFC (3), OFC (2), DZC (1), IOC (0). N/Z/C/V (31:28) are AArch32-only.
 pub const FPSR_WRITABLE: u64 = 0x0800_009f;
 
+// Inlined so that `sem::interp`'s handlers, which pass a constant `op`, keep only
+// that operation's arm.
+#[inline(always)]
 pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit> {
     let imm16 = bits(raw, 20, 5) as u64;
     match op {

@@ -16,6 +16,9 @@ use super::*;
 use crate::decode::dp_reg::Op;
 use crate::decode::{bit, bits, rd, rm, rn};
 
+// Inlined so that `sem::interp`'s handlers, which pass a constant `op`, keep only
+// that operation's arm.
+#[inline(always)]
 pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, _pc: u64) -> Result<(), Exit> {
     let sf = bit(raw, 31);
     match op {

@@ -19,6 +19,9 @@ pub(crate) mod tests;
 use super::*;
 use crate::decode::ldst::{Ext, Op, Xfer};
 
+// Inlined so that `sem::interp`'s handlers, which pass a constant `op`, keep only
+// that operation's arm.
+#[inline(always)]
 pub fn exec<E: Emitter>(e: &mut E, op: Op, raw: u32, pc: u64) -> Result<(), Exit> {
     match op {
         Op::LoadLiteral => single::load_literal(e, raw, pc),

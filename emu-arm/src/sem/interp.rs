@@ -1,0 +1,277 @@
+//! The interpreter tier's dispatch. Decoding gives each instruction the index of a
+//! handler (`Insn::handler`) that runs the shared semantics of `sem` for [`Interp`] with
+//! the instruction's operation fixed at compile time: interpreting it is one indirect call
+//! into code for that operation alone, where the generic path ([`super::exec`]) is a
+//! jump on the group, a call, and a jump on the operation (two hard-to-predict indirect
+//! branches and a large function's prologue per instruction). The semantics are not
+//! repeated: each handler is `sem::<group>::exec` with its `op` argument a constant.
+//!
+//! Groups with many rarely interpreted operations (FP/SIMD) use the generic path.
+
+use super::{branch, dp_imm, dp_reg, ldst, system};
+use crate::decode::{self, Insn, Kind};
+use emu_core::emit::Exit;
+use emu_core::interp::Interp;
+
+/// Runs one instruction in the interpreter (see [`super::exec`] for the contract).
+pub type Handler = fn(&mut Interp, &Insn, u64) -> Result<(), Exit>;
+
+/// Every operation of each specialised group, in declaration order (so that `op as
+/// usize` indexes it; checked by a test).
+const DP_IMM: [decode::dp_imm::Op; 6] = {
+    use decode::dp_imm::Op::*;
+    [PcRel, AddSubImm, LogicalImm, MoveWide, Bitfield, Extract]
+};
+const DP_REG: [decode::dp_reg::Op; 23] = {
+    use decode::dp_reg::Op::*;
+    [
+        LogicalShifted,
+        AddSubShifted,
+        AddSubExtended,
+        AddSubCarry,
+        CondCompareReg,
+        CondCompareImm,
+        CondSelect,
+        Rbit,
+        Rev16,
+        Rev32,
+        Rev64,
+        Clz,
+        Cls,
+        Udiv,
+        Sdiv,
+        ShiftVar,
+        Crc32,
+        Crc32c,
+        MulAdd,
+        SMulAddLong,
+        UMulAddLong,
+        SMulHigh,
+        UMulHigh,
+    ]
+};
+const BRANCH: [decode::branch::Op; 7] = {
+    use decode::branch::Op::*;
+    [
+        BranchImm,
+        BranchCond,
+        CompareBranch,
+        TestBranch,
+        Br,
+        Blr,
+        Ret,
+    ]
+};
+const LDST: [decode::ldst::Op; 22] = {
+    use decode::ldst::Op::*;
+    [
+        LoadLiteral,
+        PrefetchLiteral,
+        UnsignedImm,
+        Unscaled,
+        PostIndex,
+        PreIndex,
+        Unprivileged,
+        RegOffset,
+        Pair,
+        StoreExclusive,
+        LoadExclusive,
+        StoreExclusivePair,
+        LoadExclusivePair,
+        StoreRelease,
+        LoadAcquire,
+        Cas,
+        Casp,
+        AtomicRmw,
+        LoadAcquirePc,
+        OrderedUnscaled,
+        SimdMultiple,
+        SimdSingle,
+    ]
+};
+const SYSTEM: [decode::system::Op; 18] = {
+    use decode::system::Op::*;
+    [
+        Svc, Hvc, Smc, Brk, Hlt, Dcps, Eret, Drps, Hint, Clrex, Dsb, Dmb, Isb, MsrImm, Sys, Sysl,
+        Msr, Mrs,
+    ]
+};
+
+fn generic(e: &mut Interp, insn: &Insn, pc: u64) -> Result<(), Exit> {
+    super::exec(e, insn, pc)
+}
+fn dp_imm<const I: usize>(e: &mut Interp, insn: &Insn, pc: u64) -> Result<(), Exit> {
+    dp_imm::exec(e, DP_IMM[I], insn.raw, pc)
+}
+fn dp_reg<const I: usize>(e: &mut Interp, insn: &Insn, pc: u64) -> Result<(), Exit> {
+    dp_reg::exec(e, DP_REG[I], insn.raw, pc)
+}
+fn branch<const I: usize>(e: &mut Interp, insn: &Insn, pc: u64) -> Result<(), Exit> {
+    branch::exec(e, BRANCH[I], insn.raw, pc)
+}
+fn ldst<const I: usize>(e: &mut Interp, insn: &Insn, pc: u64) -> Result<(), Exit> {
+    ldst::exec(e, LDST[I], insn.raw, pc)
+}
+fn system<const I: usize>(e: &mut Interp, insn: &Insn, pc: u64) -> Result<(), Exit> {
+    system::exec(e, SYSTEM[I], insn.raw, pc)
+}
+
+const DP_IMM_BASE: usize = 1;
+const DP_REG_BASE: usize = DP_IMM_BASE + DP_IMM.len();
+const BRANCH_BASE: usize = DP_REG_BASE + DP_REG.len();
+const LDST_BASE: usize = BRANCH_BASE + BRANCH.len();
+const SYSTEM_BASE: usize = LDST_BASE + LDST.len();
+const HANDLERS_LEN: usize = SYSTEM_BASE + SYSTEM.len();
+
+/// Entry 0 is the generic path; then each group's operations from its `*_BASE`.
+static HANDLERS: [Handler; HANDLERS_LEN] = [
+    generic,
+    dp_imm::<0>,
+    dp_imm::<1>,
+    dp_imm::<2>,
+    dp_imm::<3>,
+    dp_imm::<4>,
+    dp_imm::<5>,
+    dp_reg::<0>,
+    dp_reg::<1>,
+    dp_reg::<2>,
+    dp_reg::<3>,
+    dp_reg::<4>,
+    dp_reg::<5>,
+    dp_reg::<6>,
+    dp_reg::<7>,
+    dp_reg::<8>,
+    dp_reg::<9>,
+    dp_reg::<10>,
+    dp_reg::<11>,
+    dp_reg::<12>,
+    dp_reg::<13>,
+    dp_reg::<14>,
+    dp_reg::<15>,
+    dp_reg::<16>,
+    dp_reg::<17>,
+    dp_reg::<18>,
+    dp_reg::<19>,
+    dp_reg::<20>,
+    dp_reg::<21>,
+    dp_reg::<22>,
+    branch::<0>,
+    branch::<1>,
+    branch::<2>,
+    branch::<3>,
+    branch::<4>,
+    branch::<5>,
+    branch::<6>,
+    ldst::<0>,
+    ldst::<1>,
+    ldst::<2>,
+    ldst::<3>,
+    ldst::<4>,
+    ldst::<5>,
+    ldst::<6>,
+    ldst::<7>,
+    ldst::<8>,
+    ldst::<9>,
+    ldst::<10>,
+    ldst::<11>,
+    ldst::<12>,
+    ldst::<13>,
+    ldst::<14>,
+    ldst::<15>,
+    ldst::<16>,
+    ldst::<17>,
+    ldst::<18>,
+    ldst::<19>,
+    ldst::<20>,
+    ldst::<21>,
+    system::<0>,
+    system::<1>,
+    system::<2>,
+    system::<3>,
+    system::<4>,
+    system::<5>,
+    system::<6>,
+    system::<7>,
+    system::<8>,
+    system::<9>,
+    system::<10>,
+    system::<11>,
+    system::<12>,
+    system::<13>,
+    system::<14>,
+    system::<15>,
+    system::<16>,
+    system::<17>,
+];
+
+/// The handler index for an instruction of kind `kind` (stored in `Insn::handler`).
+pub const fn handler_index(kind: Kind) -> u16 {
+    (match kind {
+        Kind::DpImm(op) => DP_IMM_BASE + op as usize,
+        Kind::DpReg(op) => DP_REG_BASE + op as usize,
+        Kind::Branch(op) => BRANCH_BASE + op as usize,
+        Kind::LdSt(op) => LDST_BASE + op as usize,
+        Kind::System(op) => SYSTEM_BASE + op as usize,
+        Kind::Undefined | Kind::FpSimd(_) => 0,
+    }) as u16
+}
+
+/// Interprets `insn` at `pc` (as `super::exec` does for the interpreter).
+#[inline(always)]
+pub fn run(e: &mut Interp, insn: &Insn, pc: u64) -> Result<(), Exit> {
+    // An out-of-range index cannot come from `decode`; the generic path is always right.
+    let h = HANDLERS
+        .get(insn.handler as usize)
+        .copied()
+        .unwrap_or(generic as Handler);
+    h(e, insn, pc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each table lists its group's operations at their discriminants, so a handler runs
+    /// the operation its index names.
+    #[test]
+    fn operation_tables_are_in_declaration_order() {
+        for (i, op) in DP_IMM.iter().enumerate() {
+            assert_eq!(*op as usize, i, "{op:?}");
+        }
+        for (i, op) in DP_REG.iter().enumerate() {
+            assert_eq!(*op as usize, i, "{op:?}");
+        }
+        for (i, op) in BRANCH.iter().enumerate() {
+            assert_eq!(*op as usize, i, "{op:?}");
+        }
+        for (i, op) in LDST.iter().enumerate() {
+            assert_eq!(*op as usize, i, "{op:?}");
+        }
+        for (i, op) in SYSTEM.iter().enumerate() {
+            assert_eq!(*op as usize, i, "{op:?}");
+        }
+    }
+
+    /// Every decoded instruction names the handler of its own operation.
+    #[test]
+    fn decoded_instructions_name_their_operation_handler() {
+        let words = [
+            0x9100_0421u32, // add x1, x1, #1
+            0x8b02_0020,    // add x0, x1, x2
+            0x5400_0040,    // b.eq
+            0xf940_0020,    // ldr x0, [x1]
+            0xd503_201f,    // nop
+            0x1e20_2800,    // fadd s0, s0, s0 (generic)
+            0x0000_0000,    // udf (generic)
+        ];
+        for w in words {
+            let insn = decode::decode(w);
+            assert_eq!(insn.handler, handler_index(insn.kind), "{w:#x}");
+            assert!((insn.handler as usize) < HANDLERS_LEN);
+        }
+        assert_eq!(
+            handler_index(Kind::LdSt(decode::ldst::Op::UnsignedImm)) as usize,
+            LDST_BASE + 2
+        );
+    }
+}
