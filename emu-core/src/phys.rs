@@ -118,6 +118,25 @@ impl PhysRam {
         Ok(())
     }
 
+    /// Reads exactly `len` bytes from `source` into guest physical `[pa, pa + len)`
+    /// (loaders, before any CPU runs: a large kernel goes straight from the file into
+    /// RAM instead of through a buffer as large as itself). `InvalidInput` if the range
+    /// is not RAM; a short source is `UnexpectedEof`.
+    pub fn fill_from(&self, pa: u64, len: u64, source: &mut impl std::io::Read) -> io::Result<()> {
+        if !self.contains(pa, len) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{pa:#x}+{len:#x} is outside RAM"),
+            ));
+        }
+        // SAFETY: the range is inside the mapping (checked); loaders run before any CPU
+        // thread touches RAM, so nothing else accesses it meanwhile.
+        let dest = unsafe {
+            std::slice::from_raw_parts_mut(self.host.add((pa - self.base) as usize), len as usize)
+        };
+        source.read_exact(dest)
+    }
+
     /// Copies guest physical `[pa, pa + out.len())` to `out`.
     pub fn read(&self, pa: u64, out: &mut [u8]) -> Result<(), u64> {
         if !self.contains(pa, out.len() as u64) {
@@ -198,6 +217,22 @@ mod tests {
             Some(ram.host_base() as usize + 0x1000)
         );
         assert_eq!(ram.host_page(0x4010_0000), None);
+    }
+
+    #[test]
+    fn fill_from_reads_exactly_into_ram() {
+        let ram = PhysRam::new(0x4000_0000, 1 << 20).unwrap();
+        ram.fill_from(0x4000_2000, 5, &mut &b"hello world"[..])
+            .unwrap();
+        let mut b = [0; 6];
+        ram.read(0x4000_2000, &mut b).unwrap();
+        assert_eq!(&b, b"hello\0");
+        let short = ram.fill_from(0x4000_2000, 5, &mut &b"hi"[..]).unwrap_err();
+        assert_eq!(short.kind(), io::ErrorKind::UnexpectedEof);
+        let outside = ram
+            .fill_from(0x4010_0000 - 2, 3, &mut &b"abc"[..])
+            .unwrap_err();
+        assert_eq!(outside.kind(), io::ErrorKind::InvalidInput);
     }
 
     #[test]

@@ -72,8 +72,8 @@ pub fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// Reads a whole regular file of at most `limit` bytes.
-pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, LoadError> {
+/// Opens a regular file of at most `limit` bytes; returns it with its length.
+fn open_bounded(path: &Path, limit: u64) -> Result<(std::fs::File, u64), LoadError> {
     let what = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| LoadError::new(&what, io_reason(&e)))?;
     let meta = file
@@ -92,11 +92,24 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, LoadError> {
             ),
         ));
     }
-    let mut data = Vec::with_capacity(meta.len() as usize);
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut data)
-        .map_err(|e| LoadError::new(&what, io_reason(&e)))?;
+    Ok((file, meta.len()))
+}
+
+/// Reads a whole regular file of at most `limit` bytes.
+pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, LoadError> {
+    let (file, len) = open_bounded(path, limit)?;
+    let mut data = Vec::with_capacity(len as usize);
+    read_rest(file, limit, &mut data)
+        .map_err(|why| LoadError::new(path.display().to_string(), why))?;
     Ok(data)
+}
+
+/// Appends what is left of `file` (at most `limit` bytes in all) to `data`.
+fn read_rest(file: std::fs::File, limit: u64, data: &mut Vec<u8>) -> Result<(), String> {
+    file.take(limit.saturating_add(1).saturating_sub(data.len() as u64))
+        .read_to_end(data)
+        .map(|_| ())
+        .map_err(|e| io_reason(&e))
 }
 
 /// What kind of file the kernel is.
@@ -133,11 +146,51 @@ pub fn gunzip(data: &[u8], limit: u64) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// Reads and identifies the kernel. `ram_size` bounds the file and its decompressed size.
-pub fn read_kernel(path: &Path, ram_size: u64) -> Result<KernelImage, LoadError> {
+/// How much of a kernel file [`load_kernel_file`] reads first to tell what it is.
+const KERNEL_HEAD: u64 = 64 * 1024;
+
+/// Reads the kernel file into RAM; returns what it was (kind, gzipped) and where it went.
+/// An uncompressed Linux Image (a distro kernel: tens of MiB) goes straight from the file
+/// to its place in RAM once its header is read; everything else is read whole, then
+/// identified ([`identify_kernel`]) and loaded ([`load_kernel`]).
+pub fn load_kernel_file(
+    ram: &PhysRam,
+    path: &Path,
+) -> Result<(KernelKind, bool, KernelPlacement), LoadError> {
     let what = path.display().to_string();
-    let raw = read_bounded(path, ram_size)?;
-    identify_kernel(raw, ram_size).map_err(|why| LoadError::new(what, why))
+    let ram_size = ram.size();
+    let (mut file, len) = open_bounded(path, ram_size)?;
+    let mut head = Vec::with_capacity(KERNEL_HEAD.min(len) as usize);
+    (&mut file)
+        .take(KERNEL_HEAD)
+        .read_to_end(&mut head)
+        .map_err(|e| LoadError::new(&what, io_reason(&e)))?;
+    let plain_image = !head.starts_with(&GZIP_MAGIC)
+        && !head.starts_with(ELF_MAGIC)
+        && head.get(ARM64_MAGIC_OFFSET..ARM64_MAGIC_OFFSET + 4) == Some(&ARM64_MAGIC[..])
+        && check_pe_complete(&head, len).is_ok();
+    if !plain_image {
+        // Whole, as before: the head and the rest.
+        read_rest(file, ram_size, &mut head).map_err(|why| LoadError::new(&what, why))?;
+        let kernel = identify_kernel(head, ram_size).map_err(|why| LoadError::new(&what, why))?;
+        let placement = load_kernel(ram, &kernel).map_err(|why| LoadError::new(&what, why))?;
+        return Ok((kernel.kind, kernel.gzipped, placement));
+    }
+    let placement = image_placement(ram, KernelKind::LinuxImage, &head, len)
+        .map_err(|why| LoadError::new(&what, why))?;
+    ram.write(placement.entry, &head)
+        .map_err(|pa| LoadError::new(&what, format!("cannot load at {pa:#x}")))?;
+    let done = head.len() as u64;
+    ram.fill_from(placement.entry + done, len - done, &mut file)
+        .map_err(|e| {
+            let why = if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                "the file shrank while it was read".to_string()
+            } else {
+                io_reason(&e)
+            };
+            LoadError::new(&what, why)
+        })?;
+    Ok((KernelKind::LinuxImage, false, placement))
 }
 
 /// Identifies (and if needed decompresses) kernel file contents.
@@ -153,7 +206,7 @@ pub fn identify_kernel(raw: Vec<u8>, ram_size: u64) -> Result<KernelImage, Strin
     let kind = if bytes.starts_with(ELF_MAGIC) {
         KernelKind::Elf
     } else if bytes.get(ARM64_MAGIC_OFFSET..ARM64_MAGIC_OFFSET + 4) == Some(&ARM64_MAGIC[..]) {
-        check_pe_complete(&bytes)?;
+        check_pe_complete(&bytes, bytes.len() as u64)?;
         KernelKind::LinuxImage
     } else {
         KernelKind::Raw
@@ -184,32 +237,31 @@ fn le_u64(b: &[u8], at: usize) -> Option<u64> {
 /// An arm64 Image built with the EFI stub (Debian's are) is also a PE/COFF file whose
 /// section table says how long the file is: the one reliable way to notice a truncated
 /// uncompressed kernel before the guest runs into zeroes. Images without a PE header pass.
-fn check_pe_complete(image: &[u8]) -> Result<(), String> {
-    if !image.starts_with(b"MZ") {
+/// `head` is the start of the image (at least its headers), `len` its whole length.
+fn check_pe_complete(head: &[u8], len: u64) -> Result<(), String> {
+    if !head.starts_with(b"MZ") {
         return Ok(());
     }
-    let Some(pe) = le_u32(image, 0x3c).map(|v| v as usize) else {
+    let Some(pe) = le_u32(head, 0x3c).map(|v| v as usize) else {
         return Ok(());
     };
-    if image.get(pe..pe.saturating_add(4)) != Some(&b"PE\0\0"[..]) {
+    if head.get(pe..pe.saturating_add(4)) != Some(&b"PE\0\0"[..]) {
         return Ok(());
     }
     let truncated = || "truncated kernel Image (its PE header describes more data)".to_string();
-    let sections = le_u16(image, pe + 6).ok_or_else(truncated)?;
-    let optional_size = le_u16(image, pe + 20).ok_or_else(truncated)?;
+    let sections = le_u16(head, pe + 6).ok_or_else(truncated)?;
+    let optional_size = le_u16(head, pe + 20).ok_or_else(truncated)?;
     let table = pe + 24 + usize::from(optional_size);
     let mut end = 0u64;
     for i in 0..usize::from(sections) {
         let entry = table + i * 40;
-        let size = le_u32(image, entry + 16).ok_or_else(truncated)?;
-        let offset = le_u32(image, entry + 20).ok_or_else(truncated)?;
+        let size = le_u32(head, entry + 16).ok_or_else(truncated)?;
+        let offset = le_u32(head, entry + 20).ok_or_else(truncated)?;
         end = end.max(u64::from(offset) + u64::from(size));
     }
-    if end > image.len() as u64 {
+    if end > len {
         return Err(format!(
-            "truncated kernel Image: {} bytes, its PE header describes {}",
-            image.len(),
-            end
+            "truncated kernel Image: {len} bytes, its PE header describes {end}"
         ));
     }
     Ok(())
@@ -236,47 +288,59 @@ fn ram_range(ram: &PhysRam) -> String {
     )
 }
 
+/// Where an Image or raw binary of `len` bytes starting with `header` goes (QEMU's
+/// rule, see the module comment); checks that it fits in RAM.
+fn image_placement(
+    ram: &PhysRam,
+    kind: KernelKind,
+    header: &[u8],
+    len: u64,
+) -> Result<KernelPlacement, String> {
+    let mut offset = RAW_LOAD_OFFSET;
+    let mut size = len;
+    if kind == KernelKind::LinuxImage {
+        let text_offset = le_u64(header, 8).unwrap_or(0);
+        let image_size = le_u64(header, 16).unwrap_or(0);
+        // text_offset is only meaningful when image_size is set.
+        if image_size != 0 {
+            offset = text_offset;
+            if offset < BOOT_STUB_SIZE {
+                offset += 2 * MIB;
+            }
+            size = size.max(image_size);
+        }
+    }
+    let entry = ram
+        .base()
+        .checked_add(offset)
+        .ok_or("text_offset out of range")?;
+    let high = entry.checked_add(size).ok_or("image size out of range")?;
+    if !ram.contains(entry, size) {
+        return Err(format!(
+            "the kernel needs {:#x}..{:#x} but {}: use a larger --memory",
+            entry,
+            high,
+            ram_range(ram)
+        ));
+    }
+    Ok(KernelPlacement {
+        entry,
+        low: entry,
+        high,
+        is_linux: true,
+    })
+}
+
 /// Copies the kernel into RAM.
 pub fn load_kernel(ram: &PhysRam, kernel: &KernelImage) -> Result<KernelPlacement, String> {
     match kernel.kind {
         KernelKind::Elf => load_elf(ram, &kernel.bytes),
         KernelKind::LinuxImage | KernelKind::Raw => {
             let bytes = &kernel.bytes;
-            let mut offset = RAW_LOAD_OFFSET;
-            let mut size = bytes.len() as u64;
-            if kernel.kind == KernelKind::LinuxImage {
-                let text_offset = le_u64(bytes, 8).unwrap_or(0);
-                let image_size = le_u64(bytes, 16).unwrap_or(0);
-                // text_offset is only meaningful when image_size is set.
-                if image_size != 0 {
-                    offset = text_offset;
-                    if offset < BOOT_STUB_SIZE {
-                        offset += 2 * MIB;
-                    }
-                    size = size.max(image_size);
-                }
-            }
-            let entry = ram
-                .base()
-                .checked_add(offset)
-                .ok_or("text_offset out of range")?;
-            let high = entry.checked_add(size).ok_or("image size out of range")?;
-            if !ram.contains(entry, size) {
-                return Err(format!(
-                    "the kernel needs {:#x}..{:#x} but {}: use a larger --memory",
-                    entry,
-                    high,
-                    ram_range(ram)
-                ));
-            }
-            ram.write(entry, bytes)
+            let placement = image_placement(ram, kernel.kind, bytes, bytes.len() as u64)?;
+            ram.write(placement.entry, bytes)
                 .map_err(|pa| format!("cannot load at {pa:#x}"))?;
-            Ok(KernelPlacement {
-                entry,
-                low: entry,
-                high,
-                is_linux: true,
-            })
+            Ok(placement)
         }
     }
 }
@@ -496,11 +560,67 @@ mod tests {
         v[section + 20..section + 24].copy_from_slice(&0x400u32.to_le_bytes());
         let e = identify_kernel(v.clone(), 1 << 30).err().unwrap();
         assert!(e.contains("truncated"), "{e}");
+        // From a file: the header is read first, and the same check refuses it.
+        let f = TempFile::new("truncated-efi", &v);
+        let e = load_kernel_file(&ram(64), &f.0).unwrap_err();
+        assert!(e.why.contains("truncated kernel Image"), "{e}");
         v.resize(0x600, 0);
         assert!(identify_kernel(v, 1 << 30).is_ok());
     }
 
     /// A one-segment AArch64 ELF executable (header + program header + code).
+    /// A file under the system's temporary directory, removed when dropped.
+    struct TempFile(std::path::PathBuf);
+    impl TempFile {
+        fn new(name: &str, data: &[u8]) -> TempFile {
+            let path =
+                std::env::temp_dir().join(format!("emu-loader-{}-{name}", std::process::id()));
+            std::fs::write(&path, data).unwrap();
+            TempFile(path)
+        }
+    }
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    /// An uncompressed Image larger than the head read first goes straight to RAM, where
+    /// it ends up exactly as `load_kernel` puts it; other kinds take the whole-file path.
+    #[test]
+    fn kernel_files_load_like_their_contents() {
+        let payload: Vec<u8> = (0..200_000u32).map(|i| (i * 7 + i / 251) as u8).collect();
+        let plain = image(0, 0x10_0000, &payload);
+        for (name, data, gzipped) in [
+            ("plain", plain.clone(), false),
+            ("gzip", gzip(&plain), true),
+        ] {
+            let f = TempFile::new(name, &data);
+            let direct = ram(64);
+            let (kind, gz, p) = load_kernel_file(&direct, &f.0).unwrap();
+            assert_eq!((kind, gz), (KernelKind::LinuxImage, gzipped), "{name}");
+            let buffered = ram(64);
+            let k = identify_kernel(data.clone(), buffered.size()).unwrap();
+            assert_eq!(load_kernel(&buffered, &k).unwrap(), p, "{name}");
+            let mut a = vec![0u8; plain.len()];
+            let mut b = vec![0u8; plain.len()];
+            direct.read(p.entry, &mut a).unwrap();
+            buffered.read(p.entry, &mut b).unwrap();
+            assert!(a == plain && b == plain, "{name}");
+        }
+        // Errors name the file and say why, as the buffered path does.
+        let f = TempFile::new("big", &image(0, 0x10_0000, &payload));
+        let e = load_kernel_file(&ram(1), &f.0).unwrap_err();
+        assert!(e.why.contains("use a larger --memory"), "{e}");
+        let e = load_kernel_file(&PhysRam::new(BASE, 0x1000).unwrap(), &f.0).unwrap_err();
+        assert!(e.why.contains("larger than the guest RAM"), "{e}");
+        let e = load_kernel_file(&ram(64), Path::new("/nonexistent/kernel")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "/nonexistent/kernel: No such file or directory"
+        );
+    }
+
     fn elf(paddr: u64, entry: u64, code: &[u8], memsz: u64) -> Vec<u8> {
         let mut v = vec![0u8; 64 + 56];
         v[0..4].copy_from_slice(ELF_MAGIC);

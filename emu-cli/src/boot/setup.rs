@@ -78,14 +78,12 @@ pub fn build(
     .map_err(|why| LoadError::new("boot", why))?;
     let ram = &board.ram;
     let kernel_name = plan.kernel.display().to_string();
-    let kernel = loader::read_kernel(&plan.kernel, plan.ram_size)?;
-    let placement =
-        loader::load_kernel(ram, &kernel).map_err(|why| LoadError::new(&kernel_name, why))?;
+    let (kind, gzipped, placement) = loader::load_kernel_file(ram, &plan.kernel)?;
     tracing::info!(
         target: "boot",
         "kernel {kernel_name}: {:?}{}, {:#x}..{:#x}, entry {:#x}",
-        kernel.kind,
-        if kernel.gzipped { " (gzip)" } else { "" },
+        kind,
+        if gzipped { " (gzip)" } else { "" },
         placement.low,
         placement.high,
         placement.entry
