@@ -96,8 +96,11 @@ pub struct Stats {
     /// asks again on its next run).
     pub queue_full: u64,
     /// Hot blocks compiled on the vCPU thread after all because the worker was too far
-    /// behind (see `PATIENCE`).
+    /// behind (see `STARVED`).
     pub compiles_inline: u64,
+    /// Compiles moved to the front of the worker's queue because their block kept
+    /// running while it waited (see `PATIENCE`).
+    pub compiles_hurried: u64,
     /// Guest accesses in compiled code that faulted in the host (user mode), each
     /// re-run in the interpreter from its restart point.
     pub host_faults: u64,
@@ -107,14 +110,21 @@ pub struct Stats {
 }
 
 /// Background compiles (`TierConfig::background_compile`): runs of a hot block past the
-/// threshold after which it is compiled on the vCPU thread if the worker has not got to
-/// it (its queue was full, or the job is still waiting in it). The worker falls that
-/// far behind on a busy host, which gives it little CPU; the interpreter then ran hot
-/// blocks for millions of extra runs (Debian boot, threshold 200, load average 6:
-/// interpreter block runs 7.5M → 17M).
+/// threshold after which its job, if the worker has not got to it, moves to the front of
+/// the worker's queue (or enters it although it is full). A block that runs this often
+/// while it waits is where the guest is spending its time now, and the queue holds
+/// blocks that were hot earlier. (Compiling it on the vCPU thread instead, as this used
+/// to do, cost that thread ~200 compiles per Debian boot, about 6% of its time.)
 const PATIENCE: u32 = 1000;
 
-/// After [`PATIENCE`], how often (in runs) a waiting block tries to take its job back
+/// Runs past the threshold after which a block whose job is still waiting is compiled on
+/// the vCPU thread: a job at the front of the queue waits only for the one the worker
+/// has in hand, so if it has not started by now the worker is not getting CPU (a busy
+/// host). Without this the interpreter ran hot blocks for millions of extra runs (Debian
+/// boot, threshold 200, load average 6: interpreter block runs 7.5M → 17M).
+const STARVED: u32 = 4 * PATIENCE;
+
+/// After [`STARVED`], how often (in runs) a waiting block tries to take its job back
 /// (it cannot once the worker has started it).
 const STEAL_RETRY: u32 = 64;
 
@@ -754,8 +764,8 @@ impl<G: Guest> Runtime<G> {
 
     /// Hands hot `blk` (alive, in `self.blocks`), which has run `waited` times since it
     /// became hot, to the background compiler; it keeps running in the interpreter until
-    /// [`Runtime::collect_compiled`] installs its code. If the worker is far behind (its
-    /// queue full, or this job not started after [`PATIENCE`] runs), compile it here.
+    /// [`Runtime::collect_compiled`] installs its code. A block that keeps waiting jumps
+    /// the queue after [`PATIENCE`] runs and is compiled here after [`STARVED`].
     fn queue_compile(&mut self, blk: *mut Block<G>, waited: u32) {
         let Some(jit) = &mut self.jit else { return };
         if !jit.can_queue() {
@@ -770,9 +780,12 @@ impl<G: Guest> Runtime<G> {
             id: b.id,
         };
         if b.queued {
-            // Still waiting. (A job the worker has in hand is done within a compile's
-            // time: try again a while later rather than on every run.)
-            if waited >= PATIENCE && waited.is_multiple_of(STEAL_RETRY) {
+            if waited == PATIENCE && jit.hurry(tag) {
+                self.stats.compiles_hurried += 1;
+            }
+            // (A job the worker has in hand is done within a compile's time: try again
+            // a while later rather than on every run.)
+            if waited >= STARVED && waited.is_multiple_of(STEAL_RETRY) {
                 let t = Instant::now();
                 if let Some(result) = jit.compile_queued_now(tag) {
                     self.stats.compile_time += t.elapsed();
@@ -795,9 +808,14 @@ impl<G: Guest> Runtime<G> {
             return;
         }
         let t = Instant::now();
-        if jit.queue_block::<G>(tag, &b.insns) {
+        // Past its patience a block no longer waits for room in the queue.
+        let urgent = waited >= PATIENCE;
+        if jit.queue_block::<G>(tag, &b.insns, urgent) {
             b.queued = true;
             self.stats.compiles_queued += 1;
+            if urgent {
+                self.stats.compiles_hurried += 1;
+            }
             // Building the IR is part of the compile cost (on this thread).
             self.stats.compile_time += t.elapsed();
         } else if !jit.can_queue() {
@@ -805,10 +823,6 @@ impl<G: Guest> Runtime<G> {
             self.compile(blk);
         } else {
             self.stats.queue_full += 1;
-            if waited >= PATIENCE {
-                self.stats.compiles_inline += 1;
-                self.compile(blk);
-            }
         }
     }
 

@@ -453,6 +453,7 @@ fn add_stats(into: &mut Stats, s: &Stats) {
     into.compiles_queued += s.compiles_queued;
     into.compiles_discarded += s.compiles_discarded;
     into.queue_full += s.queue_full;
+    into.compiles_hurried += s.compiles_hurried;
     into.compiles_inline += s.compiles_inline;
     into.host_faults += s.host_faults;
     into.restarts += s.restarts;
@@ -513,7 +514,7 @@ pub fn print_stats(proc: &Process, current: Option<&Thread>) {
     }
     report(&format!(
         "emu: stats: blocks translated {}, compiled {} (failed {}), compile time {:.3} ms, \
-         background compiles queued {} (discarded {}, queue full {}, compiled in line {})\n\
+         background compiles queued {} (discarded {}, queue full {}, moved ahead {}, compiled in line {})\n\
          emu: stats: guest instructions executed {insns}, block runs: interpreter {} jit {} \
          (entries from the run loop), code flushes {}, guest faults caught by the host {} \
          (out of range {})\n\
@@ -525,6 +526,7 @@ pub fn print_stats(proc: &Process, current: Option<&Thread>) {
         s.compiles_queued,
         s.compiles_discarded,
         s.queue_full,
+        s.compiles_hurried,
         s.compiles_inline,
         s.interp_block_runs,
         s.jit_block_runs,

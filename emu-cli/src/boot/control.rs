@@ -157,7 +157,7 @@ impl Control {
             let s = &rt.stats;
             eprintln!(
                 "emu: stats: blocks translated {}, compiled {} (failed {}), compile time {:.3} ms, \
-                 background compiles queued {} (discarded {}, queue full {}, compiled in line {}), \
+                 background compiles queued {} (discarded {}, queue full {}, moved ahead {}, compiled in line {}), \
                  blocks invalidated {} (kept unchanged {}), code flushes {}, cache resets {}, chain links {}\n\
                  emu: stats: guest instructions executed {}, block runs: interpreter {} jit {} \
                  (entries from the run loop), TLB fills {}\n\
@@ -170,6 +170,7 @@ impl Control {
                 s.compiles_queued,
                 s.compiles_discarded,
                 s.queue_full,
+                s.compiles_hurried,
                 s.compiles_inline,
                 s.blocks_invalidated,
                 s.blocks_revalidated,

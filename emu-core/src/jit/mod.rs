@@ -542,9 +542,10 @@ impl Jit {
 
     /// Queues the block's compilation on the worker thread (started on first use), to be
     /// collected with [`Jit::poll_compiled`]; in user mode its IR is built here first
-    /// (see `build.rs`). `false`: not queued (the queue is full or no worker can run);
-    /// nothing was allocated then.
-    pub fn queue_block<G: Guest>(&mut self, tag: JobTag, insns: &[G::Insn]) -> bool {
+    /// (see `build.rs`). `urgent`: ahead of the other jobs, even when the queue is full.
+    /// `false`: not queued (the queue is full or no worker can run); nothing was
+    /// allocated then.
+    pub fn queue_block<G: Guest>(&mut self, tag: JobTag, insns: &[G::Insn], urgent: bool) -> bool {
         if self.worker_failed {
             return false;
         }
@@ -558,10 +559,11 @@ impl Jit {
                 }
             }
         }
-        if self
-            .worker
-            .as_ref()
-            .is_some_and(|w| w.in_flight() >= MAX_IN_FLIGHT)
+        if !urgent
+            && self
+                .worker
+                .as_ref()
+                .is_some_and(|w| w.in_flight() >= MAX_IN_FLIGHT)
         {
             return false;
         }
@@ -588,7 +590,7 @@ impl Jit {
         let sent = self
             .worker
             .as_mut()
-            .is_some_and(|w| w.send(tag, epoch, work));
+            .is_some_and(|w| w.send(tag, epoch, work, urgent));
         if !sent {
             // The worker thread died (a Cranelift panic, already reported).
             self.worker_failed = true;
@@ -625,6 +627,14 @@ impl Jit {
             d.code = None;
         }
         Some(d)
+    }
+
+    /// Makes the queued job of block `tag` the worker's next; `false` if it is not
+    /// waiting in the queue (the worker has started it, or it is not queued in this
+    /// epoch).
+    pub fn hurry(&mut self, tag: JobTag) -> bool {
+        let epoch = self.epoch;
+        self.worker.as_mut().is_some_and(|w| w.hurry(tag, epoch))
     }
 
     /// Compiles the queued job of block `tag` on this thread, if the worker has not

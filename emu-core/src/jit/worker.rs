@@ -11,9 +11,10 @@
 //! to; the runtime drops results whose epoch or block is gone.
 //!
 //! The queue is a mutex-protected deque rather than a channel so that the vCPU thread
-//! can take a job back ([`Worker::steal`]): when the worker falls behind (a busy host
-//! gives it little CPU), a block that keeps running in the interpreter while it waits is
-//! compiled on the vCPU thread instead, without compiling it twice.
+//! can reorder it: a block that keeps running in the interpreter while its job waits
+//! behind others moves to the front ([`Worker::hurry`]), and when the worker falls far
+//! behind (a busy host gives it little CPU) the vCPU thread takes the job back
+//! ([`Worker::steal`]) and compiles it itself, without compiling it twice.
 //!
 //! One worker per `Jit`, started on first use. Dropping the `Worker` empties the queue
 //! and waits for the thread to finish the job in hand (at most one compile, a fraction
@@ -202,15 +203,20 @@ impl Worker {
         })
     }
 
-    /// Queues `func` for the block `tag`, built in `epoch`; `false` if the worker is
-    /// gone (it panicked).
-    pub fn send(&mut self, tag: JobTag, epoch: u64, work: Work) -> bool {
+    /// Queues `func` for the block `tag`, built in `epoch`, behind the others or, if
+    /// `urgent`, before them; `false` if the worker is gone (it panicked).
+    pub fn send(&mut self, tag: JobTag, epoch: u64, work: Work, urgent: bool) -> bool {
         if self.thread.as_ref().is_none_or(|t| t.is_finished()) {
             return false;
         }
         let idle = {
             let mut q = lock(&self.shared.queue);
-            q.jobs.push_back(Job { tag, epoch, work });
+            let job = Job { tag, epoch, work };
+            if urgent {
+                q.jobs.push_front(job);
+            } else {
+                q.jobs.push_back(job);
+            }
             q.idle
         };
         if idle {
@@ -233,6 +239,20 @@ impl Worker {
         };
         self.in_flight -= 1;
         Some(job.work)
+    }
+
+    /// Moves the queued job for `tag` built in `epoch` to the front of the queue, so
+    /// that it is the worker's next; `false` if it is not waiting there (started or
+    /// done).
+    pub fn hurry(&mut self, tag: JobTag, epoch: u64) -> bool {
+        let mut q = lock(&self.shared.queue);
+        let Some(i) = q.jobs.iter().position(|j| j.tag == tag && j.epoch == epoch) else {
+            return false;
+        };
+        if let Some(job) = q.jobs.remove(i) {
+            q.jobs.push_front(job);
+        }
+        true
     }
 
     /// Jobs queued and not yet collected.
