@@ -253,6 +253,40 @@ fn flush_by_asid_non_global_and_all() {
     tlb.flush_all();
     assert_eq!(hits(&tlb, 0x3000), [false; 3]);
 }
+/// An ASID switch clears exactly the non-global entries, whether the TLB tracked the
+/// slots they were filled into or had too many to track (and scans).
+#[test]
+fn flush_non_global_finds_every_non_global_entry() {
+    for count in [3, NON_GLOBAL_SLOTS + 50] {
+        let mut tlb = Tlb::new();
+        let pages: Vec<u64> = (0..count as u64).map(|i| 0x40_0000 + i * 0x1000).collect();
+        for &va in &pages {
+            let mut fill = ram_fill(va, va, (true, true, true));
+            fill.asid = Some(7);
+            tlb.fill(&fill);
+        }
+        // A global entry in a slot that held a non-global one, and one elsewhere.
+        let global = ram_fill(pages[0], pages[0], (true, true, true));
+        tlb.fill(&global);
+        let other = 0x7000_0000 + (TLB_ENTRIES as u64 / 2) * 0x1000;
+        tlb.fill(&ram_fill(other, other, (true, true, true)));
+        tlb.flush_non_global();
+        for &va in &pages[1..] {
+            if Tlb::index_of(va) != Tlb::index_of(other) {
+                assert_eq!(hits(&tlb, va), [false; 3], "{count}: {va:#x}");
+            }
+        }
+        assert_eq!(hits(&tlb, pages[0])[0], true, "{count}: global survives");
+        assert_eq!(hits(&tlb, other)[0], true, "{count}: global survives");
+        // And again after the flush (the tracking starts over).
+        let mut fill = ram_fill(pages[1], pages[1], (true, true, true));
+        fill.asid = Some(8);
+        tlb.fill(&fill);
+        tlb.flush_non_global();
+        assert_eq!(hits(&tlb, pages[1]), [false; 3], "{count}");
+    }
+}
+
 /// Random operation sequences against a simple model (a map of live pieces, with the
 /// direct-mapped eviction and the flush rules written out plainly): every lookup and
 /// probe must agree with the model exactly.
