@@ -176,7 +176,7 @@ pub fn decode(raw: u32) -> Insn {
     Insn {
         raw,
         kind,
-        handler: crate::sem::interp::handler_index(kind),
+        handler: crate::sem::interp::handler_index(kind, raw),
     }
 }
 

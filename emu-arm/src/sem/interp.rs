@@ -6,10 +6,17 @@
 //! branches and a large function's prologue per instruction). The semantics are not
 //! repeated: each handler is `sem::<group>::exec` with its `op` argument a constant.
 //!
+//! Single-register loads and stores (the most common instructions in cold kernel code)
+//! are specialised one step further, on their addressing mode and transfer (size, sign
+//! extension, general or vector register), which the generic path decodes from the
+//! word on every run.
+//!
 //! Groups with many rarely interpreted operations (FP/SIMD) use the generic path.
 
+use super::ldst::single::{self, Mode};
 use super::{branch, dp_imm, dp_reg, ldst, system};
-use crate::decode::{self, Insn, Kind};
+use crate::decode::ldst::reg_xfer;
+use crate::decode::{self, bit, bits, Insn, Kind};
 use emu_core::emit::Exit;
 use emu_core::interp::Interp;
 
@@ -116,6 +123,73 @@ fn system<const I: usize>(e: &mut Interp, insn: &Insn, pc: u64) -> Result<(), Ex
     system::exec(e, SYSTEM[I], insn.raw, pc)
 }
 
+/// The addressing modes of the single-register forms, indexed as the rows of
+/// [`LDST_SINGLE`] ([`single_row`] maps the operation to its row).
+const SINGLE_MODES: [Mode; 5] = [
+    Mode::UnsignedImm,
+    Mode::Unscaled,
+    Mode::PostIndex,
+    Mode::PreIndex,
+    Mode::RegOffset,
+];
+
+fn ldst_single<const MODE: usize, const XFER: u32>(
+    e: &mut Interp,
+    insn: &Insn,
+    pc: u64,
+) -> Result<(), Exit> {
+    // The word's transfer bits (V = 26, size = 31:30, opc = 23:22) rebuilt from XFER,
+    // so `reg_xfer` folds to a constant.
+    let fields = ((XFER >> 4) & 1) << 26 | ((XFER >> 2) & 3) << 30 | (XFER & 3) << 22;
+    match reg_xfer(fields) {
+        Some(xfer) => single::exec_xfer(e, insn.raw, SINGLE_MODES[MODE], xfer),
+        // Unallocated: the generic path raises UNDEF.
+        None => generic(e, insn, pc),
+    }
+}
+
+/// Which row of [`LDST_SINGLE`] an operation's instructions use.
+const fn single_row(op: decode::ldst::Op) -> Option<usize> {
+    use decode::ldst::Op::*;
+    match op {
+        UnsignedImm => Some(0),
+        // LDTR/STTR and friends: at EL0, and as far as these semantics go, the same.
+        Unscaled | Unprivileged => Some(1),
+        PostIndex => Some(2),
+        PreIndex => Some(3),
+        RegOffset => Some(4),
+        _ => None,
+    }
+}
+
+/// The column of [`LDST_SINGLE`]: V, size and opc of a single-register load or store.
+const fn single_column(raw: u32) -> usize {
+    ((bit(raw, 26) as u32) << 4 | bits(raw, 31, 30) << 2 | bits(raw, 23, 22)) as usize
+}
+
+macro_rules! single_rows {
+    ($($mode:literal),*) => { [$(single_rows!(@row $mode)),*] };
+    (@row $m:literal) => {
+        [
+            ldst_single::<$m, 0>, ldst_single::<$m, 1>, ldst_single::<$m, 2>,
+            ldst_single::<$m, 3>, ldst_single::<$m, 4>, ldst_single::<$m, 5>,
+            ldst_single::<$m, 6>, ldst_single::<$m, 7>, ldst_single::<$m, 8>,
+            ldst_single::<$m, 9>, ldst_single::<$m, 10>, ldst_single::<$m, 11>,
+            ldst_single::<$m, 12>, ldst_single::<$m, 13>, ldst_single::<$m, 14>,
+            ldst_single::<$m, 15>, ldst_single::<$m, 16>, ldst_single::<$m, 17>,
+            ldst_single::<$m, 18>, ldst_single::<$m, 19>, ldst_single::<$m, 20>,
+            ldst_single::<$m, 21>, ldst_single::<$m, 22>, ldst_single::<$m, 23>,
+            ldst_single::<$m, 24>, ldst_single::<$m, 25>, ldst_single::<$m, 26>,
+            ldst_single::<$m, 27>, ldst_single::<$m, 28>, ldst_single::<$m, 29>,
+            ldst_single::<$m, 30>, ldst_single::<$m, 31>,
+        ]
+    };
+}
+
+/// Single-register loads and stores by addressing mode and transfer; their handler
+/// indices follow [`HANDLERS`]'.
+static LDST_SINGLE: [[Handler; 32]; 5] = single_rows!(0, 1, 2, 3, 4);
+
 const DP_IMM_BASE: usize = 1;
 const DP_REG_BASE: usize = DP_IMM_BASE + DP_IMM.len();
 const BRANCH_BASE: usize = DP_REG_BASE + DP_REG.len();
@@ -204,9 +278,17 @@ static HANDLERS: [Handler; HANDLERS_LEN] = [
     system::<17>,
 ];
 
-/// The handler index for an instruction of kind `kind` (stored in `Insn::handler`).
-pub const fn handler_index(kind: Kind) -> u16 {
+/// The handler index for the instruction `raw` of kind `kind` (stored in
+/// `Insn::handler`).
+pub const fn handler_index(kind: Kind, raw: u32) -> u16 {
     (match kind {
+        Kind::LdSt(op) if single_row(op).is_some() => {
+            let row = match single_row(op) {
+                Some(r) => r,
+                None => 0,
+            };
+            HANDLERS_LEN + row * 32 + single_column(raw)
+        }
         Kind::DpImm(op) => DP_IMM_BASE + op as usize,
         Kind::DpReg(op) => DP_REG_BASE + op as usize,
         Kind::Branch(op) => BRANCH_BASE + op as usize,
@@ -220,10 +302,15 @@ pub const fn handler_index(kind: Kind) -> u16 {
 #[inline(always)]
 pub fn run(e: &mut Interp, insn: &Insn, pc: u64) -> Result<(), Exit> {
     // An out-of-range index cannot come from `decode`; the generic path is always right.
-    let h = HANDLERS
-        .get(insn.handler as usize)
-        .copied()
-        .unwrap_or(generic as Handler);
+    let i = insn.handler as usize;
+    let h = match HANDLERS.get(i) {
+        Some(&h) => h,
+        None => LDST_SINGLE
+            .as_flattened()
+            .get(i - HANDLERS_LEN)
+            .copied()
+            .unwrap_or(generic as Handler),
+    };
     h(e, insn, pc)
 }
 
@@ -266,12 +353,26 @@ mod tests {
         ];
         for w in words {
             let insn = decode::decode(w);
-            assert_eq!(insn.handler, handler_index(insn.kind), "{w:#x}");
-            assert!((insn.handler as usize) < HANDLERS_LEN);
+            assert_eq!(insn.handler, handler_index(insn.kind, w), "{w:#x}");
+            assert!((insn.handler as usize) < HANDLERS_LEN + 5 * 32);
         }
         assert_eq!(
-            handler_index(Kind::LdSt(decode::ldst::Op::UnsignedImm)) as usize,
-            LDST_BASE + 2
+            handler_index(Kind::LdSt(decode::ldst::Op::Pair), 0) as usize,
+            LDST_BASE + 8
         );
+        // ldr x0, [x1]: unsigned offset, 64-bit load; ldrsb w0, [x1, #-1]!: pre-index,
+        // byte, sign-extended to 32 bits; str q0, [x1], #16: post-index, 128-bit vector.
+        for (w, row, column) in [
+            (0xf940_0020u32, 0, 0b0_11_01),
+            (0x38df_fc20, 3, 0b0_00_11),
+            (0x3c81_0420, 2, 0b1_00_10),
+        ] {
+            let insn = decode::decode(w);
+            assert_eq!(
+                insn.handler as usize,
+                HANDLERS_LEN + row * 32 + column,
+                "{w:#x}"
+            );
+        }
     }
 }

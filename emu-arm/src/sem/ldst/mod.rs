@@ -11,7 +11,7 @@
 mod atomic;
 mod exclusive;
 mod pair;
-mod single;
+pub mod single;
 mod structs;
 #[cfg(test)]
 pub(crate) mod tests;
@@ -103,6 +103,7 @@ pub(crate) fn load_vec<E: Emitter>(e: &mut E, addr: E::V, bytes: u8) -> Result<[
 }
 
 /// Performs the memory read of a load transfer; `None` for stores and prefetches.
+#[inline(always)]
 pub(crate) fn load<E: Emitter>(
     e: &mut E,
     xfer: Xfer,
@@ -126,6 +127,7 @@ pub(crate) fn load<E: Emitter>(
 }
 
 /// Writes a loaded value to register `rt`.
+#[inline(always)]
 pub(crate) fn write_reg<E: Emitter>(e: &mut E, rt: u32, v: RegVal<E::V>) {
     match v {
         RegVal::X(v) => set_x(e, rt, v),
@@ -137,6 +139,7 @@ pub(crate) fn write_reg<E: Emitter>(e: &mut E, rt: u32, v: RegVal<E::V>) {
 }
 
 /// Performs a store transfer of register `rt` (does nothing for loads and prefetches).
+#[inline(always)]
 pub(crate) fn store<E: Emitter>(e: &mut E, xfer: Xfer, rt: u32, addr: E::V) -> Result<(), Exit> {
     match xfer {
         Xfer::Store { bytes } => {

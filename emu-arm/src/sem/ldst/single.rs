@@ -54,6 +54,13 @@ pub fn exec<E: Emitter>(e: &mut E, raw: u32, pc: u64, mode: Mode) -> Result<(), 
     let Some(xfer) = reg_xfer(raw) else {
         return undef(e, raw, pc);
     };
+    exec_xfer(e, raw, mode, xfer)
+}
+
+/// [`exec`] once the transfer is known (`reg_xfer(raw)`): the interpreter's handlers
+/// (`sem::interp`) pass it as a constant, which leaves only that transfer's code.
+#[inline(always)]
+pub fn exec_xfer<E: Emitter>(e: &mut E, raw: u32, mode: Mode, xfer: Xfer) -> Result<(), Exit> {
     if xfer == Xfer::Prefetch {
         // PRFM/PRFUM: no access, no fault, no writeback (they have no writeback forms).
         return Ok(());
