@@ -6,16 +6,17 @@
 //! branches and a large function's prologue per instruction). The semantics are not
 //! repeated: each handler is `sem::<group>::exec` with its `op` argument a constant.
 //!
-//! Single-register loads and stores (the most common instructions in cold kernel code)
-//! are specialised one step further, on their addressing mode and transfer (size, sign
-//! extension, general or vector register), which the generic path decodes from the
-//! word on every run.
+//! Single-register and pair loads and stores (the most common instructions in cold
+//! kernel code) are specialised one step further, on their addressing mode and transfer
+//! (size, sign extension, general or vector register), which the generic path decodes
+//! from the word on every run.
 //!
 //! Groups with many rarely interpreted operations (FP/SIMD) use the generic path.
 
+use super::ldst::pair;
 use super::ldst::single::{self, Mode};
 use super::{branch, dp_imm, dp_reg, ldst, system};
-use crate::decode::ldst::reg_xfer;
+use crate::decode::ldst::{pair_xfer, reg_xfer};
 use crate::decode::{self, bit, bits, Insn, Kind};
 use emu_core::emit::Exit;
 use emu_core::interp::Interp;
@@ -190,6 +191,39 @@ macro_rules! single_rows {
 /// indices follow [`HANDLERS`]'.
 static LDST_SINGLE: [[Handler; 32]; 5] = single_rows!(0, 1, 2, 3, 4);
 
+fn ldst_pair<const FIELDS: u32>(e: &mut Interp, insn: &Insn, pc: u64) -> Result<(), Exit> {
+    // FIELDS is the pair's opc (31:30), V (26), type (24:23) and L (22), see
+    // `pair_column`; rebuilt into a word so `pair_xfer` folds to a constant.
+    let word = (FIELDS >> 4) << 30 | ((FIELDS >> 3) & 1) << 26 | (FIELDS & 0b111) << 22;
+    match pair_xfer(word) {
+        Some(xfer) => pair::exec_xfer(e, insn.raw, xfer, (FIELDS >> 1) & 3),
+        // Unallocated: the generic path raises UNDEF.
+        None => generic(e, insn, pc),
+    }
+}
+
+/// The index into [`LDST_PAIR`] of an LDP/STP-family word: opc, V, type, L.
+const fn pair_column(raw: u32) -> usize {
+    (bits(raw, 31, 30) << 4 | (bit(raw, 26) as u32) << 3 | bits(raw, 24, 22)) as usize
+}
+
+macro_rules! pair_handlers {
+    ($($f:literal),*) => { [$(ldst_pair::<$f>),*] };
+}
+
+/// Pair loads and stores by opc, V, addressing type and L; their handler indices
+/// follow [`LDST_SINGLE`]'s.
+static LDST_PAIR: [Handler; 64] = pair_handlers!(
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
+    26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49,
+    50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63
+);
+
+/// Where the specialised load/store handlers start in the index space: after
+/// [`HANDLERS`], the [`LDST_SINGLE`] rows, then [`LDST_PAIR`].
+const SINGLE_BASE: usize = HANDLERS_LEN;
+const PAIR_BASE: usize = SINGLE_BASE + 5 * 32;
+
 const DP_IMM_BASE: usize = 1;
 const DP_REG_BASE: usize = DP_IMM_BASE + DP_IMM.len();
 const BRANCH_BASE: usize = DP_REG_BASE + DP_REG.len();
@@ -287,8 +321,9 @@ pub const fn handler_index(kind: Kind, raw: u32) -> u16 {
                 Some(r) => r,
                 None => 0,
             };
-            HANDLERS_LEN + row * 32 + single_column(raw)
+            SINGLE_BASE + row * 32 + single_column(raw)
         }
+        Kind::LdSt(decode::ldst::Op::Pair) => PAIR_BASE + pair_column(raw),
         Kind::DpImm(op) => DP_IMM_BASE + op as usize,
         Kind::DpReg(op) => DP_REG_BASE + op as usize,
         Kind::Branch(op) => BRANCH_BASE + op as usize,
@@ -303,14 +338,14 @@ pub const fn handler_index(kind: Kind, raw: u32) -> u16 {
 pub fn run(e: &mut Interp, insn: &Insn, pc: u64) -> Result<(), Exit> {
     // An out-of-range index cannot come from `decode`; the generic path is always right.
     let i = insn.handler as usize;
-    let h = match HANDLERS.get(i) {
-        Some(&h) => h,
-        None => LDST_SINGLE
-            .as_flattened()
-            .get(i - HANDLERS_LEN)
-            .copied()
-            .unwrap_or(generic as Handler),
+    let h = if i < SINGLE_BASE {
+        HANDLERS.get(i)
+    } else if i < PAIR_BASE {
+        LDST_SINGLE.as_flattened().get(i - SINGLE_BASE)
+    } else {
+        LDST_PAIR.get(i - PAIR_BASE)
     };
+    let h = h.copied().unwrap_or(generic as Handler);
     h(e, insn, pc)
 }
 
@@ -341,6 +376,8 @@ mod tests {
 
     /// Every decoded instruction names the handler of its own operation.
     #[test]
+    // The expected columns are written grouped by instruction field.
+    #[allow(clippy::unusual_byte_groupings)]
     fn decoded_instructions_name_their_operation_handler() {
         let words = [
             0x9100_0421u32, // add x1, x1, #1
@@ -354,12 +391,19 @@ mod tests {
         for w in words {
             let insn = decode::decode(w);
             assert_eq!(insn.handler, handler_index(insn.kind, w), "{w:#x}");
-            assert!((insn.handler as usize) < HANDLERS_LEN + 5 * 32);
+            assert!((insn.handler as usize) < PAIR_BASE + 64);
         }
         assert_eq!(
-            handler_index(Kind::LdSt(decode::ldst::Op::Pair), 0) as usize,
-            LDST_BASE + 8
+            handler_index(Kind::LdSt(decode::ldst::Op::Cas), 0) as usize,
+            LDST_BASE + 15
         );
+        // stp x29, x30, [sp, #-16]!: opc 10, V 0, pre-index (11), L 0; ldp q0, q1, [x1]:
+        // opc 10, V 1, offset (10), L 1.
+        for (w, column) in [(0xa9bf_7bfdu32, 0b10_0_11_0), (0xad40_0420, 0b10_1_10_1)] {
+            let insn = decode::decode(w);
+            assert_eq!(insn.kind, Kind::LdSt(decode::ldst::Op::Pair), "{w:#x}");
+            assert_eq!(insn.handler as usize, PAIR_BASE + column, "{w:#x}");
+        }
         // ldr x0, [x1]: unsigned offset, 64-bit load; ldrsb w0, [x1, #-1]!: pre-index,
         // byte, sign-extended to 32 bits; str q0, [x1], #16: post-index, 128-bit vector.
         for (w, row, column) in [

@@ -10,7 +10,7 @@
 
 mod atomic;
 mod exclusive;
-mod pair;
+pub mod pair;
 pub mod single;
 mod structs;
 #[cfg(test)]

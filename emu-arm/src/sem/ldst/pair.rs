@@ -8,12 +8,19 @@ pub fn exec<E: Emitter>(e: &mut E, raw: u32, pc: u64) -> Result<(), Exit> {
     let Some(xfer) = pair_xfer(raw) else {
         return undef(e, raw, pc);
     };
+    exec_xfer(e, raw, xfer, bits(raw, 24, 23))
+}
+
+/// [`exec`] once the transfer (`pair_xfer(raw)`) and the addressing type (bits 24:23)
+/// are known: the interpreter's handlers (`sem::interp`) pass both as constants.
+#[inline(always)]
+pub fn exec_xfer<E: Emitter>(e: &mut E, raw: u32, xfer: Xfer, kind: u32) -> Result<(), Exit> {
     let (n, t, t2) = (rn(raw), rd(raw), ra(raw));
     let bytes = xfer.bytes() as u64;
     let off = sext(bits(raw, 21, 15) as u64, 7) << xfer.scale();
     let base = x_sp(e, n);
     // type (bits 24:23): 00 no-allocate offset, 01 post-index, 10 offset, 11 pre-index.
-    let (addr, writeback) = match bits(raw, 24, 23) {
+    let (addr, writeback) = match kind {
         0b01 => {
             let wb = offset(e, base, off);
             (base, Some(wb))
