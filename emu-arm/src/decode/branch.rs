@@ -8,22 +8,24 @@
 
 use super::{pat, scan, Pat};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Op {
-    /// B (op = 0) and BL (op = 1).
-    BranchImm,
-    /// B.cond.
-    BranchCond,
-    /// CBZ (op = 0) and CBNZ (op = 1).
-    CompareBranch,
-    /// TBZ (op = 0) and TBNZ (op = 1).
-    TestBranch,
-    /// BR Xn.
-    Br,
-    /// BLR Xn.
-    Blr,
-    /// RET {Xn}.
-    Ret,
+operations! {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Op {
+        /// B (op = 0) and BL (op = 1).
+        BranchImm,
+        /// B.cond.
+        BranchCond,
+        /// CBZ (op = 0) and CBNZ (op = 1).
+        CompareBranch,
+        /// TBZ (op = 0) and TBNZ (op = 1).
+        TestBranch,
+        /// BR Xn.
+        Br,
+        /// BLR Xn.
+        Blr,
+        /// RET {Xn}.
+        Ret,
+    }
 }
 
 pub static TABLE: &[Pat<Op>] = &[

@@ -6,20 +6,22 @@
 
 use super::{bit, bits, pat, pat_if, scan, Pat};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Op {
-    /// ADR (op = 0) and ADRP (op = 1).
-    PcRel,
-    /// ADD/ADDS/SUB/SUBS (immediate), incl. the MOV-to/from-SP and CMP/CMN aliases.
-    AddSubImm,
-    /// AND/ORR/EOR/ANDS (immediate), incl. the MOV (bitmask immediate) and TST aliases.
-    LogicalImm,
-    /// MOVN/MOVZ/MOVK.
-    MoveWide,
-    /// SBFM/BFM/UBFM and their aliases (ASR/LSL/LSR imm, SXT*/UXT*, BFI/BFXIL, *BFX, *BFIZ).
-    Bitfield,
-    /// EXTR (and its ROR (immediate) alias).
-    Extract,
+operations! {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Op {
+        /// ADR (op = 0) and ADRP (op = 1).
+        PcRel,
+        /// ADD/ADDS/SUB/SUBS (immediate), incl. the MOV-to/from-SP and CMP/CMN aliases.
+        AddSubImm,
+        /// AND/ORR/EOR/ANDS (immediate), incl. the MOV (bitmask immediate) and TST aliases.
+        LogicalImm,
+        /// MOVN/MOVZ/MOVK.
+        MoveWide,
+        /// SBFM/BFM/UBFM and their aliases (ASR/LSL/LSR imm, SXT*/UXT*, BFI/BFXIL, *BFX, *BFIZ).
+        Bitfield,
+        /// EXTR (and its ROR (immediate) alias).
+        Extract,
+    }
 }
 
 pub static TABLE: &[Pat<Op>] = &[

@@ -9,48 +9,50 @@
 
 use super::{bit, bits, pat, pat_if, scan, Pat};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Op {
-    /// AND/BIC/ORR/ORN/EOR/EON/ANDS/BICS (shifted register); MOV/MVN/TST aliases.
-    LogicalShifted,
-    /// ADD/ADDS/SUB/SUBS (shifted register); CMP/CMN/NEG/NEGS aliases.
-    AddSubShifted,
-    /// ADD/ADDS/SUB/SUBS (extended register).
-    AddSubExtended,
-    /// ADC/ADCS/SBC/SBCS; NGC/NGCS aliases.
-    AddSubCarry,
-    /// CCMN/CCMP with a register second operand.
-    CondCompareReg,
-    /// CCMN/CCMP with a 5-bit immediate second operand.
-    CondCompareImm,
-    /// CSEL/CSINC/CSINV/CSNEG; CSET/CSETM/CINC/CINV/CNEG aliases.
-    CondSelect,
-    /// RBIT.
-    Rbit,
-    /// REV16 (reverse the bytes of each halfword).
-    Rev16,
-    /// REV32 with sf=1 (bytes of each word); REV with sf=0 (bytes of the word).
-    Rev32,
-    /// REV with sf=1 (bytes of the doubleword).
-    Rev64,
-    Clz,
-    Cls,
-    Udiv,
-    Sdiv,
-    /// LSLV/LSRV/ASRV/RORV (op2<1:0> = shift type).
-    ShiftVar,
-    /// CRC32B/H/W/X (sz = op2<1:0>).
-    Crc32,
-    /// CRC32CB/H/W/X.
-    Crc32c,
-    /// MADD/MSUB (o0 selects); MUL/MNEG aliases.
-    MulAdd,
-    /// SMADDL/SMSUBL; SMULL/SMNEGL aliases.
-    SMulAddLong,
-    /// UMADDL/UMSUBL; UMULL/UMNEGL aliases.
-    UMulAddLong,
-    SMulHigh,
-    UMulHigh,
+operations! {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Op {
+        /// AND/BIC/ORR/ORN/EOR/EON/ANDS/BICS (shifted register); MOV/MVN/TST aliases.
+        LogicalShifted,
+        /// ADD/ADDS/SUB/SUBS (shifted register); CMP/CMN/NEG/NEGS aliases.
+        AddSubShifted,
+        /// ADD/ADDS/SUB/SUBS (extended register).
+        AddSubExtended,
+        /// ADC/ADCS/SBC/SBCS; NGC/NGCS aliases.
+        AddSubCarry,
+        /// CCMN/CCMP with a register second operand.
+        CondCompareReg,
+        /// CCMN/CCMP with a 5-bit immediate second operand.
+        CondCompareImm,
+        /// CSEL/CSINC/CSINV/CSNEG; CSET/CSETM/CINC/CINV/CNEG aliases.
+        CondSelect,
+        /// RBIT.
+        Rbit,
+        /// REV16 (reverse the bytes of each halfword).
+        Rev16,
+        /// REV32 with sf=1 (bytes of each word); REV with sf=0 (bytes of the word).
+        Rev32,
+        /// REV with sf=1 (bytes of the doubleword).
+        Rev64,
+        Clz,
+        Cls,
+        Udiv,
+        Sdiv,
+        /// LSLV/LSRV/ASRV/RORV (op2<1:0> = shift type).
+        ShiftVar,
+        /// CRC32B/H/W/X (sz = op2<1:0>).
+        Crc32,
+        /// CRC32CB/H/W/X.
+        Crc32c,
+        /// MADD/MSUB (o0 selects); MUL/MNEG aliases.
+        MulAdd,
+        /// SMADDL/SMSUBL; SMULL/SMNEGL aliases.
+        SMulAddLong,
+        /// UMADDL/UMSUBL; UMULL/UMNEGL aliases.
+        UMulAddLong,
+        SMulHigh,
+        UMulHigh,
+    }
 }
 
 pub static TABLE: &[Pat<Op>] = &[

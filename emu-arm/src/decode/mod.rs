@@ -12,6 +12,22 @@
 //! function rejects encodings the pattern cannot express (e.g. "unallocated if sf=0 and
 //! N=1"); a rejected or unmatched word decodes to [`Kind::Undefined`], which raises UNDEF.
 
+/// Declares an operation enum together with `ALL`, its operations in declaration order,
+/// so that `ALL[op as usize] == op` (the interpreter's dispatch tables are indexed by
+/// `op as usize` and sized by `ALL.len()`, so a new operation cannot be missed there).
+macro_rules! operations {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident,)* }) => {
+        $(#[$meta])*
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+        }
+        impl $name {
+            /// Every operation, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+        }
+    };
+}
+
 pub mod branch;
 pub mod dp_imm;
 pub mod dp_reg;

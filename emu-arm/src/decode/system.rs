@@ -9,37 +9,39 @@
 
 use super::{bits, pat, rd, scan, Pat};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Op {
-    Svc,
-    Hvc,
-    Smc,
-    Brk,
-    Hlt,
-    /// DCPS1/2/3 (debug state only).
-    Dcps,
-    /// ERET (EL1 and above).
-    Eret,
-    /// DRPS (debug state only).
-    Drps,
-    /// The hint space: NOP, YIELD, WFE, WFI, SEV, SEVL, and every other (allocated or not)
-    /// hint, which executes as a NOP.
-    Hint,
-    Clrex,
-    /// DSB (incl. SSBB/PSSBB).
-    Dsb,
-    Dmb,
-    Isb,
-    /// MSR (immediate) to a PSTATE field.
-    MsrImm,
-    /// SYS: DC/IC/AT/TLBI.
-    Sys,
-    /// SYSL (no EL0 forms).
-    Sysl,
-    /// MSR (register).
-    Msr,
-    /// MRS.
-    Mrs,
+operations! {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Op {
+        Svc,
+        Hvc,
+        Smc,
+        Brk,
+        Hlt,
+        /// DCPS1/2/3 (debug state only).
+        Dcps,
+        /// ERET (EL1 and above).
+        Eret,
+        /// DRPS (debug state only).
+        Drps,
+        /// The hint space: NOP, YIELD, WFE, WFI, SEV, SEVL, and every other (allocated or not)
+        /// hint, which executes as a NOP.
+        Hint,
+        Clrex,
+        /// DSB (incl. SSBB/PSSBB).
+        Dsb,
+        Dmb,
+        Isb,
+        /// MSR (immediate) to a PSTATE field.
+        MsrImm,
+        /// SYS: DC/IC/AT/TLBI.
+        Sys,
+        /// SYSL (no EL0 forms).
+        Sysl,
+        /// MSR (register).
+        Msr,
+        /// MRS.
+        Mrs,
+    }
 }
 
 pub static TABLE: &[Pat<Op>] = &[

@@ -24,104 +24,23 @@ use emu_core::interp::Interp;
 /// Runs one instruction in the interpreter (see [`super::exec`] for the contract).
 pub type Handler = fn(&mut Interp, &Insn, u64) -> Result<(), Exit>;
 
-/// Every operation of each specialised group, in declaration order (so that `op as
-/// usize` indexes it; checked by a test).
-const DP_IMM: [decode::dp_imm::Op; 6] = {
-    use decode::dp_imm::Op::*;
-    [PcRel, AddSubImm, LogicalImm, MoveWide, Bitfield, Extract]
-};
-const DP_REG: [decode::dp_reg::Op; 23] = {
-    use decode::dp_reg::Op::*;
-    [
-        LogicalShifted,
-        AddSubShifted,
-        AddSubExtended,
-        AddSubCarry,
-        CondCompareReg,
-        CondCompareImm,
-        CondSelect,
-        Rbit,
-        Rev16,
-        Rev32,
-        Rev64,
-        Clz,
-        Cls,
-        Udiv,
-        Sdiv,
-        ShiftVar,
-        Crc32,
-        Crc32c,
-        MulAdd,
-        SMulAddLong,
-        UMulAddLong,
-        SMulHigh,
-        UMulHigh,
-    ]
-};
-const BRANCH: [decode::branch::Op; 7] = {
-    use decode::branch::Op::*;
-    [
-        BranchImm,
-        BranchCond,
-        CompareBranch,
-        TestBranch,
-        Br,
-        Blr,
-        Ret,
-    ]
-};
-const LDST: [decode::ldst::Op; 22] = {
-    use decode::ldst::Op::*;
-    [
-        LoadLiteral,
-        PrefetchLiteral,
-        UnsignedImm,
-        Unscaled,
-        PostIndex,
-        PreIndex,
-        Unprivileged,
-        RegOffset,
-        Pair,
-        StoreExclusive,
-        LoadExclusive,
-        StoreExclusivePair,
-        LoadExclusivePair,
-        StoreRelease,
-        LoadAcquire,
-        Cas,
-        Casp,
-        AtomicRmw,
-        LoadAcquirePc,
-        OrderedUnscaled,
-        SimdMultiple,
-        SimdSingle,
-    ]
-};
-const SYSTEM: [decode::system::Op; 18] = {
-    use decode::system::Op::*;
-    [
-        Svc, Hvc, Smc, Brk, Hlt, Dcps, Eret, Drps, Hint, Clrex, Dsb, Dmb, Isb, MsrImm, Sys, Sysl,
-        Msr, Mrs,
-    ]
-};
-
 fn generic(e: &mut Interp, insn: &Insn, pc: u64) -> Result<(), Exit> {
     super::exec(e, insn, pc)
 }
 fn dp_imm<const I: usize>(e: &mut Interp, insn: &Insn, pc: u64) -> Result<(), Exit> {
-    dp_imm::exec(e, DP_IMM[I], insn.raw, pc)
+    dp_imm::exec(e, decode::dp_imm::Op::ALL[I], insn.raw, pc)
 }
 fn dp_reg<const I: usize>(e: &mut Interp, insn: &Insn, pc: u64) -> Result<(), Exit> {
-    dp_reg::exec(e, DP_REG[I], insn.raw, pc)
+    dp_reg::exec(e, decode::dp_reg::Op::ALL[I], insn.raw, pc)
 }
 fn branch<const I: usize>(e: &mut Interp, insn: &Insn, pc: u64) -> Result<(), Exit> {
-    branch::exec(e, BRANCH[I], insn.raw, pc)
+    branch::exec(e, decode::branch::Op::ALL[I], insn.raw, pc)
 }
 fn ldst<const I: usize>(e: &mut Interp, insn: &Insn, pc: u64) -> Result<(), Exit> {
-    ldst::exec(e, LDST[I], insn.raw, pc)
+    ldst::exec(e, decode::ldst::Op::ALL[I], insn.raw, pc)
 }
 fn system<const I: usize>(e: &mut Interp, insn: &Insn, pc: u64) -> Result<(), Exit> {
-    system::exec(e, SYSTEM[I], insn.raw, pc)
+    system::exec(e, decode::system::Op::ALL[I], insn.raw, pc)
 }
 
 /// The addressing modes of the single-register forms, indexed as the rows of
@@ -224,93 +143,55 @@ static LDST_PAIR: [Handler; 64] = pair_handlers!(
 const SINGLE_BASE: usize = HANDLERS_LEN;
 const PAIR_BASE: usize = SINGLE_BASE + 5 * 32;
 
+macro_rules! handlers {
+    ($f:ident: $($i:literal),*) => { [$($f::<$i> as Handler),*] };
+}
+
+// One handler per operation of each group: each table's length is its enum's
+// `ALL.len()`, so an operation added to an enum fails the build until it has a handler.
+const DP_IMM_HANDLERS: [Handler; decode::dp_imm::Op::ALL.len()] =
+    handlers!(dp_imm: 0, 1, 2, 3, 4, 5);
+const DP_REG_HANDLERS: [Handler; decode::dp_reg::Op::ALL.len()] = handlers!(dp_reg:
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22);
+const BRANCH_HANDLERS: [Handler; decode::branch::Op::ALL.len()] =
+    handlers!(branch: 0, 1, 2, 3, 4, 5, 6);
+const LDST_HANDLERS: [Handler; decode::ldst::Op::ALL.len()] = handlers!(ldst:
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21);
+const SYSTEM_HANDLERS: [Handler; decode::system::Op::ALL.len()] = handlers!(system:
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17);
+
 const DP_IMM_BASE: usize = 1;
-const DP_REG_BASE: usize = DP_IMM_BASE + DP_IMM.len();
-const BRANCH_BASE: usize = DP_REG_BASE + DP_REG.len();
-const LDST_BASE: usize = BRANCH_BASE + BRANCH.len();
-const SYSTEM_BASE: usize = LDST_BASE + LDST.len();
-const HANDLERS_LEN: usize = SYSTEM_BASE + SYSTEM.len();
+const DP_REG_BASE: usize = DP_IMM_BASE + DP_IMM_HANDLERS.len();
+const BRANCH_BASE: usize = DP_REG_BASE + DP_REG_HANDLERS.len();
+const LDST_BASE: usize = BRANCH_BASE + BRANCH_HANDLERS.len();
+const SYSTEM_BASE: usize = LDST_BASE + LDST_HANDLERS.len();
+const HANDLERS_LEN: usize = SYSTEM_BASE + SYSTEM_HANDLERS.len();
+
+/// `groups` one after the other, after the generic path at index 0.
+const fn concat(groups: &[&[Handler]]) -> [Handler; HANDLERS_LEN] {
+    let mut out = [generic as Handler; HANDLERS_LEN];
+    let mut next = 1;
+    let mut g = 0;
+    while g < groups.len() {
+        let mut i = 0;
+        while i < groups[g].len() {
+            out[next] = groups[g][i];
+            next += 1;
+            i += 1;
+        }
+        g += 1;
+    }
+    out
+}
 
 /// Entry 0 is the generic path; then each group's operations from its `*_BASE`.
-static HANDLERS: [Handler; HANDLERS_LEN] = [
-    generic,
-    dp_imm::<0>,
-    dp_imm::<1>,
-    dp_imm::<2>,
-    dp_imm::<3>,
-    dp_imm::<4>,
-    dp_imm::<5>,
-    dp_reg::<0>,
-    dp_reg::<1>,
-    dp_reg::<2>,
-    dp_reg::<3>,
-    dp_reg::<4>,
-    dp_reg::<5>,
-    dp_reg::<6>,
-    dp_reg::<7>,
-    dp_reg::<8>,
-    dp_reg::<9>,
-    dp_reg::<10>,
-    dp_reg::<11>,
-    dp_reg::<12>,
-    dp_reg::<13>,
-    dp_reg::<14>,
-    dp_reg::<15>,
-    dp_reg::<16>,
-    dp_reg::<17>,
-    dp_reg::<18>,
-    dp_reg::<19>,
-    dp_reg::<20>,
-    dp_reg::<21>,
-    dp_reg::<22>,
-    branch::<0>,
-    branch::<1>,
-    branch::<2>,
-    branch::<3>,
-    branch::<4>,
-    branch::<5>,
-    branch::<6>,
-    ldst::<0>,
-    ldst::<1>,
-    ldst::<2>,
-    ldst::<3>,
-    ldst::<4>,
-    ldst::<5>,
-    ldst::<6>,
-    ldst::<7>,
-    ldst::<8>,
-    ldst::<9>,
-    ldst::<10>,
-    ldst::<11>,
-    ldst::<12>,
-    ldst::<13>,
-    ldst::<14>,
-    ldst::<15>,
-    ldst::<16>,
-    ldst::<17>,
-    ldst::<18>,
-    ldst::<19>,
-    ldst::<20>,
-    ldst::<21>,
-    system::<0>,
-    system::<1>,
-    system::<2>,
-    system::<3>,
-    system::<4>,
-    system::<5>,
-    system::<6>,
-    system::<7>,
-    system::<8>,
-    system::<9>,
-    system::<10>,
-    system::<11>,
-    system::<12>,
-    system::<13>,
-    system::<14>,
-    system::<15>,
-    system::<16>,
-    system::<17>,
-];
+static HANDLERS: [Handler; HANDLERS_LEN] = concat(&[
+    &DP_IMM_HANDLERS,
+    &DP_REG_HANDLERS,
+    &BRANCH_HANDLERS,
+    &LDST_HANDLERS,
+    &SYSTEM_HANDLERS,
+]);
 
 /// The handler index for the instruction `raw` of kind `kind` (stored in
 /// `Insn::handler`).
@@ -353,23 +234,23 @@ pub fn run(e: &mut Interp, insn: &Insn, pc: u64) -> Result<(), Exit> {
 mod tests {
     use super::*;
 
-    /// Each table lists its group's operations at their discriminants, so a handler runs
+    /// `ALL` lists each group's operations at their discriminants, so a handler runs
     /// the operation its index names.
     #[test]
-    fn operation_tables_are_in_declaration_order() {
-        for (i, op) in DP_IMM.iter().enumerate() {
+    fn operation_lists_are_in_declaration_order() {
+        for (i, op) in decode::dp_imm::Op::ALL.iter().enumerate() {
             assert_eq!(*op as usize, i, "{op:?}");
         }
-        for (i, op) in DP_REG.iter().enumerate() {
+        for (i, op) in decode::dp_reg::Op::ALL.iter().enumerate() {
             assert_eq!(*op as usize, i, "{op:?}");
         }
-        for (i, op) in BRANCH.iter().enumerate() {
+        for (i, op) in decode::branch::Op::ALL.iter().enumerate() {
             assert_eq!(*op as usize, i, "{op:?}");
         }
-        for (i, op) in LDST.iter().enumerate() {
+        for (i, op) in decode::ldst::Op::ALL.iter().enumerate() {
             assert_eq!(*op as usize, i, "{op:?}");
         }
-        for (i, op) in SYSTEM.iter().enumerate() {
+        for (i, op) in decode::system::Op::ALL.iter().enumerate() {
             assert_eq!(*op as usize, i, "{op:?}");
         }
     }

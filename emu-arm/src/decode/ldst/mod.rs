@@ -11,52 +11,54 @@ pub use disas::disas;
 
 use super::{bit, bits, pat, pat_if, scan, Pat};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Op {
-    /// LDR (literal) to W/X/S/D/Q, LDRSW (literal).
-    LoadLiteral,
-    /// PRFM (literal): a hint, no access.
-    PrefetchLiteral,
-    /// `[Xn|SP, #imm12 << scale]`: LDR/STR/LDRB/.../LDRSW and B/H/S/D/Q, PRFM.
-    UnsignedImm,
-    /// `[Xn|SP, #simm9]`: LDUR/STUR and friends, PRFUM.
-    Unscaled,
-    /// `[Xn|SP], #simm9`.
-    PostIndex,
-    /// `[Xn|SP, #simm9]!`.
-    PreIndex,
-    /// LDTR/STTR and friends: at EL0 exactly the unscaled form.
-    Unprivileged,
-    /// `[Xn|SP, Rm{, extend {#amount}}]`, PRFM (register).
-    RegOffset,
-    /// LDP/STP/LDPSW/LDNP/STNP of X/W/S/D/Q registers, every addressing form.
-    Pair,
-    /// STXR/STLXR (all sizes).
-    StoreExclusive,
-    /// LDXR/LDAXR (all sizes).
-    LoadExclusive,
-    /// STXP/STLXP (32- and 64-bit pairs).
-    StoreExclusivePair,
-    /// LDXP/LDAXP (32- and 64-bit pairs).
-    LoadExclusivePair,
-    /// STLR/STLLR (all sizes).
-    StoreRelease,
-    /// LDAR/LDLAR (all sizes).
-    LoadAcquire,
-    /// CAS/CASA/CASL/CASAL (all sizes).
-    Cas,
-    /// CASP/CASPA/CASPL/CASPAL (32- and 64-bit pairs).
-    Casp,
-    /// LDADD/LDCLR/LDEOR/LDSET/LDSMAX/LDSMIN/LDUMAX/LDUMIN (and the ST* aliases), SWP.
-    AtomicRmw,
-    /// LDAPR/LDAPRB/LDAPRH (RCpc: implemented as the stronger LDAR; QEMU has them too).
-    LoadAcquirePc,
-    /// LDAPUR*/STLUR* (RCpc with an unscaled immediate offset).
-    OrderedUnscaled,
-    /// LD1–LD4/ST1–ST4 (multiple structures), offset and post-index forms.
-    SimdMultiple,
-    /// LD1–LD4/ST1–ST4 (single structure) and LD1R–LD4R, offset and post-index forms.
-    SimdSingle,
+operations! {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Op {
+        /// LDR (literal) to W/X/S/D/Q, LDRSW (literal).
+        LoadLiteral,
+        /// PRFM (literal): a hint, no access.
+        PrefetchLiteral,
+        /// `[Xn|SP, #imm12 << scale]`: LDR/STR/LDRB/.../LDRSW and B/H/S/D/Q, PRFM.
+        UnsignedImm,
+        /// `[Xn|SP, #simm9]`: LDUR/STUR and friends, PRFUM.
+        Unscaled,
+        /// `[Xn|SP], #simm9`.
+        PostIndex,
+        /// `[Xn|SP, #simm9]!`.
+        PreIndex,
+        /// LDTR/STTR and friends: at EL0 exactly the unscaled form.
+        Unprivileged,
+        /// `[Xn|SP, Rm{, extend {#amount}}]`, PRFM (register).
+        RegOffset,
+        /// LDP/STP/LDPSW/LDNP/STNP of X/W/S/D/Q registers, every addressing form.
+        Pair,
+        /// STXR/STLXR (all sizes).
+        StoreExclusive,
+        /// LDXR/LDAXR (all sizes).
+        LoadExclusive,
+        /// STXP/STLXP (32- and 64-bit pairs).
+        StoreExclusivePair,
+        /// LDXP/LDAXP (32- and 64-bit pairs).
+        LoadExclusivePair,
+        /// STLR/STLLR (all sizes).
+        StoreRelease,
+        /// LDAR/LDLAR (all sizes).
+        LoadAcquire,
+        /// CAS/CASA/CASL/CASAL (all sizes).
+        Cas,
+        /// CASP/CASPA/CASPL/CASPAL (32- and 64-bit pairs).
+        Casp,
+        /// LDADD/LDCLR/LDEOR/LDSET/LDSMAX/LDSMIN/LDUMAX/LDUMIN (and the ST* aliases), SWP.
+        AtomicRmw,
+        /// LDAPR/LDAPRB/LDAPRH (RCpc: implemented as the stronger LDAR; QEMU has them too).
+        LoadAcquirePc,
+        /// LDAPUR*/STLUR* (RCpc with an unscaled immediate offset).
+        OrderedUnscaled,
+        /// LD1–LD4/ST1–ST4 (multiple structures), offset and post-index forms.
+        SimdMultiple,
+        /// LD1–LD4/ST1–ST4 (single structure) and LD1R–LD4R, offset and post-index forms.
+        SimdSingle,
+    }
 }
 
 pub static TABLE: &[Pat<Op>] = &[
