@@ -151,7 +151,9 @@ const IBTC_WORDS_SYSTEM: usize = 4;
 
 /// Most background compiles queued at once. Past it, hot blocks keep running in the
 /// interpreter and ask again on their next run, so a burst of newly hot code cannot
-/// build a backlog whose results arrive long after they were useful.
+/// build a backlog whose results arrive long after they were useful. Urgent jobs (a block
+/// that kept running while it waited, see `queue_block`) go in anyway, at the front:
+/// at most one per block.
 const MAX_IN_FLIGHT: usize = 64;
 
 pub struct Jit {
