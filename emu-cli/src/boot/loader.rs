@@ -568,7 +568,6 @@ mod tests {
         assert!(identify_kernel(v, 1 << 30).is_ok());
     }
 
-    /// A one-segment AArch64 ELF executable (header + program header + code).
     /// A file under the system's temporary directory, removed when dropped.
     struct TempFile(std::path::PathBuf);
     impl TempFile {
@@ -621,6 +620,7 @@ mod tests {
         );
     }
 
+    /// A one-segment AArch64 ELF executable (header + program header + code).
     fn elf(paddr: u64, entry: u64, code: &[u8], memsz: u64) -> Vec<u8> {
         let mut v = vec![0u8; 64 + 56];
         v[0..4].copy_from_slice(ELF_MAGIC);
