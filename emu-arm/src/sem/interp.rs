@@ -106,9 +106,9 @@ macro_rules! single_rows {
     };
 }
 
-/// Single-register loads and stores by addressing mode and transfer; their handler
-/// indices follow [`HANDLERS`]'.
-static LDST_SINGLE: [[Handler; 32]; 5] = single_rows!(0, 1, 2, 3, 4);
+/// Single-register loads and stores by addressing mode and transfer (from
+/// [`SINGLE_BASE`] in [`HANDLERS`]).
+const LDST_SINGLE: [[Handler; 32]; 5] = single_rows!(0, 1, 2, 3, 4);
 
 fn ldst_pair<const FIELDS: u32>(e: &mut Interp, insn: &Insn, pc: u64) -> Result<(), Exit> {
     // FIELDS is the pair's opc (31:30), V (26), type (24:23) and L (22), see
@@ -130,18 +130,13 @@ macro_rules! pair_handlers {
     ($($f:literal),*) => { [$(ldst_pair::<$f>),*] };
 }
 
-/// Pair loads and stores by opc, V, addressing type and L; their handler indices
-/// follow [`LDST_SINGLE`]'s.
-static LDST_PAIR: [Handler; 64] = pair_handlers!(
+/// Pair loads and stores by opc, V, addressing type and L (from [`PAIR_BASE`] in
+/// [`HANDLERS`]).
+const LDST_PAIR: [Handler; 64] = pair_handlers!(
     0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
     26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49,
     50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63
 );
-
-/// Where the specialised load/store handlers start in the index space: after
-/// [`HANDLERS`], the [`LDST_SINGLE`] rows, then [`LDST_PAIR`].
-const SINGLE_BASE: usize = HANDLERS_LEN;
-const PAIR_BASE: usize = SINGLE_BASE + 5 * 32;
 
 macro_rules! handlers {
     ($f:ident: $($i:literal),*) => { [$($f::<$i> as Handler),*] };
@@ -165,9 +160,12 @@ const DP_REG_BASE: usize = DP_IMM_BASE + DP_IMM_HANDLERS.len();
 const BRANCH_BASE: usize = DP_REG_BASE + DP_REG_HANDLERS.len();
 const LDST_BASE: usize = BRANCH_BASE + BRANCH_HANDLERS.len();
 const SYSTEM_BASE: usize = LDST_BASE + LDST_HANDLERS.len();
-const HANDLERS_LEN: usize = SYSTEM_BASE + SYSTEM_HANDLERS.len();
+const SINGLE_BASE: usize = SYSTEM_BASE + SYSTEM_HANDLERS.len();
+const PAIR_BASE: usize = SINGLE_BASE + LDST_SINGLE.as_flattened().len();
+const HANDLERS_LEN: usize = PAIR_BASE + LDST_PAIR.len();
 
-/// `groups` one after the other, after the generic path at index 0.
+/// `groups` one after the other, after the generic path at index 0 (in the order of the
+/// `*_BASE` constants; a length that does not add up fails the build).
 const fn concat(groups: &[&[Handler]]) -> [Handler; HANDLERS_LEN] {
     let mut out = [generic as Handler; HANDLERS_LEN];
     let mut next = 1;
@@ -181,34 +179,34 @@ const fn concat(groups: &[&[Handler]]) -> [Handler; HANDLERS_LEN] {
         }
         g += 1;
     }
+    assert!(next == HANDLERS_LEN);
     out
 }
 
-/// Entry 0 is the generic path; then each group's operations from its `*_BASE`.
+/// Entry 0 is the generic path; then each group's operations from its `*_BASE`, then the
+/// specialised single-register and pair loads and stores.
 static HANDLERS: [Handler; HANDLERS_LEN] = concat(&[
     &DP_IMM_HANDLERS,
     &DP_REG_HANDLERS,
     &BRANCH_HANDLERS,
     &LDST_HANDLERS,
     &SYSTEM_HANDLERS,
+    LDST_SINGLE.as_flattened(),
+    &LDST_PAIR,
 ]);
 
 /// The handler index for the instruction `raw` of kind `kind` (stored in
 /// `Insn::handler`).
 pub const fn handler_index(kind: Kind, raw: u32) -> u16 {
     (match kind {
-        Kind::LdSt(op) if single_row(op).is_some() => {
-            let row = match single_row(op) {
-                Some(r) => r,
-                None => 0,
-            };
-            SINGLE_BASE + row * 32 + single_column(raw)
-        }
-        Kind::LdSt(decode::ldst::Op::Pair) => PAIR_BASE + pair_column(raw),
+        Kind::LdSt(op) => match (single_row(op), op) {
+            (Some(row), _) => SINGLE_BASE + row * 32 + single_column(raw),
+            (None, decode::ldst::Op::Pair) => PAIR_BASE + pair_column(raw),
+            (None, _) => LDST_BASE + op as usize,
+        },
         Kind::DpImm(op) => DP_IMM_BASE + op as usize,
         Kind::DpReg(op) => DP_REG_BASE + op as usize,
         Kind::Branch(op) => BRANCH_BASE + op as usize,
-        Kind::LdSt(op) => LDST_BASE + op as usize,
         Kind::System(op) => SYSTEM_BASE + op as usize,
         Kind::Undefined | Kind::FpSimd(_) => 0,
     }) as u16
@@ -218,15 +216,10 @@ pub const fn handler_index(kind: Kind, raw: u32) -> u16 {
 #[inline(always)]
 pub fn run(e: &mut Interp, insn: &Insn, pc: u64) -> Result<(), Exit> {
     // An out-of-range index cannot come from `decode`; the generic path is always right.
-    let i = insn.handler as usize;
-    let h = if i < SINGLE_BASE {
-        HANDLERS.get(i)
-    } else if i < PAIR_BASE {
-        LDST_SINGLE.as_flattened().get(i - SINGLE_BASE)
-    } else {
-        LDST_PAIR.get(i - PAIR_BASE)
-    };
-    let h = h.copied().unwrap_or(generic as Handler);
+    let h = HANDLERS
+        .get(insn.handler as usize)
+        .copied()
+        .unwrap_or(generic as Handler);
     h(e, insn, pc)
 }
 
@@ -272,7 +265,7 @@ mod tests {
         for w in words {
             let insn = decode::decode(w);
             assert_eq!(insn.handler, handler_index(insn.kind, w), "{w:#x}");
-            assert!((insn.handler as usize) < PAIR_BASE + 64);
+            assert!((insn.handler as usize) < HANDLERS_LEN);
         }
         assert_eq!(
             handler_index(Kind::LdSt(decode::ldst::Op::Cas), 0) as usize,
@@ -295,7 +288,7 @@ mod tests {
             let insn = decode::decode(w);
             assert_eq!(
                 insn.handler as usize,
-                HANDLERS_LEN + row * 32 + column,
+                SINGLE_BASE + row * 32 + column,
                 "{w:#x}"
             );
         }

@@ -99,6 +99,15 @@ struct Queue {
     idle: bool,
 }
 
+impl Queue {
+    /// Where the job for `tag` built in `epoch` waits, if it does.
+    fn position(&self, tag: JobTag, epoch: u64) -> Option<usize> {
+        self.jobs
+            .iter()
+            .position(|j| j.tag == tag && j.epoch == epoch)
+    }
+}
+
 struct Shared {
     queue: Mutex<Queue>,
     wake: Condvar,
@@ -231,10 +240,7 @@ impl Worker {
     pub fn steal(&mut self, tag: JobTag, epoch: u64) -> Option<Work> {
         let job = {
             let mut q = lock(&self.shared.queue);
-            let i = q
-                .jobs
-                .iter()
-                .position(|j| j.tag == tag && j.epoch == epoch)?;
+            let i = q.position(tag, epoch)?;
             q.jobs.remove(i)?
         };
         self.in_flight -= 1;
@@ -246,7 +252,7 @@ impl Worker {
     /// done).
     pub fn hurry(&mut self, tag: JobTag, epoch: u64) -> bool {
         let mut q = lock(&self.shared.queue);
-        let Some(i) = q.jobs.iter().position(|j| j.tag == tag && j.epoch == epoch) else {
+        let Some(i) = q.position(tag, epoch) else {
             return false;
         };
         if let Some(job) = q.jobs.remove(i) {

@@ -10,8 +10,8 @@
 
 mod atomic;
 mod exclusive;
-pub mod pair;
-pub mod single;
+pub(crate) mod pair;
+pub(crate) mod single;
 mod structs;
 #[cfg(test)]
 pub(crate) mod tests;
